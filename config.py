@@ -1,0 +1,90 @@
+"""Every setting of SMS Reports, read from the environment in one place."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT = Path(__file__).resolve().parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The app's settings; build with `Config.from_env()` or directly in tests."""
+
+    data_dir: Path = ROOT / "var"
+    timezone: str = "Europe/Warsaw"
+    default_lang: str = "pl"
+    csv_separator: dict[str, str] = field(default_factory=lambda: {"pl": ";", "en": ","})
+    duckdb_threads: int = 2
+    duckdb_memory_limit: str = "1GB"
+    export_batch_rows: int = 50_000
+    host: str = "127.0.0.1"
+    port: int = 8050
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_(self, **changes) -> "Config":
+        """Returns a copy with some settings changed."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Config":
+        """Returns the settings given by SMSREPORTS_* variables (defaults otherwise)."""
+        env = dict(os.environ if env is None else env)
+        base = cls()
+        seps = dict(base.csv_separator)
+        if "SMSREPORTS_CSV_SEPARATOR" in env:
+            # one separator for every language
+            sep = env["SMSREPORTS_CSV_SEPARATOR"]
+            if sep == "\\t":
+                sep = "\t"
+            if len(sep) != 1:
+                raise ConfigError("SMSREPORTS_CSV_SEPARATOR must be one character")
+            seps = {lang: sep for lang in seps}
+        cfg = cls(
+            data_dir=Path(env.get("SMSREPORTS_DATA_DIR", base.data_dir)).expanduser().resolve(),
+            timezone=env.get("SMSREPORTS_TIMEZONE", base.timezone),
+            default_lang=env.get("SMSREPORTS_LANG", base.default_lang),
+            csv_separator=seps,
+            duckdb_threads=_int(env, "SMSREPORTS_DUCKDB_THREADS", base.duckdb_threads),
+            duckdb_memory_limit=env.get("SMSREPORTS_DUCKDB_MEMORY", base.duckdb_memory_limit),
+            export_batch_rows=_int(env, "SMSREPORTS_EXPORT_BATCH_ROWS", base.export_batch_rows),
+            host=env.get("SMSREPORTS_HOST", base.host),
+            port=_int(env, "SMSREPORTS_PORT", base.port),
+        )
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        """Raises ConfigError naming the first unusable setting."""
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"SMSREPORTS_TIMEZONE: unknown time zone {self.timezone!r}") from None
+        if self.default_lang not in ("pl", "en"):
+            raise ConfigError("SMSREPORTS_LANG must be pl or en")
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return value

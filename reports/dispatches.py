@@ -1,0 +1,112 @@
+"""The period's dispatch report as CSV and DOCX (the page's export and the CLI's)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pandas as pd
+
+from data import queries
+from data.db import Db
+from data.period import Period
+from i18n import fmt_date, fmt_datetime, fmt_int, fmt_pct, t
+from reports.chart import trend_png
+from reports.csv import csv_chunks
+from reports.docx import report_docx
+
+CSV_COLUMNS = [
+    "number", "name", "message_text", "recipient_group", "sent_at", "recipients", "sent", "delivered",
+    "delivered_pct", "not_sent", "not_delivered", "pending", "clicked", "ctr",
+]
+DOC_COLUMNS = ["number", "message_text", "recipient_group", "sent_at", "sent", "delivered", "delivered_pct", "ctr"]
+KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
+DOC_TEXT_CHARS = 70
+
+
+def _plain_pct(value: float, lang: str) -> str:
+    # Spreadsheet-friendly percentage: a number in the language's decimal form, no sign.
+    if pd.isna(value):
+        return ""
+    text = f"{value * 100:.1f}"
+    return text.replace(".", ",") if lang == "pl" else text
+
+
+def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
+    """Yields the CSV cells of each dispatch row (plain digits, ISO local times)."""
+    for row in frame.itertuples(index=False):
+        yield [
+            str(row.number), row.name or "", row.message_text or "", row.recipient_group or "",
+            pd.Timestamp(row.sent_at).strftime("%Y-%m-%d %H:%M"),
+            str(row.recipients), str(row.sent), str(row.delivered), _plain_pct(row.delivered_pct, lang),
+            str(row.not_sent), str(row.not_delivered), str(row.pending), str(row.clicked), _plain_pct(row.ctr, lang),
+        ]
+
+
+def dispatches_csv(db: Db, *, period: Period, lang: str, sep: str) -> Iterator[bytes]:
+    """Yields the CSV file of the period's dispatches."""
+    frame = queries.dispatches(db, period=period)
+    header = [t(lang, f"col.{c}") for c in CSV_COLUMNS]
+    yield from csv_chunks(header, csv_rows(frame, lang), sep=sep)
+
+
+def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """Returns (label, formatted value) of each KPI of a kpis() row."""
+    items = []
+    for key in KPI_KEYS:
+        if key == "ctr":
+            value = fmt_pct(row["ctr"], lang)
+        elif key == "delivered":
+            value = f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"
+        else:
+            value = fmt_int(row[key], lang)
+        items.append((t(lang, f"kpi.{key}"), value))
+    return items
+
+
+def trend_labels(lang: str) -> dict[str, str]:
+    """Returns the translated labels of the trend chart."""
+    keys = ["sent", "delivered", "ctr", "prev_sent", "prev_delivered", "prev_ctr", "day", "count", "empty"]
+    return {k: t(lang, f"trend.{k}") for k in keys}
+
+
+def period_label(period: Period, lang: str) -> str:
+    """Returns "start – end" in the language's date format."""
+    return t(lang, "period.range", start=fmt_date(period.start, lang), end=fmt_date(period.end, lang))
+
+
+def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Returns the dispatch table as shown in the DOCX: translated headers, formatted cells."""
+    def short(text: str | None) -> str:
+        text = text or ""
+        return text if len(text) <= DOC_TEXT_CHARS else text[: DOC_TEXT_CHARS - 1] + "…"
+
+    cells = {
+        "number": frame["number"].map(str),
+        "message_text": frame["message_text"].map(short),
+        "recipient_group": frame["recipient_group"].fillna(""),
+        "sent_at": frame["sent_at"].map(lambda v: fmt_datetime(pd.Timestamp(v).to_pydatetime(), lang)),
+        "sent": frame["sent"].map(lambda v: fmt_int(v, lang)),
+        "delivered": frame["delivered"].map(lambda v: fmt_int(v, lang)),
+        "delivered_pct": frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
+        "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang)),
+    }
+    return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
+
+
+def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datetime) -> bytes:
+    """Returns the DOCX report of the period: title, period, time zone, KPIs, trend picture, table."""
+    frame = queries.dispatches(db, period=period)
+    totals = queries.kpis(db, period=period).iloc[0]
+    trend = queries.daily_trend(db, period=period)
+    return report_docx(
+        title=t(lang, "doc.title"),
+        meta=[
+            (t(lang, "doc.period"), period_label(period, lang)),
+            (t(lang, "doc.timezone"), period.tz),
+            (t(lang, "doc.generated"), fmt_datetime(generated_at, lang)),
+        ],
+        kpis=kpi_items(totals, lang),
+        chart_png=trend_png(trend, labels=trend_labels(lang), lang=lang),
+        table=doc_table(frame, lang),
+        table_title=t(lang, "doc.table"),
+    )

@@ -1,0 +1,112 @@
+"""Reporting periods: presets, custom ranges, their previous period and UTC bounds."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Preset(StrEnum):
+    M1 = "1m"
+    M2 = "2m"
+    M3 = "3m"
+    M6 = "6m"
+    M12 = "12m"
+    ALL = "all"
+    CUSTOM = "custom"
+
+
+PRESET_MONTHS = {Preset.M1: 1, Preset.M2: 2, Preset.M3: 3, Preset.M6: 6, Preset.M12: 12}
+
+
+class PeriodError(ValueError):
+    """The period cannot be built from what was given; `key` names the i18n message."""
+
+    def __init__(self, key: str, **values: object):
+        super().__init__(key, values)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days `start`..`end` (both inclusive) in the reporting time zone `tz`."""
+
+    start: dt.date
+    end: dt.date
+    tz: str = "Europe/Warsaw"
+
+    def __post_init__(self):
+        if self.start > self.end:
+            raise PeriodError("period.error.order", start=self.start.isoformat(), end=self.end.isoformat())
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds_utc(self) -> tuple[dt.datetime, dt.datetime]:
+        """Returns [first instant, first instant after) of the period, in UTC."""
+        zone = ZoneInfo(self.tz)
+        lo = dt.datetime.combine(self.start, dt.time(), zone)
+        hi = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), zone)
+        return lo.astimezone(dt.timezone.utc), hi.astimezone(dt.timezone.utc)
+
+    def previous(self) -> "Period":
+        """Returns the period of equal length that ends the day before this one starts."""
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end, self.tz)
+
+    def day_list(self) -> list[dt.date]:
+        """Returns every day of the period, in order."""
+        return [self.start + dt.timedelta(days=i) for i in range(self.days)]
+
+
+def months_back(day: dt.date, months: int) -> dt.date:
+    """Returns the same day `months` earlier (clamped to the month's last day)."""
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(y, m, min(day.day, last))
+
+
+def today_in(tz: str) -> dt.date:
+    """Returns today's date in the time zone `tz`."""
+    return dt.datetime.now(ZoneInfo(tz)).date()
+
+
+def parse_day(value: str | dt.date | None) -> dt.date | None:
+    """Returns the date of an ISO string (a time part is ignored); PeriodError if malformed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise PeriodError("period.error.format", value=str(value)) from None
+
+
+def resolve_period(
+    preset: str | None,
+    *,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+    today: dt.date,
+    first_day: dt.date | None,
+    tz: str,
+) -> Period:
+    """Returns the period a user chose: a preset ending `today`, all time, or a custom range.
+
+    `first_day` is the first day with data (for "all time"); PeriodError when the choice
+    is incomplete or inverted.
+    """
+    choice = Preset(preset) if preset in set(Preset) else Preset.M1
+    if choice in PRESET_MONTHS:
+        return Period(months_back(today, PRESET_MONTHS[choice]) + dt.timedelta(days=1), today, tz)
+    if choice is Preset.ALL:
+        return Period(min(first_day or today, today), today, tz)
+    lo, hi = parse_day(start), parse_day(end)
+    if lo is None or hi is None:
+        raise PeriodError("period.error.missing")
+    return Period(lo, hi, tz)

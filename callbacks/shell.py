@@ -1,0 +1,55 @@
+"""Callbacks of the page frame: language switch and page routing."""
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+
+from context import AppContext
+from i18n import lang_or_default
+from layouts import shell, sms
+from layouts.ids import Shell
+
+
+def chosen_lang(triggered_id: str | None, current: str | None) -> str:
+    """Returns the language a click on PL/EN asks for (the current one otherwise)."""
+    if triggered_id == Shell.LANG_PL:
+        return "pl"
+    if triggered_id == Shell.LANG_EN:
+        return "en"
+    return lang_or_default(current)
+
+
+def render(ctx: AppContext, path: str | None, lang: str | None) -> tuple:
+    """Returns (navbar, page) for an address in a language."""
+    lang = lang_or_default(lang)
+    path = path or "/"
+    if path in ("/", "/sms"):
+        body = sms.page(lang, ctx.tz)
+    else:
+        body = shell.not_found(lang, path)
+    return shell.navbar(lang, path), body
+
+
+def register(app, ctx: AppContext) -> None:
+    """Registers the frame's callbacks on `app`."""
+
+    @app.callback(
+        Output(Shell.LANG, "data"),
+        Input(Shell.LANG_PL, "n_clicks"),
+        Input(Shell.LANG_EN, "n_clicks"),
+        State(Shell.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def switch_lang(_pl, _en, current):
+        from dash import ctx as dash_ctx
+
+        lang = chosen_lang(dash_ctx.triggered_id, current)
+        return no_update if lang == current else lang
+
+    @app.callback(
+        Output(Shell.NAVBAR, "children"),
+        Output(Shell.PAGE, "children"),
+        Input(Shell.URL, "pathname"),
+        Input(Shell.LANG, "data"),
+    )
+    def route(path, lang):
+        return render(ctx, path, lang)

@@ -1,0 +1,46 @@
+"""What one server process holds: its settings and its lake connection."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from config import Config
+from data import queries
+from data.db import Db, LakeUnavailable
+from data.lake import Lake
+from data.period import Period, resolve_period, today_in
+
+
+@dataclass
+class AppContext:
+    """Settings plus the process's DuckDB access; shared by callbacks, routes and the CLI."""
+
+    config: Config
+    db: Db
+
+    @classmethod
+    def create(cls, config: Config) -> "AppContext":
+        db = Db(Lake(config.lake_dir), threads=config.duckdb_threads, memory_limit=config.duckdb_memory_limit)
+        return cls(config=config, db=db)
+
+    @property
+    def tz(self) -> str:
+        return self.config.timezone
+
+    def today(self) -> dt.date:
+        """Returns today's date in the reporting time zone."""
+        return today_in(self.tz)
+
+    def first_day(self) -> dt.date | None:
+        """Returns the first day with bulk data, or None when the lake is empty."""
+        try:
+            return queries.first_day(self.db, tz=self.tz)
+        except LakeUnavailable:
+            return None
+
+    def period(self, preset: str | None, start: str | None = None, end: str | None = None) -> Period:
+        """Returns the period a user chose on a page (PeriodError when it is incomplete or inverted)."""
+        return resolve_period(
+            preset, start=start, end=end, today=self.today(),
+            first_day=self.first_day() if preset == "all" else None, tz=self.tz,
+        )

@@ -1,0 +1,292 @@
+"""The SMS reports page: period control, KPI cards, trend, dispatch history, details."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from data.period import Preset
+from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
+from layouts.figures import graph_config
+from layouts.ids import Sms, details_group, kpi_card, numbers_link
+
+KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
+KPI_ICONS = {
+    "sent": "bi-send", "delivered": "bi-check2-circle", "not_sent": "bi-x-octagon", "not_delivered": "bi-exclamation-triangle",
+    "pending": "bi-hourglass-split", "clicked": "bi-hand-index", "ctr": "bi-percent",
+}
+PRESETS = [Preset.M1, Preset.M2, Preset.M3, Preset.M6, Preset.M12, Preset.ALL, Preset.CUSTOM]
+
+
+def page(lang: str, tz: str) -> html.Div:
+    """Returns the SMS reports page skeleton in `lang`; callbacks fill its parts."""
+    return html.Div(
+        [
+            html.H1(t(lang, "page.sms.title"), className="h3 mb-3"),
+            period_control(lang, tz),
+            html.Div(id=Sms.ALERT),
+            dcc.Loading(html.Div(id=Sms.KPIS, className="mb-3"), type="dot", delay_show=300),
+            dbc.Card(
+                [dbc.CardHeader(t(lang, "trend.title")),
+                 dbc.CardBody(dcc.Graph(id=Sms.TREND, config=graph_config(), style={"height": "320px"}))],
+                className="mb-3",
+            ),
+            history_card(lang),
+            details_modal(lang),
+        ]
+    )
+
+
+def period_control(lang: str, tz: str) -> dbc.Card:
+    """Returns the period presets, the custom range picker and the time zone note."""
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Label(t(lang, "period.label"), html_for=Sms.PERIOD_PRESET, className="fw-semibold me-2 d-block"),
+                            dbc.RadioItems(
+                                id=Sms.PERIOD_PRESET,
+                                options=[{"label": t(lang, f"period.{p}"), "value": p.value} for p in PRESETS],
+                                value=Preset.M1.value, className="btn-group flex-wrap",
+                                inputClassName="btn-check", labelClassName="btn btn-outline-primary btn-sm",
+                                labelCheckedClassName="active", persistence=True, persistence_type="session",
+                            ),
+                        ],
+                        md=8, className="radio-group",
+                    ),
+                    dbc.Col(
+                        html.Div(
+                            dcc.DatePickerRange(
+                                id=Sms.PERIOD_RANGE, display_format="YYYY-MM-DD", first_day_of_week=1,
+                                start_date_placeholder_text=t(lang, "period.from"),
+                                end_date_placeholder_text=t(lang, "period.to"),
+                                persistence=True, persistence_type="session", clearable=True,
+                            ),
+                            id=Sms.PERIOD_RANGE_BOX, style={"display": "none"},
+                        ),
+                        md=4, className="text-md-end",
+                    ),
+                    dbc.Col(
+                        [html.Span(id=Sms.PERIOD_LABEL, className="me-3 fw-semibold"),
+                         html.Span([html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
+                                   id=Sms.TIMEZONE, className="text-muted small")],
+                        xs=12, className="mt-2",
+                    ),
+                    dbc.Col(html.Div(id=Sms.PERIOD_ERROR), xs=12),
+                ],
+                className="g-2 align-items-center",
+            )
+        ),
+        className="mb-3",
+    )
+
+
+def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
+    """Returns one card per KPI with the previous period's value beneath."""
+    def value(row: pd.Series, key: str) -> str:
+        return fmt_pct(row["ctr"], lang, 2) if key == "ctr" else fmt_int(row[key], lang)
+
+    cards = []
+    for key in KPI_ORDER:
+        extra = []
+        if key == "delivered":
+            extra.append(html.Div(t(lang, "kpi.of_sent", pct=fmt_pct(now["delivered_pct"], lang)), className="small text-success"))
+        if key == "ctr":
+            extra.append(html.Div(t(lang, "kpi.ctr_hint"), className="small text-muted"))
+        if prev is not None:
+            extra.append(html.Div(t(lang, "kpi.previous", value=value(prev, key)), className="small text-muted"))
+        cards.append(
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [html.Div([html.I(className=f"bi {KPI_ICONS[key]} me-1"), t(lang, f"kpi.{key}")], className="small text-muted"),
+                         html.Div(value(now, key), className="fs-4 fw-semibold kpi-value"), *extra],
+                        className="p-2",
+                    ),
+                    id=kpi_card(key), className="h-100",
+                ),
+                xs=6, md=3, xl=True,
+            )
+        )
+    return dbc.Row(cards, className="g-2")
+
+
+def _number_formatter(lang: str, *, percent: bool = False) -> dict:
+    locale = js_locale(lang)
+    if percent:
+        expr = (f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}', "
+                "{style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1})")
+    else:
+        expr = f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}')"
+    return {"function": expr}
+
+
+def grid_columns(lang: str) -> list[dict]:
+    """Returns the dispatch history's column definitions in `lang`."""
+    def num(field: str, percent: bool = False) -> dict:
+        return {"field": field, "headerName": t(lang, f"col.{field}"), "type": "rightAligned",
+                "valueFormatter": _number_formatter(lang, percent=percent), "filter": False, "width": 120}
+
+    return [
+        {"field": "number", "headerName": t(lang, "col.number"), "width": 120, "sort": "desc", "sortingOrder": ["desc", "asc", None]},
+        {"field": "message_text", "headerName": t(lang, "col.message_text"), "tooltipField": "message_text", "flex": 2, "minWidth": 240},
+        {"field": "recipient_group", "headerName": t(lang, "col.recipient_group"), "flex": 1, "minWidth": 160},
+        {"field": "sent_at", "headerName": t(lang, "col.sent_at"), "width": 150,
+         "valueFormatter": {"function": "params.data.sent_at_label"}},
+        num("sent"), num("delivered"), num("delivered_pct", percent=True), num("clicked"), num("ctr", percent=True),
+        {"field": "details", "headerName": t(lang, "col.details"), "sortable": False, "width": 120, "pinned": "right",
+         "cellClass": "details-cell link-primary", "valueGetter": {"function": f"'{t(lang, 'action.details')} ›'"}},
+    ]
+
+
+def grid_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
+    """Returns the grid's rows: raw values for sorting plus a formatted date label."""
+    rows = frame[["number", "name", "message_text", "recipient_group", "sent_at", "sent", "delivered",
+                  "delivered_pct", "clicked", "ctr"]].copy()
+    rows["row_id"] = rows["number"].astype(str)
+    rows["sent_at_label"] = [fmt_datetime(pd.Timestamp(v).to_pydatetime(), lang) for v in rows["sent_at"]]
+    rows["sent_at"] = [pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") for v in rows["sent_at"]]
+    rows = rows.astype(object).where(rows.notna(), None)
+    return rows.to_dict("records")
+
+
+def history_card(lang: str) -> dbc.Card:
+    """Returns the dispatch history card with its export links and grid."""
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                dbc.Row(
+                    [
+                        dbc.Col([html.Span(t(lang, "history.title"), className="fw-semibold me-3"),
+                                 html.Span(id=Sms.HISTORY_COUNT, className="text-muted small")]),
+                        dbc.Col(
+                            [html.Span(t(lang, "export.period_hint"), className="text-muted small me-2"),
+                             dbc.Button([html.I(className="bi bi-filetype-csv me-1"), t(lang, "export.csv")], id=Sms.EXPORT_CSV,
+                                        href="#", external_link=True, size="sm", color="secondary", outline=True, className="me-2"),
+                             dbc.Button([html.I(className="bi bi-file-earmark-word me-1"), t(lang, "export.doc")], id=Sms.EXPORT_DOC,
+                                        href="#", external_link=True, size="sm", color="secondary", outline=True)],
+                            className="text-end", width="auto",
+                        ),
+                    ],
+                    className="align-items-center",
+                )
+            ),
+            dbc.CardBody(
+                [
+                    html.Div(id=Sms.HISTORY_EMPTY),
+                    dag.AgGrid(
+                        id=Sms.GRID, columnDefs=grid_columns(lang), rowData=[],
+                        defaultColDef={"sortable": True, "resizable": True},
+                        dashGridOptions={
+                            "pagination": True, "paginationPageSize": 20, "paginationPageSizeSelector": [20, 50, 100],
+                            "tooltipShowDelay": 300, "animateRows": False, "domLayout": "autoHeight",
+                            "localeText": {"noRowsToShow": t(lang, "history.empty")},
+                        },
+                        getRowId="params.data.row_id", className="sms-grid", style={"width": "100%"},
+                    ),
+                ]
+            ),
+        ],
+        className="mb-3",
+    )
+
+
+def details_modal(lang: str) -> dbc.Modal:
+    """Returns the (closed) details dialog."""
+    return dbc.Modal(
+        [dbc.ModalHeader(dbc.ModalTitle(id=Sms.DETAILS_TITLE)),
+         dbc.ModalBody(id=Sms.DETAILS_BODY),
+         dbc.ModalFooter(dbc.Button(t(lang, "details.close"), id=Sms.DETAILS_CLOSE, color="secondary", n_clicks=0))],
+        id=Sms.DETAILS, is_open=False, size="xl", scrollable=True,
+    )
+
+
+def numbers_href(number: int, group: str, reason: str | None, fmt: str, lang: str) -> str:
+    """Returns the download address of a status group's (or reason's) numbers."""
+    query = {"dispatch": number, "status": group, "lang": lang}
+    if reason:
+        query["reason"] = reason
+    return f"/export/numbers.{fmt}?" + urlencode(query)
+
+
+def download_links(number: int, group: str, reason: str | None, lang: str) -> html.Span:
+    """Returns the CSV and XML links of one status group or reason."""
+    return html.Span(
+        [html.A([html.I(className="bi bi-download me-1"), "CSV"], id=numbers_link(group, reason, "csv"),
+                href=numbers_href(number, group, reason, "csv", lang), className="me-2", download=""),
+         html.A("XML", id=numbers_link(group, reason, "xml"), href=numbers_href(number, group, reason, "xml", lang), download="")],
+        className="small text-nowrap",
+    )
+
+
+def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_fig, lang: str) -> html.Div:
+    """Returns the details of one dispatch: status groups with downloads, reasons table and chart."""
+    number = int(info["number"])
+    groups = [("delivered", counts["delivered"], "success"), ("not_sent", counts["not_sent"], "secondary"),
+              ("not_delivered", counts["not_delivered"], "danger"), ("pending", counts["pending"], "warning")]
+    group_cards = dbc.Row(
+        [
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [html.Div(t(lang, f"group.{g}"), className="small text-muted"),
+                         html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
+                         html.Div(fmt_pct(n / counts["recipients"] if counts["recipients"] else None, lang), className="small text-muted"),
+                         download_links(number, g, None, lang) if n else html.Span()],
+                        className="p-2",
+                    ),
+                    id=details_group(g),
+                ),
+                xs=6, md=3,
+            )
+            for g, n, color in groups
+        ],
+        className="g-2 mb-3",
+    )
+    head = html.Div(
+        [html.Div(t(lang, "details.subtitle", name=info.get("name") or "", group=info.get("recipient_group") or "",
+                    date=fmt_datetime(pd.Timestamp(info["created_at"]).to_pydatetime(), lang)), className="text-muted mb-1"),
+         html.Blockquote(info.get("message_text") or "", className="border-start ps-2 small mb-3")],
+    )
+    if reasons.empty:
+        reason_part = dbc.Alert(t(lang, "details.no_reasons"), color="success")
+    else:
+        rows = [
+            html.Tr(
+                [html.Td(t(lang, f"group.{r.status_group}")),
+                 html.Td(t(lang, f"reason.{r.reason or 'none'}"), className="fw-semibold"),
+                 html.Td(fmt_int(r.count, lang), className="text-end"),
+                 html.Td(fmt_pct(r.share, lang), className="text-end"),
+                 html.Td(t(lang, f"reason.{r.reason or 'none'}.explain"), className="small"),
+                 html.Td(download_links(number, r.status_group, r.reason or "none", lang))],
+                **{"data-reason": r.reason or "none"},
+            )
+            for r in reasons.itertuples(index=False)
+        ]
+        header = html.Thead(html.Tr([html.Th(t(lang, f"col.{c}")) for c in
+                                     ("status_group", "reason", "count", "share", "explanation", "download")]))
+        reason_part = html.Div(
+            [dbc.Table([header, html.Tbody(rows)], id=Sms.DETAILS_REASONS, striped=True, hover=True, size="sm", responsive=True),
+             dcc.Graph(figure=reasons_fig, config=graph_config(), id=Sms.DETAILS_REASONS_CHART)]
+        )
+    return html.Div([head, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part])
+
+
+def empty_state(lang: str, key: str) -> dbc.Alert:
+    """Returns a friendly note for a period or lake with nothing to show."""
+    return dbc.Alert([html.I(className="bi bi-info-circle me-2"), t(lang, key)], color="info", className="mb-3")
+
+
+def error_alert(text: str) -> dbc.Alert:
+    """Returns a readable error box (never a traceback)."""
+    return dbc.Alert([html.I(className="bi bi-exclamation-octagon me-2"), text], color="danger", className="mb-3")
+
+
+def export_href(kind: str, fmt: str, start: str, end: str, lang: str) -> str:
+    """Returns the download address of the period's dispatch report."""
+    return f"/export/{kind}.{fmt}?" + urlencode({"from": start, "to": end, "lang": lang})

@@ -1,0 +1,136 @@
+"""Flask routes beside the Dash app: liveness, readiness, vendored CSS, streamed exports."""
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from pathlib import Path
+from urllib.parse import quote
+
+import flask_bootstrap
+from flask import Flask, Response, abort, jsonify, request, send_from_directory, stream_with_context
+
+from context import AppContext
+from data import queries
+from data.db import LakeUnavailable
+from data.period import Period, PeriodError, parse_day
+from data.schema import Reason, StatusGroup
+from i18n import lang_or_default, t
+from reports.dispatches import dispatches_csv, dispatches_docx
+from reports.numbers import numbers_csv, numbers_xml
+
+BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class BadRequest(ValueError):
+    """A request parameter is missing or wrong; the text says which, in the user's language."""
+
+
+def _attachment(body, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _period_from_args(ctx: AppContext, lang: str) -> Period:
+    try:
+        start, end = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
+        if start is None or end is None:
+            raise PeriodError("period.error.missing")
+        return Period(start, end, ctx.tz)
+    except PeriodError as exc:
+        raise BadRequest(t(lang, exc.key, **exc.values)) from None
+
+
+def _numbers_args(ctx: AppContext, lang: str) -> tuple[dict, StatusGroup, str | None]:
+    raw_number = request.args.get("dispatch", "")
+    if not raw_number.isdigit():
+        raise BadRequest("dispatch: " + (raw_number or "?"))
+    try:
+        group = StatusGroup(request.args.get("status", ""))
+    except ValueError:
+        raise BadRequest("status: " + request.args.get("status", "?")) from None
+    reason = request.args.get("reason") or None
+    if reason is not None and reason != "none" and reason not in set(Reason):
+        raise BadRequest("reason: " + reason)
+    info = queries.dispatch_info(ctx.db, number=int(raw_number), tz=ctx.tz)
+    if info is None:
+        abort(404, t(lang, "details.unknown", number=raw_number))
+    return info, group, reason
+
+
+def register(server: Flask, ctx: AppContext) -> None:
+    """Adds the routes to the Flask server of a Dash app."""
+
+    @server.get("/health")
+    def health():
+        return jsonify(status="ok")
+
+    @server.get("/ready")
+    def ready():
+        try:
+            state = queries.lake_state(ctx.db)
+        except LakeUnavailable as exc:
+            return jsonify(ready=False, error=str(exc)), 503
+        except Exception as exc:  # noqa: BLE001 - any failure to read means not ready
+            return jsonify(ready=False, error=f"{type(exc).__name__}: {exc}"), 503
+        newest = state["newest"]
+        return jsonify(ready=True, messages=state["messages"], newest_message=newest.isoformat() if newest else None)
+
+    @server.get("/vendor/bootstrap/<path:name>")
+    def bootstrap_static(name: str):
+        return send_from_directory(BOOTSTRAP_DIR, name, max_age=86400)
+
+    @server.get("/export/dispatches.<fmt>")
+    def export_dispatches(fmt: str):
+        lang = lang_or_default(request.args.get("lang"))
+        period = _period_from_args(ctx, lang)
+        stem = f"wysylki-{period.start.isoformat()}-{period.end.isoformat()}" if lang == "pl" else f"dispatches-{period.start.isoformat()}-{period.end.isoformat()}"
+        if fmt == "csv":
+            body = stream_with_context(dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang]))
+            return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
+        if fmt == "docx":
+            now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
+            return _attachment(dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now), stem + ".docx", DOCX_MIME)
+        abort(404)
+
+    @server.get("/export/numbers.<fmt>")
+    def export_numbers(fmt: str):
+        lang = lang_or_default(request.args.get("lang"))
+        if fmt not in ("csv", "xml"):
+            abort(404)
+        info, group, reason = _numbers_args(ctx, lang)
+        stem = f"numbers-{info['number']}-{group.value}" + (f"-{reason}" if reason else "")
+        batch = ctx.config.export_batch_rows
+        if fmt == "csv":
+            chunks = numbers_csv(ctx.db, dispatch_id=info["dispatch_id"], group=group, reason=reason, lang=lang,
+                                 sep=ctx.config.csv_separator[lang], batch_rows=batch)
+            return _attachment(stream_with_context(chunks), stem + ".csv", "text/csv; charset=utf-8")
+        generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        chunks = numbers_xml(ctx.db, dispatch_id=info["dispatch_id"], number=int(info["number"]), group=group,
+                             reason=reason, generated_at=generated, batch_rows=batch)
+        return _attachment(stream_with_context(chunks), stem + ".xml", "application/xml; charset=utf-8")
+
+    @server.errorhandler(BadRequest)
+    def bad_request(exc: BadRequest):
+        lang = lang_or_default(request.args.get("lang"))
+        return Response(t(lang, "error.bad_request", error=str(exc)), status=400, mimetype="text/plain")
+
+    @server.errorhandler(LakeUnavailable)
+    def lake_unavailable(exc: LakeUnavailable):
+        lang = lang_or_default(request.args.get("lang"))
+        return Response(t(lang, "error.lake", error=str(exc)), status=503, mimetype="text/plain")
+
+    @server.errorhandler(404)
+    def not_found(exc):
+        lang = lang_or_default(request.args.get("lang"))
+        return Response(t(lang, "error.not_found", error=exc.description or request.path), status=404, mimetype="text/plain")
+
+    @server.errorhandler(Exception)
+    def failure(exc: Exception):
+        if hasattr(exc, "code") and hasattr(exc, "get_response"):  # other HTTP errors as they are
+            return exc
+        server.logger.error("request failed: %s", "".join(traceback.format_exception(exc)))
+        lang = lang_or_default(request.args.get("lang"))
+        return Response(t(lang, "error.generic", error=type(exc).__name__), status=500, mimetype="text/plain")

@@ -1,0 +1,35 @@
+"""Browser-test fixtures: a demo lake ending today, and the app over it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from config import ROOT, Config
+from data.demo import build_demo
+from data.lake import Lake
+from data.period import today_in
+
+TZ = "Europe/Warsaw"
+SCREENSHOTS = Path(os.environ.get("SMSREPORTS_SCREENSHOTS", ROOT / "var" / "screenshots"))
+
+
+@pytest.fixture(scope="session")
+def browser_config(tmp_path_factory) -> Config:
+    data_dir = tmp_path_factory.mktemp("browser-data")
+    build_demo(Lake(data_dir / "lake"), messages=40_000, seed=5, until=today_in(TZ), tz=TZ)
+    return Config(data_dir=data_dir, timezone=TZ)
+
+
+@pytest.fixture
+def shot(dash_duo):
+    """Saves a screenshot of the page under var/screenshots/ and returns its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        dash_duo.driver.save_screenshot(str(path))
+        return path
+
+    return take

@@ -1,0 +1,61 @@
+"""The command line: exports to files and one clear line for bad arguments."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+
+import docx
+import pytest
+
+from config import ROOT
+
+
+def run(args, data_dir):
+    env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": "Europe/Warsaw"}
+    return subprocess.run([sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+def test_export_dispatches_csv_and_docx(demo_dir, tmp_path):
+    out = tmp_path / "d.csv"
+    result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "csv", "--out", str(out), "--lang", "en"], demo_dir)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=","))
+    assert rows[0][0] == "Dispatch no." and len(rows) > 2
+    out_doc = tmp_path / "d.docx"
+    result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "docx", "--out", str(out_doc)], demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert "Raport wysyłek SMS" in "\n".join(p.text for p in docx.Document(str(out_doc)).paragraphs)
+
+
+def test_export_numbers(demo_dir, tmp_path, frames):
+    number = int(frames["dispatches"]["number"].iloc[0])
+    out = tmp_path / "n.csv"
+    result = run(["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv", "--out", str(out)], demo_dir)
+    assert result.returncode == 0, result.stderr
+    dispatch_id = frames["dispatches"]["dispatch_id"].iloc[0]
+    m = frames["messages"]
+    want = sorted(m.loc[(m["dispatch_id"] == dispatch_id) & (m["status"] == "delivered"), "msisdn"].str.lstrip("+"))
+    got = sorted(r[0] for r in list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))[1:])
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["export", "numbers", "--dispatch", "999999", "--status", "delivered", "--format", "csv", "--out", "X"], "unknown dispatch number 999999"),
+        (["export", "numbers", "--dispatch", "1", "--status", "lost", "--format", "csv", "--out", "X"], "--status must be one of"),
+        (["export", "dispatches", "--from", "2026-13-01", "--to", "2026-11-20", "--format", "csv", "--out", "X"], "--from"),
+        (["export", "dispatches", "--from", "2026-11-02", "--to", "2026-11-01", "--format", "csv", "--out", "X"], "is after --to"),
+        (["export", "dispatches", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "pdf", "--out", "X"], "--format"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_one_line(demo_dir, tmp_path, args, needle):
+    args = [str(tmp_path / "out") if a == "X" else a for a in args]
+    result = run(args, demo_dir)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0], result.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,89 @@
+"""Server routes through Flask's test client: health, readiness, exports, errors."""
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from app import create_app
+from config import Config
+from tests.conftest import TZ
+
+
+@pytest.fixture(scope="module")
+def client(config):
+    return create_app(config).server.test_client()
+
+
+def test_health_and_ready(client, frames):
+    assert client.get("/health").status_code == 200
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json["messages"] == len(frames["messages"])
+
+
+def test_ready_is_503_without_a_lake(tmp_path):
+    client = create_app(Config(data_dir=tmp_path, timezone=TZ)).server.test_client()
+    response = client.get("/ready")
+    assert response.status_code == 503 and response.json["ready"] is False and "lake" in response.json["error"]
+
+
+def test_vendored_bootstrap_is_served(client):
+    assert client.get("/vendor/bootstrap/css/bootstrap.min.css").status_code == 200
+    assert client.get("/vendor/bootstrap/css/font/bootstrap-icons.min.css").status_code == 200
+
+
+def _dispatch_with(frames, status):
+    m = frames["messages"]
+    dispatch_id = m.loc[(m["status"] == status) & (m["source"] == "bulk"), "dispatch_id"].value_counts().index[0]
+    d = frames["dispatches"].set_index("dispatch_id").loc[dispatch_id]
+    return int(d["number"]), m[m["dispatch_id"] == dispatch_id]
+
+
+def test_numbers_csv_of_a_status_group(client, frames):
+    number, m = _dispatch_with(frames, "delivered")
+    response = client.get(f"/export/numbers.csv?dispatch={number}&status=delivered&lang=pl")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Numer telefonu"]
+    want = sorted(m.loc[m["status"] == "delivered", "msisdn"].str.lstrip("+"))
+    assert sorted(r[0] for r in rows[1:]) == want
+
+
+def test_numbers_xml_of_one_reason(client, frames):
+    m = frames["messages"]
+    row = m[(m["source"] == "bulk") & (m["reason"] == "expired_validity")].iloc[0]
+    number = int(frames["dispatches"].set_index("dispatch_id").loc[row["dispatch_id"], "number"])
+    response = client.get(f"/export/numbers.xml?dispatch={number}&status=not_delivered&reason=expired_validity")
+    root = ET.fromstring(response.data)
+    assert root.tag == "numbers" and root.get("dispatch") == str(number) and root.get("reason") == "expired_validity"
+    want = m[(m["dispatch_id"] == row["dispatch_id"]) & (m["reason"] == "expired_validity")]["msisdn"].str.lstrip("+")
+    assert sorted(e.findtext("msisdn") for e in root.iter("recipient")) == sorted(want)
+
+
+@pytest.mark.parametrize(
+    "url,status,text",
+    [
+        ("/export/numbers.csv?dispatch=abc&status=delivered", 400, "dispatch"),
+        ("/export/numbers.csv?dispatch=1&status=lost", 400, "status"),
+        ("/export/numbers.csv?dispatch=1&status=delivered&reason=;drop", 400, "reason"),
+        ("/export/numbers.csv?dispatch=999999&status=delivered&lang=en", 404, "999999"),
+        ("/export/numbers.pdf?dispatch=1&status=delivered", 404, ""),
+        ("/export/dispatches.csv?from=2026-10-05&to=2026-10-01&lang=en", 400, "after the end date"),
+        ("/export/dispatches.csv?from=yesterday&to=2026-10-01&lang=en", 400, "Invalid date"),
+    ],
+)
+def test_bad_requests_get_readable_errors(client, url, status, text):
+    response = client.get(url)
+    assert response.status_code == status
+    body = response.data.decode()
+    assert text in body and "Traceback" not in body
+
+
+def test_dispatch_docx_route(client):
+    response = client.get("/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en")
+    assert response.status_code == 200
+    assert response.data[:2] == b"PK"

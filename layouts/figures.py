@@ -46,7 +46,7 @@ def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str) -> go.F
     )
     fig.update_layout(
         barmode="overlay",
-        yaxis={"title": labels["count"], "rangemode": "tozero"},
+        yaxis={"title": labels["count"], "rangemode": "tozero", "tickformat": ",d"},
         yaxis2={"title": labels["ctr"], "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
                 "ticksuffix": "%", "tickformat": ".1f"},
         xaxis={"title": labels["day"], "type": "category", "nticks": 12},

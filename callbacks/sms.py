@@ -39,12 +39,17 @@ def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str |
     out["period_label"] = period_label(period, lang)
     try:
         return _fill(ctx, period, preset, lang, out)
-    except LakeUnavailable:
-        out["alert"] = sms.empty_state(lang, "empty.lake")
     except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
-        log.exception("SMS report failed")
-        out["alert"] = sms.error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
+        out["alert"] = failure_alert(exc, lang)
     return out
+
+
+def failure_alert(exc: Exception, lang: str):
+    """Returns what the page shows for a failure: how to get data when there is none, else the error in one line."""
+    if isinstance(exc, LakeUnavailable):
+        return sms.empty_state(lang, "empty.lake")
+    log.error("SMS page failed", exc_info=exc)
+    return sms.error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
 
 
 def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: dict) -> dict:
@@ -74,11 +79,8 @@ def details(ctx: AppContext, *, number: int, lang: str | None) -> tuple[str, obj
             return t(lang, "details.title", number=number), sms.error_alert(t(lang, "details.unknown", number=number))
         counts = queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
         reasons = queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
-    except LakeUnavailable:
-        return t(lang, "details.title", number=number), sms.empty_state(lang, "empty.lake")
     except Exception as exc:  # noqa: BLE001
-        log.exception("details failed")
-        return t(lang, "details.title", number=number), sms.error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
+        return t(lang, "details.title", number=number), failure_alert(exc, lang)
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
     return t(lang, "details.title", number=number), sms.details_body(info, counts, reasons, figure, lang)

@@ -101,3 +101,17 @@ def test_language_switch_and_routing(ctx):
     assert shell_cb.chosen_lang(None, "xx") == "pl"
     _nav, page = shell_cb.render(ctx, "/nope", "en")
     assert "No such page: /nope" in " ".join(texts(page))
+
+
+def test_unreadable_file_is_a_readable_error(demo_dir, tmp_path):
+    import shutil
+
+    shutil.copytree(demo_dir / "lake", tmp_path / "lake")
+    month = sorted((tmp_path / "lake" / "messages").glob("month=*"))[-1]
+    next(month.glob("*.parquet")).write_bytes(b"this is not parquet")
+    broken = AppContext.create(Config(data_dir=tmp_path, timezone=TZ))
+    out = sms_cb.report(broken, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en")
+    text = " ".join(texts(out["alert"]))
+    assert text.startswith("The report could not be prepared:") and "Traceback" not in text
+    _title, body = sms_cb.details(broken, number=1, lang="en")
+    assert "could not be prepared" in " ".join(texts(body))

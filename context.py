@@ -20,7 +20,7 @@ class AppContext:
 
     @classmethod
     def create(cls, config: Config) -> "AppContext":
-        db = Db(Lake(config.lake_dir), threads=config.duckdb_threads, memory_limit=config.duckdb_memory_limit)
+        db = Db(Lake(config.lake_dir), tz=config.timezone, threads=config.duckdb_threads, memory_limit=config.duckdb_memory_limit)
         return cls(config=config, db=db)
 
     @property
@@ -34,7 +34,7 @@ class AppContext:
     def first_day(self) -> dt.date | None:
         """Returns the first day with bulk data, or None when the lake is empty."""
         try:
-            return queries.first_day(self.db, tz=self.tz)
+            return queries.first_day(self.db)
         except LakeUnavailable:
             return None
 

@@ -2,36 +2,38 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import duckdb
 
 from data.lake import Lake
+from data.rollups import NAMES, RollupStatus, rollup_glob, rollup_sql, rollup_status, sql_literal
 
 
 class LakeUnavailable(RuntimeError):
     """The lake has no data yet or cannot be read."""
 
 
-def _sql_path(path: str) -> str:
-    # A configured path (never user input) becomes a string literal.
-    return "'" + path.replace("'", "''") + "'"
-
-
 @dataclass
 class Db:
-    """Read access to one lake. `cursor()` gives the calling thread its own cursor."""
+    """Read access to one lake. `cursor()` gives the calling thread its own cursor.
+
+    Queries name relations through `sources()`: the raw tables, and each rollup
+    either from its Parquet files (when they match the lake) or, when they are
+    missing or stale, from its defining SQL over the raw messages (slower, same
+    numbers). `use_rollups=False` forces the latter (the benchmark's baseline).
+    """
 
     lake: Lake
+    tz: str = "Europe/Warsaw"
     threads: int = 2
     memory_limit: str = "1GB"
+    use_rollups: bool = True
+    _status: tuple[str | None, RollupStatus] | None = field(default=None, init=False, repr=False)
+    _sources: tuple[str | None, dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
-        self._con = duckdb.connect(
-            ":memory:",
-            config={"threads": self.threads, "memory_limit": self.memory_limit, "enable_external_access": True},
-        )
+        self._con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -49,20 +51,48 @@ class Db:
         with self._lock:
             return self._con.cursor()
 
+    def rollup_status(self) -> RollupStatus:
+        """Returns whether the rollups match the lake (checked again whenever the lake's version changes)."""
+        snapshot = self.lake.snapshot()
+        cached = self._status
+        if cached is None or cached[0] != snapshot or snapshot is None:
+            cached = (snapshot, rollup_status(self.lake, tz=self.tz))
+            self._status = cached
+        return cached[1]
+
     def sources(self) -> dict[str, str]:
-        """Returns the FROM-clause text of each lake table; LakeUnavailable when there is no lake."""
+        """Returns the FROM-clause text of each lake table and rollup; LakeUnavailable when there is no lake."""
+        snapshot = self.lake.snapshot()
+        cached = self._sources
+        if cached is not None and snapshot is not None and cached[0] == snapshot:
+            return cached[1]
+        src = self._build_sources()
+        self._sources = (snapshot, src)
+        return src
+
+    def _build_sources(self) -> dict[str, str]:
         if not self.lake.exists():
             raise LakeUnavailable(f"no lake at {self.lake.root}")
-        clicks = (
-            f"read_parquet({_sql_path(self.lake.clicks_glob)}, hive_partitioning=true, hive_types={{'month': VARCHAR}})"
-            if any(Path(self.lake.clicks_dir).glob("month=*/*.parquet"))
-            else "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::VARCHAR AS user_agent, NULL::BOOLEAN AS is_bot, NULL::VARCHAR AS month WHERE false)"
-        )
-        return {
-            "messages": f"read_parquet({_sql_path(self.lake.messages_glob)}, hive_partitioning=true, hive_types={{'month': VARCHAR}})",
-            "clicks": clicks,
-            "dispatches": f"read_parquet({_sql_path(str(self.lake.dispatches_file))})",
+        hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
+        src = {
+            "messages": f"read_parquet({sql_literal(self.lake.messages_glob)}, {hive})",
+            "dispatches": f"read_parquet({sql_literal(str(self.lake.dispatches_file))})",
         }
+        if any(self.lake.clicks_dir.glob("month=*/*.parquet")):
+            src["clicks"] = f"read_parquet({sql_literal(self.lake.clicks_glob)}, {hive})"
+        else:
+            src["clicks"] = ("(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::VARCHAR AS user_agent,"
+                             " NULL::BOOLEAN AS is_bot, NULL::VARCHAR AS month WHERE false)")
+        fresh = self.use_rollups and self.rollup_status().fresh
+        for name in NAMES:
+            defined = "(" + rollup_sql(name, messages=src["messages"], clicks=src["clicks"], tz=self.tz) + ")"
+            if fresh and any(self.lake.rollups_dir.glob(f"{name}/month=*/*.parquet")):
+                src[name] = f"read_parquet({sql_literal(rollup_glob(self.lake, name))}, {hive})"
+            elif fresh:
+                src[name] = f"(SELECT * FROM {defined} WHERE false)"
+            else:
+                src[name] = defined
+        return src
 
     def close(self) -> None:
         self._con.close()

@@ -17,18 +17,15 @@ Properties the rest of the project relies on:
   are generated, written and dropped. Rows that spill into a later month (a
   dispatch sent across midnight at the end of a month, clicks days later) are
   carried over, so each month partition is written once, whole.
-- The lake is built in a staging folder beside `lake.root` and swapped in with
-  renames at the end; a failure leaves the old lake as it was.
+- The lake is built as a new version (`data.lake.transaction(fresh=True)`) with its
+  rollups, published in one atomic step; a failure leaves the old lake as it was.
 - "Now" is the end of the `until` day in `tz`: nothing happens after it. Messages
   whose final status would come later are `pending` (all within the last three
   days); clicks that would come later are not there.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import unicodedata
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -42,7 +39,8 @@ from numpy.random import PCG64, Generator
 
 from data import clicks as click_rules
 from data import schema
-from data.lake import Lake, write_clicks, write_dispatches, write_messages
+from data.lake import Lake, transaction, write_clicks, write_dispatches, write_messages
+from data.rollups import build_rollups
 from data.schema import Reason, Status
 
 US = 1_000_000  # microseconds per second
@@ -1187,6 +1185,7 @@ def build_demo(
     tz: str = "Europe/Warsaw",
     big_dispatch: int | None = None,
     progress: ProgressFn | None = None,
+    with_rollups: bool = True,
 ) -> DemoSummary:
     """Builds a demo lake at `lake.root` (replacing any lake there) and describes it.
 
@@ -1206,17 +1205,11 @@ def build_demo(
     plan = _make_plan(Generator(PCG64(seed)), messages=messages, seed=seed, until=until, tz=zone,
                       big_dispatch=big_dispatch)
 
-    root = lake.root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging_root = root.parent / f".{root.name}.staging-{uuid.uuid4().hex}"
-    staging = Lake(staging_root)
-    try:
+    with transaction(lake, fresh=True) as staging:
         counts = _write_months(plan, staging, seed, progress)
         write_dispatches(staging, _dispatch_table(plan))
-        _swap(staging_root, root)
-    except BaseException:
-        shutil.rmtree(staging_root, ignore_errors=True)
-        raise
+        if with_rollups:
+            build_rollups(staging, tz=tz)
     if progress:
         progress("swap", 1, 1)
 
@@ -1335,18 +1328,3 @@ def _dispatch_table(plan: _Plan) -> pa.Table:
     )
 
 
-def _swap(staging: os.PathLike, root: os.PathLike) -> None:
-    """Puts `staging` in place of `root` (if any) with renames; the old lake is removed."""
-    staging, root = Path(staging), Path(root)
-    old = None
-    if root.exists():
-        old = root.parent / f".{root.name}.old-{uuid.uuid4().hex}"
-        os.replace(root, old)
-    try:
-        os.replace(staging, root)
-    except BaseException:
-        if old is not None:
-            os.replace(old, root)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -1,10 +1,14 @@
 """Where the lake's Parquet files live, and how they are written (atomically)."""
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +51,22 @@ class Lake:
     def exists(self) -> bool:
         """Returns True when the lake has dispatches and at least one message file."""
         return self.dispatches_file.exists() and any(self.messages_dir.glob("month=*/*.parquet"))
+
+    @property
+    def rollups_dir(self) -> Path:
+        return self.root / "rollups"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where the lake's versions live; `root` is a symlink to the current one."""
+        return self.root.parent / f"{self.root.name}.d"
+
+    def snapshot(self) -> str | None:
+        """Returns the name of the current version (changes with every committed write), or None."""
+        try:
+            return os.readlink(self.root)
+        except OSError:
+            return None
 
     def month_dirs(self) -> list[Path]:
         """Returns the messages partitions, oldest first."""
@@ -124,3 +144,122 @@ def write_dispatches(lake: Lake, table: pa.Table) -> None:
     """Writes the dispatches table (small: one file)."""
     table = table.select(schema.DISPATCHES.names).cast(schema.DISPATCHES)
     write_parquet_atomic(table.sort_by([("number", "ascending")]), lake.dispatches_file)
+
+
+# ------------------------------------------------------------- transactions
+#
+# The lake is a symlink (`var/lake`) to one version folder (`var/lake.d/<id>`). A
+# writer gets a new version made of hard links to the current one's files (cheap,
+# and the files are never changed in place, only replaced), changes it, and
+# publishes it by renaming a new symlink over `var/lake`: one atomic step. A reader
+# sees the old version or the new one, never a mix; a writer killed at any moment
+# leaves only an unpublished folder, which the next writer removes.
+
+
+@contextmanager
+def transaction(lake: Lake, *, fresh: bool = False) -> Iterator[Lake]:
+    """Yields a private copy of the lake to change; it becomes the lake when the block ends.
+
+    With `fresh`, the copy starts empty (a whole new lake). An exception in the block
+    discards the copy and leaves the lake as it was. Writers take turns (a file lock).
+    """
+    lake.root.parent.mkdir(parents=True, exist_ok=True)
+    lake.snapshots_dir.mkdir(exist_ok=True)
+    with _writer_lock(lake):
+        _adopt_plain_folder(lake)
+        _remove_unused_versions(lake)
+        version = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        staging = lake.snapshots_dir / version
+        current = lake.snapshot()
+        if fresh or current is None or not (lake.snapshots_dir / Path(current).name).exists():
+            staging.mkdir()
+        else:
+            _link_tree(lake.snapshots_dir / Path(current).name, staging)
+        try:
+            yield Lake(staging)
+            _publish(lake, version)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _remove_unused_versions(lake)
+
+
+@contextmanager
+def _writer_lock(lake: Lake) -> Iterator[None]:
+    with open(lake.root.parent / f".{lake.root.name}.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    for folder, dirs, files in os.walk(src):
+        rel = Path(folder).relative_to(src)
+        (dst / rel).mkdir(parents=True, exist_ok=True)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                os.link(Path(folder) / name, dst / rel / name)
+
+
+def _previous_file(lake: Lake) -> Path:
+    return lake.snapshots_dir / ".previous"
+
+
+def _publish(lake: Lake, version: str) -> None:
+    _fsync_tree(lake.snapshots_dir / version)
+    previous = lake.snapshot()
+    if previous:
+        # Readers may still be scanning the version being replaced: it is kept until the next write.
+        write_text_atomic(_previous_file(lake), Path(previous).name)
+    link = lake.root.parent / f".{lake.root.name}.{uuid.uuid4().hex}.link"
+    os.symlink(f"{lake.snapshots_dir.name}/{version}", link)
+    os.replace(link, lake.root)
+    _fsync_dir(lake.root.parent)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Writes a small text file through a temporary file and a rename."""
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(Path(folder) / name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(folder))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _adopt_plain_folder(lake: Lake) -> None:
+    # A lake written before versions existed is a plain folder: make it the first version.
+    if lake.root.is_dir() and not lake.root.is_symlink():
+        version = f"{time.strftime('%Y%m%dT%H%M%S')}-adopted"
+        os.replace(lake.root, lake.snapshots_dir / version)
+        _publish(lake, version)
+
+
+def _remove_unused_versions(lake: Lake) -> None:
+    # Under the writer lock: every version but the current and the previous one is
+    # either superseded or was left unpublished by a killed writer.
+    keep = {Path(lake.snapshot() or "").name}
+    if _previous_file(lake).exists():
+        keep.add(_previous_file(lake).read_text(encoding="utf-8").strip())
+    for p in lake.snapshots_dir.iterdir():
+        if p.is_dir() and p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)

@@ -1,7 +1,9 @@
 """Every SQL query of the app. Parameters are always bound, never formatted in.
 
 Each function takes the process's `Db` and keyword arguments and returns a pandas
-DataFrame (or a small value / an Arrow batch stream for downloads).
+DataFrame (or a small value / an Arrow batch stream for downloads). Dashboard
+queries read the rollups (`data/rollups.py`); only number downloads read raw
+messages, filtered by dispatch.
 """
 from __future__ import annotations
 
@@ -29,14 +31,15 @@ STATUS_GROUP_SQL = (
     + " END"
 )
 
+# Sums over rollup rows (columns status, messages, clicked).
 COUNTS_SQL = f"""
-    count(*) AS recipients,
-    count(*) FILTER (WHERE status <> 'not_sent') AS sent,
-    count(*) FILTER (WHERE status = 'delivered') AS delivered,
-    count(*) FILTER (WHERE status = 'not_sent') AS not_sent,
-    count(*) FILTER (WHERE status IN ({_in_list(statuses_in(StatusGroup.NOT_DELIVERED))})) AS not_delivered,
-    count(*) FILTER (WHERE status = 'pending') AS pending,
-    count(*) FILTER (WHERE clicked) AS clicked
+    coalesce(sum(messages), 0) AS recipients,
+    coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS sent,
+    coalesce(sum(messages) FILTER (WHERE status = 'delivered'), 0) AS delivered,
+    coalesce(sum(messages) FILTER (WHERE status = 'not_sent'), 0) AS not_sent,
+    coalesce(sum(messages) FILTER (WHERE status IN ({_in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS not_delivered,
+    coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS pending,
+    coalesce(sum(clicked), 0) AS clicked
 """
 
 
@@ -44,20 +47,17 @@ def _month(ts: dt.datetime) -> str:
     return ts.astimezone(dt.timezone.utc).strftime("%Y-%m")
 
 
-def _bulk_in_period(src: dict[str, str]) -> str:
-    """SQL of the bulk messages of a period (params: lo, hi, month lo, month hi), with `clicked`."""
-    return f"""
-        SELECT m.message_id, m.dispatch_id, m.status, m.reason, m.created_at,
-               m.message_id IN (SELECT message_id FROM {src['clicks']} WHERE NOT is_bot) AS clicked
-        FROM {src['messages']} m
-        WHERE m.source = 'bulk' AND m.created_at >= $lo AND m.created_at < $hi
-          AND m.month BETWEEN $mlo AND $mhi
-    """
+PERIOD_WHERE = "day BETWEEN $start AND $end AND month BETWEEN $mlo AND $mhi"
 
 
 def _period_params(period: Period) -> dict[str, object]:
+    """Parameters of PERIOD_WHERE: the local days, and the UTC months that can hold them (partition pruning)."""
     lo, hi = period.bounds_utc()
-    return {"lo": lo, "hi": hi, "mlo": _month(lo), "mhi": _month(hi - dt.timedelta(microseconds=1))}
+    return {"start": period.start, "end": period.end, "mlo": _month(lo), "mhi": _month(hi - dt.timedelta(microseconds=1))}
+
+
+def _ints(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({c: "int64" for c in COUNT_COLUMNS})
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,41 +71,37 @@ def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def lake_state(db: Db) -> dict[str, object]:
-    """Returns the lake's message count, newest message time and first message time (UTC)."""
-    src = db.sources()
-    rows, newest, oldest = db.cursor().execute(
-        f"SELECT count(*), max(created_at), min(created_at) FROM {src['messages']}"
-    ).fetchone()
-    return {"messages": int(rows), "newest": newest, "oldest": oldest}
+    """Returns the lake's message count and newest message time, from Parquet metadata (no scan)."""
+    glob = db.lake.messages_glob
+    cur = db.cursor()
+    db.sources()  # raises LakeUnavailable when there is no lake
+    rows = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($g)", {"g": glob}).fetchone()[0]
+    newest = cur.execute(
+        "SELECT max(TRY_CAST(stats_max AS TIMESTAMPTZ)) FROM parquet_metadata($g) WHERE path_in_schema = 'created_at'",
+        {"g": glob},
+    ).fetchone()[0]
+    return {"messages": int(rows), "newest": newest}
 
 
-def first_day(db: Db, *, tz: str) -> dt.date | None:
-    """Returns the local day of the oldest bulk message, or None when there is none."""
+def first_day(db: Db) -> dt.date | None:
+    """Returns the first local day with bulk messages, or None when there is none."""
     src = db.sources()
-    row = db.cursor().execute(
-        f"SELECT CAST(timezone($tz, min(created_at)) AS DATE) FROM {src['messages']} WHERE source = 'bulk'",
-        {"tz": tz},
-    ).fetchone()
+    row = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchone()
     return row[0] if row else None
 
 
 def kpis(db: Db, *, period: Period) -> pd.DataFrame:
     """Returns one row of the period's bulk counts (COUNT_COLUMNS) with delivered_pct and ctr."""
     src = db.sources()
-    sql = f"WITH m AS ({_bulk_in_period(src)}) SELECT {COUNTS_SQL} FROM m"
-    frame = db.cursor().execute(sql, _period_params(period)).df()
-    return with_rates(frame.astype({c: "int64" for c in COUNT_COLUMNS}))
+    sql = f"SELECT {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE}"
+    return with_rates(_ints(db.cursor().execute(sql, _period_params(period)).df()))
 
 
 def daily_counts(db: Db, *, period: Period) -> pd.DataFrame:
     """Returns one row per day of the period (days without messages as zeros): day + COUNT_COLUMNS + rates."""
     src = db.sources()
-    sql = f"""
-        WITH m AS ({_bulk_in_period(src)})
-        SELECT CAST(timezone($tz, created_at) AS DATE) AS day, {COUNTS_SQL}
-        FROM m GROUP BY ALL ORDER BY day
-    """
-    found = db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).df()
+    sql = f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY day ORDER BY day"
+    found = db.cursor().execute(sql, _period_params(period)).df()
     days = pd.DataFrame({"day": period.day_list()})
     if not found.empty:
         found["day"] = pd.to_datetime(found["day"]).dt.date
@@ -124,28 +120,28 @@ def daily_trend(db: Db, *, period: Period, compare: bool = True) -> pd.DataFrame
     now = daily_counts(db, period=period)[["day", "sent", "delivered", "clicked", "ctr"]]
     if compare:
         prev = daily_counts(db, period=period.previous())
-        now = now.assign(
+        return now.assign(
             prev_day=prev["day"].to_numpy(),
             prev_sent=prev["sent"].astype("float64").to_numpy(),
             prev_delivered=prev["delivered"].astype("float64").to_numpy(),
             prev_ctr=prev["ctr"].to_numpy(),
         )
-    else:
-        now = now.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
-    return now
+    return now.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
 
 
 def dispatches(db: Db, *, period: Period) -> pd.DataFrame:
     """Returns one row per dispatch with messages in the period, newest first.
 
     Columns: dispatch_id, number, name, description, message_text, recipient_group,
-    sender, sent_at (first message, local time of the period's zone, naive),
+    sender, sent_at (first message in the period, local time, naive),
     COUNT_COLUMNS, delivered_pct, ctr.
     """
     src = db.sources()
     sql = f"""
-        WITH m AS ({_bulk_in_period(src)}),
-        c AS (SELECT dispatch_id, min(created_at) AS first_at, {COUNTS_SQL} FROM m GROUP BY dispatch_id)
+        WITH c AS (
+            SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
+            FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY dispatch_id
+        )
         SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
                timezone($tz, c.first_at) AS sent_at,
                {", ".join("c." + col for col in COUNT_COLUMNS)}
@@ -153,11 +149,11 @@ def dispatches(db: Db, *, period: Period) -> pd.DataFrame:
         ORDER BY c.first_at DESC, d.number DESC
     """
     frame = db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).df()
-    return with_rates(frame.astype({c: "int64" for c in COUNT_COLUMNS}))
+    return with_rates(_ints(frame))
 
 
 def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
-    """Returns the dispatch with this user-facing number (with first send time, local), or None."""
+    """Returns the dispatch with this user-facing number (created_at in local time), or None."""
     src = db.sources()
     frame = db.cursor().execute(
         f"""
@@ -173,15 +169,8 @@ def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
 def dispatch_counts(db: Db, *, dispatch_id: str) -> pd.DataFrame:
     """Returns one row of a dispatch's counts over all its messages (COUNT_COLUMNS + rates)."""
     src = db.sources()
-    sql = f"""
-        WITH m AS (
-            SELECT status, message_id IN (SELECT message_id FROM {src['clicks']} WHERE NOT is_bot) AS clicked
-            FROM {src['messages']} WHERE dispatch_id = $id
-        )
-        SELECT {COUNTS_SQL} FROM m
-    """
-    frame = db.cursor().execute(sql, {"id": dispatch_id}).df()
-    return with_rates(frame.astype({c: "int64" for c in COUNT_COLUMNS}))
+    sql = f"SELECT {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE dispatch_id = $id"
+    return with_rates(_ints(db.cursor().execute(sql, {"id": dispatch_id}).df()))
 
 
 def dispatch_reasons(db: Db, *, dispatch_id: str) -> pd.DataFrame:
@@ -194,10 +183,11 @@ def dispatch_reasons(db: Db, *, dispatch_id: str) -> pd.DataFrame:
     groups = [StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value]
     sql = f"""
         WITH m AS (
-            SELECT {STATUS_GROUP_SQL} AS status_group, reason FROM {src['messages']} WHERE dispatch_id = $id
+            SELECT {STATUS_GROUP_SQL} AS status_group, reason, messages
+            FROM {src['dispatch_daily']} WHERE dispatch_id = $id
         )
-        SELECT status_group, reason, count(*) AS count,
-               count(*) / sum(count(*)) OVER (PARTITION BY status_group) AS share
+        SELECT status_group, reason, sum(messages) AS count,
+               sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share
         FROM m WHERE status_group IN ({_in_list(groups)})
         GROUP BY status_group, reason ORDER BY count DESC, status_group, reason
     """

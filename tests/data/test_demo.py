@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -33,9 +34,10 @@ def _build(root: Path, **kw) -> DemoSummary:
 
 
 def _files(root: Path) -> dict[str, str]:
+    # The data files; the rollups' state record holds build times and file signatures.
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
+        for p in sorted(root.rglob("*.parquet"))
         if p.is_file()
     }
 
@@ -348,6 +350,15 @@ def test_small_lakes_have_enough_dispatches(tmp_path):
     assert demo._n_dispatches(2_000_000) in range(150, 301)
 
 
+def _assert_only_published_versions(data_dir: Path) -> None:
+    # The lake is a symlink to its current version; one previous version is kept for
+    # readers still scanning it; nothing else (no staging) is left behind.
+    assert sorted(p.name for p in data_dir.iterdir()) == [".lake.lock", "lake", "lake.d"]
+    versions = {p.name for p in (data_dir / "lake.d").iterdir() if p.is_dir()}
+    assert Path(os.readlink(data_dir / "lake")).name in versions
+    assert len(versions) <= 2
+
+
 def test_replaces_an_existing_lake_whole(tmp_path):
     root = tmp_path / "lake"
     (root / "messages" / "month=1999-01").mkdir(parents=True)
@@ -356,7 +367,7 @@ def test_replaces_an_existing_lake_whole(tmp_path):
     _build(root, messages=5_000)
     assert not (root / "stale.txt").exists()
     assert not (root / "messages" / "month=1999-01").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]  # no staging or old copies left
+    _assert_only_published_versions(tmp_path)
 
 
 def test_a_failed_build_leaves_the_old_lake(tmp_path, monkeypatch):
@@ -371,7 +382,7 @@ def test_a_failed_build_leaves_the_old_lake(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         _build(root, messages=5_000, seed=99)
     assert _files(root) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+    _assert_only_published_versions(tmp_path)
 
 
 def test_rejects_tiny_sizes(tmp_path):

@@ -148,6 +148,28 @@ def serve(
     waitress_serve(app.server, host=host, port=port, threads=threads, ident="smsreports")
 
 
+@cli.command()
+def rollup(
+    months: str = typer.Option("", help="Only these UTC months, comma-separated YYYY-MM (default: all)."),
+) -> None:
+    """Rebuild the rollups (after a change of time zone, or when the page says they are stale)."""
+    from data.lake import Lake, transaction
+    from data.rollups import build_rollups, rollup_status
+
+    cfg = _config()
+    lake = Lake(cfg.lake_dir)
+    if not lake.exists():
+        _fail(f"no lake at {lake.root}: run 'python app.py demo' or 'python app.py ingest' first")
+    chosen = [m.strip() for m in months.split(",") if m.strip()] or None
+    if chosen and any(len(m) != 7 or m[4] != "-" or not (m[:4] + m[5:]).isdigit() for m in chosen):
+        _fail("--months takes YYYY-MM values separated by commas")
+    before = rollup_status(lake, tz=cfg.timezone)
+    with transaction(lake) as staging:
+        figures = build_rollups(staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads)
+    typer.echo(f"rollups rebuilt ({'were: ' + before.reason if before.reason else 'were fresh'}): "
+               f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s")
+
+
 @export_cli.command("dispatches")
 def export_dispatches(
     from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),

@@ -24,6 +24,7 @@ class Config:
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "1GB"
     export_batch_rows: int = 50_000
+    use_rollups: bool = True
     host: str = "127.0.0.1"
     port: int = 8050
 
@@ -61,6 +62,7 @@ class Config:
             duckdb_threads=_int(env, "SMSREPORTS_DUCKDB_THREADS", base.duckdb_threads),
             duckdb_memory_limit=env.get("SMSREPORTS_DUCKDB_MEMORY", base.duckdb_memory_limit),
             export_batch_rows=_int(env, "SMSREPORTS_EXPORT_BATCH_ROWS", base.export_batch_rows),
+            use_rollups=_flag(env, "SMSREPORTS_ROLLUPS", base.use_rollups),
             host=env.get("SMSREPORTS_HOST", base.host),
             port=_int(env, "SMSREPORTS_PORT", base.port),
         )
@@ -88,3 +90,14 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be positive")
     return value
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "on", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "off", "false", "no"):
+        return False
+    raise ConfigError(f"{name} must be on or off, not {raw!r}")

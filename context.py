@@ -20,7 +20,8 @@ class AppContext:
 
     @classmethod
     def create(cls, config: Config) -> "AppContext":
-        db = Db(Lake(config.lake_dir), tz=config.timezone, threads=config.duckdb_threads, memory_limit=config.duckdb_memory_limit)
+        db = Db(Lake(config.lake_dir), tz=config.timezone, threads=config.duckdb_threads,
+                memory_limit=config.duckdb_memory_limit, use_rollups=config.use_rollups)
         return cls(config=config, db=db)
 
     @property

@@ -54,6 +54,10 @@ def failure_alert(exc: Exception, lang: str):
 
 def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: dict) -> dict:
     compare = preset != Preset.ALL
+    status = ctx.db.rollup_status()
+    if ctx.db.use_rollups and not status.fresh:
+        reason = t(lang, f"rollups.reason.{status.code}", months=", ".join(status.stale_months))
+        out["alert"] = sms.warning_alert(t(lang, "rollups.stale", reason=reason))
     now = queries.kpis(ctx.db, period=period).iloc[0]
     prev = queries.kpis(ctx.db, period=period.previous()).iloc[0] if compare else None
     trend = queries.daily_trend(ctx.db, period=period, compare=compare)

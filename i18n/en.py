@@ -124,5 +124,11 @@ MESSAGES: dict[str, str] = {
     "error.lake": "The data cannot be read: {error}",
     "error.bad_request": "Bad request: {error}",
     "error.not_found": "Not found: {error}",
+    "rollups.stale": 'The rollups are out of date: {reason}. Numbers are computed from the raw messages, so the page is slower. Run "python app.py rollup".',
+    "rollups.reason.missing": 'they have not been built yet',
+    "rollups.reason.version": 'they come from an older version of the program',
+    "rollups.reason.timezone": 'they were built for another time zone',
+    "rollups.reason.clicks": 'new clicks have arrived',
+    "rollups.reason.months": 'the data of these months changed: {months}',
     "loading": "Loading…",
 }

@@ -124,5 +124,11 @@ MESSAGES: dict[str, str] = {
     "error.lake": "Nie można odczytać danych: {error}",
     "error.bad_request": "Nieprawidłowe żądanie: {error}",
     "error.not_found": "Nie znaleziono: {error}",
+    "rollups.stale": 'Zestawienia (rollupy) są nieaktualne: {reason}. Liczby są liczone wprost z wiadomości, więc strona działa wolniej. Uruchom „python app.py rollup”.',
+    "rollups.reason.missing": 'nie zostały jeszcze zbudowane',
+    "rollups.reason.version": 'pochodzą ze starszej wersji programu',
+    "rollups.reason.timezone": 'zbudowano je dla innej strefy czasowej',
+    "rollups.reason.clicks": 'doszły nowe kliknięcia',
+    "rollups.reason.months": 'zmieniły się dane z miesięcy: {months}',
     "loading": "Wczytywanie…",
 }

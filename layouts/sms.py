@@ -287,6 +287,11 @@ def error_alert(text: str) -> dbc.Alert:
     return dbc.Alert([html.I(className="bi bi-exclamation-octagon me-2"), text], color="danger", className="mb-3")
 
 
+def warning_alert(text: str) -> dbc.Alert:
+    """Returns a note that the page works but something needs attention."""
+    return dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2"), text], color="warning", className="mb-3")
+
+
 def export_href(kind: str, fmt: str, start: str, end: str, lang: str) -> str:
     """Returns the download address of the period's dispatch report."""
     return f"/export/{kind}.{fmt}?" + urlencode({"from": start, "to": end, "lang": lang})

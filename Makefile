@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+SPARK_STAMP := $(VENV)/.spark-installed-$(shell cksum requirements-spark.txt | cut -d' ' -f1)
 MESSAGES ?= 2000000
 
 .PHONY: run test venv demo bench clean
@@ -22,8 +23,18 @@ demo: venv
 run: demo
 	$(BIN)/python app.py serve
 
-test: venv
+# The tests also cover the optional Spark engine (tests/data/test_spark.py): pyspark and sqlglot.
+$(SPARK_STAMP): requirements-spark.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
+	rm -f $(VENV)/.spark-installed-*
+	touch $@
+
+test: venv $(SPARK_STAMP)
 	$(BIN)/python -m pytest -q --headless tests
+
+# The performance benchmark (README, "How it scales"): `make bench MESSAGES=100000000`.
+bench: venv
+	$(BIN)/python -m bench.run --messages $(MESSAGES) $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import dash
@@ -22,6 +23,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     import routes
     from callbacks import shell as shell_callbacks
     from callbacks import sms as sms_callbacks
+    from callbacks import transactional as transactional_callbacks
     from i18n import t
     from layouts.shell import app_layout
 
@@ -41,6 +43,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     routes.register(app.server, ctx)
     shell_callbacks.register(app, ctx)
     sms_callbacks.register(app, ctx)
+    transactional_callbacks.register(app, ctx)
     return app
 
 
@@ -56,6 +59,8 @@ def __getattr__(name: str):
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="SMS Reports: dashboard, demo data and exports.")
 export_cli = typer.Typer(no_args_is_help=True, help="Write a report to a file.")
 cli.add_typer(export_cli, name="export")
+campaigns_cli = typer.Typer(no_args_is_help=True, help="Group dispatches into campaigns (the page's Grouping).")
+cli.add_typer(campaigns_cli, name="campaigns")
 
 
 def _fail(message: str) -> None:
@@ -151,6 +156,10 @@ def serve(
 @cli.command()
 def rollup(
     months: str = typer.Option("", help="Only these UTC months, comma-separated YYYY-MM (default: all)."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (in this process) or spark (requirements-spark.txt)."),
+    spark_master: str = typer.Option(None, "--spark-master",
+                                     help="Spark master: local[*] by default, spark://host:7077, yarn, k8s://..., or sc://host:15002 (Spark Connect)."),
+    spark_conf: list[str] = typer.Option(None, "--spark-conf", help="Extra Spark setting KEY=VALUE (repeatable)."),
 ) -> None:
     """Rebuild the rollups (after a change of time zone, or when the page says they are stale)."""
     from data.lake import Lake, transaction
@@ -163,11 +172,57 @@ def rollup(
     chosen = [m.strip() for m in months.split(",") if m.strip()] or None
     if chosen and any(len(m) != 7 or m[4] != "-" or not (m[:4] + m[5:]).isdigit() for m in chosen):
         _fail("--months takes YYYY-MM values separated by commas")
+    if engine not in ("duckdb", "spark"):
+        _fail("--engine must be duckdb or spark")
+    if engine == "duckdb" and (spark_master or spark_conf):
+        _fail("--spark-master and --spark-conf need --engine spark")
     before = rollup_status(lake, tz=cfg.timezone)
-    with transaction(lake) as staging:
-        figures = build_rollups(staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads)
-    typer.echo(f"rollups rebuilt ({'were: ' + before.reason if before.reason else 'were fresh'}): "
+    with _rollup_engine(engine, spark_master, spark_conf or []) as runner:
+        with transaction(lake) as staging:
+            figures = build_rollups(staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads, engine=runner)
+    typer.echo(f"rollups rebuilt by {figures['engine']} ({'were: ' + before.reason if before.reason else 'were fresh'}): "
                f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s")
+
+
+@contextmanager
+def _rollup_engine(engine: str, master: str | None, conf: list[str]):
+    # None: build_rollups' own DuckDB. Spark: a session for this command, stopped after it.
+    if engine != "spark":
+        yield None
+        return
+    try:
+        from pyspark.sql import SparkSession
+
+        from data.spark import SparkEngine, SparkUnavailable, parse_conf, session
+    except ImportError as exc:
+        _fail(f"--engine spark needs pyspark and sqlglot: pip install -r requirements-spark.txt ({exc})")
+    running = SparkSession.getActiveSession()  # e.g. a test's: not this command's to stop
+    try:
+        spark = session(master, conf=parse_conf(conf))
+    except (ValueError, SparkUnavailable) as exc:
+        _fail(str(exc))
+    try:
+        yield SparkEngine(spark)
+    finally:
+        if running is None:
+            spark.stop()
+
+
+@cli.command()
+def ingest(
+    files: list[Path] = typer.Argument(None, help="Log files to import (one import, one lake transaction)."),
+    fmt: str = typer.Option("auto", "--format", help="auto, canonical, smpp-dlr, twilio, infobip, smsapi, vonage, clicks."),
+    provider: str = typer.Option(None, "--provider", help="Provider name where the format does not say it (smpp-dlr)."),
+    region: str = typer.Option(None, "--region", help="Region of numbers without a country code (SMSREPORTS_DEFAULT_REGION, PL)."),
+    tz: str = typer.Option(None, "--tz", help="Time zone of times written without an offset (SMSREPORTS_TIMEZONE)."),
+    links: Path = typer.Option(None, "--links", help="Short-link id -> message id file (CSV/JSON lines) for clicks."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+) -> None:
+    """Import delivery logs and click events of SMS providers into the lake (README, "Importing logs")."""
+    from data.ingest.console import run_cli
+
+    run_cli(_config(), files or [], fmt=fmt, provider=provider, region=region, tz=tz, links=links, as_json=as_json,
+            fail=_fail)
 
 
 @export_cli.command("dispatches")
@@ -200,6 +255,47 @@ def export_dispatches(
         else:
             now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
             size = _write_atomic(out, [dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now)])
+    except LakeUnavailable as exc:
+        _fail(f"no data: {exc}")
+    typer.echo(f"wrote {out} ({size} bytes)")
+
+
+@export_cli.command("transactional")
+def export_transactional(
+    from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    to: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
+    fmt: str = typer.Option(..., "--format", help="csv or docx."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    lang: str = typer.Option("pl", "--lang", help="pl or en."),
+    source: str = typer.Option(None, "--source", help="Only test sends (test) or API messages (api); both by default."),
+) -> None:
+    """Write the transactional campaign table of a period as CSV or DOCX."""
+    from data.db import LakeUnavailable
+    from data.period import Period, PeriodError
+    from reports.transactional import check_source, transactional_csv, transactional_docx
+
+    cfg = _config()
+    if lang not in ("pl", "en"):
+        _fail("--lang must be pl or en")
+    if fmt not in ("csv", "docx"):
+        _fail("--format must be csv or docx")
+    try:
+        chosen = check_source(source)
+    except ValueError:
+        _fail(f"--source must be test or api, not {source!r}")
+    start, end = _day(from_, "--from"), _day(to, "--to")
+    try:
+        period = Period(start, end, cfg.timezone)
+    except PeriodError:
+        _fail(f"--from {start} is after --to {end}")
+    ctx = AppContext.create(cfg)
+    try:
+        if fmt == "csv":
+            chunks = transactional_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang], source=chosen)
+            size = _write_atomic(out, chunks)
+        else:
+            now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
+            size = _write_atomic(out, [transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=chosen)])
     except LakeUnavailable as exc:
         _fail(f"no data: {exc}")
     typer.echo(f"wrote {out} ({size} bytes)")
@@ -240,13 +336,100 @@ def export_numbers(
             chunks = numbers_csv(ctx.db, dispatch_id=info["dispatch_id"], group=group, reason=reason, lang=lang,
                                  sep=cfg.csv_separator[lang], batch_rows=cfg.export_batch_rows)
         else:
-            chunks = numbers_xml(ctx.db, dispatch_id=info["dispatch_id"], number=dispatch, group=group, reason=reason,
+            chunks = numbers_xml(ctx.db, dispatch_id=info["dispatch_id"], scope={"dispatch": str(dispatch)}, group=group, reason=reason,
                                  generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                                  batch_rows=cfg.export_batch_rows)
         size = _write_atomic(out, chunks)
     except LakeUnavailable as exc:
         _fail(f"no data: {exc}")
     typer.echo(f"wrote {out} ({size} bytes)")
+
+
+def _campaign_context():
+    cfg = _config()
+    return AppContext.create(cfg)
+
+
+def _dispatch_ids(ctx: AppContext, numbers: list[int]) -> list[str]:
+    from data import queries
+    from data.db import LakeUnavailable
+
+    try:
+        found = queries.dispatch_ids(ctx.db, numbers=numbers)
+    except LakeUnavailable as exc:
+        _fail(f"no data: {exc}")
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        _fail(f"unknown dispatch number(s): {', '.join(map(str, missing))}")
+    return [found[n] for n in numbers]
+
+
+def _campaign_change(change) -> None:
+    from data.campaigns import CampaignError
+    from i18n import t
+
+    try:
+        change()
+    except CampaignError as exc:
+        _fail(t("en", exc.key, **exc.values))
+
+
+@campaigns_cli.command("list")
+def campaigns_list() -> None:
+    """List campaigns with their dispatch numbers."""
+    from data import queries
+
+    ctx = _campaign_context()
+    campaigns = ctx.store.campaigns()
+    members = ctx.store.members()
+    numbers = {}
+    if not members.empty:
+        numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(members["dispatch_id"]))
+    for row in campaigns.itertuples():
+        mine = sorted(numbers.get(d, 0) for d in members.loc[members["campaign_id"] == row.id, "dispatch_id"])
+        rule = " [rule]" if row.rule else ""
+        typer.echo(f"{row.id}\t{row.name}{rule}\t{', '.join(map(str, mine))}\t{row.description}")
+
+
+@campaigns_cli.command("group")
+def campaigns_group(numbers: list[int] = typer.Argument(..., help="Dispatch numbers."),
+                    name: str = typer.Option(..., "--name"), description: str = typer.Option("", "--description"),
+                    move: bool = typer.Option(False, "--move", help="Move dispatches that are in another campaign.")) -> None:
+    """Group dispatches into a new campaign."""
+    ctx = _campaign_context()
+    ids = _dispatch_ids(ctx, numbers)
+    _campaign_change(lambda: typer.echo(ctx.store.group(ids, name=name, description=description, who="cli", move=move)))
+
+
+@campaigns_cli.command("ungroup")
+def campaigns_ungroup(campaign_ids: list[int] = typer.Argument(...)) -> None:
+    """Dissolve campaigns (their dispatches stay)."""
+    ctx = _campaign_context()
+    _campaign_change(lambda: ctx.store.ungroup(campaign_ids, who="cli"))
+
+
+@campaigns_cli.command("rename")
+def campaigns_rename(campaign_id: int, name: str, description: str = typer.Option(None, "--description")) -> None:
+    """Rename a campaign (and set its description)."""
+    ctx = _campaign_context()
+    _campaign_change(lambda: ctx.store.rename(campaign_id, name=name, description=description, who="cli"))
+
+
+@campaigns_cli.command("add")
+def campaigns_add(campaign_id: int, numbers: list[int] = typer.Argument(...),
+                  move: bool = typer.Option(False, "--move", help="Move dispatches that are in another campaign.")) -> None:
+    """Add dispatches to a campaign."""
+    ctx = _campaign_context()
+    ids = _dispatch_ids(ctx, numbers)
+    _campaign_change(lambda: ctx.store.add(campaign_id, ids, who="cli", move=move))
+
+
+@campaigns_cli.command("remove")
+def campaigns_remove(numbers: list[int] = typer.Argument(...)) -> None:
+    """Take dispatches out of their campaigns."""
+    ctx = _campaign_context()
+    ids = _dispatch_ids(ctx, numbers)
+    _campaign_change(lambda: ctx.store.remove(ids, who="cli"))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class Config:
     use_rollups: bool = True
     host: str = "127.0.0.1"
     port: int = 8050
+    default_region: str = "PL"  # ingest: region of phone numbers written without a country code
 
     @property
     def lake_dir(self) -> Path:
@@ -65,6 +66,7 @@ class Config:
             use_rollups=_flag(env, "SMSREPORTS_ROLLUPS", base.use_rollups),
             host=env.get("SMSREPORTS_HOST", base.host),
             port=_int(env, "SMSREPORTS_PORT", base.port),
+            default_region=env.get("SMSREPORTS_DEFAULT_REGION", base.default_region).strip().upper(),
         )
         cfg.validate()
         return cfg
@@ -77,6 +79,10 @@ class Config:
             raise ConfigError(f"SMSREPORTS_TIMEZONE: unknown time zone {self.timezone!r}") from None
         if self.default_lang not in ("pl", "en"):
             raise ConfigError("SMSREPORTS_LANG must be pl or en")
+        import phonenumbers
+
+        if self.default_region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(f"SMSREPORTS_DEFAULT_REGION: unknown region {self.default_region!r} (e.g. PL, DE, GB)")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

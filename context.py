@@ -25,6 +25,15 @@ class AppContext:
         return cls(config=config, db=db)
 
     @property
+    def store(self) -> "CampaignStore":
+        """Returns the campaign store of the data directory (created on first use)."""
+        from data.campaigns import CampaignStore
+
+        if getattr(self, "_store", None) is None:
+            self._store = CampaignStore(self.config.data_dir / "campaigns.sqlite")
+        return self._store
+
+    @property
     def tz(self) -> str:
         return self.config.timezone
 

@@ -12,11 +12,13 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory,
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
+from data.history import SORTABLE, HistoryFilter, Sort
 from data.period import Period, PeriodError, parse_day
 from data.schema import Reason, StatusGroup
 from i18n import lang_or_default, t
-from reports.dispatches import dispatches_csv, dispatches_docx
+from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
 from reports.numbers import numbers_csv, numbers_xml
+from reports.transactional import check_source, file_stem, messages_csv, transactional_csv, transactional_docx
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -44,9 +46,14 @@ def _period_from_args(ctx: AppContext, lang: str) -> Period:
 
 
 def _numbers_args(ctx: AppContext, lang: str) -> tuple[dict, StatusGroup, str | None]:
+    """Returns (scope, status group, reason) of a numbers download; scope has ids (dispatch_ids),
+    name (for the file) and attrs (for the XML root): one dispatch, or every dispatch of a campaign."""
     raw_number = request.args.get("dispatch", "")
-    if not raw_number.isdigit():
+    raw_campaign = request.args.get("campaign")
+    if raw_campaign is None and not raw_number.isdigit():
         raise BadRequest("dispatch: " + (raw_number or "?"))
+    if raw_campaign is not None and not raw_campaign.isdigit():
+        raise BadRequest("campaign: " + raw_campaign)
     try:
         group = StatusGroup(request.args.get("status", ""))
     except ValueError:
@@ -54,10 +61,50 @@ def _numbers_args(ctx: AppContext, lang: str) -> tuple[dict, StatusGroup, str | 
     reason = request.args.get("reason") or None
     if reason is not None and reason != "none" and reason not in set(Reason):
         raise BadRequest("reason: " + reason)
+    if raw_campaign is not None:
+        members = ctx.store.members()
+        ids = list(members.loc[members["campaign_id"] == int(raw_campaign), "dispatch_id"])
+        if not ids:
+            abort(404, t(lang, "campaign.error.unknown_campaign", ids=raw_campaign))
+        return {"ids": ids, "name": f"campaign-{raw_campaign}", "attrs": {"campaign": raw_campaign}}, group, reason
     info = queries.dispatch_info(ctx.db, number=int(raw_number), tz=ctx.tz)
     if info is None:
         abort(404, t(lang, "details.unknown", number=raw_number))
-    return info, group, reason
+    scope = {"ids": info["dispatch_id"], "name": str(info["number"]), "attrs": {"dispatch": str(info["number"])}}
+    return scope, group, reason
+
+
+def _view_from_args(ctx: AppContext, lang: str) -> HistoryView:
+    """Returns what the page showed: the grouping filter (q, since, until), sort (sort, desc), per campaign or dispatch."""
+    try:
+        flt = HistoryFilter((request.args.get("q") or "").strip(), parse_day(request.args.get("since")),
+                            parse_day(request.args.get("until")))
+    except PeriodError as exc:
+        raise BadRequest(t(lang, exc.key, **exc.values)) from None
+    column = request.args.get("sort")
+    if column is not None and column not in SORTABLE:
+        raise BadRequest("sort: " + column)
+    per = request.args.get("per", "dispatch")
+    if per not in ("dispatch", "campaign"):
+        raise BadRequest("per: " + per)
+    sort = Sort(column, request.args.get("desc", "1") == "1") if column else None
+    return HistoryView(campaigns=ctx.store.campaigns(), members=ctx.store.members(), flt=flt, sort=sort, per=per)
+
+
+def _source_arg(lang: str) -> str | None:
+    source = request.args.get("source")
+    try:
+        return check_source(source)
+    except ValueError:
+        raise BadRequest(t(lang, "trx.error.source", source=source)) from None
+
+
+def _campaign_arg(lang: str) -> queries.Campaign:
+    key = request.args.get("campaign", "")
+    try:
+        return queries.Campaign.from_key(key)
+    except ValueError:
+        raise BadRequest(t(lang, "trx.error.campaign", campaign=key or "?")) from None
 
 
 def register(server: Flask, ctx: AppContext) -> None:
@@ -87,28 +134,55 @@ def register(server: Flask, ctx: AppContext) -> None:
         lang = lang_or_default(request.args.get("lang"))
         period = _period_from_args(ctx, lang)
         stem = f"wysylki-{period.start.isoformat()}-{period.end.isoformat()}" if lang == "pl" else f"dispatches-{period.start.isoformat()}-{period.end.isoformat()}"
+        view = _view_from_args(ctx, lang)
         if fmt == "csv":
-            body = stream_with_context(dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang]))
+            body = stream_with_context(dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], view=view))
             return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
         if fmt == "docx":
             now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
-            return _attachment(dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now), stem + ".docx", DOCX_MIME)
+            return _attachment(dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now, view=view), stem + ".docx", DOCX_MIME)
         abort(404)
+
+    @server.get("/export/transactional.<fmt>")
+    def export_transactional(fmt: str):
+        lang = lang_or_default(request.args.get("lang"))
+        if fmt not in ("csv", "docx"):
+            abort(404)
+        period = _period_from_args(ctx, lang)
+        source, text = _source_arg(lang), request.args.get("q", "")
+        stem = file_stem("table", period, lang)
+        if fmt == "csv":
+            body = stream_with_context(transactional_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang],
+                                                         source=source, text=text))
+            return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
+        now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
+        body = transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=source, text=text)
+        return _attachment(body, stem + ".docx", DOCX_MIME)
+
+    @server.get("/export/transactional-messages.csv")
+    def export_transactional_messages():
+        lang = lang_or_default(request.args.get("lang"))
+        period = _period_from_args(ctx, lang)
+        campaign, source = _campaign_arg(lang), _source_arg(lang)
+        chunks = messages_csv(ctx.db, period=period, campaign=campaign, lang=lang, sep=ctx.config.csv_separator[lang],
+                              source=source, batch_rows=ctx.config.export_batch_rows)
+        return _attachment(stream_with_context(chunks), file_stem("messages", period, lang, campaign) + ".csv",
+                           "text/csv; charset=utf-8")
 
     @server.get("/export/numbers.<fmt>")
     def export_numbers(fmt: str):
         lang = lang_or_default(request.args.get("lang"))
         if fmt not in ("csv", "xml"):
             abort(404)
-        info, group, reason = _numbers_args(ctx, lang)
-        stem = f"numbers-{info['number']}-{group.value}" + (f"-{reason}" if reason else "")
+        scope, group, reason = _numbers_args(ctx, lang)
+        stem = f"numbers-{scope['name']}-{group.value}" + (f"-{reason}" if reason else "")
         batch = ctx.config.export_batch_rows
         if fmt == "csv":
-            chunks = numbers_csv(ctx.db, dispatch_id=info["dispatch_id"], group=group, reason=reason, lang=lang,
+            chunks = numbers_csv(ctx.db, dispatch_id=scope["ids"], group=group, reason=reason, lang=lang,
                                  sep=ctx.config.csv_separator[lang], batch_rows=batch)
             return _attachment(stream_with_context(chunks), stem + ".csv", "text/csv; charset=utf-8")
         generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        chunks = numbers_xml(ctx.db, dispatch_id=info["dispatch_id"], number=int(info["number"]), group=group,
+        chunks = numbers_xml(ctx.db, dispatch_id=scope["ids"], scope=scope["attrs"], group=group,
                              reason=reason, generated_at=generated, batch_rows=batch)
         return _attachment(stream_with_context(chunks), stem + ".xml", "application/xml; charset=utf-8")
 

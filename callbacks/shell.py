@@ -5,7 +5,7 @@ from dash import Input, Output, State, no_update
 
 from context import AppContext
 from i18n import lang_or_default
-from layouts import shell, sms
+from layouts import shell, sms, transactional
 from layouts.ids import Shell
 
 
@@ -18,12 +18,14 @@ def chosen_lang(triggered_id: str | None, current: str | None) -> str:
     return lang_or_default(current)
 
 
-def render(ctx: AppContext, path: str | None, lang: str | None) -> tuple:
-    """Returns (navbar, page) for an address in a language."""
+def render(ctx: AppContext, path: str | None, lang: str | None, stored_period: dict | None = None) -> tuple:
+    """Returns (navbar, page) for an address in a language, the page's period set to the one kept in the session."""
     lang = lang_or_default(lang)
     path = path or "/"
     if path in ("/", "/sms"):
-        body = sms.page(lang, ctx.tz)
+        body = sms.page(lang, ctx.tz, stored_period)
+    elif path == "/transactional":
+        body = transactional.page(lang, ctx.tz, stored_period)
     else:
         body = shell.not_found(lang, path)
     return shell.navbar(lang, path), body
@@ -50,6 +52,7 @@ def register(app, ctx: AppContext) -> None:
         Output(Shell.PAGE, "children"),
         Input(Shell.URL, "pathname"),
         Input(Shell.LANG, "data"),
+        State(Shell.PERIOD, "data"),
     )
-    def route(path, lang):
-        return render(ctx, path, lang)
+    def route(path, lang, stored_period):
+        return render(ctx, path, lang, stored_period)

@@ -5,30 +5,35 @@ import logging
 
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
+from callbacks import campaigns as campaign_callbacks
+from callbacks import period as period_callbacks
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
+from data.history import SORTABLE, HistoryFilter, Sort, history
 from data.period import Period, PeriodError, Preset
 from i18n import lang_or_default, t
 from layouts import sms
 from layouts.figures import reasons_figure, trend_figure
-from layouts.ids import Shell, Sms
+from layouts.ids import SMS_PERIOD, Camp, Shell, Sms
 from reports.dispatches import period_label, trend_labels
 
 log = logging.getLogger(__name__)
 
-REPORT_OUTPUTS = ["period_label", "period_error", "alert", "kpis", "trend", "rows", "count", "empty", "csv_href", "doc_href"]
+REPORT_OUTPUTS = ["period_label", "period_error", "alert", "kpis", "trend", "rows", "count", "empty", "filter_count"]
 
 
 def _blank() -> dict:
     return {
         "period_label": "", "period_error": None, "alert": None, "kpis": None, "trend": {},
-        "rows": [], "count": "", "empty": None, "csv_href": None, "doc_href": None,
+        "rows": [], "count": "", "empty": None, "filter_count": "",
     }
 
 
-def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None) -> dict:
-    """Returns everything the page shows for a period choice, keyed by REPORT_OUTPUTS."""
+def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
+           flt: HistoryFilter | None = None, expanded: frozenset[int] = frozenset()) -> dict:
+    """Returns everything the page shows for a period choice (and grouping filter, open campaigns),
+    keyed by REPORT_OUTPUTS."""
     lang = lang_or_default(lang)
     out = _blank()
     try:
@@ -38,7 +43,7 @@ def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str |
         return out
     out["period_label"] = period_label(period, lang)
     try:
-        return _fill(ctx, period, preset, lang, out)
+        return _fill(ctx, period, preset, lang, out, flt, expanded)
     except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
         out["alert"] = failure_alert(exc, lang)
     return out
@@ -52,26 +57,75 @@ def failure_alert(exc: Exception, lang: str):
     return sms.error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
 
 
-def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: dict) -> dict:
+def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: dict,
+          flt: HistoryFilter | None, expanded: frozenset[int]) -> dict:
     compare = preset != Preset.ALL
     status = ctx.db.rollup_status()
     if ctx.db.use_rollups and not status.fresh:
         reason = t(lang, f"rollups.reason.{status.code}", months=", ".join(status.stale_months))
         out["alert"] = sms.warning_alert(t(lang, "rollups.stale", reason=reason))
-    now = queries.kpis(ctx.db, period=period).iloc[0]
-    prev = queries.kpis(ctx.db, period=period.previous()).iloc[0] if compare else None
-    trend = queries.daily_trend(ctx.db, period=period, compare=compare)
-    frame = queries.dispatches(ctx.db, period=period)
+    now, prev, trend = queries.period_summary(ctx.db, period=period, compare=compare)
+    rows = history(ctx.db, period=period, campaigns=ctx.store.campaigns(), members=ctx.store.members(),
+                   flt=flt, expanded=expanded)
     out["kpis"] = sms.kpi_cards(now, prev, lang)
     out["trend"] = trend_figure(trend, trend_labels(lang), lang)
-    out["rows"] = sms.grid_rows(frame, lang)
-    out["count"] = t(lang, "history.count", n=len(frame))
-    if frame.empty:
+    out["rows"] = sms.grid_rows(rows, lang, expanded)
+    shown = int((rows["kind"] == "dispatch").sum() + rows.loc[rows["kind"] == "campaign", "dispatches"].sum()
+                - rows["parent_id"].notna().sum())
+    out["count"] = t(lang, "history.count", n=shown)
+    if flt is not None and flt.active:
+        out["filter_count"] = t(lang, "camp.filter_count", n=shown)
+    if rows.empty:
         out["empty"] = sms.empty_state(lang, "history.empty")
-    start, end = period.start.isoformat(), period.end.isoformat()
-    out["csv_href"] = sms.export_href("dispatches", "csv", start, end, lang)
-    out["doc_href"] = sms.export_href("dispatches", "docx", start, end, lang)
     return out
+
+
+def export_links(ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
+                 flt: HistoryFilter | None, per_campaign: bool, sort: Sort | None) -> tuple[str | None, str | None]:
+    """Returns the CSV and DOC addresses of what the table shows: period, filter, sort, per campaign or dispatch."""
+    lang = lang_or_default(lang)
+    try:
+        period = ctx.period(preset, start, end)
+    except PeriodError:
+        return None, None
+    extra = {"per": "campaign" if per_campaign else None}
+    if flt is not None and flt.active:
+        extra.update(q=flt.text or None, since=flt.start and flt.start.isoformat(), until=flt.end and flt.end.isoformat())
+    if sort is not None:
+        extra.update(sort=sort.column, desc="1" if sort.descending else "0")
+    first, last = period.start.isoformat(), period.end.isoformat()
+    return (sms.export_href("dispatches", "csv", first, last, lang, **extra),
+            sms.export_href("dispatches", "docx", first, last, lang, **extra))
+
+
+def grid_sort(column_state: list[dict] | None) -> Sort | None:
+    """Returns the grid's sort (the first sorted column) from AG Grid's column state."""
+    for col in sorted((c for c in column_state or [] if c.get("sort")), key=lambda c: c.get("sortIndex") or 0):
+        if col.get("colId") in SORTABLE:
+            return Sort(col["colId"], col["sort"] == "desc")
+    return None
+
+
+def campaign_details(ctx: AppContext, *, campaign_id: int, lang: str | None) -> tuple[str, object]:
+    """Returns (title, body) of the details dialog of a campaign: its dispatches' numbers summed."""
+    lang = lang_or_default(lang)
+    campaigns = ctx.store.campaigns().set_index("id")
+    if campaign_id not in campaigns.index:
+        return "", sms.error_alert(t(lang, "campaign.error.unknown_campaign", ids=campaign_id))
+    row = campaigns.loc[campaign_id]
+    title = t(lang, "details.campaign_title", name=row["name"])
+    members = ctx.store.members()
+    ids = list(members.loc[members["campaign_id"] == campaign_id, "dispatch_id"])
+    try:
+        numbers = sorted(queries.dispatch_numbers(ctx.db, dispatch_ids=ids).values())
+        counts = queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
+        reasons = queries.dispatch_reasons(ctx.db, dispatch_id=ids)
+    except Exception as exc:  # noqa: BLE001
+        return title, failure_alert(exc, lang)
+    info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
+    names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
+    figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
+    return title, sms.details_body(info, counts, reasons, figure, lang)
 
 
 def details(ctx: AppContext, *, number: int, lang: str | None) -> tuple[str, object]:
@@ -91,19 +145,26 @@ def details(ctx: AppContext, *, number: int, lang: str | None) -> tuple[str, obj
 
 
 def clicked_dispatch(cell: dict | None) -> int | None:
-    """Returns the dispatch number of a click on a row's Details cell, else None."""
+    """Returns the dispatch number of a click on a dispatch row's Details cell, else None."""
     if not cell or cell.get("colId") != "details":
         return None
     row_id = str(cell.get("rowId") or "")
     return int(row_id) if row_id.isdigit() else None
 
 
+def clicked_campaign(cell: dict | None) -> int | None:
+    """Returns the campaign id of a click on a campaign row's Details cell, else None."""
+    if not cell or cell.get("colId") != "details":
+        return None
+    row_id = str(cell.get("rowId") or "")
+    return int(row_id[1:]) if row_id.startswith("c") and row_id[1:].isdigit() else None
+
+
 def register(app, ctx: AppContext) -> None:
     """Registers the SMS page's callbacks on `app`."""
 
-    @app.callback(Output(Sms.PERIOD_RANGE_BOX, "style"), Input(Sms.PERIOD_PRESET, "value"))
-    def show_range(preset):
-        return {"display": "block"} if preset == Preset.CUSTOM else {"display": "none"}
+    period_callbacks.register(app, SMS_PERIOD)
+    campaign_callbacks.register(app, ctx)
 
     @app.callback(
         Output(Sms.PERIOD_LABEL, "children"),
@@ -114,16 +175,45 @@ def register(app, ctx: AppContext) -> None:
         Output(Sms.GRID, "rowData"),
         Output(Sms.HISTORY_COUNT, "children"),
         Output(Sms.HISTORY_EMPTY, "children"),
+        Output(Camp.FILTER_COUNT, "children"),
+        Input(Sms.PERIOD_PRESET, "value"),
+        Input(Sms.PERIOD_RANGE, "start_date"),
+        Input(Sms.PERIOD_RANGE, "end_date"),
+        Input(Camp.FILTER_TEXT, "value"),
+        Input(Camp.FILTER_RANGE, "start_date"),
+        Input(Camp.FILTER_RANGE, "end_date"),
+        Input(Camp.CHANGES, "data"),
+        Input(Camp.EXPANDED, "data"),
+        State(Shell.LANG, "data"),
+    )
+    def update_report(preset, start, end, text, fstart, fend, _changes, expanded, lang):
+        try:
+            flt = campaign_callbacks.history_filter(text, fstart, fend)
+        except PeriodError:
+            flt = None  # the filter panel says what is wrong with its date
+        out = report(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt, expanded=frozenset(expanded or []))
+        return tuple(out[k] for k in REPORT_OUTPUTS)
+
+    @app.callback(
         Output(Sms.EXPORT_CSV, "href"),
         Output(Sms.EXPORT_DOC, "href"),
         Input(Sms.PERIOD_PRESET, "value"),
         Input(Sms.PERIOD_RANGE, "start_date"),
         Input(Sms.PERIOD_RANGE, "end_date"),
+        Input(Camp.FILTER_TEXT, "value"),
+        Input(Camp.FILTER_RANGE, "start_date"),
+        Input(Camp.FILTER_RANGE, "end_date"),
+        Input(Camp.PER_CAMPAIGN, "value"),
+        Input(Sms.GRID, "columnState"),
         State(Shell.LANG, "data"),
     )
-    def update_report(preset, start, end, lang):
-        out = report(ctx, preset=preset, start=start, end=end, lang=lang)
-        return tuple(out[k] for k in REPORT_OUTPUTS)
+    def update_export_links(preset, start, end, text, fstart, fend, per_campaign, column_state, lang):
+        try:
+            flt = campaign_callbacks.history_filter(text, fstart, fend)
+        except PeriodError:
+            flt = None
+        return export_links(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt,
+                            per_campaign=bool(per_campaign), sort=grid_sort(column_state))
 
     @app.callback(
         Output(Sms.DETAILS, "is_open"),
@@ -137,8 +227,11 @@ def register(app, ctx: AppContext) -> None:
     def open_details(cell, _close, lang):
         if dash_ctx.triggered_id == Sms.DETAILS_CLOSE:
             return False, no_update, no_update
-        number = clicked_dispatch(cell)
-        if number is None:
+        number, campaign_id = clicked_dispatch(cell), clicked_campaign(cell)
+        if number is not None:
+            title, body = details(ctx, number=number, lang=lang)
+        elif campaign_id is not None:
+            title, body = campaign_details(ctx, campaign_id=campaign_id, lang=lang)
+        else:
             return no_update, no_update, no_update
-        title, body = details(ctx, number=number, lang=lang)
         return True, title, body

@@ -34,8 +34,10 @@ class Db:
 
     def __post_init__(self):
         self._con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
+        self._con.execute("SET parquet_metadata_cache = true")
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._generation = 0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Returns this thread's cursor, creating it on first use."""
@@ -66,8 +68,12 @@ class Db:
         cached = self._sources
         if cached is not None and snapshot is not None and cached[0] == snapshot:
             return cached[1]
-        src = self._build_sources()
-        self._sources = (snapshot, src)
+        with self._lock:
+            cached = self._sources
+            if cached is not None and snapshot is not None and cached[0] == snapshot:
+                return cached[1]
+            src = self._build_sources()
+            self._sources = (snapshot, src)
         return src
 
     def _build_sources(self) -> dict[str, str]:
@@ -84,15 +90,34 @@ class Db:
             src["clicks"] = ("(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::VARCHAR AS user_agent,"
                              " NULL::BOOLEAN AS is_bot, NULL::VARCHAR AS month WHERE false)")
         fresh = self.use_rollups and self.rollup_status().fresh
-        for name in NAMES:
-            defined = "(" + rollup_sql(name, messages=src["messages"], clicks=src["clicks"], tz=self.tz) + ")"
-            if fresh and any(self.lake.rollups_dir.glob(f"{name}/month=*/*.parquet")):
-                src[name] = f"read_parquet({sql_literal(rollup_glob(self.lake, name))}, {hive})"
-            elif fresh:
-                src[name] = f"(SELECT * FROM {defined} WHERE false)"
-            else:
-                src[name] = defined
+        if fresh:
+            src.update(self._load_rollups(src, hive))
+        else:
+            for name in NAMES:
+                src[name] = "(" + rollup_sql(name, messages=src["messages"], clicks=src["clicks"], tz=self.tz) + ")"
         return src
+
+    def _load_rollups(self, src: dict[str, str], hive: str) -> dict[str, str]:
+        # Rollups are small (rows grow with dispatches x days, not with messages): each
+        # lake version's are loaded once into tables of this process's in-memory database,
+        # shared by every cursor, so a dashboard query reads no files at all. The
+        # previous generation is dropped one version later, when no query can still use it.
+        self._generation += 1
+        gen = self._generation
+        names = {}
+        for name in NAMES:
+            table = f"{name}_g{gen}"
+            if any(self.lake.rollups_dir.glob(f"{name}/month=*/*.parquet")):
+                self._con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet("
+                                  f"{sql_literal(rollup_glob(self.lake, name))}, {hive}) ORDER BY month")
+            else:
+                defined = rollup_sql(name, messages=src["messages"], clicks=src["clicks"], tz=self.tz)
+                self._con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({defined}) WHERE false")
+            names[name] = table
+        if gen > 2:
+            for name in NAMES:
+                self._con.execute(f"DROP TABLE IF EXISTS {name}_g{gen - 2}")
+        return names
 
     def close(self) -> None:
         self._con.close()

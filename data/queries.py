@@ -8,13 +8,18 @@ messages, filtered by dispatch.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from data.db import Db
 from data.period import Period
+from data.pii import mask_msisdn
+from data.rollups import delay_bucket_width
 from data.schema import STATUS_GROUP, StatusGroup, statuses_in
 
 COUNT_COLUMNS = ["recipients", "sent", "delivered", "not_sent", "not_delivered", "pending", "clicked"]
@@ -57,17 +62,31 @@ def _period_params(period: Period) -> dict[str, object]:
 
 
 def _ints(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype({c: "int64" for c in COUNT_COLUMNS})
+    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].to_numpy(dtype="int64")
+    return frame
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    part, whole = np.asarray(part, dtype="float64"), np.asarray(whole, dtype="float64")
+    out = np.full(part.shape, np.nan)
+    np.divide(part, whole, out=out, where=whole > 0)
+    return out
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """Returns `frame` with delivered_pct (delivered/sent) and ctr (clicked/delivered); NaN where undefined."""
     out = frame.copy()
-    sent = out["sent"].astype("float64")
-    delivered = out["delivered"].astype("float64")
-    out["delivered_pct"] = (out["delivered"] / sent.where(sent > 0)).astype("float64")
-    out["ctr"] = (out["clicked"] / delivered.where(delivered > 0)).astype("float64")
+    out["delivered_pct"] = _share(out["delivered"].to_numpy(), out["sent"].to_numpy())
+    out["ctr"] = _share(out["clicked"].to_numpy(), out["delivered"].to_numpy())
     return out
+
+
+def totals(frame: pd.DataFrame) -> pd.Series:
+    """Returns the sums of COUNT_COLUMNS over `frame`'s rows, with delivered_pct and ctr."""
+    sums = {c: int(frame[c].sum()) for c in COUNT_COLUMNS}
+    sums["delivered_pct"] = float(_share(np.array([sums["delivered"]]), np.array([sums["sent"]]))[0])
+    sums["ctr"] = float(_share(np.array([sums["clicked"]]), np.array([sums["delivered"]]))[0])
+    return pd.Series(sums, dtype="object")
 
 
 def lake_state(db: Db) -> dict[str, object]:
@@ -75,19 +94,20 @@ def lake_state(db: Db) -> dict[str, object]:
     glob = db.lake.messages_glob
     cur = db.cursor()
     db.sources()  # raises LakeUnavailable when there is no lake
-    rows = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($g)", {"g": glob}).fetchone()[0]
+    # fetchall, not fetchone: a result left unfinished blocks the cursor's next register() (DuckDB 2).
+    rows = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($g)", {"g": glob}).fetchall()[0][0]
     newest = cur.execute(
         "SELECT max(TRY_CAST(stats_max AS TIMESTAMPTZ)) FROM parquet_metadata($g) WHERE path_in_schema = 'created_at'",
         {"g": glob},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return {"messages": int(rows), "newest": newest}
 
 
 def first_day(db: Db) -> dt.date | None:
     """Returns the first local day with bulk messages, or None when there is none."""
     src = db.sources()
-    row = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchone()
-    return row[0] if row else None
+    rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchall()
+    return rows[0][0] if rows else None
 
 
 def kpis(db: Db, *, period: Period) -> pd.DataFrame:
@@ -100,14 +120,16 @@ def kpis(db: Db, *, period: Period) -> pd.DataFrame:
 def daily_counts(db: Db, *, period: Period) -> pd.DataFrame:
     """Returns one row per day of the period (days without messages as zeros): day + COUNT_COLUMNS + rates."""
     src = db.sources()
-    sql = f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY day ORDER BY day"
-    found = db.cursor().execute(sql, _period_params(period)).df()
-    days = pd.DataFrame({"day": period.day_list()})
-    if not found.empty:
-        found["day"] = pd.to_datetime(found["day"]).dt.date
-    frame = days.merge(found, on="day", how="left")
-    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].fillna(0).astype("int64")
-    return with_rates(frame)
+    sql = f"""
+        SELECT CAST(d.range AS DATE) AS day, {COUNTS_SQL}
+        FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY) d
+        LEFT JOIN {src['dispatch_daily']} r
+          ON r.day = CAST(d.range AS DATE) AND r.month BETWEEN $mlo AND $mhi
+        GROUP BY ALL ORDER BY day
+    """
+    frame = db.cursor().execute(sql, _period_params(period)).df()
+    frame["day"] = [d.date() for d in frame["day"]]
+    return with_rates(_ints(frame))
 
 
 def daily_trend(db: Db, *, period: Period, compare: bool = True) -> pd.DataFrame:
@@ -129,14 +151,43 @@ def daily_trend(db: Db, *, period: Period, compare: bool = True) -> pd.DataFrame
     return now.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
 
 
-def dispatches(db: Db, *, period: Period) -> pd.DataFrame:
+def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.Series, pd.Series | None, pd.DataFrame]:
+    """Returns (kpis of the period, kpis of the previous period or None, daily trend) from one query.
+
+    The same numbers as kpis() for each period and daily_trend(), read in one pass
+    over the days of both periods.
+    """
+    prev = period.previous()
+    span = Period(prev.start if compare else period.start, period.end, period.tz)
+    days = daily_counts(db, period=span)
+    now = days[days["day"] >= period.start]
+    now_totals = totals(now)
+    trend = now[["day", "sent", "delivered", "clicked", "ctr"]].reset_index(drop=True)
+    if not compare:
+        trend = trend.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
+        return now_totals, None, trend
+    before = days[days["day"] < period.start].reset_index(drop=True)
+    prev_totals = totals(before)
+    trend = trend.assign(
+        prev_day=before["day"].to_numpy(),
+        prev_sent=before["sent"].astype("float64").to_numpy(),
+        prev_delivered=before["delivered"].astype("float64").to_numpy(),
+        prev_ctr=before["ctr"].to_numpy(),
+    )
+    return now_totals, prev_totals, trend
+
+
+def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> pd.DataFrame:
     """Returns one row per dispatch with messages in the period, newest first.
 
     Columns: dispatch_id, number, name, description, message_text, recipient_group,
     sender, sent_at (first message in the period, local time, naive),
-    COUNT_COLUMNS, delivered_pct, ctr.
+    COUNT_COLUMNS, delivered_pct, ctr; and campaign_id (None when in no campaign)
+    when the campaign `members` (dispatch_id, campaign_id) are given.
     """
     src = db.sources()
+    campaign = "NULL::BIGINT" if members is None else "cm.campaign_id"
+    join = "" if members is None else "LEFT JOIN campaign_members cm USING (dispatch_id)"
     sql = f"""
         WITH c AS (
             SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
@@ -144,12 +195,22 @@ def dispatches(db: Db, *, period: Period) -> pd.DataFrame:
         )
         SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
                timezone($tz, c.first_at) AS sent_at,
-               {", ".join("c." + col for col in COUNT_COLUMNS)}
-        FROM c JOIN {src['dispatches']} d USING (dispatch_id)
+               {", ".join("c." + col for col in COUNT_COLUMNS)}, {campaign} AS campaign_id
+        FROM c JOIN {src['dispatches']} d USING (dispatch_id) {join}
         ORDER BY c.first_at DESC, d.number DESC
     """
-    frame = db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).df()
-    return with_rates(_ints(frame))
+    cur = db.cursor() if members is None else _with_members(db, members)
+    try:
+        frame = cur.execute(sql, {**_period_params(period), "tz": period.tz}).df()
+    finally:
+        if members is not None:
+            cur.unregister("campaign_members")
+    frame = with_rates(_ints(frame))
+    frame["campaign_id"] = pd.Series([None if pd.isna(v) else int(v) for v in frame["campaign_id"]],
+                                     index=frame.index, dtype="object")
+    if members is None:
+        frame = frame.drop(columns="campaign_id")
+    return frame
 
 
 def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
@@ -166,44 +227,53 @@ def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-def dispatch_counts(db: Db, *, dispatch_id: str) -> pd.DataFrame:
-    """Returns one row of a dispatch's counts over all its messages (COUNT_COLUMNS + rates)."""
+def _ids(dispatch_id: str | Sequence[str]) -> list[str]:
+    return [dispatch_id] if isinstance(dispatch_id, str) else list(dispatch_id)
+
+
+def dispatch_counts(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame:
+    """Returns one row of the counts over all messages of a dispatch (or of several: a campaign), COUNT_COLUMNS + rates."""
     src = db.sources()
-    sql = f"SELECT {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE dispatch_id = $id"
-    return with_rates(_ints(db.cursor().execute(sql, {"id": dispatch_id}).df()))
+    sql = f"SELECT {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)"
+    return with_rates(_ints(db.cursor().execute(sql, {"ids": _ids(dispatch_id)}).df()))
 
 
-def dispatch_reasons(db: Db, *, dispatch_id: str) -> pd.DataFrame:
-    """Returns the reasons of a dispatch's not-sent and not-delivered messages, most frequent first.
+def dispatch_reasons(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame:
+    """Returns the reasons of the not-sent and not-delivered messages of a dispatch (or several), most frequent first.
 
     Columns: status_group, reason (None when the provider gave none), count, share
-    (of the dispatch's messages in that status group).
+    (of the messages in that status group).
     """
     src = db.sources()
     groups = [StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value]
     sql = f"""
         WITH m AS (
             SELECT {STATUS_GROUP_SQL} AS status_group, reason, messages
-            FROM {src['dispatch_daily']} WHERE dispatch_id = $id
+            FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)
         )
         SELECT status_group, reason, sum(messages) AS count,
                sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share
         FROM m WHERE status_group IN ({_in_list(groups)})
         GROUP BY status_group, reason ORDER BY count DESC, status_group, reason
     """
-    frame = db.cursor().execute(sql, {"id": dispatch_id}).df()
+    frame = db.cursor().execute(sql, {"ids": _ids(dispatch_id)}).df()
     frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
     return frame.astype({"count": "int64", "share": "float64"})
 
 
 def numbers_batches(
-    db: Db, *, dispatch_id: str, group: StatusGroup, reason: str | None = None, batch_rows: int = 50_000
+    db: Db, *, dispatch_id: str | Sequence[str], group: StatusGroup, reason: str | None = None, batch_rows: int = 50_000
 ) -> Iterator[pa.RecordBatch]:
-    """Yields the recipients' numbers (column msisdn) of one status group of a dispatch, in batches.
+    """Yields the recipients' numbers (column msisdn) of one status group of a dispatch (or of each of
+    several, one after the other), in batches.
 
     `reason` narrows to one reason; "none" selects messages without a reason. The
     rows are streamed from DuckDB: memory stays bounded whatever the dispatch size.
     """
+    if not isinstance(dispatch_id, str):
+        for one in dispatch_id:
+            yield from numbers_batches(db, dispatch_id=one, group=group, reason=reason, batch_rows=batch_rows)
+        return
     src = db.sources()
     params: dict[str, object] = {"id": dispatch_id}
     where = f"dispatch_id = $id AND status IN ({_in_list(statuses_in(group))})"
@@ -218,3 +288,348 @@ def numbers_batches(
         yield from relation.to_arrow_reader(batch_rows)
     finally:
         cur.close()
+
+
+# ------------------------------------------------------------------ transactional reports
+#
+# Test sends and API messages (source 'test' or 'api'), grouped by the campaign label
+# an API sender attaches. Aggregates read the `transactional_daily` and
+# `transactional_click_delay` rollups; only the latest messages of a campaign and its
+# messages download read raw messages (newest partitions first, or streamed).
+
+TRX_SOURCES = ("test", "api")
+NO_CAMPAIGN_KEY = "none"
+_LABEL_PREFIX = "label:"
+_MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+TRX_COUNT_COLUMNS = [*COUNT_COLUMNS, "clicked_raw"]
+# Sums over transactional_daily rows, as BIGINT (so the frames need no conversion).
+TRX_COUNTS_SQL = f"""
+    CAST(coalesce(sum(messages), 0) AS BIGINT) AS recipients,
+    CAST(coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS BIGINT) AS sent,
+    CAST(coalesce(sum(messages) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS delivered,
+    CAST(coalesce(sum(messages) FILTER (WHERE status = 'not_sent'), 0) AS BIGINT) AS not_sent,
+    CAST(coalesce(sum(messages) FILTER (WHERE status IN ({_in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS BIGINT)
+        AS not_delivered,
+    CAST(coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS BIGINT) AS pending,
+    CAST(coalesce(sum(clicked), 0) AS BIGINT) AS clicked,
+    CAST(coalesce(sum(clicked_raw), 0) AS BIGINT) AS clicked_raw
+"""
+
+
+def _with_trx_rates_sql(counted: str) -> str:
+    """Returns a SELECT adding delivered_pct, ctr and ctr_raw (NULL, i.e. NaN, where undefined) to `counted`."""
+    return f"""SELECT *, delivered / nullif(sent, 0) AS delivered_pct, clicked / nullif(delivered, 0) AS ctr,
+                      clicked_raw / nullif(delivered, 0) AS ctr_raw FROM ({counted})"""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One row of the transactional table: the messages labelled `label`, or those without a label (None)."""
+
+    label: str | None
+
+    @property
+    def key(self) -> str:
+        """Returns the campaign as text for row ids and addresses ("label:<label>", or "none")."""
+        return NO_CAMPAIGN_KEY if self.label is None else _LABEL_PREFIX + self.label
+
+    @classmethod
+    def from_key(cls, key: str) -> "Campaign":
+        """Returns the campaign of a `key`; ValueError when it is not one."""
+        if key == NO_CAMPAIGN_KEY:
+            return cls(None)
+        if key.startswith(_LABEL_PREFIX):
+            return cls(key[len(_LABEL_PREFIX):])
+        raise ValueError(f"not a campaign key: {key!r}")
+
+
+def _trx_filter(source: str | None, campaign: Campaign | None, params: dict[str, object], prefix: str = "") -> str:
+    """Returns the SQL condition for a source and a campaign (binding their values into `params`)."""
+    where = ""
+    if source is not None:
+        if source not in TRX_SOURCES:
+            raise ValueError(f"source must be one of {TRX_SOURCES}, not {source!r}")
+        where += f" AND {prefix}source = $source"
+        params["source"] = source
+    else:
+        where += f" AND {prefix}source <> 'bulk'"
+    if campaign is not None:
+        if campaign.label is None:
+            where += f" AND {prefix}campaign_label IS NULL"
+        else:
+            where += f" AND {prefix}campaign_label = $label"
+            params["label"] = campaign.label
+    return where
+
+
+def trx_first_day(db: Db) -> dt.date | None:
+    """Returns the first local day with transactional messages, or None when there is none."""
+    src = db.sources()
+    rows = db.cursor().execute(f"SELECT min(day) FROM {src['transactional_daily']}").fetchall()
+    return rows[0][0] if rows else None
+
+
+def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
+    """Returns one row of transactional counts (COUNT_COLUMNS + clicked_raw) with delivered_pct, ctr and ctr_raw."""
+    src = db.sources()
+    params = _period_params(period)
+    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    sql = _with_trx_rates_sql(f"SELECT {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where}")
+    return db.cursor().execute(sql, params).df()
+
+
+def trx_daily(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
+    """Returns one row per day of the period (zeros where nothing was sent): day, COUNT_COLUMNS,
+    clicked_raw, delivered_pct, ctr, ctr_raw."""
+    src = db.sources()
+    params = _period_params(period)
+    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    counted = f"""
+        WITH c AS (SELECT day, {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where} GROUP BY day)
+        SELECT d.day, {", ".join(f"coalesce(c.{k}, 0) AS {k}" for k in TRX_COUNT_COLUMNS)}
+        FROM (SELECT CAST(range AS DATE) AS day FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP) + INTERVAL 1 DAY,
+                                                           INTERVAL 1 DAY)) d
+        LEFT JOIN c USING (day)
+    """
+    frame = db.cursor().execute(_with_trx_rates_sql(counted) + " ORDER BY day", params).df()
+    frame["day"] = period.day_list()  # one row per day, in order: the same days as Python dates
+    return frame
+
+
+def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.DataFrame:
+    """Returns one row per campaign label with messages in the period (label None: messages
+    without one), most sent first.
+
+    Columns: campaign_label, key (`Campaign.key`), first_at and last_at (local, naive),
+    COUNT_COLUMNS, clicked_raw, delivered_pct, ctr, ctr_raw.
+    """
+    src = db.sources()
+    params = {**_period_params(period), "tz": period.tz}
+    where = PERIOD_WHERE + _trx_filter(source, None, params)
+    sql = f"""
+        SELECT campaign_label, timezone($tz, min(first_at)) AS first_at, {TRX_COUNTS_SQL}
+        FROM {src['transactional_daily']} WHERE {where}
+        GROUP BY campaign_label
+    """
+    frame = db.cursor().execute(
+        _with_trx_rates_sql(sql) + " ORDER BY sent DESC, recipients DESC, campaign_label NULLS LAST", params).df()
+    frame["campaign_label"] = frame["campaign_label"].astype("object").where(frame["campaign_label"].notna(), None)
+    frame.insert(1, "key", [Campaign(label).key for label in frame["campaign_label"]])
+    return frame
+
+
+def trx_by_source(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
+    """Returns one row per source (test, api) with messages: source, COUNT_COLUMNS, clicked_raw and the rates."""
+    src = db.sources()
+    params = _period_params(period)
+    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    sql = f"SELECT source, {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where} GROUP BY source"
+    return db.cursor().execute(_with_trx_rates_sql(sql) + " ORDER BY source", params).df()
+
+
+def trx_status_groups(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
+    """Returns the four status groups in the users' order: status_group, count, share (of all messages; NaN when none)."""
+    src = db.sources()
+    params = _period_params(period)
+    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    sql = f"""SELECT {STATUS_GROUP_SQL} AS status_group, sum(messages) AS count
+              FROM {src['transactional_daily']} WHERE {where} GROUP BY ALL"""
+    found = db.cursor().execute(sql, params).df().set_index("status_group")["count"]
+    order = [StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING]
+    frame = pd.DataFrame({"status_group": [g.value for g in order]})
+    frame["count"] = [int(found.get(g.value, 0)) for g in order]
+    total = float(frame["count"].sum())
+    frame["share"] = frame["count"] / total if total else float("nan")
+    return frame.astype({"count": "int64", "share": "float64"})
+
+
+def trx_reasons(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
+    """Returns the reasons of not-sent and not-delivered messages, most frequent first:
+    status_group, reason (None when the provider gave none), count, share (of that status group)."""
+    src = db.sources()
+    params = _period_params(period)
+    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    groups = [StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value]
+    sql = f"""
+        WITH m AS (SELECT {STATUS_GROUP_SQL} AS status_group, reason, messages FROM {src['transactional_daily']} WHERE {where})
+        SELECT status_group, reason, sum(messages) AS count,
+               sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share
+        FROM m WHERE status_group IN ({_in_list(groups)})
+        GROUP BY status_group, reason ORDER BY count DESC, status_group, reason NULLS LAST
+    """
+    frame = db.cursor().execute(sql, params).df()
+    frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
+    return frame.astype({"count": "int64", "share": "float64"})
+
+
+def trx_click_delay(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
+    """Returns the time from delivery to the first human click, as a histogram of buckets:
+    delay_bucket (lower bound, seconds), width (seconds), messages; shortest first."""
+    src = db.sources()
+    params = _period_params(period)
+    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    sql = f"""SELECT delay_bucket, CAST(sum(messages) AS BIGINT) AS messages
+              FROM {src['transactional_click_delay']} WHERE {where} GROUP BY delay_bucket ORDER BY delay_bucket"""
+    frame = db.cursor().execute(sql, params).df().astype({"delay_bucket": "int64", "messages": "int64"})
+    frame.insert(1, "width", frame["delay_bucket"].map(delay_bucket_width).astype("int64"))
+    return frame
+
+
+def click_delay_median(delays: pd.DataFrame) -> float | None:
+    """Returns the median delay in seconds of a `trx_click_delay` histogram (interpolated within its
+    bucket, so within a minute below a day), or None when nothing was clicked."""
+    total = int(delays["messages"].sum()) if len(delays) else 0
+    if total == 0:
+        return None
+    half = total / 2
+    before = 0
+    for bucket, width, count in delays[["delay_bucket", "width", "messages"]].itertuples(index=False):
+        if before + count >= half:
+            return float(bucket + width * (half - before) / count)
+        before += count
+    return None  # unreachable: the counts add up to total
+
+
+DELAY_BIN_EDGES = (0, 60, 300, 900, 3600, 10800, 86400, 604800)  # seconds: <1 min, 1-5 min, ..., 1-7 days, >7 days
+
+
+def click_delay_bins(delays: pd.DataFrame, edges: tuple[int, ...] = DELAY_BIN_EDGES) -> pd.DataFrame:
+    """Returns a `trx_click_delay` histogram regrouped into readable bins: bin (its lower edge,
+    seconds), messages; every bin present, zeros included. The edges fall on bucket bounds."""
+    counts = dict.fromkeys(edges, 0)
+    for bucket, count in delays[["delay_bucket", "messages"]].itertuples(index=False):
+        counts[max(e for e in edges if e <= bucket)] += int(count)
+    return pd.DataFrame({"bin": list(counts), "messages": list(counts.values())}).astype("int64")
+
+
+def _utc_months(period: Period) -> list[str]:
+    """Returns the UTC months ('YYYY-MM') that can hold messages of the period, oldest first."""
+    lo, hi = period.bounds_utc()
+    hi = hi - dt.timedelta(microseconds=1)
+    months, year, month = [], lo.year, lo.month
+    while (year, month) <= (hi.year, hi.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def trx_latest_messages(
+    db: Db, *, period: Period, campaign: Campaign, source: str | None = None, limit: int = 10
+) -> pd.DataFrame:
+    """Returns the campaign's newest `limit` messages of the period, newest first.
+
+    Columns: created_at (local, naive), msisdn_masked (`data.pii.mask_msisdn`: the
+    full number never leaves this function), source, status, reason, clicks (human
+    clicks), clicks_raw (all clicks). Reads raw messages one month partition at a
+    time, newest first, and stops as soon as it has `limit` rows.
+    """
+    src = db.sources()
+    lo, hi = period.bounds_utc()
+    cur = db.cursor()
+    parts: list[pd.DataFrame] = []
+    found = 0
+    for month in reversed(_utc_months(period)):
+        assert _MONTH_RE.match(month)  # spelled into the SQL text: partition pruning without a parameter
+        params: dict[str, object] = {"lo": lo, "hi": hi, "limit": int(limit)}
+        where = f"month = '{month}' AND created_at >= $lo AND created_at < $hi" + _trx_filter(source, campaign, params)
+        part = cur.execute(
+            f"""SELECT message_id, timezone($tz, created_at) AS created_at, msisdn, source, status, reason
+                FROM {src['messages']} WHERE {where} ORDER BY created_at DESC, message_id DESC LIMIT $limit""",
+            {**params, "tz": period.tz},
+        ).df()
+        if not part.empty:
+            parts.append(part)
+            found += len(part)
+        if found >= limit:
+            break
+    columns = ["created_at", "msisdn_masked", "source", "status", "reason", "clicks", "clicks_raw"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("clicks") else "object") for c in columns})
+    frame = pd.concat(parts).sort_values(["created_at", "message_id"], ascending=False).head(limit)
+    clicks = cur.execute(
+        f"""SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS clicks, count(*) AS clicks_raw
+            FROM {src['clicks']} WHERE month >= $m0 AND list_contains($ids, message_id) GROUP BY message_id""",
+        {"m0": _month(lo), "ids": frame["message_id"].tolist()},
+    ).df()
+    frame = frame.merge(clicks, on="message_id", how="left")
+    frame[["clicks", "clicks_raw"]] = frame[["clicks", "clicks_raw"]].fillna(0).astype("int64")
+    frame["msisdn_masked"] = frame["msisdn"].map(mask_msisdn)
+    frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
+    return frame[columns].reset_index(drop=True)
+
+
+def trx_messages_batches(
+    db: Db, *, period: Period, campaign: Campaign, source: str | None = None, batch_rows: int = 50_000
+) -> Iterator[pa.RecordBatch]:
+    """Yields all messages of a campaign in the period, newest first, in batches.
+
+    Columns: created_at (local, naive), msisdn (E.164), source, status, reason, done_at
+    (local, naive), clicks (human), clicks_raw (all), first_click (first human click,
+    local, naive). Streamed from DuckDB: memory stays bounded whatever the campaign size.
+    """
+    src = db.sources()
+    lo, hi = period.bounds_utc()
+    params: dict[str, object] = {"lo": lo, "hi": hi, "tz": period.tz, "mlo": _month(lo),
+                                 "mhi": _month(hi - dt.timedelta(microseconds=1))}
+    where = ("m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi"
+             + _trx_filter(source, campaign, params, prefix="m."))
+    sql = f"""
+        WITH sel AS (
+            SELECT m.message_id, m.created_at, m.msisdn, m.source, m.status, m.reason, m.done_at
+            FROM {src['messages']} m WHERE {where}
+        ),
+        c AS (
+            SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS clicks, count(*) AS clicks_raw,
+                   min(clicked_at) FILTER (WHERE NOT is_bot) AS first_click
+            FROM {src['clicks']} WHERE month >= $mlo AND message_id IN (SELECT message_id FROM sel)
+            GROUP BY message_id
+        )
+        SELECT timezone($tz, sel.created_at) AS created_at, sel.msisdn, sel.source, sel.status, sel.reason,
+               timezone($tz, sel.done_at) AS done_at, coalesce(c.clicks, 0) AS clicks,
+               coalesce(c.clicks_raw, 0) AS clicks_raw, timezone($tz, c.first_click) AS first_click
+        FROM sel LEFT JOIN c USING (message_id)
+        ORDER BY sel.created_at DESC, sel.message_id DESC
+    """
+    cur = db.new_cursor()
+    try:
+        yield from cur.sql(sql, params=params).to_arrow_reader(batch_rows)
+    finally:
+        cur.close()
+
+
+def dispatch_ids(db: Db, *, numbers: list[int]) -> dict[int, str]:
+    """Returns dispatch number -> dispatch_id for the numbers that exist."""
+    src = db.sources()
+    rows = db.cursor().execute(
+        f"SELECT number, dispatch_id FROM {src['dispatches']} WHERE list_contains($numbers, number)",
+        {"numbers": [int(n) for n in numbers]},
+    ).fetchall()
+    return {int(n): d for n, d in rows}
+
+
+def dispatch_numbers(db: Db, *, dispatch_ids: list[str]) -> dict[str, int]:
+    """Returns dispatch_id -> dispatch number for the ids that exist."""
+    src = db.sources()
+    rows = db.cursor().execute(
+        f"SELECT dispatch_id, number FROM {src['dispatches']} WHERE list_contains($ids, dispatch_id)",
+        {"ids": list(dispatch_ids)},
+    ).fetchall()
+    return {d: int(n) for d, n in rows}
+
+
+def _with_members(db: Db, members: pd.DataFrame):
+    """Returns this thread's cursor with `members` (dispatch_id, campaign_id) registered as campaign_members."""
+    cur = db.cursor()
+    frame = members[["dispatch_id", "campaign_id"]].astype({"dispatch_id": "object", "campaign_id": "int64"})
+    cur.register("campaign_members", frame)
+    return cur
+
+
+def dispatch_catalog(db: Db, *, tz: str) -> pd.DataFrame:
+    """Returns every dispatch: dispatch_id, number, name, description, sent_on (local date of creation)."""
+    src = db.sources()
+    return db.cursor().execute(
+        f"SELECT dispatch_id, number, name, description, CAST(timezone($tz, created_at) AS DATE) AS sent_on "
+        f"FROM {src['dispatches']} ORDER BY number",
+        {"tz": tz},
+    ).df().assign(sent_on=lambda f: [d.date() if hasattr(d, "date") else d for d in f["sent_on"]])

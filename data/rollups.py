@@ -5,6 +5,10 @@ definition is used to build the Parquet files and, when the rollups are missing 
 stale, as a subquery over the raw messages, so both paths answer alike by
 construction (and `tests/data/test_rollups.py` checks it on awkward data).
 
+The SQL runs in DuckDB (`DuckDBEngine`, the default) or, translated by sqlglot, on
+Apache Spark (`data.spark.SparkEngine`); either way the results are written here, by
+`write_rollup_months`, so the files do not depend on the engine.
+
 Files: `<lake>/rollups/<name>/month=YYYY-MM/part-0.parquet`, partitioned like the
 messages (UTC month of `created_at`), plus `<lake>/rollups/_state.json` naming the
 format version, the time zone of the `day` column and the signature of every
@@ -13,6 +17,7 @@ messages month and of the clicks they were built from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import shutil
@@ -23,11 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from data import schema as lake_schema
 from data.lake import Lake, write_text_atomic
 
-VERSION = 1
-NAMES = ("dispatch_daily", "transactional_daily", "daily")
+VERSION = 2
+NAMES = ("dispatch_daily", "transactional_daily", "daily", "transactional_click_delay")
 
 # Each rollup: its key columns and which messages it covers. All are projections of
 # one base aggregate (`base_sql`), so building them costs one scan of the messages.
@@ -35,6 +43,8 @@ _KEYS = {
     "dispatch_daily": "dispatch_id, day, status, reason",
     "transactional_daily": "campaign_label, source, day, status, reason",
     "daily": "source, day, status, reason",
+    # Not a projection of the base: its own definition, `click_delay_sql`.
+    "transactional_click_delay": "campaign_label, source, day, delay_bucket",
 }
 _WHERE = {"dispatch_daily": "source = 'bulk'", "transactional_daily": "source <> 'bulk'", "daily": "true"}
 
@@ -71,7 +81,7 @@ def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true")
             FROM marked GROUP BY ALL
         )
         SELECT month, source, dispatch_id, campaign_label,
-               CAST(timezone({sql_literal(tz)}, bucket) AS DATE) AS day, status, reason,
+               CAST(bucket AT TIME ZONE {sql_literal(tz)} AS DATE) AS day, status, reason,
                CAST(sum(messages) AS BIGINT) AS messages,
                CAST(sum(clicked) AS BIGINT) AS clicked,
                CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw,
@@ -94,8 +104,43 @@ def rollup_from(name: str, base: str) -> str:
     """
 
 
+def click_delay_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true") -> str:
+    """Returns the time from delivery to the first human click of delivered transactional
+    messages: one row per month, campaign label, source, local day (of created_at) and
+    delay bucket, with messages (how many first clicks fell in the bucket).
+
+    `delay_bucket` is the bucket's lower bound in seconds: whole minutes below a day,
+    whole hours below a week, whole days beyond (`delay_bucket_width`), of the delay in
+    whole seconds (rounded down). A first click before the delivery receipt (a late
+    receipt) counts as 0.
+    """
+    return f"""
+        SELECT month, campaign_label, source, CAST(created_at AT TIME ZONE {sql_literal(tz)} AS DATE) AS day,
+               CAST(CASE WHEN delay < 86400 THEN delay // 60 * 60
+                         WHEN delay < 604800 THEN delay // 3600 * 3600
+                         ELSE delay // 86400 * 86400 END AS BIGINT) AS delay_bucket,
+               CAST(count(*) AS BIGINT) AS messages
+        FROM (
+            SELECT m.month, m.campaign_label, m.source, m.created_at,
+                   greatest((epoch_us(c.first_click) - epoch_us(m.done_at)) // 1000000, 0) AS delay
+            FROM {messages} m
+            JOIN (SELECT message_id, min(clicked_at) AS first_click FROM {clicks} WHERE NOT is_bot GROUP BY message_id) c
+              ON c.message_id = m.message_id
+            WHERE m.source <> 'bulk' AND m.status = 'delivered' AND m.done_at IS NOT NULL AND ({month_filter})
+        )
+        GROUP BY ALL
+    """
+
+
+def delay_bucket_width(bucket: int) -> int:
+    """Returns the width in seconds of the click-delay bucket starting at `bucket` seconds."""
+    return 60 if bucket < 86400 else 3600 if bucket < 604800 else 86400
+
+
 def rollup_sql(name: str, *, messages: str, clicks: str, tz: str) -> str:
     """Returns the SELECT that defines rollup `name` over the raw `messages` and `clicks` relations."""
+    if name == "transactional_click_delay":
+        return click_delay_sql(messages=messages, clicks=clicks, tz=tz)
     return rollup_from(name, "(" + base_sql(messages=messages, clicks=clicks, tz=tz) + ")")
 
 
@@ -156,49 +201,100 @@ def rollup_status(lake: Lake, *, tz: str) -> RollupStatus:
     return RollupStatus(True)
 
 
+class DuckDBEngine:
+    """Runs the rollup SQL in an in-process DuckDB: the default engine, needing nothing else.
+
+    An engine (this one, or `data.spark.SparkEngine`) turns the lake into relations
+    (`tables`), keeps an intermediate result (`materialize`) and returns a query's rows
+    as Arrow (`arrow`); `build_rollups` does the rest the same way for every engine.
+    """
+
+    name = "duckdb"
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None,
+                 temp_directory: str | None = None):
+        self.config: dict[str, object] = {}
+        if threads:
+            self.config["threads"] = threads
+        if memory_limit:
+            self.config["memory_limit"] = memory_limit
+        self.temp_directory = temp_directory
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> "DuckDBEngine":
+        self.con = duckdb.connect(":memory:", config=self.config)
+        if self.temp_directory:
+            self.con.execute(f"SET temp_directory = {sql_literal(self.temp_directory)}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def tables(self, root: str, *, has_clicks: bool) -> tuple[str, str]:
+        """Returns the messages and clicks relations of the lake at `root` (a folder, or an
+        `s3://` URL: DuckDB's httpfs extension and S3 credentials, see the README)."""
+        root = root.rstrip("/")
+        if "://" in root:
+            load_object_store(self.con)
+        hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
+        messages = f"read_parquet({sql_literal(root + '/messages/month=*/*.parquet')}, {hive})"
+        clicks = f"read_parquet({sql_literal(root + '/clicks/month=*/*.parquet')}, {hive})" if has_clicks else \
+            "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::BOOLEAN AS is_bot WHERE false)"
+        return messages, clicks
+
+    def materialize(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+
+def load_object_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Lets `con` read `s3://` URLs: the httpfs and aws extensions (downloaded from DuckDB's
+    extension repository on first use: preinstall them where there is no such network)
+    and the S3 credentials of the environment (AWS_* variables, ~/.aws, instance roles)."""
+    con.execute("INSTALL httpfs; LOAD httpfs; INSTALL aws; LOAD aws")
+    con.execute("CREATE SECRET IF NOT EXISTS lake_s3 (TYPE s3, PROVIDER credential_chain)")
+
+
 def build_rollups(
     lake: Lake, *, tz: str, months: Iterable[str] | None = None, threads: int | None = None,
-    memory_limit: str | None = None,
+    memory_limit: str | None = None, engine=None,
 ) -> dict[str, object]:
     """(Re)builds the rollups of `months` (UTC 'YYYY-MM'; all when None) in `lake` and returns figures.
 
     Call it on a lake you are writing (inside `data.lake.transaction`): the month
     folders are replaced in place. Months given must include every month whose
-    messages changed and every month whose messages got new clicks.
+    messages changed and every month whose messages got new clicks. `engine` runs
+    the SQL: DuckDB in this process by default (`threads`, `memory_limit`), or a
+    `data.spark.SparkEngine`; the files written are the same either way.
     """
     started = time.perf_counter()
     current, clicks_sig = source_state(lake)
     chosen = sorted(current) if months is None else sorted(set(months))
     lake.rollups_dir.mkdir(parents=True, exist_ok=True)
-    config: dict[str, object] = {}
-    if threads:
-        config["threads"] = threads
-    if memory_limit:
-        config["memory_limit"] = memory_limit
-    con = duckdb.connect(":memory:", config=config)
-    con.execute(f"SET temp_directory = {sql_literal(str(lake.root.parent / '.duckdb-tmp'))}")
+    if engine is None:
+        engine = DuckDBEngine(threads=threads, memory_limit=memory_limit,
+                              temp_directory=str(lake.root.parent / ".duckdb-tmp"))
     rows: dict[str, int] = {}
-    try:
-        present = [m for m in chosen if m in current]
-        messages = _raw_messages(lake)
-        if present and messages:
+    present = [m for m in chosen if m in current]
+    with engine:
+        if present:
+            messages, clicks = engine.tables(str(lake.root), has_clicks=any(lake.clicks_dir.glob("month=*/*.parquet")))
             month_filter = "m.month IN (" + ", ".join(sql_literal(m) for m in present) + ")"
-            con.execute("CREATE TEMP TABLE base AS " + base_sql(
-                messages=messages, clicks=_raw_clicks(lake), tz=tz, month_filter=month_filter))
+            engine.materialize("base", base_sql(messages=messages, clicks=clicks, tz=tz, month_filter=month_filter))
         for name in NAMES:
             target = lake.rollups_dir / name
             target.mkdir(parents=True, exist_ok=True)
             scratch = lake.rollups_dir / f".{name}.{uuid.uuid4().hex}.tmp"
             try:
-                if present and messages:
-                    con.execute(
-                        f"COPY (SELECT * FROM ({rollup_from(name, 'base')}) ORDER BY month, {_KEYS[name]}) "
-                        f"TO {sql_literal(str(scratch))} "
-                        "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), FILENAME_PATTERN 'part-{i}')"
-                    )
-                    files = sql_literal(str(scratch / "*" / "*.parquet"))
-                    rows[name] = int(con.execute(f"SELECT count(*) FROM read_parquet({files})").fetchone()[0]) \
-                        if any(scratch.glob("*/*.parquet")) else 0
+                if present:
+                    query = click_delay_sql(messages=messages, clicks=clicks, tz=tz, month_filter=month_filter) \
+                        if name == "transactional_click_delay" else rollup_from(name, "base")
+                    table = engine.arrow(f"SELECT * FROM ({query}) ORDER BY month, {_KEYS[name]}")
+                    rows[name] = write_rollup_months(table, scratch, rollup_schema(name))
                 for month in chosen:
                     final = target / f"month={month}"
                     fresh = scratch / f"month={month}"
@@ -208,8 +304,6 @@ def build_rollups(
                         fresh.rename(final)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
-    finally:
-        con.close()
     state = read_state(lake) if months is not None else None
     if not state or state.get("version") != VERSION or state.get("tz") != tz:
         state = {"version": VERSION, "tz": tz, "months": {}}
@@ -217,7 +311,50 @@ def build_rollups(
     recorded.update({m: current[m] for m in chosen if m in current})
     state.update(months=recorded, clicks=clicks_sig, built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
-    return {"months": len(chosen), "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
+    return {"months": len(chosen), "rows": rows, "seconds": round(time.perf_counter() - started, 3),
+            "engine": engine.name}
+
+
+@functools.cache
+def rollup_schema(name: str) -> pa.Schema:
+    """Returns the columns of rollup `name`'s files (all but `month`, which is the folder),
+    as DuckDB types its definition: every engine's result is written with these types."""
+    con = duckdb.connect(":memory:")
+    try:
+        month = pa.field("month", pa.string())
+        con.register("empty_messages", lake_schema.MESSAGES.append(month).empty_table())
+        con.register("empty_clicks", lake_schema.CLICKS.append(month).empty_table())
+        sql = rollup_sql(name, messages="empty_messages", clicks="empty_clicks", tz="UTC")
+        got = con.sql(f"SELECT * FROM ({sql}) LIMIT 0").to_arrow_table().schema
+    finally:
+        con.close()
+    fields = []
+    for f in got:
+        kind = f.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+            kind = pa.string()
+        elif pa.types.is_timestamp(kind) and kind.tz is not None:
+            kind = pa.timestamp("us", tz="UTC")
+        if f.name != "month":
+            fields.append(pa.field(f.name, kind))
+    return pa.schema(fields)
+
+
+def write_rollup_months(table: pa.Table, folder: Path, columns: pa.Schema) -> int:
+    """Writes `table` (sorted by month) as `folder/month=YYYY-MM/part-0.parquet`, one file per
+    month, with `columns` (the month is the folder's name, as in the lake); returns the rows."""
+    months = table["month"].to_pylist() if table.num_rows else []
+    data = table.select(columns.names).cast(columns)
+    start = 0
+    while start < len(months):
+        end = start
+        while end < len(months) and months[end] == months[start]:
+            end += 1
+        part = folder / f"month={months[start]}"
+        part.mkdir(parents=True)
+        pq.write_table(data.slice(start, end - start), part / "part-0.parquet", compression="zstd")
+        start = end
+    return table.num_rows
 
 
 def _raw_messages(lake: Lake) -> str | None:
@@ -229,7 +366,7 @@ def _raw_messages(lake: Lake) -> str | None:
 def _raw_clicks(lake: Lake) -> str:
     if any(lake.clicks_dir.glob("month=*/*.parquet")):
         return f"read_parquet({sql_literal(lake.clicks_glob)}, hive_partitioning=true, hive_types={{'month': VARCHAR}})"
-    return "(SELECT NULL::VARCHAR AS message_id, NULL::BOOLEAN AS is_bot WHERE false)"
+    return "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::BOOLEAN AS is_bot WHERE false)"
 
 
 def rollup_glob(lake: Lake, name: str) -> str:

@@ -1,6 +1,7 @@
 """Every component id of the app, one StrEnum per page; pattern-matching ids via factories."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -11,6 +12,8 @@ class Shell(StrEnum):
     LANG_EN = "shell-lang-en"
     NAVBAR = "shell-navbar"
     PAGE = "shell-page"
+    PERIOD = "shell-period"  # the period chosen on any page, kept for the browser session
+    NAV_TRANSACTIONAL = "shell-nav-transactional"
 
 
 class Sms(StrEnum):
@@ -36,6 +39,48 @@ class Sms(StrEnum):
     DETAILS_REASONS_CHART = "sms-details-reasons-chart"
 
 
+class Trx(StrEnum):
+    PERIOD_PRESET = "trx-period"
+    PERIOD_RANGE = "trx-period-range"
+    PERIOD_RANGE_BOX = "trx-period-range-box"
+    PERIOD_LABEL = "trx-period-label"
+    PERIOD_ERROR = "trx-period-error"
+    TIMEZONE = "trx-timezone"
+    ALERT = "trx-alert"
+    KPIS = "trx-kpis"
+    TREND = "trx-trend"
+    FILTER_TEXT = "trx-filter-text"
+    FILTER_SOURCE = "trx-filter-source"
+    TABLE_COUNT = "trx-table-count"
+    TABLE_EMPTY = "trx-table-empty"
+    GRID = "trx-grid"
+    EXPORT_CSV = "trx-export-csv"
+    EXPORT_DOC = "trx-export-doc"
+    OPEN = "trx-open"  # the campaign keys whose rows are expanded
+    TOGGLE = "trx-toggle"  # set by the grid's +/- buttons: {"key": campaign key, "at": ms}
+
+
+@dataclass(frozen=True)
+class PeriodIds:
+    """The ids of one page's period control (layouts/period.py)."""
+
+    preset: str
+    range: str
+    range_box: str
+    label: str
+    error: str
+    timezone: str
+
+
+SMS_PERIOD = PeriodIds(Sms.PERIOD_PRESET, Sms.PERIOD_RANGE, Sms.PERIOD_RANGE_BOX, Sms.PERIOD_LABEL, Sms.PERIOD_ERROR, Sms.TIMEZONE)
+TRX_PERIOD = PeriodIds(Trx.PERIOD_PRESET, Trx.PERIOD_RANGE, Trx.PERIOD_RANGE_BOX, Trx.PERIOD_LABEL, Trx.PERIOD_ERROR, Trx.TIMEZONE)
+
+
+def trx_kpi_card(name: str) -> dict[str, str]:
+    """Returns the id of the transactional page's KPI card `name` (e.g. "ctr_raw")."""
+    return {"type": "trx-kpi", "index": name}
+
+
 def kpi_card(name: str) -> dict[str, str]:
     """Returns the id of the KPI card `name` (e.g. "sent")."""
     return {"type": "sms-kpi", "index": name}
@@ -49,3 +94,37 @@ def numbers_link(group: str, reason: str | None, fmt: str) -> dict[str, str]:
 def details_group(group: str) -> dict[str, str]:
     """Returns the id of a status group's card in the details dialog."""
     return {"type": "sms-details-group", "index": group}
+
+
+class Camp(StrEnum):
+    """Grouping on the SMS reports page."""
+
+    TOOLBAR = "camp-toolbar"
+    GROUP = "camp-group"
+    UNGROUP = "camp-ungroup"
+    ADD = "camp-add"
+    ADD_TARGET = "camp-add-target"
+    REMOVE = "camp-remove"
+    FILTER_TOGGLE = "camp-filter-toggle"
+    FILTER_PANEL = "camp-filter-panel"
+    FILTER_TEXT = "camp-filter-text"
+    FILTER_RANGE = "camp-filter-range"
+    FILTER_COUNT = "camp-filter-count"
+    FILTER_RULE = "camp-filter-rule"
+    FILTER_GROUP = "camp-filter-group"
+    FILTER_NAME = "camp-filter-name"
+    PER_CAMPAIGN = "camp-per-campaign"
+    CONFIRM = "camp-confirm"
+    CONFIRM_BODY = "camp-confirm-body"
+    CONFIRM_OK = "camp-confirm-ok"
+    CONFIRM_CANCEL = "camp-confirm-cancel"
+    PENDING = "camp-pending"
+    CHANGES = "camp-changes"
+    EXPANDED = "camp-expanded"
+    TOAST = "camp-toast"
+    TOAST_TEXT = "camp-toast-text"
+    UNDO = "camp-undo"
+    MESSAGE = "camp-message"
+    AUDIT_TOGGLE = "camp-audit-toggle"
+    AUDIT = "camp-audit"
+    AUDIT_BODY = "camp-audit-body"

@@ -14,6 +14,7 @@ def app_layout(default_lang: str) -> html.Div:
         [
             dcc.Location(id=Shell.URL),
             dcc.Store(id=Shell.LANG, storage_type="local", data=default_lang),
+            dcc.Store(id=Shell.PERIOD, storage_type="session"),
             html.Div(id=Shell.NAVBAR, children=navbar(default_lang, "/")),
             dbc.Container(id=Shell.PAGE, fluid="xl", className="py-3"),
         ]
@@ -33,7 +34,10 @@ def navbar(lang: str, path: str) -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand([html.I(className="bi bi-chat-square-text me-2"), t(lang, "app.title")], href="/"),
-                dbc.Nav([dbc.NavItem(dbc.NavLink(t(lang, "nav.sms"), href="/", active=path in ("/", "/sms")))], navbar=True, className="me-auto"),
+                dbc.Nav([dbc.NavItem(dbc.NavLink(t(lang, "nav.sms"), href="/", active=path in ("/", "/sms"))),
+                         dbc.NavItem(dbc.NavLink(t(lang, "nav.transactional"), href="/transactional",
+                                                 active=path == "/transactional", id=Shell.NAV_TRANSACTIONAL))],
+                        navbar=True, className="me-auto"),
                 html.Div(
                     [html.Span(t(lang, "nav.language"), className="text-white-50 small me-2"),
                      dbc.ButtonGroup([lang_button("pl", Shell.LANG_PL), lang_button("en", Shell.LANG_EN)])],

@@ -8,25 +8,25 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from data.period import Preset
 from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
+from layouts import campaigns, period
 from layouts.figures import graph_config
-from layouts.ids import Sms, details_group, kpi_card, numbers_link
+from layouts.ids import SMS_PERIOD, Camp, Sms, details_group, kpi_card, numbers_link
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 KPI_ICONS = {
     "sent": "bi-send", "delivered": "bi-check2-circle", "not_sent": "bi-x-octagon", "not_delivered": "bi-exclamation-triangle",
     "pending": "bi-hourglass-split", "clicked": "bi-hand-index", "ctr": "bi-percent",
 }
-PRESETS = [Preset.M1, Preset.M2, Preset.M3, Preset.M6, Preset.M12, Preset.ALL, Preset.CUSTOM]
+PRESETS = period.PRESETS
 
 
-def page(lang: str, tz: str) -> html.Div:
-    """Returns the SMS reports page skeleton in `lang`; callbacks fill its parts."""
+def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
+    """Returns the SMS reports page skeleton in `lang` (period set to the one kept in the session); callbacks fill its parts."""
     return html.Div(
         [
             html.H1(t(lang, "page.sms.title"), className="h3 mb-3"),
-            period_control(lang, tz),
+            period_control(lang, tz, stored_period),
             html.Div(id=Sms.ALERT),
             dcc.Loading(html.Div(id=Sms.KPIS, className="mb-3"), type="dot", delay_show=300),
             dbc.Card(
@@ -34,56 +34,18 @@ def page(lang: str, tz: str) -> html.Div:
                  dbc.CardBody(dcc.Graph(id=Sms.TREND, config=graph_config(), style={"height": "320px"}))],
                 className="mb-3",
             ),
+            campaigns.stores(),
             history_card(lang),
             details_modal(lang),
+            campaigns.confirm_modal(lang),
+            campaigns.toast(lang),
         ]
     )
 
 
-def period_control(lang: str, tz: str) -> dbc.Card:
-    """Returns the period presets, the custom range picker and the time zone note."""
-    return dbc.Card(
-        dbc.CardBody(
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            dbc.Label(t(lang, "period.label"), html_for=Sms.PERIOD_PRESET, className="fw-semibold me-2 d-block"),
-                            dbc.RadioItems(
-                                id=Sms.PERIOD_PRESET,
-                                options=[{"label": t(lang, f"period.{p}"), "value": p.value} for p in PRESETS],
-                                value=Preset.M1.value, className="btn-group flex-wrap",
-                                inputClassName="btn-check", labelClassName="btn btn-outline-primary btn-sm",
-                                labelCheckedClassName="active", persistence=True, persistence_type="session",
-                            ),
-                        ],
-                        md=8, className="radio-group",
-                    ),
-                    dbc.Col(
-                        html.Div(
-                            dcc.DatePickerRange(
-                                id=Sms.PERIOD_RANGE, display_format="YYYY-MM-DD", first_day_of_week=1,
-                                start_date_placeholder_text=t(lang, "period.from"),
-                                end_date_placeholder_text=t(lang, "period.to"),
-                                persistence=True, persistence_type="session", clearable=True,
-                            ),
-                            id=Sms.PERIOD_RANGE_BOX, style={"display": "none"},
-                        ),
-                        md=4, className="text-md-end",
-                    ),
-                    dbc.Col(
-                        [html.Span(id=Sms.PERIOD_LABEL, className="me-3 fw-semibold"),
-                         html.Span([html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
-                                   id=Sms.TIMEZONE, className="text-muted small")],
-                        xs=12, className="mt-2",
-                    ),
-                    dbc.Col(html.Div(id=Sms.PERIOD_ERROR), xs=12),
-                ],
-                className="g-2 align-items-center",
-            )
-        ),
-        className="mb-3",
-    )
+def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
+    """Returns the period presets, the custom range picker and the time zone note (the shared control)."""
+    return period.period_control(lang, tz, SMS_PERIOD, stored)
 
 
 def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
@@ -127,16 +89,24 @@ def _number_formatter(lang: str, *, percent: bool = False) -> dict:
 
 
 def grid_columns(lang: str) -> list[dict]:
-    """Returns the dispatch history's column definitions in `lang`."""
+    """Returns the dispatch history's column definitions in `lang` (campaign rows share them)."""
     def num(field: str, percent: bool = False) -> dict:
         return {"field": field, "headerName": t(lang, f"col.{field}"), "type": "rightAligned",
-                "valueFormatter": _number_formatter(lang, percent=percent), "filter": False, "width": 120}
+                "valueFormatter": _number_formatter(lang, percent=percent), "filter": False, "width": 115}
 
+    campaign_row = "params.data.kind === 'campaign'"
     return [
-        {"field": "number", "headerName": t(lang, "col.number"), "width": 120, "sort": "desc", "sortingOrder": ["desc", "asc", None]},
-        {"field": "message_text", "headerName": t(lang, "col.message_text"), "tooltipField": "message_text", "flex": 2, "minWidth": 240},
-        {"field": "recipient_group", "headerName": t(lang, "col.recipient_group"), "flex": 1, "minWidth": 160},
-        {"field": "sent_at", "headerName": t(lang, "col.sent_at"), "width": 150,
+        {"field": "toggle", "headerName": "", "width": 48, "sortable": False, "resizable": False,
+         "cellClass": "toggle-cell", "valueGetter": {"function": f"{campaign_row} ? (params.data.open ? '−' : '+') : ''"}},
+        {"field": "number", "headerName": t(lang, "col.number"), "width": 115, "sortingOrder": ["desc", "asc", None],
+         "valueFormatter": {"function": "params.value == null ? '—' : params.value"}},
+        {"field": "name", "headerName": t(lang, "col.name"), "tooltipField": "name", "flex": 1, "minWidth": 170,
+         "editable": {"function": campaign_row}},
+        {"field": "message_text", "headerName": t(lang, "col.message_text"), "tooltipField": "message_text", "flex": 2,
+         "minWidth": 220, "editable": {"function": campaign_row}},
+        {"field": "recipient_group", "headerName": t(lang, "col.recipient_group"), "flex": 1, "minWidth": 150},
+        {"field": "campaign", "headerName": t(lang, "col.campaign"), "width": 150},
+        {"field": "sent_at", "headerName": t(lang, "col.sent_at"), "width": 150, "sort": "desc",
          "valueFormatter": {"function": "params.data.sent_at_label"}},
         num("sent"), num("delivered"), num("delivered_pct", percent=True), num("clicked"), num("ctr", percent=True),
         {"field": "details", "headerName": t(lang, "col.details"), "sortable": False, "width": 120, "pinned": "right",
@@ -144,15 +114,33 @@ def grid_columns(lang: str) -> list[dict]:
     ]
 
 
-def grid_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
-    """Returns the grid's rows: raw values for sorting plus a formatted date label."""
-    rows = frame[["number", "name", "message_text", "recipient_group", "sent_at", "sent", "delivered",
-                  "delivered_pct", "clicked", "ctr"]].copy()
-    rows["row_id"] = rows["number"].astype(str)
-    rows["sent_at_label"] = [fmt_datetime(pd.Timestamp(v).to_pydatetime(), lang) for v in rows["sent_at"]]
-    rows["sent_at"] = [pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") for v in rows["sent_at"]]
-    rows = rows.astype(object).where(rows.notna(), None)
-    return rows.to_dict("records")
+def grid_rows(frame: pd.DataFrame, lang: str, expanded: frozenset[int] = frozenset()) -> list[dict]:
+    """Returns the grid's rows (data.history.history output): raw values for sorting plus formatted labels."""
+    def num(value):
+        return None if value is None or pd.isna(value) else float(value)
+
+    rows = []
+    for r in frame.itertuples(index=False):
+        sent_at = pd.Timestamp(r.sent_at).to_pydatetime()
+        campaign = r.kind == "campaign"
+        label = fmt_datetime(sent_at, lang)
+        if campaign and pd.Timestamp(r.last_at) != pd.Timestamp(r.sent_at):
+            label += " – " + fmt_datetime(pd.Timestamp(r.last_at).to_pydatetime(), lang)
+        group = r.recipient_group
+        if campaign:
+            group = t(lang, "camp.dispatches", n=int(r.dispatches)) + (f" · {t(lang, 'camp.rule')}" if r.rule else "")
+        rows.append({
+            "row_id": r.row_id, "kind": r.kind, "parent_id": r.parent_id,
+            "campaign_id": None if r.campaign_id is None or pd.isna(r.campaign_id) else int(r.campaign_id),
+            "dispatch_id": r.dispatch_id, "number": None if campaign else int(r.number),
+            "open": campaign and int(r.campaign_id) in expanded,
+            "name": r.name, "message_text": r.message_text, "recipient_group": group,
+            "campaign": None if campaign else r.campaign_name,
+            "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"), "sent_at_label": label,
+            "sent": int(r.sent), "delivered": int(r.delivered), "delivered_pct": num(r.delivered_pct),
+            "clicked": int(r.clicked), "ctr": num(r.ctr),
+        })
+    return rows
 
 
 def history_card(lang: str) -> dbc.Card:
@@ -166,6 +154,8 @@ def history_card(lang: str) -> dbc.Card:
                                  html.Span(id=Sms.HISTORY_COUNT, className="text-muted small")]),
                         dbc.Col(
                             [html.Span(t(lang, "export.period_hint"), className="text-muted small me-2"),
+                             dbc.Checkbox(id=Camp.PER_CAMPAIGN, label=t(lang, "camp.per_campaign"), value=False,
+                                          className="d-inline-block small me-2 align-middle"),
                              dbc.Button([html.I(className="bi bi-filetype-csv me-1"), t(lang, "export.csv")], id=Sms.EXPORT_CSV,
                                         href="#", external_link=True, size="sm", color="secondary", outline=True, className="me-2"),
                              dbc.Button([html.I(className="bi bi-file-earmark-word me-1"), t(lang, "export.doc")], id=Sms.EXPORT_DOC,
@@ -178,6 +168,9 @@ def history_card(lang: str) -> dbc.Card:
             ),
             dbc.CardBody(
                 [
+                    campaigns.toolbar(lang),
+                    campaigns.filter_panel(lang),
+                    campaigns.audit_panel(lang),
                     html.Div(id=Sms.HISTORY_EMPTY),
                     dag.AgGrid(
                         id=Sms.GRID, columnDefs=grid_columns(lang), rowData=[],
@@ -186,6 +179,13 @@ def history_card(lang: str) -> dbc.Card:
                             "pagination": True, "paginationPageSize": 20, "paginationPageSizeSelector": [20, 50, 100],
                             "tooltipShowDelay": 300, "animateRows": False, "domLayout": "autoHeight",
                             "localeText": {"noRowsToShow": t(lang, "history.empty")},
+                            "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
+                                             "enableClickSelection": False},
+                            "selectionColumnDef": {"pinned": "left", "width": 44},
+                            "postSortRows": {"function": "keepMembersUnderCampaigns(params)"},
+                            "rowClassRules": {"campaign-row": "params.data.kind === 'campaign'",
+                                              "member-row": "params.data.parent_id != null"},
+                            "stopEditingWhenCellsLoseFocus": True,
                         },
                         getRowId="params.data.row_id", className="sms-grid", style={"width": "100%"},
                     ),
@@ -206,27 +206,30 @@ def details_modal(lang: str) -> dbc.Modal:
     )
 
 
-def numbers_href(number: int, group: str, reason: str | None, fmt: str, lang: str) -> str:
-    """Returns the download address of a status group's (or reason's) numbers."""
-    query = {"dispatch": number, "status": group, "lang": lang}
+def numbers_href(scope: dict, group: str, reason: str | None, fmt: str, lang: str) -> str:
+    """Returns the download address of a status group's (or reason's) numbers of a dispatch
+    (`scope` {"dispatch": number}) or of every dispatch of a campaign ({"campaign": id})."""
+    query = {**scope, "status": group, "lang": lang}
     if reason:
         query["reason"] = reason
     return f"/export/numbers.{fmt}?" + urlencode(query)
 
 
-def download_links(number: int, group: str, reason: str | None, lang: str) -> html.Span:
+def download_links(scope: dict, group: str, reason: str | None, lang: str) -> html.Span:
     """Returns the CSV and XML links of one status group or reason."""
     return html.Span(
         [html.A([html.I(className="bi bi-download me-1"), "CSV"], id=numbers_link(group, reason, "csv"),
-                href=numbers_href(number, group, reason, "csv", lang), className="me-2", download=""),
-         html.A("XML", id=numbers_link(group, reason, "xml"), href=numbers_href(number, group, reason, "xml", lang), download="")],
+                href=numbers_href(scope, group, reason, "csv", lang), className="me-2", download=""),
+         html.A("XML", id=numbers_link(group, reason, "xml"), href=numbers_href(scope, group, reason, "xml", lang), download="")],
         className="small text-nowrap",
     )
 
 
 def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_fig, lang: str) -> html.Div:
-    """Returns the details of one dispatch: status groups with downloads, reasons table and chart."""
-    number = int(info["number"])
+    """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
+    status groups with downloads, reasons table and chart."""
+    campaign = info.get("campaign_id") is not None
+    scope = {"campaign": int(info["campaign_id"])} if campaign else {"dispatch": int(info["number"])}
     groups = [("delivered", counts["delivered"], "success"), ("not_sent", counts["not_sent"], "secondary"),
               ("not_delivered", counts["not_delivered"], "danger"), ("pending", counts["pending"], "warning")]
     group_cards = dbc.Row(
@@ -237,7 +240,7 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
                         [html.Div(t(lang, f"group.{g}"), className="small text-muted"),
                          html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
                          html.Div(fmt_pct(n / counts["recipients"] if counts["recipients"] else None, lang), className="small text-muted"),
-                         download_links(number, g, None, lang) if n else html.Span()],
+                         download_links(scope, g, None, lang) if n else html.Span()],
                         className="p-2",
                     ),
                     id=details_group(g),
@@ -248,11 +251,17 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
         ],
         className="g-2 mb-3",
     )
-    head = html.Div(
-        [html.Div(t(lang, "details.subtitle", name=info.get("name") or "", group=info.get("recipient_group") or "",
-                    date=fmt_datetime(pd.Timestamp(info["created_at"]).to_pydatetime(), lang)), className="text-muted mb-1"),
-         html.Blockquote(info.get("message_text") or "", className="border-start ps-2 small mb-3")],
-    )
+    if campaign:
+        head = html.Div(
+            [html.Div(t(lang, "details.campaign_subtitle", numbers=", ".join(map(str, info["numbers"]))), className="text-muted mb-1"),
+             html.Blockquote(info.get("description") or "", className="border-start ps-2 small mb-3")],
+        )
+    else:
+        head = html.Div(
+            [html.Div(t(lang, "details.subtitle", name=info.get("name") or "", group=info.get("recipient_group") or "",
+                        date=fmt_datetime(pd.Timestamp(info["created_at"]).to_pydatetime(), lang)), className="text-muted mb-1"),
+             html.Blockquote(info.get("message_text") or "", className="border-start ps-2 small mb-3")],
+        )
     if reasons.empty:
         reason_part = dbc.Alert(t(lang, "details.no_reasons"), color="success")
     else:
@@ -263,7 +272,7 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
                  html.Td(fmt_int(r.count, lang), className="text-end"),
                  html.Td(fmt_pct(r.share, lang), className="text-end"),
                  html.Td(t(lang, f"reason.{r.reason or 'none'}.explain"), className="small"),
-                 html.Td(download_links(number, r.status_group, r.reason or "none", lang))],
+                 html.Td(download_links(scope, r.status_group, r.reason or "none", lang))],
                 **{"data-reason": r.reason or "none"},
             )
             for r in reasons.itertuples(index=False)
@@ -292,6 +301,7 @@ def warning_alert(text: str) -> dbc.Alert:
     return dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2"), text], color="warning", className="mb-3")
 
 
-def export_href(kind: str, fmt: str, start: str, end: str, lang: str) -> str:
-    """Returns the download address of the period's dispatch report."""
-    return f"/export/{kind}.{fmt}?" + urlencode({"from": start, "to": end, "lang": lang})
+def export_href(kind: str, fmt: str, start: str, end: str, lang: str, **extra: object) -> str:
+    """Returns the download address of the period's report; `extra` (filter, sort, per) is passed on when set."""
+    query = {"from": start, "to": end, "lang": lang, **{k: v for k, v in extra.items() if v not in (None, "")}}
+    return f"/export/{kind}.{fmt}?" + urlencode(query)

@@ -126,6 +126,13 @@ def csv_chunks(
         yield prefix + buffer.getvalue().encode("utf-8")
 
 
+def csv_line(row: Sequence[object], *, sep: str) -> str:
+    """Returns one CSV record (quoted, guarded, CRLF-terminated) as text."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=sep, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow([guard_cell(v) for v in row])
+    return buffer.getvalue()
+
+
 def batch_rows(batches: Iterable[Any]) -> Iterator[Sequence[object]]:
     """Yields the rows of `batches`, one tuple or sequence per row, lazily.
 

@@ -6,8 +6,11 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from dataclasses import dataclass, field
+
 from data import queries
 from data.db import Db
+from data.history import HistoryFilter, Sort, history
 from data.period import Period
 from i18n import fmt_date, fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
@@ -15,10 +18,28 @@ from reports.csv import csv_chunks
 from reports.docx import report_docx
 
 CSV_COLUMNS = [
-    "number", "name", "message_text", "recipient_group", "sent_at", "recipients", "sent", "delivered",
-    "delivered_pct", "not_sent", "not_delivered", "pending", "clicked", "ctr",
+    "number", "name", "message_text", "recipient_group", "campaign", "sent_at", "last_at", "recipients", "sent",
+    "delivered", "delivered_pct", "not_sent", "not_delivered", "pending", "clicked", "ctr",
 ]
-DOC_COLUMNS = ["number", "message_text", "recipient_group", "sent_at", "sent", "delivered", "delivered_pct", "ctr"]
+DOC_COLUMNS = ["number", "message_text", "recipient_group", "campaign", "sent_at", "sent", "delivered", "delivered_pct", "ctr"]
+EMPTY = pd.DataFrame(columns=["id", "name", "description", "rule"])
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """What the page showed: campaigns and their members, the grouping filter, the sort, and
+    whether a campaign is one row ("campaign") or its dispatches are rows ("dispatch")."""
+
+    campaigns: pd.DataFrame = field(default_factory=lambda: EMPTY)
+    members: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["dispatch_id", "campaign_id"]))
+    flt: HistoryFilter | None = None
+    sort: Sort | None = None
+    per: str = "dispatch"
+
+    def rows(self, db: Db, period: Period) -> pd.DataFrame:
+        """Returns the history rows of the period as the page would show them (campaigns closed)."""
+        return history(db, period=period, campaigns=self.campaigns, members=self.members, flt=self.flt,
+                       sort=self.sort, per=self.per)
 KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 DOC_TEXT_CHARS = 70
 
@@ -31,20 +52,27 @@ def _plain_pct(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "pl" else text
 
 
+def _group_cell(row, lang: str) -> str:
+    if row.kind == "campaign":
+        return t(lang, "camp.dispatches", n=int(row.dispatches))
+    return row.recipient_group or ""
+
+
 def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
-    """Yields the CSV cells of each dispatch row (plain digits, ISO local times)."""
+    """Yields the CSV cells of each history row (plain digits, ISO local times); a campaign row has no number."""
     for row in frame.itertuples(index=False):
         yield [
-            str(row.number), row.name or "", row.message_text or "", row.recipient_group or "",
-            pd.Timestamp(row.sent_at).strftime("%Y-%m-%d %H:%M"),
+            "" if row.number is None or pd.isna(row.number) else str(int(row.number)), row.name or "",
+            row.message_text or "", _group_cell(row, lang), row.campaign_name or "",
+            pd.Timestamp(row.sent_at).strftime("%Y-%m-%d %H:%M"), pd.Timestamp(row.last_at).strftime("%Y-%m-%d %H:%M"),
             str(row.recipients), str(row.sent), str(row.delivered), _plain_pct(row.delivered_pct, lang),
             str(row.not_sent), str(row.not_delivered), str(row.pending), str(row.clicked), _plain_pct(row.ctr, lang),
         ]
 
 
-def dispatches_csv(db: Db, *, period: Period, lang: str, sep: str) -> Iterator[bytes]:
-    """Yields the CSV file of the period's dispatches."""
-    frame = queries.dispatches(db, period=period)
+def dispatches_csv(db: Db, *, period: Period, lang: str, sep: str, view: HistoryView | None = None) -> Iterator[bytes]:
+    """Yields the CSV file of the period's dispatches (as `view` shows them: filtered, sorted, per campaign)."""
+    frame = (view or HistoryView()).rows(db, period)
     header = [t(lang, f"col.{c}") for c in CSV_COLUMNS]
     yield from csv_chunks(header, csv_rows(frame, lang), sep=sep)
 
@@ -81,9 +109,10 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         return text if len(text) <= DOC_TEXT_CHARS else text[: DOC_TEXT_CHARS - 1] + "…"
 
     cells = {
-        "number": frame["number"].map(str),
-        "message_text": frame["message_text"].map(short),
-        "recipient_group": frame["recipient_group"].fillna(""),
+        "number": frame["number"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v))),
+        "message_text": [short(n if k == "campaign" else m) for k, n, m in zip(frame["kind"], frame["name"], frame["message_text"])],
+        "recipient_group": [_group_cell(r, lang) for r in frame.itertuples(index=False)],
+        "campaign": frame["campaign_name"].map(lambda v: "" if v is None or pd.isna(v) else v),
         "sent_at": frame["sent_at"].map(lambda v: fmt_datetime(pd.Timestamp(v).to_pydatetime(), lang)),
         "sent": frame["sent"].map(lambda v: fmt_int(v, lang)),
         "delivered": frame["delivered"].map(lambda v: fmt_int(v, lang)),
@@ -93,11 +122,12 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
 
 
-def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datetime) -> bytes:
-    """Returns the DOCX report of the period: title, period, time zone, KPIs, trend picture, table."""
-    frame = queries.dispatches(db, period=period)
-    totals = queries.kpis(db, period=period).iloc[0]
-    trend = queries.daily_trend(db, period=period)
+def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datetime,
+                    view: HistoryView | None = None) -> bytes:
+    """Returns the DOCX report of the period: title, period, time zone, KPIs, trend picture, and the
+    table as `view` shows it."""
+    frame = (view or HistoryView()).rows(db, period)
+    totals, _prev, trend = queries.period_summary(db, period=period)
     return report_docx(
         title=t(lang, "doc.title"),
         meta=[

@@ -117,6 +117,15 @@ def _element(name: str, value: object) -> str:
     return f"<{name}>{escape(text, _TEXT_ENTITIES)}</{name}>"
 
 
+def xml_prologue(root: str, attrs: Mapping[str, str] | None = None) -> str:
+    """Returns the XML declaration and the opening root tag with `attrs`."""
+    opening = [f"<{_check_name(root, 'root')}"]
+    for key, value in (attrs or {}).items():
+        text = xml_value(value)
+        opening.append(f" {_check_name(key, 'attribute')}={quoteattr(text or '')}")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(opening) + ">\n"
+
+
 def xml_chunks(
     root: str,
     record: str,
@@ -137,11 +146,7 @@ def xml_chunks(
     names = [_check_name(name, "field") for name in fields]
     if rows_per_chunk < 1:
         raise ValueError("rows_per_chunk must be at least 1")
-    opening = [f"<{root}"]
-    for key, value in (attrs or {}).items():
-        text = xml_value(value)
-        opening.append(f" {_check_name(key, 'attribute')}={quoteattr(text or '')}")
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n', "".join(opening), ">\n"]
+    parts = [xml_prologue(root, attrs)]
     pending = 0
     for row in rows:
         if len(row) != len(names):

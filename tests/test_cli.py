@@ -59,3 +59,31 @@ def test_bad_arguments_exit_non_zero_with_one_line(demo_dir, tmp_path, args, nee
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0], result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_campaigns_cli_uses_the_store_and_refuses_unknown_ids(demo_dir, tmp_path, frames):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data, symlinks=True)
+    numbers = [str(n) for n in frames["dispatches"]["number"].iloc[:3]]
+    result = run(["campaigns", "group", "--name", "Black Friday", *numbers], data)
+    assert result.returncode == 0, result.stderr
+    cid = result.stdout.strip()
+    listed = run(["campaigns", "list"], data).stdout
+    assert f"{cid}\tBlack Friday\t{', '.join(sorted(numbers, key=int))}" in listed
+    for args, needle in [
+        (["campaigns", "ungroup", "999"], "There is no campaign with id: 999"),
+        (["campaigns", "add", cid, "999999"], "unknown dispatch number(s): 999999"),
+        (["campaigns", "rename", cid, "   "], "cannot be empty"),
+        (["campaigns", "group", "--name", "Other", numbers[0]], "already in another campaign"),
+    ]:
+        bad = run(args, data)
+        lines = [line for line in bad.stderr.splitlines() if line.strip()]
+        assert bad.returncode != 0 and len(lines) == 1 and needle in lines[0], bad.stderr
+    assert run(["campaigns", "list"], data).stdout == listed  # nothing changed
+    assert run(["campaigns", "rename", cid, "Black Week", "--description", "fale 1-3"], data).returncode == 0
+    assert run(["campaigns", "remove", numbers[0]], data).returncode == 0
+    assert f"{cid}\tBlack Week\t{', '.join(sorted(numbers[1:], key=int))}\tfale 1-3" in run(["campaigns", "list"], data).stdout
+    assert run(["campaigns", "ungroup", cid], data).returncode == 0
+    assert run(["campaigns", "list"], data).stdout == ""

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import docx
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from app import create_app
@@ -33,12 +34,21 @@ def clear_downloads(folder: str) -> None:
         p.unlink()
 
 
-def click(dash_duo, selector: str) -> None:
-    """Scrolls an element to the middle of the window and clicks it, as a user would."""
-    element = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    time.sleep(0.2)
-    element.click()
+def click(dash_duo, selector: str, timeout: float = 10) -> None:
+    """Scrolls an element to the middle of the window and clicks it, as a user would; while something
+    still covers it (a loading overlay, an animation) or the page redraws it, tries again."""
+    end = time.time() + timeout
+    while True:
+        try:
+            element = dash_duo.find_element(selector)
+            dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+            time.sleep(0.2)
+            element.click()
+            return
+        except (ElementClickInterceptedException, StaleElementReferenceException):
+            if time.time() > end:
+                raise
+            time.sleep(0.3)
 
 
 def grid_numbers(dash_duo, column: str) -> list[str]:

@@ -41,9 +41,15 @@ def test_custom_period_fills_every_part(ctx):
     kpi_text = " ".join(texts(out["kpis"]))
     sent = int(queries.kpis(ctx.db, period=period).iloc[0]["sent"])
     assert f"{sent:,}" in kpi_text and "Not sent (invalid number)" in kpi_text
-    assert out["csv_href"] == "/export/dispatches.csv?from=2026-10-01&to=2026-11-20&lang=en"
+    csv_href, doc_href = sms_cb.export_links(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en",
+                                             flt=None, per_campaign=False, sort=None)
+    assert csv_href == "/export/dispatches.csv?from=2026-10-01&to=2026-11-20&lang=en"
+    assert doc_href == "/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en"
     assert out["period_error"] is None and out["alert"] is None
-    assert len(out["trend"].data) >= 3
+    names = [trace["name"] for trace in out["trend"]["data"]]
+    assert names == ["Sent", "Delivered", "Sent (previous period)", "CTR"]
+    trend = queries.daily_trend(ctx.db, period=period)
+    assert out["trend"]["data"][0]["y"] == [float(v) for v in trend["sent"]]
 
 
 def test_inverted_range_is_a_readable_message(ctx):

@@ -318,6 +318,43 @@ def test_sorted_within_files(built):
         assert pq.read_schema(path).field("created_at").type == schema.TS
 
 
+def _assert_sorted_files(root: Path) -> None:
+    for path in Lake(root).messages_dir.glob("month=*/*.parquet"):
+        t = pq.read_table(path, columns=["dispatch_id", "created_at"])
+        ids = t["dispatch_id"].to_pylist()
+        ts = t["created_at"].cast(pa.int64()).to_pylist()
+        keys = [(d is None, d or "", c) for d, c in zip(ids, ts)]  # nulls last
+        assert keys == sorted(keys), path
+    for path in Lake(root).clicks_dir.glob("month=*/*.parquet"):
+        t = pq.read_table(path, columns=["message_id", "clicked_at"])
+        keys = list(zip(t["message_id"].to_pylist(), t["clicked_at"].to_pylist()))
+        assert keys == sorted(keys), path
+
+
+def test_the_lake_schema_in_every_file(built):
+    root, _, _ = built
+    lake = Lake(root)
+    for folder, want in [(lake.messages_dir, schema.MESSAGES), (lake.clicks_dir, schema.CLICKS)]:
+        paths = sorted(folder.glob("month=*/*.parquet"))
+        assert paths
+        for path in paths:
+            assert pq.read_schema(path).remove_metadata() == want, path
+
+
+def test_built_in_slices(tmp_path, monkeypatch):
+    # Months are built and written a slice at a time; the big dispatch's rows (another
+    # random stream) go in their place among the others. Small slices: many of them.
+    monkeypatch.setattr(demo, "SLICE_ROWS", 700)
+    root = tmp_path / "sliced"
+    s = _build(root, messages=20_000, big_dispatch=3_000)
+    assert s.messages == 23_000
+    _assert_sorted_files(root)
+    assert sum(pq.ParquetFile(p).metadata.num_rows for p in Lake(root).messages_dir.glob("month=*/*.parquet")) == 23_000
+    again = tmp_path / "again"
+    _build(again, messages=20_000, big_dispatch=3_000)
+    assert _files(again) == _files(root)
+
+
 def test_big_dispatch(db):
     big = q(db, """SELECT dispatch_id, count(*), avg((status = 'delivered')::int), min(created_at)::date
                    FROM m WHERE source = 'bulk' GROUP BY 1 HAVING count(*) = ?""".replace("?", str(BIG)))

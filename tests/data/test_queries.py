@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from data import queries
 from data.db import Db, LakeUnavailable
 from data.lake import Lake
 from data.period import Period
+from data.queries import COUNT_COLUMNS
 from data.schema import StatusGroup
 from tests.conftest import TZ, UNTIL
 from tests.expected import NOT_DELIVERED, bulk_in_period, counts
@@ -92,3 +94,13 @@ def test_empty_lake_says_so(tmp_path):
     db = Db(Lake(tmp_path / "lake"))
     with pytest.raises(LakeUnavailable):
         queries.kpis(db, period=PERIODS[0])
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
+def test_period_summary_equals_separate_queries(ctx, period):
+    now, prev, trend = queries.period_summary(ctx.db, period=period)
+    assert now[COUNT_COLUMNS].to_dict() == queries.kpis(ctx.db, period=period).iloc[0][COUNT_COLUMNS].to_dict()
+    assert prev[COUNT_COLUMNS].to_dict() == queries.kpis(ctx.db, period=period.previous()).iloc[0][COUNT_COLUMNS].to_dict()
+    pd.testing.assert_frame_equal(trend, queries.daily_trend(ctx.db, period=period))
+    _, none, flat = queries.period_summary(ctx.db, period=period, compare=False)
+    assert none is None and flat["prev_sent"].isna().all()

@@ -1,0 +1,232 @@
+"""The project's benchmark (`make bench [MESSAGES=N]`): dashboard server time with rollups and
+by raw scan, server memory, rollup build time, and the numbers download.
+
+It builds (or reuses) a demo lake of N messages plus one big dispatch under
+var/bench/, starts two server processes over it (`app.py serve`, one with
+SMSREPORTS_ROLLUPS=off as the raw-scan baseline), and times each dashboard
+interaction as the browser sends it: a POST to /_dash-update-component. Figures are
+min / median / p95 in milliseconds; ratio = raw median / rollup median. Sorting the
+dispatch history happens in the browser (AG Grid) and sends no request. The last
+line printed is one JSON object with every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.download import measure as measure_download  # noqa: E402
+from config import Config  # noqa: E402
+from data.demo import build_demo  # noqa: E402
+from data.lake import Lake, transaction  # noqa: E402
+from data.period import today_in  # noqa: E402
+from data.rollups import build_rollups  # noqa: E402
+
+TZ = "Europe/Warsaw"
+PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
+    """Builds the bench lake unless the marker says it is there; returns its description."""
+    marker = data_dir / f"bench-{messages}-{big}.json"
+    if marker.exists():
+        return json.loads(marker.read_text())
+    started = time.perf_counter()
+    summary = build_demo(Lake(data_dir / "lake"), messages=messages, seed=1, until=today_in(TZ), tz=TZ,
+                         big_dispatch=big, with_rollups=False)
+    import duckdb
+
+    lake = Lake(data_dir / "lake")
+    number = duckdb.connect().execute(
+        f"SELECT number FROM read_parquet('{lake.dispatches_file}') ORDER BY created_at DESC LIMIT 200"
+    ).fetchall()
+    info = {"messages": summary.messages, "dispatches": summary.dispatches, "build_s": round(time.perf_counter() - started, 1),
+            "recent_dispatches": [int(n[0]) for n in number]}
+    marker.write_text(json.dumps(info))
+    return info
+
+
+def rollup_figures(lake: Lake) -> dict:
+    """Times a from-scratch rollup build and a one-month rebuild (the newest month)."""
+    with transaction(lake) as staging:
+        full = build_rollups(staging, tz=TZ)
+    newest = sorted(p.name.removeprefix("month=") for p in lake.month_dirs())[-1]
+    with transaction(lake) as staging:
+        one = build_rollups(staging, tz=TZ, months=[newest])
+    return {"rollup_full_s": full["seconds"], "rollup_rows": sum(full["rows"].values()),
+            "rollup_one_month_s": one["seconds"], "rollup_one_month": newest}
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    base: str
+
+    @classmethod
+    def start(cls, data_dir: Path, *, rollups: bool) -> "Server":
+        port = free_port()
+        env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": TZ,
+               "SMSREPORTS_ROLLUPS": "on" if rollups else "off"}
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = cls(proc, f"http://127.0.0.1:{port}")
+        for _ in range(300):
+            try:
+                if requests.get(server.base + "/health", timeout=1).ok:
+                    return server
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def callback_specs() -> dict[str, dict]:
+    """Returns the app's callbacks keyed by one of their output ids (as the browser addresses them)."""
+    from app import create_app
+
+    app = create_app(Config(data_dir=ROOT / "var" / "bench" / "_specs", timezone=TZ))
+    specs = {}
+    for key, cb in app.callback_map.items():
+        outputs = [o.strip(".") for o in key.strip(".").split("...")]
+        for out in outputs:
+            specs[out] = {"output": key, "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in outputs],
+                          "inputs": cb["inputs"], "state": cb["state"]}
+    return specs
+
+
+def payload(spec: dict, values: dict[str, object], changed: list[str]) -> dict:
+    def fill(items):
+        return [{"id": str(i["id"]), "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+    outputs = spec["outputs"] if len(spec["outputs"]) > 1 else spec["outputs"][0]
+    return {"output": spec["output"], "outputs": outputs, "inputs": fill(spec["inputs"]),
+            "state": fill(spec["state"]), "changedPropIds": changed}
+
+
+def interactions(specs: dict, dispatches: list[int]) -> list[tuple[str, dict]]:
+    """Returns (name, request body) of every dashboard interaction that reaches the server."""
+    report = specs["sms-kpis.children"]
+    details = specs["sms-details.is_open"]
+    out = []
+    for preset in PRESETS:
+        out.append((f"period {preset}", payload(report, {"sms-period.value": preset, "shell-lang.data": "pl"}, ["sms-period.value"])))
+    for i, number in enumerate(dispatches[:3]):
+        cell = {"colId": "details", "rowId": str(number), "value": "Szczegóły", "timestamp": i}
+        out.append((f"details #{i + 1}", payload(details, {"sms-grid.cellClicked": cell, "shell-lang.data": "pl"}, ["sms-grid.cellClicked"])))
+    return out
+
+
+def timed(server: Server, body: dict, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = requests.post(server.base + "/_dash-update-component", json=body, timeout=600)
+        times.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return times
+
+
+def stats(ms: list[float]) -> dict:
+    ordered = sorted(ms)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {"min": round(ordered[0], 1), "median": round(statistics.median(ordered), 1), "p95": round(p95, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2_000_000)
+    parser.add_argument("--big-dispatch", type=int, default=None, help="recipients of the big dispatch (default min(1M, N/2))")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per interaction with rollups")
+    parser.add_argument("--raw-repeat", type=int, default=5, help="requests per interaction by raw scan")
+    args = parser.parse_args()
+    big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
+    data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
+    lake_info = ensure_lake(data_dir, args.messages, big)
+    figures: dict[str, object] = {"messages": lake_info["messages"], "lake_build_s": lake_info["build_s"],
+                                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                                             f"{round(psutil.virtual_memory().total / 2**30)} GiB"}
+    figures.update(rollup_figures(Lake(data_dir / "lake")))
+    print(f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
+          f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) {figures['rollup_one_month_s']} s")
+
+    specs = callback_specs()
+    steps = interactions(specs, lake_info["recent_dispatches"])
+    fast = Server.start(data_dir, rollups=True)
+    raw = Server.start(data_dir, rollups=False)
+    proc = psutil.Process(fast.proc.pid)
+    peak = proc.memory_info().rss
+    stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, proc.memory_info().rss)
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    rows = []
+    try:
+        for name, body in steps:
+            timed(fast, body, 1)  # first call warms caches, as any page view does
+            with_rollups = stats(timed(fast, body, args.repeat))
+            by_raw = stats(timed(raw, body, args.raw_repeat))
+            ratio = round(by_raw["median"] / max(with_rollups["median"], 0.1), 1)
+            rows.append({"interaction": name, "rollups_ms": with_rollups, "raw_ms": by_raw, "ratio": ratio})
+    finally:
+        stop.set()
+        sampler.join()
+        fast.stop()
+        raw.stop()
+    figures["interactions"] = rows
+    figures["server_peak_rss_mb"] = round(peak / 2**20, 1)
+    figures["download"] = measure_download(data_dir, lake_big_dispatch(data_dir))
+
+    print(f"{'interaction':<14} {'rollups min/med/p95 ms':>24} {'raw scan min/med/p95 ms':>26} {'ratio':>7}")
+    for r in rows:
+        a, b = r["rollups_ms"], r["raw_ms"]
+        print(f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {b['min']:>9} {b['median']:>8} {b['p95']:>8} {r['ratio']:>6}x")
+    print("sort: in the browser (AG Grid), no server request")
+    print(f"server peak RSS {figures['server_peak_rss_mb']} MB")
+    d = figures["download"]
+    print(f"download: {d['numbers']:,} numbers in {d['seconds']} s, server RSS +{d['rss_growth_mb']} MB")
+    print(json.dumps(figures))
+
+
+def lake_big_dispatch(data_dir: Path) -> int:
+    """Returns the number of the lake's largest dispatch."""
+    import duckdb
+
+    lake = Lake(data_dir / "lake")
+    return int(duckdb.connect().execute(
+        f"SELECT number FROM read_parquet('{lake.rollups_dir}/dispatch_daily/*/*.parquet') r "
+        f"JOIN read_parquet('{lake.dispatches_file}') d USING (dispatch_id) GROUP BY number ORDER BY sum(messages) DESC LIMIT 1"
+    ).fetchone()[0])
+
+
+if __name__ == "__main__":
+    main()

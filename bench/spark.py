@@ -1,0 +1,81 @@
+"""Rollup build time by engine (README, "Beyond one machine"): DuckDB in this process and
+Spark (local mode unless --spark-master), side by side, on an existing lake.
+
+    python -m bench.spark --data-dir var/bench/m10000000 [--engines duckdb,spark] [--repeat 1]
+
+Each build is a full rebuild (every month) in its own lake transaction, as
+`python app.py rollup` does. Spark's figures are split into starting the session
+(JVM and all, paid once per command) and the build itself. The last line printed is
+one JSON object with every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from data.lake import Lake, transaction  # noqa: E402
+from data.rollups import build_rollups  # noqa: E402
+
+TZ = "Europe/Warsaw"
+
+
+def count_messages(lake: Lake) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in lake.messages_dir.glob("month=*/*.parquet"))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="data directory holding lake/")
+    parser.add_argument("--engines", default="duckdb,spark")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--spark-master", default=None)
+    parser.add_argument("--duckdb-threads", type=int, default=int(os.environ.get("SMSREPORTS_DUCKDB_THREADS", 2)))
+    args = parser.parse_args(argv)
+    lake = Lake(args.data_dir / "lake")
+    if not lake.exists():
+        parser.error(f"no lake at {lake.root}")
+    out: dict[str, object] = {"messages": count_messages(lake), "cores": os.cpu_count(), "python": platform.python_version()}
+    for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        runs = []
+        if engine == "duckdb":
+            for _ in range(args.repeat):
+                with transaction(lake) as staging:
+                    runs.append(build_rollups(staging, tz=TZ, threads=args.duckdb_threads)["seconds"])
+            out["duckdb_build_s"] = runs
+        elif engine == "spark":
+            from data.spark import DEFAULT_MASTER, SparkEngine, session
+
+            started = time.perf_counter()
+            spark = session(args.spark_master)
+            out["spark_master"] = args.spark_master or DEFAULT_MASTER
+            out["spark_session_s"] = round(time.perf_counter() - started, 1)
+            try:
+                for _ in range(args.repeat):
+                    with transaction(lake) as staging:
+                        runs.append(build_rollups(staging, tz=TZ, engine=SparkEngine(spark))["seconds"])
+            finally:
+                spark.stop()
+            out["spark_build_s"] = runs
+        else:
+            parser.error(f"unknown engine {engine!r}")
+        print(f"{engine}: {runs}", flush=True)
+    try:
+        out["load_avg_1m"] = os.getloadavg()[0]
+    except OSError:
+        pass
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()

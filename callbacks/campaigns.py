@@ -1,0 +1,224 @@
+"""Grouping callbacks of the SMS reports page: thin wrappers over `grouping_action` and friends."""
+from __future__ import annotations
+
+import logging
+
+from dash import Input, Output, State, ctx as dash_ctx, no_update
+
+from context import AppContext
+from data import queries
+from data.campaigns import CampaignError
+from data.history import HistoryFilter
+from data.period import PeriodError, parse_day
+from i18n import lang_or_default, t
+from layouts import campaigns as view
+from layouts.ids import Camp, Shell, Sms
+from layouts.sms import error_alert, warning_alert
+
+log = logging.getLogger(__name__)
+WHO = "local"  # until log-in exists (issue 6), every change is made by the one local user
+
+ACTIONS = {Camp.GROUP: "group", Camp.UNGROUP: "ungroup", Camp.ADD: "add", Camp.REMOVE: "remove",
+           Camp.FILTER_GROUP: "group_filtered", Camp.CONFIRM_OK: "confirmed", Camp.UNDO: "undo"}
+
+
+def history_filter(text: str | None, start: str | None, end: str | None) -> HistoryFilter:
+    """Returns the filter of the panel's inputs (PeriodError for a malformed date)."""
+    return HistoryFilter((text or "").strip(), parse_day(start), parse_day(end))
+
+
+def _selected(rows: list[dict] | None, kind: str) -> list[dict]:
+    return [r for r in rows or [] if r.get("kind") == kind]
+
+
+def _result(**changes) -> dict:
+    out = {"changed": False, "message": None, "toast": None, "confirm": None, "pending": None}
+    out.update(changes)
+    return out
+
+
+def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[dict] | None = None,
+                    target: int | None = None, filtered_ids: list[str] | None = None, name: str | None = None,
+                    rule: HistoryFilter | None = None, pending: dict | None = None) -> dict:
+    """Carries out one grouping action and returns what the page shows next.
+
+    Keys: changed (the table must be read again), message (an alert), toast (text of
+    the undo notice), confirm (body of the move confirmation), pending (the action
+    waiting for that confirmation).
+    """
+    lang = lang_or_default(lang)
+    store = ctx.store
+    try:
+        if action == "confirmed":
+            if not pending:
+                return _result()
+            return _perform(ctx, lang, pending, move=True)
+        if action == "undo":
+            undone = store.undo(who=WHO)
+            if undone is None:
+                return _result(message=warning_alert(t(lang, "camp.nothing_to_undo")))
+            return _result(changed=True, toast=t(lang, "camp.undid", what=view.change_text(lang, undone)))
+        if action in ("group", "group_filtered", "add"):
+            if action == "group_filtered":
+                ids = list(filtered_ids or [])
+                plan = {"action": "group", "ids": ids, "name": (name or "").strip() or t(lang, "camp.default_name"),
+                        "rule": rule.rule().to_json() if rule is not None else None}
+            else:
+                ids = [r["dispatch_id"] for r in _selected(selected, "dispatch")]
+                plan = {"action": action, "ids": ids, "name": t(lang, "camp.default_name"), "target": target}
+            if not ids:
+                return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
+            if action == "add" and target is None:
+                return _result(message=warning_alert(t(lang, "camp.select_target")))
+            moves = store.conflicts(ids, into=target if action == "add" else None)
+            if not moves.empty:
+                numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
+                return _result(confirm=view.confirm_body(lang, moves, numbers), pending=plan)
+            return _perform(ctx, lang, plan, move=False)
+        if action == "ungroup":
+            ids = [int(r["campaign_id"]) for r in _selected(selected, "campaign")]
+            if not ids:
+                return _result(message=warning_alert(t(lang, "camp.select_campaigns")))
+            freed = store.ungroup(ids, who=WHO)
+            return _result(changed=True, toast=view.change_text(lang, {"action": "ungroup", "campaigns": ids, "dispatches": freed}))
+        if action == "remove":
+            ids = [r["dispatch_id"] for r in _selected(selected, "dispatch") if r.get("campaign_id") is not None]
+            if not ids:
+                return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
+            store.remove(ids, who=WHO)
+            return _result(changed=True, toast=view.change_text(lang, {"action": "remove", "dispatches": len(ids)}))
+    except CampaignError as exc:
+        return _result(message=error_alert(t(lang, exc.key, **exc.values)))
+    except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback
+        log.error("grouping failed", exc_info=exc)
+        return _result(message=error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}")))
+    return _result()
+
+
+def _perform(ctx: AppContext, lang: str, plan: dict, *, move: bool) -> dict:
+    from data.campaigns import Rule
+
+    store = ctx.store
+    if plan["action"] == "add":
+        store.add(int(plan["target"]), plan["ids"], who=WHO, move=move)
+        return _result(changed=True, toast=view.change_text(lang, {"action": "add", "dispatches": len(plan["ids"])}))
+    cid = store.group(plan["ids"], name=plan["name"], who=WHO, move=move, rule=Rule.from_json(plan.get("rule")))
+    name = store.campaigns().set_index("id").loc[cid, "name"]
+    return _result(changed=True, toast=view.change_text(lang, {"action": "group", "dispatches": len(plan["ids"]), "name": name}))
+
+
+def rename_in_place(ctx: AppContext, *, changes: list[dict] | None, lang: str) -> dict:
+    """Saves a campaign name or description edited in the table; returns grouping_action's keys."""
+    lang = lang_or_default(lang)
+    for change in changes or []:
+        row = change.get("data") or {}
+        if row.get("kind") != "campaign":
+            continue
+        try:
+            cid = int(row["campaign_id"])
+            if change.get("colId") == "name":
+                ctx.store.rename(cid, name=str(change.get("value") or ""), who=WHO)
+                return _result(changed=True, toast=view.change_text(lang, {"action": "rename", "name": str(change.get("value")).strip()}))
+            if change.get("colId") == "message_text":
+                current = ctx.store.campaigns().set_index("id").loc[cid, "name"]
+                ctx.store.rename(cid, name=current, description=str(change.get("value") or ""), who=WHO)
+                return _result(changed=True)
+        except CampaignError as exc:
+            return _result(changed=True, message=error_alert(t(lang, exc.key, **exc.values)))
+        except KeyError:
+            return _result(changed=True, message=error_alert(t(lang, "campaign.error.unknown_campaign", ids=row.get("campaign_id"))))
+    return _result()
+
+
+def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
+    """Returns the open campaigns after a click on a campaign row's +/- cell (None: not such a click)."""
+    if not cell or cell.get("colId") != "toggle" or not str(cell.get("rowId", "")).startswith("c"):
+        return None
+    cid = int(str(cell["rowId"])[1:])
+    current = set(expanded or [])
+    return sorted(current ^ {cid})
+
+
+def register(app, ctx: AppContext) -> None:
+    """Registers the grouping callbacks on `app`."""
+
+    @app.callback(
+        Output(Camp.CHANGES, "data"),
+        Output(Camp.MESSAGE, "children"),
+        Output(Camp.TOAST, "is_open"),
+        Output(Camp.TOAST_TEXT, "children"),
+        Output(Camp.CONFIRM, "is_open"),
+        Output(Camp.CONFIRM_BODY, "children"),
+        Output(Camp.PENDING, "data"),
+        Input(Camp.GROUP, "n_clicks"),
+        Input(Camp.UNGROUP, "n_clicks"),
+        Input(Camp.ADD, "n_clicks"),
+        Input(Camp.REMOVE, "n_clicks"),
+        Input(Camp.FILTER_GROUP, "n_clicks"),
+        Input(Camp.CONFIRM_OK, "n_clicks"),
+        Input(Camp.CONFIRM_CANCEL, "n_clicks"),
+        Input(Camp.UNDO, "n_clicks"),
+        Input(Sms.GRID, "cellValueChanged"),
+        State(Sms.GRID, "selectedRows"),
+        State(Sms.GRID, "rowData"),
+        State(Camp.ADD_TARGET, "value"),
+        State(Camp.FILTER_TEXT, "value"),
+        State(Camp.FILTER_RANGE, "start_date"),
+        State(Camp.FILTER_RANGE, "end_date"),
+        State(Camp.FILTER_NAME, "value"),
+        State(Camp.FILTER_RULE, "value"),
+        State(Camp.PENDING, "data"),
+        State(Camp.CHANGES, "data"),
+        State(Shell.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def on_action(*args):
+        (_g, _u, _a, _r, _f, _ok, _cancel, _undo, edited, selected, rows, target, text, start, end, name, save_rule,
+         pending, changes, lang) = args
+        trigger = dash_ctx.triggered_id
+        if trigger == Camp.CONFIRM_CANCEL:
+            return no_update, None, no_update, no_update, False, None, None
+        if trigger == Sms.GRID:
+            out = rename_in_place(ctx, changes=edited, lang=lang)
+        else:
+            flt = None
+            try:
+                flt = history_filter(text, start, end)
+            except PeriodError as exc:
+                return no_update, error_alert(t(lang, exc.key, **exc.values)), no_update, no_update, no_update, no_update, no_update
+            filtered = [r["dispatch_id"] for r in rows or [] if r.get("kind") == "dispatch"]
+            out = grouping_action(ctx, action=ACTIONS[trigger], lang=lang, selected=selected, target=target,
+                                  filtered_ids=filtered, name=name, rule=flt if save_rule and flt.active else None,
+                                  pending=pending)
+        return ((changes or 0) + 1 if out["changed"] else no_update, out["message"],
+                out["toast"] is not None, out["toast"] or no_update,
+                out["confirm"] is not None, out["confirm"], out["pending"])
+
+    @app.callback(Output(Camp.FILTER_PANEL, "is_open"), Input(Camp.FILTER_TOGGLE, "n_clicks"), State(Camp.FILTER_PANEL, "is_open"),
+                  prevent_initial_call=True)
+    def toggle_filter(_n, is_open):
+        return not is_open
+
+    @app.callback(Output(Camp.AUDIT, "is_open"), Input(Camp.AUDIT_TOGGLE, "n_clicks"), State(Camp.AUDIT, "is_open"),
+                  prevent_initial_call=True)
+    def toggle_audit(_n, is_open):
+        return not is_open
+
+    @app.callback(Output(Camp.AUDIT_BODY, "children"), Output(Camp.ADD_TARGET, "options"),
+                  Input(Camp.CHANGES, "data"), Input(Camp.AUDIT, "is_open"), State(Shell.LANG, "data"))
+    def refresh_lists(_changes, audit_open, lang):
+        lang = lang_or_default(lang)
+        campaigns = ctx.store.campaigns()
+        options = [{"label": f"{r.name} ({r.members})", "value": int(r.id)} for r in campaigns.itertuples()]
+        if not audit_open:
+            return no_update, options
+        log_rows = ctx.store.audit(limit=50)
+        body = view.audit_table(lang, log_rows) if not log_rows.empty else t(lang, "camp.audit_empty")
+        return body, options
+
+    @app.callback(Output(Camp.EXPANDED, "data"), Input(Sms.GRID, "cellClicked"), State(Camp.EXPANDED, "data"),
+                  prevent_initial_call=True)
+    def expand(cell, expanded):
+        result = toggled(expanded, cell)
+        return no_update if result is None else result
+

@@ -1,0 +1,224 @@
+"""Callbacks of the transactional reports page: thin wrappers over plain functions."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+
+from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
+
+from callbacks import period as period_callbacks
+from context import AppContext
+from data import queries
+from data.db import LakeUnavailable
+from data.period import Period, PeriodError, Preset, resolve_period
+from data.queries import Campaign
+from i18n import lang_or_default, t
+from layouts import sms, transactional
+from layouts.ids import TRX_PERIOD, Shell, Trx
+from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
+from reports.dispatches import period_label
+from reports.transactional import campaign_table, check_source
+
+log = logging.getLogger(__name__)
+
+REPORT_OUTPUTS = ["period_label", "period_error", "alert", "kpis", "trend", "rows", "count", "empty", "csv_href", "doc_href"]
+LATEST_MESSAGES = 10
+DETAIL_CACHE_SIZE = 64
+_detail_cache: OrderedDict[tuple, dict] = OrderedDict()
+_detail_lock = threading.Lock()
+
+
+def _blank() -> dict:
+    return {
+        "period_label": "", "period_error": None, "alert": None, "kpis": None, "trend": {},
+        "rows": [], "count": "", "empty": None, "csv_href": None, "doc_href": None,
+    }
+
+
+def chart_labels(lang: str) -> dict[str, str]:
+    """Returns the translated labels of the page's charts."""
+    return {"sent": t(lang, "trend.sent"), "delivered": t(lang, "trend.delivered"), "ctr": t(lang, "trx.kpi.ctr"),
+            "ctr_raw": t(lang, "trx.kpi.ctr_raw"), "ctr_axis": t(lang, "trend.ctr"), "day": t(lang, "trend.day"),
+            "count": t(lang, "trend.count")}
+
+
+def resolve(ctx: AppContext, preset: str | None, start: str | None, end: str | None) -> Period:
+    """Returns the chosen period; "all time" starts on the first day with any message (PeriodError when incomplete)."""
+    first = None
+    if preset == Preset.ALL:
+        days = [d for d in (ctx.first_day(), _trx_first_day(ctx)) if d is not None]
+        first = min(days) if days else None
+    return resolve_period(preset, start=start, end=end, today=ctx.today(), first_day=first, tz=ctx.tz)
+
+
+def _trx_first_day(ctx: AppContext):
+    try:
+        return queries.trx_first_day(ctx.db)
+    except LakeUnavailable:
+        return None
+
+
+def source_filter(value: str | None) -> str | None:
+    """Returns the source the filter asks for ('test', 'api'), or None for both (and for anything unknown)."""
+    try:
+        return check_source(value)
+    except ValueError:
+        return None
+
+
+def failure_alert(exc: Exception, lang: str):
+    """Returns what the page shows for a failure: how to get data when there is none, else the error in one line."""
+    if isinstance(exc, LakeUnavailable):
+        return sms.empty_state(lang, "empty.lake")
+    log.error("transactional page failed", exc_info=exc)
+    return sms.error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
+
+
+def report(
+    ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, text: str | None = None,
+    source: str | None = None, open_keys: list[str] | None = None, lang: str | None, rows_only: bool = False,
+) -> dict:
+    """Returns everything the page shows for a period and filters, keyed by REPORT_OUTPUTS
+    (rows: the campaign rows, each open one followed by its details). With `rows_only`
+    (a row was opened or closed) only rows, count and empty are computed; the rest is no_update."""
+    lang = lang_or_default(lang)
+    out = _blank()
+    try:
+        period = resolve(ctx, preset, start, end)
+    except PeriodError as exc:
+        out["period_error"] = sms.error_alert(t(lang, exc.key, **exc.values))
+        return out
+    out["period_label"] = period_label(period, lang)
+    try:
+        out = _fill(ctx, period, (text or "").strip(), source_filter(source), list(open_keys or []), lang, out, rows_only)
+        if rows_only:
+            out.update({k: no_update for k in REPORT_OUTPUTS if k not in ("rows", "count", "empty")})
+        return out
+    except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
+        out["alert"] = failure_alert(exc, lang)
+    return out
+
+
+def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_keys: list[str], lang: str, out: dict,
+          rows_only: bool) -> dict:
+    frame = campaign_table(ctx.db, period=period, lang=lang, source=source, text=text)
+    names = dict(zip(frame["key"], frame["campaign"]))
+    details = {key: cached_detail(ctx, period=period, key=key, name=names[key], source=source, lang=lang)
+               for key in open_keys if key in names}
+    out["rows"] = transactional.grid_rows(frame, details)
+    out["count"] = t(lang, "trx.table.count", n=len(frame))
+    if frame.empty:
+        out["empty"] = transactional.empty_state(lang, "trx.table.empty")
+    if rows_only:
+        return out
+    status = ctx.db.rollup_status()
+    if ctx.db.use_rollups and not status.fresh:
+        reason = t(lang, f"rollups.reason.{status.code}", months=", ".join(status.stale_months))
+        out["alert"] = sms.warning_alert(t(lang, "rollups.stale", reason=reason))
+    totals = queries.trx_kpis(ctx.db, period=period, source=source).iloc[0]
+    daily = queries.trx_daily(ctx.db, period=period, source=source)
+    out["kpis"] = transactional.kpi_cards(totals, lang)
+    out["trend"] = trend_figure(daily, chart_labels(lang), lang)
+    start, end = period.start.isoformat(), period.end.isoformat()
+    out["csv_href"] = transactional.export_href("csv", start, end, lang, source, text)
+    out["doc_href"] = transactional.export_href("docx", start, end, lang, source, text)
+    return out
+
+
+def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str) -> dict:
+    """Returns `detail(...)`, remembered per lake version: opening a row sends every open row's details
+    again, and only the new one has to be queried."""
+    snapshot = ctx.db.lake.snapshot()
+    if snapshot is None:  # a lake without versions: nothing tells when its data changed
+        return detail(ctx, period=period, key=key, name=name, source=source, lang=lang)
+    cache_key = (str(ctx.db.lake.root), snapshot, ctx.db.use_rollups, period, key, name, source, lang)
+    with _detail_lock:
+        found = _detail_cache.get(cache_key)
+        if found is not None:
+            _detail_cache.move_to_end(cache_key)
+            return found
+    row = detail(ctx, period=period, key=key, name=name, source=source, lang=lang)
+    with _detail_lock:
+        _detail_cache[cache_key] = row
+        while len(_detail_cache) > DETAIL_CACHE_SIZE:
+            _detail_cache.popitem(last=False)
+    return row
+
+
+def detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str) -> dict:
+    """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages."""
+    campaign = Campaign.from_key(key)
+    db = ctx.db
+    daily = queries.trx_daily(db, period=period, source=source, campaign=campaign)
+    delays = queries.trx_click_delay(db, period=period, campaign=campaign, source=source)
+    clicked_n = int(delays["messages"].sum())
+    delay_fig = None
+    if clicked_n:
+        bins = queries.click_delay_bins(delays)
+        delay_fig = delay_figure(bins, [t(lang, f"trx.delay.bin.{b}") for b in bins["bin"]], t(lang, "trx.delay.messages"), lang,
+                                 height=transactional.CHART_HEIGHT - 24)
+    by_source = queries.trx_by_source(db, period=period, campaign=campaign, source=source)
+    reasons = queries.trx_reasons(db, period=period, campaign=campaign, source=source)
+    latest = queries.trx_latest_messages(db, period=period, campaign=campaign, source=source, limit=LATEST_MESSAGES)
+    panel = transactional.detail_panel(
+        key=key, name=name, lang=lang,
+        ctr_fig=ctr_figure(daily, chart_labels(lang), lang, height=transactional.CHART_HEIGHT),
+        by_source=by_source,
+        groups=queries.trx_status_groups(db, period=period, campaign=campaign, source=source),
+        reasons=reasons,
+        delay_fig=delay_fig, median_s=queries.click_delay_median(delays), clicked_n=clicked_n,
+        latest=latest,
+        messages_href=transactional.messages_href(key, period.start.isoformat(), period.end.isoformat(), lang, source),
+    )
+    height = transactional.detail_height(sources=len(by_source), reasons=len(reasons),
+                                         groups=reasons["status_group"].nunique(), latest=len(latest))
+    return transactional.detail_row(key, name, panel, height)
+
+
+def toggled(open_keys: list[str] | None, key: str | None) -> list[str]:
+    """Returns the open campaigns after a click on the +/- of `key` (what assets/transactional.js does in the browser)."""
+    keys = list(open_keys or [])
+    if not key:
+        return keys
+    return [k for k in keys if k != key] if key in keys else [*keys, key]
+
+
+def register(app, ctx: AppContext) -> None:
+    """Registers the transactional page's callbacks on `app`."""
+    period_callbacks.register(app, TRX_PERIOD)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="trx", function_name="toggle"),
+        Output(Trx.OPEN, "data"),
+        Input(Trx.TOGGLE, "data"),
+        State(Trx.OPEN, "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(Trx.PERIOD_LABEL, "children"),
+        Output(Trx.PERIOD_ERROR, "children"),
+        Output(Trx.ALERT, "children"),
+        Output(Trx.KPIS, "children"),
+        Output(Trx.TREND, "figure"),
+        Output(Trx.GRID, "rowData"),
+        Output(Trx.TABLE_COUNT, "children"),
+        Output(Trx.TABLE_EMPTY, "children"),
+        Output(Trx.EXPORT_CSV, "href"),
+        Output(Trx.EXPORT_DOC, "href"),
+        Input(Trx.PERIOD_PRESET, "value"),
+        Input(Trx.PERIOD_RANGE, "start_date"),
+        Input(Trx.PERIOD_RANGE, "end_date"),
+        Input(Trx.FILTER_TEXT, "value"),
+        Input(Trx.FILTER_SOURCE, "value"),
+        Input(Trx.OPEN, "data"),
+        State(Shell.LANG, "data"),
+    )
+    def update_report(preset, start, end, text, source, open_keys, lang):
+        # A row opened or closed: only the table changes (every open row's details are sent again,
+        # so the answer to the latest click is complete even if an earlier one was superseded).
+        rows_only = set(dash_ctx.triggered_prop_ids) == {f"{Trx.OPEN}.data"}
+        out = report(ctx, preset=preset, start=start, end=end, text=text, source=source, open_keys=open_keys,
+                     lang=lang, rows_only=rows_only)
+        return tuple(out[k] for k in REPORT_OUTPUTS)

@@ -1,0 +1,119 @@
+"""infobip: Infobip SMS delivery reports (JSON).
+
+`{"results": [ {...}, ... ]}` as Infobip POSTs them to a notify URL, as its reports
+and logs endpoints return them, or as a receiver logs one body per line; a bare
+array or single report objects work too. Both shapes of a report item are read:
+
+- older (`/sms/1/reports`, webhooks before 2024): messageId, to, from, sentAt,
+  doneAt, smsCount, mccMnc, price {pricePerMessage, currency}, status {groupId,
+  groupName, id, name, description}, error {groupId, groupName, id, name,
+  description, permanent}, bulkId, callbackData;
+- current (`/sms/3/reports`, Messages API): the same with `sender` for from,
+  `messageCount` for smsCount, `campaignReferenceId` (kept as campaign_label), and
+  `platform` {entityId, applicationId}.
+
+raw_status is status.name (its groupName when the name is missing), raw_error is
+error.name; they map through `schema.INFOBIP_STATUS` / `INFOBIP_ERROR`. price is
+pricePerMessage x message count. Times are ISO 8601 with an offset
+(`2019-11-09T16:00:00.000+0000`).
+https://www.infobip.com/docs/api/channels/sms/sms-messaging/logs-and-status-reports/receive-outbound-sms-message-report
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from data.ingest import payloads
+from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
+from data.ingest.textio import lines_of
+
+FORMAT = "infobip"
+VOCABULARY = "infobip"
+PROVIDER = "infobip"
+
+
+def record(item: dict, logged: str | None = None) -> dict:
+    t = payloads.as_text
+    k = payloads.keyed(item)
+    status = k.get("status") if isinstance(k.get("status"), dict) else {"name": k.get("status")}
+    error = k.get("error") if isinstance(k.get("error"), dict) else {"name": k.get("error")}
+    status = payloads.keyed(status)
+    error = payloads.keyed(error)
+    raw_status = t(status.get("name")) or t(status.get("groupname"))
+    count = t(k.get("messagecount")) or t(k.get("smscount"))
+    price_obj = k.get("price") if isinstance(k.get("price"), dict) else {}
+    price_obj = payloads.keyed(price_obj)
+    per = t(price_obj.get("pricepermessage"))
+    price = None
+    if per is not None:
+        try:
+            price = str(round(float(per) * (int(count) if count and count.isdigit() else 1), 6))
+        except ValueError:
+            price = per  # not a number: normalise says so
+    row = {
+        "provider_message_id": t(k.get("messageid")),
+        "msisdn": t(k.get("to")),
+        "sender": t(k.get("sender")) or t(k.get("from")),
+        "sent_at": t(k.get("sentat")),
+        "created_at": t(k.get("sentat")),
+        "done_at": t(k.get("doneat")),
+        "event_at": t(k.get("doneat")) or logged,
+        "segments": count,
+        "mccmnc": t(k.get("mccmnc")),
+        "price": price,
+        "currency": t(price_obj.get("currency")),
+        "raw_status": raw_status,
+        "raw_error": t(error.get("name")),
+        "campaign_label": t(k.get("campaignreferenceid")),
+        "text": t(k.get("text")),
+    }
+    if row["currency"] and row["currency"].upper() == "UNKNOWN":
+        row["currency"] = None
+    if not row["provider_message_id"]:
+        row["_error"] = "no messageId"
+    elif not raw_status:
+        row["_error"] = "no status"
+    return row
+
+
+def parse(path: Path, name: str, opts: Options) -> Parsed:
+    lines = lines_of(Path(path).read_bytes(), name)
+    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
+                    fixed_provider=PROVIDER)
+    rows, numbers, items = [], [], []
+    raws: dict[tuple[int, str], str] = {}
+    text = "\n".join(lines.lines.to_pylist())
+    offset = 0
+    for p in payloads.payloads(lines):
+        if p.error or p.form:
+            parsed.rows += 1
+            parsed.issues.append(line_issue(name, lines, p.line, p.error or "not an Infobip report (JSON expected)"))
+            continue
+        body = p.body
+        if isinstance(body, dict) and isinstance(body.get("results"), list):
+            entries, path_name = body["results"], "results"
+        elif isinstance(body, list):
+            entries, path_name = body, ""
+        else:
+            entries, path_name = [body], None
+        for j, entry in enumerate(entries):
+            parsed.rows += 1
+            item = f"{path_name}[{j}]" if path_name is not None else None
+            line = p.line
+            if not isinstance(entry, dict):
+                parsed.issues.append(Issue(name, p.line, "not a report object", lines.text(p.line), item))
+                continue
+            mid = payloads.as_text(payloads.keyed(entry).get("messageid"))
+            if mid and len(entries) > 1:
+                found, offset = payloads.line_of(text, mid, offset)
+                line = found or p.line
+            rows.append(record(entry, p.time))
+            numbers.append(line)
+            items.append(item)
+            if item is not None:
+                raws[(line, item)] = json.dumps(entry, ensure_ascii=False)
+    parsed.records = build_records(rows, numbers, items, tz=opts.tz) if rows else empty_records()
+    if parsed.rows == 0:
+        parsed.notes.append("empty file")
+    parsed.raw = lambda line, item=None: raws.get((line, item)) or lines.text(line)
+    return parsed

@@ -1,0 +1,310 @@
+"""smpp-dlr: text logs with SMPP 3.4 delivery receipts, one per line.
+
+The receipt text (SMPP v3.4 Appendix B) may stand alone or sit inside a longer log
+line:
+
+    id:0A1B2C3D sub:001 dlvrd:001 submit date:2611021000 done date:2611021001 stat:DELIVRD err:000 text:Promocja
+
+- Kannel's bearerbox access log: `2026-11-02 10:01:02 Receive DLR [SMSC:x] [SVC:]
+  [ACT:] [BINF:] [FID:0A1B2C3D] [META:...] [from:48600100200] [to:SKLEP] [flags:...]
+  [msg:112:id:... stat:DELIVRD err:000 text:...] [udh:0:]`. A receipt comes from the
+  handset, so [from:] is the recipient and [to:] our sender; [FID:] is the SMSC's
+  message id. Kannel's `Sent SMS` lines (the submission: [to:] recipient, [msg:] the
+  text) become pending messages with the recipient and the text, and `FAILED Send
+  SMS` lines failed ones; `Receive SMS` lines are inbound messages, not receipts, and
+  are quarantined as such.
+- Jasmin's HTTP DLR callback bodies, one per line (`id=...&message_status=DELIVRD&
+  id_smsc=...&subdate=...&donedate=...&err=000`).
+- Dates are YYMMDDhhmm or YYMMDDhhmmss in the SMSC's clock (`--tz`); `err:` decimal
+  or hex (`027`, `00B`, `0x0B`) is kept as written in raw_error.
+- Fields in other orders, missing, or spelt differently (`submit_date`, `done_date`,
+  `state:`/`status:`, `error:`) are read by a slower tolerant parser; a line without
+  an id or a status is quarantined with the reason.
+
+Speed: Kannel's current layout and receipts in the standard order are cut apart with
+Arrow's split kernels over the whole file at once (no Python object per line); other
+layouts go through RE2 regular expressions (`extract_regex`), on those lines only;
+what is left through the tolerant Python parser.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data.ingest import fields
+from data.ingest.core import Options, Parsed, binary_issues, empty_records, line_issue
+from data.ingest.textio import lines_of
+from data.schema import Reason, Status
+
+FORMAT = "smpp-dlr"
+VOCABULARY = "smpp"
+DEFAULT_PROVIDER = "smpp"
+
+# Kannel access-log lines of any layout (tags missing in older versions): slow, for the lines the split misses.
+KANNEL_RE = (r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<what>Receive DLR|Sent SMS|FAILED Send SMS|Receive SMS)"
+             r".*?(?:\[FID:(?P<fid>[^\]]*)\].*?)?\[from:(?P<src>[^\]]*)\] \[to:(?P<dst>[^\]]*)\]"
+             r"(?:.*?\[msg:(?P<mlen>\d+):(?P<msg>.*?)\] \[udh)?")
+# The same receipt anywhere in a line (after a syslog prefix, say).
+ANYWHERE_RE = (r"(?:^|[\s:\[])id:(?P<id>[^ \]]+) sub:[^ ]* dlvrd:[^ ]* submit date:(?P<submit>[0-9]*)"
+               r" done date:(?P<done>[0-9]*) stat:(?P<stat>[A-Za-z_]*) err:(?P<err>[0-9A-Za-z]*)")
+_TOKEN = re.compile(
+    r"(?i)(?:^|[\s\[,;|:])(?P<key>submit[ _-]?date|sub[ _-]?date|done[ _-]?date|msg[ _-]?id|id|sub|dlvrd|"
+    r"stat(?:e|us)?|err(?:or)?(?:[ _-]?code)?|text)\s*[:=]\s*(?P<value>[^\s\]]*)")
+_KEYS = {"submitdate": "submit", "subdate": "submit", "donedate": "done", "msgid": "id", "id": "id", "sub": "sub",
+         "dlvrd": "dlvrd", "stat": "stat", "state": "stat", "status": "stat", "err": "err", "error": "err",
+         "errcode": "err", "errorcode": "err", "text": "text"}
+
+
+def parse(path: Path, name: str, opts: Options) -> Parsed:
+    lines = lines_of(Path(path).read_bytes(), name)
+    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
+                    default_provider=DEFAULT_PROVIDER)
+    n = len(lines)
+    parsed.rows = n - lines.blank
+    if n == 0 or parsed.rows == 0:
+        parsed.notes.append("empty file")
+        return parsed
+    text = lines.lines
+    f, k_ok, r_ok = _split_fields(text)
+    rest = pc.invert(pc.or_(k_ok, r_ok))
+    if pc.any(rest).as_py():  # other layouts: regular expressions, on those lines only
+        idx = pc.indices_nonzero(rest)
+        g, gk, gr = _regex_fields(text.take(idx))
+        for key in f:
+            f[key] = _put(f[key], idx, g[key])
+        k_ok = _put(k_ok, idx, gk)
+        r_ok = _put(r_ok, idx, gr)
+
+    def k(field: str) -> pa.Array:
+        return f[field]
+
+    def r(field: str) -> pa.Array:
+        return f[field]
+
+    what = k("what")
+    is_sent = pc.fill_null(pc.is_in(what, value_set=pa.array(["Sent SMS", "FAILED Send SMS"])), False)
+    is_mo = pc.fill_null(pc.equal(what, "Receive SMS"), False)
+    fast = pc.or_(pc.and_(pc.invert(is_mo), r_ok), is_sent)
+    blank = pc.match_substring_regex(text, r"^\s*$")
+    binary = pa.array([False] * n) if not lines.binary else \
+        pc.is_in(pa.array(range(1, n + 1), pa.int64()), value_set=pa.array(list(lines.binary), pa.int64()))
+    slow = pc.and_(pc.and_(pc.invert(fast), pc.invert(blank)), pc.invert(binary))
+
+    numbers = pa.array(range(1, n + 1), pa.int64())
+    ts, ts_ok = fields.times(k("ts"), opts.tz)
+    stat = pc.if_else(is_sent, pa.scalar(None, pa.string()), r("stat"))
+    err = pc.if_else(is_sent, pa.scalar(None, pa.string()), r("err"))
+    submit, submit_ok = fields.compact_dates(r("submit"), opts.tz)
+    done, done_ok = fields.compact_dates(r("done"), opts.tz)
+    fid = k("fid")
+    pmid = pc.coalesce(fid, r("id"))
+    src, dst = k("src"), k("dst")
+    msisdn = pc.if_else(is_sent, dst, src)
+    sender = pc.if_else(is_sent, src, dst)
+    failed = pc.fill_null(pc.equal(what, "FAILED Send SMS"), False)
+    status = pc.if_else(is_sent, pc.if_else(failed, pa.scalar(Status.FAILED.value), pa.scalar(Status.PENDING.value)),
+                        pa.scalar(None, pa.string()))
+    reason = pc.if_else(failed, pa.scalar(Reason.PLATFORM_ERROR.value), pa.scalar(None, pa.string()))
+    msg_text = pc.if_else(is_sent, k("msg"), pa.scalar(None, pa.string()))
+    created = pc.if_else(is_sent, ts, pa.scalar(None, ts.type))
+    sent = pc.coalesce(pc.if_else(is_sent, ts, pa.scalar(None, ts.type)), submit)
+    event = pc.coalesce(ts, done, submit)
+    error = fields.first_error(n, [
+        (pc.or_(pc.invert(k_ok), ts_ok), "bad log time"),
+        (submit_ok, "submit date is not YYMMDDhhmm[ss]"),
+        (done_ok, "done date is not YYMMDDhhmm[ss]"),
+        (pc.is_valid(pmid), "no message id"),
+        (pc.or_(is_sent, pc.is_valid(fields.text(stat))), "no stat field in the receipt"),
+    ])
+    table = pa.table({
+        "provider_message_id": pmid, "msisdn": msisdn, "sender": sender, "created_at": created, "sent_at": sent,
+        "done_at": pc.if_else(is_sent, pa.scalar(None, done.type), done), "event_at": event, "status": status,
+        "reason": reason, "raw_status": fields.text(stat), "raw_error": fields.text(err), "text": msg_text,
+        "_line": numbers, "_error": error,
+    }).filter(fast)
+
+    # Receive SMS: inbound messages
+    for i in pc.indices_nonzero(pc.and_(is_mo, pc.invert(binary))).to_pylist():
+        parsed.issues.append(line_issue(name, lines, i + 1, "inbound message (Receive SMS), not a delivery receipt"))
+    slow_idx = pc.indices_nonzero(pc.and_(slow, pc.invert(is_mo))).to_pylist()
+    if slow_idx:
+        extra_rows, extra_lines = [], []
+        values = text.to_pylist()
+        for i in slow_idx:
+            if lines.is_last(i + 1) and not lines.ends_with_newline:
+                # an unfinished last line that is no complete receipt: the log was cut off
+                parsed.issues.append(line_issue(name, lines, i + 1, "incomplete receipt"))
+                continue
+            row, why = parse_line(values[i], opts)
+            if row is None:
+                parsed.issues.append(line_issue(name, lines, i + 1, why or "not a delivery receipt"))
+            else:
+                extra_rows.append(row)
+                extra_lines.append(i + 1)
+        if extra_rows:
+            extra = _rows_table(extra_rows, extra_lines, opts)
+            table = pa.concat_tables([table, extra.select(table.column_names)]).sort_by("_line")
+    parsed.records = table
+    return parsed
+
+
+_STRINGS = pa.scalar(None, pa.string())
+
+
+def _put(base: pa.Array, positions: pa.Array, values: pa.Array) -> pa.Array:
+    """`base` with the elements at `positions` replaced by `values` (in order)."""
+    picks = np.full(len(base), -1, dtype=np.int64)
+    where = positions.to_numpy()
+    picks[where] = np.arange(len(where))
+    mask = np.zeros(len(base), dtype=bool)
+    mask[where] = True
+    return pc.if_else(pa.array(mask), values.take(pa.array(picks, mask=picks < 0)), base)
+
+
+def _parts(values: pa.Array, pattern: str, wanted: list[int], max_splits: int | None = None
+           ) -> tuple[dict[int, pa.Array], np.ndarray]:
+    """Pieces number `wanted` of each value split on `pattern` (null where missing), and the number of pieces."""
+    lists = pc.split_pattern(values, pattern, max_splits=max_splits)
+    offsets = np.asarray(lists.offsets.to_numpy(), dtype=np.int64)
+    sizes = np.diff(offsets)
+    valid = lists.is_valid().to_numpy(zero_copy_only=False)
+    pieces = lists.values
+    out = {}
+    for i in wanted:
+        ok = (sizes > i) & valid
+        out[i] = pieces.take(pa.array(np.where(ok, offsets[:-1] + i, 0), mask=~ok))
+    return out, sizes
+
+
+def _after(values: pa.Array, prefix: str, strip_end: int = 0) -> tuple[pa.Array, pa.Array]:
+    """(the text after `prefix`, minus `strip_end` closing characters; whether the value starts with it)."""
+    ok = pc.fill_null(pc.starts_with(values, prefix), False)
+    return pc.utf8_slice_codeunits(values, len(prefix), -strip_end if strip_end else None), ok
+
+
+def _split_fields(text: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
+    """Kannel's current access-log lines and bare receipts in the standard order, cut apart without regular
+    expressions (split on " [" and " ", then fixed positions): the fast path of this format."""
+    n = len(text)
+    none = pa.nulls(n, pa.string())
+    tags, count = _parts(text, " [", [0, 1, 5, 7, 8, 10, 11])
+    head = tags[0]
+    ts = pc.utf8_slice_codeunits(head, 0, 19)
+    what = pc.utf8_slice_codeunits(head, 20)
+    ok = pc.and_(pc.fill_null(pc.is_in(what, value_set=pa.array(["Receive DLR", "Sent SMS", "FAILED Send SMS",
+                                                                    "Receive SMS"])), False),
+                 pa.array(count >= 12))
+    ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(ts, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"), False))
+    values = {}
+    for i, name, prefix in [(1, "smsc", "SMSC:"), (5, "fid", "FID:"), (7, "src", "from:"), (8, "dst", "to:")]:
+        values[name], good = _after(tags[i], prefix, 1)
+        ok = pc.and_(ok, good)
+    # [msg:N:...]: to the last " [udh" (the text itself may hold " [")
+    msg_part = pc.if_else(pa.array(count == 12), tags[10], _STRINGS)
+    msg, good = _after(msg_part, "msg:", 1)
+    msg = pc.replace_substring_regex(msg, r"^[0-9]+:", "")
+    ok = pc.and_(ok, good)
+    udh_ok = pc.fill_null(pc.starts_with(tags[11], "udh:"), False)
+    ok = pc.and_(ok, udh_ok)
+    k_ok = ok
+    body = pc.if_else(k_ok, msg, text)
+    words, _ = _parts(body, " ", [0, 3, 4, 5, 6, 7, 8], max_splits=9)
+    rid, r_ok = _after(words[0], "id:")
+    checks = [(4, "date:"), (6, "date:"), (7, "stat:"), (8, "err:")]
+    for i, prefix in checks:
+        r_ok = pc.and_(r_ok, pc.fill_null(pc.starts_with(words[i], prefix), False))
+    r_ok = pc.and_(r_ok, pc.and_(pc.fill_null(pc.equal(words[3], "submit"), False),
+                                 pc.fill_null(pc.equal(words[5], "done"), False)))
+    sent_line = pc.fill_null(pc.is_in(what, value_set=pa.array(["Sent SMS", "FAILED Send SMS", "Receive SMS"])), False)
+    r_ok = pc.and_(r_ok, pc.invert(pc.and_(k_ok, sent_line)))
+    f = {
+        "ts": pc.if_else(k_ok, ts, none), "what": pc.if_else(k_ok, what, none),
+        "fid": fields.text(pc.if_else(k_ok, values["fid"], none)), "src": fields.text(pc.if_else(k_ok, values["src"], none)),
+        "dst": fields.text(pc.if_else(k_ok, values["dst"], none)), "msg": pc.if_else(k_ok, msg, none),
+        "id": fields.text(pc.if_else(r_ok, rid, none)),
+        "submit": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[4], 5), none)),
+        "done": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[6], 5), none)),
+        "stat": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[7], 5), none)),
+        "err": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[8], 4), none)),
+    }
+    return f, k_ok, r_ok
+
+
+def _regex_fields(text: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
+    """The same fields by regular expressions: older Kannel layouts, receipts inside other log lines."""
+    n = len(text)
+    none = pa.nulls(n, pa.string())
+    kannel = pc.extract_regex(text, KANNEL_RE)
+    k_ok = pc.is_valid(kannel)
+
+    def k(field: str) -> pa.Array:
+        return fields.text(pc.if_else(k_ok, pc.struct_field(kannel, field), none))
+
+    body = pc.coalesce(k("msg"), text)
+    receipt = pc.extract_regex(body, ANYWHERE_RE)
+    r_ok = pc.and_(pc.is_valid(receipt), pc.invert(pc.fill_null(
+        pc.is_in(k("what"), value_set=pa.array(["Sent SMS", "FAILED Send SMS", "Receive SMS"])), False)))
+
+    def r(field: str) -> pa.Array:
+        return fields.text(pc.if_else(r_ok, pc.struct_field(receipt, field), none))
+
+    f = {"ts": k("ts"), "what": k("what"), "fid": k("fid"), "src": k("src"), "dst": k("dst"), "msg": k("msg"),
+         "id": r("id"), "submit": r("submit"), "done": r("done"), "stat": r("stat"), "err": r("err")}
+    return f, k_ok, r_ok
+
+
+def parse_line(line: str, opts: Options) -> tuple[dict | None, str | None]:
+    """The tolerant parser: a receipt in any order and spelling, or a Jasmin DLR body."""
+    if "message_status=" in line:
+        return _jasmin(line)
+    found: dict[str, str] = {}
+    for m in _TOKEN.finditer(line):
+        key = _KEYS.get(re.sub(r"[ _-]", "", m.group("key").lower()))
+        if key and key not in found:
+            found[key] = m.group("value")
+        if key == "text":
+            break
+    if "id" not in found and "stat" not in found:
+        return None, "not a delivery receipt (no id or stat field)"
+    if not found.get("id"):
+        return None, "no message id"
+    if not found.get("stat"):
+        return None, "no stat field in the receipt"
+    ts = re.match(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})", line)
+    return {"id": found["id"], "stat": found["stat"], "err": found.get("err") or None, "submit": found.get("submit"),
+            "done": found.get("done"), "ts": ts.group(1) if ts else None}, None
+
+
+def _jasmin(line: str) -> tuple[dict | None, str | None]:
+    query = line.split("?", 1)[1] if "?" in line.split("message_status=")[0] else line
+    query = query.strip().split()[-1] if " " in query.strip() else query.strip()
+    values = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    mid = values.get("id_smsc") or values.get("id")
+    if not mid:
+        return None, "no message id"
+    if not values.get("message_status"):
+        return None, "no message_status"
+    return {"id": mid, "stat": values["message_status"], "err": values.get("err") or None,
+            "submit": values.get("subdate"), "done": values.get("donedate"), "ts": None}, None
+
+
+def _rows_table(rows: list[dict], numbers: list[int], opts: Options) -> pa.Table:
+    col = {k: pa.array([r.get(k) for r in rows], pa.string()) for k in ("id", "stat", "err", "submit", "done", "ts")}
+    submit, submit_ok = fields.compact_dates(col["submit"], opts.tz)
+    done, done_ok = fields.compact_dates(col["done"], opts.tz)
+    ts, ts_ok = fields.times(col["ts"], opts.tz)
+    n = len(rows)
+    error = fields.first_error(n, [(submit_ok, "submit date is not YYMMDDhhmm[ss]"),
+                                   (done_ok, "done date is not YYMMDDhhmm[ss]"), (ts_ok, "bad log time")])
+    return pa.table({
+        "provider_message_id": fields.text(col["id"]), "msisdn": pa.nulls(n, pa.string()),
+        "sender": pa.nulls(n, pa.string()), "created_at": pa.nulls(n, submit.type), "sent_at": submit,
+        "done_at": done, "event_at": pc.coalesce(ts, done, submit), "status": pa.nulls(n, pa.string()),
+        "reason": pa.nulls(n, pa.string()), "raw_status": fields.text(col["stat"]), "raw_error": fields.text(col["err"]),
+        "text": pa.nulls(n, pa.string()), "_line": pa.array(numbers, pa.int64()), "_error": error,
+    })

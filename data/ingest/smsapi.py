@@ -1,0 +1,110 @@
+"""smsapi: SMSAPI.pl delivery reports.
+
+- Callbacks ("Raporty Callback", https://www.smsapi.pl/docs): GET query strings,
+  one per line as a receiver logs them, maybe after a timestamp and the request
+  line: MsgId, status (401-412), status_name, idx, donedate (unix seconds), username,
+  points, from, to, mcc, mnc. SMSAPI may put several reports in one callback, the
+  values comma-separated (`MsgId=a,b&status=404,405&...`): each becomes a record
+  (`item` "report[i]" in the quarantine).
+- Report JSON of the REST API (`{"count": n, "list": [{"id", "points", "number",
+  "date_sent", "submitted_number", "status", "error", "idx", "parts"}]}`), one
+  document per file or per line.
+
+status is a code (404) or its name (DELIVERED); both map through
+`schema.SMSAPI_STATUS`. A receipt-style status word (DELIVRD, UNDELIV: SMSAPI's
+SMPP interface) is read with the SMPP table instead. `points` is kept as price
+(SMSAPI bills in points; currency left empty). The network code (mcc+mnc) names
+the operator when it is a known Polish network.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from data.ingest import payloads
+from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
+from data.ingest.textio import lines_of
+
+FORMAT = "smsapi"
+VOCABULARY = None  # per row: SMSAPI's codes, or SMPP words (see normalise's fallback)
+PROVIDER = "smsapi"
+TIMES = {"done_at": "unix", "sent_at": "unix", "created_at": "unix", "event_at": "any"}
+
+
+def record(k: dict, logged: str | None = None) -> dict:
+    t = payloads.as_text
+    status = t(k.get("status")) or t(k.get("statusname"))
+    mcc, mnc = t(k.get("mcc")), t(k.get("mnc"))
+    row = {
+        "provider": PROVIDER,
+        "provider_message_id": t(k.get("msgid")) or t(k.get("id")),
+        "raw_status": status,
+        "raw_error": t(k.get("error")),
+        "msisdn": t(k.get("to")) or t(k.get("number")) or t(k.get("submittednumber")),
+        "sender": t(k.get("from")),
+        "done_at": t(k.get("donedate")),
+        "sent_at": t(k.get("datesent")),
+        "event_at": logged,
+        "price": t(k.get("points")),
+        "segments": t(k.get("parts")),
+        "mccmnc": f"{mcc}{int(mnc):02d}" if mcc and mnc and mnc.isdigit() else None,
+    }
+    if not row["provider_message_id"]:
+        row["_error"] = "no message id (MsgId)"
+    elif not status:
+        row["_error"] = "no status"
+    return row
+
+
+def split_callback(form: dict[str, str]) -> list[dict[str, str]]:
+    """A callback with comma-separated values (several reports) -> one dict per report."""
+    ids = (form.get("MsgId") or "").split(",")
+    if len(ids) <= 1:
+        return [form]
+    out = []
+    for i in range(len(ids)):
+        one = {}
+        for key, value in form.items():
+            parts = value.split(",")
+            one[key] = parts[i] if len(parts) == len(ids) else value
+        out.append(one)
+    return out
+
+
+def parse(path: Path, name: str, opts: Options) -> Parsed:
+    lines = lines_of(Path(path).read_bytes(), name)
+    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=None,
+                    fixed_provider=PROVIDER)
+    rows, numbers, items = [], [], []
+    raws: dict[tuple[int, str], str] = {}
+    for p in payloads.payloads(lines):
+        if p.error:
+            parsed.rows += 1
+            parsed.issues.append(line_issue(name, lines, p.line, p.error))
+            continue
+        body = p.body
+        if p.form:
+            entries, label = split_callback(body), "report"
+        elif isinstance(body, dict) and isinstance(body.get("list"), list):
+            entries, label = body["list"], "list"
+        elif isinstance(body, list):
+            entries, label = body, ""
+        else:
+            entries, label = [body], None
+        for j, entry in enumerate(entries):
+            parsed.rows += 1
+            item = f"{label}[{j}]" if label is not None and (len(entries) > 1 or label in ("list", "")) else None
+            if not isinstance(entry, dict):
+                parsed.issues.append(Issue(name, p.line, "not a report object", lines.text(p.line), item))
+                continue
+            rows.append(record(payloads.keyed(entry), p.time))
+            numbers.append(p.line)
+            items.append(item)
+            if item is not None:
+                raws[(p.line, item)] = json.dumps(entry, ensure_ascii=False)
+    parsed.records = build_records(rows, numbers, items, tz=opts.tz, times=TIMES) if rows else empty_records()
+    if parsed.rows == 0:
+        parsed.notes.append("empty file")
+    parsed.raw = lambda line, item=None: raws.get((line, item)) or lines.text(line)
+    return parsed
+

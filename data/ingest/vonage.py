@@ -1,0 +1,84 @@
+"""vonage: Vonage (Nexmo) SMS API delivery receipts.
+
+As GET query strings (one per line, maybe after a timestamp and the request line)
+or POST JSON bodies (one per line or one document), with the fields of
+https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts: msisdn (the
+recipient), to (our sender), network-code (MCC+MNC), messageId, price, status,
+scts (YYMMDDHHMM, UTC: when the carrier's receipt came), err-code,
+message-timestamp (UTC), client-ref (kept as campaign_label), api-key (ignored).
+Status callbacks of the Messages API (message_uuid, to, from, timestamp, status,
+usage {price, currency}, client_ref) are read too.
+
+status and err-code map through `schema.VONAGE_STATUS` / `VONAGE_ERROR`. A long
+message is several parts with their own messageId and receipt: each part counts as
+a message, as Vonage bills it.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from data.ingest import payloads
+from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
+from data.ingest.textio import lines_of
+
+FORMAT = "vonage"
+VOCABULARY = "vonage"
+PROVIDER = "vonage"
+TIMES = {"done_at": "compact_utc", "event_at": "any_utc"}
+
+
+def record(item: dict, logged: str | None = None) -> dict:
+    t = payloads.as_text
+    k = payloads.keyed(item)
+    usage = payloads.keyed(k.get("usage")) if isinstance(k.get("usage"), dict) else {}
+    error = payloads.keyed(k.get("error")) if isinstance(k.get("error"), dict) else {}
+    messages_api = "messageuuid" in k
+    row = {
+        "provider_message_id": t(k.get("messageid")) or t(k.get("messageuuid")),
+        "raw_status": t(k.get("status")),
+        "raw_error": t(k.get("errcode")) or (t(error.get("title")) if messages_api else None),
+        "msisdn": t(k.get("to")) if messages_api else t(k.get("msisdn")),
+        "sender": t(k.get("from")) if messages_api else t(k.get("to")),
+        "mccmnc": t(k.get("networkcode")),
+        "price": t(k.get("price")) or t(usage.get("price")),
+        "currency": t(usage.get("currency")) or t(k.get("currency")),
+        "done_at": None if messages_api else t(k.get("scts")),
+        "event_at": t(k.get("messagetimestamp")) or t(k.get("timestamp")) or logged,
+        "campaign_label": t(k.get("clientref")),
+    }
+    if not row["provider_message_id"]:
+        row["_error"] = "no message id (messageId)"
+    elif not row["raw_status"]:
+        row["_error"] = "no status"
+    return row
+
+
+def parse(path: Path, name: str, opts: Options) -> Parsed:
+    lines = lines_of(Path(path).read_bytes(), name)
+    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
+                    fixed_provider=PROVIDER)
+    rows, numbers, items = [], [], []
+    raws: dict[tuple[int, str], str] = {}
+    for p in payloads.payloads(lines):
+        if p.error:
+            parsed.rows += 1
+            parsed.issues.append(line_issue(name, lines, p.line, p.error))
+            continue
+        entries = p.body if isinstance(p.body, list) else [p.body]
+        for j, entry in enumerate(entries):
+            parsed.rows += 1
+            item = f"[{j}]" if isinstance(p.body, list) else None
+            if not isinstance(entry, dict):
+                parsed.issues.append(Issue(name, p.line, "not a receipt object", lines.text(p.line), item))
+                continue
+            rows.append(record(entry, p.time))
+            numbers.append(p.line)
+            items.append(item)
+            if item is not None:
+                raws[(p.line, item)] = json.dumps(entry, ensure_ascii=False)
+    parsed.records = build_records(rows, numbers, items, tz=opts.tz, times=TIMES) if rows else empty_records()
+    if parsed.rows == 0:
+        parsed.notes.append("empty file")
+    parsed.raw = lambda line, item=None: raws.get((line, item)) or lines.text(line)
+    return parsed

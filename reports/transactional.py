@@ -1,0 +1,178 @@
+"""The transactional report: the campaign table of a period (as the page shows it, and as CSV
+and DOCX), and a campaign's messages as CSV. Used by the page, the routes and the CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pandas as pd
+
+from data import queries
+from data.db import Db
+from data.period import Period
+from data.queries import Campaign
+from i18n import fmt_datetime, fmt_int, fmt_pct, t
+from reports.chart import trend_png
+from reports.csv import csv_chunks, msisdn_digits
+from reports.dispatches import period_label, trend_labels
+from reports.docx import report_docx
+
+CSV_COLUMNS = [
+    "campaign", "recipients", "sent", "delivered", "delivered_pct", "not_sent", "not_delivered", "pending",
+    "clicked", "ctr", "clicked_raw", "ctr_raw",
+]
+DOC_COLUMNS = ["campaign", "sent", "delivered", "delivered_pct", "clicked", "ctr", "ctr_raw"]
+MESSAGE_COLUMNS = ["created_at", "msisdn", "source", "status", "reason", "done_at", "clicks_human", "clicks_raw", "first_click"]
+
+
+def header(column: str, lang: str) -> str:
+    """Returns the translated header of a table column (shared with the SMS report where they mean the same)."""
+    own = {"campaign", "clicked_raw", "ctr_raw", "source", "created_at", "done_at", "clicks_human", "clicks_raw", "first_click",
+           "status", "reason"}
+    if column == "msisdn":
+        return t(lang, "col.msisdn")
+    return t(lang, f"trx.col.{column}") if column in own else t(lang, f"col.{column}")
+
+
+def campaign_name(label: str | None, lang: str) -> str:
+    """Returns how a campaign is shown: its label, or "(no campaign)" for unlabelled messages."""
+    return t(lang, "trx.no_campaign") if label is None else label
+
+
+def source_name(source: str | None, lang: str) -> str:
+    """Returns a source ('test', 'api'; None: both) as users read it."""
+    return t(lang, f"trx.source.{source or 'all'}")
+
+
+def check_source(source: str | None) -> str | None:
+    """Returns the source filter ('test', 'api', or None for both); ValueError for anything else."""
+    if source in (None, "", "all"):
+        return None
+    if source not in queries.TRX_SOURCES:
+        raise ValueError(source)
+    return source
+
+
+def campaign_table(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> pd.DataFrame:
+    """Returns the period's campaign rows as the page shows them: `queries.trx_campaigns` plus
+    `campaign` (the shown name), narrowed to names containing `text` (any case)."""
+    frame = queries.trx_campaigns(db, period=period, source=source)
+    frame.insert(0, "campaign", [campaign_name(label, lang) for label in frame["campaign_label"]])
+    needle = (text or "").strip().casefold()
+    if needle:
+        frame = frame[frame["campaign"].str.casefold().str.contains(needle, regex=False)].reset_index(drop=True)
+    return frame
+
+
+def plain_pct(value: float, lang: str) -> str:
+    """Returns a share as a spreadsheet-friendly percentage ("4,3" / "4.3"); "" when undefined."""
+    if pd.isna(value):
+        return ""
+    text = f"{value * 100:.1f}"
+    return text.replace(".", ",") if lang == "pl" else text
+
+
+def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
+    """Yields the CSV cells of each campaign row (plain digits, percentages as numbers)."""
+    for row in frame.itertuples(index=False):
+        yield [
+            row.campaign, str(row.recipients), str(row.sent), str(row.delivered), plain_pct(row.delivered_pct, lang),
+            str(row.not_sent), str(row.not_delivered), str(row.pending), str(row.clicked), plain_pct(row.ctr, lang),
+            str(row.clicked_raw), plain_pct(row.ctr_raw, lang),
+        ]
+
+
+def transactional_csv(
+    db: Db, *, period: Period, lang: str, sep: str, source: str | None = None, text: str = ""
+) -> Iterator[bytes]:
+    """Yields the CSV file of the period's campaign table."""
+    frame = campaign_table(db, period=period, lang=lang, source=source, text=text)
+    yield from csv_chunks([header(c, lang) for c in CSV_COLUMNS], csv_rows(frame, lang), sep=sep)
+
+
+def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """Returns (label, formatted value) of each KPI of a `queries.trx_kpis` row."""
+    return [
+        (t(lang, "trx.kpi.sent"), fmt_int(row["sent"], lang)),
+        (t(lang, "trx.kpi.delivered"), f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"),
+        (t(lang, "trx.kpi.clicked"), fmt_int(row["clicked"], lang)),
+        (t(lang, "trx.kpi.ctr"), fmt_pct(row["ctr"], lang, 2)),
+        (t(lang, "trx.kpi.ctr_raw"), fmt_pct(row["ctr_raw"], lang, 2)),
+    ]
+
+
+def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Returns the campaign table as the DOCX shows it: translated headers, formatted cells."""
+    cells = {
+        "campaign": frame["campaign"],
+        "sent": frame["sent"].map(lambda v: fmt_int(v, lang)),
+        "delivered": frame["delivered"].map(lambda v: fmt_int(v, lang)),
+        "delivered_pct": frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
+        "clicked": frame["clicked"].map(lambda v: fmt_int(v, lang)),
+        "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang, 2)),
+        "ctr_raw": frame["ctr_raw"].map(lambda v: fmt_pct(v, lang, 2)),
+    }
+    return pd.DataFrame({header(c, lang): cells[c] for c in DOC_COLUMNS})
+
+
+def transactional_docx(
+    db: Db, *, period: Period, lang: str, generated_at: dt.datetime, source: str | None = None, text: str = ""
+) -> bytes:
+    """Returns the DOCX report: title, period, filters, time zone, KPIs, the daily chart as a picture, the table."""
+    frame = campaign_table(db, period=period, lang=lang, source=source, text=text)
+    totals = queries.trx_kpis(db, period=period, source=source).iloc[0]
+    daily = queries.trx_daily(db, period=period, source=source)
+    meta = [(t(lang, "doc.period"), period_label(period, lang)), (t(lang, "trx.doc.source"), source_name(source, lang))]
+    if (text or "").strip():
+        meta.append((t(lang, "trx.doc.campaign_filter"), text.strip()))
+    meta += [(t(lang, "doc.timezone"), period.tz), (t(lang, "doc.generated"), fmt_datetime(generated_at, lang))]
+    return report_docx(
+        title=t(lang, "trx.doc.title"),
+        meta=meta,
+        kpis=kpi_items(totals, lang),
+        chart_png=trend_png(daily, labels=trend_labels(lang), lang=lang),
+        table=doc_table(frame, lang),
+        table_title=t(lang, "trx.doc.table"),
+    )
+
+
+def _local(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def message_rows(batches, lang: str) -> Iterator[list[str]]:
+    """Yields the CSV cells of each message of `queries.trx_messages_batches`."""
+    for batch in batches:
+        columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+        for i in range(batch.num_rows):
+            reason = columns["reason"][i]
+            yield [
+                _local(columns["created_at"][i]), msisdn_digits(columns["msisdn"][i]) if columns["msisdn"][i] else "",
+                source_name(columns["source"][i], lang), t(lang, f"status.{columns['status'][i]}"),
+                t(lang, f"reason.{reason}") if reason else "", _local(columns["done_at"][i]),
+                str(columns["clicks"][i]), str(columns["clicks_raw"][i]), _local(columns["first_click"][i]),
+            ]
+
+
+def messages_csv(
+    db: Db, *, period: Period, campaign: Campaign, lang: str, sep: str, source: str | None = None,
+    batch_rows: int = 50_000,
+) -> Iterator[bytes]:
+    """Yields the CSV file of a campaign's messages in the period, newest first (streamed in batches)."""
+    batches = queries.trx_messages_batches(db, period=period, campaign=campaign, source=source, batch_rows=batch_rows)
+    yield from csv_chunks([header(c, lang) for c in MESSAGE_COLUMNS], message_rows(batches, lang), sep=sep)
+
+
+def file_stem(kind: str, period: Period, lang: str, campaign: Campaign | None = None) -> str:
+    """Returns a download's file name without extension, e.g. "transakcyjne-2026-10-01-2026-10-31"."""
+    words = {"table": {"pl": "transakcyjne", "en": "transactional"}, "messages": {"pl": "wiadomosci", "en": "messages"}}
+    parts = [words[kind]["pl" if lang == "pl" else "en"]]
+    if campaign is not None:
+        name = campaign.label if campaign.label is not None else ("bez-kampanii" if lang == "pl" else "no-campaign")
+        parts.append(re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "kampania")
+    parts += [period.start.isoformat(), period.end.isoformat()]
+    return "-".join(parts)
+

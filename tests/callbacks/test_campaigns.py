@@ -1,0 +1,106 @@
+"""Grouping on the SMS page, through the callbacks' plain functions (no browser)."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from callbacks import campaigns as camp_cb
+from callbacks import sms as sms_cb
+from config import Config
+from context import AppContext
+from data.history import HistoryFilter, Sort
+from tests.callbacks.test_sms import texts
+from tests.conftest import TZ, UNTIL
+
+PERIOD = {"preset": "custom", "start": "2026-06-01", "end": UNTIL.isoformat()}
+
+
+@pytest.fixture
+def gctx(demo_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data, symlinks=True)
+    return AppContext.create(Config(data_dir=data, timezone=TZ))
+
+
+def rows(ctx, **kw):
+    return sms_cb.report(ctx, lang="pl", **PERIOD, **kw)["rows"]
+
+
+def test_group_shows_one_campaign_row_then_ungroup_and_undo(gctx):
+    before = rows(gctx)
+    chosen = [r for r in before if r["kind"] == "dispatch"][:3]
+    out = camp_cb.grouping_action(gctx, action="group", lang="pl", selected=chosen)
+    assert out["changed"] and out["toast"].startswith("Zgrupowano wysyłki: 3 („Nowa kampania”)")
+    after = rows(gctx)
+    campaign = [r for r in after if r["kind"] == "campaign"]
+    assert len(campaign) == 1 and campaign[0]["name"] == "Nowa kampania"
+    assert campaign[0]["sent"] == sum(r["sent"] for r in chosen)
+    assert campaign[0]["delivered"] == sum(r["delivered"] for r in chosen)
+    assert len(after) == len(before) - 3 + 1
+    # The second group gets a numbered name.
+    more = [r for r in after if r["kind"] == "dispatch"][:2]
+    camp_cb.grouping_action(gctx, action="group", lang="en", selected=more)
+    names = sorted(r["name"] for r in rows(gctx) if r["kind"] == "campaign")
+    assert names == ["New campaign", "Nowa kampania"]
+    camp_cb.grouping_action(gctx, action="group", lang="pl", selected=[r for r in rows(gctx) if r["kind"] == "dispatch"][:1])
+    assert "Nowa kampania 2" in {r["name"] for r in rows(gctx) if r["kind"] == "campaign"}
+    # Ungroup the first; undo brings it back exactly.
+    first = [r for r in rows(gctx) if r["kind"] == "campaign" and r["name"] == "Nowa kampania"]
+    out = camp_cb.grouping_action(gctx, action="ungroup", lang="pl", selected=first)
+    assert out["changed"] and not any(r["name"] == "Nowa kampania" for r in rows(gctx) if r["kind"] == "campaign")
+    out = camp_cb.grouping_action(gctx, action="undo", lang="pl")
+    assert out["toast"].startswith("Cofnięto:")
+    assert any(r["name"] == "Nowa kampania" for r in rows(gctx) if r["kind"] == "campaign")
+
+
+def test_moving_from_another_campaign_asks_first(gctx):
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+    camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[:2])
+    out = camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[1:3])
+    assert not out["changed"] and out["pending"]["ids"] == [dispatches[1]["dispatch_id"], dispatches[2]["dispatch_id"]]
+    assert f"dispatch no. {dispatches[1]['number']} from campaign" in " ".join(texts(out["confirm"]))
+    out = camp_cb.grouping_action(gctx, action="confirmed", lang="en", pending=out["pending"])
+    assert out["changed"]
+    members = gctx.store.members().set_index("dispatch_id")["campaign_id"]
+    assert members[dispatches[1]["dispatch_id"]] == members[dispatches[2]["dispatch_id"]] != members[dispatches[0]["dispatch_id"]]
+
+
+def test_nothing_selected_is_a_hint_not_an_error(gctx):
+    out = camp_cb.grouping_action(gctx, action="group", lang="en", selected=[])
+    assert not out["changed"] and "Select dispatches" in " ".join(texts(out["message"]))
+
+
+def test_expand_rename_details_and_filter_group_with_rule(gctx):
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+    camp_cb.grouping_action(gctx, action="group", lang="pl", selected=dispatches[:2])
+    cid = int(gctx.store.campaigns()["id"].iloc[0])
+    expanded = camp_cb.toggled([], {"colId": "toggle", "rowId": f"c{cid}"})
+    assert expanded == [cid] and camp_cb.toggled(expanded, {"colId": "toggle", "rowId": f"c{cid}"}) == []
+    shown = rows(gctx, expanded=frozenset(expanded))
+    at = [r["row_id"] for r in shown].index(f"c{cid}")
+    assert {r["parent_id"] for r in shown[at + 1: at + 3]} == {f"c{cid}"}
+    campaign_row = shown[at]
+    out = camp_cb.rename_in_place(gctx, changes=[{"colId": "name", "value": "  Żółw <b>x</b> ", "data": campaign_row}], lang="pl")
+    assert out["changed"] and gctx.store.campaigns()["name"].iloc[0] == "Żółw <b>x</b>"
+    title, body = sms_cb.campaign_details(gctx, campaign_id=cid, lang="en")
+    assert title == 'Details of campaign "Żółw <b>x</b>"'
+    assert f"campaign={cid}" in str(body)
+    name = dispatches[3]["name"]
+    flt = HistoryFilter(text=name.upper())
+    filtered = sms_cb.report(gctx, lang="en", flt=flt, **PERIOD)
+    assert filtered["filter_count"].startswith("Matching dispatches:")
+    ids = [r["dispatch_id"] for r in filtered["rows"] if r["kind"] == "dispatch"]
+    out = camp_cb.grouping_action(gctx, action="group_filtered", lang="en", filtered_ids=ids, name="Filtered", rule=flt)
+    assert out["changed"]
+    saved = gctx.store.campaigns().set_index("name").loc["Filtered"]
+    assert saved["rule"] is not None and name.upper() in saved["rule"]
+
+
+def test_export_links_follow_filter_sort_and_per_campaign(gctx):
+    csv_href, _ = sms_cb.export_links(gctx, lang="pl", flt=HistoryFilter("żółw", dt.date(2026, 7, 1), None),
+                                      per_campaign=True, sort=Sort("ctr", True), **PERIOD)
+    assert "per=campaign" in csv_href and "q=%C5%BC%C3%B3%C5%82w" in csv_href and "since=2026-07-01" in csv_href
+    assert "sort=ctr&desc=1" in csv_href
+    assert sms_cb.grid_sort([{"colId": "number", "sort": None}, {"colId": "sent", "sort": "asc", "sortIndex": 0}]) == Sort("sent", False)

@@ -1,0 +1,195 @@
+"""Transactional page callbacks called as plain functions (no browser), and the shared period control."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import plotly.io
+from dash import html, no_update
+
+from callbacks import shell as shell_cb
+from callbacks import transactional as trx_cb
+from config import Config
+from context import AppContext
+from data import queries
+from data.period import Period
+from layouts import period as period_layout
+from layouts import transactional as trx_layout
+from layouts.ids import SMS_PERIOD, TRX_PERIOD, Sms, Trx
+from reports.transactional import campaign_table
+from tests.callbacks.test_sms import texts
+from tests.conftest import TZ, UNTIL
+
+START = "2026-09-01"
+PERIOD = Period(dt.date(2026, 9, 1), UNTIL, TZ)
+
+
+def find(component, predicate) -> list:
+    """Every component of a tree for which `predicate` holds."""
+    out = []
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for n in node:
+                walk(n)
+        elif hasattr(node, "to_plotly_json"):  # a Dash component
+            if predicate(node):
+                out.append(node)
+            walk(getattr(node, "children", None))
+
+    walk(component)
+    return out
+
+
+def report(ctx, **kw):
+    args = {"preset": "custom", "start": START, "end": UNTIL.isoformat(), "lang": "pl", **kw}
+    return trx_cb.report(ctx, **args)
+
+
+def test_report_fills_every_part(ctx):
+    out = report(ctx, lang="en")
+    frame = queries.trx_campaigns(ctx.db, period=PERIOD)
+    assert [r["row_id"] for r in out["rows"]] == list(frame["key"])
+    assert out["count"] == f"Campaigns in the period: {len(frame)}"
+    assert "(no campaign)" in [r["campaign"] for r in out["rows"]]
+    kpis = queries.trx_kpis(ctx.db, period=PERIOD).iloc[0]
+    kpi_text = " ".join(texts(out["kpis"]))
+    assert f"{int(kpis['sent']):,}" in kpi_text and "CTR (people)" in kpi_text and "CTR incl. bots" in kpi_text
+    assert out["csv_href"] == f"/export/transactional.csv?from={START}&to={UNTIL}&lang=en"
+    assert out["period_label"] == "1 Sept 2026 – 20 Nov 2026"
+    names = [trace["name"] for trace in out["trend"]["data"]]
+    assert names == ["Sent", "Delivered", "CTR (people)", "CTR incl. bots"]
+    assert out["trend"]["data"][3]["line"]["dash"] == "dot" and out["trend"]["data"][2]["line"]["dash"] == "solid"
+    assert out["alert"] is None and out["period_error"] is None
+
+
+def test_rows_are_json_for_the_grid(ctx):
+    # Dash sends the rows as JSON: the detail panel becomes the {type, namespace, props} tree the
+    # grid's full-width renderer (assets/dashAgGridComponentFunctions.js) draws.
+    out = report(ctx, open_keys=["label:kod-2fa"])
+    rows = json.loads(plotly.io.json.to_json_plotly(out["rows"]))
+    panel = next(r for r in rows if r.get("detail_of"))["detail"]
+    assert panel["namespace"] == "dash_html_components" and panel["type"] == "Div"
+    assert panel["props"]["data-campaign"] == "label:kod-2fa"
+    namespaces = set()
+
+    def walk(node):
+        if isinstance(node, dict) and "namespace" in node:
+            namespaces.add((node["namespace"], node["type"]))
+            walk(node["props"].get("children"))
+        elif isinstance(node, list):
+            for n in node:
+                walk(n)
+
+    walk(panel)
+    assert {ns for ns, _type in namespaces} == {"dash_html_components", "dash_core_components"}
+    assert {tp for ns, tp in namespaces if ns == "dash_core_components"} == {"Graph"}
+
+
+def test_open_rows_are_followed_by_their_details(ctx):
+    keys = ["label:potwierdzenie-zamowienia", "none", "label:not-in-period"]
+    out = report(ctx, open_keys=keys)
+    ids = [r["row_id"] for r in out["rows"]]
+    for key in keys[:2]:
+        assert ids[ids.index(key) + 1] == trx_layout.DETAIL_PREFIX + key
+        parent = out["rows"][ids.index(key)]
+        assert parent["open"] is True
+    assert "detail:label:not-in-period" not in ids
+    assert sum(1 for r in out["rows"] if r.get("detail_of")) == 2
+
+
+def test_detail_shows_chart_breakdowns_delay_and_latest(ctx):
+    key = "label:potwierdzenie-zamowienia"
+    row = trx_cb.detail(ctx, period=PERIOD, key=key, name="potwierdzenie-zamowienia", source=None, lang="pl")
+    assert row["row_id"] == "detail:" + key and row["detail_of"] == key and row["height"] > 300
+    panel = row["detail"]
+    text = " ".join(texts(panel))
+    for heading in ("Dzienny CTR", "Według źródła", "Według statusu", "Według przyczyny",
+                    "Od doręczenia do pierwszego kliknięcia", "Ostatnie wiadomości", "Mediana:"):
+        assert heading in text, heading
+    graphs = find(panel, lambda n: getattr(n, "figure", None) is not None)
+    ctr = graphs[0].figure
+    assert [tr["line"]["dash"] for tr in ctr["data"]] == ["solid", "dot"]
+    totals = queries.trx_kpis(ctx.db, period=PERIOD, campaign=queries.Campaign("potwierdzenie-zamowienia")).iloc[0]
+    source_table = find(panel, lambda n: "trx-by-source" in (getattr(n, "className", "") or ""))[0]
+    foot = texts(source_table.children[-1])
+    assert foot[:4] == ["Razem", f"{int(totals['sent']):,}".replace(",", "\xa0"),
+                        f"{int(totals['delivered']):,}".replace(",", "\xa0"), str(int(totals["clicked"]))]
+    status_table = find(panel, lambda n: "trx-by-status" in (getattr(n, "className", "") or ""))[0]
+    assert texts(status_table.children[-1])[1] == f"{int(totals['recipients']):,}".replace(",", "\xa0")
+    latest = find(panel, lambda n: "trx-latest" in (getattr(n, "className", "") or ""))[0]
+    body = latest.children[1].children
+    assert len(body) == trx_cb.LATEST_MESSAGES
+    assert all("***" in " ".join(texts(r)) for r in body)
+    links = find(panel, lambda n: isinstance(n, html.A))
+    assert links[0].href == f"/export/transactional-messages.csv?campaign=label%3Apotwierdzenie-zamowienia&from={START}&to={UNTIL}&lang=pl"
+
+
+def test_detail_without_clicks_says_so(ctx):
+    row = trx_cb.detail(ctx, period=PERIOD, key="label:kod-2fa", name="kod-2fa", source=None, lang="en")
+    text = " ".join(texts(row["detail"]))
+    assert "No human clicks yet." in text and "Median" not in text
+
+
+def test_toggle_opens_and_closes_a_row(ctx):
+    key = "label:reset-hasla"
+    keys = trx_cb.toggled(["none"], key)
+    assert keys == ["none", key] and trx_cb.toggled(keys, key) == ["none"] and trx_cb.toggled(keys, None) == keys
+    # Opening or closing a row answers with the table only: every open row with its details.
+    out = report(ctx, open_keys=keys, rows_only=True)
+    assert [r["row_id"] for r in out["rows"] if r.get("detail_of")] == [f"detail:{k}" for k in ("none", key)
+                                                                         if k in [r["row_id"] for r in out["rows"]]]
+    assert out["kpis"] is no_update and out["trend"] is no_update and out["csv_href"] is no_update
+    assert out["count"].startswith("Kampanii w okresie")
+    out = report(ctx, open_keys=trx_cb.toggled(keys, key), rows_only=True)
+    assert f"detail:{key}" not in [r["row_id"] for r in out["rows"]]
+
+
+def test_filters_narrow_the_table(ctx):
+    out = report(ctx, text="  HASLA ")
+    assert [r["campaign"] for r in out["rows"]] == ["reset-hasla"]
+    assert out["csv_href"].endswith("&q=HASLA")
+    out = report(ctx, source="test")
+    frame = campaign_table(ctx.db, period=PERIOD, lang="pl", source="test")
+    assert [r["row_id"] for r in out["rows"]] == list(frame["key"]) == ["none"]  # test sends carry no label
+    assert "source=test" in out["doc_href"]
+    out = report(ctx, text="no such campaign")
+    assert out["rows"] == [] and "Brak wiadomości transakcyjnych" in " ".join(texts(out["empty"]))
+    assert trx_cb.source_filter("all") is None and trx_cb.source_filter("bulk") is None and trx_cb.source_filter("api") == "api"
+
+
+def test_inverted_range_and_missing_lake(ctx, tmp_path):
+    out = report(ctx, start="2026-10-05", end="2026-10-01")
+    assert "jest późniejsza niż końcowa" in " ".join(texts(out["period_error"])) and out["rows"] == []
+    empty = AppContext.create(Config(data_dir=tmp_path, timezone=TZ))
+    out = trx_cb.report(empty, preset="all", start=None, end=None, lang="en")
+    assert "python app.py demo" in " ".join(texts(out["alert"]))
+
+
+def test_all_time_starts_with_the_first_message(ctx, frames):
+    period = trx_cb.resolve(ctx, "all", None, None)
+    m = frames["messages"]
+    assert period.start == m["created_at"].min().tz_convert(TZ).date()
+
+
+def test_page_route_and_navbar(ctx):
+    nav, page = shell_cb.render(ctx, "/transactional", "en")
+    assert "Transactional reports" in " ".join(texts(page))
+    assert "Transactional reports" in " ".join(texts(nav))
+    grids = find(page, lambda n: getattr(n, "id", None) == Trx.GRID)
+    assert grids and grids[0].dashGridOptions["fullWidthCellRenderer"] == "TrxDetail"
+
+
+def test_the_period_kept_in_the_session_sets_both_pages(ctx):
+    stored = period_layout.remembered("custom", "2026-10-01", "2026-10-31")
+    assert period_layout.chosen(stored) == ("custom", "2026-10-01", "2026-10-31")
+    assert period_layout.chosen(None) == ("1m", None, None) and period_layout.chosen({"preset": "bogus"})[0] == "1m"
+    for path, ids in (("/", SMS_PERIOD), ("/transactional", TRX_PERIOD)):
+        _nav, page = shell_cb.render(ctx, path, "pl", stored)
+        preset = find(page, lambda n: getattr(n, "id", None) == ids.preset)[0]
+        picker = find(page, lambda n: getattr(n, "id", None) == ids.range)[0]
+        box = find(page, lambda n: getattr(n, "id", None) == ids.range_box)[0]
+        assert preset.value == "custom" and (picker.start_date, picker.end_date) == ("2026-10-01", "2026-10-31")
+        assert box.style == {"display": "block"}
+    _nav, page = shell_cb.render(ctx, "/", "pl")
+    assert find(page, lambda n: getattr(n, "id", None) == Sms.PERIOD_PRESET)[0].value == "1m"

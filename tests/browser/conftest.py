@@ -33,3 +33,12 @@ def shot(dash_duo):
         return path
 
     return take
+
+
+def free_port() -> int:
+    """Returns a port nothing listens on, so test runs (and a running `make run`) never collide on 8050."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

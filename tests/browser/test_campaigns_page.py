@@ -8,6 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from app import create_app
+from tests.browser.conftest import free_port
 from context import AppContext
 from data import queries
 from layouts.ids import Camp, Sms
@@ -40,7 +41,7 @@ def checkbox(row_id: str) -> str:
 def test_grouping_as_a_user(dash_duo, browser_config, shot):
     app = create_app(browser_config)
     ctx = AppContext.create(browser_config)
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.driver.set_window_size(1500, 1100)
     wait_rows(dash_duo)
     click(dash_duo, f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_12m']")

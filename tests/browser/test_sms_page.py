@@ -11,6 +11,7 @@ from selenium.common.exceptions import ElementClickInterceptedException, StaleEl
 from selenium.webdriver.common.by import By
 
 from app import create_app
+from tests.browser.conftest import free_port
 from context import AppContext
 from data import queries
 from layouts.ids import Shell, Sms
@@ -82,7 +83,7 @@ def wait_rows(dash_duo, count: int | None = None, timeout: float = 15) -> None:
 def test_sms_reports_page(dash_duo, browser_config, shot):
     app = create_app(browser_config)
     ctx = AppContext.create(browser_config)
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.driver.set_window_size(1400, 1000)
 
     # The page opens in Polish with the last month.

@@ -11,6 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from app import create_app
+from tests.browser.conftest import free_port
 from context import AppContext
 from data import queries
 from data.queries import Campaign
@@ -59,7 +60,7 @@ def pct_value(text: str) -> float:
 def test_transactional_reports_page(dash_duo, browser_config, shot):
     app = create_app(browser_config)
     ctx = AppContext.create(browser_config)
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, port=free_port())
     dash_duo.driver.set_window_size(1400, 1000)
 
     # Choose 3 months on the SMS page, then open the transactional page from the navbar: the period follows.

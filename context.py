@@ -33,6 +33,20 @@ class AppContext:
             self._store = CampaignStore(self.config.data_dir / "campaigns.sqlite")
         return self._store
 
+    def campaign_frames(self):
+        """Returns (campaigns, members) of the store, after letting campaign rules take in the
+        dispatches of a lake version this process has not seen yet (dispatches imported later)."""
+        from data.db import LakeUnavailable
+
+        version = self.db.lake.snapshot()
+        if version is not None and version != getattr(self, "_rules_seen", None):
+            try:
+                self.store.apply_rules(queries.dispatch_catalog(self.db, tz=self.tz))
+                self._rules_seen = version
+            except LakeUnavailable:
+                pass
+        return self.store.campaigns(), self.store.members()
+
     @property
     def tz(self) -> str:
         return self.config.timezone

@@ -88,7 +88,8 @@ def _view_from_args(ctx: AppContext, lang: str) -> HistoryView:
     if per not in ("dispatch", "campaign"):
         raise BadRequest("per: " + per)
     sort = Sort(column, request.args.get("desc", "1") == "1") if column else None
-    return HistoryView(campaigns=ctx.store.campaigns(), members=ctx.store.members(), flt=flt, sort=sort, per=per)
+    campaigns, members = ctx.campaign_frames()
+    return HistoryView(campaigns=campaigns, members=members, flt=flt, sort=sort, per=per)
 
 
 def _source_arg(lang: str) -> str | None:

@@ -65,8 +65,8 @@ def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: d
         reason = t(lang, f"rollups.reason.{status.code}", months=", ".join(status.stale_months))
         out["alert"] = sms.warning_alert(t(lang, "rollups.stale", reason=reason))
     now, prev, trend = queries.period_summary(ctx.db, period=period, compare=compare)
-    rows = history(ctx.db, period=period, campaigns=ctx.store.campaigns(), members=ctx.store.members(),
-                   flt=flt, expanded=expanded)
+    campaigns, members = ctx.campaign_frames()
+    rows = history(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
     out["kpis"] = sms.kpi_cards(now, prev, lang)
     out["trend"] = trend_figure(trend, trend_labels(lang), lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)

@@ -104,3 +104,20 @@ def test_export_links_follow_filter_sort_and_per_campaign(gctx):
     assert "per=campaign" in csv_href and "q=%C5%BC%C3%B3%C5%82w" in csv_href and "since=2026-07-01" in csv_href
     assert "sort=ctr&desc=1" in csv_href
     assert sms_cb.grid_sort([{"colId": "number", "sort": None}, {"colId": "sent", "sort": "asc", "sortIndex": 0}]) == Sort("sent", False)
+
+
+def test_a_rule_takes_in_matching_dispatches_of_a_new_lake_version(gctx):
+    from data import queries
+
+    catalog = queries.dispatch_catalog(gctx.db, tz=TZ)
+    word = catalog["name"].iloc[0].split()[0]
+    matching = catalog[catalog["name"].str.contains(word, case=False, regex=False)]
+    assert len(matching) >= 2
+    rule = HistoryFilter(text=word.lower())
+    gctx.store.group([matching["dispatch_id"].iloc[0]], name="Reguła", who="t", rule=rule.rule())
+    campaigns, members = gctx.campaign_frames()  # this process sees the lake version for the first time
+    joined = members[members["campaign_id"] == int(campaigns["id"].iloc[0])]
+    assert set(joined["dispatch_id"]) == set(matching["dispatch_id"])
+    assert joined.set_index("dispatch_id").loc[matching["dispatch_id"].iloc[1], "via_rule"] == 1
+    shown = [r for r in rows(gctx) if r["kind"] == "campaign"]
+    assert shown and "reguła" in shown[0]["recipient_group"]

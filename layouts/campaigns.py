@@ -94,7 +94,7 @@ def toast(lang: str) -> dbc.Toast:
     return dbc.Toast(
         [html.Span(id=Camp.TOAST_TEXT, className="me-2"),
          dbc.Button(t(lang, "camp.undo"), id=Camp.UNDO, size="sm", color="link", className="p-0 align-baseline", n_clicks=0)],
-        id=Camp.TOAST, is_open=False, dismissable=True, duration=15000, icon="success",
+        id=Camp.TOAST, is_open=False, dismissable=True, icon="success",
         header=t(lang, "camp.toast_header"), style={"position": "fixed", "top": 70, "right": 20, "zIndex": 1080},
     )
 

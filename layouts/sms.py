@@ -11,6 +11,7 @@ from dash import dcc, html
 from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from layouts import campaigns, period
 from layouts.figures import graph_config
+from layouts.grid import grid_locale
 from layouts.ids import SMS_PERIOD, Camp, Sms, details_group, kpi_card, numbers_link
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
@@ -178,7 +179,7 @@ def history_card(lang: str) -> dbc.Card:
                         dashGridOptions={
                             "pagination": True, "paginationPageSize": 20, "paginationPageSizeSelector": [20, 50, 100],
                             "tooltipShowDelay": 300, "animateRows": False, "domLayout": "autoHeight",
-                            "localeText": {"noRowsToShow": t(lang, "history.empty")},
+                            "localeText": {"noRowsToShow": t(lang, "history.empty"), **grid_locale(lang)},
                             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
                                              "enableClickSelection": False},
                             "selectionColumnDef": {"pinned": "left", "width": 44},

@@ -17,6 +17,7 @@ from dash import dcc, html
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, js_locale, t
 from layouts import period
 from layouts.figures import graph_config
+from layouts.grid import grid_locale
 from layouts.ids import TRX_PERIOD, Trx, trx_kpi_card
 
 KPI_ORDER = ["sent", "delivered", "clicked", "ctr", "ctr_raw"]
@@ -159,15 +160,6 @@ def filters(lang: str) -> dbc.Row:
         ],
         className="g-3 mb-2 align-items-end",
     )
-
-
-GRID_LOCALE_KEYS = ["page", "of", "to", "more", "nextPage", "lastPage", "firstPage", "previousPage", "pageSizeSelectorLabel",
-                    "ariaPageSizeSelectorLabel", "pageLastRowUnknown"]
-
-
-def grid_locale(lang: str) -> dict[str, str]:
-    """Returns AG Grid's own texts (pagination) in `lang`."""
-    return {key: t(lang, f"grid.{key}") for key in GRID_LOCALE_KEYS}
 
 
 def table_card(lang: str) -> dbc.Card:

@@ -1,6 +1,7 @@
 """Grouping dispatches into campaigns on the SMS reports page, in headless Chromium."""
 from __future__ import annotations
 
+import shutil
 import time
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -38,9 +39,12 @@ def checkbox(row_id: str) -> str:
     return f"{PINNED_LEFT}[row-id='{row_id}'] input[type='checkbox']"
 
 
-def test_grouping_as_a_user(dash_duo, browser_config, shot):
-    app = create_app(browser_config)
-    ctx = AppContext.create(browser_config)
+def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
+    # A copy of the browser lake: the campaigns made here must not show on other tests' pages.
+    shutil.copytree(browser_config.data_dir, tmp_path / "data", symlinks=True)
+    config = browser_config.with_(data_dir=tmp_path / "data")
+    app = create_app(config)
+    ctx = AppContext.create(config)
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.set_window_size(1500, 1100)
     wait_rows(dash_duo)

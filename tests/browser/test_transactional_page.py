@@ -49,6 +49,19 @@ def row_order(dash_duo) -> list[str]:
     return [r.get_attribute("row-id") for r in sorted(rows, key=lambda r: int(r.get_attribute("row-index")))]
 
 
+def press(dash_duo, selector: str, key: str) -> None:
+    """Scrolls a button to the middle of the window and presses `key` on it, as a keyboard user would
+    (again if the grid re-rendered it under our feet)."""
+    def once():
+        button = dash_duo.find_element(selector)
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+        time.sleep(0.2)
+        button.send_keys(key)
+        return True
+
+    until(once, what=f"pressing {key!r} on {selector}")
+
+
 def pl_int(value: int) -> str:
     return f"{value:,}".replace(",", "\xa0")
 
@@ -86,9 +99,8 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     # Expand two rows: the first with the mouse, the second from the keyboard (Enter on its +).
     first, second = frame["key"].iloc[0], frame["key"].iloc[1]
     click(dash_duo, f"{GRID} button[data-key='{first}']")
-    button = dash_duo.find_element(f"{GRID} button[data-key='{second}']")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
-    button.send_keys(Keys.ENTER)
+    dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{first}']", timeout=15)
+    press(dash_duo, f"{GRID} button[data-key='{second}']", Keys.ENTER)
     for key in (first, second):
         dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{key}'] .trx-ctr-chart .js-plotly-plot", timeout=15)
     order = until(lambda: (o := row_order(dash_duo)) and len(o) == len(frame) + 2 and o, what="two detail rows")
@@ -189,9 +201,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     dash_duo.wait_for_text_to_equal("h1", "Transactional reports", timeout=10)
     dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", f"Campaigns in the period: {len(frame)}", timeout=15)
     until(lambda: "(no campaign)" in text_of(dash_duo.find_element(GRID)), what="English rows")
-    button = dash_duo.find_element(f"{GRID} button[data-key='{first}']")  # Space on the + opens it too
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
-    button.send_keys(Keys.SPACE)
+    press(dash_duo, f"{GRID} button[data-key='{first}']", Keys.SPACE)  # Space on the + opens it too
     dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-ctr-chart .js-plotly-plot", timeout=15)
     assert "Latest messages" in text_of(dash_duo.find_element(f"{DETAILS} .trx-detail[data-detail-of='{first}']"))
     shot("transactional-expanded-en")

@@ -10,31 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.server import PeakRss, Server  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.lake import Lake  # noqa: E402
 from data.period import today_in  # noqa: E402
 
 TZ = "Europe/Warsaw"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ensure_lake(data_dir: Path, recipients: int, messages: int) -> int:
@@ -56,50 +46,28 @@ def ensure_lake(data_dir: Path, recipients: int, messages: int) -> int:
 
 def measure(data_dir: Path, number: int, fmt: str = "csv") -> dict:
     """Serves the app in a subprocess and downloads the delivered numbers; returns the figures."""
-    port = free_port()
-    env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": TZ}
-    server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Server.start(data_dir, tz=TZ)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if requests.get(base + "/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        base = server.base
         requests.get(base + "/ready", timeout=30)  # warm up: imports, first DuckDB query
-        proc = psutil.Process(server.pid)
-        before = proc.memory_info().rss
-        peak = before
-        stop = threading.Event()
-
-        def sample():
-            nonlocal peak
-            while not stop.is_set():
-                peak = max(peak, proc.memory_info().rss)
-                time.sleep(0.01)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        start = time.perf_counter()
-        rows = size = 0
-        with requests.get(f"{base}/export/numbers.{fmt}?dispatch={number}&status=delivered&lang=en", stream=True, timeout=120) as r:
-            r.raise_for_status()
-            for chunk in r.iter_content(chunk_size=1 << 16):
-                size += len(chunk)
-                rows += chunk.count(b"\n")
-        seconds = time.perf_counter() - start
-        stop.set()
-        sampler.join()
+        with PeakRss(server.proc.pid) as rss:
+            start = time.perf_counter()
+            rows = size = 0
+            with requests.get(f"{base}/export/numbers.{fmt}?dispatch={number}&status=delivered&lang=en", stream=True,
+                              timeout=120) as r:
+                r.raise_for_status()
+                for chunk in r.iter_content(chunk_size=1 << 16):
+                    size += len(chunk)
+                    rows += chunk.count(b"\n")
+            seconds = time.perf_counter() - start
+        before, peak = rss.before, rss.peak
         return {
             "format": fmt, "numbers": rows - 1 if fmt == "csv" else None, "bytes": size, "seconds": round(seconds, 3),
             "rss_before_mb": round(before / 2**20, 1), "rss_peak_mb": round(peak / 2**20, 1),
             "rss_growth_mb": round((peak - before) / 2**20, 1),
         }
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()
 
 
 def main() -> None:

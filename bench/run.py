@@ -15,13 +15,9 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -31,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.download import measure as measure_download  # noqa: E402
+from bench.server import PeakRss, Server  # noqa: E402
 from config import Config  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.lake import Lake, transaction  # noqa: E402
@@ -39,12 +36,6 @@ from data.rollups import build_rollups  # noqa: E402
 
 TZ = "Europe/Warsaw"
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
@@ -76,32 +67,6 @@ def rollup_figures(lake: Lake) -> dict:
         one = build_rollups(staging, tz=TZ, months=[newest])
     return {"rollup_full_s": full["seconds"], "rollup_rows": sum(full["rows"].values()),
             "rollup_one_month_s": one["seconds"], "rollup_one_month": newest}
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    base: str
-
-    @classmethod
-    def start(cls, data_dir: Path, *, rollups: bool) -> "Server":
-        port = free_port()
-        env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": TZ,
-               "SMSREPORTS_ROLLUPS": "on" if rollups else "off"}
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        server = cls(proc, f"http://127.0.0.1:{port}")
-        for _ in range(300):
-            try:
-                if requests.get(server.base + "/health", timeout=1).ok:
-                    return server
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 def callback_specs() -> dict[str, dict]:
@@ -175,31 +140,19 @@ def main() -> None:
 
     specs = callback_specs()
     steps = interactions(specs, lake_info["recent_dispatches"])
-    fast = Server.start(data_dir, rollups=True)
-    raw = Server.start(data_dir, rollups=False)
-    proc = psutil.Process(fast.proc.pid)
-    peak = proc.memory_info().rss
-    stop = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, proc.memory_info().rss)
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
+    fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"})
+    raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"})
     rows = []
     try:
-        for name, body in steps:
-            timed(fast, body, 1)  # first call warms caches, as any page view does
-            with_rollups = stats(timed(fast, body, args.repeat))
-            by_raw = stats(timed(raw, body, args.raw_repeat))
-            ratio = round(by_raw["median"] / max(with_rollups["median"], 0.1), 1)
-            rows.append({"interaction": name, "rollups_ms": with_rollups, "raw_ms": by_raw, "ratio": ratio})
+        with PeakRss(fast.proc.pid) as rss:
+            for name, body in steps:
+                timed(fast, body, 1)  # the first call warms caches, as any page view does
+                with_rollups = stats(timed(fast, body, args.repeat))
+                by_raw = stats(timed(raw, body, args.raw_repeat))
+                ratio = round(by_raw["median"] / max(with_rollups["median"], 0.1), 1)
+                rows.append({"interaction": name, "rollups_ms": with_rollups, "raw_ms": by_raw, "ratio": ratio})
+        peak = rss.peak
     finally:
-        stop.set()
-        sampler.join()
         fast.stop()
         raw.stop()
     figures["interactions"] = rows

@@ -5,8 +5,10 @@ Spark (local mode unless --spark-master), side by side, on an existing lake.
 
 Each build is a full rebuild (every month) in its own lake transaction, as
 `python app.py rollup` does. Spark's figures are split into starting the session
-(JVM and all, paid once per command) and the build itself. The last line printed is
-one JSON object with every figure.
+(JVM and all, paid once per command) and the build itself. Beside wall-clock seconds
+it reports CPU seconds (this process, and Spark's JVM in local mode), which other
+work on a shared machine disturbs less. The last line printed is one JSON object
+with every figure.
 """
 from __future__ import annotations
 
@@ -33,6 +35,17 @@ def count_messages(lake: Lake) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in lake.messages_dir.glob("month=*/*.parquet"))
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """Returns the CPU time (user + system) used so far by these processes."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        t = psutil.Process(pid).cpu_times()
+        total += t.user + t.system
+    return total
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True, help="data directory holding lake/")
@@ -48,10 +61,14 @@ def main(argv: list[str] | None = None) -> dict:
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         runs = []
         if engine == "duckdb":
+            cpu = []
             for _ in range(args.repeat):
+                before = cpu_seconds([os.getpid()])
                 with transaction(lake) as staging:
                     runs.append(build_rollups(staging, tz=TZ, threads=args.duckdb_threads)["seconds"])
+                cpu.append(round(cpu_seconds([os.getpid()]) - before, 1))
             out["duckdb_build_s"] = runs
+            out["duckdb_cpu_s"] = cpu
         elif engine == "spark":
             from data.spark import DEFAULT_MASTER, SparkEngine, session
 
@@ -59,13 +76,19 @@ def main(argv: list[str] | None = None) -> dict:
             spark = session(args.spark_master)
             out["spark_master"] = args.spark_master or DEFAULT_MASTER
             out["spark_session_s"] = round(time.perf_counter() - started, 1)
+            gateway = getattr(spark.sparkContext, "_gateway", None)
+            pids = [os.getpid()] + ([gateway.proc.pid] if gateway is not None and gateway.proc else [])
+            cpu = []
             try:
                 for _ in range(args.repeat):
+                    before = cpu_seconds(pids)
                     with transaction(lake) as staging:
                         runs.append(build_rollups(staging, tz=TZ, engine=SparkEngine(spark))["seconds"])
+                    cpu.append(round(cpu_seconds(pids) - before, 1))
             finally:
                 spark.stop()
             out["spark_build_s"] = runs
+            out["spark_cpu_s"] = cpu
         else:
             parser.error(f"unknown engine {engine!r}")
         print(f"{engine}: {runs}", flush=True)

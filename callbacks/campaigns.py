@@ -27,6 +27,14 @@ def history_filter(text: str | None, start: str | None, end: str | None) -> Hist
     return HistoryFilter((text or "").strip(), parse_day(start), parse_day(end))
 
 
+def filter_or_none(text: str | None, start: str | None, end: str | None) -> HistoryFilter | None:
+    """Returns the panel's filter, or None while one of its dates is malformed (the panel says so)."""
+    try:
+        return history_filter(text, start, end)
+    except PeriodError:
+        return None
+
+
 def _selected(rows: list[dict] | None, kind: str) -> list[dict]:
     return [r for r in rows or [] if r.get("kind") == kind]
 

@@ -187,10 +187,7 @@ def register(app, ctx: AppContext) -> None:
         State(Shell.LANG, "data"),
     )
     def update_report(preset, start, end, text, fstart, fend, _changes, expanded, lang):
-        try:
-            flt = campaign_callbacks.history_filter(text, fstart, fend)
-        except PeriodError:
-            flt = None  # the filter panel says what is wrong with its date
+        flt = campaign_callbacks.filter_or_none(text, fstart, fend)
         out = report(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt, expanded=frozenset(expanded or []))
         return tuple(out[k] for k in REPORT_OUTPUTS)
 
@@ -208,10 +205,7 @@ def register(app, ctx: AppContext) -> None:
         State(Shell.LANG, "data"),
     )
     def update_export_links(preset, start, end, text, fstart, fend, per_campaign, column_state, lang):
-        try:
-            flt = campaign_callbacks.history_filter(text, fstart, fend)
-        except PeriodError:
-            flt = None
+        flt = campaign_callbacks.filter_or_none(text, fstart, fend)
         return export_links(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt,
                             per_campaign=bool(per_campaign), sort=grid_sort(column_state))
 

@@ -121,3 +121,46 @@ def test_a_rule_takes_in_matching_dispatches_of_a_new_lake_version(gctx):
     assert joined.set_index("dispatch_id").loc[matching["dispatch_id"].iloc[1], "via_rule"] == 1
     shown = [r for r in rows(gctx) if r["kind"] == "campaign"]
     assert shown and "reguła" in shown[0]["recipient_group"]
+
+
+def test_add_to_an_existing_campaign(gctx):
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+    camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[:2])
+    cid = int(gctx.store.campaigns()["id"].iloc[0])
+    out = camp_cb.grouping_action(gctx, action="add", lang="en", selected=dispatches[2:4], target=None)
+    assert not out["changed"] and "Choose the campaign" in " ".join(texts(out["message"]))
+    out = camp_cb.grouping_action(gctx, action="add", lang="en", selected=dispatches[2:4], target=cid)
+    assert out["changed"] and out["toast"] == "Added 2 dispatches to the campaign"
+    campaign = next(r for r in rows(gctx) if r["kind"] == "campaign")
+    assert campaign["sent"] == sum(r["sent"] for r in dispatches[:4])
+
+
+def test_exported_csv_follows_filter_sort_and_per_campaign(gctx):
+    import csv
+    import io
+
+    from app import create_app
+
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+    camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[:3])
+    client = create_app(gctx.config).server.test_client()
+    base = f"/export/dispatches.csv?from={PERIOD['start']}&to={PERIOD['end']}&lang=en"
+    per_campaign = list(csv.reader(io.StringIO(client.get(base + "&per=campaign&sort=sent&desc=0").data.decode("utf-8-sig"))))
+    header, body = per_campaign[0], per_campaign[1:]
+    assert "Campaign" in header and len(body) == len(dispatches) - 3 + 1
+    sent = [int(r[header.index("Sent")]) for r in body]
+    assert sent == sorted(sent)
+    campaign_rows = [r for r in body if r[0] == ""]
+    assert len(campaign_rows) == 1 and campaign_rows[0][header.index("Sent")] == str(sum(r["sent"] for r in dispatches[:3]))
+    per_dispatch = list(csv.reader(io.StringIO(client.get(base).data.decode("utf-8-sig"))))
+    assert len(per_dispatch) - 1 == len(dispatches)
+    assert sum(1 for r in per_dispatch[1:] if r[header.index("Campaign")] == "New campaign") == 3
+    word = dispatches[5]["name"].split()[0]
+    filtered = list(csv.reader(io.StringIO(client.get(base + "&q=" + word.upper()).data.decode("utf-8-sig"))))
+    from data.history import history
+
+    campaigns, members = gctx.campaign_frames()
+    want = history(gctx.db, period=gctx.period("custom", PERIOD["start"], PERIOD["end"]), campaigns=campaigns,
+                   members=members, flt=HistoryFilter(word), per="dispatch")
+    assert 1 <= len(filtered) - 1 == len(want) < len(dispatches)
+    assert sorted(int(r[0]) for r in filtered[1:]) == sorted(int(n) for n in want["number"])

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-installed-$(shell cksum requirements-spark.txt | cut -d' ' -f1)
 MESSAGES ?= 2000000
 
-.PHONY: run test venv demo bench clean
+.PHONY: run test venv demo bench bench-ingest clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,11 @@ test: venv $(SPARK_STAMP)
 # The performance benchmark (README, "How it scales"): `make bench MESSAGES=100000000`.
 bench: venv
 	$(BIN)/python -m bench.run --messages $(MESSAGES) $(BENCH_ARGS)
+
+# Ingest speed against DuckDB reading the same files (README, "Importing logs"): inputs made under var/.
+INGEST_MESSAGES ?= 1000000
+bench-ingest: venv
+	$(BIN)/python -m bench.ingest --messages $(INGEST_MESSAGES) $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache

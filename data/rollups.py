@@ -357,18 +357,6 @@ def write_rollup_months(table: pa.Table, folder: Path, columns: pa.Schema) -> in
     return table.num_rows
 
 
-def _raw_messages(lake: Lake) -> str | None:
-    if not lake.month_dirs():
-        return None
-    return f"read_parquet({sql_literal(lake.messages_glob)}, hive_partitioning=true, hive_types={{'month': VARCHAR}})"
-
-
-def _raw_clicks(lake: Lake) -> str:
-    if any(lake.clicks_dir.glob("month=*/*.parquet")):
-        return f"read_parquet({sql_literal(lake.clicks_glob)}, hive_partitioning=true, hive_types={{'month': VARCHAR}})"
-    return "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::BOOLEAN AS is_bot WHERE false)"
-
-
 def rollup_glob(lake: Lake, name: str) -> str:
     """Returns the glob of rollup `name`'s files."""
     return str(lake.rollups_dir / name / "month=*" / "*.parquet")

@@ -60,9 +60,9 @@ def coerce(columns: dict[str, pa.Array], n: int, tz: str) -> tuple[pa.Table, pa.
         elif want == pa.float64():
             values, ok = fields.decimals(arr)
             checks.append((ok, f"{name} is not a number"))
-        else:
-            values = fields.ids_as_text(arr) if name in ("message_id", "provider_message_id", "msisdn", "dispatch_id") \
-                else fields.text(fields.as_array(arr).cast(pa.string()))
+        else:  # text: trimmed and checked once, by core.normalise
+            arr = fields.as_array(arr)
+            values = fields.ids_as_text(arr) if pa.types.is_floating(arr.type) else arr.cast(pa.string())
         out[name] = values
     if not out:
         out["message_id"] = pa.nulls(n, pa.string())

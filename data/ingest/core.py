@@ -58,7 +58,6 @@ RECORD = pa.schema(
         ("description", pa.string()),
     ]
 )
-WORK = ["_line", "_item", "_file", "_seq", "_event_at", "_derived", "_known", "_created_given"]
 AUX = ["text", "dispatch_name", "dispatch_number", "recipient_group", "description"]
 
 # Provider name -> the code table its raw statuses are read with (canonical files).

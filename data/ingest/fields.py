@@ -11,7 +11,6 @@ import email.utils
 import re
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -43,10 +42,6 @@ def text(values) -> pa.Array:
     if not pc.any(empty).as_py():
         return trimmed
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
-
-
-def _present(arr: pa.Array) -> pa.Array:
-    return pc.is_valid(arr)
 
 
 def times(values, tz: str) -> tuple[pa.Array, pa.Array]:
@@ -108,11 +103,17 @@ def compact_dates(values, tz: str) -> tuple[pa.Array, pa.Array]:
     n = len(arr)
     if n == 0:
         return pa.array([], TS), pa.array([], pa.bool_())
-    shape = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{10}([0-9]{2})?$"), False)
-    ten = pc.equal(pc.utf8_length(arr), 10)
-    full = pc.if_else(ten, pc.binary_join_element_wise(arr, "00", ""), arr)
-    full = pc.if_else(shape, pc.binary_join_element_wise("20", full, ""), pa.scalar(None, pa.string()))
-    naive = pc.strptime(full, format="%Y%m%d%H%M%S", unit="us", error_is_null=True)
+    length = pc.binary_length(arr)
+    ten = pc.strptime(pc.if_else(pc.equal(length, 10), arr, pa.scalar(None, pa.string())), format="%y%m%d%H%M",
+                      unit="us", error_is_null=True)
+    naive = ten
+    if pc.any(pc.equal(length, 12)).as_py():
+        twelve = pc.strptime(pc.if_else(pc.equal(length, 12), arr, pa.scalar(None, pa.string())),
+                             format="%y%m%d%H%M%S", unit="us", error_is_null=True)
+        naive = pc.coalesce(ten, twelve)
+    # strptime is lenient about what it skips: the text must be digits only
+    digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
+    naive = pc.if_else(digits, naive, pa.scalar(None, naive.type))
     out = pc.assume_timezone(naive, timezone=tz, ambiguous="earliest", nonexistent="earliest").cast(TS)
     ok = pc.or_(pc.is_null(arr), pc.is_valid(out))
     return out, ok
@@ -131,28 +132,6 @@ def unix_seconds(values) -> tuple[pa.Array, pa.Array]:
     out = pc.cast(pc.cast(pc.round(micros), pa.int64()), TS)
     ok = pc.or_(pc.is_null(arr), shape)
     return out, ok
-
-
-def rfc2822_times(values) -> tuple[pa.Array, pa.Array]:
-    """RFC 2822 dates (`Thu, 30 Jul 2015 20:12:31 +0000`, as Twilio's API writes them) -> UTC timestamps."""
-    arr = text(values)
-    out: list[dt.datetime | None] = []
-    ok: list[bool] = []
-    cache: dict[str, dt.datetime | None] = {}
-    for v in arr.to_pylist():
-        if v is None:
-            out.append(None)
-            ok.append(True)
-            continue
-        if v not in cache:
-            try:
-                parsed = email.utils.parsedate_to_datetime(v)
-                cache[v] = parsed.astimezone(dt.timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-            except (TypeError, ValueError, IndexError):
-                cache[v] = None
-        out.append(cache[v])
-        ok.append(cache[v] is not None)
-    return pa.array(out, TS), pa.array(ok, pa.bool_())
 
 
 def integers(values) -> tuple[pa.Array, pa.Array]:
@@ -190,6 +169,10 @@ def decimals(values) -> tuple[pa.Array, pa.Array]:
 def first_error(n: int, checks: list[tuple[pa.Array, str | pa.Array]]) -> pa.Array:
     """Returns, per row, the message (text, or an array of texts) of the first failed check, else null."""
     out = pa.nulls(n, pa.string())
+    failing = [(ok, message) for ok, message in checks if not pc.all(pc.fill_null(ok, True)).as_py()]
+    if not failing:
+        return out
+    checks = failing
     for ok, message in reversed(checks):
         value = pa.scalar(message, pa.string()) if isinstance(message, str) else message
         out = pc.if_else(pc.fill_null(ok, True), out, value)
@@ -205,12 +188,6 @@ def ids_as_text(values) -> pa.Array:
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
     return text(arr)
-
-
-def numpy_bool(arr) -> np.ndarray:
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 _MORE_FORMATS = ("%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%dT%H:%M:%S.%f%z", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",

@@ -28,7 +28,6 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -270,9 +269,12 @@ def merge_messages(lake: Lake, rows: pa.Table, *, names: list[str], raw_text, pr
     messages_out = _as_messages(out)
     ids_out = messages_out["message_id"]
     # the new state of each month's messages, as one contiguous slice per month
-    order = pc.sort_indices(keys)
-    messages_out = messages_out.take(order)
-    keys = keys.take(order)
+    serial = _np(pc.add(pc.multiply(pc.cast(pc.year(out["created_at"]), pa.int32()), 12),
+                        pc.cast(pc.month(out["created_at"]), pa.int32())))
+    if len(serial) > 1 and not (serial[1:] >= serial[:-1]).all():  # not in month order yet
+        order = pc.sort_indices(keys)
+        messages_out = messages_out.take(order)
+        keys = keys.take(order)
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     runs = pc.run_end_encode(keys)
@@ -578,8 +580,3 @@ def _read_clicks_month(lake: Lake, month: str) -> pa.Table | None:
         return None
     parts = [pq.read_table(f, schema=schema.CLICKS) for f in files]
     return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-
-
-def lake_paths(lake: Lake) -> list[Path]:
-    """Every file of a lake version, for tests and benchmarks."""
-    return sorted(p for p in lake.root.rglob("*") if p.is_file())

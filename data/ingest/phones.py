@@ -87,6 +87,18 @@ def normalise(values, region: str = "PL") -> tuple[pa.Array, pa.Array]:
     already = pc.fill_null(pc.match_substring_regex(arr, E164_RE), True)
     if pc.all(already).as_py():  # the usual case: every number is E.164 already
         return arr, pa.nulls(len(arr), pa.string())
+    # as SMSCs write them: the country code and the national number, no "+"
+    cc, _, lengths = _region_rules(region)
+    if lengths:
+        bare = pc.fill_null(pc.match_substring_regex(
+            arr, f"^{cc}[0-9]{{{min(lengths)},{max(lengths)}}}$"), False)
+        bare = pc.and_(bare, pc.fill_null(pc.is_in(pc.subtract(pc.binary_length(arr), len(cc)),
+                                                   value_set=pa.array(list(lengths), pa.int32())), False))
+        if pc.any(bare).as_py():
+            arr = pc.if_else(bare, pc.binary_join_element_wise("+", arr, ""), arr)
+            already = pc.or_(already, bare)
+            if pc.all(already).as_py():
+                return arr, pa.nulls(len(arr), pa.string())
     rest = pc.invert(already)
     fixed, why = _normalise_rest(arr.filter(rest), region)
     return _scatter(fixed, rest, arr), _scatter(why, rest, pa.nulls(len(arr), pa.string()))
@@ -198,6 +210,23 @@ def _valid_rule(region: str) -> tuple[str, tuple[int, ...]] | None:
 def country_operator(e164) -> tuple[pa.Array, pa.Array]:
     """Returns (region code, operator) for E.164 strings (null where unknown)."""
     arr = _to_array(e164)
+    n = len(arr)
+    if n == 0:
+        return pa.array([], pa.string()), pa.array([], pa.string())
+    if arr.null_count > n // 2:  # work on the numbers that are there
+        present = pc.is_valid(arr)
+        country, operator = country_operator(arr.filter(present))
+        nothing = pa.nulls(n, pa.string())
+        return _scatter(country, present, nothing), _scatter(operator, present, nothing)
+    if n > 1000:  # the same recipients come back: each distinct number once
+        encoded = pc.dictionary_encode(arr)
+        if len(encoded.dictionary) < n * 0.7:
+            country, operator = _country_operator(encoded.dictionary)
+            return country.take(encoded.indices), operator.take(encoded.indices)
+    return _country_operator(arr)
+
+
+def _country_operator(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     n = len(arr)
     if n == 0:
         return pa.array([], pa.string()), pa.array([], pa.string())

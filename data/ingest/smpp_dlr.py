@@ -192,7 +192,7 @@ def _split_fields(text: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Arr
     expressions (split on " [" and " ", then fixed positions): the fast path of this format."""
     n = len(text)
     none = pa.nulls(n, pa.string())
-    tags, count = _parts(text, " [", [0, 1, 5, 7, 8, 10, 11])
+    tags, count = _parts(text, " [", [0, 5, 7, 8, 10])
     head = tags[0]
     ts = pc.utf8_slice_codeunits(head, 0, 19)
     what = pc.utf8_slice_codeunits(head, 20)
@@ -201,26 +201,25 @@ def _split_fields(text: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Arr
                  pa.array(count >= 12))
     ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(ts, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"), False))
     values = {}
-    for i, name, prefix in [(1, "smsc", "SMSC:"), (5, "fid", "FID:"), (7, "src", "from:"), (8, "dst", "to:")]:
+    for i, name, prefix in [(5, "fid", "FID:"), (7, "src", "from:"), (8, "dst", "to:")]:
         values[name], good = _after(tags[i], prefix, 1)
         ok = pc.and_(ok, good)
     # [msg:N:...]: to the last " [udh" (the text itself may hold " [")
     msg_part = pc.if_else(pa.array(count == 12), tags[10], _STRINGS)
-    msg, good = _after(msg_part, "msg:", 1)
-    msg = pc.replace_substring_regex(msg, r"^[0-9]+:", "")
+    msg, good = _after(msg_part, "msg:", 1)  # "104:id:... text:..." (length:content)
     ok = pc.and_(ok, good)
-    udh_ok = pc.fill_null(pc.starts_with(tags[11], "udh:"), False)
-    ok = pc.and_(ok, udh_ok)
+    ok = pc.and_(ok, pc.fill_null(pc.ends_with(text, "]"), False))  # ... [udh:...]
     k_ok = ok
-    body = pc.if_else(k_ok, msg, text)
-    words, _ = _parts(body, " ", [0, 3, 4, 5, 6, 7, 8], max_splits=9)
-    rid, r_ok = _after(words[0], "id:")
+    sent_line = pc.fill_null(pc.is_in(what, value_set=pa.array(["Sent SMS", "FAILED Send SMS", "Receive SMS"])), False)
+    # the message text (of Sent SMS lines only): the [msg:] content without its length
+    msg = pc.replace_substring_regex(pc.if_else(pc.and_(k_ok, sent_line), msg, _STRINGS), r"^[0-9]+:", "")
+    body = pc.if_else(k_ok, msg_part, text)
+    words, _ = _parts(body, " ", [0, 4, 6, 7, 8], max_splits=9)
+    r_ok = pc.fill_null(pc.match_substring_regex(words[0], r"^(msg:[0-9]+:)?id:"), False)
+    rid = pc.replace_substring_regex(words[0], r"^(msg:[0-9]+:)?id:", "")
     checks = [(4, "date:"), (6, "date:"), (7, "stat:"), (8, "err:")]
     for i, prefix in checks:
         r_ok = pc.and_(r_ok, pc.fill_null(pc.starts_with(words[i], prefix), False))
-    r_ok = pc.and_(r_ok, pc.and_(pc.fill_null(pc.equal(words[3], "submit"), False),
-                                 pc.fill_null(pc.equal(words[5], "done"), False)))
-    sent_line = pc.fill_null(pc.is_in(what, value_set=pa.array(["Sent SMS", "FAILED Send SMS", "Receive SMS"])), False)
     r_ok = pc.and_(r_ok, pc.invert(pc.and_(k_ok, sent_line)))
     f = {
         "ts": pc.if_else(k_ok, ts, none), "what": pc.if_else(k_ok, what, none),
@@ -230,7 +229,7 @@ def _split_fields(text: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Arr
         "submit": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[4], 5), none)),
         "done": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[6], 5), none)),
         "stat": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[7], 5), none)),
-        "err": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[8], 4), none)),
+        "err": fields.text(pc.if_else(r_ok, pc.utf8_rtrim(pc.utf8_slice_codeunits(words[8], 4), characters="]"), none)),
     }
     return f, k_ok, r_ok
 

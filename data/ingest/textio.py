@@ -91,21 +91,36 @@ def read_lines(path: Path, name: str | None = None) -> Lines:
     return lines_of(data, name or str(path))
 
 
-def _fast_lines(data: bytes) -> pa.Array | None:
-    """The lines of UTF-8 bytes as an Arrow string array, without Python objects; None when not UTF-8."""
+_CONTROL = np.zeros(256, dtype=bool)
+_CONTROL[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
+
+
+def _has_control(buf: np.ndarray) -> bool:
+    """True when the bytes hold a control character other than tab, CR and LF (numpy, no copy of the text)."""
+    low = np.flatnonzero(buf < 32)
+    return bool(_CONTROL[buf[low]].any() or np.count_nonzero(buf == 127))
+
+
+def _fast_lines(data: bytes) -> tuple[pa.Array, bool] | None:
+    """(the lines of UTF-8 bytes as an Arrow string array, whether some line has control characters), built
+    without a Python object per line; None when the bytes are not UTF-8."""
+    if not data.endswith(b"\n"):
+        data += b"\n"
     buf = np.frombuffer(data, dtype=np.uint8)
-    starts = np.r_[0, np.flatnonzero(buf == 10) + 1]
-    if starts[-1] == len(data):
-        starts = starts[:-1]
+    ends = np.flatnonzero(buf == 10) + 1  # each line with its "\n", cut off below
     large = len(data) >= 2**31 - 1
-    offsets = np.r_[starts, len(data)].astype(np.int64 if large else np.int32)
+    offsets = np.r_[0, ends].astype(np.int64 if large else np.int32)
     kind = pa.LargeStringArray if large else pa.StringArray
-    arr = kind.from_buffers(len(starts), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+    arr = kind.from_buffers(len(ends), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
     try:
         arr.validate(full=True)  # checks the UTF-8
     except pa.ArrowInvalid:
         return None
-    return pc.utf8_rtrim(arr, characters="\r\n")  # the line endings, CR LF or LF
+    lines = pc.utf8_slice_codeunits(arr, 0, -1)
+    crlf = pc.ends_with(lines, "\r")
+    if pc.any(crlf).as_py():
+        lines = pc.if_else(crlf, pc.utf8_slice_codeunits(lines, 0, -1), lines)
+    return lines, _has_control(buf)
 
 
 def lines_of(data: bytes, name: str) -> Lines:
@@ -113,8 +128,11 @@ def lines_of(data: bytes, name: str) -> Lines:
     body = data[len(codecs.BOM_UTF8):] if bom else data
     arr = None
     bad: dict[int, str] = {}
+    control = True
     if not (data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE)):
-        arr = _fast_lines(body) if body else pa.array([], pa.string())
+        fast = _fast_lines(body) if body else (pa.array([], pa.string()), False)
+        if fast is not None:
+            arr, control = fast
     if arr is not None:
         encoding = "utf-8-sig" if bom else "utf-8"
         ends = body.endswith(b"\n")
@@ -132,9 +150,7 @@ def lines_of(data: bytes, name: str) -> Lines:
             if pc.any(has_cr).as_py():
                 arr = pc.if_else(has_cr, pc.utf8_slice_codeunits(arr, 0, -1), arr)
     if len(arr):
-        # lines with control characters are binary garbage; one RE2 scan of the file first, most have none
-        whole = pa.array([body], pa.large_binary()) if not bad and encoding.startswith("utf-8") else None
-        control = True if whole is None else pc.any(pc.match_substring_regex(whole, BINARY_RE)).as_py()
+        # lines with control characters are binary garbage (most files have none: `control` says so)
         binary = pc.fill_null(pc.match_substring_regex(arr, BINARY_RE), False) if control else None
         if binary is not None and pc.any(binary).as_py():
             for i in pc.indices_nonzero(binary).to_pylist():

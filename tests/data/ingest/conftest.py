@@ -24,8 +24,9 @@ def options(**changes) -> Options:
     return Options(**{"now": NOW, "tz": TZ, **changes})
 
 
-def run(data_dir: Path, *files, fmt: str = "auto", links=None, rollups: str = "auto", **opts):
-    """Imports files (names of samples, or paths) into data_dir; returns the Summary."""
+def run(data_dir: Path, *files, fmt: str = "auto", links=None, rollups: str = "never", **opts):
+    """Imports files (names of samples, or paths) into data_dir; returns the Summary (rollups: as `ingest`'s;
+    not built unless asked, to keep the tests quick)."""
     paths = [f if isinstance(f, Path) else SAMPLES / f for f in files]
     return ingest(paths, data_dir=data_dir, fmt=fmt, options=options(**opts), report_tz=TZ,
                   links=(links if links is None or isinstance(links, Path) else SAMPLES / links), rollups=rollups)

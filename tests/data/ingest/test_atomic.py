@@ -66,7 +66,7 @@ def cli(data_dir: Path, *args: str) -> subprocess.Popen:
 def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path):
     pristine = tmp_path / "pristine"
     run(pristine, "canonical.csv", rollups="always")  # a lake with messages of October 2025 and its rollups
-    source = big_canonical(tmp_path / "big.csv", 30_000)
+    source = big_canonical(tmp_path / "big.csv", 20_000)
     clicks = SAMPLES / "clicks.csv"
 
     reference = tmp_path / "reference"

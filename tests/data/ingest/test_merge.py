@@ -111,7 +111,7 @@ def test_receipts_update_the_lake_s_own_messages(tmp_path, demo_dir):
         done = (r["created_at"] + dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=1)))
         submit = r["created_at"].astimezone(dt.timezone(dt.timedelta(hours=1)))
         lines.append(receipt(r["provider_message_id"], "DELIVRD", f"{done:%y%m%d%H%M}", submit=f"{submit:%y%m%d%H%M}"))
-    summary = run(data_dir, write(tmp_path / "dlr.log", *lines), provider="smsapi")
+    summary = run(data_dir, write(tmp_path / "dlr.log", *lines), provider="smsapi", rollups="auto")
     assert (summary.messages_new, summary.messages_updated) == (0, 5)
     after = messages(data_dir)
     for r in target:

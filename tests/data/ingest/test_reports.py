@@ -18,7 +18,7 @@ OCTOBER = Period(dt.date(2025, 10, 1), dt.date(2025, 10, 31), TZ)
 @pytest.fixture
 def imported(tmp_path):
     data_dir = tmp_path / "data"
-    run(data_dir, "canonical.csv", "clicks.csv")
+    run(data_dir, "canonical.csv", "clicks.csv", rollups="auto")
     return data_dir
 
 
@@ -52,7 +52,7 @@ def test_a_later_import_updates_the_reports(imported, tmp_path):
     receipt = tmp_path / "late.log"
     receipt.write_text("id:5F1A0006 sub:001 dlvrd:001 submit date:2510201000 done date:2510201003 stat:DELIVRD "
                        "err:000 text:x\n", encoding="utf-8")
-    summary = run(imported, receipt, provider="smsapi")  # the pending c-0006, known to SMSAPI as 5F1A0006
+    summary = run(imported, receipt, provider="smsapi", rollups="auto")  # the pending c-0006, known to SMSAPI as 5F1A0006
     assert summary.messages_updated == 1
     ctx = AppContext.create(Config(data_dir=imported, timezone=TZ))
     assert ctx.db.rollup_status().fresh

@@ -118,7 +118,8 @@ def session(master: str | None = None, *, conf: dict[str, str] | None = None, ap
         try:
             spark = builder.getOrCreate()
         except Exception as exc:  # pyspark raises several kinds: missing grpc packages, no server
-            raise SparkUnavailable(f"cannot reach Spark Connect at {master}: {exc}") from exc
+            hint = ' (pip install "pyspark[connect]==4.3.0")' if "PACKAGE_NOT_INSTALLED" in str(exc) else ""
+            raise SparkUnavailable(f"cannot reach Spark Connect at {master}: {exc}{hint}") from exc
         for key, value in runtime_only.items():
             try:
                 spark.conf.set(key, value)

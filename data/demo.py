@@ -1383,8 +1383,8 @@ def _build_clicks(rng: Generator, t: _Tables, sp: _Specs, outcome: np.ndarray, s
 
 
 def _clicks_table(t: _Tables, c: _Clicks) -> pa.Table:
-    """The click rows as written: sorted by message_id (= by key), clicked_at."""
-    c = c.take(np.lexsort((c.at_us, c.key)))
+    """The click rows as written: sorted by clicked_at, message_id (= by key)."""
+    c = c.take(np.lexsort((c.key, c.at_us)))
     return pa.Table.from_arrays(
         [_message_ids(c.key), _ts(c.at_us), t.user_agent.column(c.ua), pa.array(c.is_bot, type=pa.bool_())],
         names=schema.CLICKS.names,

@@ -149,9 +149,12 @@ def write_messages(lake: Lake, table: pa.Table) -> list[str]:
 
 
 def write_clicks(lake: Lake, table: pa.Table) -> list[str]:
-    """Writes click rows into month partitions (by clicked_at); returns the months written."""
+    """Writes click rows into month partitions (by clicked_at); returns the months written.
+
+    Sorted by time: the clicks of recent messages (the transactional page's latest
+    messages) are then a few row groups at a file's end, which min/max statistics find."""
     table = table.select(schema.CLICKS.names).cast(schema.CLICKS)
-    return write_months(table, lake.clicks_dir, "clicked_at", [("message_id", "ascending"), ("clicked_at", "ascending")])
+    return write_months(table, lake.clicks_dir, "clicked_at", [("clicked_at", "ascending"), ("message_id", "ascending")])
 
 
 def write_dispatches(lake: Lake, table: pa.Table) -> None:

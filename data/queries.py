@@ -502,15 +502,40 @@ def click_delay_bins(delays: pd.DataFrame, edges: tuple[int, ...] = DELAY_BIN_ED
     return pd.DataFrame({"bin": list(counts), "messages": list(counts.values())}).astype("int64")
 
 
-def _utc_months(period: Period) -> list[str]:
-    """Returns the UTC months ('YYYY-MM') that can hold messages of the period, oldest first."""
-    lo, hi = period.bounds_utc()
+def _months_between(lo: dt.datetime, hi: dt.datetime) -> list[str]:
+    """Returns the UTC months ('YYYY-MM') that meet [lo, hi), oldest first."""
     hi = hi - dt.timedelta(microseconds=1)
     months, year, month = [], lo.year, lo.month
     while (year, month) <= (hi.year, hi.month):
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+# The newest messages are looked for in growing slices of time before the period's end:
+# each month file keeps its transactional messages in created_at order, so a narrow
+# slice lets DuckDB skip every row group outside it (the scan stays the same size
+# however large the lake); whole months follow only for campaigns that rarely send.
+_LATEST_SLICES = (dt.timedelta(days=1), dt.timedelta(days=7))
+
+
+def _latest_slices(lo: dt.datetime, hi: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Returns the [start, end) slices of [lo, hi) to search for the newest messages, newest first."""
+    slices, end = [], hi
+    for width in _LATEST_SLICES:
+        start = max(lo, end - width)
+        if start >= end:
+            break
+        slices.append((start, end))
+        end = start
+    while end > lo:
+        first_of_month = end.astimezone(dt.timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if first_of_month >= end:
+            first_of_month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+        start = max(lo, first_of_month)
+        slices.append((start, end))
+        end = start
+    return slices
 
 
 def trx_latest_messages(
@@ -520,20 +545,23 @@ def trx_latest_messages(
 
     Columns: created_at (local, naive), msisdn_masked (`data.pii.mask_msisdn`: the
     full number never leaves this function), source, status, reason, clicks (human
-    clicks), clicks_raw (all clicks). Reads raw messages one month partition at a
-    time, newest first, and stops as soon as it has `limit` rows.
+    clicks), clicks_raw (all clicks). Reads raw messages in slices of time, newest
+    first (a day, a week, then month by month), and stops as soon as it has `limit` rows.
     """
     src = db.sources()
     lo, hi = period.bounds_utc()
     cur = db.cursor()
     parts: list[pd.DataFrame] = []
     found = 0
-    for month in reversed(_utc_months(period)):
-        assert _MONTH_RE.match(month)  # spelled into the SQL text: partition pruning without a parameter
-        params: dict[str, object] = {"lo": lo, "hi": hi, "limit": int(limit)}
-        where = f"month = '{month}' AND created_at >= $lo AND created_at < $hi" + _trx_filter(source, campaign, params)
+    for start, end in _latest_slices(lo, hi):
+        months = _months_between(start, end)
+        assert all(_MONTH_RE.match(m) for m in months)  # spelled into the SQL text: partition pruning
+        params: dict[str, object] = {"lo": start, "hi": end, "limit": int(limit)}
+        in_months = ", ".join(f"'{m}'" for m in months)
+        where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + _trx_filter(source, campaign, params)
         part = cur.execute(
-            f"""SELECT message_id, timezone($tz, created_at) AS created_at, msisdn, source, status, reason
+            f"""SELECT message_id, timezone($tz, created_at) AS created_at, created_at AS created_utc, msisdn, source,
+                       status, reason
                 FROM {src['messages']} WHERE {where} ORDER BY created_at DESC, message_id DESC LIMIT $limit""",
             {**params, "tz": period.tz},
         ).df()
@@ -546,10 +574,13 @@ def trx_latest_messages(
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("clicks") else "object") for c in columns})
     frame = pd.concat(parts).sort_values(["created_at", "message_id"], ascending=False).head(limit)
+    # A click is filed under the month it happened, after its message was sent (a day's slack for clock skew).
+    oldest = frame["created_utc"].min().to_pydatetime() - dt.timedelta(days=1)
     clicks = cur.execute(
         f"""SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS clicks, count(*) AS clicks_raw
-            FROM {src['clicks']} WHERE month >= $m0 AND list_contains($ids, message_id) GROUP BY message_id""",
-        {"m0": _month(lo), "ids": frame["message_id"].tolist()},
+            FROM {src['clicks']} WHERE month >= $m0 AND clicked_at >= $t0 AND list_contains($ids, message_id)
+            GROUP BY message_id""",
+        {"m0": _month(oldest), "t0": oldest, "ids": frame["message_id"].tolist()},
     ).df()
     frame = frame.merge(clicks, on="message_id", how="left")
     frame[["clicks", "clicks_raw"]] = frame[["clicks", "clicks_raw"]].fillna(0).astype("int64")

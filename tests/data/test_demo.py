@@ -327,7 +327,7 @@ def _assert_sorted_files(root: Path) -> None:
         assert keys == sorted(keys), path
     for path in Lake(root).clicks_dir.glob("month=*/*.parquet"):
         t = pq.read_table(path, columns=["message_id", "clicked_at"])
-        keys = list(zip(t["message_id"].to_pylist(), t["clicked_at"].to_pylist()))
+        keys = list(zip(t["clicked_at"].to_pylist(), t["message_id"].to_pylist()))
         assert keys == sorted(keys), path
 
 

@@ -84,6 +84,18 @@ def _day(value: str, flag: str) -> dt.date:
         raise
 
 
+def _warn_left_out(ctx: AppContext) -> None:
+    """Says on stderr which months an export had to leave out (files that cannot be read)."""
+    from data.db import LakeUnavailable
+
+    try:
+        left_out = ctx.db.unreadable()
+    except LakeUnavailable:
+        return
+    if left_out:
+        typer.echo("warning: left out, cannot be read: " + "; ".join(f"{m} ({why})" for m, why in left_out.items()), err=True)
+
+
 def _write_atomic(out: Path, chunks: Iterable[bytes]) -> int:
     out = out.expanduser().resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -141,16 +153,39 @@ def demo(
 def serve(
     host: str = typer.Option(None, help="Address to bind (default SMSREPORTS_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default SMSREPORTS_PORT or 8050)."),
-    threads: int = typer.Option(8, help="Worker threads."),
+    workers: int = typer.Option(None, "--workers", help="Server processes (gunicorn); default: the CPU count. "
+                                                        "1: one process (waitress)."),
+    threads: int = typer.Option(8, help="Threads per process."),
 ) -> None:
-    """Serve the dashboard."""
-    from waitress import serve as waitress_serve
+    """Serve the dashboard (gunicorn with --workers processes; --workers 1: waitress in this process)."""
+    import serving
 
     cfg = _config()
-    app = create_app(cfg)
     host, port = host or cfg.host, port or cfg.port
-    typer.echo(f"SMS Reports on http://{host}:{port} (data: {cfg.data_dir})")
-    waitress_serve(app.server, host=host, port=port, threads=threads, ident="smsreports")
+    workers = serving.default_workers() if workers is None else workers
+    if workers < 1 or threads < 1:
+        _fail("--workers and --threads must be positive")
+    # ACCESS CHECK (issue 6): the one place `serve` refuses an unsafe start (e.g. a
+    # non-loopback address while no users exist). Keep every such check here.
+    _check_serve_allowed(cfg, host)
+    typer.echo(f"SMS Reports on http://{host}:{port} (data: {cfg.data_dir}; "
+               f"{f'{workers} gunicorn workers' if workers > 1 else 'one process, waitress'} x {threads} threads)")
+    serving.serve(cfg, host=host, port=port, workers=workers, threads=threads, create=create_app)
+
+
+def _check_serve_allowed(cfg: Config, host: str) -> None:
+    """Stops `serve` with a clear message when the access rules forbid starting (see security.py)."""
+    try:
+        import security
+    except ImportError:
+        return
+    check = getattr(security, "check_serve_allowed", None)
+    if check is None:
+        return
+    try:
+        check(cfg, host)
+    except Exception as exc:  # noqa: BLE001 - its message is the reason not to start
+        _fail(str(exc))
 
 
 @cli.command()
@@ -257,6 +292,9 @@ def export_dispatches(
             size = _write_atomic(out, [dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now)])
     except LakeUnavailable as exc:
         _fail(f"no data: {exc}")
+    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
+        _fail(f"could not write {out}: {exc.strerror or exc}")
+    _warn_left_out(ctx)
     typer.echo(f"wrote {out} ({size} bytes)")
 
 
@@ -298,6 +336,9 @@ def export_transactional(
             size = _write_atomic(out, [transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=chosen)])
     except LakeUnavailable as exc:
         _fail(f"no data: {exc}")
+    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
+        _fail(f"could not write {out}: {exc.strerror or exc}")
+    _warn_left_out(ctx)
     typer.echo(f"wrote {out} ({size} bytes)")
 
 
@@ -342,6 +383,9 @@ def export_numbers(
         size = _write_atomic(out, chunks)
     except LakeUnavailable as exc:
         _fail(f"no data: {exc}")
+    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
+        _fail(f"could not write {out}: {exc.strerror or exc}")
+    _warn_left_out(ctx)
     typer.echo(f"wrote {out} ({size} bytes)")
 
 

@@ -36,6 +36,7 @@ class AppContext:
     def campaign_frames(self):
         """Returns (campaigns, members) of the store, after letting campaign rules take in the
         dispatches of a lake version this process has not seen yet (dispatches imported later)."""
+        from data.campaigns import CampaignError
         from data.db import LakeUnavailable
 
         version = self.db.lake.snapshot()
@@ -43,7 +44,7 @@ class AppContext:
             try:
                 self.store.apply_rules(queries.dispatch_catalog(self.db, tz=self.tz))
                 self._rules_seen = version
-            except LakeUnavailable:
+            except (LakeUnavailable, CampaignError):  # store busy or read-only: pages still show; try next time
                 pass
         return self.store.campaigns(), self.store.members()
 

@@ -117,14 +117,27 @@ def register(server: Flask, ctx: AppContext) -> None:
 
     @server.get("/ready")
     def ready():
+        """Readiness: a short query on the lake and on the campaign store; 503 naming what failed."""
+        checks, failed, body = {}, [], {}
         try:
             state = queries.lake_state(ctx.db)
-        except LakeUnavailable as exc:
-            return jsonify(ready=False, error=str(exc)), 503
+            newest = state["newest"]
+            body.update(messages=state["messages"], newest_message=newest.isoformat() if newest else None,
+                        left_out=ctx.db.unreadable())  # months whose files cannot be read: served without them
+            checks["lake"] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure to read means not ready
-            return jsonify(ready=False, error=f"{type(exc).__name__}: {exc}"), 503
-        newest = state["newest"]
-        return jsonify(ready=True, messages=state["messages"], newest_message=newest.isoformat() if newest else None)
+            checks["lake"] = str(exc) if isinstance(exc, LakeUnavailable) else f"{type(exc).__name__}: {exc}"
+            failed.append("lake")
+        try:
+            ctx.store.schema_version()
+            checks["store"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["store"] = f"{type(exc).__name__}: {exc}"
+            failed.append("store")
+        if failed:
+            return jsonify(ready=False, failed=failed, checks=checks,
+                           error="; ".join(f"{name}: {checks[name]}" for name in failed)), 503
+        return jsonify(ready=True, checks=checks, **body)
 
     @server.get("/vendor/bootstrap/<path:name>")
     def bootstrap_static(name: str):

@@ -29,18 +29,19 @@ class Server:
     base: str
 
     @classmethod
-    def start(cls, data_dir: Path, *, tz: str, env: dict[str, str] | None = None) -> "Server":
-        """Starts the server and returns once /health answers."""
+    def start(cls, data_dir: Path, *, tz: str, env: dict[str, str] | None = None, workers: int = 1,
+              stderr=subprocess.DEVNULL) -> "Server":
+        """Starts the server (one process by default; gunicorn with `workers` > 1) and returns once /health answers."""
         port = free_port()
         full_env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": tz, **(env or {})}
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port)], env=full_env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", str(workers)],
+                                env=full_env, stdout=subprocess.DEVNULL, stderr=stderr)
         server = cls(proc, f"http://127.0.0.1:{port}")
         for _ in range(600):
             try:
                 if requests.get(server.base + "/health", timeout=1).ok:
                     return server
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or its workers still starting
                 time.sleep(0.1)
         proc.kill()
         raise RuntimeError("the server did not start")

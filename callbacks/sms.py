@@ -7,6 +7,7 @@ from dash import Input, Output, State, ctx as dash_ctx, no_update
 
 from callbacks import campaigns as campaign_callbacks
 from callbacks import period as period_callbacks
+from callbacks import shell as shell_callbacks
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
@@ -60,10 +61,7 @@ def failure_alert(exc: Exception, lang: str):
 def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: dict,
           flt: HistoryFilter | None, expanded: frozenset[int]) -> dict:
     compare = preset != Preset.ALL
-    status = ctx.db.rollup_status()
-    if ctx.db.use_rollups and not status.fresh:
-        reason = t(lang, f"rollups.reason.{status.code}", months=", ".join(status.stale_months))
-        out["alert"] = sms.warning_alert(t(lang, "rollups.stale", reason=reason))
+    out["alert"] = shell_callbacks.data_notices(ctx, lang) or None
     now, prev, trend = queries.period_summary(ctx.db, period=period, compare=compare)
     campaigns, members = ctx.campaign_frames()
     rows = history(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)

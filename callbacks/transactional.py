@@ -8,6 +8,7 @@ from collections import OrderedDict
 from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
 
 from callbacks import period as period_callbacks
+from callbacks import shell as shell_callbacks
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
@@ -112,10 +113,7 @@ def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_k
         out["empty"] = transactional.empty_state(lang, "trx.table.empty")
     if rows_only:
         return out
-    status = ctx.db.rollup_status()
-    if ctx.db.use_rollups and not status.fresh:
-        reason = t(lang, f"rollups.reason.{status.code}", months=", ".join(status.stale_months))
-        out["alert"] = sms.warning_alert(t(lang, "rollups.stale", reason=reason))
+    out["alert"] = shell_callbacks.data_notices(ctx, lang) or None
     totals = queries.trx_kpis(ctx.db, period=period, source=source).iloc[0]
     daily = queries.trx_daily(ctx.db, period=period, source=source)
     out["kpis"] = transactional.kpi_cards(totals, lang)

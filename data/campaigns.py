@@ -114,6 +114,16 @@ def clean_name(name: str) -> str:
     return name
 
 
+def _write_error(exc: sqlite3.OperationalError) -> Exception:
+    """Returns the CampaignError a failed write means to users (busy, read-only, full disk), else `exc`."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return CampaignError("campaign.error.busy")
+    if "readonly" in text or "read-only" in text or "disk is full" in text or "disk i/o" in text:
+        return CampaignError("campaign.error.read_only")
+    return exc
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
@@ -148,20 +158,27 @@ class CampaignStore:
                     con.execute("BEGIN IMMEDIATE")
                     break
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                        raise
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise _write_error(exc) from exc
+                    if time.monotonic() > deadline:
+                        raise CampaignError("campaign.error.busy") from exc
                     self.retries += 1
                     time.sleep(0.01)
             try:
                 yield con
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as exc:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise _write_error(exc) from exc
                 raise
         finally:
             con.close()
 
     def _migrate(self) -> None:
+        if self.schema_version() >= max(MIGRATIONS):  # nothing to do: no write lock (a read-only store still reads)
+            return
         with self._write() as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             for target in sorted(v for v in MIGRATIONS if v > version):
@@ -377,6 +394,8 @@ class CampaignStore:
     def apply_rules(self, dispatches: pd.DataFrame, *, who: str = "rule") -> int:
         """Puts every dispatch that is in no campaign and matches a campaign's rule into that campaign
         (the oldest campaign wins). `dispatches` has dispatch_id, name, description, sent_on. Returns how many joined."""
+        if dispatches.empty or self.campaigns()["rule"].isna().all():  # no write lock when no rule can match
+            return 0
         with self._write() as con:
             rules = [(r["id"], Rule.from_json(r["rule"])) for r in con.execute(
                 "SELECT id, rule FROM campaigns WHERE rule IS NOT NULL ORDER BY id")]

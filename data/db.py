@@ -1,13 +1,14 @@
 """The process's DuckDB connection over the lake: one connection, a cursor per thread."""
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
 import duckdb
 
 from data.lake import Lake
-from data.rollups import NAMES, RollupStatus, rollup_glob, rollup_sql, rollup_status, sql_literal
+from data.rollups import NAMES, RollupStatus, read_state, rollup_glob, rollup_sql, rollup_status, sql_literal
 
 
 class LakeUnavailable(RuntimeError):
@@ -33,14 +34,29 @@ class Db:
     _sources: tuple[str | None, dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
+        self._open()
+
+    def _open(self) -> None:
+        self._pid = os.getpid()
         self._con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
         self._con.execute("SET parquet_metadata_cache = true")
         self._local = threading.local()
         self._lock = threading.Lock()
         self._generation = 0
+        self._sources = None
+        self._checked: dict[tuple, str | None] = {}
+        self._message_files: list[str] = []
+        self._unreadable: dict[str, str] = {}
+
+    def _check_fork(self) -> None:
+        # A DuckDB connection must not be shared across fork(): a forked child (a gunicorn
+        # worker of a preloaded app) opens its own and forgets the parent's cursors and tables.
+        if self._pid != os.getpid():
+            self._open()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Returns this thread's cursor, creating it on first use."""
+        self._check_fork()
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             with self._lock:
@@ -50,6 +66,7 @@ class Db:
 
     def new_cursor(self) -> duckdb.DuckDBPyConnection:
         """Returns a fresh cursor (for a long stream that must not share the thread's)."""
+        self._check_fork()
         with self._lock:
             return self._con.cursor()
 
@@ -64,6 +81,7 @@ class Db:
 
     def sources(self) -> dict[str, str]:
         """Returns the FROM-clause text of each lake table and rollup; LakeUnavailable when there is no lake."""
+        self._check_fork()
         snapshot = self.lake.snapshot()
         cached = self._sources
         if cached is not None and snapshot is not None and cached[0] == snapshot:
@@ -76,16 +94,64 @@ class Db:
             self._sources = (snapshot, src)
         return src
 
+    def unreadable(self) -> dict[str, str]:
+        """Returns the months left out of every answer, each with why: a messages or clicks file
+        that cannot be read, or a month the rollups were built from that is gone from the lake."""
+        self.sources()
+        return dict(self._unreadable)
+
+    def message_files(self) -> list[str]:
+        """Returns the messages files every answer reads (those of `unreadable()` months left out)."""
+        self.sources()
+        return list(self._message_files)
+
+    def _files(self, folder, glob: str, hive: str, bad: dict[str, str]) -> str | None:
+        # Every partition's files are checked once (their Parquet footer, by pyarrow); a month
+        # with an unreadable file is left out, so the rest of the lake can still be answered.
+        found = sorted(folder.glob("month=*/*.parquet"))
+        good = []
+        for path in found:
+            try:
+                st = path.stat()
+                key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+                error = self._checked.get(key, "?")
+                if error == "?":
+                    error = _footer_error(path)
+                    self._checked[key] = error
+            except OSError as exc:
+                error = f"{type(exc).__name__}: {exc.strerror or exc}"
+            if error is None:
+                good.append(path)
+            else:
+                bad.setdefault(path.parent.name.removeprefix("month="), error)
+        if folder == self.lake.messages_dir:
+            self._message_files = [str(p) for p in good]
+        if not good:
+            return None
+        if len(good) == len(found):
+            return f"read_parquet({sql_literal(glob)}, {hive})"
+        return "read_parquet([" + ", ".join(sql_literal(str(p)) for p in good) + f"], {hive})"
+
     def _build_sources(self) -> dict[str, str]:
         if not self.lake.exists():
             raise LakeUnavailable(f"no lake at {self.lake.root}")
         hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
+        bad: dict[str, str] = {}
+        messages = self._files(self.lake.messages_dir, self.lake.messages_glob, hive, bad)
+        if messages is None:
+            raise LakeUnavailable(f"no readable messages file in {self.lake.messages_dir}: "
+                                  + "; ".join(f"{m}: {e}" for m, e in sorted(bad.items())))
+        clicks = self._files(self.lake.clicks_dir, self.lake.clicks_glob, hive, bad)
+        present = {p.name.removeprefix("month=") for p in self.lake.month_dirs() if any(p.glob("*.parquet"))}
+        for month in sorted(set((read_state(self.lake) or {}).get("months", {})) - present):
+            bad.setdefault(month, "missing")
+        self._unreadable = dict(sorted(bad.items()))
         src = {
-            "messages": f"read_parquet({sql_literal(self.lake.messages_glob)}, {hive})",
+            "messages": messages,
             "dispatches": f"read_parquet({sql_literal(str(self.lake.dispatches_file))})",
         }
-        if any(self.lake.clicks_dir.glob("month=*/*.parquet")):
-            src["clicks"] = f"read_parquet({sql_literal(self.lake.clicks_glob)}, {hive})"
+        if clicks is not None:
+            src["clicks"] = clicks
         else:
             src["clicks"] = ("(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::VARCHAR AS user_agent,"
                              " NULL::BOOLEAN AS is_bot, NULL::VARCHAR AS month WHERE false)")
@@ -121,3 +187,14 @@ class Db:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _footer_error(path) -> str | None:
+    """Returns why the Parquet file at `path` cannot be read (its footer), or None when it can."""
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means the file is unreadable
+        return f"{type(exc).__name__}: {exc}"

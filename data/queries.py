@@ -91,9 +91,8 @@ def totals(frame: pd.DataFrame) -> pd.Series:
 
 def lake_state(db: Db) -> dict[str, object]:
     """Returns the lake's message count and newest message time, from Parquet metadata (no scan)."""
-    glob = db.lake.messages_glob
     cur = db.cursor()
-    db.sources()  # raises LakeUnavailable when there is no lake
+    glob = db.message_files()  # raises LakeUnavailable when there is no lake; unreadable months left out
     # fetchall, not fetchone: a result left unfinished blocks the cursor's next register() (DuckDB 2).
     rows = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($g)", {"g": glob}).fetchall()[0][0]
     newest = cur.execute(

@@ -71,6 +71,9 @@ def run_cli(cfg: Config, files: list[Path], *, fmt: str, provider: str | None, r
     except IngestError as exc:
         fail(str(exc))
         return None
+    except OSError as exc:  # e.g. a full disk: the transaction was discarded, the lake is as it was
+        fail(f"could not write the lake ({exc.strerror or exc}); nothing was imported, the lake is unchanged")
+        return None
     if as_json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, default=str))
     else:

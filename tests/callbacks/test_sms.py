@@ -109,7 +109,8 @@ def test_language_switch_and_routing(ctx):
     assert "No such page: /nope" in " ".join(texts(page))
 
 
-def test_unreadable_file_is_a_readable_error(demo_dir, tmp_path):
+def test_unreadable_file_is_left_out_and_named(demo_dir, tmp_path):
+    # More cases (missing months, exports, the transactional page): tests/faults/test_lake_faults.py.
     import shutil
 
     shutil.copytree(demo_dir / "lake", tmp_path / "lake")
@@ -118,6 +119,7 @@ def test_unreadable_file_is_a_readable_error(demo_dir, tmp_path):
     broken = AppContext.create(Config(data_dir=tmp_path, timezone=TZ))
     out = sms_cb.report(broken, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en")
     text = " ".join(texts(out["alert"]))
-    assert text.startswith("The report could not be prepared:") and "Traceback" not in text
+    assert f"left out of the numbers shown: {month.name.removeprefix('month=')} (file unreadable)" in text
+    assert "Traceback" not in text and out["kpis"] is not None
     _title, body = sms_cb.details(broken, number=1, lang="en")
-    assert "could not be prepared" in " ".join(texts(body))
+    assert "could not be prepared" not in " ".join(texts(body))

@@ -1,0 +1,68 @@
+"""How `python app.py serve` runs the app: gunicorn with N worker processes, or waitress in one.
+
+Each gunicorn worker builds its own app after the fork (no `preload_app`), so every
+process has its own DuckDB connection and its own SQLite connections; `data.db.Db`
+also reopens its connection if it ever finds itself in a forked child.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from config import Config
+
+
+def default_workers() -> int:
+    """Returns the default number of server processes: the CPU count."""
+    return max(1, os.cpu_count() or 1)
+
+
+def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, object]:
+    """Returns the gunicorn settings `serve` uses (threaded workers: a long download does not block a worker)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "preload_app": False,  # each worker builds its app, hence its DuckDB connection, after the fork
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "smsreports",
+        "control_socket_disable": True,  # no gunicornc socket in $HOME
+    }
+
+
+def run_gunicorn(build: Callable[[], object], options: dict[str, object]) -> None:
+    """Runs gunicorn with `options`; `build()` returns the WSGI app and is called in each worker."""
+    from gunicorn.app.base import BaseApplication
+
+    class _App(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings and value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return build()
+
+    _App().run()
+
+
+def run_waitress(app, *, host: str, port: int, threads: int) -> None:
+    """Runs `app` in this one process with waitress (`--workers 1`)."""
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=threads, ident="smsreports")
+
+
+def serve(config: Config, *, host: str, port: int, workers: int, threads: int,
+          create: Callable[[Config], object]) -> None:
+    """Serves `create(config).server` on host:port, in `workers` gunicorn processes or, with 1, in this one."""
+    if workers <= 1:
+        run_waitress(create(config).server, host=host, port=port, threads=threads)
+        return
+    run_gunicorn(lambda: create(config).server, gunicorn_options(host=host, port=port, workers=workers, threads=threads))

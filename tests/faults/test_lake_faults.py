@@ -1,0 +1,104 @@
+"""Faults in the lake: a month whose Parquet file is corrupt, or whose partition is gone.
+
+Pages and exports answer with the months they can read and name the ones left out,
+in the user's language and without a traceback.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+import app as app_module
+from app import create_app
+from callbacks import sms as sms_cb
+from callbacks import transactional as trx_cb
+from context import AppContext
+from data import queries
+from data.lake import Lake
+from tests.callbacks.test_sms import texts
+from tests.conftest import TZ, UNTIL
+
+START = "2020-01-01"
+
+
+def _months(lake: Lake) -> list[str]:
+    return [p.name.removeprefix("month=") for p in lake.month_dirs()]
+
+
+def _expected_sent(frames, left_out: str) -> int:
+    m = frames["messages"]
+    month = m["created_at"].dt.tz_convert("UTC").dt.strftime("%Y-%m")
+    return int(((m["source"] == "bulk") & (m["status"] != "not_sent") & (month != left_out)).sum())
+
+
+@pytest.fixture
+def broken(data_copy, frames):
+    """The data copy with one month's messages file overwritten by garbage; yields (config dir, month)."""
+    lake = Lake(data_copy / "lake")
+    month = _months(lake)[-2]
+    part = next((lake.messages_dir / f"month={month}").glob("*.parquet"))
+    part.unlink()  # a hard link shared with the demo lake's other version: replace, never write through it
+    part.write_bytes(b"PAR1 this is not a parquet file")
+    return data_copy, month
+
+
+def test_corrupt_month_is_left_out_and_named_on_both_pages(broken, frames):
+    data_dir, month = broken
+    from config import Config
+
+    ctx = AppContext.create(Config(data_dir=data_dir, timezone=TZ))
+    out = sms_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
+    alert = " ".join(texts(out["alert"]))
+    assert f"{month} (file unreadable)" in alert and "left out" in alert
+    assert out["kpis"] is not None and out["rows"], "the other months are still shown"
+    assert "Traceback" not in alert
+    kpis = queries.kpis(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat())).iloc[0]
+    assert int(kpis["sent"]) == _expected_sent(frames, month)
+
+    out_pl = trx_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="pl")
+    alert_pl = " ".join(texts(out_pl["alert"]))
+    assert f"{month} (plik nieczytelny)" in alert_pl and out_pl["kpis"] is not None
+
+
+def test_corrupt_month_in_http_exports_and_readiness(broken, frames):
+    data_dir, month = broken
+    from config import Config
+
+    client = create_app(Config(data_dir=data_dir, timezone=TZ)).server.test_client()
+    ready = client.get("/ready")
+    assert ready.status_code == 200 and month in ready.json["left_out"]
+    response = client.get(f"/export/dispatches.csv?from={START}&to={UNTIL}&lang=en")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) > 1 and "Traceback" not in response.get_data(as_text=True)
+    docx = client.get(f"/export/dispatches.docx?from={START}&to={UNTIL}&lang=en")
+    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+
+
+def test_corrupt_month_in_a_cli_export(broken, tmp_path, monkeypatch):
+    data_dir, month = broken
+    monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SMSREPORTS_TIMEZONE", TZ)
+    out = tmp_path / "d.csv"
+    result = CliRunner().invoke(app_module.cli, ["export", "dispatches", "--from", START, "--to", UNTIL.isoformat(),
+                                                 "--format", "csv", "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert f"left out, cannot be read: {month}" in result.output and out.stat().st_size > 100
+
+
+def test_missing_month_is_named(data_copy, frames):
+    from config import Config
+
+    lake = Lake(data_copy / "lake")
+    month = _months(lake)[-3]
+    shutil.rmtree(lake.messages_dir / f"month={month}")
+    ctx = AppContext.create(Config(data_dir=data_copy, timezone=TZ))
+    out = sms_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
+    alert = " ".join(texts(out["alert"]))
+    assert f"{month} (missing from the data)" in alert and out["kpis"] is not None
+    kpis = queries.kpis(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat())).iloc[0]
+    assert int(kpis["sent"]) == _expected_sent(frames, month)

@@ -21,6 +21,8 @@ BOOTSTRAP_CSS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/bootstrap/c
 def create_app(config: Config | None = None) -> dash.Dash:
     """Returns a new Dash app over the lake of `config` (the environment's settings by default)."""
     import routes
+    import security
+    from callbacks import admin as admin_callbacks
     from callbacks import shell as shell_callbacks
     from callbacks import sms as sms_callbacks
     from callbacks import transactional as transactional_callbacks
@@ -37,6 +39,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
         update_title=None,
+        csrf_token_name=security.CSRF_COOKIE,  # the renderer sends this cookie's token back in the header
+        csrf_header_name=security.CSRF_HEADER,
     )
     app.layout = app_layout(config.default_lang)
     app.server.config["SMSREPORTS"] = ctx
@@ -44,6 +48,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
     shell_callbacks.register(app, ctx)
     sms_callbacks.register(app, ctx)
     transactional_callbacks.register(app, ctx)
+    admin_callbacks.register(app, ctx)
+    security.install(app, config)  # last: the central check reads every route and callback registered above
     return app
 
 
@@ -61,6 +67,8 @@ export_cli = typer.Typer(no_args_is_help=True, help="Write a report to a file.")
 cli.add_typer(export_cli, name="export")
 campaigns_cli = typer.Typer(no_args_is_help=True, help="Group dispatches into campaigns (the page's Grouping).")
 cli.add_typer(campaigns_cli, name="campaigns")
+users_cli = typer.Typer(no_args_is_help=True, help="Users and roles (viewer, analyst, admin) of the dashboard.")
+cli.add_typer(users_cli, name="users")
 
 
 def _fail(message: str) -> None:
@@ -474,6 +482,75 @@ def campaigns_remove(numbers: list[int] = typer.Argument(...)) -> None:
     ctx = _campaign_context()
     ids = _dispatch_ids(ctx, numbers)
     _campaign_change(lambda: ctx.store.remove(ids, who="cli"))
+
+
+# ---------------------------------------------------------------- users (README, "Users and roles")
+def _users():
+    import security
+
+    return security.user_store(_config())
+
+
+def _user_change(change):
+    from data.users import UserError
+    from i18n import t
+
+    try:
+        return change()
+    except UserError as exc:
+        _fail(t("en", exc.key, **exc.values))
+
+
+def _read_password() -> str:
+    """Asks twice on a terminal; reads one line from stdin otherwise (scripts: `echo pw | ... users add`)."""
+    if sys.stdin.isatty():
+        first = typer.prompt("Password", hide_input=True)
+        if typer.prompt("Repeat the password", hide_input=True) != first:
+            _fail("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("add")
+def users_add(name: str, role: str = typer.Option(..., "--role", help="viewer, analyst or admin.")) -> None:
+    """Add a user (asks for the password, or reads it from stdin)."""
+    from data.users import check_name, check_role
+
+    store = _users()
+    _user_change(lambda: (check_name(name), check_role(role)))
+    user = _user_change(lambda: store.add(name, role=role, password=_read_password()))
+    typer.echo(f"added {user.name} ({user.role})")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List users: name, role, enabled or disabled, last log-in."""
+    for user in _users().list():
+        typer.echo(f"{user.name}\t{user.role}\t{'enabled' if user.enabled else 'disabled'}\t{user.last_login_at or '-'}")
+
+
+@users_cli.command("set-role")
+def users_set_role(name: str, role: str) -> None:
+    """Give a user another role (their sessions end)."""
+    user = _user_change(lambda: _users().set_role(name, role))
+    typer.echo(f"{user.name} is now {user.role}")
+
+
+@users_cli.command("disable")
+def users_disable(name: str, enable: bool = typer.Option(False, "--enable", help="Enable the user again instead.")) -> None:
+    """Disable a user: log-in refused, open sessions end."""
+    user = _user_change(lambda: _users().set_enabled(name, enable))
+    typer.echo(f"{user.name} {'enabled' if user.enabled else 'disabled'}")
+
+
+@users_cli.command("reset-password")
+def users_reset_password(name: str) -> None:
+    """Set a new password (asks for it, or reads it from stdin); open sessions end."""
+    store = _users()
+    if store.get(name) is None:
+        _fail(f"no user called {name}")
+    user = _user_change(lambda: store.reset_password(name, _read_password()))
+    typer.echo(f"password of {user.name} changed")
 
 
 if __name__ == "__main__":

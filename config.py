@@ -28,6 +28,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8050
     default_region: str = "PL"  # ingest: region of phone numbers written without a country code
+    session_idle_hours: float = 8.0  # a log-in session ends after this long without a request
+    secret_key: str | None = field(default=None, repr=False)  # signs session cookies; None: var/secret_key
 
     @property
     def lake_dir(self) -> Path:
@@ -67,6 +69,8 @@ class Config:
             host=env.get("SMSREPORTS_HOST", base.host),
             port=_int(env, "SMSREPORTS_PORT", base.port),
             default_region=env.get("SMSREPORTS_DEFAULT_REGION", base.default_region).strip().upper(),
+            session_idle_hours=_positive_float(env, "SMSREPORTS_SESSION_IDLE_HOURS", base.session_idle_hours),
+            secret_key=env.get("SMSREPORTS_SECRET_KEY") or None,
         )
         cfg.validate()
         return cfg
@@ -94,6 +98,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
+
+
+def _positive_float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if not value > 0 or value == float("inf"):
         raise ConfigError(f"{name} must be positive")
     return value
 

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
 import flask_bootstrap
 from flask import Flask, Response, abort, jsonify, request, send_from_directory, stream_with_context
 
+import security
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
@@ -29,10 +33,57 @@ class BadRequest(ValueError):
 
 
 def _attachment(body, filename: str, mimetype: str) -> Response:
+    """Returns a download response; every download is on record (security.event: who, role, address, filter):
+    whole bodies at once, streamed ones when the stream ends, with rows, bytes and SHA-256 of what was sent."""
+    fmt = filename.rsplit(".", 1)[-1]
+    evt = security.event("export." + (request.endpoint or "").removeprefix("export_").removesuffix("_csv"), format=fmt)
+    if isinstance(body, bytes):
+        security.record(replace(evt, rows=None, bytes=len(body), sha256=hashlib.sha256(body).hexdigest()))
+    else:
+        body = _audited(body, evt, ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt, security.audit_store())
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# How rows are counted in a streamed CSV: "lines" where no field can hold a line break (numbers, messages
+# without their text), "csv" (line breaks outside quotes) otherwise.
+ROW_COUNTING = {"export_numbers": "lines", "export_transactional_messages": "lines", "admin_audit_csv": "csv"}
+
+
+def _audited(chunks: Iterable[bytes], evt, counting: str, store) -> Iterator[bytes]:
+    """Yields `chunks` while counting rows, bytes and SHA-256; when the stream ends writes the audit row:
+    outcome ok, failed (an error midway: the download breaks) or aborted (the client went away)."""
+    digest, size, rows, quoted, outcome, detail = hashlib.sha256(), 0, 0, False, "failed", ""
+    try:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            if counting == "lines":
+                rows += chunk.count(b"\n")
+            elif counting == "xml":
+                rows += chunk.count(b"</recipient>") + chunk.count(b"</message>")
+            elif counting == "csv":
+                pieces = chunk.split(b'"')
+                for i, piece in enumerate(pieces):
+                    if i:
+                        quoted = not quoted
+                    if not quoted:
+                        rows += piece.count(b"\n")
+            yield chunk
+        outcome = "ok"
+    except GeneratorExit:
+        outcome = "aborted"
+        raise
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        if counting in ("lines", "csv"):
+            rows = max(rows - 1, 0)  # the header line
+        security.record(replace(evt, outcome=outcome, rows=rows if counting in ("lines", "csv", "xml") else None,
+                                bytes=size, sha256=digest.hexdigest(), detail=detail), store)
 
 
 def _period_from_args(ctx: AppContext, lang: str) -> Period:
@@ -199,6 +250,19 @@ def register(server: Flask, ctx: AppContext) -> None:
         chunks = numbers_xml(ctx.db, dispatch_id=scope["ids"], scope=scope["attrs"], group=group,
                              reason=reason, generated_at=generated, batch_rows=batch)
         return _attachment(stream_with_context(chunks), stem + ".xml", "application/xml; charset=utf-8")
+
+    @server.get("/admin/audit.csv")
+    def admin_audit_csv():
+        """The whole access audit as CSV, oldest first (admin role; itself on record)."""
+        from data.users import AUDIT_COLUMNS
+        from reports.csv import csv_chunks
+
+        lang = lang_or_default(request.args.get("lang"))
+        header = ["id" if c == "id" else t(lang, f"admin.col.{c}") for c in AUDIT_COLUMNS]
+        rows = security.user_store(ctx.config).audit_rows()
+        chunks = csv_chunks(header, rows, sep=ctx.config.csv_separator[lang])
+        stem = f"audit-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
+        return _attachment(stream_with_context(chunks), stem + ".csv", "text/csv; charset=utf-8")
 
     @server.errorhandler(BadRequest)
     def bad_request(exc: BadRequest):

@@ -5,6 +5,7 @@ import logging
 
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
+import security
 from context import AppContext
 from data import queries
 from data.campaigns import CampaignError
@@ -16,7 +17,7 @@ from layouts.ids import Camp, Shell, Sms
 from layouts.sms import error_alert, warning_alert
 
 log = logging.getLogger(__name__)
-WHO = "local"  # until log-in exists (issue 6), every change is made by the one local user
+WHO = "local"  # who changes campaigns when no one is logged in (tests, local mode)
 
 ACTIONS = {Camp.GROUP: "group", Camp.UNGROUP: "ungroup", Camp.ADD: "add", Camp.REMOVE: "remove",
            Camp.FILTER_GROUP: "group_filtered", Camp.CONFIRM_OK: "confirmed", Camp.UNDO: "undo"}
@@ -47,12 +48,12 @@ def _result(**changes) -> dict:
 
 def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[dict] | None = None,
                     target: int | None = None, filtered_ids: list[str] | None = None, name: str | None = None,
-                    rule: HistoryFilter | None = None, pending: dict | None = None) -> dict:
+                    rule: HistoryFilter | None = None, pending: dict | None = None, who: str = WHO) -> dict:
     """Carries out one grouping action and returns what the page shows next.
 
     Keys: changed (the table must be read again), message (an alert), toast (text of
     the undo notice), confirm (body of the move confirmation), pending (the action
-    waiting for that confirmation).
+    waiting for that confirmation). `who` is recorded as the author of the change.
     """
     lang = lang_or_default(lang)
     store = ctx.store
@@ -60,9 +61,9 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
         if action == "confirmed":
             if not pending:
                 return _result()
-            return _perform(ctx, lang, pending, move=True)
+            return _perform(ctx, lang, pending, move=True, who=who)
         if action == "undo":
-            undone = store.undo(who=WHO)
+            undone = store.undo(who=who)
             if undone is None:
                 return _result(message=warning_alert(t(lang, "camp.nothing_to_undo")))
             return _result(changed=True, toast=t(lang, "camp.undid", what=view.change_text(lang, undone)))
@@ -82,18 +83,18 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
             if not moves.empty:
                 numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
                 return _result(confirm=view.confirm_body(lang, moves, numbers), pending=plan)
-            return _perform(ctx, lang, plan, move=False)
+            return _perform(ctx, lang, plan, move=False, who=who)
         if action == "ungroup":
             ids = [int(r["campaign_id"]) for r in _selected(selected, "campaign")]
             if not ids:
                 return _result(message=warning_alert(t(lang, "camp.select_campaigns")))
-            freed = store.ungroup(ids, who=WHO)
+            freed = store.ungroup(ids, who=who)
             return _result(changed=True, toast=view.change_text(lang, {"action": "ungroup", "campaigns": ids, "dispatches": freed}))
         if action == "remove":
             ids = [r["dispatch_id"] for r in _selected(selected, "dispatch") if r.get("campaign_id") is not None]
             if not ids:
                 return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
-            store.remove(ids, who=WHO)
+            store.remove(ids, who=who)
             return _result(changed=True, toast=view.change_text(lang, {"action": "remove", "dispatches": len(ids)}))
     except CampaignError as exc:
         return _result(message=error_alert(t(lang, exc.key, **exc.values)))
@@ -103,19 +104,19 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
     return _result()
 
 
-def _perform(ctx: AppContext, lang: str, plan: dict, *, move: bool) -> dict:
+def _perform(ctx: AppContext, lang: str, plan: dict, *, move: bool, who: str = WHO) -> dict:
     from data.campaigns import Rule
 
     store = ctx.store
     if plan["action"] == "add":
-        store.add(int(plan["target"]), plan["ids"], who=WHO, move=move)
+        store.add(int(plan["target"]), plan["ids"], who=who, move=move)
         return _result(changed=True, toast=view.change_text(lang, {"action": "add", "dispatches": len(plan["ids"])}))
-    cid = store.group(plan["ids"], name=plan["name"], who=WHO, move=move, rule=Rule.from_json(plan.get("rule")))
+    cid = store.group(plan["ids"], name=plan["name"], who=who, move=move, rule=Rule.from_json(plan.get("rule")))
     name = store.campaigns().set_index("id").loc[cid, "name"]
     return _result(changed=True, toast=view.change_text(lang, {"action": "group", "dispatches": len(plan["ids"]), "name": name}))
 
 
-def rename_in_place(ctx: AppContext, *, changes: list[dict] | None, lang: str) -> dict:
+def rename_in_place(ctx: AppContext, *, changes: list[dict] | None, lang: str, who: str = WHO) -> dict:
     """Saves a campaign name or description edited in the table; returns grouping_action's keys."""
     lang = lang_or_default(lang)
     for change in changes or []:
@@ -125,11 +126,11 @@ def rename_in_place(ctx: AppContext, *, changes: list[dict] | None, lang: str) -
         try:
             cid = int(row["campaign_id"])
             if change.get("colId") == "name":
-                ctx.store.rename(cid, name=str(change.get("value") or ""), who=WHO)
+                ctx.store.rename(cid, name=str(change.get("value") or ""), who=who)
                 return _result(changed=True, toast=view.change_text(lang, {"action": "rename", "name": str(change.get("value")).strip()}))
             if change.get("colId") == "message_text":
                 current = ctx.store.campaigns().set_index("id").loc[cid, "name"]
-                ctx.store.rename(cid, name=current, description=str(change.get("value") or ""), who=WHO)
+                ctx.store.rename(cid, name=current, description=str(change.get("value") or ""), who=who)
                 return _result(changed=True)
         except CampaignError as exc:
             return _result(changed=True, message=error_alert(t(lang, exc.key, **exc.values)))
@@ -186,8 +187,11 @@ def register(app, ctx: AppContext) -> None:
         trigger = dash_ctx.triggered_id
         if trigger == Camp.CONFIRM_CANCEL:
             return no_update, None, no_update, no_update, False, None, None
+        account = security.current_account()
+        who = account.name if account else WHO
         if trigger == Sms.GRID:
-            out = rename_in_place(ctx, changes=edited, lang=lang)
+            action = "rename"
+            out = rename_in_place(ctx, changes=edited, lang=lang, who=who)
         else:
             flt = None
             try:
@@ -195,9 +199,13 @@ def register(app, ctx: AppContext) -> None:
             except PeriodError as exc:
                 return no_update, error_alert(t(lang, exc.key, **exc.values)), no_update, no_update, no_update, no_update, no_update
             filtered = [r["dispatch_id"] for r in rows or [] if r.get("kind") == "dispatch"]
-            out = grouping_action(ctx, action=ACTIONS[trigger], lang=lang, selected=selected, target=target,
+            action = ACTIONS[trigger]
+            out = grouping_action(ctx, action=action, lang=lang, selected=selected, target=target,
                                   filtered_ids=filtered, name=name, rule=flt if save_rule and flt.active else None,
-                                  pending=pending)
+                                  pending=pending, who=who)
+        if out["changed"] and not out["message"]:  # a change was made: on record with who, role and address
+            security.record(security.event(f"campaign.{action}", detail=out["toast"] or "",
+                                           filter={"selected": [r.get("row_id") for r in selected or []][:200]}))
         return ((changes or 0) + 1 if out["changed"] else no_update, out["message"],
                 out["toast"] is not None, out["toast"] or no_update,
                 out["confirm"] is not None, out["confirm"], out["pending"])

@@ -5,7 +5,7 @@ from dash import Input, Output, State, no_update
 
 from context import AppContext
 from i18n import lang_or_default
-from layouts import shell, sms, transactional
+from layouts import admin, shell, sms, transactional
 from layouts.ids import Shell
 
 
@@ -18,17 +18,24 @@ def chosen_lang(triggered_id: str | None, current: str | None) -> str:
     return lang_or_default(current)
 
 
-def render(ctx: AppContext, path: str | None, lang: str | None, stored_period: dict | None = None) -> tuple:
-    """Returns (navbar, page) for an address in a language, the page's period set to the one kept in the session."""
+def render(ctx: AppContext, path: str | None, lang: str | None, stored_period: dict | None = None,
+           account: dict | None = None) -> tuple:
+    """Returns (navbar, page) for an address in a language, the page's period set to the one kept in the session;
+    `account` (security.account_view) says who asks: a page their role does not open says so, and the
+    SMS page hides the grouping actions from those who cannot change campaigns."""
     lang = lang_or_default(lang)
     path = path or "/"
-    if path in ("/", "/sms"):
-        body = sms.page(lang, ctx.tz, stored_period)
+    if account is not None and not account.get("pages", {}).get(path, True):
+        body = shell.forbidden(lang, path)
+    elif path in ("/", "/sms"):
+        body = sms.page(lang, ctx.tz, stored_period, can_change=account is None or account.get("campaigns", True))
     elif path == "/transactional":
         body = transactional.page(lang, ctx.tz, stored_period)
+    elif path == "/admin" and account is not None:
+        body = admin.page(lang)
     else:
         body = shell.not_found(lang, path)
-    return shell.navbar(lang, path), body
+    return shell.navbar(lang, path, account), body
 
 
 def data_notices(ctx: AppContext, lang: str, stale: bool = True) -> list:
@@ -73,9 +80,15 @@ def register(app, ctx: AppContext) -> None:
     @app.callback(
         Output(Shell.NAVBAR, "children"),
         Output(Shell.PAGE, "children"),
+        Output(Shell.LOCAL_BANNER, "children"),
         Input(Shell.URL, "pathname"),
         Input(Shell.LANG, "data"),
         State(Shell.PERIOD, "data"),
     )
     def route(path, lang, stored_period):
-        return render(ctx, path, lang, stored_period)
+        import security
+
+        account = security.account_view()
+        navbar, page = render(ctx, path, lang, stored_period, account)
+        banner = shell.local_banner(lang_or_default(lang)) if account and account.get("local") else None
+        return navbar, page, banner

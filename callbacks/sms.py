@@ -8,6 +8,7 @@ from dash import Input, Output, State, ctx as dash_ctx, no_update
 from callbacks import campaigns as campaign_callbacks
 from callbacks import period as period_callbacks
 from callbacks import shell as shell_callbacks
+import security
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
@@ -104,8 +105,9 @@ def grid_sort(column_state: list[dict] | None) -> Sort | None:
     return None
 
 
-def campaign_details(ctx: AppContext, *, campaign_id: int, lang: str | None) -> tuple[str, object]:
-    """Returns (title, body) of the details dialog of a campaign: its dispatches' numbers summed."""
+def campaign_details(ctx: AppContext, *, campaign_id: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
+    """Returns (title, body) of the details dialog of a campaign: its dispatches' numbers summed
+    (with numbers download links when `can_download`)."""
     lang = lang_or_default(lang)
     campaigns = ctx.store.campaigns().set_index("id")
     if campaign_id not in campaigns.index:
@@ -123,11 +125,11 @@ def campaign_details(ctx: AppContext, *, campaign_id: int, lang: str | None) -> 
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
-    return title, sms.details_body(info, counts, reasons, figure, lang)
+    return title, sms.details_body(info, counts, reasons, figure, lang, can_download=can_download)
 
 
-def details(ctx: AppContext, *, number: int, lang: str | None) -> tuple[str, object]:
-    """Returns (title, body) of the details dialog of dispatch `number`."""
+def details(ctx: AppContext, *, number: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
+    """Returns (title, body) of the details dialog of dispatch `number` (numbers download links when `can_download`)."""
     lang = lang_or_default(lang)
     try:
         info = queries.dispatch_info(ctx.db, number=number, tz=ctx.tz)
@@ -139,7 +141,8 @@ def details(ctx: AppContext, *, number: int, lang: str | None) -> tuple[str, obj
         return t(lang, "details.title", number=number), failure_alert(exc, lang)
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
-    return t(lang, "details.title", number=number), sms.details_body(info, counts, reasons, figure, lang)
+    return t(lang, "details.title", number=number), sms.details_body(info, counts, reasons, figure, lang,
+                                                                     can_download=can_download)
 
 
 def clicked_dispatch(cell: dict | None) -> int | None:
@@ -220,10 +223,11 @@ def register(app, ctx: AppContext) -> None:
         if dash_ctx.triggered_id == Sms.DETAILS_CLOSE:
             return False, no_update, no_update
         number, campaign_id = clicked_dispatch(cell), clicked_campaign(cell)
+        can_download = security.can("numbers")
         if number is not None:
-            title, body = details(ctx, number=number, lang=lang)
+            title, body = details(ctx, number=number, lang=lang, can_download=can_download)
         elif campaign_id is not None:
-            title, body = campaign_details(ctx, campaign_id=campaign_id, lang=lang)
+            title, body = campaign_details(ctx, campaign_id=campaign_id, lang=lang, can_download=can_download)
         else:
             return no_update, no_update, no_update
         return True, title, body

@@ -9,6 +9,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_u
 
 from callbacks import period as period_callbacks
 from callbacks import shell as shell_callbacks
+import security
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
@@ -79,6 +80,7 @@ def failure_alert(exc: Exception, lang: str):
 def report(
     ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, text: str | None = None,
     source: str | None = None, open_keys: list[str] | None = None, lang: str | None, rows_only: bool = False,
+    can_download: bool = True,
 ) -> dict:
     """Returns everything the page shows for a period and filters, keyed by REPORT_OUTPUTS
     (rows: the campaign rows, each open one followed by its details). With `rows_only`
@@ -92,7 +94,8 @@ def report(
         return out
     out["period_label"] = period_label(period, lang)
     try:
-        out = _fill(ctx, period, (text or "").strip(), source_filter(source), list(open_keys or []), lang, out, rows_only)
+        out = _fill(ctx, period, (text or "").strip(), source_filter(source), list(open_keys or []), lang, out, rows_only,
+                    can_download)
         if rows_only:
             out.update({k: no_update for k in REPORT_OUTPUTS if k not in ("rows", "count", "empty")})
         return out
@@ -102,10 +105,11 @@ def report(
 
 
 def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_keys: list[str], lang: str, out: dict,
-          rows_only: bool) -> dict:
+          rows_only: bool, can_download: bool = True) -> dict:
     frame = campaign_table(ctx.db, period=period, lang=lang, source=source, text=text)
     names = dict(zip(frame["key"], frame["campaign"]))
-    details = {key: cached_detail(ctx, period=period, key=key, name=names[key], source=source, lang=lang)
+    details = {key: cached_detail(ctx, period=period, key=key, name=names[key], source=source, lang=lang,
+                                  can_download=can_download)
                for key in open_keys if key in names}
     out["rows"] = transactional.grid_rows(frame, details)
     out["count"] = t(lang, "trx.table.count", n=len(frame))
@@ -124,19 +128,20 @@ def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_k
     return out
 
 
-def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str) -> dict:
+def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
+                  can_download: bool = True) -> dict:
     """Returns `detail(...)`, remembered per lake version: opening a row sends every open row's details
     again, and only the new one has to be queried."""
     snapshot = ctx.db.lake.snapshot()
     if snapshot is None:  # a lake without versions: nothing tells when its data changed
-        return detail(ctx, period=period, key=key, name=name, source=source, lang=lang)
-    cache_key = (str(ctx.db.lake.root), snapshot, ctx.db.use_rollups, period, key, name, source, lang)
+        return detail(ctx, period=period, key=key, name=name, source=source, lang=lang, can_download=can_download)
+    cache_key = (str(ctx.db.lake.root), snapshot, ctx.db.use_rollups, period, key, name, source, lang, can_download)
     with _detail_lock:
         found = _detail_cache.get(cache_key)
         if found is not None:
             _detail_cache.move_to_end(cache_key)
             return found
-    row = detail(ctx, period=period, key=key, name=name, source=source, lang=lang)
+    row = detail(ctx, period=period, key=key, name=name, source=source, lang=lang, can_download=can_download)
     with _detail_lock:
         _detail_cache[cache_key] = row
         while len(_detail_cache) > DETAIL_CACHE_SIZE:
@@ -144,33 +149,30 @@ def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, sourc
     return row
 
 
-def detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str) -> dict:
-    """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages."""
-    campaign = Campaign.from_key(key)
-    db = ctx.db
-    daily = queries.trx_daily(db, period=period, source=source, campaign=campaign)
-    delays = queries.trx_click_delay(db, period=period, campaign=campaign, source=source)
-    clicked_n = int(delays["messages"].sum())
+def detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
+           can_download: bool = True) -> dict:
+    """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages
+    (numbers masked), and the link to download its messages (with numbers) when `can_download`."""
+    found = queries.trx_detail(ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES)
+    clicked_n = int(found.delays["messages"].sum())
     delay_fig = None
     if clicked_n:
-        bins = queries.click_delay_bins(delays)
+        bins = queries.click_delay_bins(found.delays)
         delay_fig = delay_figure(bins, [t(lang, f"trx.delay.bin.{b}") for b in bins["bin"]], t(lang, "trx.delay.messages"), lang,
                                  height=transactional.CHART_HEIGHT - 24)
-    by_source = queries.trx_by_source(db, period=period, campaign=campaign, source=source)
-    reasons = queries.trx_reasons(db, period=period, campaign=campaign, source=source)
-    latest = queries.trx_latest_messages(db, period=period, campaign=campaign, source=source, limit=LATEST_MESSAGES)
     panel = transactional.detail_panel(
         key=key, name=name, lang=lang,
-        ctr_fig=ctr_figure(daily, chart_labels(lang), lang, height=transactional.CHART_HEIGHT),
-        by_source=by_source,
-        groups=queries.trx_status_groups(db, period=period, campaign=campaign, source=source),
-        reasons=reasons,
-        delay_fig=delay_fig, median_s=queries.click_delay_median(delays), clicked_n=clicked_n,
-        latest=latest,
-        messages_href=transactional.messages_href(key, period.start.isoformat(), period.end.isoformat(), lang, source),
+        ctr_fig=ctr_figure(found.daily, chart_labels(lang), lang, height=transactional.CHART_HEIGHT),
+        by_source=found.by_source,
+        groups=found.groups,
+        reasons=found.reasons,
+        delay_fig=delay_fig, median_s=queries.click_delay_median(found.delays), clicked_n=clicked_n,
+        latest=found.latest,
+        messages_href=transactional.messages_href(key, period.start.isoformat(), period.end.isoformat(), lang, source)
+        if can_download else None,
     )
-    height = transactional.detail_height(sources=len(by_source), reasons=len(reasons),
-                                         groups=reasons["status_group"].nunique(), latest=len(latest))
+    height = transactional.detail_height(sources=len(found.by_source), reasons=len(found.reasons),
+                                         groups=found.reasons["status_group"].nunique(), latest=len(found.latest))
     return transactional.detail_row(key, name, panel, height)
 
 
@@ -218,5 +220,5 @@ def register(app, ctx: AppContext) -> None:
         # so the answer to the latest click is complete even if an earlier one was superseded).
         rows_only = set(dash_ctx.triggered_prop_ids) == {f"{Trx.OPEN}.data"}
         out = report(ctx, preset=preset, start=start, end=end, text=text, source=source, open_keys=open_keys,
-                     lang=lang, rows_only=rows_only)
+                     lang=lang, rows_only=rows_only, can_download=security.can("numbers"))
         return tuple(out[k] for k in REPORT_OUTPUTS)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 NAME_MAX = 120
 MIGRATIONS = {
     1: """
@@ -52,6 +52,46 @@ MIGRATIONS = {
             after TEXT NOT NULL,
             undone_by INTEGER
         );
+    """,
+    # Access control (issue 6; data/users.py): users, the append-only access audit, log-in failures.
+    2: """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64),
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
+            password TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            epoch INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        CREATE TABLE access_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            role TEXT NOT NULL,
+            address TEXT NOT NULL,
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            filter TEXT NOT NULL DEFAULT '',
+            rows INTEGER,
+            format TEXT NOT NULL DEFAULT '',
+            bytes INTEGER,
+            sha256 TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TRIGGER access_audit_no_update BEFORE UPDATE ON access_audit
+        BEGIN SELECT RAISE(ABORT, 'access_audit is append-only'); END;
+        CREATE TRIGGER access_audit_no_delete BEFORE DELETE ON access_audit
+        BEGIN SELECT RAISE(ABORT, 'access_audit is append-only'); END;
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL
+        );
+        CREATE INDEX login_failures_by_at ON login_failures(at);
     """,
 }
 
@@ -112,6 +152,17 @@ def clean_name(name: str) -> str:
     if len(name) > NAME_MAX:
         raise CampaignError("campaign.error.name_long", max=NAME_MAX)
     return name
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Yields the complete SQL statements of `script` (a trigger's body keeps its own semicolons)."""
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                yield buffer.strip()
+            buffer = ""
 
 
 def _write_error(exc: sqlite3.OperationalError) -> Exception:
@@ -182,9 +233,8 @@ class CampaignStore:
         with self._write() as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             for target in sorted(v for v in MIGRATIONS if v > version):
-                for statement in MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        con.execute(statement)
+                for statement in _statements(MIGRATIONS[target]):
+                    con.execute(statement)
                 con.execute(f"PRAGMA user_version = {int(target)}")
 
     def schema_version(self) -> int:

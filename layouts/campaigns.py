@@ -20,11 +20,14 @@ def stores() -> html.Div:
     ])
 
 
-def toolbar(lang: str) -> html.Div:
-    """Returns the grouping buttons shown above the dispatch history."""
-    def button(id_, icon, key, color="primary"):
+def toolbar(lang: str, *, can_change: bool = True) -> html.Div:
+    """Returns the grouping buttons shown above the dispatch history; without `can_change` (viewer role) the
+    buttons that change campaigns stay in the page (the callbacks expect them) but hidden and disabled."""
+    def button(id_, icon, key, color="primary", changes=True):
+        hidden = changes and not can_change
         return dbc.Button([html.I(className=f"bi {icon} me-1"), t(lang, key)], id=id_, size="sm", color=color,
-                          outline=True, className="me-2 mb-1", n_clicks=0)
+                          outline=True, className="me-2 mb-1" + (" d-none" if hidden else ""), n_clicks=0,
+                          disabled=hidden)
 
     return html.Div(
         [
@@ -34,19 +37,20 @@ def toolbar(lang: str) -> html.Div:
                 [dcc.Dropdown(id=Camp.ADD_TARGET, placeholder=t(lang, "camp.add_target"), clearable=True,
                               style={"minWidth": "14rem"}, className="d-inline-block align-middle me-1"),
                  button(Camp.ADD, "bi-plus-square", "camp.add")],
-                className="d-inline-flex align-items-center me-1",
+                className="d-inline-flex align-items-center me-1" + ("" if can_change else " d-none"),
             ),
             button(Camp.REMOVE, "bi-dash-square", "camp.remove", "secondary"),
-            button(Camp.FILTER_TOGGLE, "bi-funnel", "camp.filter", "secondary"),
-            button(Camp.AUDIT_TOGGLE, "bi-clock-history", "camp.audit", "secondary"),
+            button(Camp.FILTER_TOGGLE, "bi-funnel", "camp.filter", "secondary", changes=False),
+            button(Camp.AUDIT_TOGGLE, "bi-clock-history", "camp.audit", "secondary", changes=False),
+            html.Span(t(lang, "camp.viewer_note"), className="small text-muted ms-1", id=Camp.VIEWER_NOTE) if not can_change else None,
             html.Div(id=Camp.MESSAGE, className="mt-1"),
         ],
         id=Camp.TOOLBAR, className="mb-2",
     )
 
 
-def filter_panel(lang: str) -> dbc.Collapse:
-    """Returns the filter of dispatches by name/description and date, with "Group filtered"."""
+def filter_panel(lang: str, *, can_change: bool = True) -> dbc.Collapse:
+    """Returns the filter of dispatches by name/description and date, with "Group filtered" (hidden without `can_change`)."""
     return dbc.Collapse(
         dbc.Card(dbc.CardBody(dbc.Row(
             [
@@ -58,10 +62,12 @@ def filter_panel(lang: str) -> dbc.Collapse:
                                              clearable=True, start_date_placeholder_text=t(lang, "period.from"),
                                              end_date_placeholder_text=t(lang, "period.to"))], md=4),
                 dbc.Col([html.Div(id=Camp.FILTER_COUNT, className="small fw-semibold mb-1"),
-                         dbc.Input(id=Camp.FILTER_NAME, size="sm", placeholder=t(lang, "camp.new_name"), className="mb-1"),
-                         dbc.Checkbox(id=Camp.FILTER_RULE, label=t(lang, "camp.save_rule"), value=False, className="small"),
-                         dbc.Button([html.I(className="bi bi-collection me-1"), t(lang, "camp.group_filtered")],
-                                    id=Camp.FILTER_GROUP, size="sm", color="primary", n_clicks=0)], md=4),
+                         html.Div([
+                             dbc.Input(id=Camp.FILTER_NAME, size="sm", placeholder=t(lang, "camp.new_name"), className="mb-1"),
+                             dbc.Checkbox(id=Camp.FILTER_RULE, label=t(lang, "camp.save_rule"), value=False, className="small"),
+                             dbc.Button([html.I(className="bi bi-collection me-1"), t(lang, "camp.group_filtered")],
+                                        id=Camp.FILTER_GROUP, size="sm", color="primary", n_clicks=0, disabled=not can_change)],
+                             className="" if can_change else "d-none")], md=4),
             ],
             className="g-2",
         ))),

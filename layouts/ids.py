@@ -14,6 +14,9 @@ class Shell(StrEnum):
     PAGE = "shell-page"
     PERIOD = "shell-period"  # the period chosen on any page, kept for the browser session
     NAV_TRANSACTIONAL = "shell-nav-transactional"
+    NAV_ADMIN = "shell-nav-admin"
+    ACCOUNT = "shell-account"  # who is logged in, with the log-out button
+    LOCAL_BANNER = "shell-local-banner"  # local mode: no users, no log-in
 
 
 class Sms(StrEnum):
@@ -128,3 +131,14 @@ class Camp(StrEnum):
     AUDIT_TOGGLE = "camp-audit-toggle"
     AUDIT = "camp-audit"
     AUDIT_BODY = "camp-audit-body"
+    VIEWER_NOTE = "camp-viewer-note"  # shown instead of the grouping actions to a viewer
+
+
+class Admin(StrEnum):
+    """The administration page: users and the access audit."""
+
+    REFRESH = "admin-refresh"
+    USERS = "admin-users"
+    AUDIT_ACTION = "admin-audit-action"
+    AUDIT = "admin-audit"
+    AUDIT_CSV = "admin-audit-csv"

@@ -16,13 +16,15 @@ def app_layout(default_lang: str) -> html.Div:
             dcc.Store(id=Shell.LANG, storage_type="local", data=default_lang),
             dcc.Store(id=Shell.PERIOD, storage_type="session"),
             html.Div(id=Shell.NAVBAR, children=navbar(default_lang, "/")),
+            html.Div(id=Shell.LOCAL_BANNER),
             dbc.Container(id=Shell.PAGE, fluid="xl", className="py-3"),
         ]
     )
 
 
-def navbar(lang: str, path: str) -> dbc.Navbar:
-    """Returns the navbar in `lang` with the current page marked."""
+def navbar(lang: str, path: str, account: dict | None = None) -> dbc.Navbar:
+    """Returns the navbar in `lang` with the current page marked; `account` (name, role, local, admin,
+    csrf_token) adds the administration link and who is logged in, with the log-out button."""
     def lang_button(code: str, id_: str) -> dbc.Button:
         return dbc.Button(
             code.upper(), id=id_, size="sm", n_clicks=0,
@@ -36,8 +38,11 @@ def navbar(lang: str, path: str) -> dbc.Navbar:
                 dbc.NavbarBrand([html.I(className="bi bi-chat-square-text me-2"), t(lang, "app.title")], href="/"),
                 dbc.Nav([dbc.NavItem(dbc.NavLink(t(lang, "nav.sms"), href="/", active=path in ("/", "/sms"))),
                          dbc.NavItem(dbc.NavLink(t(lang, "nav.transactional"), href="/transactional",
-                                                 active=path == "/transactional", id=Shell.NAV_TRANSACTIONAL))],
+                                                 active=path == "/transactional", id=Shell.NAV_TRANSACTIONAL)),
+                         *([dbc.NavItem(dbc.NavLink(t(lang, "nav.admin"), href="/admin", active=path == "/admin",
+                                                    id=Shell.NAV_ADMIN))] if account and account.get("admin") else [])],
                         navbar=True, className="me-auto"),
+                account_menu(lang, account),
                 html.Div(
                     [html.Span(t(lang, "nav.language"), className="text-white-50 small me-2"),
                      dbc.ButtonGroup([lang_button("pl", Shell.LANG_PL), lang_button("en", Shell.LANG_EN)])],
@@ -49,6 +54,35 @@ def navbar(lang: str, path: str) -> dbc.Navbar:
         color="primary",
         dark=True,
     )
+
+
+def account_menu(lang: str, account: dict | None) -> html.Div:
+    """Returns who is logged in and the log-out button (a POST form with its CSRF token); empty in local mode."""
+    if not account or account.get("local"):
+        return html.Div(id=Shell.ACCOUNT)
+    role = t(lang, f"role.{account['role']}")
+    return html.Div(
+        html.Form(
+            [html.Span([html.I(className="bi bi-person-circle me-1"), t(lang, "nav.account", name=account["name"], role=role)],
+                       className="text-white small me-2"),
+             dbc.Input(type="hidden", name="csrf_token", value=account.get("csrf_token", "")),
+             dbc.Button([html.I(className="bi bi-box-arrow-right me-1"), t(lang, "nav.logout")], type="submit", size="sm",
+                        color="light", outline=True, id="shell-logout")],
+            action="/logout", method="POST", className="d-flex align-items-center mb-0",
+        ),
+        id=Shell.ACCOUNT, className="me-3",
+    )
+
+
+def local_banner(lang: str) -> dbc.Alert:
+    """Returns the note that the app runs in local mode (no users, no log-in)."""
+    return dbc.Alert([html.I(className="bi bi-unlock me-2"), t(lang, "local.banner")], color="warning",
+                     className="rounded-0 mb-0 py-2 small")
+
+
+def forbidden(lang: str, path: str) -> dbc.Alert:
+    """Returns the message shown for a page the user's role does not open."""
+    return dbc.Alert(t(lang, "page.forbidden", path=path), color="danger")
 
 
 def not_found(lang: str, path: str) -> dbc.Alert:

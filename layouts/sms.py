@@ -22,8 +22,9 @@ KPI_ICONS = {
 PRESETS = period.PRESETS
 
 
-def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
-    """Returns the SMS reports page skeleton in `lang` (period set to the one kept in the session); callbacks fill its parts."""
+def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: bool = True) -> html.Div:
+    """Returns the SMS reports page skeleton in `lang` (period set to the one kept in the session); callbacks fill its parts.
+    Without `can_change` (viewer role) the grouping actions are hidden and campaign names are not editable."""
     return html.Div(
         [
             html.H1(t(lang, "page.sms.title"), className="h3 mb-3"),
@@ -36,7 +37,7 @@ def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
                 className="mb-3",
             ),
             campaigns.stores(),
-            history_card(lang),
+            history_card(lang, can_change=can_change),
             details_modal(lang),
             campaigns.confirm_modal(lang),
             campaigns.toast(lang),
@@ -89,22 +90,24 @@ def _number_formatter(lang: str, *, percent: bool = False) -> dict:
     return {"function": expr}
 
 
-def grid_columns(lang: str) -> list[dict]:
-    """Returns the dispatch history's column definitions in `lang` (campaign rows share them)."""
+def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
+    """Returns the dispatch history's column definitions in `lang` (campaign rows share them);
+    campaign names and descriptions are editable in place when `can_change`."""
     def num(field: str, percent: bool = False) -> dict:
         return {"field": field, "headerName": t(lang, f"col.{field}"), "type": "rightAligned",
                 "valueFormatter": _number_formatter(lang, percent=percent), "filter": False, "width": 115}
 
     campaign_row = "params.data.kind === 'campaign'"
+    editable = {"function": campaign_row} if can_change else False
     return [
         {"field": "toggle", "headerName": "", "width": 48, "sortable": False, "resizable": False,
          "cellClass": "toggle-cell", "valueGetter": {"function": f"{campaign_row} ? (params.data.open ? '−' : '+') : ''"}},
         {"field": "number", "headerName": t(lang, "col.number"), "width": 115, "sortingOrder": ["desc", "asc", None],
          "valueFormatter": {"function": "params.value == null ? '—' : params.value"}},
         {"field": "name", "headerName": t(lang, "col.name"), "tooltipField": "name", "flex": 1, "minWidth": 170,
-         "editable": {"function": campaign_row}},
+         "editable": editable},
         {"field": "message_text", "headerName": t(lang, "col.message_text"), "tooltipField": "message_text", "flex": 2,
-         "minWidth": 220, "editable": {"function": campaign_row}},
+         "minWidth": 220, "editable": editable},
         {"field": "recipient_group", "headerName": t(lang, "col.recipient_group"), "flex": 1, "minWidth": 150},
         {"field": "campaign", "headerName": t(lang, "col.campaign"), "width": 150},
         {"field": "sent_at", "headerName": t(lang, "col.sent_at"), "width": 150, "sort": "desc",
@@ -144,8 +147,8 @@ def grid_rows(frame: pd.DataFrame, lang: str, expanded: frozenset[int] = frozens
     return rows
 
 
-def history_card(lang: str) -> dbc.Card:
-    """Returns the dispatch history card with its export links and grid."""
+def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
+    """Returns the dispatch history card with its export links and grid (grouping actions when `can_change`)."""
     return dbc.Card(
         [
             dbc.CardHeader(
@@ -169,12 +172,12 @@ def history_card(lang: str) -> dbc.Card:
             ),
             dbc.CardBody(
                 [
-                    campaigns.toolbar(lang),
-                    campaigns.filter_panel(lang),
+                    campaigns.toolbar(lang, can_change=can_change),
+                    campaigns.filter_panel(lang, can_change=can_change),
                     campaigns.audit_panel(lang),
                     html.Div(id=Sms.HISTORY_EMPTY),
                     dag.AgGrid(
-                        id=Sms.GRID, columnDefs=grid_columns(lang), rowData=[],
+                        id=Sms.GRID, columnDefs=grid_columns(lang, can_change=can_change), rowData=[],
                         defaultColDef={"sortable": True, "resizable": True},
                         dashGridOptions={
                             "pagination": True, "paginationPageSize": 20, "paginationPageSizeSelector": [20, 50, 100],
@@ -216,8 +219,10 @@ def numbers_href(scope: dict, group: str, reason: str | None, fmt: str, lang: st
     return f"/export/numbers.{fmt}?" + urlencode(query)
 
 
-def download_links(scope: dict, group: str, reason: str | None, lang: str) -> html.Span:
-    """Returns the CSV and XML links of one status group or reason."""
+def download_links(scope: dict, group: str, reason: str | None, lang: str, *, allowed: bool = True) -> html.Span:
+    """Returns the CSV and XML links of one status group or reason (nothing when numbers downloads are not `allowed`)."""
+    if not allowed:
+        return html.Span()
     return html.Span(
         [html.A([html.I(className="bi bi-download me-1"), "CSV"], id=numbers_link(group, reason, "csv"),
                 href=numbers_href(scope, group, reason, "csv", lang), className="me-2", download=""),
@@ -226,9 +231,10 @@ def download_links(scope: dict, group: str, reason: str | None, lang: str) -> ht
     )
 
 
-def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_fig, lang: str) -> html.Div:
+def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_fig, lang: str, *,
+                 can_download: bool = True) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
-    status groups with downloads, reasons table and chart."""
+    status groups with downloads (when `can_download` numbers), reasons table and chart."""
     campaign = info.get("campaign_id") is not None
     scope = {"campaign": int(info["campaign_id"])} if campaign else {"dispatch": int(info["number"])}
     groups = [("delivered", counts["delivered"], "success"), ("not_sent", counts["not_sent"], "secondary"),
@@ -241,7 +247,7 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
                         [html.Div(t(lang, f"group.{g}"), className="small text-muted"),
                          html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
                          html.Div(fmt_pct(n / counts["recipients"] if counts["recipients"] else None, lang), className="small text-muted"),
-                         download_links(scope, g, None, lang) if n else html.Span()],
+                         download_links(scope, g, None, lang, allowed=can_download) if n else html.Span()],
                         className="p-2",
                     ),
                     id=details_group(g),
@@ -273,7 +279,7 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
                  html.Td(fmt_int(r.count, lang), className="text-end"),
                  html.Td(fmt_pct(r.share, lang), className="text-end"),
                  html.Td(t(lang, f"reason.{r.reason or 'none'}.explain"), className="small"),
-                 html.Td(download_links(scope, r.status_group, r.reason or "none", lang))],
+                 html.Td(download_links(scope, r.status_group, r.reason or "none", lang, allowed=can_download))],
                 **{"data-reason": r.reason or "none"},
             )
             for r in reasons.itertuples(index=False)

@@ -277,9 +277,10 @@ def latest_table(latest: pd.DataFrame, lang: str):
 
 def detail_panel(
     *, key: str, name: str, ctr_fig: dict, by_source: pd.DataFrame, groups: pd.DataFrame, reasons: pd.DataFrame,
-    delay_fig: dict | None, median_s: float | None, clicked_n: int, latest: pd.DataFrame, messages_href: str, lang: str,
+    delay_fig: dict | None, median_s: float | None, clicked_n: int, latest: pd.DataFrame, messages_href: str | None, lang: str,
 ) -> html.Div:
-    """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, latest messages."""
+    """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, latest messages;
+    the messages download link only with a `messages_href` (roles that may download numbers)."""
     if delay_fig is None:
         delay = html.Div(t(lang, "trx.detail.no_clicks"), className="small text-muted trx-delay-none")
     else:
@@ -294,7 +295,7 @@ def detail_panel(
             html.Div(
                 [html.H2(t(lang, "trx.detail.title", name=name), className="h6 mb-0"),
                  html.A([html.I(className="bi bi-download me-1"), t(lang, "trx.detail.download")], href=messages_href, download="",
-                        className="btn btn-sm btn-outline-secondary trx-messages-csv")],
+                        className="btn btn-sm btn-outline-secondary trx-messages-csv") if messages_href else html.Span()],
                 className="d-flex justify-content-between align-items-center mb-2",
             ),
             html.Div(

@@ -1,0 +1,270 @@
+"""Users, roles, the access audit and the log-in rate limit, in the campaign store's SQLite database.
+
+Tables (migration 2 of `data.campaigns.MIGRATIONS`): `users` (name, role, argon2 hash,
+enabled, epoch: bumped by every change that must end the user's sessions),
+`access_audit` (append-only: triggers refuse UPDATE and DELETE) and `login_failures`
+(the rate limit's memory, shared by every server process). No Dash imports.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from data.campaigns import CampaignStore
+
+ROLES = ("viewer", "analyst", "admin")  # each role can do everything the ones before it can
+NAME_RE = re.compile(r"^[\w.@+-]{1,64}$")
+PASSWORD_MIN = 8
+LOGIN_LIMIT = 5  # failures per window, per user name and per address
+LOGIN_WINDOW_S = 60.0
+AUDIT_COLUMNS = ["id", "at", "who", "role", "address", "action", "outcome", "target", "filter", "rows", "format",
+                 "bytes", "sha256", "detail"]
+HASHER = PasswordHasher()  # argon2id with the library's defaults; tests may swap in a cheaper one
+
+
+class UserError(ValueError):
+    """A user change that cannot be made; `key` names the i18n message, `values` fill it."""
+
+    def __init__(self, key: str, **values: object):
+        super().__init__(f"{key}: {values}")
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as stored (without the password hash)."""
+
+    name: str
+    role: str
+    enabled: bool = True
+    epoch: int = 0
+    created_at: str = ""
+    last_login_at: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One access event: who did what, from where, with which filter, and what was sent."""
+
+    who: str
+    role: str
+    address: str
+    action: str
+    outcome: str = "ok"
+    target: str = ""
+    filter: Mapping[str, object] = field(default_factory=dict)
+    rows: int | None = None
+    format: str = ""
+    bytes: int | None = None
+    sha256: str = ""
+    detail: str = ""
+
+
+def rank(role: str | None) -> int:
+    """Returns the role's place in ROLES (-1 for no or an unknown role)."""
+    return ROLES.index(role) if role in ROLES else -1
+
+
+def allows(role: str | None, needed: str) -> bool:
+    """Tells whether `role` may do what `needed` may."""
+    return rank(role) >= rank(needed) >= 0
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def check_name(name: str) -> str:
+    """Returns the trimmed user name; UserError when it is empty, too long or has odd characters."""
+    name = (name or "").strip()
+    if not NAME_RE.match(name):
+        raise UserError("users.error.name", name=name)
+    return name
+
+
+def check_role(role: str) -> str:
+    """Returns `role` when it is one of ROLES; UserError otherwise."""
+    if role not in ROLES:
+        raise UserError("users.error.role", role=role, roles=", ".join(ROLES))
+    return role
+
+
+def check_password(password: str) -> str:
+    """Returns the password when it is long enough; UserError otherwise."""
+    if len(password or "") < PASSWORD_MIN:
+        raise UserError("users.error.password", n=PASSWORD_MIN)
+    return password
+
+
+class UserStore:
+    """Users, access audit and log-in failures in the store database at `path` (migrated on first use)."""
+
+    def __init__(self, path: Path, *, hasher: PasswordHasher | None = None):
+        self._db = CampaignStore(path)  # creates and migrates the database; its connection helpers are reused
+        self.path = self._db.path
+        self.hasher = hasher or HASHER
+        self._dummy = None
+
+    def _read(self, sql: str, params: tuple = ()) -> list:
+        con = self._db._connect()
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    # ---------------------------------------------------------------- users
+    def count(self) -> int:
+        """Returns how many users exist (enabled or not); none means local mode."""
+        return int(self._read("SELECT count(*) FROM users")[0][0])
+
+    def get(self, name: str) -> User | None:
+        """Returns the user called `name` (any case), or None."""
+        rows = self._read("SELECT name, role, enabled, epoch, created_at, last_login_at FROM users WHERE name = ?",
+                          ((name or "").strip(),))
+        return _user(rows[0]) if rows else None
+
+    def list(self) -> list[User]:
+        """Returns every user, by name."""
+        return [_user(r) for r in self._read(
+            "SELECT name, role, enabled, epoch, created_at, last_login_at FROM users ORDER BY name")]
+
+    def add(self, name: str, *, role: str, password: str) -> User:
+        """Adds an enabled user; UserError when the name is taken or a value is unusable."""
+        name, role, password = check_name(name), check_role(role), check_password(password)
+        digest = self.hasher.hash(password)
+        now = _now()
+        with self._db._write() as con:
+            if con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise UserError("users.error.exists", name=name)
+            con.execute("INSERT INTO users (name, role, password, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                        (name, role, digest, now, now))
+        return self.get(name)
+
+    def _change(self, name: str, sql: str, params: tuple) -> User:
+        with self._db._write() as con:
+            cur = con.execute(f"UPDATE users SET {sql}, epoch = epoch + 1, updated_at = ? WHERE name = ?",
+                              (*params, _now(), (name or "").strip()))
+            if cur.rowcount == 0:
+                raise UserError("users.error.unknown", name=name)
+        return self.get(name)
+
+    def set_role(self, name: str, role: str) -> User:
+        """Gives the user another role (their open sessions end)."""
+        return self._change(name, "role = ?", (check_role(role),))
+
+    def set_enabled(self, name: str, enabled: bool) -> User:
+        """Disables (their sessions end, log-in refused) or enables a user."""
+        return self._change(name, "enabled = ?", (1 if enabled else 0,))
+
+    def reset_password(self, name: str, password: str) -> User:
+        """Sets a new password (open sessions end)."""
+        return self._change(name, "password = ?", (self.hasher.hash(check_password(password)),))
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """Returns the user when the name and password match an enabled user, else None (same work either way)."""
+        rows = self._read("SELECT password, enabled FROM users WHERE name = ?", ((name or "").strip(),))
+        if not rows:
+            self._verify(self._dummy_hash(), password)
+            return None
+        digest, enabled = rows[0]
+        if not self._verify(digest, password) or not enabled:
+            return None
+        user = self.get(name)
+        with self._db._write() as con:
+            params: tuple = (_now(), user.name)
+            if self.hasher.check_needs_rehash(digest):
+                con.execute("UPDATE users SET password = ? WHERE name = ?", (self.hasher.hash(password), user.name))
+            con.execute("UPDATE users SET last_login_at = ? WHERE name = ?", params)
+        return user
+
+    def _verify(self, digest: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(digest, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def _dummy_hash(self) -> str:
+        if self._dummy is None:
+            self._dummy = self.hasher.hash("not a password of anyone")
+        return self._dummy
+
+    # ------------------------------------------------------------- rate limit
+    def login_wait(self, name: str, address: str, *, now: float | None = None) -> float:
+        """Returns how many seconds log-ins for this name or from this address must wait (0: go ahead):
+        LOGIN_LIMIT failures within LOGIN_WINDOW_S of either block until the oldest of them ages out."""
+        now = time.time() if now is None else now
+        since = now - LOGIN_WINDOW_S
+        wait = 0.0
+        for column, value in (("name", (name or "").strip().casefold()), ("address", address or "")):
+            rows = self._read(f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?",
+                              (value, since, LOGIN_LIMIT))
+            if len(rows) >= LOGIN_LIMIT:
+                wait = max(wait, rows[-1][0] + LOGIN_WINDOW_S - now)
+        return max(0.0, wait)
+
+    def login_failed(self, name: str, address: str, *, now: float | None = None) -> None:
+        """Remembers a failed log-in (and forgets those older than an hour)."""
+        now = time.time() if now is None else now
+        with self._db._write() as con:
+            con.execute("INSERT INTO login_failures (at, name, address) VALUES (?, ?, ?)",
+                        (now, (name or "").strip().casefold(), address or ""))
+            con.execute("DELETE FROM login_failures WHERE at < ?", (now - 3600,))
+
+    # ------------------------------------------------------------------ audit
+    def record(self, event: AuditEvent) -> int:
+        """Appends an access event to the audit; returns its id."""
+        with self._db._write() as con:
+            cur = con.execute(
+                "INSERT INTO access_audit (at, who, role, address, action, outcome, target, filter, rows, format, bytes,"
+                " sha256, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_now_precise(), event.who, event.role, event.address, event.action, event.outcome, event.target,
+                 json.dumps(dict(event.filter), ensure_ascii=False, sort_keys=True) if event.filter else "",
+                 event.rows, event.format, event.bytes, event.sha256, event.detail[:2000]),
+            )
+            return int(cur.lastrowid)
+
+    def audit(self, *, limit: int = 200, action: str | None = None, who: str | None = None) -> pd.DataFrame:
+        """Returns the newest access events (AUDIT_COLUMNS), optionally of one action prefix or user."""
+        where, params = [], []
+        if action:
+            where.append("action LIKE ? ESCAPE '\\'")
+            params.append(action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        if who:
+            where.append("who = ?")
+            params.append(who)
+        sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM access_audit"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._read(sql + " ORDER BY id DESC LIMIT ?", (*params, int(limit)))
+        return pd.DataFrame([dict(r) for r in rows], columns=AUDIT_COLUMNS)
+
+    def audit_rows(self, *, batch: int = 5000) -> Iterator[list]:
+        """Yields every access event, oldest first, as lists in AUDIT_COLUMNS order (for the CSV)."""
+        last = 0
+        while True:
+            rows = self._read(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM access_audit WHERE id > ? ORDER BY id LIMIT ?",
+                              (last, batch))
+            if not rows:
+                return
+            for row in rows:
+                yield list(row)
+            last = rows[-1][0]
+
+
+def _now_precise() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _user(row) -> User:
+    return User(name=row["name"], role=row["role"], enabled=bool(row["enabled"]), epoch=int(row["epoch"]),
+                created_at=row["created_at"], last_login_at=row["last_login_at"])

@@ -1,0 +1,86 @@
+"""The administration page (admin role): users and the access audit (read-only)."""
+from __future__ import annotations
+
+import json
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from i18n import fmt_int, t
+from layouts.ids import Admin
+
+AUDIT_ACTIONS = ("login", "export", "campaign", "denied")
+AUDIT_SHOWN = ("at", "who", "role", "address", "action", "outcome", "target", "filter", "rows", "format", "bytes",
+               "sha256", "detail")
+
+
+def page(lang: str) -> html.Div:
+    """Returns the administration page skeleton; its callback fills the users and the audit."""
+    options = [{"label": t(lang, "admin.audit_all"), "value": ""}] + [
+        {"label": t(lang, f"admin.action.{a}"), "value": a} for a in AUDIT_ACTIONS]
+    return html.Div(
+        [
+            html.H1(t(lang, "admin.title"), className="h3 mb-3"),
+            dbc.Card([dbc.CardHeader(t(lang, "admin.users")),
+                      dbc.CardBody([html.P(t(lang, "admin.users_hint"), className="small text-muted"),
+                                    html.Div(id=Admin.USERS)])], className="mb-3"),
+            dbc.Card(
+                [dbc.CardHeader(dbc.Row(
+                    [dbc.Col(html.Span(t(lang, "admin.audit"), className="fw-semibold")),
+                     dbc.Col([dcc.Dropdown(id=Admin.AUDIT_ACTION, options=options, value="", clearable=False,
+                                           style={"minWidth": "14rem"}, className="d-inline-block align-middle me-2"),
+                              dbc.Button([html.I(className="bi bi-arrow-clockwise me-1"), t(lang, "admin.refresh")],
+                                         id=Admin.REFRESH, size="sm", color="secondary", outline=True, className="me-2",
+                                         n_clicks=0),
+                              dbc.Button([html.I(className="bi bi-filetype-csv me-1"), t(lang, "admin.audit_csv")],
+                                         id=Admin.AUDIT_CSV, href="/admin/audit.csv", external_link=True, size="sm",
+                                         color="secondary", outline=True)],
+                             width="auto", className="text-end")],
+                    className="align-items-center")),
+                 dbc.CardBody(html.Div(id=Admin.AUDIT))],
+                className="mb-3",
+            ),
+        ]
+    )
+
+
+def users_table(lang: str, users: list) -> html.Div | dbc.Table:
+    """Returns the users (data.users.User) as a table."""
+    if not users:
+        return html.Div(t(lang, "admin.no_users"), className="text-muted")
+    head = html.Thead(html.Tr([html.Th(t(lang, f"admin.col.{c}")) for c in ("name", "role", "enabled", "created", "last_login")]))
+    rows = [html.Tr([html.Td(u.name, className="fw-semibold"), html.Td(t(lang, f"role.{u.role}")),
+                     html.Td(t(lang, "admin.enabled" if u.enabled else "admin.disabled")),
+                     html.Td(u.created_at or ""), html.Td(u.last_login_at or "—")], **{"data-user": u.name})
+            for u in users]
+    return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True, responsive=True, className="mb-0")
+
+
+def _filter_text(raw: str) -> str:
+    if not raw:
+        return ""
+    try:
+        return ", ".join(f"{k}={v}" for k, v in json.loads(raw).items())
+    except (ValueError, AttributeError):
+        return raw
+
+
+def audit_table(lang: str, log: pd.DataFrame) -> html.Div:
+    """Returns the newest access events as a table, with how many are shown."""
+    if log.empty:
+        return html.Div(t(lang, "admin.audit_empty"), className="text-muted")
+    head = html.Thead(html.Tr([html.Th(t(lang, f"admin.col.{c}") if c != "role" else t(lang, "admin.col.role"))
+                               for c in AUDIT_SHOWN]))
+    rows = []
+    for r in log.itertuples(index=False):
+        cells = {"at": r.at, "who": r.who, "role": r.role, "address": r.address, "action": r.action,
+                 "outcome": r.outcome, "target": r.target, "filter": _filter_text(r.filter),
+                 "rows": "" if pd.isna(r.rows) else fmt_int(r.rows, lang), "format": r.format,
+                 "bytes": "" if pd.isna(r.bytes) else fmt_int(r.bytes, lang),
+                 "sha256": (r.sha256[:12] + "…") if r.sha256 else "", "detail": r.detail}
+        rows.append(html.Tr([html.Td(cells[c], title=r.sha256 if c == "sha256" else None) for c in AUDIT_SHOWN],
+                            className="table-danger" if r.outcome in ("denied", "failed", "refused") else None))
+    return html.Div([html.P(t(lang, "admin.audit_hint", n=len(log)), className="small text-muted"),
+                     dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True, responsive=True,
+                               className="small mb-0 admin-audit")])

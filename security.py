@@ -1,0 +1,515 @@
+"""Access control for every request: log-in, sessions, roles, CSRF, security headers, the access audit.
+
+One `before_request` hook (`install`) decides every request centrally:
+
+* public endpoints (PUBLIC: log-in, /health, /ready, static files) pass;
+* everything else needs an account: a logged-in user (signed session cookie, idle
+  timeout), or, while no users exist, the implicit local user (loopback clients only);
+* the endpoint must be listed in ENDPOINT_ROLES, a Dash callback in OUTPUT_ROLES (every
+  output of the callback listed), a page in PAGE_ROLES: what is not listed is refused,
+  so routes, callbacks and pages added later are covered by default. A refusal is a
+  403 and an audit row.
+
+The user store and audit live in data/users.py; nothing here queries the lake.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import os
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, Response, abort, g, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+
+from config import Config
+from data.users import ROLES, AuditEvent, UserStore, allows
+from i18n import lang_or_default, t
+from layouts.ids import Admin, Camp, Shell, Sms, Trx
+
+CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
+CSRF_HEADER = "X-CSRFToken"
+LOCAL = "local"
+CACHE_S = 2.0  # how long a process trusts what it read of the users table
+SEEN_EVERY_S = 60  # the session's last-seen time is refreshed at most this often
+
+# What each named capability needs.
+CAN = {"view": "viewer", "numbers": "analyst", "campaigns": "analyst", "users": "admin", "audit": "admin"}
+
+PUBLIC = {
+    "login", "health", "ready", "static", "_dash_assets.static", "bootstrap_static", "/_favicon.ico",
+    "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
+}
+ENDPOINT_ROLES = {
+    "/": "viewer", "/<path:path>": "viewer", "/_dash-layout": "viewer", "/_dash-dependencies": "viewer",
+    "/_dash-update-component": "viewer",  # and then the callback's own role (OUTPUT_ROLES)
+    "/_reload-hash": "viewer", "logout": "viewer",
+    "export_dispatches": "viewer", "export_transactional": "viewer",
+    "export_transactional_messages": CAN["numbers"], "export_numbers": CAN["numbers"],
+    "admin_audit_csv": CAN["audit"],
+}
+PAGE_ROLES = {"/": "viewer", "/sms": "viewer", "/transactional": "viewer", "/admin": CAN["users"]}
+# Every component a server callback writes to, and who may have it written: a callback needs
+# the highest role of its outputs, and a callback with an unlisted output is refused to all.
+OUTPUT_ROLES: dict[str, str] = {
+    Shell.LANG: "viewer", Shell.NAVBAR: "viewer", Shell.PAGE: "viewer", Shell.PERIOD: "viewer", Shell.LOCAL_BANNER: "viewer",
+    Sms.PERIOD_RANGE_BOX: "viewer", Sms.PERIOD_LABEL: "viewer", Sms.PERIOD_ERROR: "viewer", Sms.ALERT: "viewer",
+    Sms.KPIS: "viewer", Sms.TREND: "viewer", Sms.GRID: "viewer", Sms.HISTORY_COUNT: "viewer",
+    Sms.HISTORY_EMPTY: "viewer", Sms.EXPORT_CSV: "viewer", Sms.EXPORT_DOC: "viewer", Sms.DETAILS: "viewer",
+    Sms.DETAILS_TITLE: "viewer", Sms.DETAILS_BODY: "viewer",
+    Camp.FILTER_COUNT: "viewer", Camp.FILTER_PANEL: "viewer", Camp.AUDIT: "viewer", Camp.AUDIT_BODY: "viewer",
+    Camp.ADD_TARGET: "viewer", Camp.EXPANDED: "viewer",
+    # the grouping actions change campaigns
+    Camp.CHANGES: CAN["campaigns"], Camp.MESSAGE: CAN["campaigns"], Camp.TOAST: CAN["campaigns"],
+    Camp.TOAST_TEXT: CAN["campaigns"], Camp.CONFIRM: CAN["campaigns"], Camp.CONFIRM_BODY: CAN["campaigns"],
+    Camp.PENDING: CAN["campaigns"],
+    Trx.PERIOD_RANGE_BOX: "viewer", Trx.PERIOD_LABEL: "viewer", Trx.PERIOD_ERROR: "viewer", Trx.ALERT: "viewer",
+    Trx.KPIS: "viewer", Trx.TREND: "viewer", Trx.GRID: "viewer", Trx.TABLE_COUNT: "viewer",
+    Trx.TABLE_EMPTY: "viewer", Trx.EXPORT_CSV: "viewer", Trx.EXPORT_DOC: "viewer", Trx.OPEN: "viewer",
+    Admin.USERS: CAN["users"], Admin.AUDIT: CAN["audit"], Admin.AUDIT_CSV: CAN["audit"],
+}
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+_SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
+
+
+class ServeRefused(RuntimeError):
+    """`serve` must not start as asked; the text says why in one line."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who makes a request: a user (name, role) or the implicit local user of local mode."""
+
+    name: str
+    role: str
+    local: bool = False
+
+    def can(self, capability: str) -> bool:
+        """Tells whether this account has a capability of CAN (view, numbers, campaigns, users, audit)."""
+        return allows(self.role, CAN[capability])
+
+
+LOCAL_ACCOUNT = Account(LOCAL, "admin", local=True)
+
+
+# ------------------------------------------------------------------ start-up checks
+def is_loopback(host: str | None) -> bool:
+    """Tells whether an address (or host name) is this machine only."""
+    host = (host or "").strip()
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_serve_allowed(config: Config, host: str) -> None:
+    """Raises ServeRefused when `serve` must not start: no users exist and `host` is not a loopback
+    address (local mode, without log-in, is for this machine only)."""
+    if is_loopback(host):
+        return
+    if user_store(config).count() == 0:
+        raise ServeRefused(f"no users defined: refusing to serve on {host} without log-in; add one with "
+                           f"'python app.py users add NAME --role admin', or bind to 127.0.0.1 (local mode)")
+
+
+def user_store(config: Config) -> UserStore:
+    """Returns the user store of the data directory."""
+    return UserStore(config.data_dir / "campaigns.sqlite")
+
+
+def secret_key(config: Config) -> str:
+    """Returns SMSREPORTS_SECRET_KEY, or the key kept in the data directory (created once, mode 0600,
+    written atomically so processes starting together agree on one key)."""
+    if config.secret_key:
+        return config.secret_key
+    path = Path(config.data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)  # fails if another process was first: its key wins
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+# --------------------------------------------------------------------- accounts
+class _Users:
+    """The process's short-lived view of the users table (CACHE_S), so each request costs no query."""
+
+    def __init__(self, store: UserStore):
+        self.store = store
+        self._lock = threading.Lock()
+        self._count: tuple[float, int] | None = None
+        self._users: dict[str, tuple[float, object]] = {}
+
+    def count(self) -> int:
+        now = time.monotonic()
+        with self._lock:
+            if self._count and now - self._count[0] < CACHE_S:
+                return self._count[1]
+        value = self.store.count()
+        with self._lock:
+            self._count = (now, value)
+        return value
+
+    def get(self, name: str):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._users.get(name)
+            if hit and now - hit[0] < CACHE_S:
+                return hit[1]
+        user = self.store.get(name)
+        with self._lock:
+            self._users[name] = (now, user)
+        return user
+
+
+def current_account() -> Account | None:
+    """Returns the account of the request being served (None outside a request or before the check)."""
+    try:
+        return g.get("account")
+    except RuntimeError:
+        return None
+
+
+def can(capability: str) -> bool:
+    """Tells whether the current request's account has a capability; True outside a request (CLI, tests)."""
+    account = current_account()
+    if account is None:
+        try:
+            request.path  # noqa: B018 - inside a request with no account: no
+        except RuntimeError:
+            return True
+        return False
+    return account.can(capability)
+
+
+def account_view() -> dict | None:
+    """Returns what pages need to know of the current account (None outside a request): name, role, local,
+    its capabilities (admin, campaigns, numbers), which pages it opens, and the CSRF token for the log-out form."""
+    account = current_account()
+    if account is None:
+        return None
+    return {"name": account.name, "role": account.role, "local": account.local, "admin": account.can("users"),
+            "campaigns": account.can("campaigns"), "numbers": account.can("numbers"),
+            "pages": {path: allows(account.role, role) for path, role in PAGE_ROLES.items()},
+            "csrf_token": generate_csrf()}
+
+
+def client_address() -> str:
+    """Returns the address the request came from."""
+    return request.remote_addr or ""
+
+
+def request_filter() -> dict[str, str]:
+    """Returns the request's query arguments (what a download was asked for)."""
+    return {k: v[:500] for k, v in request.args.items()}
+
+
+def event(action: str, **values) -> AuditEvent:
+    """Returns an audit event of the current request: who, role, address, target and filter filled in."""
+    account = current_account()
+    base = {"who": account.name if account else (values.pop("who", None) or "-"),
+            "role": account.role if account else "-", "address": client_address(), "action": action,
+            "target": request.path, "filter": request_filter()}
+    base.update(values)
+    return AuditEvent(**base)
+
+
+def audit_store() -> UserStore:
+    """Returns the store the current app writes its audit to (keep it for writing after the request, e.g. a stream's end)."""
+    return _state().users.store
+
+
+def record(evt: AuditEvent, store: UserStore | None = None) -> None:
+    """Writes an audit event (a failure to write is logged, never raised into the response)."""
+    try:
+        (store or audit_store()).record(evt)
+    except Exception as exc:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).error("audit write failed: %s (%s)", exc, evt)
+
+
+@dataclass
+class _AppState:
+    users: _Users
+    idle_s: float
+    output_roles: dict[str, str | None]
+    default_lang: str
+
+
+def _state() -> _AppState:
+    from flask import current_app
+
+    return current_app.extensions["smsreports_security"]
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """Signed cookie sessions: HttpOnly, SameSite=Strict, Secure when the request came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return request.is_secure
+
+    def get_cookie_samesite(self, app) -> str:
+        return "Strict"
+
+    def get_cookie_httponly(self, app) -> bool:
+        return True
+
+
+def _account_of_request(state: _AppState) -> Account | None:
+    if state.users.count() == 0:
+        return LOCAL_ACCOUNT if is_loopback(client_address()) else None
+    name = session.get("user")
+    if not name:
+        return None
+    now = time.time()
+    seen = session.get("seen", 0)
+    if now - seen > state.idle_s:
+        session.clear()
+        return None
+    user = state.users.get(name)
+    if user is None or not user.enabled or user.epoch != session.get("epoch"):
+        session.clear()
+        return None
+    if now - seen > SEEN_EVERY_S:
+        session["seen"] = int(now)
+    return Account(user.name, user.role)
+
+
+def callback_role(output_key: str, callback_map: dict) -> str | None:
+    """Returns the role a Dash callback (its output key) needs: the highest of its outputs' roles;
+    None when an output is not listed in OUTPUT_ROLES (nobody may call it)."""
+    from dash._utils import split_callback_id
+
+    if output_key not in callback_map:
+        return None
+    needed = "viewer"
+    parts = split_callback_id(output_key)
+    for part in parts if isinstance(parts, list) else [parts]:
+        cid = part["id"]
+        if isinstance(cid, str) and cid.startswith("{"):
+            import json
+
+            try:
+                cid = json.loads(cid).get("type", "")
+            except ValueError:
+                return None
+        role = OUTPUT_ROLES.get(cid)
+        if role is None:
+            return None
+        needed = max(needed, role, key=ROLES.index)
+    return needed
+
+
+def _denied(account: Account | None, what: str, needed: str | None) -> Response:
+    record(event("denied", who=account.name if account else "-", outcome="denied", detail=f"{what} needs {needed or 'nobody'}"))
+    lang = lang_or_default(request.args.get("lang"))
+    abort(Response(t(lang, "access.denied"), status=403, mimetype="text/plain"))
+
+
+def _check_request():
+    state = _state()
+    endpoint = request.endpoint
+    g.account = None
+    if endpoint in PUBLIC:
+        return None
+    account = _account_of_request(state)
+    if account is None:
+        if state.users.count() == 0:  # local mode for loopback clients only
+            return Response(t(state.default_lang, "access.local_only"), status=403, mimetype="text/plain")
+        if request.method == "GET" and endpoint in ("/", "/<path:path>"):
+            target = request.full_path.rstrip("?")
+            return redirect("/login?" + urlencode({"next": target}))
+        return Response(t(lang_or_default(request.args.get("lang")), "access.login_needed"), status=401, mimetype="text/plain")
+    g.account = account
+    needed = ENDPOINT_ROLES.get(endpoint)
+    what = endpoint or request.path
+    if needed is not None and endpoint == "/_dash-update-component":
+        body = request.get_json(silent=True) or {}
+        output = body.get("output") if isinstance(body, dict) else None
+        needed = state.output_roles.get(output) if isinstance(output, str) else None
+        what = f"callback {output}"
+    if needed is None or not allows(account.role, needed):
+        _denied(account, what, needed)
+    return None
+
+
+def page_allowed(path: str | None) -> bool:
+    """Tells whether the current account may open a page (unknown pages are "not found", not refused;
+    outside a request, e.g. in tests calling `render`, every page is allowed)."""
+    needed = PAGE_ROLES.get(path or "/")
+    if needed is None:
+        return True
+    account = current_account()
+    if account is None:
+        return not _in_request()
+    return allows(account.role, needed)
+
+
+def _in_request() -> bool:
+    try:
+        request.path  # noqa: B018
+        return True
+    except RuntimeError:
+        return False
+
+
+# ------------------------------------------------------------------- headers
+def _script_hashes(body: bytes) -> list[str]:
+    hashes = []
+    for match in _SCRIPT_RE.finditer(body):
+        attrs = match.group("attrs").lower()
+        if b"src=" in attrs or b"application/json" in attrs:
+            continue
+        digest = base64.b64encode(hashlib.sha256(match.group("body")).digest()).decode()
+        hashes.append(f"'sha256-{digest}'")
+    return sorted(set(hashes))
+
+
+def content_security_policy(script_hashes: list[str] | None = None) -> str:
+    """Returns the CSP of a response; `script_hashes` allow the page's own inline scripts (Dash's renderer start)."""
+    scripts = " ".join(["'self'", *(script_hashes or [])])
+    return "; ".join([
+        "default-src 'self'",
+        # No 'unsafe-eval' and no 'unsafe-inline': Dash's one inline script (the renderer's start) is allowed
+        # by its hash, and Dash AG Grid's {"function": ...} expressions run without eval (browser tests check).
+        f"script-src {scripts}",
+        # Plotly and AG Grid add <style> elements at run time.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _headers(response: Response) -> Response:
+    hashes = None
+    if response.mimetype == "text/html" and not response.direct_passthrough and not response.is_streamed:
+        hashes = _script_hashes(response.get_data())
+    response.headers["Content-Security-Policy"] = content_security_policy(hashes)
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"  # Flask-WTF's HTTPS referrer check needs same-origin referrers
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint in ("/", "/<path:path>") and response.status_code == 200 and g.get("account") is not None:
+        response.set_cookie(CSRF_COOKIE, generate_csrf(), secure=request.is_secure, httponly=False, samesite="Strict")
+    return response
+
+
+# ----------------------------------------------------------------------- views
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "/")
+    if parts.scheme or parts.netloc or not (target or "/").startswith("/") or (target or "").startswith("//"):
+        return "/"
+    return target or "/"
+
+
+def _login_view():
+    from layouts.login import login_page
+
+    state = _state()
+    lang = lang_or_default(request.values.get("lang") or state.default_lang)
+    next_path = _safe_next(request.values.get("next"))
+    if state.users.count() == 0 and is_loopback(client_address()):
+        return redirect(next_path)
+    if request.method == "GET":
+        return login_page(lang, csrf_token=generate_csrf(), next_path=next_path)
+    name = (request.form.get("name") or "").strip()[:64]
+    password = request.form.get("password") or ""
+    store = state.users.store
+    address = client_address()
+    wait = store.login_wait(name, address)
+    if wait > 0:
+        record(event("login", who=name or "-", outcome="refused", target="/login", filter={},
+                     detail=f"rate limit: wait {wait:.0f} s"))
+        message = t(lang, "login.too_many", seconds=int(wait) + 1)
+        return Response(login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=message),
+                        status=429, headers={"Retry-After": str(int(wait) + 1)}, mimetype="text/html")
+    user = store.authenticate(name, password)
+    if user is None:
+        store.login_failed(name, address)
+        record(event("login", who=name or "-", outcome="failed", target="/login", filter={}))
+        return Response(login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name,
+                                   error=t(lang, "login.failed")), status=401, mimetype="text/html")
+    session.clear()
+    session.permanent = True
+    session.update({"user": user.name, "epoch": user.epoch, "seen": int(time.time())})
+    g.account = Account(user.name, user.role)
+    record(event("login", outcome="ok", target="/login", filter={}))
+    return redirect(next_path)
+
+
+def _logout_view():
+    account = current_account()
+    if account is not None and not account.local:
+        record(event("logout", outcome="ok", filter={}))
+    session.clear()
+    return redirect("/login")
+
+
+def install(app, config: Config) -> None:
+    """Puts access control on a Dash app: sessions, CSRF, the central check, headers, log-in and log-out.
+    Call after every callback and route is registered (it reads the callback map)."""
+    server: Flask = app.server
+    server.secret_key = secret_key(config)
+    server.session_interface = _Sessions()
+    server.config.update(
+        SESSION_COOKIE_NAME="smsreports_session",
+        PERMANENT_SESSION_LIFETIME=int(config.session_idle_hours * 3600),
+        SESSION_REFRESH_EACH_REQUEST=False,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (whose idle timeout ends it)
+        WTF_CSRF_HEADERS=[CSRF_HEADER],
+    )
+    state = _AppState(users=_Users(user_store(config)), idle_s=config.session_idle_hours * 3600,
+                      output_roles={}, default_lang=config.default_lang)
+    server.extensions["smsreports_security"] = state
+    state.output_roles.update({key: callback_role(key, app.callback_map) for key in app.callback_map})
+
+    # The central check runs before Flask-WTF's (registered below), so a request without an account is
+    # answered 401/403 whatever it carries; a logged-in request without its CSRF token gets 400.
+    server.before_request(_check_request)
+    CSRFProtect(server)
+    server.after_request(_headers)
+    server.add_url_rule("/login", "login", _login_view, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", _logout_view, methods=["POST"])
+
+    @server.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        record(event("csrf", outcome="denied", detail=exc.description or ""))
+        lang = lang_or_default(request.args.get("lang"))
+        return Response(t(lang, "access.csrf"), status=400, mimetype="text/plain")
+
+
+def csrf_token() -> str:
+    """Returns the CSRF token of the current session (for forms rendered by callbacks, e.g. log-out)."""
+    return generate_csrf()
+
+
+def safe_replace(evt: AuditEvent, **changes) -> AuditEvent:
+    """Returns a copy of an audit event with some fields changed."""
+    return replace(evt, **changes)

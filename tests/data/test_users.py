@@ -1,0 +1,128 @@
+"""Users, roles, the append-only access audit and the log-in rate limit (data/users.py, security.py helpers)."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+from argon2 import PasswordHasher
+
+import security
+from config import Config
+from data.campaigns import CampaignStore
+from data.users import LOGIN_LIMIT, LOGIN_WINDOW_S, AuditEvent, UserError, UserStore, allows
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return UserStore(tmp_path / "campaigns.sqlite", hasher=CHEAP)
+
+
+def test_add_authenticate_and_change_users(store):
+    assert store.count() == 0
+    store.add("Ala", role="analyst", password="s3cret-pass")
+    assert store.count() == 1 and store.get("ala").name == "Ala"  # names ignore case
+    assert store.authenticate("ala", "s3cret-pass").role == "analyst"
+    assert store.authenticate("ala", "wrong-pass") is None and store.authenticate("nobody", "s3cret-pass") is None
+    raw = sqlite3.connect(store.path).execute("SELECT password FROM users").fetchone()[0]
+    assert raw.startswith("$argon2id$") and "s3cret" not in raw
+    epoch = store.get("ala").epoch
+    assert store.set_role("ala", "viewer").role == "viewer" and store.get("ala").epoch == epoch + 1
+    store.set_enabled("ala", False)
+    assert store.authenticate("ala", "s3cret-pass") is None
+    store.set_enabled("ala", True)
+    store.reset_password("ala", "another-pass")
+    assert store.authenticate("ala", "another-pass") is not None and store.get("ala").last_login_at
+
+
+@pytest.mark.parametrize("name, role, password, key", [
+    ("", "viewer", "longenough", "users.error.name"), ("a b", "viewer", "longenough", "users.error.name"),
+    ("x" * 65, "viewer", "longenough", "users.error.name"), ("ok", "boss", "longenough", "users.error.role"),
+    ("ok", "viewer", "short", "users.error.password"),
+])
+def test_bad_values_are_refused(store, name, role, password, key):
+    with pytest.raises(UserError) as err:
+        store.add(name, role=role, password=password)
+    assert err.value.key == key
+
+
+def test_duplicates_and_unknown_users(store):
+    store.add("ola", role="viewer", password="longenough")
+    with pytest.raises(UserError, match="exists"):
+        store.add("OLA", role="admin", password="longenough")
+    with pytest.raises(UserError, match="unknown"):
+        store.set_role("ghost", "admin")
+
+
+def test_roles_are_ordered():
+    assert allows("admin", "analyst") and allows("analyst", "viewer") and not allows("viewer", "analyst")
+    assert not allows(None, "viewer") and not allows("root", "viewer") and not allows("admin", "superuser")
+
+
+def test_audit_is_append_only(store):
+    store.record(AuditEvent(who="ala", role="analyst", address="10.0.0.1", action="export.numbers",
+                            filter={"dispatch": "7"}, rows=3, format="csv", bytes=99, sha256="ab" * 32))
+    log = store.audit()
+    assert list(log["action"]) == ["export.numbers"] and log.iloc[0]["rows"] == 3
+    assert list(store.audit_rows())[0][2] == "ala"
+    con = sqlite3.connect(store.path)
+    for sql in ("UPDATE access_audit SET rows = 0", "DELETE FROM access_audit"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute(sql)
+    assert store.audit(action="export")["who"].tolist() == ["ala"] and store.audit(action="login").empty
+
+
+def test_rate_limit_per_user_and_per_address(store):
+    now = 1_000_000.0
+    for i in range(LOGIN_LIMIT - 1):
+        store.login_failed("ala", "10.0.0.1", now=now + i)
+    assert store.login_wait("ala", "10.0.0.1", now=now + 5) == 0
+    store.login_failed("ala", "10.0.0.2", now=now + 5)  # the 5th failure for the name, from elsewhere
+    assert store.login_wait("ALA", "10.9.9.9", now=now + 6) == pytest.approx(LOGIN_WINDOW_S - 6)
+    assert store.login_wait("ola", "10.0.0.1", now=now + 6) == 0  # 4 from this address: not yet
+    for i in range(LOGIN_LIMIT):
+        store.login_failed(f"user{i}", "10.0.0.3", now=now + i)
+    assert store.login_wait("someone", "10.0.0.3", now=now + 10) > 0
+    assert store.login_wait("ala", "10.0.0.1", now=now + LOGIN_WINDOW_S + 1) == 0  # the minute has passed
+
+
+def test_store_migrates_an_existing_campaign_database(tmp_path):
+    path = tmp_path / "campaigns.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 0")
+    con.close()
+    campaigns = CampaignStore(path)
+    cid = campaigns.group(["d1"], name="Kampania", who="local")
+    users = UserStore(path, hasher=CHEAP)
+    assert campaigns.schema_version() == 2 and users.count() == 0 and list(campaigns.campaigns()["id"]) == [cid]
+
+
+def test_secret_key_is_made_once_private_and_kept(tmp_path):
+    config = Config(data_dir=tmp_path)
+    key = security.secret_key(config)
+    path = tmp_path / "secret_key"
+    assert len(key) >= 40 and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert security.secret_key(config) == key and not list(tmp_path.glob(".secret_key*"))
+    assert security.secret_key(config.with_(secret_key="from-env")) == "from-env"
+
+
+def test_serve_refuses_an_open_address_without_users(tmp_path):
+    config = Config(data_dir=tmp_path)
+    security.check_serve_allowed(config, "127.0.0.1")
+    security.check_serve_allowed(config, "localhost")
+    with pytest.raises(security.ServeRefused, match="no users defined"):
+        security.check_serve_allowed(config, "0.0.0.0")
+    UserStore(tmp_path / "campaigns.sqlite", hasher=CHEAP).add("ala", role="admin", password="longenough")
+    security.check_serve_allowed(config, "0.0.0.0")
+
+
+def test_settings_from_the_environment():
+    from config import ConfigError
+
+    config = Config.from_env({"SMSREPORTS_SESSION_IDLE_HOURS": "0.5", "SMSREPORTS_SECRET_KEY": "s3cr3t-from-env"})
+    assert config.session_idle_hours == 0.5 and config.secret_key == "s3cr3t-from-env" and "s3cr3t" not in repr(config)
+    with pytest.raises(ConfigError, match="IDLE"):
+        Config.from_env({"SMSREPORTS_SESSION_IDLE_HOURS": "-1"})

@@ -1,0 +1,260 @@
+"""Access control over HTTP (Flask test client): log-in, roles, forged callbacks, CSRF, headers, audit."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+
+import pytest
+from argon2 import PasswordHasher
+
+import data.users
+import security
+from app import create_app
+from layouts.ids import Camp, Sms, Trx
+
+PASSWORD = "correct horse"
+FULL_NUMBER = re.compile(r"\+?48\d{9}\b")
+
+
+@pytest.fixture(scope="module")
+def access_dir(demo_dir, tmp_path_factory):
+    """A data directory sharing the demo lake (read-only here) with its own store, users and audit."""
+    path = tmp_path_factory.mktemp("access")
+    (path / "lake").symlink_to(demo_dir / "lake", target_is_directory=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(access_dir, config):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(data.users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        cfg = config.with_(data_dir=access_dir)
+        store = security.user_store(cfg)
+        for name, role in (("vera", "viewer"), ("anna", "analyst"), ("adam", "admin")):
+            store.add(name, role=role, password=PASSWORD)
+        yield create_app(cfg)
+
+
+@pytest.fixture(scope="module")
+def store(app, access_dir, config):
+    return security.user_store(config.with_(data_dir=access_dir))
+
+
+def login(app, name: str, password: str = PASSWORD, address: str = "127.0.0.1"):
+    """Returns a test client logged in as `name`, holding the page's CSRF cookie."""
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token, "next": "/"})
+    assert response.status_code == 302, response.text
+    assert client.get("/").status_code == 200  # the index hands out the CSRF cookie
+    return client
+
+
+def csrf(client) -> dict:
+    return {security.CSRF_HEADER: client.get_cookie(security.CSRF_COOKIE).value}
+
+
+def callback_body(app, first_output: str, values: dict, changed: str) -> dict:
+    """A Dash callback request as the renderer sends it: the callback whose output key has `first_output`."""
+    key = next(k for k in app.callback_map if first_output in k)
+    spec = app.callback_map[key]
+
+    def items(kind):
+        return [{"id": str(i["id"]), "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+                for i in spec[kind]]
+
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in key.strip(".").split("...")]
+    return {"output": key, "outputs": outputs, "inputs": items("inputs"), "state": items("state"), "changedPropIds": [changed]}
+
+
+def last_audit(store, action: str | None = None):
+    return store.audit(limit=1, action=action).iloc[0]
+
+
+def test_pages_need_a_log_in(app):
+    client = app.server.test_client()
+    response = client.get("/transactional")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    assert client.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 401
+    assert client.post("/_dash-update-component", json={}).status_code == 401
+    assert client.get("/health").status_code == 200 and client.get("/login").status_code == 200
+    assert client.get("/vendor/bootstrap/css/bootstrap.min.css").status_code == 200
+
+
+def test_login_page_in_both_languages_and_session_cookie(app):
+    client = app.server.test_client()
+    assert "Nazwa użytkownika" in client.get("/login?lang=pl").text
+    assert "User name" in client.get("/login?lang=en").text
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token})
+    cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session="))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    https = app.server.test_client()
+    page = https.get("/login", base_url="https://localhost")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = https.post("/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token},
+                          base_url="https://localhost", headers={"Referer": "https://localhost/login"})
+    assert response.status_code == 302
+    assert "Secure" in next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session="))
+
+
+def test_login_without_csrf_token_is_refused(app):
+    client = app.server.test_client()
+    client.get("/login")
+    assert client.post("/login", data={"name": "vera", "password": PASSWORD}).status_code == 400
+
+
+def test_viewer_cannot_download_numbers_and_it_is_on_record(app, store):
+    client = login(app, "vera")
+    for url in ("/export/numbers.csv?dispatch=1&status=delivered", "/export/numbers.xml?dispatch=1&status=delivered",
+                "/export/transactional-messages.csv?from=2026-10-01&to=2026-11-20&campaign=x", "/admin/audit.csv"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        row = last_audit(store, "denied")
+        assert (row["who"], row["role"], row["outcome"], row["target"]) == ("vera", "viewer", "denied", url.split("?")[0])
+    assert row["filter"] == ""  # no query arguments asked for
+    assert client.get("/admin").status_code == 200  # the page shell loads; its content is refused (below)
+
+
+def test_forged_callbacks_of_a_viewer_get_403(app, store):
+    client = login(app, "vera")
+    before = len(store.audit(limit=10_000))
+    group = callback_body(app, f"{Camp.CHANGES}.data", {}, f"{Camp.GROUP}.n_clicks")
+    response = client.post("/_dash-update-component", json=group, headers=csrf(client))
+    assert response.status_code == 403
+    row = last_audit(store, "denied")
+    assert row["who"] == "vera" and Camp.CHANGES in row["detail"]
+    admin = callback_body(app, "admin-users.children", {}, "admin-refresh.n_clicks")
+    assert client.post("/_dash-update-component", json=admin, headers=csrf(client)).status_code == 403
+    unknown = {**group, "output": "made-up.children"}
+    assert client.post("/_dash-update-component", json=unknown, headers=csrf(client)).status_code == 403
+    assert len(store.audit(limit=10_000)) == before + 3
+
+
+def test_callback_without_csrf_token_is_refused(app):
+    client = login(app, "anna")
+    body = callback_body(app, f"{Sms.DETAILS}.is_open", {f"{Sms.GRID}.cellClicked": {"colId": "details", "rowId": "1"}},
+                         f"{Sms.GRID}.cellClicked")
+    assert client.post("/_dash-update-component", json=body).status_code == 400
+    assert client.post("/_dash-update-component", json=body, headers={security.CSRF_HEADER: "forged"}).status_code == 400
+    assert client.post("/_dash-update-component", json=body, headers=csrf(client)).status_code == 200
+
+
+def _details(client, app, number: int) -> str:
+    body = callback_body(app, f"{Sms.DETAILS}.is_open",
+                         {f"{Sms.GRID}.cellClicked": {"colId": "details", "rowId": str(number)}, "shell-lang.data": "en"},
+                         f"{Sms.GRID}.cellClicked")
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200
+    return response.text.replace("\\/", "/").replace("\\u002f", "/")
+
+
+def _trx_open(client, app, key: str) -> str:
+    values = {f"{Trx.PERIOD_PRESET}.value": "all", f"{Trx.OPEN}.data": [key], "shell-lang.data": "en"}
+    body = callback_body(app, f"{Trx.PERIOD_LABEL}.children", values, f"{Trx.OPEN}.data")
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200
+    return response.text.replace("\\/", "/").replace("\\u002f", "/")
+
+
+def test_numbers_never_reach_a_viewers_browser(app, frames):
+    number = int(frames["dispatches"]["number"].iloc[0])
+    key = next(m for m in frames["messages"]["campaign_label"].dropna().unique())
+    viewer, analyst = login(app, "vera"), login(app, "anna")
+    seen = _details(viewer, app, number)
+    assert "/export/numbers" not in seen and not FULL_NUMBER.search(seen)
+    assert "/export/numbers" in _details(analyst, app, number)
+    from data.queries import Campaign
+
+    trx_key = Campaign(key).key
+    seen = _trx_open(viewer, app, trx_key)
+    assert not FULL_NUMBER.search(seen) and "transactional-messages" not in seen
+    assert "*" in seen  # the latest messages are there, masked
+    assert "transactional-messages" in _trx_open(analyst, app, trx_key)
+
+
+def test_analyst_download_is_audited_with_rows_and_hash(app, store, frames):
+    m = frames["messages"]
+    dispatch_id = m.loc[m["source"] == "bulk", "dispatch_id"].iloc[0]
+    number = int(frames["dispatches"].set_index("dispatch_id").loc[dispatch_id, "number"])
+    client = login(app, "anna")
+    url = f"/export/numbers.csv?dispatch={number}&status=delivered&lang=en"
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.data
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    row = last_audit(store, "export")
+    assert (row["who"], row["role"], row["action"], row["outcome"], row["format"]) == ("anna", "analyst", "export.numbers", "ok", "csv")
+    assert row["rows"] == len(rows) - 1 and row["bytes"] == len(body)
+    assert row["sha256"] == hashlib.sha256(body).hexdigest()
+    assert json.loads(row["filter"]) == {"dispatch": str(number), "status": "delivered", "lang": "en"}
+    docx = client.get("/export/dispatches.docx?from=2026-10-01&to=2026-11-20")
+    assert docx.status_code == 200
+    row = last_audit(store, "export")
+    assert row["action"] == "export.dispatches" and row["sha256"] == hashlib.sha256(docx.data).hexdigest()
+
+
+def test_admin_sees_and_downloads_the_audit(app, store):
+    client = login(app, "adam")
+    body = callback_body(app, "admin-users.children", {"admin-audit-action.value": ""}, "admin-refresh.n_clicks")
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200 and "vera" in response.text and "denied" in response.text
+    audit = client.get("/admin/audit.csv?lang=en")
+    assert audit.status_code == 200
+    rows = list(csv.reader(io.StringIO(audit.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["id", "When (UTC)", "Who"] and len(rows) > 5
+
+
+def test_audit_cannot_be_changed(store):
+    import sqlite3
+
+    con = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("UPDATE access_audit SET who = 'nobody'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("DELETE FROM access_audit")
+    con.close()
+
+
+def test_security_headers_on_every_response(app):
+    client = login(app, "vera")
+    for url in ("/", "/login", "/health", "/_dash-layout", "/export/numbers.csv?dispatch=1&status=delivered"):
+        headers = client.get(url).headers
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff", url
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"] and headers["Referrer-Policy"]
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self' 'sha256-" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_login_rate_limit_per_user_and_address(app, store):
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    page = client.get("/login?lang=en")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    codes = [client.post("/login", data={"name": "adam", "password": "wrong", "csrf_token": token}).status_code
+             for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+    refused = client.post("/login", data={"name": "adam", "password": PASSWORD, "csrf_token": token, "lang": "en"})
+    assert refused.status_code == 429 and "Too many failed log-ins" in refused.text
+    assert last_audit(store, "login")["outcome"] == "refused"
+    # the right password from elsewhere is also refused for that user for the minute
+    other = app.server.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.9.9.10"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', other.get("/login").text).group(1)
+    assert other.post("/login", data={"name": "adam", "password": PASSWORD, "csrf_token": token}).status_code == 429
+
+
+def test_sessions_end_when_the_role_changes(app, store):
+    client = login(app, "anna")
+    assert client.get("/_dash-layout").status_code == 200
+    store.set_role("anna", "analyst")  # any change of the user ends their sessions
+    import time
+
+    time.sleep(security.CACHE_S + 0.1)
+    assert client.get("/_dash-layout").status_code == 401

@@ -215,16 +215,20 @@ def rollup(
     chosen = [m.strip() for m in months.split(",") if m.strip()] or None
     if chosen and any(len(m) != 7 or m[4] != "-" or not (m[:4] + m[5:]).isdigit() for m in chosen):
         _fail("--months takes YYYY-MM values separated by commas")
-    if engine not in ("duckdb", "spark"):
-        _fail("--engine must be duckdb or spark")
-    if engine == "duckdb" and (spark_master or spark_conf):
-        _fail("--spark-master and --spark-conf need --engine spark")
+    _check_engine(engine, spark_master, spark_conf)
     before = rollup_status(lake, tz=cfg.timezone)
     with _rollup_engine(engine, spark_master, spark_conf or []) as runner:
         with transaction(lake) as staging:
             figures = build_rollups(staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads, engine=runner)
     typer.echo(f"rollups rebuilt by {figures['engine']} ({'were: ' + before.reason if before.reason else 'were fresh'}): "
                f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s")
+
+
+def _check_engine(engine: str, master: str | None, conf: list[str] | None) -> None:
+    if engine not in ("duckdb", "spark"):
+        _fail("--engine must be duckdb or spark")
+    if engine == "duckdb" and (master or conf):
+        _fail("--spark-master and --spark-conf need --engine spark")
 
 
 @contextmanager
@@ -260,12 +264,18 @@ def ingest(
     tz: str = typer.Option(None, "--tz", help="Time zone of times written without an offset (SMSREPORTS_TIMEZONE)."),
     links: Path = typer.Option(None, "--links", help="Short-link id -> message id file (CSV/JSON lines) for clicks."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    engine: str = typer.Option("duckdb", "--engine", help="Engine of the rollup rebuild: duckdb or spark (as for 'rollup')."),
+    spark_master: str = typer.Option(None, "--spark-master", help="Spark master (as for 'rollup'); needs --engine spark."),
+    spark_conf: list[str] = typer.Option(None, "--spark-conf", help="Extra Spark setting KEY=VALUE (repeatable)."),
 ) -> None:
     """Import delivery logs and click events of SMS providers into the lake (README, "Importing logs")."""
     from data.ingest.console import run_cli
 
-    run_cli(_config(), files or [], fmt=fmt, provider=provider, region=region, tz=tz, links=links, as_json=as_json,
-            fail=_fail)
+    cfg = _config()
+    _check_engine(engine, spark_master, spark_conf)
+    with _rollup_engine(engine, spark_master, spark_conf or []) as runner:
+        run_cli(cfg, files or [], fmt=fmt, provider=provider, region=region, tz=tz, links=links, as_json=as_json,
+                fail=_fail, engine=runner)
 
 
 @export_cli.command("dispatches")

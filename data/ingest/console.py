@@ -43,7 +43,7 @@ def check_arguments(files: list[Path], *, fmt: str, provider: str | None, region
 
 
 def run_cli(cfg: Config, files: list[Path], *, fmt: str, provider: str | None, region: str | None, tz: str | None,
-            links: Path | None, as_json: bool, fail: Callable[[str], None]) -> Summary | None:
+            links: Path | None, as_json: bool, fail: Callable[[str], None], engine=None) -> Summary | None:
     region = region or cfg.default_region
     tz = tz or cfg.timezone
     try:
@@ -67,7 +67,7 @@ def run_cli(cfg: Config, files: list[Path], *, fmt: str, provider: str | None, r
                 progress.update(tasks[stage], completed=done, total=total)
 
             summary = ingest(files, data_dir=cfg.data_dir, fmt=fmt, options=opts, report_tz=cfg.timezone, links=links,
-                             progress=report)
+                             progress=report, engine=engine)
     except IngestError as exc:
         fail(str(exc))
         return None

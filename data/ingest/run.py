@@ -98,12 +98,14 @@ def ingest(
     rollups: str = "auto",
     progress: ProgressFn | None = None,
     names: Sequence[str] | None = None,
+    engine=None,
 ) -> Summary:
     """Imports `paths` into the lake of `data_dir` (see the module's docstring).
 
     `fmt` is a format name of `formats.FORMATS` or "auto". `rollups`: "auto" rebuilds
     the touched months when the lake has rollups (and builds them for a lake that
-    had no messages yet), "always", or "never".
+    had no messages yet), "always", or "never". `engine` builds them (`build_rollups`:
+    None for DuckDB in this process, or a `data.spark.SparkEngine`).
     """
     started = time.perf_counter()
     opts = options or Options()
@@ -175,10 +177,10 @@ def ingest(
             if progress:
                 progress("rollups", 0, 1)
             if state is not None and state.get("tz") == report_tz and rollups != "always":
-                build_rollups(staging, tz=report_tz, months=sorted(touched))
+                build_rollups(staging, tz=report_tz, months=sorted(touched), engine=engine)
                 summary.rollup_months = sorted(touched)
             else:
-                build_rollups(staging, tz=report_tz)
+                build_rollups(staging, tz=report_tz, engine=engine)
                 summary.rollup_months = sorted(m.name.removeprefix("month=") for m in staging.month_dirs())
             if progress:
                 progress("rollups", 1, 1)

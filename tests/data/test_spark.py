@@ -192,3 +192,31 @@ def test_cli_rollup_with_spark(spark, tmp_path, monkeypatch):
     assert spark.sql("SELECT 1 AS x").collect()[0].x == 1  # the command did not stop a session it did not start
     bad = runner.invoke(cli, ["rollup", "--engine", "spark", "--spark-conf", "novalue"])
     assert bad.exit_code == 2 and "KEY=VALUE" in bad.output
+
+
+def test_cli_ingest_with_spark_builds_the_same_rollups(spark, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "ingest" / "canonical.csv"
+    runner = CliRunner()
+    built = {}
+    for engine in ("duckdb", "spark"):
+        data_dir = tmp_path / engine
+        monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(data_dir))
+        monkeypatch.setenv("SMSREPORTS_TIMEZONE", TZ)
+        args = ["ingest", str(sample), "--format", "canonical", "--engine", engine]
+        if engine == "spark":
+            args += ["--spark-master", "local[2]", "--spark-conf", "spark.sql.shuffle.partitions=2"]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        lake = Lake(data_dir / "lake")
+        assert Db(lake, tz=TZ).rollup_status().fresh
+        built[engine] = {rel: pq.read_table(p, partitioning=None) for rel, p in _files(lake.rollups_dir).items()
+                         if rel != "_state.json"}
+    assert list(built["spark"]) == list(built["duckdb"]) and built["duckdb"]
+    for rel, table in built["duckdb"].items():
+        assert built["spark"][rel].equals(table), rel
+    bad = CliRunner().invoke(cli, ["ingest", str(sample), "--spark-master", "local[2]"])
+    assert bad.exit_code == 2 and "need --engine spark" in bad.output

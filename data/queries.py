@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -586,6 +587,31 @@ def trx_latest_messages(
     frame["msisdn_masked"] = frame["msisdn"].map(mask_msisdn)
     frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
     return frame[columns].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TrxDetail:
+    """The frames of one transactional campaign's detail row: `trx_daily`, `trx_click_delay`,
+    `trx_by_source`, `trx_status_groups`, `trx_reasons` and `trx_latest_messages`."""
+
+    daily: pd.DataFrame
+    delays: pd.DataFrame
+    by_source: pd.DataFrame
+    groups: pd.DataFrame
+    reasons: pd.DataFrame
+    latest: pd.DataFrame
+
+
+def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
+    """Returns the campaign's detail frames (`TrxDetail`). The latest messages come from the raw
+    messages: that scan runs in a second thread while this one reads the rollups."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-latest") as pool:
+        newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
+        args = {"period": period, "campaign": campaign, "source": source}
+        frames = {"daily": trx_daily(db, **args), "delays": trx_click_delay(db, **args),
+                  "by_source": trx_by_source(db, **args), "groups": trx_status_groups(db, **args),
+                  "reasons": trx_reasons(db, **args)}
+        return TrxDetail(**frames, latest=newest.result())
 
 
 def trx_messages_batches(

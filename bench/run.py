@@ -4,10 +4,12 @@ by raw scan, server memory, rollup build time, and the numbers download.
 It builds (or reuses) a demo lake of N messages plus one big dispatch under
 var/bench/, starts two server processes over it (`app.py serve`, one with
 SMSREPORTS_ROLLUPS=off as the raw-scan baseline), and times each dashboard
-interaction as the browser sends it: a POST to /_dash-update-component. Figures are
-min / median / p95 in milliseconds; ratio = raw median / rollup median. Sorting the
-dispatch history happens in the browser (AG Grid) and sends no request. The last
-line printed is one JSON object with every figure.
+interaction as the browser sends it: a POST to /_dash-update-component (period presets,
+dispatch and campaign details, opening a campaign's "+" row on both pages). Figures are
+min / median / p95 in milliseconds; ratio = raw median / rollup median. Opening a row
+is timed over different campaigns and periods, so no cache answers it. Sorting
+happens in the browser (AG Grid) and sends no request. The last line printed is one
+JSON object with every figure.
 """
 from __future__ import annotations
 
@@ -92,24 +94,79 @@ def payload(spec: dict, values: dict[str, object], changed: list[str]) -> dict:
             "state": fill(spec["state"]), "changedPropIds": changed}
 
 
-def interactions(specs: dict, dispatches: list[int]) -> list[tuple[str, dict]]:
-    """Returns (name, request body) of every dashboard interaction that reaches the server."""
+def bench_campaigns(data_dir: Path) -> list[int]:
+    """Groups the lake's newest dispatches into campaigns of five (once) and returns the campaign ids."""
+    import duckdb
+
+    from data.campaigns import CampaignStore
+
+    store = CampaignStore(data_dir / "campaigns.sqlite")
+    found = store.campaigns()
+    if len(found):
+        return [int(i) for i in found["id"]]
+    newest = duckdb.connect().execute(
+        "SELECT dispatch_id FROM read_parquet($f) ORDER BY created_at DESC LIMIT 20",
+        {"f": str(Lake(data_dir / "lake").dispatches_file)}).fetchall()
+    ids = [r[0] for r in newest]
+    return [store.group(ids[i:i + 5], name=f"Kampania {i // 5 + 1}", who="bench") for i in range(0, len(ids), 5)]
+
+
+def trx_keys(data_dir: Path) -> list[str]:
+    """Returns the transactional campaigns' keys (as the page's +/- sends them), most sent first."""
+    import duckdb
+
+    from data.queries import Campaign
+
+    rows = duckdb.connect().execute(
+        "SELECT campaign_label, sum(messages) FROM read_parquet($g) GROUP BY 1 ORDER BY 2 DESC, 1",
+        {"g": str(Lake(data_dir / "lake").rollups_dir / "transactional_daily" / "month=*" / "*.parquet")}).fetchall()
+    return [Campaign(r[0]).key for r in rows]
+
+
+def interactions(specs: dict, dispatches: list[int], campaigns: list[int], keys: list[str]) -> list[tuple[str, list[dict]]]:
+    """Returns (name, request bodies) of every dashboard interaction that reaches the server. An
+    interaction with several bodies sends each in turn: each is a different question (no cache helps)."""
     report = specs["sms-kpis.children"]
     details = specs["sms-details.is_open"]
+    trx = specs["trx-kpis.children"]
+    lang = {"shell-lang.data": "pl"}
     out = []
     for preset in PRESETS:
-        out.append((f"period {preset}", payload(report, {"sms-period.value": preset, "shell-lang.data": "pl"}, ["sms-period.value"])))
+        out.append((f"period {preset}", [payload(report, {"sms-period.value": preset, **lang}, ["sms-period.value"])]))
     for i, number in enumerate(dispatches[:3]):
         cell = {"colId": "details", "rowId": str(number), "value": "Szczegóły", "timestamp": i}
-        out.append((f"details #{i + 1}", payload(details, {"sms-grid.cellClicked": cell, "shell-lang.data": "pl"}, ["sms-grid.cellClicked"])))
+        out.append((f"details #{i + 1}", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])]))
+    for i, cid in enumerate(campaigns[:2]):
+        cell = {"colId": "details", "rowId": f"c{cid}", "value": "Szczegóły", "timestamp": i}
+        out.append((f"campaign #{i + 1}", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])]))
+    out.append(("campaign +", [payload(report, {"sms-period.value": preset, "camp-expanded.data": [cid], **lang},
+                                       ["camp-expanded.data"]) for preset in PRESETS for cid in campaigns]))
+    for preset in PRESETS:
+        out.append((f"trx {preset}", [payload(trx, {"trx-period.value": preset, **lang}, ["trx-period.value"])]))
+    out.append(("trx row +", [payload(trx, {"trx-period.value": preset, "trx-open.data": [key], **lang}, ["trx-open.data"])
+                              for preset in PRESETS for key in keys]))
     return out
 
 
-def timed(server: Server, body: dict, repeat: int) -> list[float]:
+def browser_session(server: Server) -> requests.Session:
+    """Returns an HTTP session that has loaded the page, as a browser has: its cookies, and the
+    CSRF token the page hands out (if any) in the header Dash's renderer sends it in."""
+    session = requests.Session()
+    session.get(server.base + "/", timeout=60).raise_for_status()
+    token = session.cookies.get("_csrf_token")
+    if token:
+        session.headers["X-CSRFToken"] = token
+    return session
+
+
+def timed(server: Server, bodies: list[dict], repeat: int) -> list[float]:
+    """Returns the server time (ms) of `repeat` requests, cycling through `bodies`."""
+    if not hasattr(server, "session"):
+        server.session = browser_session(server)
     times = []
-    for _ in range(repeat):
+    for i in range(repeat):
         started = time.perf_counter()
-        response = requests.post(server.base + "/_dash-update-component", json=body, timeout=600)
+        response = server.session.post(server.base + "/_dash-update-component", json=bodies[i % len(bodies)], timeout=1800)
         times.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
     return times
@@ -139,16 +196,17 @@ def main() -> None:
           f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) {figures['rollup_one_month_s']} s")
 
     specs = callback_specs()
-    steps = interactions(specs, lake_info["recent_dispatches"])
+    steps = interactions(specs, lake_info["recent_dispatches"], bench_campaigns(data_dir), trx_keys(data_dir))
     fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"})
     raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"})
     rows = []
     try:
         with PeakRss(fast.proc.pid) as rss:
-            for name, body in steps:
-                timed(fast, body, 1)  # the first call warms caches, as any page view does
-                with_rollups = stats(timed(fast, body, args.repeat))
-                by_raw = stats(timed(raw, body, args.raw_repeat))
+            for name, bodies in steps:
+                if len(bodies) == 1:  # the first call warms caches, as any page view does
+                    timed(fast, bodies, 1)
+                with_rollups = stats(timed(fast, bodies, args.repeat))
+                by_raw = stats(timed(raw, bodies, args.raw_repeat))
                 ratio = round(by_raw["median"] / max(with_rollups["median"], 0.1), 1)
                 rows.append({"interaction": name, "rollups_ms": with_rollups, "raw_ms": by_raw, "ratio": ratio})
         peak = rss.peak
@@ -163,7 +221,7 @@ def main() -> None:
     for r in rows:
         a, b = r["rollups_ms"], r["raw_ms"]
         print(f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {b['min']:>9} {b['median']:>8} {b['p95']:>8} {r['ratio']:>6}x")
-    print("sort: in the browser (AG Grid), no server request")
+    print("sort: in the browser (AG Grid, both pages), no server request")
     print(f"server peak RSS {figures['server_peak_rss_mb']} MB")
     d = figures["download"]
     print(f"download: {d['numbers']:,} numbers in {d['seconds']} s, server RSS +{d['rss_growth_mb']} MB")

@@ -24,7 +24,7 @@ def render(ctx: AppContext, path: str | None, lang: str | None, stored_period: d
     `account` (security.account_view) says who asks: a page their role does not open says so, and the
     SMS page hides the grouping actions from those who cannot change campaigns."""
     lang = lang_or_default(lang)
-    path = path or "/"
+    path = path if isinstance(path, str) and path else "/"  # whatever a forged request sends
     if account is not None and not account.get("pages", {}).get(path, True):
         body = shell.forbidden(lang, path)
     elif path in ("/", "/sms"):
@@ -89,6 +89,9 @@ def register(app, ctx: AppContext) -> None:
         import security
 
         account = security.account_view()
+        if account is not None and not account["pages"].get(path or "/", True):
+            security.record(security.event("denied", outcome="denied", target=path, filter={},
+                                           detail=f"page {path} needs {security.PAGE_ROLES[path]}"))
         navbar, page = render(ctx, path, lang, stored_period, account)
         banner = shell.local_banner(lang_or_default(lang)) if account and account.get("local") else None
         return navbar, page, banner

@@ -279,13 +279,14 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
                  html.Td(fmt_int(r.count, lang), className="text-end"),
                  html.Td(fmt_pct(r.share, lang), className="text-end"),
                  html.Td(t(lang, f"reason.{r.reason or 'none'}.explain"), className="small"),
-                 html.Td(download_links(scope, r.status_group, r.reason or "none", lang, allowed=can_download))],
+                 *([html.Td(download_links(scope, r.status_group, r.reason or "none", lang))] if can_download else [])],
                 **{"data-reason": r.reason or "none"},
             )
             for r in reasons.itertuples(index=False)
         ]
         header = html.Thead(html.Tr([html.Th(t(lang, f"col.{c}")) for c in
-                                     ("status_group", "reason", "count", "share", "explanation", "download")]))
+                                     ("status_group", "reason", "count", "share", "explanation", "download")
+                                     if c != "download" or can_download]))
         reason_part = html.Div(
             [dbc.Table([header, html.Tbody(rows)], id=Sms.DETAILS_REASONS, striped=True, hover=True, size="sm", responsive=True),
              dcc.Graph(figure=reasons_fig, config=graph_config(), id=Sms.DETAILS_REASONS_CHART)]

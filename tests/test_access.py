@@ -258,3 +258,51 @@ def test_sessions_end_when_the_role_changes(app, store):
 
     time.sleep(security.CACHE_S + 0.1)
     assert client.get("/_dash-layout").status_code == 401
+
+
+def test_campaign_change_is_made_and_recorded_as_the_user(app, store, frames, access_dir):
+    from data.campaigns import CampaignStore
+
+    client = login(app, "anna")
+    ids = list(frames["dispatches"]["dispatch_id"].iloc[:2])
+    selected = [{"kind": "dispatch", "dispatch_id": d, "row_id": d} for d in ids]
+    body = callback_body(app, f"{Camp.CHANGES}.data", {f"{Camp.GROUP}.n_clicks": 1, f"{Sms.GRID}.selectedRows": selected,
+                                                       "shell-lang.data": "en"}, f"{Camp.GROUP}.n_clicks")
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200 and "grouped" in response.text.lower()
+    assert CampaignStore(access_dir / "campaigns.sqlite").audit(limit=1).iloc[0]["who"] == "anna"
+    row = last_audit(store, "campaign")
+    assert (row["who"], row["role"], row["action"]) == ("anna", "analyst", "campaign.group")
+
+
+def test_log_out_ends_the_session(app, store):
+    client = login(app, "vera")
+    assert client.post("/logout").status_code == 400  # without its CSRF token
+    response = client.post("/logout", data={"csrf_token": client.get_cookie(security.CSRF_COOKIE).value})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302 and last_audit(store, "logout")["who"] == "vera"
+
+
+def test_idle_sessions_end(app, config, access_dir):
+    idle = create_app(config.with_(data_dir=access_dir, session_idle_hours=1.5 / 3600))
+    client = login(idle, "vera")
+    assert client.get("/_dash-layout").status_code == 200
+    import time
+
+    time.sleep(1.6)
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_local_mode_serves_this_computer_only(config, tmp_path):
+    (tmp_path / "lake").symlink_to(config.lake_dir, target_is_directory=True)
+    local = create_app(config.with_(data_dir=tmp_path))
+    client = local.server.test_client()
+    assert client.get("/").status_code == 200 and client.get("/login").status_code == 302
+    client.get("/")
+    body = callback_body(local, "shell-navbar.children", {"shell-url.pathname": "/", "shell-lang.data": "en"},
+                         "shell-url.pathname")
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200 and "Local mode" in response.text
+    far = local.server.test_client()
+    far.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert far.get("/").status_code == 403 and far.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 403

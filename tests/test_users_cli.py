@@ -1,0 +1,42 @@
+"""`python app.py users ...` and the refusal of `serve` on an open address without users."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+import app
+from tests.test_cli import run
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    return lambda *args, input=None: runner.invoke(app.cli, ["users", *args], input=input)
+
+
+def test_users_add_list_set_role_disable_reset(cli, tmp_path):
+    result = cli("add", "ala", "--role", "analyst", input="long-password\n")
+    assert result.exit_code == 0 and "added ala (analyst)" in result.output
+    assert cli("add", "ala", "--role", "admin", input="long-password\n").exit_code == 2
+    assert "must have at least" in cli("add", "ola", "--role", "viewer", input="short\n").output
+    assert "Unknown role" in cli("add", "ola", "--role", "boss", input="long-password\n").output
+    assert cli("set-role", "ala", "admin").exit_code == 0
+    assert cli("disable", "ala").exit_code == 0
+    listed = cli("list").output.split("\t")
+    assert listed[:3] == ["ala", "admin", "disabled"]
+    assert cli("reset-password", "ala", input="another-password\n").exit_code == 0
+    assert cli("reset-password", "ghost", input="another-password\n").exit_code == 2
+    from security import user_store
+    from config import Config
+
+    store = user_store(Config(data_dir=tmp_path))
+    assert store.authenticate("ala", "another-password") is None  # still disabled
+    assert cli("disable", "ala", "--enable").exit_code == 0
+    assert store.authenticate("ala", "another-password").role == "admin"
+
+
+def test_serve_refuses_an_open_address_without_users(tmp_path):
+    result = run(["serve", "--host", "0.0.0.0", "--port", "1"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no users defined" in result.stderr

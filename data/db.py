@@ -180,8 +180,11 @@ class Db:
                 defined = rollup_sql(name, messages=src["messages"], clicks=src["clicks"], tz=self.tz)
                 self._con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({defined}) WHERE false")
             names[name] = table
+        # The dispatches table is as small (one row per dispatch) and joined by most page queries.
+        self._con.execute(f"CREATE TABLE dispatches_g{gen} AS SELECT * FROM {src['dispatches']}")
+        names["dispatches"] = f"dispatches_g{gen}"
         if gen > 2:
-            for name in NAMES:
+            for name in (*NAMES, "dispatches"):
                 self._con.execute(f"DROP TABLE IF EXISTS {name}_g{gen - 2}")
         return names
 

@@ -186,8 +186,6 @@ def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -
     when the campaign `members` (dispatch_id, campaign_id) are given.
     """
     src = db.sources()
-    campaign = "NULL::BIGINT" if members is None else "cm.campaign_id"
-    join = "" if members is None else "LEFT JOIN campaign_members cm USING (dispatch_id)"
     sql = f"""
         WITH c AS (
             SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
@@ -195,21 +193,15 @@ def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -
         )
         SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
                timezone($tz, c.first_at) AS sent_at,
-               {", ".join("c." + col for col in COUNT_COLUMNS)}, {campaign} AS campaign_id
-        FROM c JOIN {src['dispatches']} d USING (dispatch_id) {join}
+               {", ".join("c." + col for col in COUNT_COLUMNS)}
+        FROM c JOIN {src['dispatches']} d USING (dispatch_id)
         ORDER BY c.first_at DESC, d.number DESC
     """
-    cur = db.cursor() if members is None else _with_members(db, members)
-    try:
-        frame = cur.execute(sql, {**_period_params(period), "tz": period.tz}).df()
-    finally:
-        if members is not None:
-            cur.unregister("campaign_members")
-    frame = with_rates(_ints(frame))
-    frame["campaign_id"] = pd.Series([None if pd.isna(v) else int(v) for v in frame["campaign_id"]],
-                                     index=frame.index, dtype="object")
-    if members is None:
-        frame = frame.drop(columns="campaign_id")
+    frame = with_rates(_ints(db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).df()))
+    if members is not None:  # a few hundred dispatches at most: joined here rather than registered with DuckDB
+        owner = dict(zip(members["dispatch_id"], members["campaign_id"]))
+        frame["campaign_id"] = pd.Series([None if (c := owner.get(d)) is None else int(c) for d in frame["dispatch_id"]],
+                                         index=frame.index, dtype="object")
     return frame
 
 
@@ -671,14 +663,6 @@ def dispatch_numbers(db: Db, *, dispatch_ids: list[str]) -> dict[str, int]:
         {"ids": list(dispatch_ids)},
     ).fetchall()
     return {d: int(n) for d, n in rows}
-
-
-def _with_members(db: Db, members: pd.DataFrame):
-    """Returns this thread's cursor with `members` (dispatch_id, campaign_id) registered as campaign_members."""
-    cur = db.cursor()
-    frame = members[["dispatch_id", "campaign_id"]].astype({"dispatch_id": "object", "campaign_id": "int64"})
-    cur.register("campaign_members", frame)
-    return cur
 
 
 def dispatch_catalog(db: Db, *, tz: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -70,10 +71,10 @@ def coerce(columns: dict[str, pa.Array], n: int, tz: str) -> tuple[pa.Table, pa.
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
-    data = Path(path).read_bytes()
-    if data[:4] == b"PAR1":
-        return parse_parquet(path, name, opts)
-    return parse_csv(data, name, opts)
+    with open(path, "rb") as fh:
+        if fh.read(4) == b"PAR1":
+            return parse_parquet(path, name, opts)
+    return parse_csv(Path(path).read_bytes(), name, opts)
 
 
 def parse_csv(data: bytes, name: str, opts: Options) -> Parsed:
@@ -100,7 +101,7 @@ def parse_csv(data: bytes, name: str, opts: Options) -> Parsed:
 
 def parse_parquet(path: Path, name: str, opts: Options) -> Parsed:
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # one chunk per row group (read_table cuts them smaller)
     except (pa.ArrowInvalid, OSError) as exc:
         return Parsed(name, FORMAT, empty_records(), [Issue(name, 0, f"not a readable Parquet file: {exc}", "")])
     parsed = Parsed(name, FORMAT, empty_records(), rows=table.num_rows)
@@ -110,7 +111,7 @@ def parse_parquet(path: Path, name: str, opts: Options) -> Parsed:
     by_key = {header_key(c): c for c in table.column_names}
     n = table.num_rows
     records, error = coerce({target: table[by_key[key]] for key, target in mapping.items()}, n, opts.tz)
-    lines = pa.array(range(1, n + 1), pa.int64())
+    lines = pa.array(np.arange(1, n + 1, dtype=np.int64))
     parsed.records = records.append_column("_line", lines).append_column("_error", error)
 
     def raw(line: int, item: str | None = None) -> str:

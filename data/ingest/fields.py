@@ -11,6 +11,7 @@ import email.utils
 import re
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -37,11 +38,38 @@ def text(values) -> pa.Array:
         arr = arr.cast(pa.string())
     if len(arr) == 0:
         return arr
+    edges = _edges(arr)
+    if edges is not None:  # no value starts or ends with white space (or a non-ASCII byte): no trimming needed
+        empty = pa.array(edges, pa.bool_())
+        return pc.if_else(empty, pa.scalar(None, pa.string()), arr) if edges.any() else arr
     trimmed = pc.utf8_trim_whitespace(arr)
     empty = pc.equal(trimmed, "")
     if not pc.any(empty).as_py():
         return trimmed
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
+
+
+_SPACEY = np.zeros(256, dtype=bool)
+_SPACEY[[9, 10, 11, 12, 13, 32, *range(128, 256)]] = True
+
+
+def _edges(arr: pa.Array) -> np.ndarray | None:
+    """Which values are empty strings, when no value needs trimming (its first and last bytes, numpy); else None."""
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
+    lengths = np.diff(offsets)
+    data = arr.buffers()[2]
+    empty = lengths == 0
+    if data is not None and len(data):
+        buf = np.frombuffer(data, dtype=np.uint8)
+        last = len(buf) - 1
+        first_byte = buf[np.minimum(offsets[:-1], last)]
+        last_byte = buf[np.clip(offsets[1:] - 1, 0, last)]
+        if (~empty & (_SPACEY[first_byte] | _SPACEY[last_byte])).any():
+            return None
+    if arr.null_count and empty.any():
+        empty &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return empty
 
 
 def times(values, tz: str) -> tuple[pa.Array, pa.Array]:

@@ -15,7 +15,6 @@ which of them cannot be text at all:
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,31 +24,89 @@ import pyarrow.compute as pc
 BINARY_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
-@dataclass
 class Lines:
-    """The decoded lines of one file."""
+    """The decoded lines of one file.
 
-    name: str
-    lines: pa.Array  # string, one element per line (line i+1 is lines[i])
-    encoding: str
-    ends_with_newline: bool
-    binary: dict[int, str] = field(default_factory=dict)  # line number -> raw text (backslash-escaped)
-    blank: int = 0
+    `lines` is an Arrow string array (line i+1 is lines[i]). A UTF-8 file keeps its
+    bytes (`buffer`) and each line's byte range (`starts`, `ends`, line endings
+    excluded), and builds `lines` only when asked: a parser that cuts fields out of
+    the bytes (smpp_dlr) never needs a Python object, or even an Arrow string, per line.
+    """
+
+    def __init__(self, name: str, lines: pa.Array | None, encoding: str, ends_with_newline: bool,
+                 binary: dict[int, str] | None = None, blank: int = 0, *, buffer: pa.Buffer | None = None,
+                 starts: np.ndarray | None = None, ends: np.ndarray | None = None):
+        self.name = name
+        self._lines = lines
+        self.encoding = encoding
+        self.ends_with_newline = ends_with_newline
+        self.binary: dict[int, str] = binary if binary is not None else {}  # line number -> raw text (escaped)
+        self.blank = blank
+        self.buffer = buffer
+        self.starts = starts
+        self.ends = ends
+
+    @property
+    def lines(self) -> pa.Array:
+        if self._lines is None:
+            self._lines = cut(self.buffer, self.starts, self.ends)
+        return self._lines
+
+    def take(self, indices) -> pa.Array:
+        """The lines at 0-based `indices` (an int array), without building every line."""
+        if self._lines is None:
+            idx = np.asarray(indices, dtype=np.int64)
+            return cut(self.buffer, self.starts[idx], self.ends[idx])
+        return self._lines.take(pa.array(np.asarray(indices, dtype=np.int64)))
+
+    def blank_mask(self) -> np.ndarray:
+        """Which lines are empty or white space only."""
+        if self._lines is not None:
+            if not len(self._lines):
+                return np.zeros(0, dtype=bool)
+            return pc.fill_null(pc.match_substring_regex(self._lines, r"^\s*$"), False).to_numpy(zero_copy_only=False)
+        return _blank_ranges(self.buffer, self.starts, self.ends)
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(self._lines) if self._lines is not None else len(self.starts)
 
     def text(self, number: int) -> str:
         """Returns line `number` (1-based) as text for a quarantine record."""
         if number in self.binary:
             return self.binary[number]
-        if 1 <= number <= len(self.lines):
-            value = self.lines[number - 1].as_py()
+        if 1 <= number <= len(self):
+            if self._lines is None:
+                a, b = int(self.starts[number - 1]), int(self.ends[number - 1])
+                return memoryview(self.buffer)[a:b].tobytes().decode("utf-8")
+            value = self._lines[number - 1].as_py()
             return value if value is not None else ""
         return ""
 
     def is_last(self, number: int) -> bool:
-        return number == len(self.lines)
+        return number == len(self)
+
+
+def cut(buffer: pa.Buffer, starts: np.ndarray, ends: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """Strings buffer[starts[i]:ends[i]] (null where `valid` is false), copied out with one Arrow `take`.
+
+    The ranges must be in buffer order and not overlap (each starts at or after the
+    previous one's end), as fields of successive lines are: the buffer is then viewed
+    as an array of 2n-1 strings (range, gap, range, ...) and every other one taken.
+    Ranges must begin and end on UTF-8 character boundaries (the callers cut at ASCII
+    bytes).
+    """
+    n = len(starts)
+    if n == 0:
+        return pa.array([], pa.string())
+    offsets = np.empty(2 * n, dtype=np.int64)
+    offsets[0::2] = starts
+    offsets[1::2] = ends
+    large = int(offsets[-1]) >= 2**31 - 1
+    kind = pa.LargeStringArray if large else pa.StringArray
+    view = kind.from_buffers(2 * n - 1, pa.py_buffer(offsets.astype(np.int64 if large else np.int32)), buffer)
+    picks = np.arange(0, 2 * n, 2, dtype=np.int64)
+    out = view.take(pa.array(picks, mask=None if valid is None else ~np.asarray(valid, dtype=bool)))
+    return out.cast(pa.string()) if large else out
 
 
 def decode(data: bytes) -> tuple[list[str] | str, str, dict[int, str]]:
@@ -91,36 +148,35 @@ def read_lines(path: Path, name: str | None = None) -> Lines:
     return lines_of(data, name or str(path))
 
 
-_CONTROL = np.zeros(256, dtype=bool)
-_CONTROL[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
-
-
-def _has_control(buf: np.ndarray) -> bool:
-    """True when the bytes hold a control character other than tab, CR and LF (numpy, no copy of the text)."""
-    low = np.flatnonzero(buf < 32)
-    return bool(_CONTROL[buf[low]].any() or np.count_nonzero(buf == 127))
-
-
-def _fast_lines(data: bytes) -> tuple[pa.Array, bool] | None:
-    """(the lines of UTF-8 bytes as an Arrow string array, whether some line has control characters), built
-    without a Python object per line; None when the bytes are not UTF-8."""
-    if not data.endswith(b"\n"):
-        data += b"\n"
-    buf = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10) + 1  # each line with its "\n", cut off below
-    large = len(data) >= 2**31 - 1
-    offsets = np.r_[0, ends].astype(np.int64 if large else np.int32)
-    kind = pa.LargeStringArray if large else pa.StringArray
-    arr = kind.from_buffers(len(ends), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
-    try:
-        arr.validate(full=True)  # checks the UTF-8
-    except pa.ArrowInvalid:
-        return None
-    lines = pc.utf8_slice_codeunits(arr, 0, -1)
-    crlf = pc.ends_with(lines, "\r")
-    if pc.any(crlf).as_py():
-        lines = pc.if_else(crlf, pc.utf8_slice_codeunits(lines, 0, -1), lines)
-    return lines, _has_control(buf)
+def _fast_lines(body: bytes) -> tuple[pa.Buffer, np.ndarray, np.ndarray, bool] | None:
+    """(the bytes, each line's start and end offset without its line ending, whether some line has control
+    characters), found with numpy: no Python object per line; None when the bytes are not UTF-8."""
+    if not body.isascii():
+        small = len(body) < 2**31 - 1
+        kind = pa.StringArray if small else pa.LargeStringArray
+        probe = kind.from_buffers(1, pa.py_buffer(np.array([0, len(body)], dtype=np.int32 if small else np.int64)),
+                                  pa.py_buffer(body))
+        try:
+            probe.validate(full=True)  # checks the UTF-8
+        except pa.ArrowInvalid:
+            return None
+    buf = np.frombuffer(body, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    if body.endswith(b"\n"):
+        starts = np.r_[0, nl[:-1] + 1].astype(np.int64)
+        ends = nl.astype(np.int64)
+    else:
+        starts = np.r_[0, nl + 1].astype(np.int64)
+        ends = np.r_[nl, len(body)].astype(np.int64)
+    low = int(np.count_nonzero(buf < 32))  # bytes below 32: the newlines, and maybe CR, tab, control characters
+    crs = body.count(b"\r") if low > len(nl) else 0
+    if crs:
+        cr = np.zeros(len(ends), dtype=bool)
+        some = ends > starts
+        cr[some] = buf[ends[some] - 1] == 13
+        ends = ends - cr
+    control = (low > len(nl) + crs and low != len(nl) + crs + body.count(b"\t")) or b"\x7f" in body
+    return pa.py_buffer(body), starts, ends, control
 
 
 def lines_of(data: bytes, name: str) -> Lines:
@@ -130,9 +186,16 @@ def lines_of(data: bytes, name: str) -> Lines:
     bad: dict[int, str] = {}
     control = True
     if not (data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE)):
-        fast = _fast_lines(body) if body else (pa.array([], pa.string()), False)
-        if fast is not None:
-            arr, control = fast
+        fast = _fast_lines(body) if body else None
+        if not body:
+            arr, control = pa.array([], pa.string()), False
+        elif fast is not None:
+            buffer, starts, ends, control = fast
+            encoding = "utf-8-sig" if bom else "utf-8"
+            if not control:  # the usual case: the lines stay byte ranges of the file
+                return Lines(name, None, encoding, body.endswith(b"\n"), {}, int(_blank_ranges(buffer, starts, ends).sum()),
+                             buffer=buffer, starts=starts, ends=ends)
+            arr = cut(buffer, starts, ends)
     if arr is not None:
         encoding = "utf-8-sig" if bom else "utf-8"
         ends = body.endswith(b"\n")
@@ -164,3 +227,17 @@ def lines_of(data: bytes, name: str) -> Lines:
     if pa.types.is_large_string(arr.type) and len(arr) and pc.sum(pc.binary_length(arr)).as_py() < 2**31 - 1:
         arr = arr.cast(pa.string())
     return Lines(name=name, lines=arr, encoding=encoding, ends_with_newline=ends, binary=bad, blank=max(blank, 0))
+
+
+def _blank_ranges(buffer: pa.Buffer, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Which of the lines (byte ranges) are empty or white space only."""
+    if not len(starts):
+        return np.zeros(0, dtype=bool)
+    buf = np.frombuffer(buffer, dtype=np.uint8)
+    empty = ends == starts
+    first = np.where(empty, 0, buf[np.minimum(starts, len(buf) - 1)])
+    spacey = ~empty & np.isin(first, (9, 11, 12, 13, 32))
+    if spacey.any():
+        some = cut(buffer, starts[spacey], ends[spacey])
+        empty[spacey] = pc.fill_null(pc.match_substring_regex(some, r"^\s*$"), False).to_numpy(zero_copy_only=False)
+    return empty

@@ -88,6 +88,7 @@ def register(app, ctx: AppContext) -> None:
     def route(path, lang, stored_period):
         import security
 
+        path = path if isinstance(path, str) else None  # whatever a forged request sends
         account = security.account_view()
         if account is not None and not account["pages"].get(path or "/", True):
             security.record(security.event("denied", outcome="denied", target=path, filter={},

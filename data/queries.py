@@ -8,6 +8,7 @@ messages, filtered by dispatch.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -372,19 +373,76 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     return db.cursor().execute(sql, params).df()
 
 
-def trx_daily(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
-    """Returns one row per day of the period (zeros where nothing was sent): day, COUNT_COLUMNS,
-    clicked_raw, delivered_pct, ctr, ctr_raw."""
+def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Campaign | None) -> dict:
+    """Returns the period's transactional counts from one query (grouping sets): "day" and "source"
+    (frames of TRX_COUNT_COLUMNS) and "reason" ((status_group, reason, messages) tuples)."""
     src = db.sources()
     params = _period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-    sql = f"SELECT day, {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where} GROUP BY day"
-    found = {row[0]: row[1:] for row in db.cursor().execute(sql, params).fetchall()}
-    frame = _by_day(found, period.day_list(), TRX_COUNT_COLUMNS)
+    sql = f"""
+        SELECT GROUPING(day) = 0 AS by_day, GROUPING(source) = 0 AS by_source, day, source, status_group, reason,
+               {TRX_COUNTS_SQL}
+        FROM (SELECT *, {STATUS_GROUP_SQL} AS status_group FROM {src['transactional_daily']} WHERE {where})
+        GROUP BY GROUPING SETS ((day), (source), (status_group, reason))
+    """
+    found, sources, reasons = {}, [], []
+    for by_day, by_source, day, src_name, group, reason, *counts in db.cursor().execute(sql, params).fetchall():
+        if by_day:
+            found[day] = counts
+        elif by_source:
+            sources.append((src_name, *counts))
+        else:
+            reasons.append((group, reason, counts[0]))
+    return {"day": _by_day(found, period.day_list(), TRX_COUNT_COLUMNS),
+            "source": pd.DataFrame(sorted(sources), columns=["source", *TRX_COUNT_COLUMNS]).astype(
+                {c: "int64" for c in TRX_COUNT_COLUMNS}),
+            "reason": reasons}
+
+
+def _with_trx_rates(frame: pd.DataFrame) -> pd.DataFrame:
     frame["delivered_pct"] = _share(frame["delivered"].to_numpy(), frame["sent"].to_numpy())
     frame["ctr"] = _share(frame["clicked"].to_numpy(), frame["delivered"].to_numpy())
     frame["ctr_raw"] = _share(frame["clicked_raw"].to_numpy(), frame["delivered"].to_numpy())
     return frame
+
+
+def _daily_part(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return _with_trx_rates(parts["day"])
+
+
+def _source_part(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return _with_trx_rates(parts["source"])
+
+
+def _groups_part(parts: dict) -> pd.DataFrame:
+    found: dict[str, int] = {}
+    for group, _reason, count in parts["reason"]:
+        found[group] = found.get(group, 0) + count
+    order = [StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING]
+    counts = [int(found.get(g.value, 0)) for g in order]
+    total = sum(counts)
+    return pd.DataFrame({"status_group": [g.value for g in order], "count": pd.Series(counts, dtype="int64"),
+                         "share": pd.Series([c / total if total else math.nan for c in counts], dtype="float64")})
+
+
+def _reasons_part(parts: dict) -> pd.DataFrame:
+    shown = (StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value)
+    rows = [r for r in parts["reason"] if r[0] in shown]
+    whole: dict[str, int] = {}
+    for group, _reason, count in rows:
+        whole[group] = whole.get(group, 0) + count
+    rows.sort(key=lambda r: (-r[2], r[0], r[1] is None, r[1] or ""))
+    return pd.DataFrame({"status_group": pd.Series([r[0] for r in rows], dtype="object"),
+                         "reason": pd.Series([r[1] for r in rows], dtype="object"),
+                         "count": pd.Series([r[2] for r in rows], dtype="int64"),
+                         "share": pd.Series([r[2] / whole[r[0]] if whole[r[0]] else math.nan for r in rows],
+                                            dtype="float64")})
+
+
+def trx_daily(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
+    """Returns one row per day of the period (zeros where nothing was sent): day, COUNT_COLUMNS,
+    clicked_raw, delivered_pct, ctr, ctr_raw."""
+    return _daily_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
 
 
 def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.DataFrame:
@@ -411,46 +469,18 @@ def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.Da
 
 def trx_by_source(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
     """Returns one row per source (test, api) with messages: source, COUNT_COLUMNS, clicked_raw and the rates."""
-    src = db.sources()
-    params = _period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-    sql = f"SELECT source, {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where} GROUP BY source"
-    return db.cursor().execute(_with_trx_rates_sql(sql) + " ORDER BY source", params).df()
+    return _source_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
 
 
 def trx_status_groups(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
     """Returns the four status groups in the users' order: status_group, count, share (of all messages; NaN when none)."""
-    src = db.sources()
-    params = _period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-    sql = f"""SELECT {STATUS_GROUP_SQL} AS status_group, sum(messages) AS count
-              FROM {src['transactional_daily']} WHERE {where} GROUP BY ALL"""
-    found = db.cursor().execute(sql, params).df().set_index("status_group")["count"]
-    order = [StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING]
-    frame = pd.DataFrame({"status_group": [g.value for g in order]})
-    frame["count"] = [int(found.get(g.value, 0)) for g in order]
-    total = float(frame["count"].sum())
-    frame["share"] = frame["count"] / total if total else float("nan")
-    return frame.astype({"count": "int64", "share": "float64"})
+    return _groups_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
 
 
 def trx_reasons(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
     """Returns the reasons of not-sent and not-delivered messages, most frequent first:
     status_group, reason (None when the provider gave none), count, share (of that status group)."""
-    src = db.sources()
-    params = _period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-    groups = [StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value]
-    sql = f"""
-        WITH m AS (SELECT {STATUS_GROUP_SQL} AS status_group, reason, messages FROM {src['transactional_daily']} WHERE {where})
-        SELECT status_group, reason, sum(messages) AS count,
-               sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share
-        FROM m WHERE status_group IN ({_in_list(groups)})
-        GROUP BY status_group, reason ORDER BY count DESC, status_group, reason NULLS LAST
-    """
-    frame = db.cursor().execute(sql, params).df()
-    frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
-    return frame.astype({"count": "int64", "share": "float64"})
+    return _reasons_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
 
 
 def trx_click_delay(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
@@ -598,10 +628,10 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
     messages: that scan runs in a second thread while this one reads the rollups."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-latest") as pool:
         newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
-        args = {"period": period, "campaign": campaign, "source": source}
-        frames = {"daily": trx_daily(db, **args), "delays": trx_click_delay(db, **args),
-                  "by_source": trx_by_source(db, **args), "groups": trx_status_groups(db, **args),
-                  "reasons": trx_reasons(db, **args)}
+        parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign)
+        frames = {"daily": _daily_part(parts), "by_source": _source_part(parts), "groups": _groups_part(parts),
+                  "reasons": _reasons_part(parts),
+                  "delays": trx_click_delay(db, period=period, campaign=campaign, source=source)}
         return TrxDetail(**frames, latest=newest.result())
 
 

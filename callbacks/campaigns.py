@@ -6,6 +6,7 @@ import logging
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
 import security
+from callbacks import inputs
 from context import AppContext
 from data import queries
 from data.campaigns import CampaignError
@@ -69,12 +70,14 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
             return _result(changed=True, toast=t(lang, "camp.undid", what=view.change_text(lang, undone)))
         if action in ("group", "group_filtered", "add"):
             if action == "group_filtered":
-                ids = list(filtered_ids or [])
+                ids = [i for i in filtered_ids or [] if isinstance(i, str)]
                 plan = {"action": "group", "ids": ids, "name": (name or "").strip() or t(lang, "camp.default_name"),
                         "rule": rule.rule().to_json() if rule is not None else None}
             else:
-                ids = [r["dispatch_id"] for r in _selected(selected, "dispatch")]
+                ids = [r["dispatch_id"] for r in _selected(selected, "dispatch") if isinstance(r.get("dispatch_id"), str)]
                 plan = {"action": action, "ids": ids, "name": t(lang, "camp.default_name"), "target": target}
+            known = queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
+            ids[:] = [i for i in ids if i in known]  # ids a forged request made up are not grouped
             if not ids:
                 return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
             if action == "add" and target is None:
@@ -85,13 +88,14 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
                 return _result(confirm=view.confirm_body(lang, moves, numbers), pending=plan)
             return _perform(ctx, lang, plan, move=False, who=who)
         if action == "ungroup":
-            ids = [int(r["campaign_id"]) for r in _selected(selected, "campaign")]
+            ids = [r["campaign_id"] for r in _selected(selected, "campaign") if inputs.integer(r.get("campaign_id")) is not None]
             if not ids:
                 return _result(message=warning_alert(t(lang, "camp.select_campaigns")))
             freed = store.ungroup(ids, who=who)
             return _result(changed=True, toast=view.change_text(lang, {"action": "ungroup", "campaigns": ids, "dispatches": freed}))
         if action == "remove":
-            ids = [r["dispatch_id"] for r in _selected(selected, "dispatch") if r.get("campaign_id") is not None]
+            ids = [r["dispatch_id"] for r in _selected(selected, "dispatch")
+                   if r.get("campaign_id") is not None and isinstance(r.get("dispatch_id"), str)]
             if not ids:
                 return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
             store.remove(ids, who=who)
@@ -141,7 +145,8 @@ def rename_in_place(ctx: AppContext, *, changes: list[dict] | None, lang: str, w
 
 def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
     """Returns the open campaigns after a click on a campaign row's +/- cell (None: not such a click)."""
-    if not cell or cell.get("colId") != "toggle" or not str(cell.get("rowId", "")).startswith("c"):
+    if not cell or cell.get("colId") != "toggle" or not str(cell.get("rowId", "")).startswith("c") \
+            or not str(cell["rowId"])[1:].isdecimal():
         return None
     cid = int(str(cell["rowId"])[1:])
     current = set(expanded or [])
@@ -184,6 +189,9 @@ def register(app, ctx: AppContext) -> None:
     def on_action(*args):
         (_g, _u, _a, _r, _f, _ok, _cancel, _undo, edited, selected, rows, target, text, start, end, name, save_rule,
          pending, changes, lang) = args
+        edited, selected, rows, pending = inputs.records(edited), inputs.records(selected), inputs.records(rows), inputs.record(pending)
+        target, changes, lang = inputs.integer(target), inputs.integer(changes), inputs.text(lang)
+        text, start, end, name = inputs.text(text), inputs.text(start), inputs.text(end), inputs.text(name)
         trigger = dash_ctx.triggered_id
         if trigger == Camp.CONFIRM_CANCEL:
             return no_update, None, no_update, no_update, False, None, None
@@ -235,6 +243,6 @@ def register(app, ctx: AppContext) -> None:
     @app.callback(Output(Camp.EXPANDED, "data"), Input(Sms.GRID, "cellClicked"), State(Camp.EXPANDED, "data"),
                   prevent_initial_call=True)
     def expand(cell, expanded):
-        result = toggled(expanded, cell)
+        result = toggled(inputs.integers(expanded), inputs.record(cell))
         return no_update if result is None else result
 

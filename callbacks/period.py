@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dash import Input, Output
 
+from callbacks import inputs
 from layouts import period
 from layouts.ids import PeriodIds, Shell
 
@@ -23,4 +24,4 @@ def register(app, ids: PeriodIds) -> None:
         prevent_initial_call=True,
     )
     def remember(preset, start, end):
-        return period.remembered(preset, start, end)
+        return period.remembered(inputs.text(preset), inputs.text(start), inputs.text(end))

@@ -6,6 +6,7 @@ import logging
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
 from callbacks import campaigns as campaign_callbacks
+from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks import shell as shell_callbacks
 import security
@@ -188,8 +189,9 @@ def register(app, ctx: AppContext) -> None:
         State(Shell.LANG, "data"),
     )
     def update_report(preset, start, end, text, fstart, fend, _changes, expanded, lang):
+        preset, start, end, text, fstart, fend = map(inputs.text, (preset, start, end, text, fstart, fend))
         flt = campaign_callbacks.filter_or_none(text, fstart, fend)
-        out = report(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt, expanded=frozenset(expanded or []))
+        out = report(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt, expanded=frozenset(inputs.integers(expanded)))
         return tuple(out[k] for k in REPORT_OUTPUTS)
 
     @app.callback(
@@ -206,6 +208,8 @@ def register(app, ctx: AppContext) -> None:
         State(Shell.LANG, "data"),
     )
     def update_export_links(preset, start, end, text, fstart, fend, per_campaign, column_state, lang):
+        preset, start, end, text, fstart, fend = map(inputs.text, (preset, start, end, text, fstart, fend))
+        column_state = inputs.records(column_state)
         flt = campaign_callbacks.filter_or_none(text, fstart, fend)
         return export_links(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt,
                             per_campaign=bool(per_campaign), sort=grid_sort(column_state))
@@ -222,6 +226,7 @@ def register(app, ctx: AppContext) -> None:
     def open_details(cell, _close, lang):
         if dash_ctx.triggered_id == Sms.DETAILS_CLOSE:
             return False, no_update, no_update
+        cell = inputs.record(cell)
         number, campaign_id = clicked_dispatch(cell), clicked_campaign(cell)
         can_download = security.can("numbers")
         if number is not None:

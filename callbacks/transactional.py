@@ -7,6 +7,7 @@ from collections import OrderedDict
 
 from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
 
+from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks import shell as shell_callbacks
 import security
@@ -219,6 +220,8 @@ def register(app, ctx: AppContext) -> None:
         # A row opened or closed: only the table changes (every open row's details are sent again,
         # so the answer to the latest click is complete even if an earlier one was superseded).
         rows_only = set(dash_ctx.triggered_prop_ids) == {f"{Trx.OPEN}.data"}
+        preset, start, end, text, source = map(inputs.text, (preset, start, end, text, source))
+        open_keys = inputs.texts(open_keys)
         out = report(ctx, preset=preset, start=start, end=end, text=text, source=source, open_keys=open_keys,
                      lang=lang, rows_only=rows_only, can_download=security.can("numbers"))
         return tuple(out[k] for k in REPORT_OUTPUTS)

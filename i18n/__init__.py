@@ -19,8 +19,8 @@ DASH = "—"
 
 
 def lang_or_default(lang: str | None) -> str:
-    """Returns `lang` when it is a supported language, else the default."""
-    return lang if lang in CATALOGS else DEFAULT_LANG
+    """Returns `lang` when it is a supported language, else the default (for any value a request may carry)."""
+    return lang if isinstance(lang, str) and lang in CATALOGS else DEFAULT_LANG
 
 
 def t(lang: str, key: str, **values: object) -> str:

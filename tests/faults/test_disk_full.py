@@ -106,6 +106,10 @@ def test_streamed_download_failing_midway_is_a_broken_download(data_copy, frames
     server = start_server(data_copy, workers=workers, module="tests.faults.faulty_server",
                           env={"SMSREPORTS_FAULT_DISPATCH": failing, "SMSREPORTS_EXPORT_BATCH_ROWS": "100"})
     try:
+        if workers > 1:
+            import psutil
+
+            assert len(psutil.Process(server.proc.pid).children()) == workers, "one process per worker"
         ok = requests.get(f"{server.base}/export/numbers.csv?dispatch={numbers[whole]}&status=delivered", timeout=30)
         assert ok.status_code == 200 and len(ok.content.decode("utf-8-sig").splitlines()) == delivered[whole] + 1
         response = requests.get(f"{server.base}/export/numbers.csv?dispatch={numbers[failing]}&status=delivered",

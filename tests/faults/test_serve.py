@@ -1,0 +1,68 @@
+"""`serve --workers N`, liveness and readiness (gunicorn itself runs in test_disk_full.py and test_load.py)."""
+from __future__ import annotations
+
+import os
+
+from app import create_app
+from config import Config
+from data.db import Db
+from data.lake import Lake
+from serving import gunicorn_options
+from tests.conftest import TZ
+
+
+def test_health_touches_nothing_and_sets_no_cookie(copy_config, monkeypatch):
+    import duckdb
+    import sqlite3
+
+    client = create_app(copy_config).server.test_client()
+
+    def touched(*_args, **_kwargs):
+        raise AssertionError("/health touched a database")
+
+    monkeypatch.setattr(Db, "sources", touched)
+    monkeypatch.setattr(Db, "cursor", touched)
+    monkeypatch.setattr(sqlite3, "connect", touched)
+    monkeypatch.setattr(duckdb, "connect", touched)
+    response = client.get("/health")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+    assert "Set-Cookie" not in response.headers
+
+
+def test_ready_names_the_store_when_it_fails(copy_config):
+    client = create_app(copy_config).server.test_client()
+    store = copy_config.data_dir / "campaigns.sqlite"
+    for extra in ("-wal", "-shm"):
+        store.with_name(store.name + extra).unlink(missing_ok=True)
+    store.write_bytes(b"this is not a database" * 100)
+    response = client.get("/ready")
+    assert response.status_code == 503
+    assert response.json["failed"] == ["store"] and response.json["checks"]["lake"] == "ok"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_ready_names_the_lake_when_it_fails(tmp_path):
+    response = create_app(Config(data_dir=tmp_path, timezone=TZ)).server.test_client().get("/ready")
+    assert response.status_code == 503 and response.json["failed"] == ["lake"]
+
+
+def test_db_opens_its_own_connection_after_fork(copy_config):
+    db = Db(Lake(copy_config.lake_dir), tz=TZ)
+    parent = db.cursor().execute("SELECT count(*) FROM " + db.sources()["daily"]).fetchall()
+    pid = os.fork()
+    if pid == 0:  # the child: a gunicorn worker forked from a process that had already queried
+        code = 1
+        try:
+            con_before = db._con
+            rows = db.cursor().execute("SELECT count(*) FROM " + db.sources()["daily"]).fetchall()
+            code = 0 if rows == parent and db._con is not con_before else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert db.cursor().execute("SELECT count(*) FROM " + db.sources()["daily"]).fetchall() == parent
+
+
+def test_gunicorn_options_build_the_app_in_each_worker():
+    options = gunicorn_options(host="127.0.0.1", port=8050, workers=3, threads=4)
+    assert options["preload_app"] is False and options["workers"] == 3 and options["bind"] == "127.0.0.1:8050"

@@ -423,10 +423,11 @@ def _headers(response: Response) -> Response:
 
 # ----------------------------------------------------------------------- views
 def _safe_next(target: str | None) -> str:
-    parts = urlsplit(target or "/")
-    if parts.scheme or parts.netloc or not (target or "/").startswith("/") or (target or "").startswith("//"):
+    """Returns where to go after log-in: a path of this site only ("/..."), never another host."""
+    target = target or "/"
+    if not re.fullmatch(r"/(?![/\\])[^\\\x00-\x1f]*", target) or urlsplit(target).netloc:
         return "/"
-    return target or "/"
+    return target
 
 
 def _login_view():

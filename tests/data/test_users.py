@@ -126,3 +126,11 @@ def test_settings_from_the_environment():
     assert config.session_idle_hours == 0.5 and config.secret_key == "s3cr3t-from-env" and "s3cr3t" not in repr(config)
     with pytest.raises(ConfigError, match="IDLE"):
         Config.from_env({"SMSREPORTS_SESSION_IDLE_HOURS": "-1"})
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/transactional?x=1", "/transactional?x=1"), ("//evil.example", "/"), ("/\\evil.example", "/"),
+    ("https://evil.example/", "/"), ("javascript:alert(1)", "/"), ("/a\nb", "/"), (None, "/"),
+])
+def test_log_in_goes_back_to_this_site_only(target, expected):
+    assert security._safe_next(target) == expected

@@ -306,3 +306,27 @@ def test_local_mode_serves_this_computer_only(config, tmp_path):
     far = local.server.test_client()
     far.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert far.get("/").status_code == 403 and far.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 403
+
+
+def test_a_stream_that_breaks_or_is_dropped_is_on_record(app, store, frames, monkeypatch):
+    import routes
+
+    number = int(frames["dispatches"]["number"].iloc[0])
+    url = f"/export/numbers.csv?dispatch={number}&status=delivered"
+
+    def broken(*_args, **_kwargs):
+        yield b'"Numer telefonu"\r\n"48600100200"\r\n'
+        raise OSError("disk gone")
+
+    client = login(app, "anna")
+    with monkeypatch.context() as mp:
+        mp.setattr(routes, "numbers_csv", broken)
+        with pytest.raises(OSError):
+            client.get(url).data  # noqa: B018
+    row = last_audit(store, "export")
+    assert (row["outcome"], row["rows"], row["bytes"]) == ("failed", 1, 33) and "disk gone" in row["detail"]
+    response = client.get(url, buffered=False)
+    next(iter(response.response))
+    response.close()  # the client went away after the first chunk
+    row = last_audit(store, "export")
+    assert row["outcome"] == "aborted" and row["bytes"] > 0

@@ -169,25 +169,23 @@ def _country_codes() -> dict[int, tuple[str, ...]]:
     return {int(k): tuple(v) for k, v in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()}
 
 
-@lru_cache(maxsize=1)
-def _carrier_tables() -> dict[str, list[tuple[int, pa.Array, pa.Array]]]:
-    """phonenumbers' carrier prefixes per country code, longest first: [(width, prefixes, names)]."""
+@lru_cache(maxsize=None)
+def _carrier_table(cc: str) -> list[tuple[int, pa.Array, pa.Array]]:
+    """phonenumbers' carrier prefixes of one country code, longest first: [(width, prefixes, names)]."""
     from phonenumbers.carrierdata import CARRIER_DATA
 
     codes = {str(c) for c in _country_codes()}
-    by_cc: dict[str, dict[int, tuple[list[str], list[str]]]] = {}
+    widths: dict[int, tuple[list[str], list[str]]] = {}
     for prefix, names in CARRIER_DATA.items():
-        name = names.get("en") or next(iter(names.values()), None)
-        cc = next((prefix[:w] for w in (1, 2, 3) if prefix[:w] in codes), None)
-        if not name or cc is None:
+        if not prefix.startswith(cc):
             continue
-        keys, vals = by_cc.setdefault(cc, {}).setdefault(len(prefix), ([], []))
+        name = names.get("en") or next(iter(names.values()), None)
+        if not name or next((prefix[:w] for w in (1, 2, 3) if prefix[:w] in codes), None) != cc:
+            continue
+        keys, vals = widths.setdefault(len(prefix), ([], []))
         keys.append(prefix)
         vals.append(name)
-    return {
-        cc: [(w, pa.array(k, pa.string()), pa.array(v, pa.string())) for w, (k, v) in sorted(widths.items(), reverse=True)]
-        for cc, widths in by_cc.items()
-    }
+    return [(w, pa.array(k, pa.string()), pa.array(v, pa.string())) for w, (k, v) in sorted(widths.items(), reverse=True)]
 
 
 @lru_cache(maxsize=None)
@@ -262,11 +260,11 @@ def _country_operator(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
         valid = pc.and_(valid, pc.fill_null(matched, False))
         if not pc.any(valid).as_py():
             continue  # no valid mobile number: no operator, and no need for the carrier tables
-        tables = _carrier_tables()
-        if c not in tables:
+        table = _carrier_table(c)
+        if not table:
             continue
         found = pa.nulls(len(sub), pa.string())
-        for width, keys, names in tables[c]:
+        for width, keys, names in table:
             found = pc.coalesce(found, names.take(pc.index_in(pc.utf8_slice_codeunits(sub, 0, width), value_set=keys)))
         found = pc.if_else(valid, found, _NULL_STR)
         operator = found if whole else _scatter(found, mine, operator)

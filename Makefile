@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-installed-$(shell cksum requirements-spark.txt | cut -d' ' -f1)
 MESSAGES ?= 2000000
 
-.PHONY: run test venv demo bench bench-ingest clean
+.PHONY: run test venv demo bench bench-ingest loadtest clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,12 @@ bench: venv
 INGEST_MESSAGES ?= 1000000
 bench-ingest: venv
 	$(BIN)/python -m bench.ingest --messages $(INGEST_MESSAGES) $(BENCH_ARGS)
+
+# Load (README, "Serving"): 50 users for 2 minutes against `serve --workers 2` over a demo lake under var/load/;
+# `make test` runs a 15-second form (tests/faults/test_load.py).
+LOAD_MESSAGES ?= 2000000
+loadtest: venv
+	$(BIN)/python -m bench.load --users 50 --duration 120 --workers 2 --messages $(LOAD_MESSAGES) $(LOAD_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -278,6 +278,38 @@ def ingest(
                 fail=_fail, engine=runner)
 
 
+def _choice(value: str, choices: tuple[str, ...], flag: str) -> str:
+    if value not in choices:
+        _fail(f"{flag} must be {' or '.join(choices)}")
+    return value
+
+
+def _cli_period(cfg: Config, from_: str, to: str):
+    from data.period import Period, PeriodError
+
+    start, end = _day(from_, "--from"), _day(to, "--to")
+    try:
+        return Period(start, end, cfg.timezone)
+    except PeriodError:
+        _fail(f"--from {start} is after --to {end}")
+        raise
+
+
+def _export(ctx: AppContext, out: Path, chunks) -> None:
+    """Writes what `chunks()` yields to `out` (atomically) and says so; no lake or a full disk ends the command
+    with one line, leaving nothing at `out`."""
+    from data.db import LakeUnavailable
+
+    try:
+        size = _write_atomic(out, chunks())
+    except LakeUnavailable as exc:
+        _fail(f"no data: {exc}")
+    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
+        _fail(f"could not write {out}: {exc.strerror or exc}")
+    _warn_left_out(ctx)
+    typer.echo(f"wrote {out} ({size} bytes)")
+
+
 @export_cli.command("dispatches")
 def export_dispatches(
     from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
@@ -287,33 +319,18 @@ def export_dispatches(
     lang: str = typer.Option("pl", "--lang", help="pl or en."),
 ) -> None:
     """Write all dispatches of a period as CSV or DOCX."""
-    from data.db import LakeUnavailable
-    from data.period import Period, PeriodError
     from reports.dispatches import dispatches_csv, dispatches_docx
 
     cfg = _config()
-    if lang not in ("pl", "en"):
-        _fail("--lang must be pl or en")
-    if fmt not in ("csv", "docx"):
-        _fail("--format must be csv or docx")
-    start, end = _day(from_, "--from"), _day(to, "--to")
-    try:
-        period = Period(start, end, cfg.timezone)
-    except PeriodError:
-        _fail(f"--from {start} is after --to {end}")
+    _choice(lang, ("pl", "en"), "--lang")
+    _choice(fmt, ("csv", "docx"), "--format")
+    period = _cli_period(cfg, from_, to)
     ctx = AppContext.create(cfg)
-    try:
-        if fmt == "csv":
-            size = _write_atomic(out, dispatches_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang]))
-        else:
-            now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-            size = _write_atomic(out, [dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now)])
-    except LakeUnavailable as exc:
-        _fail(f"no data: {exc}")
-    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
-        _fail(f"could not write {out}: {exc.strerror or exc}")
-    _warn_left_out(ctx)
-    typer.echo(f"wrote {out} ({size} bytes)")
+    if fmt == "csv":
+        _export(ctx, out, lambda: dispatches_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang]))
+    else:
+        now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
+        _export(ctx, out, lambda: [dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now)])
 
 
 @export_cli.command("transactional")
@@ -326,38 +343,23 @@ def export_transactional(
     source: str = typer.Option(None, "--source", help="Only test sends (test) or API messages (api); both by default."),
 ) -> None:
     """Write the transactional campaign table of a period as CSV or DOCX."""
-    from data.db import LakeUnavailable
-    from data.period import Period, PeriodError
     from reports.transactional import check_source, transactional_csv, transactional_docx
 
     cfg = _config()
-    if lang not in ("pl", "en"):
-        _fail("--lang must be pl or en")
-    if fmt not in ("csv", "docx"):
-        _fail("--format must be csv or docx")
+    _choice(lang, ("pl", "en"), "--lang")
+    _choice(fmt, ("csv", "docx"), "--format")
     try:
         chosen = check_source(source)
     except ValueError:
         _fail(f"--source must be test or api, not {source!r}")
-    start, end = _day(from_, "--from"), _day(to, "--to")
-    try:
-        period = Period(start, end, cfg.timezone)
-    except PeriodError:
-        _fail(f"--from {start} is after --to {end}")
+    period = _cli_period(cfg, from_, to)
     ctx = AppContext.create(cfg)
-    try:
-        if fmt == "csv":
-            chunks = transactional_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang], source=chosen)
-            size = _write_atomic(out, chunks)
-        else:
-            now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-            size = _write_atomic(out, [transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=chosen)])
-    except LakeUnavailable as exc:
-        _fail(f"no data: {exc}")
-    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
-        _fail(f"could not write {out}: {exc.strerror or exc}")
-    _warn_left_out(ctx)
-    typer.echo(f"wrote {out} ({size} bytes)")
+    if fmt == "csv":
+        _export(ctx, out, lambda: transactional_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang],
+                                                    source=chosen))
+    else:
+        now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
+        _export(ctx, out, lambda: [transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=chosen)])
 
 
 @export_cli.command("numbers")
@@ -371,15 +373,12 @@ def export_numbers(
 ) -> None:
     """Write the recipients' numbers of a dispatch's status group (or one reason)."""
     from data import queries
-    from data.db import LakeUnavailable
     from data.schema import Reason, StatusGroup
     from reports.numbers import numbers_csv, numbers_xml
 
     cfg = _config()
-    if fmt not in ("csv", "xml"):
-        _fail("--format must be csv or xml")
-    if lang not in ("pl", "en"):
-        _fail("--lang must be pl or en")
+    _choice(fmt, ("csv", "xml"), "--format")
+    _choice(lang, ("pl", "en"), "--lang")
     try:
         group = StatusGroup(status)
     except ValueError:
@@ -387,24 +386,19 @@ def export_numbers(
     if reason is not None and reason != "none" and reason not in set(Reason):
         _fail(f"--reason must be one of {', '.join(r.value for r in Reason)}")
     ctx = AppContext.create(cfg)
-    try:
+
+    def chunks():
         info = queries.dispatch_info(ctx.db, number=dispatch, tz=cfg.timezone)
         if info is None:
             _fail(f"unknown dispatch number {dispatch}")
         if fmt == "csv":
-            chunks = numbers_csv(ctx.db, dispatch_id=info["dispatch_id"], group=group, reason=reason, lang=lang,
-                                 sep=cfg.csv_separator[lang], batch_rows=cfg.export_batch_rows)
-        else:
-            chunks = numbers_xml(ctx.db, dispatch_id=info["dispatch_id"], scope={"dispatch": str(dispatch)}, group=group, reason=reason,
-                                 generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                                 batch_rows=cfg.export_batch_rows)
-        size = _write_atomic(out, chunks)
-    except LakeUnavailable as exc:
-        _fail(f"no data: {exc}")
-    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
-        _fail(f"could not write {out}: {exc.strerror or exc}")
-    _warn_left_out(ctx)
-    typer.echo(f"wrote {out} ({size} bytes)")
+            return numbers_csv(ctx.db, dispatch_id=info["dispatch_id"], group=group, reason=reason, lang=lang,
+                               sep=cfg.csv_separator[lang], batch_rows=cfg.export_batch_rows)
+        return numbers_xml(ctx.db, dispatch_id=info["dispatch_id"], scope={"dispatch": str(dispatch)}, group=group,
+                           reason=reason, generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                           batch_rows=cfg.export_batch_rows)
+
+    _export(ctx, out, chunks)
 
 
 def _campaign_context():

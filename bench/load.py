@@ -188,7 +188,9 @@ def run(data_dir: Path, *, users: int = 50, duration_s: float = 120, workers: in
         raise SystemExit(f"no lake at {data_dir / 'lake'}")
     specs = callback_specs()
     choices = lake_choices(data_dir)
-    server = Server.start(data_dir, tz=TZ, workers=workers, env=env)
+    log = data_dir / "load-server.log"
+    with open(log, "w") as err:  # the server's own log, for when something goes wrong
+        server = Server.start(data_dir, tz=TZ, workers=workers, env=env, stderr=err)
     assert server.base.startswith("http://127.0.0.1:"), "loopback only"
     tally = Tally()
     try:

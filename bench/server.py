@@ -38,6 +38,8 @@ class Server:
                                 env=full_env, stdout=subprocess.DEVNULL, stderr=stderr)
         server = cls(proc, f"http://127.0.0.1:{port}")
         for _ in range(600):
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server stopped with exit code {proc.returncode}")
             try:
                 if requests.get(server.base + "/health", timeout=1).ok:
                     return server

@@ -41,18 +41,13 @@ def render(ctx: AppContext, path: str | None, lang: str | None, stored_period: d
 def data_notices(ctx: AppContext, lang: str, stale: bool = True) -> list:
     """Returns the warnings a report page shows above its numbers: months left out because their
     files cannot be read (or are gone), and rollups out of date (`stale`)."""
-    from data.db import LakeUnavailable
     from i18n import t
     from layouts.sms import warning_alert
+    from reports.dispatches import left_out
 
     notices = []
-    try:
-        left_out = ctx.db.unreadable()
-    except LakeUnavailable:
-        left_out = {}
-    if left_out:
-        months = ", ".join(f"{m} ({t(lang, 'lake.why.missing' if why == 'missing' else 'lake.why.unreadable')})"
-                           for m, why in left_out.items())
+    months = left_out(ctx.db, lang)
+    if months:
         notices.append(warning_alert(t(lang, "lake.left_out", months=months)))
     status = ctx.db.rollup_status()
     if stale and ctx.db.use_rollups and not status.fresh:

@@ -116,6 +116,7 @@ MESSAGES: dict[str, str] = {
     "doc.title": "SMS dispatch report",
     "doc.period": "Period",
     "doc.timezone": "Time zone",
+    "doc.left_out": "Left out (cannot be read)",
     "doc.generated": "Generated",
     "doc.kpis": "Summary",
     "doc.table": "Dispatch history",

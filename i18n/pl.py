@@ -116,6 +116,7 @@ MESSAGES: dict[str, str] = {
     "doc.title": "Raport wysyłek SMS",
     "doc.period": "Okres",
     "doc.timezone": "Strefa czasowa",
+    "doc.left_out": "Pominięte (nieczytelne)",
     "doc.generated": "Wygenerowano",
     "doc.kpis": "Podsumowanie",
     "doc.table": "Historia wysyłek",

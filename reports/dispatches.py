@@ -97,6 +97,21 @@ def trend_labels(lang: str) -> dict[str, str]:
     return {k: t(lang, f"trend.{k}") for k in keys}
 
 
+def left_out(db: Db, lang: str) -> str | None:
+    """Returns the months every answer leaves out (files that cannot be read, or gone), each with why,
+    in `lang`; None when nothing is left out."""
+    from data.db import LakeUnavailable
+
+    try:
+        months = db.unreadable()
+    except LakeUnavailable:
+        return None
+    if not months:
+        return None
+    return ", ".join(f"{m} ({t(lang, 'lake.why.missing' if why == 'missing' else 'lake.why.unreadable')})"
+                     for m, why in months.items())
+
+
 def period_label(period: Period, lang: str) -> str:
     """Returns "start – end" in the language's date format."""
     return t(lang, "period.range", start=fmt_date(period.start, lang), end=fmt_date(period.end, lang))
@@ -134,7 +149,7 @@ def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datet
             (t(lang, "doc.period"), period_label(period, lang)),
             (t(lang, "doc.timezone"), period.tz),
             (t(lang, "doc.generated"), fmt_datetime(generated_at, lang)),
-        ],
+        ] + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(db, lang)) else []),
         kpis=kpi_items(totals, lang),
         chart_png=trend_png(trend, labels=trend_labels(lang), lang=lang),
         table=doc_table(frame, lang),

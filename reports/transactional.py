@@ -15,7 +15,7 @@ from data.queries import Campaign
 from i18n import fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
 from reports.csv import csv_chunks, msisdn_digits
-from reports.dispatches import period_label, trend_labels
+from reports.dispatches import left_out, period_label, trend_labels
 from reports.docx import report_docx
 
 CSV_COLUMNS = [
@@ -127,6 +127,8 @@ def transactional_docx(
     if (text or "").strip():
         meta.append((t(lang, "trx.doc.campaign_filter"), text.strip()))
     meta += [(t(lang, "doc.timezone"), period.tz), (t(lang, "doc.generated"), fmt_datetime(generated_at, lang))]
+    if gone := left_out(db, lang):
+        meta.append((t(lang, "doc.left_out"), gone))
     return report_docx(
         title=t(lang, "trx.doc.title"),
         meta=meta,

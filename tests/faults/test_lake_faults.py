@@ -76,7 +76,13 @@ def test_corrupt_month_in_http_exports_and_readiness(broken, frames):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert len(rows) > 1 and "Traceback" not in response.get_data(as_text=True)
     docx = client.get(f"/export/dispatches.docx?from={START}&to={UNTIL}&lang=en")
-    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+    assert docx.status_code == 200
+    import docx as python_docx
+
+    document = python_docx.Document(io.BytesIO(docx.data))
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    text = "\n".join([p.text for p in document.paragraphs] + cells)
+    assert "Left out (cannot be read)" in text and f"{month} (file unreadable)" in text
 
 
 def test_corrupt_month_in_a_cli_export(broken, tmp_path, monkeypatch):

@@ -36,7 +36,7 @@ def text(values) -> pa.Array:
     arr = as_array(values)
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    if len(arr) == 0:
+    if len(arr) == 0 or arr.null_count == len(arr):
         return arr
     edges = _edges(arr)
     if edges is not None:  # no value starts or ends with white space (or a non-ASCII byte): no trimming needed

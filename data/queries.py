@@ -126,13 +126,17 @@ def _by_day(found: dict, days: list[dt.date], columns: list[str]) -> pd.DataFram
     return frame
 
 
+def _counts_by_day(db: Db, period: Period) -> dict:
+    """Returns day -> COUNT_COLUMNS values (a tuple) for the days of the period with bulk messages."""
+    src = db.sources()
+    sql = f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY day"
+    return {row[0]: row[1:] for row in db.cursor().execute(sql, _period_params(period)).fetchall()}
+
+
 def daily_counts(db: Db, *, period: Period) -> pd.DataFrame:
     """Returns one row per day of the period (days without messages as zeros): day + COUNT_COLUMNS + rates."""
-    src = db.sources()
     # Days without rows are filled in here: cheaper than joining a range of days in SQL.
-    sql = f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY day"
-    found = {row[0]: row[1:] for row in db.cursor().execute(sql, _period_params(period)).fetchall()}
-    return with_rates(_by_day(found, period.day_list(), COUNT_COLUMNS))
+    return with_rates(_by_day(_counts_by_day(db, period), period.day_list(), COUNT_COLUMNS))
 
 
 def daily_trend(db: Db, *, period: Period, compare: bool = True) -> pd.DataFrame:
@@ -154,6 +158,14 @@ def daily_trend(db: Db, *, period: Period, compare: bool = True) -> pd.DataFrame
     return now.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
 
 
+def _sums(rows: list[tuple]) -> pd.Series:
+    """Returns COUNT_COLUMNS summed over `rows` (tuples of COUNT_COLUMNS values), with delivered_pct and ctr."""
+    sums = dict(zip(COUNT_COLUMNS, (int(sum(col)) for col in zip(*rows)))) if rows else dict.fromkeys(COUNT_COLUMNS, 0)
+    sums["delivered_pct"] = sums["delivered"] / sums["sent"] if sums["sent"] else math.nan
+    sums["ctr"] = sums["clicked"] / sums["delivered"] if sums["delivered"] else math.nan
+    return pd.Series(sums, dtype="object")
+
+
 def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.Series, pd.Series | None, pd.DataFrame]:
     """Returns (kpis of the period, kpis of the previous period or None, daily trend) from one query.
 
@@ -161,23 +173,30 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
     over the days of both periods.
     """
     prev = period.previous()
-    span = Period(prev.start if compare else period.start, period.end, period.tz)
-    days = daily_counts(db, period=span)
-    now = days[days["day"] >= period.start]
-    now_totals = totals(now)
-    trend = now[["day", "sent", "delivered", "clicked", "ctr"]].reset_index(drop=True)
+    found = _counts_by_day(db, Period(prev.start if compare else period.start, period.end, period.tz))
+    zero = (0,) * len(COUNT_COLUMNS)
+    days = period.day_list()
+    now = [found.get(d, zero) for d in days]
+    sent, delivered, clicked = (COUNT_COLUMNS.index(c) for c in ("sent", "delivered", "clicked"))
+    trend = pd.DataFrame({
+        "day": days,
+        "sent": pd.Series([r[sent] for r in now], dtype="int64"),
+        "delivered": pd.Series([r[delivered] for r in now], dtype="int64"),
+        "clicked": pd.Series([r[clicked] for r in now], dtype="int64"),
+        "ctr": pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in now], dtype="float64"),
+    })
     if not compare:
         trend = trend.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
-        return now_totals, None, trend
-    before = days[days["day"] < period.start].reset_index(drop=True)
-    prev_totals = totals(before)
+        return _sums(now), None, trend
+    before_days = prev.day_list()
+    before = [found.get(d, zero) for d in before_days]
     trend = trend.assign(
-        prev_day=before["day"].to_numpy(),
-        prev_sent=before["sent"].astype("float64").to_numpy(),
-        prev_delivered=before["delivered"].astype("float64").to_numpy(),
-        prev_ctr=before["ctr"].to_numpy(),
+        prev_day=before_days,
+        prev_sent=pd.Series([float(r[sent]) for r in before], dtype="float64"),
+        prev_delivered=pd.Series([float(r[delivered]) for r in before], dtype="float64"),
+        prev_ctr=pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in before], dtype="float64"),
     )
-    return now_totals, prev_totals, trend
+    return _sums(now), _sums(before), trend
 
 
 def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -47,12 +47,12 @@ class Sort:
     descending: bool = True
 
 
-def _match(rows: pd.DataFrame, flt: HistoryFilter | None) -> pd.Series:
+def _matching(records: list[dict], flt: HistoryFilter | None) -> list[dict]:
     if flt is None or not flt.active:
-        return pd.Series(True, index=rows.index)
-    frame = pd.DataFrame({"name": rows["name"], "description": rows["description"],
-                          "sent_on": [pd.Timestamp(v).date() for v in rows["sent_at"]]})
-    return flt.rule().matches(frame)
+        return records
+    frame = pd.DataFrame({"name": [r["name"] for r in records], "description": [r["description"] for r in records],
+                          "sent_on": [pd.Timestamp(r["sent_at"]).date() for r in records]})
+    return [r for r, keep in zip(records, flt.rule().matches(frame)) if keep]
 
 
 def _missing(value: object) -> bool:
@@ -78,11 +78,9 @@ def _share(part: int, whole: int) -> float:
 
 def _dispatch_records(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
                       flt: HistoryFilter | None) -> list[dict]:
-    frame = queries.dispatches(db, period=period, members=members)
-    frame = frame[_match(frame, flt)]
     names = dict(zip(campaigns["id"], campaigns["name"]))
     rules = dict(zip(campaigns["id"], campaigns["rule"].notna()))
-    records = frame.to_dict("records")
+    records = _matching(queries.dispatch_records(db, period=period, members=members), flt)
     for r in records:
         cid = r["campaign_id"]
         r.update(kind="dispatch", row_id=str(r["number"]), parent_id=None if cid is None else f"c{cid}",

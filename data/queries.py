@@ -199,14 +199,12 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
     return _sums(now), _sums(before), trend
 
 
-def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Returns one row per dispatch with messages in the period, newest first.
+_DISPATCH_COLUMNS = ["dispatch_id", "number", "name", "description", "message_text", "recipient_group", "sender",
+                     "sent_at", *COUNT_COLUMNS]
 
-    Columns: dispatch_id, number, name, description, message_text, recipient_group,
-    sender, sent_at (first message in the period, local time, naive),
-    COUNT_COLUMNS, delivered_pct, ctr; and campaign_id (None when in no campaign)
-    when the campaign `members` (dispatch_id, campaign_id) are given.
-    """
+
+def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> list[dict[str, object]]:
+    """Returns `dispatches(...)` as one dict per dispatch (plain Python values: cheaper for a page's few hundred rows)."""
     src = db.sources()
     sql = f"""
         WITH c AS (
@@ -219,11 +217,39 @@ def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -
         FROM c JOIN {src['dispatches']} d USING (dispatch_id)
         ORDER BY c.first_at DESC, d.number DESC
     """
-    frame = with_rates(_ints(db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).df()))
-    if members is not None:  # a few hundred dispatches at most: joined here rather than registered with DuckDB
-        owner = dict(zip(members["dispatch_id"], members["campaign_id"]))
-        frame["campaign_id"] = pd.Series([None if (c := owner.get(d)) is None else int(c) for d in frame["dispatch_id"]],
-                                         index=frame.index, dtype="object")
+    rows = db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).fetchall()
+    # A few hundred dispatches at most: campaigns are joined here rather than registered with DuckDB.
+    owner = {} if members is None else dict(zip(members["dispatch_id"], members["campaign_id"]))
+    out = []
+    for row in rows:
+        r = dict(zip(_DISPATCH_COLUMNS, row))
+        r["number"] = int(r["number"])
+        for c in COUNT_COLUMNS:
+            r[c] = int(r[c])
+        r["delivered_pct"] = r["delivered"] / r["sent"] if r["sent"] else math.nan
+        r["ctr"] = r["clicked"] / r["delivered"] if r["delivered"] else math.nan
+        if members is not None:
+            c = owner.get(r["dispatch_id"])
+            r["campaign_id"] = None if c is None else int(c)
+        out.append(r)
+    return out
+
+
+def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Returns one row per dispatch with messages in the period, newest first.
+
+    Columns: dispatch_id, number, name, description, message_text, recipient_group,
+    sender, sent_at (first message in the period, local time, naive),
+    COUNT_COLUMNS, delivered_pct, ctr; and campaign_id (None when in no campaign)
+    when the campaign `members` (dispatch_id, campaign_id) are given.
+    """
+    columns = [*_DISPATCH_COLUMNS, "delivered_pct", "ctr"] + ([] if members is None else ["campaign_id"])
+    frame = pd.DataFrame(dispatch_records(db, period=period, members=members), columns=columns)
+    frame = frame.astype({"number": "int64", **{c: "int64" for c in COUNT_COLUMNS},
+                          "delivered_pct": "float64", "ctr": "float64"})
+    frame["sent_at"] = pd.to_datetime(frame["sent_at"])
+    if members is not None:
+        frame["campaign_id"] = frame["campaign_id"].astype("object")
     return frame
 
 

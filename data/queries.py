@@ -418,17 +418,23 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     return db.cursor().execute(sql, params).df()
 
 
-def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Campaign | None) -> dict:
-    """Returns the period's transactional counts from one query (grouping sets): "day" and "source"
-    (frames of TRX_COUNT_COLUMNS) and "reason" ((status_group, reason, messages) tuples)."""
+_TRX_SETS = {"day": "(day)", "source": "(source)", "reason": "(status_group, reason)"}
+
+
+def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Campaign | None,
+                    sets: tuple[str, ...] = tuple(_TRX_SETS)) -> dict:
+    """Returns the period's transactional counts from one query (grouping sets, those named in `sets`):
+    "day" and "source" (frames of TRX_COUNT_COLUMNS) and "reason" ((status_group, reason, messages) tuples)."""
     src = db.sources()
     params = _period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
     sql = f"""
-        SELECT GROUPING(day) = 0 AS by_day, GROUPING(source) = 0 AS by_source, day, source, status_group, reason,
-               {TRX_COUNTS_SQL}
+        SELECT {"GROUPING(day) = 0" if "day" in sets else "false"} AS by_day,
+               {"GROUPING(source) = 0" if "source" in sets else "false"} AS by_source,
+               {"day" if "day" in sets else "NULL"}, {"source" if "source" in sets else "NULL"},
+               {"status_group, reason" if "reason" in sets else "NULL, NULL"}, {TRX_COUNTS_SQL}
         FROM (SELECT *, {STATUS_GROUP_SQL} AS status_group FROM {src['transactional_daily']} WHERE {where})
-        GROUP BY GROUPING SETS ((day), (source), (status_group, reason))
+        GROUP BY GROUPING SETS ({", ".join(_TRX_SETS[name] for name in sets)})
     """
     found, sources, reasons = {}, [], []
     for by_day, by_source, day, src_name, group, reason, *counts in db.cursor().execute(sql, params).fetchall():
@@ -487,7 +493,7 @@ def _reasons_part(parts: dict) -> pd.DataFrame:
 def trx_daily(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
     """Returns one row per day of the period (zeros where nothing was sent): day, COUNT_COLUMNS,
     clicked_raw, delivered_pct, ctr, ctr_raw."""
-    return _daily_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
+    return _daily_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("day",)))
 
 
 def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.DataFrame:
@@ -514,18 +520,18 @@ def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.Da
 
 def trx_by_source(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
     """Returns one row per source (test, api) with messages: source, COUNT_COLUMNS, clicked_raw and the rates."""
-    return _source_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
+    return _source_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("source",)))
 
 
 def trx_status_groups(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
     """Returns the four status groups in the users' order: status_group, count, share (of all messages; NaN when none)."""
-    return _groups_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
+    return _groups_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("reason",)))
 
 
 def trx_reasons(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
     """Returns the reasons of not-sent and not-delivered messages, most frequent first:
     status_group, reason (None when the provider gave none), count, share (of that status group)."""
-    return _reasons_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign))
+    return _reasons_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("reason",)))
 
 
 def trx_click_delay(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:

@@ -165,7 +165,8 @@ def _slow(text: Lines, name: str) -> CsvColumns:
         end = state["line"]
         first = start
         start = end + 1
-        if not record or all(not f.strip() for f in record):
+        if (not record or all(not f.strip() for f in record)) and \
+                all(not values[i - 1].strip() for i in range(first, end + 1)):  # (a lone quote is no blank line)
             if first not in text.binary:
                 blank += 1
             continue

@@ -162,6 +162,12 @@ def clicked_campaign(cell: dict | None) -> int | None:
     return int(row_id[1:]) if row_id.startswith("c") and row_id[1:].isdigit() else None
 
 
+def view_inputs() -> list[Input]:
+    """Returns what chooses the rows shown: the period (preset, from, to) and the grouping filter (text, from, to)."""
+    return [Input(Sms.PERIOD_PRESET, "value"), Input(Sms.PERIOD_RANGE, "start_date"), Input(Sms.PERIOD_RANGE, "end_date"),
+            Input(Camp.FILTER_TEXT, "value"), Input(Camp.FILTER_RANGE, "start_date"), Input(Camp.FILTER_RANGE, "end_date")]
+
+
 def register(app, ctx: AppContext) -> None:
     """Registers the SMS page's callbacks on `app`."""
 
@@ -178,12 +184,7 @@ def register(app, ctx: AppContext) -> None:
         Output(Sms.HISTORY_COUNT, "children"),
         Output(Sms.HISTORY_EMPTY, "children"),
         Output(Camp.FILTER_COUNT, "children"),
-        Input(Sms.PERIOD_PRESET, "value"),
-        Input(Sms.PERIOD_RANGE, "start_date"),
-        Input(Sms.PERIOD_RANGE, "end_date"),
-        Input(Camp.FILTER_TEXT, "value"),
-        Input(Camp.FILTER_RANGE, "start_date"),
-        Input(Camp.FILTER_RANGE, "end_date"),
+        *view_inputs(),
         Input(Camp.CHANGES, "data"),
         Input(Camp.EXPANDED, "data"),
         State(Shell.LANG, "data"),
@@ -197,12 +198,7 @@ def register(app, ctx: AppContext) -> None:
     @app.callback(
         Output(Sms.EXPORT_CSV, "href"),
         Output(Sms.EXPORT_DOC, "href"),
-        Input(Sms.PERIOD_PRESET, "value"),
-        Input(Sms.PERIOD_RANGE, "start_date"),
-        Input(Sms.PERIOD_RANGE, "end_date"),
-        Input(Camp.FILTER_TEXT, "value"),
-        Input(Camp.FILTER_RANGE, "start_date"),
-        Input(Camp.FILTER_RANGE, "end_date"),
+        *view_inputs(),
         Input(Camp.PER_CAMPAIGN, "value"),
         Input(Sms.GRID, "columnState"),
         State(Shell.LANG, "data"),

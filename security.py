@@ -22,7 +22,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -195,11 +195,7 @@ def can(capability: str) -> bool:
     """Tells whether the current request's account has a capability; True outside a request (CLI, tests)."""
     account = current_account()
     if account is None:
-        try:
-            request.path  # noqa: B018 - inside a request with no account: no
-        except RuntimeError:
-            return True
-        return False
+        return not _in_request()
     return account.can(capability)
 
 
@@ -355,18 +351,6 @@ def _check_request():
     return None
 
 
-def page_allowed(path: str | None) -> bool:
-    """Tells whether the current account may open a page (unknown pages are "not found", not refused;
-    outside a request, e.g. in tests calling `render`, every page is allowed)."""
-    needed = PAGE_ROLES.get(path or "/")
-    if needed is None:
-        return True
-    account = current_account()
-    if account is None:
-        return not _in_request()
-    return allows(account.role, needed)
-
-
 def _in_request() -> bool:
     try:
         request.path  # noqa: B018
@@ -504,13 +488,3 @@ def install(app, config: Config) -> None:
         record(event("csrf", outcome="denied", detail=exc.description or ""))
         lang = lang_or_default(request.args.get("lang"))
         return Response(t(lang, "access.csrf"), status=400, mimetype="text/plain")
-
-
-def csrf_token() -> str:
-    """Returns the CSRF token of the current session (for forms rendered by callbacks, e.g. log-out)."""
-    return generate_csrf()
-
-
-def safe_replace(evt: AuditEvent, **changes) -> AuditEvent:
-    """Returns a copy of an audit event with some fields changed."""
-    return replace(evt, **changes)

@@ -37,20 +37,32 @@ class Server:
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", str(workers)],
                                 env=full_env, stdout=subprocess.DEVNULL, stderr=stderr)
         server = cls(proc, f"http://127.0.0.1:{port}")
+        try:
+            server._wait()
+        except BaseException:
+            server.stop()  # never leave a server behind
+            raise
+        return server
+
+    def _wait(self) -> None:
+        proc = self.proc
         for _ in range(600):
             if proc.poll() is not None:
                 raise RuntimeError(f"the server stopped with exit code {proc.returncode}")
             try:
-                if requests.get(server.base + "/health", timeout=1).ok:
-                    return server
+                if requests.get(self.base + "/health", timeout=1).ok:
+                    return
             except requests.RequestException:  # not listening yet, or its workers still starting
                 time.sleep(0.1)
-        proc.kill()
         raise RuntimeError("the server did not start")
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(10)
+        try:
+            self.proc.wait(30)  # gunicorn lets its workers finish their requests first
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 class PeakRss:

@@ -69,13 +69,16 @@ def start_server(data_dir: Path, *, workers: int, module: str = "app", env: dict
                                 cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err)
     server = RunningServer(proc, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("the server stopped: " + log.read_text(errors="replace"))
-        try:
-            if requests.get(server.base + "/health", timeout=1).ok:
-                return server
-        except requests.RequestException:  # not listening yet, or its workers still starting
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError("the server did not start")
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError("the server stopped: " + log.read_text(errors="replace"))
+            try:
+                if requests.get(server.base + "/health", timeout=1).ok:
+                    return server
+            except requests.RequestException:  # not listening yet, or its workers still starting
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+    except BaseException:
+        server.stop()  # never leave a server behind
+        raise

@@ -30,6 +30,7 @@ class Config:
     default_region: str = "PL"  # ingest: region of phone numbers written without a country code
     session_idle_hours: float = 8.0  # a log-in session ends after this long without a request
     secret_key: str | None = field(default=None, repr=False)  # signs session cookies; None: var/secret_key
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto the app believes
 
     @property
     def lake_dir(self) -> Path:
@@ -71,6 +72,7 @@ class Config:
             default_region=env.get("SMSREPORTS_DEFAULT_REGION", base.default_region).strip().upper(),
             session_idle_hours=_positive_float(env, "SMSREPORTS_SESSION_IDLE_HOURS", base.session_idle_hours),
             secret_key=env.get("SMSREPORTS_SECRET_KEY") or None,
+            trusted_proxies=_count(env, "SMSREPORTS_TRUSTED_PROXIES", base.trusted_proxies),
         )
         cfg.validate()
         return cfg
@@ -100,6 +102,15 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be positive")
     return value
+
+
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.strip().isdigit():
+        raise ConfigError(f"{name} must be 0 or a positive whole number, not {raw!r}")
+    return int(raw)
 
 
 def _positive_float(env: dict[str, str], name: str, default: float) -> float:

@@ -461,6 +461,11 @@ def install(app, config: Config) -> None:
     """Puts access control on a Dash app: sessions, CSRF, the central check, headers, log-in and log-out.
     Call after every callback and route is registered (it reads the callback map)."""
     server: Flask = app.server
+    if config.trusted_proxies:  # behind TLS-ending proxies: their client address and scheme (cookies' Secure)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = config.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
     server.secret_key = secret_key(config)
     server.session_interface = _Sessions()
     server.config.update(

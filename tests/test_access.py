@@ -330,3 +330,16 @@ def test_a_stream_that_breaks_or_is_dropped_is_on_record(app, store, frames, mon
     response.close()  # the client went away after the first chunk
     row = last_audit(store, "export")
     assert row["outcome"] == "aborted" and row["bytes"] > 0
+
+
+def test_behind_a_trusted_proxy_the_client_address_and_https_count(config, access_dir):
+    proxied = create_app(config.with_(data_dir=access_dir, trusted_proxies=1))
+    client = proxied.server.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    page = client.get("/login", headers=headers)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token},
+                           headers={**headers, "Referer": "https://localhost/login"})
+    assert response.status_code == 302
+    assert "Secure" in next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session="))
+    assert security.user_store(config.with_(data_dir=access_dir)).audit(limit=1).iloc[0]["address"] == "203.0.113.9"

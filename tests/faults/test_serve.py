@@ -66,3 +66,20 @@ def test_db_opens_its_own_connection_after_fork(copy_config):
 def test_gunicorn_options_build_the_app_in_each_worker():
     options = gunicorn_options(host="127.0.0.1", port=8050, workers=3, threads=4)
     assert options["preload_app"] is False and options["workers"] == 3 and options["bind"] == "127.0.0.1:8050"
+
+
+def test_serve_refuses_a_public_address_without_users_before_starting(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import app as app_module
+    import serving
+
+    def started(*_args, **_kwargs):
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(serving, "serve", started)
+    monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app_module.cli, ["serve", "--host", "0.0.0.0", "--port", "18999", "--workers", "2"])
+    assert result.exit_code == 2 and "no users defined" in result.output, result.output
+    result = CliRunner().invoke(app_module.cli, ["serve", "--workers", "0"])
+    assert result.exit_code == 2 and "must be positive" in result.output

@@ -136,7 +136,10 @@ def _slow(text: Lines, name: str) -> CsvColumns:
         return CsvColumns([], {}, pa.array([], pa.int64()), issues=issues, encoding=text.encoding,
                           text_lines=lambda: text)
     sep = sniff_separator(values[header_no])
-    header = next(csv.reader([values[header_no]], delimiter=sep))
+    try:
+        header = next(csv.reader([values[header_no]], delimiter=sep))
+    except csv.Error:  # a stray CR in the header line: its names as plain separated text
+        header = values[header_no].split(sep)
     keys = [header_key(h) for h in header]
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in header]

@@ -59,6 +59,21 @@ class Lines:
             return cut(self.buffer, self.starts[idx], self.ends[idx])
         return self._lines.take(pa.array(np.asarray(indices, dtype=np.int64)))
 
+    def with_endings(self) -> tuple[pa.Array, pa.Array | None]:
+        """(the lines with their line endings, which end with "]" before the ending): for the byte-range form,
+        an Arrow view of the file without a copy; else the lines and None."""
+        if self._lines is not None or self.buffer is None:
+            return self.lines, None
+        n = len(self.starts)
+        buf = np.frombuffer(self.buffer, dtype=np.uint8)
+        offsets = np.r_[self.starts, len(buf)]
+        large = len(buf) >= 2**31 - 1
+        kind = pa.LargeStringArray if large else pa.StringArray
+        view = kind.from_buffers(n, pa.py_buffer(offsets.astype(np.int64 if large else np.int32)), self.buffer)
+        closed = (self.ends > self.starts) & (buf[np.maximum(self.ends - 1, 0)] == ord("]")) if len(buf) else \
+            np.zeros(n, dtype=bool)
+        return view, pa.array(closed)
+
     def blank_mask(self) -> np.ndarray:
         """Which lines are empty or white space only."""
         if self._lines is not None:

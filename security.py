@@ -74,7 +74,8 @@ OUTPUT_ROLES: dict[str, str] = {
     Trx.PERIOD_RANGE_BOX: "viewer", Trx.PERIOD_LABEL: "viewer", Trx.PERIOD_ERROR: "viewer", Trx.ALERT: "viewer",
     Trx.KPIS: "viewer", Trx.TREND: "viewer", Trx.GRID: "viewer", Trx.TABLE_COUNT: "viewer",
     Trx.TABLE_EMPTY: "viewer", Trx.EXPORT_CSV: "viewer", Trx.EXPORT_DOC: "viewer", Trx.OPEN: "viewer",
-    Admin.USERS: CAN["users"], Admin.AUDIT: CAN["audit"], Admin.AUDIT_CSV: CAN["audit"],
+    Admin.USERS: CAN["users"], Admin.AUDIT: CAN["audit"], Admin.AUDIT_CSV: CAN["audit"], Admin.CHANGE_USER: CAN["users"],
+    Admin.MESSAGE: CAN["users"], Admin.NEW_PASSWORD: CAN["users"],
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)

@@ -1,30 +1,78 @@
-"""Callbacks of the administration page (admin role; security.OUTPUT_ROLES)."""
+"""Callbacks of the administration page (admin role; security.OUTPUT_ROLES): users and the access audit."""
 from __future__ import annotations
 
-from dash import Input, Output, State
+from dash import Input, Output, State, ctx as dash_ctx, no_update
 
 from context import AppContext
-from i18n import lang_or_default
+from data.users import UserError, UserStore
+from i18n import lang_or_default, t
 from layouts import admin
 from layouts.ids import Admin, Shell
+from layouts.sms import error_alert
 
 AUDIT_ROWS = 200
 
 
 def admin_view(ctx: AppContext, *, action: str | None, lang: str | None) -> tuple:
-    """Returns (users table, audit table) of the administration page."""
+    """Returns (users table, audit table, user choices) of the administration page."""
     import security
 
     lang = lang_or_default(lang)
     store = security.user_store(ctx.config)
     log = store.audit(limit=AUDIT_ROWS, action=action if action in admin.AUDIT_ACTIONS else None)
-    return admin.users_table(lang, store.list()), admin.audit_table(lang, log)
+    users = store.list()
+    return admin.users_table(lang, users), admin.audit_table(lang, log), [u.name for u in users]
+
+
+def change_user(store: UserStore, *, actor: str, what: str, name: str | None, role: str | None = None,
+                password: str | None = None, change: str | None = None, lang: str) -> tuple[str, str | None]:
+    """Adds a user (`what` "add": name, role, password) or changes one (`what` "change": name and
+    `change` "role:<role>", "disable" or "enable"). Returns (audit action, error text or None).
+    Nobody changes their own account here (no admin locks themselves out)."""
+    lang = lang_or_default(lang)
+    try:
+        if what == "add":
+            user = store.add(name or "", role=role or "", password=password or "")
+            return f"users.add:{user.name}:{user.role}", None
+        if not name or not change:
+            return "", t(lang, "admin.choose")
+        if store.get(name) is not None and store.get(name).name.casefold() == actor.casefold():
+            return "", t(lang, "admin.not_yourself")
+        if change.startswith("role:"):
+            user = store.set_role(name, change[5:])
+            return f"users.set_role:{user.name}:{user.role}", None
+        if change in ("disable", "enable"):
+            user = store.set_enabled(name, change == "enable")
+            return f"users.{change}:{user.name}", None
+        return "", t(lang, "admin.choose")
+    except UserError as exc:
+        return "", t(lang, exc.key, **exc.values)
 
 
 def register(app, ctx: AppContext) -> None:
     """Registers the administration page's callbacks on `app`."""
 
-    @app.callback(Output(Admin.USERS, "children"), Output(Admin.AUDIT, "children"),
-                  Input(Admin.REFRESH, "n_clicks"), Input(Admin.AUDIT_ACTION, "value"), State(Shell.LANG, "data"))
-    def refresh(_n, action, lang):
-        return admin_view(ctx, action=action, lang=lang)
+    @app.callback(Output(Admin.USERS, "children"), Output(Admin.AUDIT, "children"), Output(Admin.CHANGE_USER, "options"),
+                  Output(Admin.MESSAGE, "children"), Output(Admin.NEW_PASSWORD, "value"),
+                  Input(Admin.REFRESH, "n_clicks"), Input(Admin.AUDIT_ACTION, "value"), Input(Admin.ADD, "n_clicks"),
+                  Input(Admin.APPLY, "n_clicks"),
+                  State(Admin.NEW_NAME, "value"), State(Admin.NEW_ROLE, "value"), State(Admin.NEW_PASSWORD, "value"),
+                  State(Admin.CHANGE_USER, "value"), State(Admin.CHANGE_ACTION, "value"), State(Shell.LANG, "data"))
+    def refresh(_n, action, _add, _apply, new_name, new_role, new_password, user, change, lang):
+        import security
+
+        message, password_out = None, no_update
+        trigger = dash_ctx.triggered_id
+        if trigger in (Admin.ADD, Admin.APPLY):
+            account = security.current_account()
+            done, error = change_user(security.user_store(ctx.config), actor=account.name if account else "",
+                                      what="add" if trigger == Admin.ADD else "change", name=new_name if trigger == Admin.ADD else user,
+                                      role=new_role, password=new_password, change=change, lang=lang)
+            if error:
+                message = error_alert(error)
+            else:
+                kind, _, detail = done.partition(":")
+                security.record(security.event(kind, detail=detail, filter={}))
+                password_out = ""
+        users, audit, names = admin_view(ctx, action=action, lang=lang)
+        return users, audit, names, message, password_out

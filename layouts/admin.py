@@ -7,10 +7,11 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from data.users import ROLES
 from i18n import fmt_int, t
 from layouts.ids import Admin
 
-AUDIT_ACTIONS = ("login", "export", "campaign", "denied")
+AUDIT_ACTIONS = ("login", "export", "campaign", "users", "denied")
 AUDIT_SHOWN = ("at", "who", "role", "address", "action", "outcome", "target", "filter", "rows", "format", "bytes",
                "sha256", "detail")
 
@@ -24,7 +25,8 @@ def page(lang: str) -> html.Div:
             html.H1(t(lang, "admin.title"), className="h3 mb-3"),
             dbc.Card([dbc.CardHeader(t(lang, "admin.users")),
                       dbc.CardBody([html.P(t(lang, "admin.users_hint"), className="small text-muted"),
-                                    html.Div(id=Admin.USERS)])], className="mb-3"),
+                                    html.Div(id=Admin.USERS), user_forms(lang),
+                                    html.Div(id=Admin.MESSAGE, className="mt-2")])], className="mb-3"),
             dbc.Card(
                 [dbc.CardHeader(dbc.Row(
                     [dbc.Col(html.Span(t(lang, "admin.audit"), className="fw-semibold")),
@@ -42,6 +44,30 @@ def page(lang: str) -> html.Div:
                 className="mb-3",
             ),
         ]
+    )
+
+
+def user_forms(lang: str) -> dbc.Row:
+    """Returns the forms that add a user and change one (role, disable, enable)."""
+    roles = [{"label": t(lang, f"role.{r}"), "value": r} for r in ROLES]
+    actions = [{"label": t(lang, "admin.set_role", role=t(lang, f"role.{r}")), "value": f"role:{r}"} for r in ROLES] + [
+        {"label": t(lang, "admin.disable"), "value": "disable"}, {"label": t(lang, "admin.enable"), "value": "enable"}]
+    return dbc.Row(
+        [
+            dbc.Col([html.Div(t(lang, "admin.add_title"), className="fw-semibold small mb-1"),
+                     dbc.Input(id=Admin.NEW_NAME, size="sm", placeholder=t(lang, "admin.col.name"), className="mb-1",
+                               autoComplete="off"),
+                     dcc.Dropdown(id=Admin.NEW_ROLE, options=roles, value="viewer", clearable=False, className="mb-1"),
+                     dbc.Input(id=Admin.NEW_PASSWORD, type="password", size="sm", placeholder=t(lang, "login.password"),
+                               className="mb-1", autoComplete="new-password"),
+                     dbc.Button(t(lang, "admin.add"), id=Admin.ADD, size="sm", color="primary", n_clicks=0)], md=6),
+            dbc.Col([html.Div(t(lang, "admin.change_title"), className="fw-semibold small mb-1"),
+                     dcc.Dropdown(id=Admin.CHANGE_USER, placeholder=t(lang, "admin.col.name"), className="mb-1"),
+                     dcc.Dropdown(id=Admin.CHANGE_ACTION, options=actions, placeholder=t(lang, "admin.change_what"),
+                                  className="mb-1"),
+                     dbc.Button(t(lang, "admin.apply"), id=Admin.APPLY, size="sm", color="secondary", n_clicks=0)], md=6),
+        ],
+        className="g-3 mt-2",
     )
 
 

@@ -233,21 +233,22 @@ def test_security_headers_on_every_response(app):
 
 
 def test_login_rate_limit_per_user_and_address(app, store):
+    store.add("zoe", role="viewer", password=PASSWORD)  # her own name: the others log in after this test
     client = app.server.test_client()
     client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
     page = client.get("/login?lang=en")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    codes = [client.post("/login", data={"name": "adam", "password": "wrong", "csrf_token": token}).status_code
+    codes = [client.post("/login", data={"name": "zoe", "password": "wrong", "csrf_token": token}).status_code
              for _ in range(6)]
     assert codes == [401] * 5 + [429]
-    refused = client.post("/login", data={"name": "adam", "password": PASSWORD, "csrf_token": token, "lang": "en"})
+    refused = client.post("/login", data={"name": "zoe", "password": PASSWORD, "csrf_token": token, "lang": "en"})
     assert refused.status_code == 429 and "Too many failed log-ins" in refused.text
     assert last_audit(store, "login")["outcome"] == "refused"
     # the right password from elsewhere is also refused for that user for the minute
     other = app.server.test_client()
     other.environ_base["REMOTE_ADDR"] = "10.9.9.10"
     token = re.search(r'name="csrf_token" value="([^"]+)"', other.get("/login").text).group(1)
-    assert other.post("/login", data={"name": "adam", "password": PASSWORD, "csrf_token": token}).status_code == 429
+    assert other.post("/login", data={"name": "zoe", "password": PASSWORD, "csrf_token": token}).status_code == 429
 
 
 def test_sessions_end_when_the_role_changes(app, store):
@@ -343,3 +344,32 @@ def test_behind_a_trusted_proxy_the_client_address_and_https_count(config, acces
     assert response.status_code == 302
     assert "Secure" in next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session="))
     assert security.user_store(config.with_(data_dir=access_dir)).audit(limit=1).iloc[0]["address"] == "203.0.113.9"
+
+
+def test_admin_adds_and_changes_users_in_the_app(app, store):
+    client = login(app, "adam")
+
+    def post(values, trigger):
+        body = callback_body(app, "admin-users.children", {"shell-lang.data": "en", **values}, trigger)
+        response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+        assert response.status_code == 200
+        return response.json["response"]
+
+    out = post({"admin-new-name.value": "nina", "admin-new-role.value": "analyst", "admin-new-password.value": "long-password"},
+               "admin-add.n_clicks")
+    assert out["admin-new-password"]["value"] == "" and "nina" in out["admin-change-user"]["options"]
+    assert store.authenticate("nina", "long-password").role == "analyst"
+    assert last_audit(store, "users")["detail"] == "nina:analyst"
+    out = post({"admin-new-name.value": "x", "admin-new-role.value": "viewer", "admin-new-password.value": "short"},
+               "admin-add.n_clicks")
+    assert "at least 8 characters" in json.dumps(out["admin-message"])
+    post({"admin-change-user.value": "nina", "admin-change-action.value": "role:viewer"}, "admin-apply.n_clicks")
+    post({"admin-change-user.value": "nina", "admin-change-action.value": "disable"}, "admin-apply.n_clicks")
+    assert store.get("nina").role == "viewer" and not store.get("nina").enabled
+    out = post({"admin-change-user.value": "adam", "admin-change-action.value": "disable"}, "admin-apply.n_clicks")
+    assert "your own account" in json.dumps(out["admin-message"]) and store.get("adam").enabled
+    viewer = login(app, "vera")
+    body = callback_body(app, "admin-users.children", {"admin-new-name.value": "evil", "admin-new-role.value": "admin",
+                                                       "admin-new-password.value": "long-password"}, "admin-add.n_clicks")
+    assert viewer.post("/_dash-update-component", json=body, headers=csrf(viewer)).status_code == 403
+    assert store.get("evil") is None

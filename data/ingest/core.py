@@ -240,7 +240,10 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
         provider = pc.coalesce(provider, pa.scalar(fallback.lower(), pa.string()))
     pmid = fields.text(col["provider_message_id"])
     given_id = fields.text(col["message_id"])
-    derived_id = pc.binary_join_element_wise(provider, pmid, ":")
+    if given_id.null_count:
+        derived_id = pc.binary_join_element_wise(provider, pmid, ":")
+    else:  # every record names our id: no provider's id to derive one from
+        derived_id = pa.nulls(n, pa.string())
     message_id = pc.coalesce(given_id, derived_id)
     derived = pc.and_(pc.is_null(given_id), pc.is_valid(derived_id))
     checks.append((pc.is_valid(message_id), "no message id (neither message_id nor provider and provider's id)"))

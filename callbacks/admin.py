@@ -63,6 +63,9 @@ def register(app, ctx: AppContext) -> None:
 
         message, password_out = None, no_update
         trigger = dash_ctx.triggered_id
+        new_name, new_role, new_password, user, change = (v if isinstance(v, str) else None  # whatever a forged request sends
+                                                          for v in (new_name, new_role, new_password, user, change))
+        action = action if isinstance(action, str) else None
         if trigger in (Admin.ADD, Admin.APPLY):
             account = security.current_account()
             done, error = change_user(security.user_store(ctx.config), actor=account.name if account else "",

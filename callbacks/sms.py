@@ -48,6 +48,11 @@ def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str |
     try:
         return _fill(ctx, period, preset, lang, out, flt, expanded)
     except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
+        if ctx.db.note_failure(exc):  # a lake file found unreadable: answer again without its month
+            try:
+                return _fill(ctx, period, preset, lang, out, flt, expanded)
+            except Exception as again:  # noqa: BLE001
+                exc = again
         out["alert"] = failure_alert(exc, lang)
     return out
 

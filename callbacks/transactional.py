@@ -94,14 +94,17 @@ def report(
         out["period_error"] = sms.error_alert(t(lang, exc.key, **exc.values))
         return out
     out["period_label"] = period_label(period, lang)
-    try:
-        out = _fill(ctx, period, (text or "").strip(), source_filter(source), list(open_keys or []), lang, out, rows_only,
-                    can_download)
-        if rows_only:
-            out.update({k: no_update for k in REPORT_OUTPUTS if k not in ("rows", "count", "empty")})
-        return out
-    except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
-        out["alert"] = failure_alert(exc, lang)
+    for attempt in (1, 2):  # a second time when a lake file was found unreadable: without its month
+        try:
+            out = _fill(ctx, period, (text or "").strip(), source_filter(source), list(open_keys or []), lang, out,
+                        rows_only, can_download)
+            if rows_only:
+                out.update({k: no_update for k in REPORT_OUTPUTS if k not in ("rows", "count", "empty")})
+            return out
+        except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
+            if attempt == 2 or not ctx.db.note_failure(exc):
+                out["alert"] = failure_alert(exc, lang)
+                break
     return out
 
 

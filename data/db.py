@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -13,6 +14,10 @@ from data.rollups import NAMES, RollupStatus, read_state, rollup_glob, rollup_sq
 
 class LakeUnavailable(RuntimeError):
     """The lake has no data yet or cannot be read."""
+
+
+# A lake file named in a reader's error ("Failed to read file "/…/month=2026-10/part-0000.parquet": …).
+_FAILED_FILE = re.compile(r"""(/[^"'\s]*/month=[0-9]{4}-[0-9]{2}/[^"'\s/]+\.parquet)""")
 
 
 @dataclass
@@ -99,6 +104,53 @@ class Db:
         that cannot be read, or a month the rollups were built from that is gone from the lake."""
         self.sources()
         return dict(self._unreadable)
+
+    def note_failure(self, exc: BaseException) -> bool:
+        """Remembers a lake file that `exc` (a failed query) names as unreadable, so every later answer
+        leaves its month out; returns True when there was one (the query is worth running again)."""
+        match = _FAILED_FILE.search(str(exc))
+        if match is None:
+            return self._read_every_file(exc)
+        path = match.group(1)
+        if not path.startswith((str(self.lake.messages_dir), str(self.lake.clicks_dir))):
+            return False
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        key = (path, st.st_ino, st.st_size, st.st_mtime_ns)
+        with self._lock:
+            if self._checked.get(key) is not None:
+                return False  # known already: running again would not help
+            self._checked[key] = f"{type(exc).__name__}: {exc}"
+            self._sources = None
+        return True
+
+    def _read_every_file(self, exc: BaseException) -> bool:
+        # The reader said the data is corrupt without naming the file: decode every file whole, once
+        # per lake version (a scan of the lake, for a fault that should not happen twice).
+        if not isinstance(exc, duckdb.Error) or isinstance(exc, (duckdb.OutOfMemoryException, duckdb.InterruptException)):
+            return False
+        snapshot = self.lake.snapshot()
+        if getattr(self, "_deep_checked", object()) == snapshot:
+            return False
+        self._deep_checked = snapshot
+        import pyarrow.parquet as pq
+
+        found = False
+        for path in sorted(self.lake.messages_dir.glob("month=*/*.parquet")) + sorted(self.lake.clicks_dir.glob("month=*/*.parquet")):
+            try:
+                st = path.stat()
+                key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+                with pq.ParquetFile(path) as reader:
+                    for batch in reader.iter_batches(batch_size=65_536):
+                        del batch
+            except Exception as error:  # noqa: BLE001 - this file is the unreadable one
+                with self._lock:
+                    self._checked[key] = f"{type(error).__name__}: {error}"
+                    self._sources = None
+                found = True
+        return found
 
     def message_files(self) -> list[str]:
         """Returns the messages files every answer reads (those of `unreadable()` months left out)."""

@@ -108,3 +108,34 @@ def test_missing_month_is_named(data_copy, frames):
     assert f"{month} (missing from the data)" in alert and out["kpis"] is not None
     kpis = queries.kpis(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat())).iloc[0]
     assert int(kpis["sent"]) == _expected_sent(frames, month)
+
+
+@pytest.mark.parametrize("column,damage", [("status", 0.4), ("created_at", 0.8), ("source", 0.2)],
+                         ids=["error-names-the-file", "error-says-corrupt", "error-says-nothing"])
+def test_file_damaged_inside_is_found_by_the_query_and_left_out(data_copy, frames, column, damage):
+    """Footer intact, data pages damaged (bit rot): the first query that reads it fails, the month is
+    then left out and named, and the page answers from the rest (same request)."""
+    from config import Config
+
+    lake = Lake(data_copy / "lake")
+    month = _months(lake)[-2]
+    part = next((lake.messages_dir / f"month={month}").glob("*.parquet"))
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(part).row_group(0)
+    chunk = next(meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == column)
+    start = chunk.data_page_offset + int(chunk.total_compressed_size * damage)  # a column every report reads
+    data = bytearray(part.read_bytes())
+    data[start:start + 256] = bytes((b * 7 + 3) % 256 for b in data[start:start + 256])
+    part.unlink()
+    part.write_bytes(bytes(data))
+    ctx = AppContext.create(Config(data_dir=data_copy, timezone=TZ))
+    assert ctx.db.unreadable() == {}, "the footer alone does not show it"
+    out = sms_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
+    alert = " ".join(texts(out["alert"]))
+    assert f"{month} (file unreadable)" in alert and "could not be prepared" not in alert
+    assert out["kpis"] is not None and out["rows"]
+    kpis = queries.kpis(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat())).iloc[0]
+    assert int(kpis["sent"]) == _expected_sent(frames, month)
+    trx = trx_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
+    assert f"{month} (file unreadable)" in " ".join(texts(trx["alert"]))

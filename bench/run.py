@@ -183,14 +183,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2_000_000)
     parser.add_argument("--big-dispatch", type=int, default=None, help="recipients of the big dispatch (default min(1M, N/2))")
     parser.add_argument("--repeat", type=int, default=20, help="requests per interaction with rollups")
-    parser.add_argument("--raw-repeat", type=int, default=5, help="requests per interaction by raw scan")
+    parser.add_argument("--raw-repeat", type=int, default=5,
+                        help="requests per interaction by raw scan (0: no raw-scan server, no ratios)")
     args = parser.parse_args()
     big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
     data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
     lake_info = ensure_lake(data_dir, args.messages, big)
     figures: dict[str, object] = {"messages": lake_info["messages"], "lake_build_s": lake_info["build_s"],
                                   "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                                             f"{round(psutil.virtual_memory().total / 2**30)} GiB"}
+                                             f"{round(psutil.virtual_memory().total / 2**30)} GiB",
+                                  "load_average_at_start": round(os.getloadavg()[0], 1)}
     figures.update(rollup_figures(Lake(data_dir / "lake")))
     print(f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
           f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) {figures['rollup_one_month_s']} s")
@@ -198,7 +200,7 @@ def main() -> None:
     specs = callback_specs()
     steps = interactions(specs, lake_info["recent_dispatches"], bench_campaigns(data_dir), trx_keys(data_dir))
     fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"})
-    raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"})
+    raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"}) if args.raw_repeat > 0 else None
     rows = []
     try:
         with PeakRss(fast.proc.pid) as rss:
@@ -206,26 +208,35 @@ def main() -> None:
                 if len(bodies) == 1:  # the first call warms caches, as any page view does
                     timed(fast, bodies, 1)
                 with_rollups = stats(timed(fast, bodies, args.repeat))
-                by_raw = stats(timed(raw, bodies, args.raw_repeat))
-                ratio = round(by_raw["median"] / max(with_rollups["median"], 0.1), 1)
+                by_raw = stats(timed(raw, bodies, args.raw_repeat)) if raw else None
+                ratio = round(by_raw["median"] / max(with_rollups["median"], 0.1), 1) if by_raw else None
                 rows.append({"interaction": name, "rollups_ms": with_rollups, "raw_ms": by_raw, "ratio": ratio})
+                print(f"  {_row_text(rows[-1])}", file=sys.stderr, flush=True)  # progress: raw scans of a big lake are slow
         peak = rss.peak
     finally:
         fast.stop()
-        raw.stop()
+        if raw:
+            raw.stop()
     figures["interactions"] = rows
+    figures["load_average_at_end"] = round(os.getloadavg()[0], 1)
     figures["server_peak_rss_mb"] = round(peak / 2**20, 1)
     figures["download"] = measure_download(data_dir, lake_big_dispatch(data_dir))
 
     print(f"{'interaction':<14} {'rollups min/med/p95 ms':>24} {'raw scan min/med/p95 ms':>26} {'ratio':>7}")
     for r in rows:
-        a, b = r["rollups_ms"], r["raw_ms"]
-        print(f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {b['min']:>9} {b['median']:>8} {b['p95']:>8} {r['ratio']:>6}x")
+        print(_row_text(r))
     print("sort: in the browser (AG Grid, both pages), no server request")
     print(f"server peak RSS {figures['server_peak_rss_mb']} MB")
     d = figures["download"]
     print(f"download: {d['numbers']:,} numbers in {d['seconds']} s, server RSS +{d['rss_growth_mb']} MB")
     print(json.dumps(figures))
+
+
+def _row_text(r: dict) -> str:
+    a, b = r["rollups_ms"], r["raw_ms"] or {"min": "-", "median": "-", "p95": "-"}
+    ratio = f"{r['ratio']}x" if r["ratio"] is not None else "-"
+    return (f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {b['min']:>9} {b['median']:>8} "
+            f"{b['p95']:>8} {ratio:>7}")
 
 
 def lake_big_dispatch(data_dir: Path) -> int:

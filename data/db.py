@@ -43,7 +43,9 @@ class Db:
 
     def _open(self) -> None:
         self._pid = os.getpid()
-        self._con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
+        # A query bigger than memory_limit spills to disk: into the data directory, never the working directory.
+        self._con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit,
+                                                       "temp_directory": str(self.lake.root.parent / ".duckdb-tmp")})
         self._con.execute("SET parquet_metadata_cache = true")
         self._local = threading.local()
         self._lock = threading.Lock()

@@ -13,7 +13,7 @@ import security
 from context import AppContext
 from data import queries
 from data.db import LakeUnavailable
-from data.history import SORTABLE, HistoryFilter, Sort, history
+from data.history import SORTABLE, HistoryFilter, Sort, history_records
 from data.period import Period, PeriodError, Preset
 from i18n import lang_or_default, t
 from layouts import sms
@@ -71,16 +71,16 @@ def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: d
     out["alert"] = shell_callbacks.data_notices(ctx, lang) or None
     now, prev, trend = queries.period_summary(ctx.db, period=period, compare=compare)
     campaigns, members = ctx.campaign_frames()
-    rows = history(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
+    rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
     out["kpis"] = sms.kpi_cards(now, prev, lang)
     out["trend"] = trend_figure(trend, trend_labels(lang), lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)
-    shown = int((rows["kind"] == "dispatch").sum() + rows.loc[rows["kind"] == "campaign", "dispatches"].sum()
-                - rows["parent_id"].notna().sum())
+    shown = sum(1 if r["kind"] == "dispatch" and r["parent_id"] is None else int(r["dispatches"]) if r["kind"] == "campaign"
+                else 0 for r in rows)
     out["count"] = t(lang, "history.count", n=shown)
     if flt is not None and flt.active:
         out["filter_count"] = t(lang, "camp.filter_count", n=shown)
-    if rows.empty:
+    if not rows:
         out["empty"] = sms.empty_state(lang, "history.empty")
     return out
 

@@ -123,10 +123,11 @@ def campaign_rows(dispatches: pd.DataFrame, campaigns: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(_campaign_records(dispatches.to_dict("records"), campaigns), columns=COLUMNS)
 
 
-def history(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
-            flt: HistoryFilter | None = None, sort: Sort | None = None, per: str = "campaign",
-            expanded: frozenset[int] = frozenset()) -> pd.DataFrame:
-    """Returns the history rows in display order, as COLUMNS.
+def history_records(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
+                    flt: HistoryFilter | None = None, sort: Sort | None = None, per: str = "campaign",
+                    expanded: frozenset[int] = frozenset()) -> list[dict]:
+    """Returns the history rows in display order, as dicts with COLUMNS (sent_at and last_at naive local
+    datetimes; `history` has them as a DataFrame).
 
     per="campaign": campaigns as one row each (their dispatches beneath, when the
     campaign is in `expanded`) and dispatches in no campaign; per="dispatch": every
@@ -137,11 +138,19 @@ def history(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.Data
         raise ValueError(f"per must be campaign or dispatch, not {per!r}")
     dispatches = _dispatch_records(db, period=period, campaigns=campaigns, members=members, flt=flt)
     if per == "dispatch":
-        return pd.DataFrame(_ordered(dispatches, sort), columns=COLUMNS)
+        return _ordered(dispatches, sort)
     top = _campaign_records(dispatches, campaigns) + [r for r in dispatches if r["campaign_id"] is None]
     ordered = []
     for row in _ordered(top, sort):
         ordered.append(row)
         if row["kind"] == "campaign" and row["campaign_id"] in expanded:
             ordered.extend(_ordered([r for r in dispatches if r["parent_id"] == row["row_id"]], sort))
-    return pd.DataFrame(ordered, columns=COLUMNS)
+    return ordered
+
+
+def history(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
+            flt: HistoryFilter | None = None, sort: Sort | None = None, per: str = "campaign",
+            expanded: frozenset[int] = frozenset()) -> pd.DataFrame:
+    """Returns `history_records(...)` as a DataFrame with COLUMNS (for the exports)."""
+    return pd.DataFrame(history_records(db, period=period, campaigns=campaigns, members=members, flt=flt, sort=sort,
+                                        per=per, expanded=expanded), columns=COLUMNS)

@@ -1,6 +1,7 @@
 """The SMS reports page: period control, KPI cards, trend, dispatch history, details."""
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
@@ -118,31 +119,32 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
     ]
 
 
-def grid_rows(frame: pd.DataFrame, lang: str, expanded: frozenset[int] = frozenset()) -> list[dict]:
-    """Returns the grid's rows (data.history.history output): raw values for sorting plus formatted labels."""
+def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozenset()) -> list[dict]:
+    """Returns the grid's rows (data.history.history_records output): raw values for sorting plus formatted labels."""
     def num(value):
-        return None if value is None or pd.isna(value) else float(value)
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
     rows = []
-    for r in frame.itertuples(index=False):
-        sent_at = pd.Timestamp(r.sent_at).to_pydatetime()
-        campaign = r.kind == "campaign"
+    for r in records:
+        sent_at = pd.Timestamp(r["sent_at"]).to_pydatetime()
+        campaign = r["kind"] == "campaign"
         label = fmt_datetime(sent_at, lang)
-        if campaign and pd.Timestamp(r.last_at) != pd.Timestamp(r.sent_at):
-            label += " – " + fmt_datetime(pd.Timestamp(r.last_at).to_pydatetime(), lang)
-        group = r.recipient_group
+        if campaign and r["last_at"] != r["sent_at"]:
+            label += " – " + fmt_datetime(pd.Timestamp(r["last_at"]).to_pydatetime(), lang)
+        group = r["recipient_group"]
         if campaign:
-            group = t(lang, "camp.dispatches", n=int(r.dispatches)) + (f" · {t(lang, 'camp.rule')}" if r.rule else "")
+            group = t(lang, "camp.dispatches", n=int(r["dispatches"])) + (f" · {t(lang, 'camp.rule')}" if r["rule"] else "")
+        cid = r["campaign_id"]
         rows.append({
-            "row_id": r.row_id, "kind": r.kind, "parent_id": r.parent_id,
-            "campaign_id": None if r.campaign_id is None or pd.isna(r.campaign_id) else int(r.campaign_id),
-            "dispatch_id": r.dispatch_id, "number": None if campaign else int(r.number),
-            "open": campaign and int(r.campaign_id) in expanded,
-            "name": r.name, "message_text": r.message_text, "recipient_group": group,
-            "campaign": None if campaign else r.campaign_name,
+            "row_id": r["row_id"], "kind": r["kind"], "parent_id": r["parent_id"],
+            "campaign_id": None if cid is None else int(cid),
+            "dispatch_id": r["dispatch_id"], "number": None if campaign else int(r["number"]),
+            "open": campaign and int(cid) in expanded,
+            "name": r["name"], "message_text": r["message_text"], "recipient_group": group,
+            "campaign": None if campaign else r["campaign_name"],
             "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"), "sent_at_label": label,
-            "sent": int(r.sent), "delivered": int(r.delivered), "delivered_pct": num(r.delivered_pct),
-            "clicked": int(r.clicked), "ctr": num(r.ctr),
+            "sent": int(r["sent"]), "delivered": int(r["delivered"]), "delivered_pct": num(r["delivered_pct"]),
+            "clicked": int(r["clicked"]), "ctr": num(r["ctr"]),
         })
     return rows
 

@@ -295,13 +295,21 @@ def _cli_period(cfg: Config, from_: str, to: str):
         raise
 
 
-def _export(ctx: AppContext, out: Path, chunks) -> None:
+def _export(ctx: AppContext, out: Path, chunks, *, action: str, fmt: str, what: dict[str, object]) -> None:
     """Writes what `chunks()` yields to `out` (atomically) and says so; no lake or a full disk ends the command
-    with one line, leaving nothing at `out`."""
-    from data.db import LakeUnavailable
+    with one line, leaving nothing at `out`. Like every download, it goes on the access record: who (the
+    account running the command), what (`action`, the options in `what`), rows, bytes and SHA-256 written."""
+    import getpass
 
+    import routes
+    import security
+    from data.db import LakeUnavailable
+    from data.users import AuditEvent
+
+    evt = AuditEvent(who=getpass.getuser(), role="cli", address="command line", action=action, target=str(out),
+                     filter={k: v for k, v in what.items() if v is not None}, format=fmt)
     try:
-        size = _write_atomic(out, chunks())
+        size = _write_atomic(out, routes.audited(chunks(), evt, fmt, security.user_store(ctx.config)))
     except LakeUnavailable as exc:
         _fail(f"no data: {exc}")
     except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
@@ -326,11 +334,14 @@ def export_dispatches(
     _choice(fmt, ("csv", "docx"), "--format")
     period = _cli_period(cfg, from_, to)
     ctx = AppContext.create(cfg)
+    what = {"from": from_, "to": to, "lang": lang}
     if fmt == "csv":
-        _export(ctx, out, lambda: dispatches_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang]))
+        _export(ctx, out, lambda: dispatches_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang]),
+                action="export.dispatches", fmt=fmt, what=what)
     else:
         now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-        _export(ctx, out, lambda: [dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now)])
+        _export(ctx, out, lambda: [dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now)],
+                action="export.dispatches", fmt=fmt, what=what)
 
 
 @export_cli.command("transactional")
@@ -354,12 +365,14 @@ def export_transactional(
         _fail(f"--source must be test or api, not {source!r}")
     period = _cli_period(cfg, from_, to)
     ctx = AppContext.create(cfg)
+    what = {"from": from_, "to": to, "lang": lang, "source": chosen}
     if fmt == "csv":
         _export(ctx, out, lambda: transactional_csv(ctx.db, period=period, lang=lang, sep=cfg.csv_separator[lang],
-                                                    source=chosen))
+                                                    source=chosen), action="export.transactional", fmt=fmt, what=what)
     else:
         now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-        _export(ctx, out, lambda: [transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=chosen)])
+        _export(ctx, out, lambda: [transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=chosen)],
+                action="export.transactional", fmt=fmt, what=what)
 
 
 @export_cli.command("numbers")
@@ -398,7 +411,8 @@ def export_numbers(
                            reason=reason, generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                            batch_rows=cfg.export_batch_rows)
 
-    _export(ctx, out, chunks)
+    _export(ctx, out, chunks, action="export.numbers", fmt=fmt,
+            what={"dispatch": dispatch, "status": status, "reason": reason, "lang": lang})
 
 
 def _campaign_context():

@@ -40,7 +40,7 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
     if isinstance(body, bytes):
         security.record(replace(evt, rows=None, bytes=len(body), sha256=hashlib.sha256(body).hexdigest()))
     else:
-        body = _audited(body, evt, ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt, security.audit_store())
+        body = audited(body, evt, ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt, security.audit_store())
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
@@ -52,7 +52,7 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
 ROW_COUNTING = {"export_numbers": "lines", "export_transactional_messages": "lines", "admin_audit_csv": "csv"}
 
 
-def _audited(chunks: Iterable[bytes], evt, counting: str, store) -> Iterator[bytes]:
+def audited(chunks: Iterable[bytes], evt, counting: str, store) -> Iterator[bytes]:
     """Yields `chunks` while counting rows, bytes and SHA-256; when the stream ends writes the audit row:
     outcome ok, failed (an error midway: the download breaks) or aborted (the client went away)."""
     digest, size, rows, quoted, outcome, detail = hashlib.sha256(), 0, 0, False, "failed", ""

@@ -42,6 +42,25 @@ def test_export_numbers(demo_dir, tmp_path, frames):
     assert got == want
 
 
+def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
+    import getpass
+    import hashlib
+
+    from data.users import UserStore
+
+    number = int(frames["dispatches"]["number"].iloc[0])
+    out = tmp_path / "numbers.csv"
+    result = run(["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv",
+                  "--out", str(out)], demo_dir)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))
+    found = UserStore(demo_dir / "campaigns.sqlite").audit(action="export.numbers", limit=1).iloc[0]
+    assert (found["who"], found["role"], found["outcome"], found["format"]) == (getpass.getuser(), "cli", "ok", "csv")
+    assert found["rows"] == len(rows) - 1 and found["bytes"] == out.stat().st_size
+    assert found["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert str(number) in str(found["filter"]) and found["target"] == str(out)
+
+
 @pytest.mark.parametrize(
     "args,needle",
     [

@@ -75,6 +75,15 @@ def check_whole(path) -> int:
         con.close()
 
 
+def audit_rows(path) -> int:
+    """Returns how many audit rows the store has (a reader: it never waits for the writer, WAL)."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM audit").fetchone()[0]
+    finally:
+        con.close()
+
+
 def test_sigkill_during_campaign_changes_leaves_the_store_whole(tmp_path):
     path = tmp_path / "campaigns.sqlite"
     CampaignStore(path)
@@ -83,7 +92,12 @@ def test_sigkill_during_campaign_changes_leaves_the_store_whole(tmp_path):
     for _round in range(4):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(ROOT)], stdout=subprocess.PIPE, text=True)
         assert child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.2, 0.6))
+        # Kill it at a random moment after its first change of this round (on a busy machine the
+        # child may take a while to make one): waiting on the audit log, not on the clock.
+        deadline = time.monotonic() + 60
+        while audit_rows(path) <= audited and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
         child.send_signal(signal.SIGKILL)
         child.wait(10)
         count = check_whole(path)

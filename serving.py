@@ -6,6 +6,7 @@ also reopens its connection if it ever finds itself in a forked child.
 """
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 
@@ -59,10 +60,20 @@ def run_waitress(app, *, host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="smsreports")
 
 
+def wsgi_server(create: Callable[[Config], object], config: Config):
+    """Returns the WSGI server of a new app. What exists by then (modules, layouts, the app) is moved out of
+    the garbage collector's sight (gc.freeze): full collections during requests then walk only what
+    requests made, which keeps their pauses, and the slowest clicks, short."""
+    server = create(config).server
+    gc.collect()
+    gc.freeze()
+    return server
+
+
 def serve(config: Config, *, host: str, port: int, workers: int, threads: int,
           create: Callable[[Config], object]) -> None:
     """Serves `create(config).server` on host:port, in `workers` gunicorn processes or, with 1, in this one."""
     if workers <= 1:
-        run_waitress(create(config).server, host=host, port=port, threads=threads)
+        run_waitress(wsgi_server(create, config), host=host, port=port, threads=threads)
         return
-    run_gunicorn(lambda: create(config).server, gunicorn_options(host=host, port=port, workers=workers, threads=threads))
+    run_gunicorn(lambda: wsgi_server(create, config), gunicorn_options(host=host, port=port, workers=workers, threads=threads))

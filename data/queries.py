@@ -588,25 +588,21 @@ def _months_between(lo: dt.datetime, hi: dt.datetime) -> list[str]:
 # each month file keeps its transactional messages in created_at order, so a narrow
 # slice lets DuckDB skip every row group outside it (the scan stays the same size
 # however large the lake); whole months follow only for campaigns that rarely send.
-_LATEST_SLICES = (dt.timedelta(days=1), dt.timedelta(days=7))
+_LATEST_SLICES = (dt.timedelta(days=1), dt.timedelta(days=7), dt.timedelta(days=31))
 
 
 def _latest_slices(lo: dt.datetime, hi: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Returns the [start, end) slices of [lo, hi) to search for the newest messages, newest first."""
+    """Returns the [start, end) slices of [lo, hi) to search for the newest messages, newest first:
+    the last day, the week and the month before it, then the rest of the period at once."""
     slices, end = [], hi
     for width in _LATEST_SLICES:
         start = max(lo, end - width)
         if start >= end:
-            break
+            return slices
         slices.append((start, end))
         end = start
-    while end > lo:
-        first_of_month = end.astimezone(dt.timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        if first_of_month >= end:
-            first_of_month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
-        start = max(lo, first_of_month)
-        slices.append((start, end))
-        end = start
+    if end > lo:
+        slices.append((lo, end))
     return slices
 
 
@@ -618,47 +614,46 @@ def trx_latest_messages(
     Columns: created_at (local, naive), msisdn_masked (`data.pii.mask_msisdn`: the
     full number never leaves this function), source, status, reason, clicks (human
     clicks), clicks_raw (all clicks). Reads raw messages in slices of time, newest
-    first (a day, a week, then month by month), and stops as soon as it has `limit` rows.
+    first (`_latest_slices`), and stops as soon as it has `limit` rows.
     """
     src = db.sources()
     lo, hi = period.bounds_utc()
     cur = db.cursor()
-    parts: list[pd.DataFrame] = []
-    found = 0
+    found: list[tuple] = []  # message_id, created_at (local), created_at (UTC), msisdn, source, status, reason
     for start, end in _latest_slices(lo, hi):
         months = _months_between(start, end)
         assert all(_MONTH_RE.match(m) for m in months)  # spelled into the SQL text: partition pruning
         params: dict[str, object] = {"lo": start, "hi": end, "limit": int(limit)}
         in_months = ", ".join(f"'{m}'" for m in months)
         where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + _trx_filter(source, campaign, params)
-        part = cur.execute(
-            f"""SELECT message_id, timezone($tz, created_at) AS created_at, created_at AS created_utc, msisdn, source,
-                       status, reason
+        found += cur.execute(
+            f"""SELECT message_id, timezone($tz, created_at), created_at, msisdn, source, status, reason
                 FROM {src['messages']} WHERE {where} ORDER BY created_at DESC, message_id DESC LIMIT $limit""",
             {**params, "tz": period.tz},
-        ).df()
-        if not part.empty:
-            parts.append(part)
-            found += len(part)
-        if found >= limit:
+        ).fetchall()
+        if len(found) >= limit:
             break
     columns = ["created_at", "msisdn_masked", "source", "status", "reason", "clicks", "clicks_raw"]
-    if not parts:
+    if not found:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("clicks") else "object") for c in columns})
-    frame = pd.concat(parts).sort_values(["created_at", "message_id"], ascending=False).head(limit)
+    found = sorted(found, key=lambda r: (r[1], r[0]), reverse=True)[:limit]
     # A click is filed under the month it happened, after its message was sent (a day's slack for clock skew).
-    oldest = frame["created_utc"].min().to_pydatetime() - dt.timedelta(days=1)
-    clicks = cur.execute(
-        f"""SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS clicks, count(*) AS clicks_raw
+    oldest = min(r[2] for r in found) - dt.timedelta(days=1)
+    clicks = {mid: (human, every) for mid, human, every in cur.execute(
+        f"""SELECT message_id, count(*) FILTER (WHERE NOT is_bot), count(*)
             FROM {src['clicks']} WHERE month >= $m0 AND clicked_at >= $t0 AND list_contains($ids, message_id)
             GROUP BY message_id""",
-        {"m0": _month(oldest), "t0": oldest, "ids": frame["message_id"].tolist()},
-    ).df()
-    frame = frame.merge(clicks, on="message_id", how="left")
-    frame[["clicks", "clicks_raw"]] = frame[["clicks", "clicks_raw"]].fillna(0).astype("int64")
-    frame["msisdn_masked"] = frame["msisdn"].map(mask_msisdn)
-    frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
-    return frame[columns].reset_index(drop=True)
+        {"m0": _month(oldest), "t0": oldest, "ids": [r[0] for r in found]},
+    ).fetchall()}
+    return pd.DataFrame({
+        "created_at": pd.to_datetime([r[1] for r in found]),
+        "msisdn_masked": pd.Series([mask_msisdn(r[3]) for r in found], dtype="object"),
+        "source": pd.Series([r[4] for r in found], dtype="object"),
+        "status": pd.Series([r[5] for r in found], dtype="object"),
+        "reason": pd.Series([r[6] for r in found], dtype="object"),
+        "clicks": pd.Series([clicks.get(r[0], (0, 0))[0] for r in found], dtype="int64"),
+        "clicks_raw": pd.Series([clicks.get(r[0], (0, 0))[1] for r in found], dtype="int64"),
+    })
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-
-class Preset(StrEnum):
-    M1 = "1m"
-    M2 = "2m"
-    M3 = "3m"
-    M6 = "6m"
-    M12 = "12m"
-    ALL = "all"
-    CUSTOM = "custom"
-
+from choices import Preset  # re-exported: the data layer's callers name presets through it
 
 PRESET_MONTHS = {Preset.M1: 1, Preset.M2: 2, Preset.M3: 3, Preset.M6: 6, Preset.M12: 12}
 

@@ -19,9 +19,9 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from choices import ROLES  # re-exported for the access layer
 from data.campaigns import CampaignStore
 
-ROLES = ("viewer", "analyst", "admin")  # each role can do everything the ones before it can
 NAME_RE = re.compile(r"^[\w.@+-]{1,64}$")
 PASSWORD_MIN = 8
 LOGIN_LIMIT = 5  # failures per window, per user name and per address

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from data.users import ROLES
+from choices import ROLES
 from i18n import fmt_int, t
 from layouts.ids import Admin
 

@@ -1,8 +1,8 @@
 """Every component id of the app, one StrEnum per page; pattern-matching ids via factories."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Shell(StrEnum):
@@ -63,8 +63,7 @@ class Trx(StrEnum):
     TOGGLE = "trx-toggle"  # set by the grid's +/- buttons: {"key": campaign key, "at": ms}
 
 
-@dataclass(frozen=True)
-class PeriodIds:
+class PeriodIds(NamedTuple):
     """The ids of one page's period control (layouts/period.py)."""
 
     preset: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.period import Preset
+from choices import Preset
 from i18n import t
 from layouts.ids import PeriodIds
 

@@ -83,14 +83,6 @@ def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def totals(frame: pd.DataFrame) -> pd.Series:
-    """Returns the sums of COUNT_COLUMNS over `frame`'s rows, with delivered_pct and ctr."""
-    sums = {c: int(frame[c].sum()) for c in COUNT_COLUMNS}
-    sums["delivered_pct"] = float(_share(np.array([sums["delivered"]]), np.array([sums["sent"]]))[0])
-    sums["ctr"] = float(_share(np.array([sums["clicked"]]), np.array([sums["delivered"]]))[0])
-    return pd.Series(sums, dtype="object")
-
-
 def lake_state(db: Db) -> dict[str, object]:
     """Returns the lake's message count and newest message time, from Parquet metadata (no scan)."""
     cur = db.cursor()

@@ -50,7 +50,7 @@ def text(values) -> pa.Array:
 
 
 _SPACEY = np.zeros(256, dtype=bool)
-_SPACEY[[9, 10, 11, 12, 13, 32, *range(128, 256)]] = True
+_SPACEY[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, *range(128, 256)]] = True  # what Arrow trims (28-31: separators)
 
 
 def _edges(arr: pa.Array) -> np.ndarray | None:

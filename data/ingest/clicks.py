@@ -91,8 +91,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
         lines = lines_of(data, name)
         parsed = Parsed(name, FORMAT, _records([], [], [], opts.tz), binary_issues(name, lines), lines=lines,
                         kind="clicks")
-        rows, numbers, items = [], [], []
-        raws: dict[tuple[int, str], str] = {}
+        found = payloads.Found(lines)
         for p in payloads.payloads(lines):
             parsed.rows += 1
             if p.error:
@@ -104,13 +103,9 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 if not isinstance(entry, dict):
                     parsed.issues.append(Issue(name, p.line, "not a click object", lines.text(p.line), item))
                     continue
-                rows.append(_row(payloads.keyed(entry)))
-                numbers.append(p.line)
-                items.append(item)
-                if item is not None:
-                    raws[(p.line, item)] = json.dumps(entry, ensure_ascii=False)
-        parsed.records = _records(rows, numbers, items, opts.tz)
-        parsed.raw = lambda line, item=None: raws.get((line, item)) or lines.text(line)
+                found.add(_row(payloads.keyed(entry)), p.line, item, entry)
+        parsed.records = _records(found.rows, found.numbers, found.items, opts.tz)
+        parsed.raw = found.raw
         if parsed.rows == 0:
             parsed.notes.append("empty file")
         return parsed

@@ -20,7 +20,6 @@ https://www.infobip.com/docs/api/channels/sms/sms-messaging/logs-and-status-repo
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from data.ingest import payloads
@@ -80,8 +79,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     lines = lines_of(Path(path).read_bytes(), name)
     parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
                     fixed_provider=PROVIDER)
-    rows, numbers, items = [], [], []
-    raws: dict[tuple[int, str], str] = {}
+    found = payloads.Found(lines)
     text = "\n".join(lines.lines.to_pylist())
     offset = 0
     for p in payloads.payloads(lines):
@@ -105,15 +103,12 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 continue
             mid = payloads.as_text(payloads.keyed(entry).get("messageid"))
             if mid and len(entries) > 1:
-                found, offset = payloads.line_of(text, mid, offset)
-                line = found or p.line
-            rows.append(record(entry, p.time))
-            numbers.append(line)
-            items.append(item)
-            if item is not None:
-                raws[(line, item)] = json.dumps(entry, ensure_ascii=False)
-    parsed.records = build_records(rows, numbers, items, tz=opts.tz) if rows else empty_records()
+                at, offset = payloads.line_of(text, mid, offset)
+                line = at or p.line
+            found.add(record(entry, p.time), line, item, entry)
+    parsed.records = (build_records(found.rows, found.numbers, found.items, tz=opts.tz)
+                      if found.rows else empty_records())
     if parsed.rows == 0:
         parsed.notes.append("empty file")
-    parsed.raw = lambda line, item=None: raws.get((line, item)) or lines.text(line)
+    parsed.raw = found.raw
     return parsed

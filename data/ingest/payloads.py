@@ -135,3 +135,27 @@ def as_text(value) -> str | None:
         return json.dumps(value, ensure_ascii=False)
     text = str(value).strip()
     return None if text == "" or text.lower() in ("null", "none") else text
+
+
+class Found:
+    """What a payload parser found: row dicts with their line numbers and item paths (None: the whole
+    line), and each item's JSON, which the quarantine and raw values show instead of its whole line."""
+
+    def __init__(self, lines: Lines):
+        self.rows: list[dict] = []
+        self.numbers: list[int] = []
+        self.items: list[str | None] = []
+        self._raws: dict[tuple[int, str], str] = {}
+        self._lines = lines
+
+    def add(self, row: dict, line: int, item: str | None, entry: object) -> None:
+        """Adds one row found on `line` (at `item` within it, or the whole line)."""
+        self.rows.append(row)
+        self.numbers.append(line)
+        self.items.append(item)
+        if item is not None:
+            self._raws[(line, item)] = json.dumps(entry, ensure_ascii=False)
+
+    def raw(self, line: int, item: str | None = None) -> str:
+        """Returns the text of an item (its JSON) or of a whole line."""
+        return self._raws.get((line, item)) or self._lines.text(line)

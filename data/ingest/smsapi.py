@@ -18,7 +18,6 @@ the operator when it is a known Polish network.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from data.ingest import payloads
@@ -75,8 +74,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     lines = lines_of(Path(path).read_bytes(), name)
     parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=None,
                     fixed_provider=PROVIDER)
-    rows, numbers, items = [], [], []
-    raws: dict[tuple[int, str], str] = {}
+    found = payloads.Found(lines)
     for p in payloads.payloads(lines):
         if p.error:
             parsed.rows += 1
@@ -97,14 +95,11 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
             if not isinstance(entry, dict):
                 parsed.issues.append(Issue(name, p.line, "not a report object", lines.text(p.line), item))
                 continue
-            rows.append(record(payloads.keyed(entry), p.time))
-            numbers.append(p.line)
-            items.append(item)
-            if item is not None:
-                raws[(p.line, item)] = json.dumps(entry, ensure_ascii=False)
-    parsed.records = build_records(rows, numbers, items, tz=opts.tz, times=TIMES) if rows else empty_records()
+            found.add(record(payloads.keyed(entry), p.time), p.line, item, entry)
+    parsed.records = (build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
+                      if found.rows else empty_records())
     if parsed.rows == 0:
         parsed.notes.append("empty file")
-    parsed.raw = lambda line, item=None: raws.get((line, item)) or lines.text(line)
+    parsed.raw = found.raw
     return parsed
 

@@ -22,7 +22,6 @@ quarantined as such.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from data.ingest import payloads
@@ -68,8 +67,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     lines = lines_of(data, name)
     parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
                     fixed_provider=PROVIDER)
-    rows, numbers, items = [], [], []
-    raws: dict[tuple[int, str], str] = {}
+    found = payloads.Found(lines)
     text = "\n".join(lines.lines.to_pylist())
     offset = 0
     for p in payloads.payloads(lines):
@@ -95,17 +93,14 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
             k = payloads.keyed(entry)
             sid = payloads.as_text(k.get("sid"))
             if many and sid:
-                found, offset = payloads.line_of(text, sid, offset)
-                line = found or p.line
-            rows.append(record(k, p.time))
-            numbers.append(line)
-            items.append(item)
-            if item is not None:
-                raws[(line, item)] = json.dumps(entry, ensure_ascii=False)
-    parsed.records = build_records(rows, numbers, items, tz=opts.tz, times=TIMES) if rows else empty_records()
-    if not rows and not parsed.issues:
+                at, offset = payloads.line_of(text, sid, offset)
+                line = at or p.line
+            found.add(record(k, p.time), line, item, entry)
+    parsed.records = (build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
+                      if found.rows else empty_records())
+    if not found.rows and not parsed.issues:
         parsed.notes.append("empty file")
-    parsed.raw = lambda line, item=None: raws.get((line, item)) or lines.text(line)
+    parsed.raw = found.raw
     return parsed
 
 

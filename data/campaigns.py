@@ -192,7 +192,19 @@ class CampaignStore:
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
-        con.execute("PRAGMA journal_mode = WAL")
+        # WAL is a property of the file: set it once. Setting it can fail at once with "locked" while
+        # another process creates the database (gunicorn workers starting together) instead of waiting.
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    con.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    con.close()
+                    raise
+                time.sleep(0.02)
         con.execute("PRAGMA foreign_keys = ON")
         con.execute("PRAGMA synchronous = NORMAL")
         con.row_factory = sqlite3.Row

@@ -4,9 +4,13 @@
   order) against the regular expressions and the tolerant per-line parser alone;
 - text lines kept as byte ranges against the decoder's per-line path;
 - `fields.text` (trims only when a value has a blank or non-ASCII end) against
-  Arrow's trim on every value.
+  Arrow's trim on every value;
+- the lake writer's month keys (numpy) and its check that a month is in order already
+  (then it is not sorted) against Arrow's strftime and sort.
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,6 +21,8 @@ from data.ingest import fields
 from data.ingest.core import normalise
 from data.ingest.smpp_dlr import parse_lines
 from data.ingest.textio import decode, lines_of
+from data.lake import is_sorted, month_keys
+from data.schema import TS
 from tests.data.ingest.conftest import SAMPLES, options
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,3 +142,23 @@ def test_text_trims_like_arrow(values):
     assert fields.text(arr).to_pylist() == expected.to_pylist()
     if len(arr) > 2:
         assert fields.text(arr.slice(1)).to_pylist() == expected.slice(1).to_pylist()
+
+
+@SETTINGS
+@given(st.lists(st.none() | st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 12, 31),
+                                          timezones=st.just(dt.timezone.utc)), max_size=12))
+def test_month_keys_are_strftime(times):
+    arr = pa.array(times, TS)
+    assert month_keys(arr).to_pylist() == pc.strftime(arr, format="%Y-%m").to_pylist()
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.none() | st.sampled_from(["a", "b", "ab", "ś"]), st.none() | st.integers(0, 3)), max_size=10),
+       st.booleans())
+def test_is_sorted_when_sort_changes_nothing(rows, presort):
+    keys = [("d", "ascending"), ("t", "ascending")]
+    table = pa.table({"d": pa.array([d for d, _ in rows], pa.string()), "t": pa.array([t for _, t in rows], pa.int64()),
+                      "row": pa.array(range(len(rows)), pa.int64())})
+    if presort:
+        table = table.sort_by(keys)
+    assert is_sorted(table, keys) == table.sort_by(keys)["row"].equals(table["row"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
 
@@ -21,7 +22,7 @@ from layouts import sms, transactional
 from layouts.ids import TRX_PERIOD, Shell, Trx
 from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 from reports.dispatches import period_label
-from reports.transactional import campaign_table, check_source
+from reports.transactional import campaign_name, campaign_table, check_source
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +111,16 @@ def report(
 
 def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_keys: list[str], lang: str, out: dict,
           rows_only: bool, can_download: bool = True) -> dict:
-    frame = campaign_table(ctx.db, period=period, lang=lang, source=source, text=text)
-    names = dict(zip(frame["key"], frame["campaign"]))
-    details = {key: cached_detail(ctx, period=period, key=key, name=names[key], source=source, lang=lang,
-                                  can_download=can_download)
-               for key in open_keys if key in names}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
+        # The open rows' details are read while the table is (DuckDB works outside the GIL);
+        # only those of campaigns the table has are shown.
+        table = pool.submit(campaign_table, ctx.db, period=period, lang=lang, source=source, text=text)
+        opened = {key: cached_detail(ctx, period=period, key=key, name=campaign_name(campaign.label, lang), source=source,
+                                     lang=lang, can_download=can_download)
+                  for key, campaign in _campaigns(open_keys)}
+        frame = table.result()
+    shown = set(frame["key"])
+    details = {key: row for key, row in opened.items() if key in shown}
     out["rows"] = transactional.grid_rows(frame, details)
     out["count"] = t(lang, "trx.table.count", n=len(frame))
     if frame.empty:
@@ -130,6 +136,17 @@ def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_k
     out["csv_href"] = transactional.export_href("csv", start, end, lang, source, text)
     out["doc_href"] = transactional.export_href("docx", start, end, lang, source, text)
     return out
+
+
+def _campaigns(keys: list[str]) -> list[tuple[str, Campaign]]:
+    """Returns (key, campaign) of each of `keys` that names a campaign (others are left out)."""
+    found = []
+    for key in dict.fromkeys(keys):
+        try:
+            found.append((key, Campaign.from_key(key)))
+        except ValueError:
+            continue
+    return found
 
 
 def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str,

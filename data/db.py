@@ -101,6 +101,10 @@ class Db:
             self._sources = (snapshot, src)
         return src
 
+    def reads_rollups(self) -> bool:
+        """Returns whether answers come from the rollups' tables (False: from their SQL over the raw messages)."""
+        return not self.sources()["dispatch_daily"].startswith("(")
+
     def unreadable(self) -> dict[str, str]:
         """Returns the months left out of every answer, each with why: a messages or clicks file
         that cannot be read, or a month the rollups were built from that is gone from the lake."""

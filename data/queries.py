@@ -7,12 +7,14 @@ messages, filtered by dispatch.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ import pyarrow as pa
 from data.db import Db
 from data.period import Period
 from data.pii import mask_msisdn
-from data.rollups import delay_bucket_width
+from data.rollups import LATEST_KEPT, delay_bucket_width
 from data.schema import STATUS_GROUP, StatusGroup, statuses_in
 
 COUNT_COLUMNS = ["recipients", "sent", "delivered", "not_sent", "not_delivered", "pending", "clicked"]
@@ -410,36 +412,67 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     return db.cursor().execute(sql, params).df()
 
 
-_TRX_SETS = {"day": "(day)", "source": "(source)", "reason": "(status_group, reason)"}
+_GROUP_OF = {s.value: g.value for s, g in STATUS_GROUP.items()}
+_NOT_DELIVERED = frozenset(statuses_in(StatusGroup.NOT_DELIVERED))
+
+
+def _trx_counts(rows: list[tuple]) -> list[int]:
+    """Returns TRX_COUNT_COLUMNS summed over (status, messages, clicked, clicked_raw) rows, as TRX_COUNTS_SQL counts them."""
+    recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicked_raw = 0
+    for status, messages, clicks, clicks_raw in rows:
+        recipients += messages
+        clicked += clicks
+        clicked_raw += clicks_raw
+        if status is None:  # SQL's FILTER (WHERE status ...) leaves NULL out of every status count
+            continue
+        if status == "not_sent":
+            not_sent += messages
+            continue
+        sent += messages
+        if status == "delivered":
+            delivered += messages
+        elif status == "pending":
+            pending += messages
+        elif status in _NOT_DELIVERED:
+            not_delivered += messages
+    return [int(v) for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicked_raw)]
 
 
 def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Campaign | None,
-                    sets: tuple[str, ...] = tuple(_TRX_SETS)) -> dict:
-    """Returns the period's transactional counts from one query (grouping sets, those named in `sets`):
-    "day" and "source" (frames of TRX_COUNT_COLUMNS) and "reason" ((status_group, reason, messages) tuples)."""
+                    sets: tuple[str, ...] = ("day", "source", "reason"), pool: ThreadPoolExecutor | None = None) -> dict:
+    """Returns the period's transactional counts, those named in `sets`: "day" and "source" (frames of
+    TRX_COUNT_COLUMNS) and "reason" ((status_group, reason, messages) tuples).
+
+    Two flat queries (per day; per source, status and reason) folded here: faster than one
+    grouping-sets query over the same rows. With a `pool` the day query runs in its thread.
+    """
     src = db.sources()
     params = _period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-    sql = f"""
-        SELECT {"GROUPING(day) = 0" if "day" in sets else "false"} AS by_day,
-               {"GROUPING(source) = 0" if "source" in sets else "false"} AS by_source,
-               {"day" if "day" in sets else "NULL"}, {"source" if "source" in sets else "NULL"},
-               {"status_group, reason" if "reason" in sets else "NULL, NULL"}, {TRX_COUNTS_SQL}
-        FROM (SELECT *, {STATUS_GROUP_SQL} AS status_group FROM {src['transactional_daily']} WHERE {where})
-        GROUP BY GROUPING SETS ({", ".join(_TRX_SETS[name] for name in sets)})
-    """
-    found, sources, reasons = {}, [], []
-    for by_day, by_source, day, src_name, group, reason, *counts in db.cursor().execute(sql, params).fetchall():
-        if by_day:
-            found[day] = counts
-        elif by_source:
-            sources.append((src_name, *counts))
-        else:
-            reasons.append((group, reason, counts[0]))
-    return {"day": _by_day(found, period.day_list(), TRX_COUNT_COLUMNS),
-            "source": pd.DataFrame(sorted(sources), columns=["source", *TRX_COUNT_COLUMNS]).astype(
-                {c: "int64" for c in TRX_COUNT_COLUMNS}),
-            "reason": reasons}
+    table = src["transactional_daily"]
+
+    def by_day() -> dict:
+        sql = f"SELECT day, {TRX_COUNTS_SQL} FROM {table} WHERE {where} GROUP BY day"
+        return {row[0]: row[1:] for row in db.cursor().execute(sql, params).fetchall()}
+
+    days = pool.submit(by_day) if pool is not None and "day" in sets else None
+    out: dict = {}
+    if "source" in sets or "reason" in sets:
+        rows = db.cursor().execute(
+            f"""SELECT source, status, reason, sum(messages), sum(clicked), sum(clicked_raw) FROM {table}
+                WHERE {where} GROUP BY source, status, reason""", params).fetchall()
+        per_source: dict[str, list[tuple]] = {}
+        reasons: dict[tuple, int] = {}
+        for src_name, status, reason, messages, clicked, clicked_raw in rows:
+            per_source.setdefault(src_name, []).append((status, messages, clicked, clicked_raw))
+            key = (_GROUP_OF.get(status), reason)
+            reasons[key] = reasons.get(key, 0) + int(messages)
+        out["source"] = pd.DataFrame([[name, *_trx_counts(per_source[name])] for name in sorted(per_source)],
+                                     columns=["source", *TRX_COUNT_COLUMNS]).astype({c: "int64" for c in TRX_COUNT_COLUMNS})
+        out["reason"] = [(group, reason, count) for (group, reason), count in reasons.items()]
+    if "day" in sets:
+        out["day"] = _by_day(days.result() if days is not None else by_day(), period.day_list(), TRX_COUNT_COLUMNS)
+    return out
 
 
 def _with_trx_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -492,22 +525,36 @@ def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.Da
     """Returns one row per campaign label with messages in the period (label None: messages
     without one), most sent first.
 
-    Columns: campaign_label, key (`Campaign.key`), first_at and last_at (local, naive),
-    COUNT_COLUMNS, clicked_raw, delivered_pct, ctr, ctr_raw.
+    Columns: campaign_label, key (`Campaign.key`), first_at (local, naive),
+    COUNT_COLUMNS, clicked_raw, delivered_pct, ctr, ctr_raw. (One flat query per label
+    and status, counted by `_trx_counts`: cheaper than filtered sums in SQL.)
     """
     src = db.sources()
-    params = {**_period_params(period), "tz": period.tz}
+    params = _period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, None, params)
-    sql = f"""
-        SELECT campaign_label, timezone($tz, min(first_at)) AS first_at, {TRX_COUNTS_SQL}
-        FROM {src['transactional_daily']} WHERE {where}
-        GROUP BY campaign_label
-    """
-    frame = db.cursor().execute(
-        _with_trx_rates_sql(sql) + " ORDER BY sent DESC, recipients DESC, campaign_label NULLS LAST", params).df()
-    frame["campaign_label"] = frame["campaign_label"].astype("object").where(frame["campaign_label"].notna(), None)
-    frame.insert(1, "key", [Campaign(label).key for label in frame["campaign_label"]])
-    return frame
+    found: dict[str | None, list[tuple]] = {}
+    first: dict[str | None, dt.datetime] = {}
+    for label, status, first_at, *counts in db.cursor().execute(
+            f"""SELECT campaign_label, status, min(first_at), sum(messages), sum(clicked), sum(clicked_raw)
+                FROM {src['transactional_daily']} WHERE {where} GROUP BY campaign_label, status""", params).fetchall():
+        found.setdefault(label, []).append((status, *counts))
+        first[label] = first_at if label not in first else min(first[label], first_at)
+    rows = [(label, _trx_counts(found[label])) for label in found]
+    # sent, then recipients, most first; then by label, unlabelled last
+    rows.sort(key=lambda r: (-r[1][1], -r[1][0], r[0] is None, r[0] or ""))
+    zone = ZoneInfo(period.tz)
+    frame = pd.DataFrame([[label, _local(first[label], zone), *counts] for label, counts in rows],
+                         columns=["campaign_label", "first_at", *TRX_COUNT_COLUMNS])
+    frame = frame.astype({c: "int64" for c in TRX_COUNT_COLUMNS})
+    frame["campaign_label"] = pd.Series([label for label, _ in rows], dtype="object")  # None stays None, not NaN
+    frame["first_at"] = pd.to_datetime(frame["first_at"]).astype("datetime64[us]")
+    frame.insert(1, "key", [Campaign(label).key for label, _ in rows])
+    return _with_trx_rates(frame)
+
+
+def _local(ts: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    """Returns an aware time as naive local time in `zone` (what DuckDB's timezone() returns)."""
+    return None if ts is None else ts.astimezone(zone).replace(tzinfo=None)
 
 
 def trx_by_source(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
@@ -532,11 +579,11 @@ def trx_click_delay(db: Db, *, period: Period, campaign: Campaign | None = None,
     src = db.sources()
     params = _period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-    sql = f"""SELECT delay_bucket, CAST(sum(messages) AS BIGINT) AS messages
-              FROM {src['transactional_click_delay']} WHERE {where} GROUP BY delay_bucket ORDER BY delay_bucket"""
-    frame = db.cursor().execute(sql, params).df().astype({"delay_bucket": "int64", "messages": "int64"})
-    frame.insert(1, "width", frame["delay_bucket"].map(delay_bucket_width).astype("int64"))
-    return frame
+    rows = db.cursor().execute(
+        f"""SELECT delay_bucket, sum(messages) FROM {src['transactional_click_delay']} WHERE {where}
+            GROUP BY delay_bucket ORDER BY delay_bucket""", params).fetchall()
+    return pd.DataFrame({"delay_bucket": [int(r[0]) for r in rows], "width": [delay_bucket_width(int(r[0])) for r in rows],
+                         "messages": [int(r[1]) for r in rows]}, dtype="int64")
 
 
 def click_delay_median(delays: pd.DataFrame) -> float | None:
@@ -560,10 +607,10 @@ DELAY_BIN_EDGES = (0, 60, 300, 900, 3600, 10800, 86400, 604800)  # seconds: <1 m
 def click_delay_bins(delays: pd.DataFrame, edges: tuple[int, ...] = DELAY_BIN_EDGES) -> pd.DataFrame:
     """Returns a `trx_click_delay` histogram regrouped into readable bins: bin (its lower edge,
     seconds), messages; every bin present, zeros included. The edges fall on bucket bounds."""
-    counts = dict.fromkeys(edges, 0)
-    for bucket, count in delays[["delay_bucket", "messages"]].itertuples(index=False):
-        counts[max(e for e in edges if e <= bucket)] += int(count)
-    return pd.DataFrame({"bin": list(counts), "messages": list(counts.values())}).astype("int64")
+    counts = [0] * len(edges)
+    for bucket, count in zip(delays["delay_bucket"].tolist(), delays["messages"].tolist()):
+        counts[bisect.bisect_right(edges, bucket) - 1] += int(count)
+    return pd.DataFrame({"bin": list(edges), "messages": counts}, dtype="int64")
 
 
 def _months_between(lo: dt.datetime, hi: dt.datetime) -> list[str]:
@@ -605,9 +652,35 @@ def trx_latest_messages(
 
     Columns: created_at (local, naive), msisdn_masked (`data.pii.mask_msisdn`: the
     full number never leaves this function), source, status, reason, clicks (human
-    clicks), clicks_raw (all clicks). Reads raw messages in slices of time, newest
-    first (`_latest_slices`), and stops as soon as it has `limit` rows.
+    clicks), clicks_raw (all clicks). Read from the `transactional_latest` rollup when
+    it is loaded (and `limit` is at most what it keeps), else from the raw messages
+    (`_latest_raw`).
     """
+    if limit <= LATEST_KEPT and db.reads_rollups():
+        params = {**_period_params(period), "tz": period.tz, "limit": int(limit)}
+        where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+        found = db.cursor().execute(
+            f"""SELECT message_id, timezone($tz, created_at), msisdn, source, status, reason, clicks, clicks_raw
+                FROM {db.sources()['transactional_latest']} WHERE {where}
+                ORDER BY created_at DESC, message_id DESC LIMIT $limit""", params).fetchall()
+    else:
+        found = _latest_raw(db, period=period, campaign=campaign, source=source, limit=limit)
+    columns = ["created_at", "msisdn_masked", "source", "status", "reason", "clicks", "clicks_raw"]
+    if not found:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("clicks") else "object") for c in columns})
+    return pd.DataFrame({
+        "created_at": pd.to_datetime([r[1] for r in found]),
+        "msisdn_masked": pd.Series([mask_msisdn(r[2]) for r in found], dtype="object"),
+        **{c: pd.Series([r[i] for r in found], dtype="object") for i, c in enumerate(("source", "status", "reason"), 3)},
+        "clicks": pd.Series([r[6] for r in found], dtype="int64"),
+        "clicks_raw": pd.Series([r[7] for r in found], dtype="int64"),
+    })
+
+
+def _latest_raw(db: Db, *, period: Period, campaign: Campaign, source: str | None, limit: int) -> list[tuple]:
+    """Returns the rows of `trx_latest_messages` from the raw messages, in slices of time newest first
+    (`_latest_slices`), stopping as soon as there are `limit`: message_id, created_at (local),
+    msisdn, source, status, reason, clicks, clicks_raw."""
     src = db.sources()
     lo, hi = period.bounds_utc()
     cur = db.cursor()
@@ -625,10 +698,9 @@ def trx_latest_messages(
         ).fetchall()
         if len(found) >= limit:
             break
-    columns = ["created_at", "msisdn_masked", "source", "status", "reason", "clicks", "clicks_raw"]
     if not found:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("clicks") else "object") for c in columns})
-    found = sorted(found, key=lambda r: (r[1], r[0]), reverse=True)[:limit]
+        return []
+    found = sorted(found, key=lambda r: (r[2], r[0]), reverse=True)[:limit]
     # A click is filed under the month it happened, after its message was sent (a day's slack for clock skew).
     oldest = min(r[2] for r in found) - dt.timedelta(days=1)
     clicks = {mid: (human, every) for mid, human, every in cur.execute(
@@ -637,15 +709,7 @@ def trx_latest_messages(
             GROUP BY message_id""",
         {"m0": _month(oldest), "t0": oldest, "ids": [r[0] for r in found]},
     ).fetchall()}
-    return pd.DataFrame({
-        "created_at": pd.to_datetime([r[1] for r in found]),
-        "msisdn_masked": pd.Series([mask_msisdn(r[3]) for r in found], dtype="object"),
-        "source": pd.Series([r[4] for r in found], dtype="object"),
-        "status": pd.Series([r[5] for r in found], dtype="object"),
-        "reason": pd.Series([r[6] for r in found], dtype="object"),
-        "clicks": pd.Series([clicks.get(r[0], (0, 0))[0] for r in found], dtype="int64"),
-        "clicks_raw": pd.Series([clicks.get(r[0], (0, 0))[1] for r in found], dtype="int64"),
-    })
+    return [(r[0], r[1], *r[3:], *clicks.get(r[0], (0, 0))) for r in found]
 
 
 @dataclass(frozen=True)
@@ -662,11 +726,12 @@ class TrxDetail:
 
 
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
-    """Returns the campaign's detail frames (`TrxDetail`). The latest messages come from the raw
-    messages: that scan runs in a second thread while this one reads the rollups."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-latest") as pool:
+    """Returns the campaign's detail frames (`TrxDetail`). Its queries run side by side, each on its
+    thread's cursor (DuckDB works outside the GIL): the latest messages (a raw scan) and the daily
+    counts in two threads while this one reads the other breakdowns and the click delays."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="trx-detail") as pool:
         newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
-        parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign)
+        parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
         frames = {"daily": _daily_part(parts), "by_source": _source_part(parts), "groups": _groups_part(parts),
                   "reasons": _reasons_part(parts),
                   "delays": trx_click_delay(db, period=period, campaign=campaign, source=source)}

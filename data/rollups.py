@@ -34,8 +34,11 @@ import pyarrow.parquet as pq
 from data import schema as lake_schema
 from data.lake import Lake, write_text_atomic
 
-VERSION = 2
-NAMES = ("dispatch_daily", "transactional_daily", "daily", "transactional_click_delay")
+VERSION = 3
+NAMES = ("dispatch_daily", "transactional_daily", "daily", "transactional_click_delay", "transactional_latest")
+# The newest messages kept per month, campaign label, source and local day: the detail row of a
+# transactional campaign shows 10, and any period's newest 10 are among its days' newest 10.
+LATEST_KEPT = 10
 
 # Each rollup: its key columns and which messages it covers. All are projections of
 # one base aggregate (`base_sql`), so building them costs one scan of the messages.
@@ -43,8 +46,9 @@ _KEYS = {
     "dispatch_daily": "dispatch_id, day, status, reason",
     "transactional_daily": "campaign_label, source, day, status, reason",
     "daily": "source, day, status, reason",
-    # Not a projection of the base: its own definition, `click_delay_sql`.
+    # Not projections of the base: their own definitions, `click_delay_sql` and `latest_sql`.
     "transactional_click_delay": "campaign_label, source, day, delay_bucket",
+    "transactional_latest": "campaign_label, source, day, created_at, message_id",
 }
 _WHERE = {"dispatch_daily": "source = 'bulk'", "transactional_daily": "source <> 'bulk'", "daily": "true"}
 
@@ -132,6 +136,34 @@ def click_delay_sql(*, messages: str, clicks: str, tz: str, month_filter: str = 
     """
 
 
+def latest_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true") -> str:
+    """Returns the newest LATEST_KEPT transactional messages of each month, campaign label, source
+    and local day (of created_at): created_at, message_id, msisdn, status, reason, and their
+    clicks (human) and clicks_raw (all), so a detail row reads no raw messages."""
+    day = f"CAST(m.created_at AT TIME ZONE {sql_literal(tz)} AS DATE)"
+    return f"""
+        WITH ranked AS (
+            SELECT m.month, m.campaign_label, m.source, {day} AS day, m.created_at, m.message_id, m.msisdn,
+                   m.status, m.reason,
+                   row_number() OVER (PARTITION BY m.month, m.campaign_label, m.source, {day}
+                                      ORDER BY m.created_at DESC, m.message_id DESC) AS newest
+            FROM {messages} m
+            WHERE m.source <> 'bulk' AND ({month_filter})
+        ),
+        kept AS (SELECT * FROM ranked WHERE newest <= {LATEST_KEPT}),
+        counted AS (
+            SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS clicks, count(*) AS clicks_raw
+            FROM {clicks} WHERE message_id IN (SELECT message_id FROM kept) GROUP BY message_id
+        )
+        SELECT k.month, k.campaign_label, k.source, k.day, k.created_at, k.message_id, k.msisdn, k.status, k.reason,
+               CAST(coalesce(c.clicks, 0) AS BIGINT) AS clicks, CAST(coalesce(c.clicks_raw, 0) AS BIGINT) AS clicks_raw
+        FROM kept k LEFT JOIN counted c ON c.message_id = k.message_id
+    """
+
+
+_OWN_SQL = {"transactional_click_delay": click_delay_sql, "transactional_latest": latest_sql}
+
+
 def delay_bucket_width(bucket: int) -> int:
     """Returns the width in seconds of the click-delay bucket starting at `bucket` seconds."""
     return 60 if bucket < 86400 else 3600 if bucket < 604800 else 86400
@@ -139,8 +171,8 @@ def delay_bucket_width(bucket: int) -> int:
 
 def rollup_sql(name: str, *, messages: str, clicks: str, tz: str) -> str:
     """Returns the SELECT that defines rollup `name` over the raw `messages` and `clicks` relations."""
-    if name == "transactional_click_delay":
-        return click_delay_sql(messages=messages, clicks=clicks, tz=tz)
+    if name in _OWN_SQL:
+        return _OWN_SQL[name](messages=messages, clicks=clicks, tz=tz)
     return rollup_from(name, "(" + base_sql(messages=messages, clicks=clicks, tz=tz) + ")")
 
 
@@ -291,8 +323,8 @@ def build_rollups(
             scratch = lake.rollups_dir / f".{name}.{uuid.uuid4().hex}.tmp"
             try:
                 if present:
-                    query = click_delay_sql(messages=messages, clicks=clicks, tz=tz, month_filter=month_filter) \
-                        if name == "transactional_click_delay" else rollup_from(name, "base")
+                    query = _OWN_SQL[name](messages=messages, clicks=clicks, tz=tz, month_filter=month_filter) \
+                        if name in _OWN_SQL else rollup_from(name, "base")
                     table = engine.arrow(f"SELECT * FROM ({query}) ORDER BY month, {_KEYS[name]}")
                     rows[name] = write_rollup_months(table, scratch, rollup_schema(name))
                 for month in chosen:

@@ -1,7 +1,8 @@
 """The fast paths of the ingest give exactly what the slow, general paths give for the same input.
 
 - smpp-dlr: the split kernels (Kannel's current layout, receipts in the standard
-  order) against the regular expressions and the tolerant per-line parser alone;
+  order) against the regular expressions and the tolerant per-line parser alone, and
+  run over blocks of lines against the whole file at once;
 - text lines kept as byte ranges against the decoder's per-line path;
 - `fields.text` (trims only when a value has a blank or non-ASCII end) against
   Arrow's trim on every value;
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from data.ingest import fields
 from data.ingest.core import normalise
-from data.ingest.smpp_dlr import parse_lines
+from data.ingest.smpp_dlr import _split_fields, _split_in_blocks, parse_lines
 from data.ingest.textio import decode, lines_of
 from data.lake import is_sorted, month_keys
 from data.schema import TS
@@ -106,6 +107,15 @@ def test_smpp_paths_agree_on_the_samples():
                 min_size=1, max_size=12), st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_smpp_paths_agree_on_any_lines(lines, newline, final_newline):
     both((newline.join(lines) + (newline if final_newline else "")).encode("utf-8", "surrogatepass"))
+
+
+def test_smpp_split_in_blocks_is_the_split_of_the_whole():
+    text, closed = lines_of(("\r\n".join(AWKWARD + [SENT.format(id="1", number="48601200001", text="x")])).encode(),
+                            "x").with_endings()
+    whole, k_whole, r_whole = _split_fields(text, closed)
+    blocks, k_blocks, r_blocks = _split_in_blocks(text, closed, block=3)
+    assert k_blocks.equals(k_whole) and r_blocks.equals(r_whole)
+    assert {k: v.to_pylist() for k, v in blocks.items()} == {k: v.to_pylist() for k, v in whole.items()}
 
 
 @SETTINGS

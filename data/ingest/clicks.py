@@ -68,7 +68,7 @@ def _records(rows: list[dict], lines: list[int], items: list[str | None], tz: st
     ])
     given = pa.array([r.get("_error") for r in rows], pa.string())
     return pa.table({
-        "message_id": fields.text(col["message_id"]), "provider": pc.utf8_lower(fields.text(col["provider"])),
+        "message_id": fields.text(col["message_id"]), "provider": fields.lower(col["provider"]),
         "provider_message_id": fields.text(col["provider_message_id"]), "link_id": fields.text(col["link_id"]),
         "clicked_at": clicked, "user_agent": col["user_agent"], "_line": pa.array(lines, pa.int64()),
         "_item": pa.array(items, pa.string()), "_error": pc.coalesce(given, error),

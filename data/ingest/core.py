@@ -234,7 +234,7 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     parser_error = _column(t, "_error", n)
     checks: list[tuple[pa.Array, str]] = []
 
-    provider = pc.utf8_lower(fields.text(col["provider"]))
+    provider = fields.lower(col["provider"])
     fallback = parsed.fixed_provider or opts.provider or parsed.default_provider
     if fallback:
         provider = pc.coalesce(provider, pa.scalar(fallback.lower(), pa.string()))
@@ -251,8 +251,8 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     # status and reason: the file's own (canonical) or the provider's raw codes through schema's tables
     raw_status = fields.text(col["raw_status"])
     raw_error = fields.text(col["raw_error"])
-    given_status = pc.utf8_lower(fields.text(col["status"]))
-    given_reason = pc.utf8_lower(fields.text(col["reason"]))
+    given_status = fields.lower(col["status"])
+    given_reason = fields.lower(col["reason"])
     checks.append((_enum_check(given_status, [s.value for s in Status]), "unknown status (not one of the taxonomy's)"))
     checks.append((_enum_check(given_reason, [r.value for r in Reason]), "unknown reason (not one of the taxonomy's)"))
     if parsed.vocabulary:
@@ -276,7 +276,7 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     # recipient
     msisdn, why = phones.normalise(col["msisdn"], opts.region)
     checks.append(_check(pc.is_null(why), "recipient is not a phone number: ", col["msisdn"]))
-    country = pc.utf8_upper(fields.text(col["country"]))
+    country = fields.upper(col["country"])
     operator = fields.text(col["operator"])
     mcc_op = phones.operator_from_mccmnc(col["mccmnc"]) if pc.any(pc.is_valid(col["mccmnc"])).as_py() else pa.nulls(n, pa.string())
     operator = pc.coalesce(operator, mcc_op)
@@ -291,7 +291,7 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     checks.append((seg_ok, "segments is not a whole number"))
     seg_range = pc.or_(pc.is_null(segments), pc.and_(pc.greater_equal(segments, 0), pc.less_equal(segments, 255)))
     checks.append((seg_range, "segments out of range (0-255)"))
-    encoding = pc.utf8_lower(fields.text(col["encoding"]))
+    encoding = fields.lower(col["encoding"])
     encoding = pc.if_else(pc.fill_null(pc.is_in(encoding, value_set=pa.array(["ucs-2", "utf-16", "unicode"])), False),
                           pa.scalar("ucs2", pa.string()), encoding)
     encoding = pc.if_else(pc.fill_null(pc.is_in(encoding, value_set=pa.array(["gsm", "gsm-7", "gsm 03.38", "7bit"])), False),
@@ -306,7 +306,7 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
 
     price, price_ok = fields.decimals(col["price"])
     checks.append((price_ok, "price is not a number"))
-    currency = pc.utf8_upper(fields.text(col["currency"]))
+    currency = fields.upper(col["currency"])
 
     # times: created_at is required in the lake (it picks the month); fall back on the others
     created_at, sent_at, done_at, event_at = col["created_at"], col["sent_at"], col["done_at"], col["event_at"]
@@ -326,7 +326,7 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
 
     # source, dispatch, campaign
     dispatch_id = fields.text(col["dispatch_id"])
-    source = pc.utf8_lower(fields.text(col["source"]))
+    source = fields.lower(col["source"])
     checks.append((_enum_check(source, [s.value for s in Source]), "unknown source (bulk, test or api)"))
     # a source no row states is decided after the merge (the lake's row may know it)
     bulk_ok = pc.or_(pc.not_equal(source, Source.BULK.value), pc.is_valid(dispatch_id))

@@ -185,6 +185,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="requests per interaction with rollups")
     parser.add_argument("--raw-repeat", type=int, default=5,
                         help="requests per interaction by raw scan (0: no raw-scan server, no ratios)")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="time only the interactions whose name starts with NAME (repeatable)")
     args = parser.parse_args()
     big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
     data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
@@ -199,6 +201,8 @@ def main() -> None:
 
     specs = callback_specs()
     steps = interactions(specs, lake_info["recent_dispatches"], bench_campaigns(data_dir), trx_keys(data_dir))
+    if args.only:
+        steps = [(name, bodies) for name, bodies in steps if name.startswith(tuple(args.only))]
     fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"})
     raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"}) if args.raw_repeat > 0 else None
     rows = []

@@ -22,7 +22,7 @@ from layouts import sms, transactional
 from layouts.ids import TRX_PERIOD, Shell, Trx
 from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 from reports.dispatches import period_label
-from reports.transactional import campaign_name, campaign_table, check_source
+from reports.transactional import campaign_name, campaign_records, check_source
 
 log = logging.getLogger(__name__)
 
@@ -112,25 +112,24 @@ def report(
 def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_keys: list[str], lang: str, out: dict,
           rows_only: bool, can_download: bool = True) -> dict:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
-        # The open rows' details are read while the table is (DuckDB works outside the GIL);
-        # only those of campaigns the table has are shown.
-        table = pool.submit(campaign_table, ctx.db, period=period, lang=lang, source=source, text=text)
+        # The open rows' details and the daily counts are read while the table is (DuckDB works
+        # outside the GIL); only the details of campaigns the table has are shown.
+        table = pool.submit(campaign_records, ctx.db, period=period, lang=lang, source=source, text=text)
         opened = {key: cached_detail(ctx, period=period, key=key, name=campaign_name(campaign.label, lang), source=source,
                                      lang=lang, can_download=can_download)
                   for key, campaign in _campaigns(open_keys)}
-        frame = table.result()
-    shown = set(frame["key"])
+        daily = None if rows_only else queries.trx_daily(ctx.db, period=period, source=source)
+        records = table.result()
+    shown = {r["key"] for r in records}
     details = {key: row for key, row in opened.items() if key in shown}
-    out["rows"] = transactional.grid_rows(frame, details)
-    out["count"] = t(lang, "trx.table.count", n=len(frame))
-    if frame.empty:
+    out["rows"] = transactional.grid_rows(records, details)
+    out["count"] = t(lang, "trx.table.count", n=len(records))
+    if not records:
         out["empty"] = transactional.empty_state(lang, "trx.table.empty")
     if rows_only:
         return out
     out["alert"] = shell_callbacks.data_notices(ctx, lang) or None
-    totals = queries.trx_kpis(ctx.db, period=period, source=source).iloc[0]
-    daily = queries.trx_daily(ctx.db, period=period, source=source)
-    out["kpis"] = transactional.kpi_cards(totals, lang)
+    out["kpis"] = transactional.kpi_cards(queries.trx_totals(daily), lang)
     out["trend"] = trend_figure(daily, chart_labels(lang), lang)
     start, end = period.start.isoformat(), period.end.isoformat()
     out["csv_href"] = transactional.export_href("csv", start, end, lang, source, text)

@@ -412,6 +412,16 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     return db.cursor().execute(sql, params).df()
 
 
+def trx_totals(daily: pd.DataFrame) -> pd.Series:
+    """Returns what `trx_kpis` returns (as a row) from the `trx_daily` frame of the same period,
+    source and campaign, without a query: every count is a sum over days."""
+    sums: dict[str, float] = {c: int(daily[c].sum()) for c in TRX_COUNT_COLUMNS}
+    sums["delivered_pct"] = sums["delivered"] / sums["sent"] if sums["sent"] else math.nan
+    sums["ctr"] = sums["clicked"] / sums["delivered"] if sums["delivered"] else math.nan
+    sums["ctr_raw"] = sums["clicked_raw"] / sums["delivered"] if sums["delivered"] else math.nan
+    return pd.Series(sums, dtype="object")
+
+
 _GROUP_OF = {s.value: g.value for s, g in STATUS_GROUP.items()}
 _NOT_DELIVERED = frozenset(statuses_in(StatusGroup.NOT_DELIVERED))
 
@@ -438,6 +448,38 @@ def _trx_counts(rows: list[tuple]) -> list[int]:
     return [int(v) for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicked_raw)]
 
 
+def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
+    """Returns one row per day of the period: day and TRX_COUNT_COLUMNS, summed (as `_trx_counts`
+    counts) from the columns day, status, messages, clicked, clicked_raw of `found` (numpy arrays:
+    thousands of rows sum far faster this way than as Python tuples)."""
+    days = period.day_list()
+    at = (found["day"].astype("datetime64[D]") - np.datetime64(period.start, "D")).astype(np.int64)
+    status = found["status"]
+    known = ~pd.isna(status)  # SQL's FILTER (WHERE status ...) leaves NULL out of every status count
+    not_sent = status == "not_sent"
+
+    def total(values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        if where is not None:
+            at_, values = at[where], values[where]
+        else:
+            at_ = at
+        return np.bincount(at_, weights=values, minlength=len(days)).astype(np.int64)
+
+    messages = found["messages"]
+    frame = pd.DataFrame({
+        "recipients": total(messages),
+        "sent": total(messages, known & ~not_sent),
+        "delivered": total(messages, status == "delivered"),
+        "not_sent": total(messages, not_sent),
+        "not_delivered": total(messages, np.isin(status, list(_NOT_DELIVERED))),
+        "pending": total(messages, status == "pending"),
+        "clicked": total(found["clicked"]),
+        "clicked_raw": total(found["clicked_raw"]),
+    })
+    frame.insert(0, "day", days)
+    return frame
+
+
 def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Campaign | None,
                     sets: tuple[str, ...] = ("day", "source", "reason"), pool: ThreadPoolExecutor | None = None) -> dict:
     """Returns the period's transactional counts, those named in `sets`: "day" and "source" (frames of
@@ -451,9 +493,11 @@ def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Cam
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
     table = src["transactional_daily"]
 
-    def by_day() -> dict:
-        sql = f"SELECT day, {TRX_COUNTS_SQL} FROM {table} WHERE {where} GROUP BY day"
-        return {row[0]: row[1:] for row in db.cursor().execute(sql, params).fetchall()}
+    def by_day() -> pd.DataFrame:
+        return _days_frame(db.cursor().execute(
+            f"""SELECT day, status, CAST(sum(messages) AS BIGINT) AS messages, CAST(sum(clicked) AS BIGINT) AS clicked,
+                       CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw
+                FROM {table} WHERE {where} GROUP BY day, status""", params).fetchnumpy(), period)
 
     days = pool.submit(by_day) if pool is not None and "day" in sets else None
     out: dict = {}
@@ -467,11 +511,14 @@ def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Cam
             per_source.setdefault(src_name, []).append((status, messages, clicked, clicked_raw))
             key = (_GROUP_OF.get(status), reason)
             reasons[key] = reasons.get(key, 0) + int(messages)
-        out["source"] = pd.DataFrame([[name, *_trx_counts(per_source[name])] for name in sorted(per_source)],
-                                     columns=["source", *TRX_COUNT_COLUMNS]).astype({c: "int64" for c in TRX_COUNT_COLUMNS})
+        names = sorted(per_source)
+        counts = [_trx_counts(per_source[name]) for name in names]
+        out["source"] = pd.DataFrame({"source": pd.Series(names, dtype="object"),
+                                      **{c: pd.Series([v[i] for v in counts], dtype="int64")
+                                         for i, c in enumerate(TRX_COUNT_COLUMNS)}})
         out["reason"] = [(group, reason, count) for (group, reason), count in reasons.items()]
     if "day" in sets:
-        out["day"] = _by_day(days.result() if days is not None else by_day(), period.day_list(), TRX_COUNT_COLUMNS)
+        out["day"] = days.result() if days is not None else by_day()
     return out
 
 
@@ -521,14 +568,12 @@ def trx_daily(db: Db, *, period: Period, source: str | None = None, campaign: Ca
     return _daily_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("day",)))
 
 
-def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.DataFrame:
-    """Returns one row per campaign label with messages in the period (label None: messages
-    without one), most sent first.
+TRX_CAMPAIGN_COLUMNS = ["campaign_label", "key", "first_at", *TRX_COUNT_COLUMNS, "delivered_pct", "ctr", "ctr_raw"]
 
-    Columns: campaign_label, key (`Campaign.key`), first_at (local, naive),
-    COUNT_COLUMNS, clicked_raw, delivered_pct, ctr, ctr_raw. (One flat query per label
-    and status, counted by `_trx_counts`: cheaper than filtered sums in SQL.)
-    """
+
+def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -> list[dict[str, object]]:
+    """Returns `trx_campaigns(...)` as one dict per campaign label (plain Python values: cheaper
+    for the page's few rows). One flat query per label and status, counted by `_trx_counts`."""
     src = db.sources()
     params = _period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, None, params)
@@ -539,17 +584,36 @@ def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.Da
                 FROM {src['transactional_daily']} WHERE {where} GROUP BY campaign_label, status""", params).fetchall():
         found.setdefault(label, []).append((status, *counts))
         first[label] = first_at if label not in first else min(first[label], first_at)
-    rows = [(label, _trx_counts(found[label])) for label in found]
-    # sent, then recipients, most first; then by label, unlabelled last
-    rows.sort(key=lambda r: (-r[1][1], -r[1][0], r[0] is None, r[0] or ""))
     zone = ZoneInfo(period.tz)
-    frame = pd.DataFrame([[label, _local(first[label], zone), *counts] for label, counts in rows],
-                         columns=["campaign_label", "first_at", *TRX_COUNT_COLUMNS])
-    frame = frame.astype({c: "int64" for c in TRX_COUNT_COLUMNS})
-    frame["campaign_label"] = pd.Series([label for label, _ in rows], dtype="object")  # None stays None, not NaN
-    frame["first_at"] = pd.to_datetime(frame["first_at"]).astype("datetime64[us]")
-    frame.insert(1, "key", [Campaign(label).key for label, _ in rows])
-    return _with_trx_rates(frame)
+    records = []
+    for label, rows in found.items():
+        r = dict(zip(TRX_COUNT_COLUMNS, _trx_counts(rows)))
+        r.update(campaign_label=label, key=Campaign(label).key, first_at=_local(first[label], zone),
+                 delivered_pct=r["delivered"] / r["sent"] if r["sent"] else math.nan,
+                 ctr=r["clicked"] / r["delivered"] if r["delivered"] else math.nan,
+                 ctr_raw=r["clicked_raw"] / r["delivered"] if r["delivered"] else math.nan)
+        records.append(r)
+    # sent, then recipients, most first; then by label, unlabelled last
+    records.sort(key=lambda r: (-r["sent"], -r["recipients"], r["campaign_label"] is None, r["campaign_label"] or ""))
+    return records
+
+
+def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.DataFrame:
+    """Returns one row per campaign label with messages in the period (label None: messages
+    without one), most sent first.
+
+    Columns (TRX_CAMPAIGN_COLUMNS): campaign_label, key (`Campaign.key`), first_at
+    (local, naive), COUNT_COLUMNS, clicked_raw, delivered_pct, ctr, ctr_raw.
+    """
+    return trx_campaign_frame(trx_campaign_records(db, period=period, source=source))
+
+
+def trx_campaign_frame(records: list[dict[str, object]], extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Returns `trx_campaign_records` (plus their `extra` columns first) as a DataFrame with typed columns."""
+    columns = [*extra, *TRX_CAMPAIGN_COLUMNS]
+    frame = pd.DataFrame({c: pd.Series([r[c] for r in records], dtype="object") for c in columns})
+    return frame.astype({"first_at": "datetime64[us]", **{c: "int64" for c in TRX_COUNT_COLUMNS},
+                         "delivered_pct": "float64", "ctr": "float64", "ctr_raw": "float64"})
 
 
 def _local(ts: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
@@ -594,7 +658,7 @@ def click_delay_median(delays: pd.DataFrame) -> float | None:
         return None
     half = total / 2
     before = 0
-    for bucket, width, count in delays[["delay_bucket", "width", "messages"]].itertuples(index=False):
+    for bucket, width, count in zip(delays["delay_bucket"].tolist(), delays["width"].tolist(), delays["messages"].tolist()):
         if before + count >= half:
             return float(bucket + width * (half - before) / count)
         before += count

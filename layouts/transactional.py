@@ -110,15 +110,21 @@ def grid_columns(lang: str) -> list[dict]:
     ]
 
 
-def grid_rows(frame: pd.DataFrame, open_details: dict[str, dict]) -> list[dict]:
-    """Returns the grid's rows: one per campaign of `frame` (`reports.transactional.campaign_table`),
+def grid_rows(records: list[dict], open_details: dict[str, dict]) -> list[dict]:
+    """Returns the grid's rows: one per campaign of `records` (`reports.transactional.campaign_records`),
     each open one followed by its detail row (`open_details`: key -> `detail_row(...)`)."""
     rows: list[dict] = []
-    for row in frame.itertuples(index=False):
-        rows.append(campaign_row(row._asdict(), open_=row.key in open_details))
-        if row.key in open_details:
-            rows.append(open_details[row.key])
+    for row in records:
+        rows.append(campaign_row(row, open_=row["key"] in open_details))
+        if row["key"] in open_details:
+            rows.append(open_details[row["key"]])
     return rows
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Returns `columns` of each row of `frame` as a dict (plain Python values; for a few
+    dozen rows far cheaper than itertuples or to_dict)."""
+    return [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
 
 
 def campaign_row(row: dict, *, open_: bool) -> dict:
@@ -229,8 +235,9 @@ def _heading(text: str) -> html.Div:
 
 def source_table(by_source: pd.DataFrame, lang: str) -> html.Table:
     """Returns the breakdown by source (test, API) with a total row."""
-    rows = [[t(lang, f"trx.source.{r.source}"), fmt_int(r.sent, lang), fmt_int(r.delivered, lang), fmt_int(r.clicked, lang),
-             fmt_pct(r.ctr, lang)] for r in by_source.itertuples(index=False)]
+    rows = [[t(lang, f"trx.source.{r['source']}"), fmt_int(r["sent"], lang), fmt_int(r["delivered"], lang),
+             fmt_int(r["clicked"], lang), fmt_pct(r["ctr"], lang)]
+            for r in _records(by_source, ["source", "sent", "delivered", "clicked", "ctr"])]
     sent, delivered, clicked = (int(by_source[c].sum()) for c in ("sent", "delivered", "clicked"))
     foot = [t(lang, "trx.detail.total"), fmt_int(sent, lang), fmt_int(delivered, lang), fmt_int(clicked, lang),
             fmt_pct(clicked / delivered if delivered else None, lang)]
@@ -240,7 +247,8 @@ def source_table(by_source: pd.DataFrame, lang: str) -> html.Table:
 
 def status_table(groups: pd.DataFrame, lang: str) -> html.Table:
     """Returns the breakdown by status group with shares and a total row."""
-    rows = [[t(lang, f"group.{r.status_group}"), fmt_int(r.count, lang), fmt_pct(r.share, lang)] for r in groups.itertuples(index=False)]
+    rows = [[t(lang, f"group.{r['status_group']}"), fmt_int(r["count"], lang), fmt_pct(r["share"], lang)]
+            for r in _records(groups, ["status_group", "count", "share"])]
     total = int(groups["count"].sum())
     foot = [t(lang, "trx.detail.total"), fmt_int(total, lang), fmt_pct(1.0 if total else None, lang)]
     return _table([t(lang, "col.status_group"), t(lang, "col.count"), t(lang, "col.share")], rows, class_name="trx-by-status", foot=foot)
@@ -251,13 +259,17 @@ def reason_table(reasons: pd.DataFrame, lang: str):
     counts and shares of the group (or a note that there are none)."""
     if reasons.empty:
         return html.Div(t(lang, "trx.detail.no_reasons"), className="small text-success trx-by-reason")
+    by_group: dict[str, list[dict]] = {}  # in the order the groups first appear
+    for r in _records(reasons, ["status_group", "reason", "count", "share"]):
+        by_group.setdefault(r["status_group"], []).append(r)
     body = []
-    for group, part in reasons.groupby("status_group", sort=False):
+    for group, part in by_group.items():
         body.append(html.Tr(html.Th(t(lang, f"group.{group}"), colSpan=3, className="text-muted fw-normal fst-italic pt-1")))
-        for r in part.itertuples(index=False):
-            name = html.Span(t(lang, f"reason.{r.reason or 'none'}"), title=t(lang, f"reason.{r.reason or 'none'}.explain"))
-            body.append(html.Tr([html.Td(name), html.Td(fmt_int(r.count, lang), className="text-end"),
-                                 html.Td(fmt_pct(r.share, lang), className="text-end")]))
+        for r in part:
+            reason = r["reason"] or "none"
+            name = html.Span(t(lang, f"reason.{reason}"), title=t(lang, f"reason.{reason}.explain"))
+            body.append(html.Tr([html.Td(name), html.Td(fmt_int(r["count"], lang), className="text-end"),
+                                 html.Td(fmt_pct(r["share"], lang), className="text-end")]))
     head = html.Thead(html.Tr([html.Th(t(lang, "col.reason")), html.Th(t(lang, "col.count"), className="text-end"),
                                html.Th(t(lang, "col.share"), className="text-end")]))
     return html.Table([head, html.Tbody(body)], className="table table-sm table-borderless mb-2 small trx-by-reason")
@@ -267,9 +279,11 @@ def latest_table(latest: pd.DataFrame, lang: str):
     """Returns the campaign's latest messages: time, masked number, source, status, clicks (people / all)."""
     if latest.empty:
         return html.Div(t(lang, "trx.detail.no_messages"), className="small text-muted")
-    rows = [[fmt_datetime(pd.Timestamp(r.created_at).to_pydatetime(), lang), html.Span(r.msisdn_masked, className="font-monospace"),
-             t(lang, f"trx.source.{r.source}"), t(lang, f"status.{r.status}"),
-             f"{fmt_int(r.clicks, lang)} / {fmt_int(r.clicks_raw, lang)}"] for r in latest.itertuples(index=False)]
+    rows = [[fmt_datetime(pd.Timestamp(r["created_at"]).to_pydatetime(), lang),
+             html.Span(r["msisdn_masked"], className="font-monospace"),
+             t(lang, f"trx.source.{r['source']}"), t(lang, f"status.{r['status']}"),
+             f"{fmt_int(r['clicks'], lang)} / {fmt_int(r['clicks_raw'], lang)}"]
+            for r in _records(latest, ["created_at", "msisdn_masked", "source", "status", "clicks", "clicks_raw"])]
     head = [t(lang, "trx.col.time"), t(lang, "trx.col.number"), t(lang, "trx.col.source"), t(lang, "trx.col.status"),
             html.Span(t(lang, "trx.col.clicks_short"), title=t(lang, "trx.col.clicks"))]
     return _table(head, rows, class_name="trx-latest", numeric_from=4)

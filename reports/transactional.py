@@ -54,15 +54,20 @@ def check_source(source: str | None) -> str | None:
     return source
 
 
-def campaign_table(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> pd.DataFrame:
-    """Returns the period's campaign rows as the page shows them: `queries.trx_campaigns` plus
-    `campaign` (the shown name), narrowed to names containing `text` (any case)."""
-    frame = queries.trx_campaigns(db, period=period, source=source)
-    frame.insert(0, "campaign", [campaign_name(label, lang) for label in frame["campaign_label"]])
+def campaign_records(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> list[dict]:
+    """Returns the period's campaign rows as the page shows them: `queries.trx_campaign_records`
+    plus `campaign` (the shown name), narrowed to names containing `text` (any case)."""
+    records = queries.trx_campaign_records(db, period=period, source=source)
     needle = (text or "").strip().casefold()
-    if needle:
-        frame = frame[frame["campaign"].str.casefold().str.contains(needle, regex=False)].reset_index(drop=True)
-    return frame
+    for r in records:
+        r["campaign"] = campaign_name(r["campaign_label"], lang)
+    return [r for r in records if needle in r["campaign"].casefold()] if needle else records
+
+
+def campaign_table(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> pd.DataFrame:
+    """Returns `campaign_records(...)` as a DataFrame (`campaign` first, then `queries.trx_campaigns`' columns)."""
+    return queries.trx_campaign_frame(campaign_records(db, period=period, lang=lang, source=source, text=text),
+                                      extra=["campaign"])
 
 
 def plain_pct(value: float, lang: str) -> str:

@@ -202,6 +202,10 @@ def test_every_page_answer_equals_raw_scan(lake, period):
         for fn in (queries.trx_kpis, queries.trx_campaigns):
             pd.testing.assert_frame_equal(fn(fast, period=period, source=source), fn(raw, period=period, source=source),
                                           check_dtype=False, obj=fn.__name__)
+        # The page's KPI cards are summed from its daily counts: the same numbers as trx_kpis.
+        totals = queries.trx_totals(queries.trx_daily(fast, period=period, source=source))
+        pd.testing.assert_series_equal(totals, queries.trx_kpis(raw, period=period, source=source).iloc[0],
+                                       check_dtype=False, check_names=False)
         for label in [*sorted({m["campaign_label"] for m in awkward_messages() if m["campaign_label"]}), None]:
             a, b = (queries.trx_detail(db, period=period, campaign=queries.Campaign(label), source=source)
                     for db in (fast, raw))

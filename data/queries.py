@@ -52,33 +52,6 @@ COUNTS_SQL = f"""
 """
 
 
-_GROUP_OF = {s.value: g.value for s, g in STATUS_GROUP.items()}
-_NOT_DELIVERED = frozenset(statuses_in(StatusGroup.NOT_DELIVERED))
-
-
-def _status_counts(rows: list[tuple]) -> list[int]:
-    """Returns TRX_COUNT_COLUMNS (COUNT_COLUMNS, then clicked_raw) summed over (status, messages, clicked,
-    clicked_raw) rows, as COUNTS_SQL and TRX_COUNTS_SQL count them."""
-    recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicked_raw = 0
-    for status, messages, clicks, clicks_raw in rows:
-        recipients += messages
-        clicked += clicks
-        clicked_raw += clicks_raw
-        if status is None:  # SQL's FILTER (WHERE status ...) leaves NULL out of every status count
-            continue
-        if status == "not_sent":
-            not_sent += messages
-            continue
-        sent += messages
-        if status == "delivered":
-            delivered += messages
-        elif status == "pending":
-            pending += messages
-        elif status in _NOT_DELIVERED:
-            not_delivered += messages
-    return [int(v) for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicked_raw)]
-
-
 def _month(ts: dt.datetime) -> str:
     return ts.astimezone(dt.timezone.utc).strftime("%Y-%m")
 
@@ -225,45 +198,35 @@ _DISPATCH_COLUMNS = ["dispatch_id", "number", "name", "description", "message_te
 
 
 def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> list[dict[str, object]]:
-    """Returns `dispatches(...)` as one dict per dispatch (plain Python values: cheaper for a page's few hundred rows).
-
-    Counted from one flat query per dispatch and status (`_status_counts`), the
-    dispatches' own columns from a second: cheaper than filtered sums and a join in SQL.
-    """
+    """Returns `dispatches(...)` as one dict per dispatch (plain Python values: cheaper for a page's few hundred rows)."""
     src = db.sources()
-    found = db.cursor().execute(
-        f"""SELECT dispatch_id, status, epoch_us(min(first_at)) AS first_us, CAST(sum(messages) AS BIGINT) AS messages,
-                   CAST(sum(clicked) AS BIGINT) AS clicked
-            FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY dispatch_id, status""",
-        _period_params(period)).fetchnumpy()
-    per: dict[str, list[tuple]] = {}
-    first: dict[str, int] = {}
-    for did, status, first_us, messages, clicked in zip(*(found[c].tolist() for c in found)):
-        per.setdefault(did, []).append((status, messages, clicked, 0))
-        first[did] = min(first.get(did, first_us), first_us)
-    about = db.cursor().execute(
-        f"""SELECT dispatch_id, number, name, description, message_text, recipient_group, sender
-            FROM {src['dispatches']} WHERE list_contains($ids, dispatch_id)""", {"ids": list(per)}).fetchall()
-    zone = ZoneInfo(period.tz)
+    sql = f"""
+        WITH c AS (
+            SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
+            FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY dispatch_id
+        )
+        SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
+               timezone($tz, c.first_at) AS sent_at,
+               {", ".join("c." + col for col in COUNT_COLUMNS)}
+        FROM c JOIN {src['dispatches']} d USING (dispatch_id)
+        ORDER BY c.first_at DESC, d.number DESC
+    """
+    rows = db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).fetchall()
+    # A few hundred dispatches at most: campaigns are joined here rather than registered with DuckDB.
     owner = {} if members is None else dict(zip(members["dispatch_id"], members["campaign_id"]))
     out = []
-    for row in about:
+    for row in rows:
         r = dict(zip(_DISPATCH_COLUMNS, row))
-        did = r["dispatch_id"]
         r["number"] = int(r["number"])
-        r["sent_at"] = (_EPOCH + dt.timedelta(microseconds=first[did])).astimezone(zone).replace(tzinfo=None)
-        r.update(zip(COUNT_COLUMNS, _status_counts(per[did])))
+        for c in COUNT_COLUMNS:
+            r[c] = int(r[c])
         r["delivered_pct"] = r["delivered"] / r["sent"] if r["sent"] else math.nan
         r["ctr"] = r["clicked"] / r["delivered"] if r["delivered"] else math.nan
         if members is not None:
-            c = owner.get(did)
+            c = owner.get(r["dispatch_id"])
             r["campaign_id"] = None if c is None else int(c)
         out.append(r)
-    out.sort(key=lambda r: (first[r["dispatch_id"]], r["number"]), reverse=True)
     return out
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -459,10 +422,34 @@ def trx_totals(daily: pd.DataFrame) -> pd.Series:
     return pd.Series(sums, dtype="object")
 
 
+_GROUP_OF = {s.value: g.value for s, g in STATUS_GROUP.items()}
+_NOT_DELIVERED = frozenset(statuses_in(StatusGroup.NOT_DELIVERED))
+
+
+def _trx_counts(rows: list[tuple]) -> list[int]:
+    """Returns TRX_COUNT_COLUMNS summed over (status, messages, clicked, clicked_raw) rows, as TRX_COUNTS_SQL counts them."""
+    recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicked_raw = 0
+    for status, messages, clicks, clicks_raw in rows:
+        recipients += messages
+        clicked += clicks
+        clicked_raw += clicks_raw
+        if status is None:  # SQL's FILTER (WHERE status ...) leaves NULL out of every status count
+            continue
+        if status == "not_sent":
+            not_sent += messages
+            continue
+        sent += messages
+        if status == "delivered":
+            delivered += messages
+        elif status == "pending":
+            pending += messages
+        elif status in _NOT_DELIVERED:
+            not_delivered += messages
+    return [int(v) for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicked_raw)]
 
 
 def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
-    """Returns one row per day of the period: day and TRX_COUNT_COLUMNS, summed (as `_status_counts`
+    """Returns one row per day of the period: day and TRX_COUNT_COLUMNS, summed (as `_trx_counts`
     counts) from the columns day, status, messages, clicked, clicked_raw of `found` (numpy arrays:
     thousands of rows sum far faster this way than as Python tuples)."""
     days = period.day_list()
@@ -525,7 +512,7 @@ def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Cam
             key = (_GROUP_OF.get(status), reason)
             reasons[key] = reasons.get(key, 0) + int(messages)
         names = sorted(per_source)
-        counts = [_status_counts(per_source[name]) for name in names]
+        counts = [_trx_counts(per_source[name]) for name in names]
         out["source"] = pd.DataFrame({"source": pd.Series(names, dtype="object"),
                                       **{c: pd.Series([v[i] for v in counts], dtype="int64")
                                          for i, c in enumerate(TRX_COUNT_COLUMNS)}})
@@ -586,7 +573,7 @@ TRX_CAMPAIGN_COLUMNS = ["campaign_label", "key", "first_at", *TRX_COUNT_COLUMNS,
 
 def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -> list[dict[str, object]]:
     """Returns `trx_campaigns(...)` as one dict per campaign label (plain Python values: cheaper
-    for the page's few rows). One flat query per label and status, counted by `_status_counts`."""
+    for the page's few rows). One flat query per label and status, counted by `_trx_counts`."""
     src = db.sources()
     params = _period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, None, params)
@@ -600,7 +587,7 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
     zone = ZoneInfo(period.tz)
     records = []
     for label, rows in found.items():
-        r = dict(zip(TRX_COUNT_COLUMNS, _status_counts(rows)))
+        r = dict(zip(TRX_COUNT_COLUMNS, _trx_counts(rows)))
         r.update(campaign_label=label, key=Campaign(label).key, first_at=_local(first[label], zone),
                  delivered_pct=r["delivered"] / r["sent"] if r["sent"] else math.nan,
                  ctr=r["clicked"] / r["delivered"] if r["delivered"] else math.nan,

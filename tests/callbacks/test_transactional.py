@@ -193,3 +193,18 @@ def test_the_period_kept_in_the_session_sets_both_pages(ctx):
         assert box.style == {"display": "block"}
     _nav, page = shell_cb.render(ctx, "/", "pl")
     assert find(page, lambda n: getattr(n, "id", None) == Sms.PERIOD_PRESET)[0].value == "1m"
+
+
+def test_opening_a_row_reuses_the_table_a_period_change_reads_again(ctx, monkeypatch):
+    shown = report(ctx)["rows"]
+    first = trx_cb.Campaign.from_key(shown[0]["row_id"])
+
+    def unreachable(*args, **kwargs):
+        raise RuntimeError("the table was read again")
+
+    monkeypatch.setattr(trx_cb, "campaign_records", unreachable)
+    opened = report(ctx, open_keys=[first.key], rows_only=True)  # the table the page shows: remembered
+    assert [r["row_id"] for r in opened["rows"] if "detail_of" not in r] == [r["row_id"] for r in shown]
+    assert any(r.get("detail_of") == first.key for r in opened["rows"])
+    again = report(ctx)  # a period (or filter) change always reads the table
+    assert again["rows"] == [] and "the table was read again" in json.dumps(again["alert"].to_plotly_json(), default=str)

@@ -80,7 +80,10 @@ def _fast(data: bytes, name: str) -> CsvColumns | None:
         first_nl = body.index(b"\n")
     except ValueError:
         return None
-    header_line = body[:first_nl].decode("utf-8", "replace").rstrip("\r")
+    try:
+        header_line = body[:first_nl].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:  # not UTF-8 (cp1250, say): the slow path decodes it line by line
+        return None
     sep = sniff_separator(header_line)
     invalid: list[int] = []
 

@@ -12,6 +12,9 @@ from data.lake import Lake
 from data.rollups import NAMES, RollupStatus, read_state, rollup_glob, rollup_sql, rollup_status, sql_literal
 
 
+_MISSING = object()
+
+
 class LakeUnavailable(RuntimeError):
     """The lake has no data yet or cannot be read."""
 
@@ -54,6 +57,8 @@ class Db:
         self._checked: dict[tuple, str | None] = {}
         self._message_files: list[str] = []
         self._unreadable: dict[str, str] = {}
+        self._remembered: dict[tuple, object] = {}
+        self._built = 0
 
     def _check_fork(self) -> None:
         # A DuckDB connection must not be shared across fork(): a forked child (a gunicorn
@@ -99,7 +104,25 @@ class Db:
                 return cached[1]
             src = self._build_sources()
             self._sources = (snapshot, src)
+            self._built += 1
         return src
+
+    def remember(self, name: str, compute):
+        """Returns `compute()`, computed once per lake version (for small answers every page asks again,
+        such as the first day with data); always computed when the lake has no versions."""
+        snapshot = self.lake.snapshot()
+        if snapshot is None:
+            return compute()
+        self.sources()  # a month found unreadable since makes other answers: _built changes
+        key = (snapshot, self._built, name)
+        found = self._remembered.get(key, _MISSING)
+        if found is _MISSING:
+            found = compute()
+            with self._lock:
+                if len(self._remembered) > 64:  # answers of older versions
+                    self._remembered = {k: v for k, v in self._remembered.items() if k[0] == snapshot}
+                self._remembered[key] = found
+        return found
 
     def reads_rollups(self) -> bool:
         """Returns whether answers come from the rollups' tables (False: from their SQL over the raw messages)."""

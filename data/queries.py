@@ -99,10 +99,14 @@ def lake_state(db: Db) -> dict[str, object]:
 
 
 def first_day(db: Db) -> dt.date | None:
-    """Returns the first local day with bulk messages, or None when there is none."""
+    """Returns the first local day with bulk messages, or None when there is none (once per lake version)."""
     src = db.sources()
-    rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchall()
-    return rows[0][0] if rows else None
+
+    def found():
+        rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchall()
+        return rows[0][0] if rows else None
+
+    return db.remember("first_day", found)
 
 
 def kpis(db: Db, *, period: Period) -> pd.DataFrame:
@@ -397,10 +401,14 @@ def _trx_filter(source: str | None, campaign: Campaign | None, params: dict[str,
 
 
 def trx_first_day(db: Db) -> dt.date | None:
-    """Returns the first local day with transactional messages, or None when there is none."""
+    """Returns the first local day with transactional messages, or None when there is none (once per lake version)."""
     src = db.sources()
-    rows = db.cursor().execute(f"SELECT min(day) FROM {src['transactional_daily']}").fetchall()
-    return rows[0][0] if rows else None
+
+    def found():
+        rows = db.cursor().execute(f"SELECT min(day) FROM {src['transactional_daily']}").fetchall()
+        return rows[0][0] if rows else None
+
+    return db.remember("trx_first_day", found)
 
 
 def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:

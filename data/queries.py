@@ -799,15 +799,15 @@ class TrxDetail:
 
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
     """Returns the campaign's detail frames (`TrxDetail`). Its queries run side by side, each on its
-    thread's cursor (DuckDB works outside the GIL): the latest messages (a raw scan) and the daily
-    counts in two threads while this one reads the other breakdowns and the click delays."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="trx-detail") as pool:
+    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays and the
+    daily counts in three threads while this one reads the other breakdowns."""
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="trx-detail") as pool:
         newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
+        delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
         parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
         frames = {"daily": _daily_part(parts), "by_source": _source_part(parts), "groups": _groups_part(parts),
-                  "reasons": _reasons_part(parts),
-                  "delays": trx_click_delay(db, period=period, campaign=campaign, source=source)}
-        return TrxDetail(**frames, latest=newest.result())
+                  "reasons": _reasons_part(parts)}
+        return TrxDetail(**frames, delays=delays.result(), latest=newest.result())
 
 
 def trx_messages_batches(

@@ -205,11 +205,11 @@ def main() -> None:
     if args.only:
         steps = [(name, bodies) for name, bodies in steps if name.startswith(tuple(args.only))]
     fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"})
-    raw = None  # started once the rollup side is timed: its first page view is a raw scan already
+    raw = None  # started once the rollup side is timed: nothing else runs while that is measured
     rows = []
     try:
-        # Every interaction with rollups first, then each by raw scan (that server started only then):
-        # the raw-scan server is busy long after it starts or answers, and that must not be timed as the other's.
+        # Every interaction with rollups first, then each by raw scan: a long raw scan keeps the machine
+        # busy after it answers, and that must not be timed as the rollup side's.
         with PeakRss(fast.proc.pid) as rss:
             for name, bodies in steps:
                 if len(bodies) == 1:  # the first call warms caches, as any page view does

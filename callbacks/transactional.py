@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
@@ -28,45 +26,6 @@ log = logging.getLogger(__name__)
 
 REPORT_OUTPUTS = ["period_label", "period_error", "alert", "kpis", "trend", "rows", "count", "empty", "csv_href", "doc_href"]
 LATEST_MESSAGES = 10
-
-
-class Recent:
-    """Answers remembered per lake version (the newest `size`, least recently used dropped first):
-    an answer is keyed by the lake's root, its version and whether rollups are read, plus `key`."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._found: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _key(self, ctx: AppContext, key: tuple) -> tuple | None:
-        snapshot = ctx.db.lake.snapshot()
-        # a lake without versions: nothing tells when its data changed, so nothing is remembered
-        return None if snapshot is None else (str(ctx.db.lake.root), snapshot, ctx.db.use_rollups, *key)
-
-    def get(self, ctx: AppContext, key: tuple):
-        """Returns the answer remembered for `key` in the lake's current version, or None."""
-        full = self._key(ctx, key)
-        with self._lock:
-            found = self._found.get(full) if full is not None else None
-            if found is not None:
-                self._found.move_to_end(full)
-            return found
-
-    def put(self, ctx: AppContext, key: tuple, answer) -> None:
-        """Remembers `answer` for `key` in the lake's current version."""
-        full = self._key(ctx, key)
-        if full is None:
-            return
-        with self._lock:
-            self._found[full] = answer
-            self._found.move_to_end(full)
-            while len(self._found) > self.size:
-                self._found.popitem(last=False)
-
-
-_details = Recent(64)
-_tables = Recent(16)
 
 
 def _blank() -> dict:
@@ -188,22 +147,17 @@ def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, sourc
                   can_download: bool = True) -> dict:
     """Returns `detail(...)`, remembered per lake version: opening a row sends every open row's details
     again, and only the new one has to be queried."""
-    memo = (period, key, name, source, lang, can_download)
-    row = _details.get(ctx, memo)
-    if row is None:
-        row = detail(ctx, period=period, key=key, name=name, source=source, lang=lang, can_download=can_download)
-        _details.put(ctx, memo, row)
-    return row
+    return ctx.db.remember(("trx-detail", period, key, name, source, lang, can_download),
+                           lambda: detail(ctx, period=period, key=key, name=name, source=source, lang=lang,
+                                          can_download=can_download))
 
 
 def table_records(ctx: AppContext, *, period: Period, lang: str, source: str | None, text: str, reuse: bool) -> list[dict]:
-    """Returns `campaign_records(...)`. Each answer is remembered per lake version; with `reuse` (a row
-    opened or closed: the table the page shows already) a remembered one is returned instead of a query."""
-    memo = (period, lang, source, text)
-    found = _tables.get(ctx, memo) if reuse else None
-    if found is None:
-        found = campaign_records(ctx.db, period=period, lang=lang, source=source, text=text)
-        _tables.put(ctx, memo, found)
+    """Returns `campaign_records(...)`, read afresh unless `reuse` (a row opened or closed: the table the
+    page shows already), when the answer remembered for this lake version is returned instead."""
+    found = ctx.db.remember(("trx-table", period, lang, source, text),
+                            lambda: campaign_records(ctx.db, period=period, lang=lang, source=source, text=text),
+                            fresh=not reuse)
     return [dict(r) for r in found]  # copies: callers may change their rows
 
 

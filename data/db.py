@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import duckdb
 
@@ -13,6 +16,8 @@ from data.rollups import NAMES, RollupStatus, read_state, rollup_glob, rollup_sq
 
 
 _MISSING = object()
+REMEMBERED = 256  # answers `Db.remember` keeps (transactional details are the largest: tens of kB each)
+T = TypeVar("T")
 
 
 class LakeUnavailable(RuntimeError):
@@ -57,7 +62,7 @@ class Db:
         self._checked: dict[tuple, str | None] = {}
         self._message_files: list[str] = []
         self._unreadable: dict[str, str] = {}
-        self._remembered: dict[tuple, object] = {}
+        self._remembered: OrderedDict[tuple, object] = OrderedDict()
         self._built = 0
 
     def _check_fork(self) -> None:
@@ -107,21 +112,26 @@ class Db:
             self._built += 1
         return src
 
-    def remember(self, name: str, compute):
-        """Returns `compute()`, computed once per lake version (for small answers every page asks again,
-        such as the first day with data); always computed when the lake has no versions."""
+    def remember(self, key: Hashable, compute: Callable[[], T], *, fresh: bool = False) -> T:
+        """Returns `compute()`, remembered under `key` for this lake version (the REMEMBERED most
+        recently used answers are kept: small ones every page asks again, such as the first day with
+        data); with `fresh` it is computed again and the new answer remembered. Always computed when
+        the lake has no versions (nothing tells when its data changed)."""
         snapshot = self.lake.snapshot()
         if snapshot is None:
             return compute()
-        self.sources()  # a month found unreadable since makes other answers: _built changes
-        key = (snapshot, self._built, name)
-        found = self._remembered.get(key, _MISSING)
-        if found is _MISSING:
-            found = compute()
-            with self._lock:
-                if len(self._remembered) > 64:  # answers of older versions
-                    self._remembered = {k: v for k, v in self._remembered.items() if k[0] == snapshot}
-                self._remembered[key] = found
+        self.sources()  # a month found unreadable since changes the answers: _built changes too
+        full = (snapshot, self._built, key)
+        with self._lock:
+            found = _MISSING if fresh else self._remembered.get(full, _MISSING)
+            if found is not _MISSING:
+                self._remembered.move_to_end(full)
+                return found
+        found = compute()
+        with self._lock:
+            self._remembered[full] = found
+            while len(self._remembered) > REMEMBERED:
+                self._remembered.popitem(last=False)
         return found
 
     def reads_rollups(self) -> bool:

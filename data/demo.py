@@ -48,7 +48,8 @@ from numpy.random import PCG64, Generator
 
 from data import clicks as click_rules
 from data import schema
-from data.lake import COMPRESSION, ROW_GROUP_ROWS, Lake, dictionary_columns, transaction, write_dispatches
+from data.lake import (CLICKS_STATISTICS, COMPRESSION, MESSAGES_STATISTICS, ROW_GROUP_ROWS, Lake, column_encoding,
+                       dictionary_columns, transaction, write_dispatches)
 from data.rollups import build_rollups
 from data.schema import Reason, Status
 
@@ -1512,7 +1513,7 @@ def _write_months(plan: _Plan, lake: Lake, seed: int, progress: ProgressFn | Non
             def write_big() -> None:
                 for lo in range(0, len(big_specs), SLICE_ROWS):
                     rows, cl = _build_rows(big_rng, tables, big_specs.take(slice(lo, lo + SLICE_ROWS)), id_key)
-                    out.append(path, rows, _MESSAGES_STATS)
+                    out.append(path, rows, MESSAGES_STATISTICS)
                     clicks.append(cl)
 
             n = len(specs)
@@ -1522,11 +1523,11 @@ def _write_months(plan: _Plan, lake: Lake, seed: int, progress: ProgressFn | Non
                 clicks.append(cl)
                 if lo <= big_at < lo + rows.num_rows:
                     if big_at > lo:
-                        out.append(path, rows.slice(0, big_at - lo), _MESSAGES_STATS)
+                        out.append(path, rows.slice(0, big_at - lo), MESSAGES_STATISTICS)
                     write_big()
                     rows = rows.slice(big_at - lo)
                 if rows.num_rows:
-                    out.append(path, rows, _MESSAGES_STATS)
+                    out.append(path, rows, MESSAGES_STATISTICS)
             if big_at >= n:
                 write_big()
             if n + len(big_specs):
@@ -1538,7 +1539,7 @@ def _write_months(plan: _Plan, lake: Lake, seed: int, progress: ProgressFn | Non
             del clicks
             if len(month_clicks):
                 clicks_path = lake.clicks_dir / f"month={month}" / "part-0000.parquet"
-                out.append(clicks_path, _clicks_table(tables, month_clicks), _CLICKS_STATS)
+                out.append(clicks_path, _clicks_table(tables, month_clicks), CLICKS_STATISTICS)
                 out.close(clicks_path)
                 total_clicks += len(month_clicks)
             del month_clicks
@@ -1547,21 +1548,6 @@ def _write_months(plan: _Plan, lake: Lake, seed: int, progress: ProgressFn | Non
     if len(carry) or len(big_carry) or len(carry_clicks):  # nothing happens after `until`
         raise AssertionError("rows after the last month")
     return total_messages, total_clicks
-
-
-# Min/max statistics only where a reader can skip row groups with them (the sort keys
-# and the filtered columns): for ids and phone numbers in random order they cost 20% of
-# the writing and never help.
-_MESSAGES_STATS = ["dispatch_id", "source", "campaign_label", "status", "reason", "created_at", "sent_at", "done_at"]
-_CLICKS_STATS = ["message_id", "clicked_at"]
-
-
-def _column_encoding(table_schema: pa.Schema) -> dict[str, str]:
-    """Encodings that are as small as the default (PLAIN and zstd) and faster to write."""
-    out = {f.name: "DELTA_BINARY_PACKED" for f in table_schema if pa.types.is_timestamp(f.type)}
-    if "provider_message_id" in table_schema.names:  # three lengths, mixed: lengths apart
-        out["provider_message_id"] = "DELTA_LENGTH_BYTE_ARRAY"
-    return out
 
 
 class _ParquetFiles:
@@ -1619,7 +1605,7 @@ class _ParquetFiles:
                         writers[path] = pq.ParquetWriter(
                             path, table.schema, compression=COMPRESSION, store_schema=False,
                             use_dictionary=dictionary_columns(table.schema), write_statistics=statistics,
-                            column_encoding=_column_encoding(table.schema))
+                            column_encoding=column_encoding(table.schema))
                     writers[path].write_table(table, row_group_size=ROW_GROUP_ROWS)
                 else:
                     writers.pop(path).close()

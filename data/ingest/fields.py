@@ -31,8 +31,24 @@ def as_array(values, type_=pa.string()) -> pa.Array:
     return values
 
 
+def _is_text_dictionary(values) -> bool:
+    return pa.types.is_dictionary(values.type) and (pa.types.is_string(values.type.value_type)
+                                                    or pa.types.is_large_string(values.type.value_type))
+
+
+def _per_distinct(values, fn) -> pa.Array:
+    """`fn` of a dictionary-encoded column, computed once per distinct value and spread back to the rows."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    out = [fn(c.dictionary).take(c.indices) for c in chunks]
+    if not out:
+        return pa.array([], pa.string())
+    return out[0] if len(out) == 1 else pa.concat_arrays(out)
+
+
 def text(values) -> pa.Array:
     """Returns strings trimmed of blanks, with empty strings as null."""
+    if not isinstance(values, list) and _is_text_dictionary(values):
+        return _per_distinct(values, text)
     arr = as_array(values)
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
@@ -51,6 +67,8 @@ def text(values) -> pa.Array:
 
 def lower(values) -> pa.Array:
     """Returns `text(values)` lower-cased."""
+    if not isinstance(values, list) and _is_text_dictionary(values):
+        return _per_distinct(values, lower)
     arr = text(values)
     data = _value_bytes(arr)
     # a numpy look at the bytes costs a fifth of Arrow's utf8_lower: case it only when some byte would change
@@ -59,6 +77,8 @@ def lower(values) -> pa.Array:
 
 def upper(values) -> pa.Array:
     """Returns `text(values)` upper-cased."""
+    if not isinstance(values, list) and _is_text_dictionary(values):
+        return _per_distinct(values, upper)
     arr = text(values)
     data = _value_bytes(arr)
     return pc.utf8_upper(arr) if ((data >= 97) & (data <= 122) | (data >= 128)).any() else arr

@@ -8,6 +8,8 @@
   Arrow's trim on every value, and `fields.lower`/`upper` (only when some byte would
   change) against Arrow's case mapping; `fields.compact_dates` (no per-value digit
   check when every byte is a digit) against the check on every value;
+- the same three on dictionary-encoded columns (canonical Parquet reads its columns of
+  few values so, and they work on each distinct value once) against the plain column;
 - the lake writer's month keys (numpy) and its check that a month is in order already
   (then it is not sorted) against Arrow's strftime and sort.
 """
@@ -157,6 +159,20 @@ def test_text_trims_like_arrow(values):
     if len(arr) > 2:
         assert fields.text(arr.slice(1)).to_pylist() == expected.slice(1).to_pylist()
         assert fields.lower(arr.slice(1)).to_pylist() == pc.utf8_lower(expected.slice(1)).to_pylist()
+
+
+@SETTINGS
+@given(st.lists(st.none() | st.sampled_from(["", " ", " Delivered ", "DELIVRD", "x\t", "ś", "Ab", "ab"]), max_size=12),
+       st.integers(min_value=1, max_value=4))
+def test_dictionary_columns_normalise_like_plain_ones(values, chunks):
+    plain = pa.array(values, pa.string())
+    step = max(1, -(-len(values) // chunks))
+    parts = [plain.slice(i, step).dictionary_encode() for i in range(0, len(values), step)] or [plain.dictionary_encode()]
+    encoded = pa.chunked_array(parts)
+    for fn in (fields.text, fields.lower, fields.upper):
+        assert fn(encoded).type == pa.string()
+        assert fn(encoded).to_pylist() == fn(plain).to_pylist()
+        assert fn(parts[0]).to_pylist() == fn(plain.slice(0, len(parts[0]))).to_pylist()
 
 
 @SETTINGS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
@@ -160,6 +161,26 @@ def test_canonical_parquet_reads_like_csv(data_dir, tmp_path):
     run(data_dir, tmp_path / "canonical.parquet")
     run(tmp_path / "other", "canonical.csv")
     assert messages(data_dir) == messages(tmp_path / "other")
+
+
+def test_canonical_parquet_with_or_without_dictionaries_and_row_groups(data_dir, tmp_path):
+    """Parquet's columns of few values are read dictionary-encoded, one dictionary per row group:
+    untidy values (blanks around them, other case, empty) come out as from plain columns."""
+    table = pcsv.read_csv(SAMPLES / "canonical.csv", parse_options=pcsv.ParseOptions(delimiter=";"),
+                          convert_options=pcsv.ConvertOptions(column_types={"msisdn": "string", "raw_error": "string"}))
+    untidy = {"status": lambda v: f" {v.upper()} " if v else "", "country": lambda v: f"{v.lower()} " if v else v,
+              "dispatch_id": lambda v: f"  {v}" if v else " "}
+    for name, fn in untidy.items():
+        if name in table.column_names:
+            table = table.set_column(table.schema.get_field_index(name), name,
+                                     pa.array([fn(v) for v in table[name].to_pylist()], pa.string()))
+    pq.write_table(table, tmp_path / "dictionaries.parquet", row_group_size=3)
+    pq.write_table(table, tmp_path / "plain.parquet", use_dictionary=False)
+    one = run(data_dir, tmp_path / "dictionaries.parquet")
+    other = run(tmp_path / "other", tmp_path / "plain.parquet")
+    assert messages(data_dir) == messages(tmp_path / "other")
+    assert sorted(q["reason"] for q in quarantined(one)) == sorted(q["reason"] for q in quarantined(other))
+    assert one.messages_new == other.messages_new > 0
 
 
 def test_clicks_by_id_provider_id_and_short_link(data_dir):

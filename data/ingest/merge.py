@@ -111,6 +111,41 @@ def _valid(arr) -> np.ndarray:
     return np.asarray(_np(pc.is_valid(arr)), dtype=bool)
 
 
+# odd 64-bit constants: multiplying by one is a bijection, so ids that differ in one word never collide
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
+                 0x85EBCA77C2B2AE63, 0xFF51AFD7ED558CCD], dtype=np.uint64)
+
+
+def all_distinct(ids: pa.Array) -> bool:
+    """True when no value of `ids` repeats.
+
+    Ids all of one length (hex ids, UUIDs: the usual case) are hashed a machine word
+    at a time and sorted with numpy, a sixth of the time of Arrow's hash table. Only
+    distinct hashes prove distinct ids: when two hashes meet (or the ids differ in
+    length), Arrow counts exactly.
+    """
+    n = len(ids)
+    if n < 2:
+        return True
+    if ids.null_count == 0 and pa.types.is_string(ids.type) and ids.buffers()[2] is not None:
+        offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset:ids.offset + n + 1]
+        width = int(offsets[1] - offsets[0])
+        if 0 < width <= 8 * len(_MIX) and bool((np.diff(offsets) == width).all()):
+            words = -(-width // 8)
+            data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
+            padded = np.zeros((n, words * 8), dtype=np.uint8)
+            padded[:, :width] = data
+            word = padded.view(np.uint64)
+            hashes = np.zeros(n, dtype=np.uint64)
+            for i in range(words):
+                hashes ^= word[:, i]
+                hashes *= _MIX[i]
+            hashes.sort()
+            if bool((hashes[1:] != hashes[:-1]).all()):
+                return True
+    return len(pc.unique(ids)) == n
+
+
 def reduce_rows(table: pa.Table) -> pa.Table:
     """One row per message_id of `table` (rows with `_origin` 1 = the lake's, 0 = new), by the rules above.
 
@@ -210,7 +245,7 @@ def merge_messages(lake: Lake, rows: pa.Table, *, names: list[str], raw_text, pr
     both = rows if existing is None or existing.num_rows == 0 else \
         pa.concat_tables([rows, existing.select(rows.column_names)])
     ids = both["message_id"].combine_chunks() if isinstance(both["message_id"], pa.ChunkedArray) else both["message_id"]
-    if len(pc.unique(ids)) == len(ids):  # one record per message (a first import): no codes needed, 40% faster
+    if all_distinct(ids):  # one record per message (a first import): no codes needed, 40% faster
         in_multi = np.zeros(len(ids), dtype=bool)
     else:
         codes = _np(pc.dictionary_encode(ids).indices)

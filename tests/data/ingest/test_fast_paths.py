@@ -10,6 +10,7 @@
   check when every byte is a digit) against the check on every value;
 - the same three on dictionary-encoded columns (canonical Parquet reads its columns of
   few values so, and they work on each distinct value once) against the plain column;
+- `merge.all_distinct` (ids of one length hashed and sorted with numpy) against a set;
 - the lake writer's month keys (numpy) and its check that a month is in order already
   (then it is not sorted) against Arrow's strftime and sort.
 """
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from data.ingest import fields
 from data.ingest.core import normalise
+from data.ingest.merge import all_distinct
 from data.ingest.smpp_dlr import _split_fields, _split_in_blocks, parse_lines
 from data.ingest.textio import decode, lines_of
 from data.lake import is_sorted, month_keys
@@ -159,6 +161,24 @@ def test_text_trims_like_arrow(values):
     if len(arr) > 2:
         assert fields.text(arr.slice(1)).to_pylist() == expected.slice(1).to_pylist()
         assert fields.lower(arr.slice(1)).to_pylist() == pc.utf8_lower(expected.slice(1)).to_pylist()
+
+
+@SETTINGS
+@given(st.lists(st.text(alphabet="ab\x00ś", min_size=1, max_size=3) | st.text(alphabet="0123456789abcdef", min_size=16,
+                                                                            max_size=16), max_size=40),
+       st.integers(min_value=0, max_value=3), st.booleans())
+def test_all_distinct_is_a_set_count(values, shift, with_null):
+    arr = pa.array(["x"] * shift + values + ([None] if with_null else []), pa.string()).slice(shift)
+    expected = len(set(arr.to_pylist())) == len(arr)
+    assert all_distinct(arr) == expected
+    same_length = [v.ljust(5, "-")[:5] for v in values]  # all one width: the hashed path
+    assert all_distinct(pa.array(same_length, pa.string())) == (len(set(same_length)) == len(same_length))
+
+
+def test_all_distinct_on_many_ids_of_one_width():
+    ids = [f"msg-{i * 7919 % 1_000_003:016x}" for i in range(50_000)]
+    assert all_distinct(pa.array(ids))
+    assert not all_distinct(pa.array(ids + [ids[12_345]]))
 
 
 @SETTINGS

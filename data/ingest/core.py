@@ -274,10 +274,14 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     need = pc.and_(pc.is_null(given_status), pc.is_valid(raw_status))
     if pc.any(need).as_py():
         c_status, c_reason, c_known = classify_column(vocab, raw_status, raw_error)
-    else:
-        c_status, c_reason, c_known = pa.nulls(n, pa.string()), pa.nulls(n, pa.string()), pa.repeat(True, n)
-    status = pc.coalesce(given_status, pc.if_else(need, c_status, pa.scalar(None, pa.string())))
-    reason = pc.if_else(pc.is_valid(given_status), given_reason, pc.if_else(need, c_reason, pa.scalar(None, pa.string())))
+        status = pc.coalesce(given_status, pc.if_else(need, c_status, pa.scalar(None, pa.string())))
+        reason = pc.if_else(pc.is_valid(given_status), given_reason,
+                            pc.if_else(need, c_reason, pa.scalar(None, pa.string())))
+    else:  # every status given (or none at all): no codes to read
+        c_known = pa.repeat(True, n)
+        status = given_status
+        reason = given_reason if given_status.null_count == 0 else \
+            pc.if_else(pc.is_valid(given_status), given_reason, pa.scalar(None, pa.string()))
     no_reason = pc.fill_null(pc.is_in(status, value_set=pa.array([Status.DELIVERED.value, Status.PENDING.value])), False)
     reason = pc.if_else(no_reason, pa.scalar(None, pa.string()), reason)
     known = pc.or_(pc.is_valid(given_status), pc.fill_null(c_known, True))
@@ -289,12 +293,12 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     country = fields.upper(col["country"])
     operator = fields.text(col["operator"])
     mcc_op = phones.operator_from_mccmnc(col["mccmnc"]) if pc.any(pc.is_valid(col["mccmnc"])).as_py() else pa.nulls(n, pa.string())
-    operator = pc.coalesce(operator, mcc_op)
+    operator = first_valid(operator, mcc_op)
     missing = pc.and_(pc.is_valid(msisdn), pc.or_(pc.is_null(country), pc.is_null(operator)))
     if pc.any(missing).as_py():
         c_from, o_from = phones.country_operator(pc.if_else(missing, msisdn, pa.scalar(None, pa.string())))
-        country = pc.coalesce(country, c_from)
-        operator = pc.coalesce(operator, o_from)
+        country = first_valid(country, c_from)
+        operator = first_valid(operator, o_from)
 
     # segments and encoding from the text when the log does not say
     segments, seg_ok = fields.integers(col["segments"])
@@ -329,10 +333,10 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
         checks.append(_check(pc.or_(pc.is_null(values), pc.greater_equal(values, floor)),
                              f"{_label(name)} is before 2000: ", values))
     created_given = pc.is_valid(created_at)
-    created_at = pc.coalesce(created_at, sent_at, event_at, done_at)
-    event_at = pc.coalesce(event_at, done_at, sent_at, created_at)
+    created_at = first_valid(created_at, sent_at, event_at, done_at)
+    event_at = first_valid(event_at, done_at, sent_at, created_at)
     final = pc.fill_null(pc.not_equal(status, Status.PENDING.value), False)
-    done_at = pc.if_else(final, pc.coalesce(done_at, event_at), pa.scalar(None, TS))
+    done_at = pc.if_else(final, first_valid(done_at, event_at), pa.scalar(None, TS))
 
     # source, dispatch, campaign
     dispatch_id = fields.text(col["dispatch_id"])
@@ -404,6 +408,17 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
             unknown[(p, s, e)] += 1
     no_number = int(pc.sum(pc.cast(pc.is_null(rows["msisdn"]), pa.int64())).as_py() or 0)
     return Normalised(rows, issues, unknown, no_number)
+
+
+def first_valid(*arrays: pa.Array) -> pa.Array:
+    """pc.coalesce of arrays of one type, skipping the pass when it would change nothing
+    (the first array has no nulls, or all but one are wholly null)."""
+    if arrays[0].null_count == 0:
+        return arrays[0]
+    useful = [a for a in arrays if a.null_count < len(a)]
+    if len(useful) <= 1:
+        return useful[0] if useful else arrays[0]
+    return pc.coalesce(*useful)
 
 
 def _check(ok: pa.Array, prefix: str, values: pa.Array) -> tuple[pa.Array, str | pa.Array]:

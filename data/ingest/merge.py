@@ -258,8 +258,9 @@ def merge_messages(lake: Lake, rows: pa.Table, *, names: list[str], raw_text, pr
         merged = both
     rows = both  # for the quarantine below: the records of each message
     # no row said the source: bulk when there is a dispatch, else a transactional (API) message
-    merged = merged.set_column(merged.schema.get_field_index("source"), "source", pc.coalesce(
-        merged["source"], pc.if_else(pc.is_valid(merged["dispatch_id"]), pa.scalar("bulk"), pa.scalar("api"))))
+    if merged["source"].null_count:
+        merged = merged.set_column(merged.schema.get_field_index("source"), "source", pc.coalesce(
+            merged["source"], pc.if_else(pc.is_valid(merged["dispatch_id"]), pa.scalar("bulk"), pa.scalar("api"))))
 
     # --- a message new to the lake needs a time to be placed in a month
     no_time = pc.and_(pc.is_null(merged["created_at"]), pc.equal(merged["_origin"], 0))

@@ -56,3 +56,15 @@ def test_agrees_with_phonenumbers(numbers):
 
 def test_operator_from_network_code():
     assert phones.operator_from_mccmnc(["26003", "260-06", "26099", None]).to_pylist() == ["Orange", "Play", None, None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.from_regex(r"\A\+[0-9]{5,17}\Z") | st.text(alphabet="+0123456789 a", max_size=18), max_size=8),
+       st.integers(min_value=0, max_value=2))
+def test_all_e164_is_the_regex_on_every_value(values, shift):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(["+48600100200"] * shift + values, pa.string()).slice(shift)
+    expected = len(arr) > 0 and bool(pc.all(pc.match_substring_regex(arr, phones.E164_RE)).as_py())
+    assert phones.all_e164(arr) == expected

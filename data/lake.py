@@ -153,17 +153,21 @@ def is_sorted(table: pa.Table, sort_keys: list[tuple[str, str]]) -> bool:
 
 
 def write_months(table: pa.Table, root: Path, ts_column: str, sort_keys: list[tuple[str, str]],
-                 statistics: list[str] | None = None) -> list[str]:
+                 statistics: list[str] | None = None, month: str | None = None) -> list[str]:
     """Replaces whole month partitions of `root` with the rows of `table`.
 
     Each month is sorted by `sort_keys` and written to a fresh folder that is then
     swapped in with renames, so a reader sees either the old month or the new one.
-    `statistics`: the columns that get min/max statistics (None: all). Returns the months written.
+    `statistics`: the columns that get min/max statistics (None: all). `month`: the one
+    month every row is in, when the caller knows it. Returns the months written.
     """
     if table.num_rows == 0:
         return []
-    keys = month_keys(table[ts_column])
-    months = sorted(set(pc.unique(keys).to_pylist()))
+    if month is not None:
+        keys, months = None, [month]
+    else:
+        keys = month_keys(table[ts_column])
+        months = sorted(set(pc.unique(keys).to_pylist()))
     root.mkdir(parents=True, exist_ok=True)
     for month in months:
         part = table if len(months) == 1 else table.filter(pc.equal(keys, month))
@@ -194,11 +198,12 @@ def replace_partition(final: Path, files: dict[str, pa.Table], statistics: list[
         raise
 
 
-def write_messages(lake: Lake, table: pa.Table) -> list[str]:
-    """Writes message rows into their month partitions; returns the months written."""
+def write_messages(lake: Lake, table: pa.Table, month: str | None = None) -> list[str]:
+    """Writes message rows into their month partitions (`month`: the one they are all in, if known);
+    returns the months written."""
     table = table.select(schema.MESSAGES.names).cast(schema.MESSAGES)
     return write_months(table, lake.messages_dir, "created_at", [("dispatch_id", "ascending"), ("created_at", "ascending")],
-                        MESSAGES_STATISTICS)
+                        MESSAGES_STATISTICS, month)
 
 
 def write_clicks(lake: Lake, table: pa.Table) -> list[str]:

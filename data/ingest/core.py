@@ -406,7 +406,7 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
         sub = rows.filter(not_known)
         for p, s, e in zip(sub["provider"].to_pylist(), sub["raw_status"].to_pylist(), sub["raw_error"].to_pylist()):
             unknown[(p, s, e)] += 1
-    no_number = int(pc.sum(pc.cast(pc.is_null(rows["msisdn"]), pa.int64())).as_py() or 0)
+    no_number = rows["msisdn"].null_count
     return Normalised(rows, issues, unknown, no_number)
 
 

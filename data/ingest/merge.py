@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from data import clicks as click_rules
 from data import schema
+from data.ingest import fields
 from data.ingest.core import AUX, Issue
 from data.lake import Lake, month_keys, month_numbers, write_clicks, write_dispatches, write_messages
 from data.rollups import sql_literal
@@ -127,12 +128,12 @@ def all_distinct(ids: pa.Array) -> bool:
     n = len(ids)
     if n < 2:
         return True
-    if ids.null_count == 0 and pa.types.is_string(ids.type) and ids.buffers()[2] is not None:
-        offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset:ids.offset + n + 1]
+    if ids.null_count == 0 and pa.types.is_string(ids.type):
+        offsets, data = fields.string_bytes(ids)
         width = int(offsets[1] - offsets[0])
         if 0 < width <= 8 * len(_MIX) and bool((np.diff(offsets) == width).all()):
             words = -(-width // 8)
-            data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
+            data = data[offsets[0]:offsets[-1]].reshape(n, width)
             padded = np.zeros((n, words * 8), dtype=np.uint8)
             padded[:, :width] = data
             word = padded.view(np.uint64)

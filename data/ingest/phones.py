@@ -27,6 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata
 
+from data.ingest import fields
+
 E164_RE = r"^\+[1-9][0-9]{6,14}$"
 _FORMATTING = r"[\s\-./()\x{00a0}]"
 _ALLOWED = r"^\+?[0-9\s\-./()\x{00a0}]+$"
@@ -82,13 +84,13 @@ def _scatter(values: pa.Array, mask: pa.Array, fill: pa.Array) -> pa.Array:
 def all_e164(arr: pa.Array) -> bool:
     """True when every value matches E164_RE (none null), by a look at the bytes: a fifth of the regex's time."""
     n = len(arr)
-    if n == 0 or arr.null_count or arr.buffers()[2] is None:
+    if n == 0 or arr.null_count:
         return False
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
+    offsets, data = fields.string_bytes(arr)
     lengths = np.diff(offsets)
     if lengths.min() < 8 or lengths.max() > 16:  # "+", then 7 to 15 digits
         return False
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    data = data[offsets[0]:offsets[-1]]
     starts = offsets[:-1] - offsets[0]
     second = data[starts + 1]
     if not ((data[starts] == ord("+")).all() and ((second >= ord("1")) & (second <= ord("9"))).all()):

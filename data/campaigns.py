@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
+import stat
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -186,7 +188,27 @@ class CampaignStore:
         self.path = Path(path)
         self.timeout_s = timeout_s
         self.retries = 0  # how often a write found the database busy and tried again
+        self._owner_only()
         self._migrate()
+
+    def _owner_only(self) -> None:
+        """The store holds password hashes and the audit log: its files are readable by their owner only.
+
+        A new store is created 0600 (SQLite gives its -wal and -shm files the same mode);
+        one made before this rule loses its group and other bits when its owner opens it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return
+        except FileExistsError:
+            pass
+        for file in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            try:
+                mode = stat.S_IMODE(file.stat().st_mode)
+                if mode & 0o077:
+                    file.chmod(mode & 0o700)  # the owner's own bits stay (a store made read-only stays so)
+            except OSError:  # not there, or not ours (a read-only store still opens)
+                pass
 
     # -------------------------------------------------------------- plumbing
     def _connect(self) -> sqlite3.Connection:

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import random
+import stat
 import sqlite3
 import time
 
@@ -165,3 +166,21 @@ def test_four_processes_500_operations_each_keep_every_invariant(tmp_path):
     con.close()
     print(f"\n4 processes x 500 operations: {changes} changes, {sum(r[1] for r in results)} refused, "
           f"{sum(r[2] for r in results)} busy retries, {seconds:.1f} s")
+
+
+def test_store_files_are_readable_by_their_owner_only(tmp_path):
+    """The store holds password hashes: new files are 0600, an older 0644 store is narrowed when opened."""
+    path = tmp_path / "campaigns.sqlite"
+    store = CampaignStore(path)
+    store.group(["d1"], name="Jesień", who="t")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if extra.exists():
+            assert stat.S_IMODE(extra.stat().st_mode) == 0o600
+    path.chmod(0o644)
+    again = CampaignStore(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert list(again.campaigns()["name"]) == ["Jesień"]
+    path.chmod(0o444)  # made read-only on purpose: it stays read-only for its owner
+    CampaignStore(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400

@@ -21,6 +21,7 @@ from data.period import Period, PeriodError, parse_day
 from data.schema import Reason, StatusGroup
 from i18n import lang_or_default, t
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
+from reports.docx import table_rows
 from reports.numbers import numbers_csv, numbers_xml
 from reports.transactional import check_source, file_stem, messages_csv, transactional_csv, transactional_docx
 
@@ -38,7 +39,8 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
     fmt = filename.rsplit(".", 1)[-1]
     evt = security.event("export." + (request.endpoint or "").removeprefix("export_").removesuffix("_csv"), format=fmt)
     if isinstance(body, bytes):
-        security.record(replace(evt, rows=None, bytes=len(body), sha256=hashlib.sha256(body).hexdigest()))
+        security.record(replace(evt, rows=table_rows(body) if fmt == "docx" else None, bytes=len(body),
+                                sha256=hashlib.sha256(body).hexdigest()))
     else:
         body = audited(body, evt, ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt, security.audit_store())
     response = Response(body, mimetype=mimetype)
@@ -56,11 +58,14 @@ def audited(chunks: Iterable[bytes], evt, counting: str, store) -> Iterator[byte
     """Yields `chunks` while counting rows, bytes and SHA-256; when the stream ends writes the audit row:
     outcome ok, failed (an error midway: the download breaks) or aborted (the client went away)."""
     digest, size, rows, quoted, outcome, detail = hashlib.sha256(), 0, 0, False, "failed", ""
+    document: list[bytes] = []  # a DOCX is counted once whole (it is one small body)
     try:
         for chunk in chunks:
             digest.update(chunk)
             size += len(chunk)
-            if counting == "lines":
+            if counting == "docx":
+                document.append(chunk)
+            elif counting == "lines":
                 rows += chunk.count(b"\n")
             elif counting == "xml":
                 rows += chunk.count(b"</recipient>") + chunk.count(b"</message>")
@@ -82,7 +87,9 @@ def audited(chunks: Iterable[bytes], evt, counting: str, store) -> Iterator[byte
     finally:
         if counting in ("lines", "csv"):
             rows = max(rows - 1, 0)  # the header line
-        security.record(replace(evt, outcome=outcome, rows=rows if counting in ("lines", "csv", "xml") else None,
+        elif counting == "docx" and outcome == "ok":
+            rows = table_rows(b"".join(document))
+        security.record(replace(evt, outcome=outcome, rows=rows if counting in ("lines", "csv", "xml", "docx") else None,
                                 bytes=size, sha256=digest.hexdigest(), detail=detail), store)
 
 

@@ -171,6 +171,16 @@ def report_docx(
     return buffer.getvalue()
 
 
+def table_rows(body: bytes) -> int:
+    """Returns how many rows the data table of a report made by `report_docx` has (its header not
+    counted; 0 when it has none): the table whose first row repeats on every page."""
+    for table in reversed(Document(io.BytesIO(body)).tables):
+        first = table._tbl.tr_lst[0] if table._tbl.tr_lst else None
+        if first is not None and first.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None:
+            return len(table._tbl.tr_lst) - 1
+    return 0
+
+
 def _data_table(document, frame: pd.DataFrame, style) -> None:
     """Appends `frame` as a table. Rows are built as XML from a template row: python-docx's
     ``add_row().cells`` walks the whole table each time, which is quadratic."""

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from argon2 import PasswordHasher
+from docx import Document
 
 import data.users
 import security
@@ -198,6 +199,8 @@ def test_analyst_download_is_audited_with_rows_and_hash(app, store, frames):
     assert docx.status_code == 200
     row = last_audit(store, "export")
     assert row["action"] == "export.dispatches" and row["sha256"] == hashlib.sha256(docx.data).hexdigest()
+    shown = Document(io.BytesIO(docx.data)).tables[-1]  # the dispatches table: a header, then a row each
+    assert row["rows"] == len(shown.rows) - 1 > 0
 
 
 def test_admin_sees_and_downloads_the_audit(app, store):

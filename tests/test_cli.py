@@ -28,6 +28,10 @@ def test_export_dispatches_csv_and_docx(demo_dir, tmp_path):
     result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "docx", "--out", str(out_doc)], demo_dir)
     assert result.returncode == 0, result.stderr
     assert "Raport wysyłek SMS" in "\n".join(p.text for p in docx.Document(str(out_doc)).paragraphs)
+    from data.users import UserStore
+
+    found = UserStore(demo_dir / "campaigns.sqlite").audit(action="export.dispatches", limit=1).iloc[0]
+    assert (found["format"], found["rows"]) == ("docx", len(docx.Document(str(out_doc)).tables[-1].rows) - 1)
 
 
 def test_export_numbers(demo_dir, tmp_path, frames):

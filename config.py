@@ -29,6 +29,7 @@ class Config:
     port: int = 8050
     default_region: str = "PL"  # ingest: region of phone numbers written without a country code
     session_idle_hours: float = 8.0  # a log-in session ends after this long without a request
+    store_timeout_s: float = 30.0  # how long a campaign or user change waits for another writer of the store
     secret_key: str | None = field(default=None, repr=False)  # signs session cookies; None: var/secret_key
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto the app believes
 
@@ -71,6 +72,7 @@ class Config:
             port=_int(env, "SMSREPORTS_PORT", base.port),
             default_region=env.get("SMSREPORTS_DEFAULT_REGION", base.default_region).strip().upper(),
             session_idle_hours=_positive_float(env, "SMSREPORTS_SESSION_IDLE_HOURS", base.session_idle_hours),
+            store_timeout_s=_positive_float(env, "SMSREPORTS_STORE_TIMEOUT_S", base.store_timeout_s),
             secret_key=env.get("SMSREPORTS_SECRET_KEY") or None,
             trusted_proxies=_count(env, "SMSREPORTS_TRUSTED_PROXIES", base.trusted_proxies),
         )

@@ -30,7 +30,7 @@ class AppContext:
         from data.campaigns import CampaignStore
 
         if getattr(self, "_store", None) is None:
-            self._store = CampaignStore(self.config.data_dir / "campaigns.sqlite")
+            self._store = CampaignStore(self.config.data_dir / "campaigns.sqlite", timeout_s=self.config.store_timeout_s)
         return self._store
 
     def campaign_frames(self):

@@ -125,7 +125,7 @@ def check_serve_allowed(config: Config, host: str) -> None:
 
 def user_store(config: Config) -> UserStore:
     """Returns the user store of the data directory."""
-    return UserStore(config.data_dir / "campaigns.sqlite")
+    return UserStore(config.data_dir / "campaigns.sqlite", timeout_s=config.store_timeout_s)
 
 
 def secret_key(config: Config) -> str:

@@ -109,8 +109,9 @@ def check_password(password: str) -> str:
 class UserStore:
     """Users, access audit and log-in failures in the store database at `path` (migrated on first use)."""
 
-    def __init__(self, path: Path, *, hasher: PasswordHasher | None = None):
-        self._db = CampaignStore(path)  # creates and migrates the database; its connection helpers are reused
+    def __init__(self, path: Path, *, hasher: PasswordHasher | None = None, timeout_s: float = 30.0):
+        # creates and migrates the database; its connection helpers (and their wait for a busy store) are reused
+        self._db = CampaignStore(path, timeout_s=timeout_s)
         self.path = self._db.path
         self.hasher = hasher or HASHER
         self._dummy = None

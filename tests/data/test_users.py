@@ -126,6 +126,18 @@ def test_settings_from_the_environment():
     assert config.session_idle_hours == 0.5 and config.secret_key == "s3cr3t-from-env" and "s3cr3t" not in repr(config)
     with pytest.raises(ConfigError, match="IDLE"):
         Config.from_env({"SMSREPORTS_SESSION_IDLE_HOURS": "-1"})
+    with pytest.raises(ConfigError, match="STORE_TIMEOUT"):
+        Config.from_env({"SMSREPORTS_STORE_TIMEOUT_S": "soon"})
+
+
+def test_store_timeout_reaches_both_stores(tmp_path):
+    """A change waits SMSREPORTS_STORE_TIMEOUT_S for another writer, in the campaign store and the user store."""
+    from context import AppContext
+
+    config = Config.from_env({"SMSREPORTS_STORE_TIMEOUT_S": "0.5", "SMSREPORTS_DATA_DIR": str(tmp_path)})
+    assert config.store_timeout_s == 0.5
+    assert security.user_store(config)._db.timeout_s == 0.5
+    assert AppContext(config=config, db=None).store.timeout_s == 0.5
 
 
 @pytest.mark.parametrize("target, expected", [

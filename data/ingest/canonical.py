@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from data.ingest import fields
 from data.ingest.core import PER_DISTINCT, RECORD, Issue, Options, Parsed, empty_records
-from data.ingest.csvio import header_key, read_csv_columns
+from data.ingest.csvio import header_key, parsed_csv
 
 FORMAT = "canonical"
 EXTRA = {"messagetext": "text", "body": "text", "name": "dispatch_name", "number": "dispatch_number",
@@ -80,13 +80,8 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
 
 
 def parse_csv(data: bytes, name: str, opts: Options) -> Parsed:
-    cols = read_csv_columns(data, name)
-    parsed = Parsed(name, FORMAT, empty_records(), list(cols.issues), rows=cols.rows)
-    parsed.cut = cols.cut
-    if cols.text_lines is not None:
-        parsed.raw = lambda line, item=None: cols.text_lines().text(line)
+    parsed, cols = parsed_csv(data, name, FORMAT, empty_records())
     if not cols.header:
-        parsed.notes.append("empty file")
         return parsed
     mapping, ignored = column_map(cols.header)
     if ignored:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from data.ingest import fields, payloads
 from data.ingest.core import EARLIEST, TRUNCATED, Issue, Options, Parsed, binary_issues, line_issue
-from data.ingest.csvio import read_csv_columns
+from data.ingest.csvio import parsed_csv
 from data.ingest.textio import lines_of
 from data.schema import TS
 
@@ -109,13 +109,8 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
         if parsed.rows == 0:
             parsed.notes.append("empty file")
         return parsed
-    cols = read_csv_columns(data, name)
-    parsed = Parsed(name, FORMAT, _records([], [], [], opts.tz), list(cols.issues), rows=cols.rows, kind="clicks")
-    parsed.cut = cols.cut
-    if cols.text_lines is not None:
-        parsed.raw = lambda line, item=None: cols.text_lines().text(line)
+    parsed, cols = parsed_csv(data, name, FORMAT, _records([], [], [], opts.tz), kind="clicks")
     if not cols.header:
-        parsed.notes.append("empty file")
         return parsed
     keys = list(cols.columns)
     named = {name for name, aliases in ALIASES.items() if set(aliases) & set(keys)}

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from data.ingest.core import TRUNCATED, Issue, binary_issues, line_issue
+from data.ingest.core import TRUNCATED, Issue, Parsed, binary_issues, line_issue
 from data.ingest.textio import Lines, lines_of
 
 csv.field_size_limit(1 << 24)
@@ -70,6 +70,20 @@ def read_csv_columns(data: bytes, name: str) -> CsvColumns:
     if not data.endswith(b"\n"):
         cols.cut = data.count(b"\n") + 1
     return cols
+
+
+def parsed_csv(data: bytes, name: str, fmt: str, records: pa.Table, **kw) -> tuple[Parsed, CsvColumns]:
+    """Reads CSV bytes into their columns and the `Parsed` of a format (`fmt`, `records` and `kw` as
+    `Parsed` takes them): lines counted, unreadable lines as issues, each line's text for the
+    quarantine, and "empty file" noted when there is no header (the caller then has nothing to read)."""
+    cols = read_csv_columns(data, name)
+    parsed = Parsed(name, fmt, records, list(cols.issues), rows=cols.rows, **kw)
+    parsed.cut = cols.cut
+    if cols.text_lines is not None:
+        parsed.raw = lambda line, item=None: cols.text_lines().text(line)
+    if not cols.header:
+        parsed.notes.append("empty file")
+    return parsed, cols
 
 
 def _fast(data: bytes, name: str) -> CsvColumns | None:

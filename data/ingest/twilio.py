@@ -26,7 +26,7 @@ from pathlib import Path
 
 from data.ingest import payloads
 from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
-from data.ingest.csvio import read_csv_columns
+from data.ingest.csvio import parsed_csv
 from data.ingest.textio import lines_of
 
 FORMAT = "twilio"
@@ -105,14 +105,8 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
 
 
 def _parse_csv(data: bytes, name: str, opts: Options) -> Parsed:
-    cols = read_csv_columns(data, name)
-    parsed = Parsed(name, FORMAT, empty_records(), list(cols.issues), rows=cols.rows, vocabulary=VOCABULARY,
-                    fixed_provider=PROVIDER)
-    parsed.cut = cols.cut
-    if cols.text_lines is not None:
-        parsed.raw = lambda line, item=None: cols.text_lines().text(line)
+    parsed, cols = parsed_csv(data, name, FORMAT, empty_records(), vocabulary=VOCABULARY, fixed_provider=PROVIDER)
     if not cols.header:
-        parsed.notes.append("empty file")
         return parsed
     keys = list(cols.columns)
     if not {"sid", "messagesid", "smssid"} & set(keys) or not {"status", "messagestatus", "smsstatus"} & set(keys):

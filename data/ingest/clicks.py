@@ -24,9 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data.ingest import fields, payloads
-from data.ingest.core import EARLIEST, TRUNCATED, Issue, Options, Parsed, binary_issues, line_issue
+from data.ingest.core import EARLIEST, TRUNCATED, Issue, Options, Parsed
 from data.ingest.csvio import parsed_csv
-from data.ingest.textio import lines_of
 from data.schema import TS
 
 FORMAT = "clicks"
@@ -88,15 +87,10 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
         return parsed
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"{", b"["):
-        lines = lines_of(data, name)
-        parsed = Parsed(name, FORMAT, _records([], [], [], opts.tz), binary_issues(name, lines), lines=lines,
-                        kind="clicks")
-        found = payloads.Found(lines)
-        for p in payloads.payloads(lines):
-            parsed.rows += 1
-            if p.error:
-                parsed.issues.append(line_issue(name, lines, p.line, p.error))
-                continue
+        parsed, found = payloads.start(data, name, FORMAT, _records([], [], [], opts.tz), kind="clicks")
+        lines = parsed.lines
+        for p in payloads.readable(parsed):
+            parsed.rows += 1  # a line that cannot be read is a row too: readable() counted it
             entries = p.body if isinstance(p.body, list) else [p.body]
             for j, entry in enumerate(entries):
                 item = f"[{j}]" if isinstance(p.body, list) else None

@@ -23,8 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.ingest import payloads
-from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
-from data.ingest.textio import lines_of
+from data.ingest.core import Issue, Options, Parsed, build_records, empty_records
 
 FORMAT = "infobip"
 VOCABULARY = "infobip"
@@ -76,17 +75,12 @@ def record(item: dict, logged: str | None = None) -> dict:
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
-    lines = lines_of(Path(path).read_bytes(), name)
-    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
-                    fixed_provider=PROVIDER)
-    found = payloads.Found(lines)
+    parsed, found = payloads.start(Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=VOCABULARY,
+                                   fixed_provider=PROVIDER)
+    lines = parsed.lines
     text = "\n".join(lines.lines.to_pylist())
     offset = 0
-    for p in payloads.payloads(lines):
-        if p.error or p.form:
-            parsed.rows += 1
-            parsed.issues.append(line_issue(name, lines, p.line, p.error or "not an Infobip report (JSON expected)"))
-            continue
+    for p in payloads.readable(parsed, form="not an Infobip report (JSON expected)"):
         body = p.body
         if isinstance(body, dict) and isinstance(body.get("results"), list):
             entries, path_name = body["results"], "results"

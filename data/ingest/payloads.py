@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from data.ingest.textio import Lines
+from data.ingest.core import Parsed, binary_issues, line_issue
+from data.ingest.textio import Lines, lines_of
 
 _PREFIX_TS = re.compile(r"^\[?(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\]?\s*")
 
@@ -159,3 +160,22 @@ class Found:
     def raw(self, line: int, item: str | None = None) -> str:
         """Returns the text of an item (its JSON) or of a whole line."""
         return self._raws.get((line, item)) or self._lines.text(line)
+
+
+def start(data: bytes, name: str, fmt: str, records, **kw) -> tuple[Parsed, Found]:
+    """The `Parsed` of a payload format's file (`fmt`, `records` and `kw` as `Parsed` takes them; its
+    binary lines already issues) and the `Found` its rows go into."""
+    lines = lines_of(data, name)
+    return Parsed(name, fmt, records, binary_issues(name, lines), lines=lines, **kw), Found(lines)
+
+
+def readable(parsed: Parsed, *, form: str | None = None) -> Iterator[Payload]:
+    """The payloads of `parsed.lines`. One that cannot be read (or a form body, when `form` is the reason
+    to refuse one) is quarantined with its line and counted as a row read instead."""
+    for p in payloads(parsed.lines):
+        why = p.error or (form if p.form else None)
+        if why:
+            parsed.rows += 1
+            parsed.issues.append(line_issue(parsed.name, parsed.lines, p.line, why))
+        else:
+            yield p

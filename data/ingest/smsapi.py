@@ -21,8 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.ingest import payloads
-from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
-from data.ingest.textio import lines_of
+from data.ingest.core import Issue, Options, Parsed, build_records, empty_records
 
 FORMAT = "smsapi"
 VOCABULARY = None  # per row: SMSAPI's codes, or SMPP words (see normalise's fallback)
@@ -71,15 +70,10 @@ def split_callback(form: dict[str, str]) -> list[dict[str, str]]:
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
-    lines = lines_of(Path(path).read_bytes(), name)
-    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=None,
-                    fixed_provider=PROVIDER)
-    found = payloads.Found(lines)
-    for p in payloads.payloads(lines):
-        if p.error:
-            parsed.rows += 1
-            parsed.issues.append(line_issue(name, lines, p.line, p.error))
-            continue
+    parsed, found = payloads.start(Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=None,
+                                   fixed_provider=PROVIDER)
+    lines = parsed.lines
+    for p in payloads.readable(parsed):
         body = p.body
         if p.form:
             entries, label = split_callback(body), "report"

@@ -25,9 +25,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.ingest import payloads
-from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
+from data.ingest.core import Issue, Options, Parsed, build_records, empty_records
 from data.ingest.csvio import parsed_csv
-from data.ingest.textio import lines_of
 
 FORMAT = "twilio"
 VOCABULARY = "twilio"
@@ -64,17 +63,11 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] not in (b"{", b"[") and b"=" not in head.split(b"\n", 1)[0]:
         return _parse_csv(data, name, opts)
-    lines = lines_of(data, name)
-    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
-                    fixed_provider=PROVIDER)
-    found = payloads.Found(lines)
+    parsed, found = payloads.start(data, name, FORMAT, empty_records(), vocabulary=VOCABULARY, fixed_provider=PROVIDER)
+    lines = parsed.lines
     text = "\n".join(lines.lines.to_pylist())
     offset = 0
-    for p in payloads.payloads(lines):
-        if p.error:
-            parsed.rows += 1
-            parsed.issues.append(line_issue(name, lines, p.line, p.error))
-            continue
+    for p in payloads.readable(parsed):
         body = p.body
         if isinstance(body, dict) and isinstance(body.get("messages"), list):
             entries = body["messages"]

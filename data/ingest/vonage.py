@@ -18,8 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.ingest import payloads
-from data.ingest.core import Issue, Options, Parsed, binary_issues, build_records, empty_records, line_issue
-from data.ingest.textio import lines_of
+from data.ingest.core import Issue, Options, Parsed, build_records, empty_records
 
 FORMAT = "vonage"
 VOCABULARY = "vonage"
@@ -54,15 +53,10 @@ def record(item: dict, logged: str | None = None) -> dict:
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
-    lines = lines_of(Path(path).read_bytes(), name)
-    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
-                    fixed_provider=PROVIDER)
-    found = payloads.Found(lines)
-    for p in payloads.payloads(lines):
-        if p.error:
-            parsed.rows += 1
-            parsed.issues.append(line_issue(name, lines, p.line, p.error))
-            continue
+    parsed, found = payloads.start(Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=VOCABULARY,
+                                   fixed_provider=PROVIDER)
+    lines = parsed.lines
+    for p in payloads.readable(parsed):
         entries = p.body if isinstance(p.body, list) else [p.body]
         for j, entry in enumerate(entries):
             parsed.rows += 1

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from layouts import campaigns, period
+from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale
 from layouts.ids import SMS_PERIOD, Camp, Sms, details_group, kpi_card, numbers_link
@@ -162,10 +163,7 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                             [html.Span(t(lang, "export.period_hint"), className="text-muted small me-2"),
                              dbc.Checkbox(id=Camp.PER_CAMPAIGN, label=t(lang, "camp.per_campaign"), value=False,
                                           className="d-inline-block small me-2 align-middle"),
-                             dbc.Button([html.I(className="bi bi-filetype-csv me-1"), t(lang, "export.csv")], id=Sms.EXPORT_CSV,
-                                        href="#", external_link=True, size="sm", color="secondary", outline=True, className="me-2"),
-                             dbc.Button([html.I(className="bi bi-file-earmark-word me-1"), t(lang, "export.doc")], id=Sms.EXPORT_DOC,
-                                        href="#", external_link=True, size="sm", color="secondary", outline=True)],
+                             *export_buttons(lang, Sms.EXPORT_CSV, Sms.EXPORT_DOC)],
                             className="text-end", width="auto",
                         ),
                     ],

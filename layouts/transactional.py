@@ -16,6 +16,7 @@ from dash import dcc, html
 
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, js_locale, t
 from layouts import period
+from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale
 from layouts.ids import TRX_PERIOD, Trx, trx_kpi_card
@@ -179,10 +180,7 @@ def table_card(lang: str) -> dbc.Card:
                                  html.Span(id=Trx.TABLE_COUNT, className="text-muted small")]),
                         dbc.Col(
                             [html.Span(t(lang, "trx.export.hint"), className="text-muted small me-2"),
-                             dbc.Button([html.I(className="bi bi-filetype-csv me-1"), t(lang, "export.csv")], id=Trx.EXPORT_CSV,
-                                        href="#", external_link=True, size="sm", color="secondary", outline=True, className="me-2"),
-                             dbc.Button([html.I(className="bi bi-file-earmark-word me-1"), t(lang, "export.doc")], id=Trx.EXPORT_DOC,
-                                        href="#", external_link=True, size="sm", color="secondary", outline=True)],
+                             *export_buttons(lang, Trx.EXPORT_CSV, Trx.EXPORT_DOC)],
                             className="text-end", width="auto",
                         ),
                     ],

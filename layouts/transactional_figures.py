@@ -4,14 +4,10 @@ from __future__ import annotations
 import pandas as pd
 
 from i18n import fmt_date
-from layouts.figures import CTR_COLOR, DELIVERED_COLOR, SENT_COLOR, base_layout
+from layouts.figures import CTR_COLOR, DELIVERED_COLOR, SENT_COLOR, base_layout, counts_and_ctr_layout, numbers
 
 RAW_CTR_COLOR = "#6f42c1"
 DELAY_COLOR = "#0dcaf0"
-
-
-def _numbers(values) -> list:
-    return [None if pd.isna(v) else float(v) for v in values]
 
 
 def _percent(values) -> list:
@@ -36,20 +32,14 @@ def trend_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str) -> dict
     raw CTR (dotted) on the right axis. `labels`: sent, delivered, ctr, ctr_raw, ctr_axis, day, count."""
     days = [fmt_date(d, lang) for d in daily["day"]]
     data = [
-        {"type": "bar", "x": days, "y": _numbers(daily["sent"]), "name": labels["sent"],
+        {"type": "bar", "x": days, "y": numbers(daily["sent"]), "name": labels["sent"],
          "marker": {"color": SENT_COLOR}, "opacity": 0.55},
-        {"type": "bar", "x": days, "y": _numbers(daily["delivered"]), "name": labels["delivered"],
+        {"type": "bar", "x": days, "y": numbers(daily["delivered"]), "name": labels["delivered"],
          "marker": {"color": DELIVERED_COLOR}, "opacity": 0.8},
         *_ctr_lines(daily, days, labels, axis="y2"),
     ]
-    layout = base_layout(
-        lang, barmode="overlay",
-        yaxis={"title": {"text": labels["count"]}, "rangemode": "tozero", "tickformat": ",d"},
-        yaxis2={"title": {"text": labels["ctr_axis"]}, "overlaying": "y", "side": "right", "rangemode": "tozero",
-                "showgrid": False, "ticksuffix": "%", "tickformat": ".1f"},
-        xaxis={"title": {"text": labels["day"]}, "type": "category", "nticks": 12},
-    )
-    return {"data": data, "layout": layout}
+    return {"data": data,
+            "layout": counts_and_ctr_layout(lang, count=labels["count"], ctr=labels["ctr_axis"], day=labels["day"])}
 
 
 def ctr_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str, height: int = 230) -> dict:
@@ -65,7 +55,7 @@ def ctr_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str, height: i
 
 def delay_figure(bins: pd.DataFrame, names: list[str], count_label: str, lang: str, height: int = 200) -> dict:
     """Returns the histogram of the time from delivery to the first human click (`names`: the bins' labels)."""
-    data = [{"type": "bar", "x": names, "y": _numbers(bins["messages"]), "marker": {"color": DELAY_COLOR},
+    data = [{"type": "bar", "x": names, "y": numbers(bins["messages"]), "marker": {"color": DELAY_COLOR},
              "hovertemplate": "%{x}: %{y:,d}<extra></extra>", "name": count_label}]
     layout = base_layout(
         lang, height=height, margin={"l": 40, "r": 10, "t": 10, "b": 30}, hovermode="closest", showlegend=False,

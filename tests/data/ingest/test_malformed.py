@@ -162,3 +162,20 @@ def test_a_file_of_no_known_format_is_quarantined_not_fatal(tmp_path, data_dir):
     assert summary.files[0].format == "unrecognised"
     assert [q["line"] for q in quarantined(summary)] == [1, 2, 4]
     assert summary.messages_new == 3
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_cp1250_csv_row_with_a_field_too_many_is_quarantined_without_a_traceback(tmp_path, data_dir):
+    """pyarrow's CSV reader cannot show a handler such a row (it is no UTF-8) and printed a traceback;
+    the file goes to the line-by-line reader instead, which quarantines the row with its number."""
+    header = "message_id,provider,provider_message_id,msisdn,created_at,raw_status,raw_error\n"
+    rows = ["m1,plus,p1,+48600100200,2025-10-20T10:00:00Z,DELIVRD,000\n",
+            "m2,plus,p2,+48600100201,2025-10-20T10:00:00Z,DELIVRD,000,łódź\n",
+            "m3,plus,p3,+48600100202,2025-10-20T10:00:00Z,DELIVRD,000\n"]
+    path = tmp_path / "cp1250.csv"
+    path.write_bytes((header + "".join(rows)).encode("cp1250"))
+    summary = run(data_dir, path)
+    issues = quarantined(summary)
+    assert [(q["line"], q["reason"]) for q in issues] == [(3, "expected 7 fields, found 8")]
+    assert "łódź" in issues[0]["raw"]
+    assert set(messages(data_dir)) == {"m1", "m3"}

@@ -101,10 +101,11 @@ def parse_parquet(path: Path, name: str, opts: Options) -> Parsed:
         # one chunk per row group (read_table cuts them smaller); the columns of few distinct values as
         # dictionaries, as Parquet stores them: half the reading, and normalise() then works on each
         # distinct value once
-        schema = pq.read_schema(path)
+        footer = pq.read_metadata(path)  # read once: the schema picks the columns, the reader reuses it
+        schema = footer.schema.to_arrow_schema()
         few = [name for name in schema.names if pa.types.is_string(schema.field(name).type)
                and header_key(name) in KNOWN and KNOWN[header_key(name)] in PER_DISTINCT]
-        table = pq.ParquetFile(path, read_dictionary=few).read()
+        table = pq.ParquetFile(path, metadata=footer, read_dictionary=few).read()
     except (pa.ArrowInvalid, OSError) as exc:
         return Parsed(name, FORMAT, empty_records(), [Issue(name, 0, f"not a readable Parquet file: {exc}", "")])
     parsed = Parsed(name, FORMAT, empty_records(), rows=table.num_rows)

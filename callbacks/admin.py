@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
-from context import AppContext
+from web.context import AppContext
 from data.users import UserError, UserStore
 from i18n import lang_or_default, t
 from layouts import admin
@@ -15,7 +15,7 @@ AUDIT_ROWS = 200
 
 def admin_view(ctx: AppContext, *, action: str | None, lang: str | None) -> tuple:
     """Returns (users table, audit table, user choices) of the administration page."""
-    import security
+    from web import security
 
     lang = lang_or_default(lang)
     store = security.user_store(ctx.config)
@@ -59,7 +59,7 @@ def register(app, ctx: AppContext) -> None:
                   State(Admin.NEW_NAME, "value"), State(Admin.NEW_ROLE, "value"), State(Admin.NEW_PASSWORD, "value"),
                   State(Admin.CHANGE_USER, "value"), State(Admin.CHANGE_ACTION, "value"), State(Shell.LANG, "data"))
     def refresh(_n, action, _add, _apply, new_name, new_role, new_password, user, change, lang):
-        import security
+        from web import security
 
         message, password_out = None, no_update
         trigger = dash_ctx.triggered_id

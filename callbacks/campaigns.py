@@ -5,9 +5,9 @@ import logging
 
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
-import security
+from web import security
 from callbacks import inputs
-from context import AppContext
+from web.context import AppContext
 from data import queries
 from data.campaigns import CampaignError
 from data.history import HistoryFilter

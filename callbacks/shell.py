@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
-from context import AppContext
+from web.context import AppContext
 from i18n import lang_or_default
 from layouts import admin, shell, sms, transactional
 from layouts.ids import Shell
@@ -81,7 +81,7 @@ def register(app, ctx: AppContext) -> None:
         State(Shell.PERIOD, "data"),
     )
     def route(path, lang, stored_period):
-        import security
+        from web import security
 
         path = path if isinstance(path, str) else None  # whatever a forged request sends
         account = security.account_view()

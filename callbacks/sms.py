@@ -9,8 +9,8 @@ from callbacks import campaigns as campaign_callbacks
 from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks import shell as shell_callbacks
-import security
-from context import AppContext
+from web import security
+from web.context import AppContext
 from data import queries
 from data.db import LakeUnavailable
 from data.history import SORTABLE, HistoryFilter, Sort, history_records

@@ -9,8 +9,8 @@ from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_u
 from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks import shell as shell_callbacks
-import security
-from context import AppContext
+from web import security
+from web.context import AppContext
 from data import queries
 from data.db import LakeUnavailable
 from data.period import Period, PeriodError, Preset, resolve_period

@@ -14,7 +14,7 @@ from data.history import HistoryFilter, Sort, history
 from data.period import Period
 from i18n import fmt_date, fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
-from reports.csv import csv_chunks
+from reports.csv_writer import csv_chunks
 from reports.docx import report_docx
 
 CSV_COLUMNS = [

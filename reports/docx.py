@@ -1,7 +1,7 @@
 """The DOCX report (python-docx): title, filters and time zone, KPIs, chart, table.
 
 Every text arrives already translated and formatted by the caller; this module only
-lays it out. Text goes through :func:`reports.xml.strip_xml_illegal` first, because
+lays it out. Text goes through :func:`reports.xml_writer.strip_xml_illegal` first, because
 python-docx refuses control characters (they are not allowed in XML).
 
 This module shares its name with python-docx's ``docx`` package; inside the package
@@ -24,8 +24,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from reports.csv import is_missing
-from reports.xml import strip_xml_illegal
+from reports.csv_writer import is_missing
+from reports.xml_writer import strip_xml_illegal
 
 __all__ = ["report_docx", "LANDSCAPE_OVER_COLUMNS"]
 

@@ -16,8 +16,8 @@ from data import queries
 from data.db import Db
 from data.schema import StatusGroup
 from i18n import t
-from reports.csv import csv_chunks, csv_line
-from reports.xml import xml_chunks, xml_prologue
+from reports.csv_writer import csv_chunks, csv_line
+from reports.xml_writer import xml_chunks, xml_prologue
 
 DIGITS = r"^[0-9]{1,15}$"
 

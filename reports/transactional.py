@@ -14,7 +14,7 @@ from data.period import Period
 from data.queries import Campaign
 from i18n import fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
-from reports.csv import csv_chunks, msisdn_digits
+from reports.csv_writer import csv_chunks, msisdn_digits
 from reports.dispatches import left_out, period_label, trend_labels
 from reports.docx import report_docx
 

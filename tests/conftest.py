@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from config import Config
-from context import AppContext
+from web.context import AppContext
 from data.demo import build_demo
 from data.lake import Lake
 

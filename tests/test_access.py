@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from docx import Document
 
 import data.users
-import security
+from web import security
 from app import create_app
 from layouts.ids import Camp, Sms, Trx
 
@@ -313,7 +313,7 @@ def test_local_mode_serves_this_computer_only(config, tmp_path):
 
 
 def test_a_stream_that_breaks_or_is_dropped_is_on_record(app, store, frames, monkeypatch):
-    import routes
+    from web import routes
 
     number = int(frames["dispatches"]["number"].iloc[0])
     url = f"/export/numbers.csv?dispatch={number}&status=delivered"

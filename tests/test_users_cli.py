@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-import app
+from cli import cli as commands
 from tests.test_cli import run
 
 
@@ -12,7 +12,7 @@ from tests.test_cli import run
 def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(tmp_path))
     runner = CliRunner()
-    return lambda *args, input=None: runner.invoke(app.cli, ["users", *args], input=input)
+    return lambda *args, input=None: runner.invoke(commands, ["users", *args], input=input)
 
 
 def test_users_add_list_set_role_disable_reset(cli, tmp_path):
@@ -27,7 +27,7 @@ def test_users_add_list_set_role_disable_reset(cli, tmp_path):
     assert listed[:3] == ["ala", "admin", "disabled"]
     assert cli("reset-password", "ala", input="another-password\n").exit_code == 0
     assert cli("reset-password", "ghost", input="another-password\n").exit_code == 2
-    from security import user_store
+    from web.security import user_store
     from config import Config
 
     store = user_store(Config(data_dir=tmp_path))

@@ -5,7 +5,7 @@ import time
 
 from argon2 import PasswordHasher
 
-import security
+from web import security
 from app import create_app
 from data.users import UserStore
 from layouts.ids import Admin, Camp, Shell, Sms, Trx

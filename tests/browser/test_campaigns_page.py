@@ -10,7 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from app import create_app
 from tests.browser.conftest import free_port
-from context import AppContext
+from web.context import AppContext
 from data import queries
 from layouts.ids import Camp, Sms
 from tests.browser.test_sms_page import ROWS, click, wait_rows

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 
 from app import create_app
 from tests.browser.conftest import free_port
-from context import AppContext
+from web.context import AppContext
 from data import queries
 from layouts.ids import Shell, Sms
 

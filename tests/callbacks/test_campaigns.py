@@ -9,7 +9,7 @@ import pytest
 from callbacks import campaigns as camp_cb
 from callbacks import sms as sms_cb
 from config import Config
-from context import AppContext
+from web.context import AppContext
 from data.history import HistoryFilter, Sort
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL

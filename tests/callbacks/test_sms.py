@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from config import Config
-from context import AppContext
+from web.context import AppContext
 from callbacks import shell as shell_cb
 from callbacks import sms as sms_cb
 from data import queries

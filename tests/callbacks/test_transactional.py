@@ -10,7 +10,7 @@ from dash import html, no_update
 from callbacks import shell as shell_cb
 from callbacks import transactional as trx_cb
 from config import Config
-from context import AppContext
+from web.context import AppContext
 from data import queries
 from data.period import Period
 from layouts import period as period_layout

@@ -175,7 +175,7 @@ def test_spark_rebuilds_one_month_alone(spark, tmp_path):
 def test_cli_rollup_with_spark(spark, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from app import cli
+    from cli import cli
 
     lake = Lake(tmp_path / "lake")
     with transaction(lake, fresh=True) as staging:
@@ -197,7 +197,7 @@ def test_cli_rollup_with_spark(spark, tmp_path, monkeypatch):
 def test_cli_ingest_with_spark_builds_the_same_rollups(spark, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from app import cli
+    from cli import cli
 
     sample = Path(__file__).resolve().parents[1] / "samples" / "ingest" / "canonical.csv"
     runner = CliRunner()

@@ -8,7 +8,7 @@ import stat
 import pytest
 from argon2 import PasswordHasher
 
-import security
+from web import security
 from config import Config
 from data.campaigns import CampaignStore
 from data.users import LOGIN_LIMIT, LOGIN_WINDOW_S, AuditEvent, UserError, UserStore, allows
@@ -132,7 +132,7 @@ def test_settings_from_the_environment():
 
 def test_store_timeout_reaches_both_stores(tmp_path):
     """A change waits SMSREPORTS_STORE_TIMEOUT_S for another writer, in the campaign store and the user store."""
-    from context import AppContext
+    from web.context import AppContext
 
     config = Config.from_env({"SMSREPORTS_STORE_TIMEOUT_S": "0.5", "SMSREPORTS_DATA_DIR": str(tmp_path)})
     assert config.store_timeout_s == 0.5

@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import routes  # noqa: E402
-from app import cli  # noqa: E402
+from web import routes  # noqa: E402
+from cli import cli  # noqa: E402
 
 _real_numbers_csv = routes.numbers_csv
 

@@ -16,14 +16,15 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-import app as app_module
+import cli as cli_module
+import cli.args
 from data.lake import Lake
 from tests.conftest import TZ, UNTIL
 from tests.faults.conftest import start_server
 
 
 class _FullDisk:
-    """Stands for the `os` module in app.py: files it opens take `room` bytes, then fail with ENOSPC."""
+    """Stands for the `os` module in cli/args.py: files it opens take `room` bytes, then fail with ENOSPC."""
 
     def __init__(self, room: int):
         self.room = room
@@ -65,8 +66,8 @@ def test_cli_export_on_a_full_disk_leaves_no_file(cli_env, tmp_path, monkeypatch
     out_dir.mkdir()
     out = out_dir / f"report.{fmt}"
     out.write_bytes(b"the previous report")  # an older file there stays as it was
-    monkeypatch.setattr(app_module, "os", _FullDisk(room=300))
-    result = CliRunner().invoke(app_module.cli, ["export", "dispatches", "--from", "2020-01-01", "--to", UNTIL.isoformat(),
+    monkeypatch.setattr(cli.args, "os", _FullDisk(room=300))
+    result = CliRunner().invoke(cli_module.cli, ["export", "dispatches", "--from", "2020-01-01", "--to", UNTIL.isoformat(),
                                                  "--format", fmt, "--out", str(out), "--lang", "en"])
     assert result.exit_code == 2, result.output
     assert "No space left on device" in result.output and "Traceback" not in result.output
@@ -89,7 +90,7 @@ def test_ingest_on_a_full_disk_leaves_the_lake_unchanged(cli_env, tmp_path, monk
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(pq, "write_table", write_half)
-    result = CliRunner().invoke(app_module.cli, ["ingest", str(logs), "--format", "canonical"])
+    result = CliRunner().invoke(cli_module.cli, ["ingest", str(logs), "--format", "canonical"])
     assert result.exit_code == 2, result.output
     assert "No space left on device" in result.output and "lake is unchanged" in result.output
     assert "Traceback" not in result.output

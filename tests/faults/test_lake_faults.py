@@ -12,11 +12,12 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-import app as app_module
+import cli as cli_module
+import cli.args
 from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
-from context import AppContext
+from web.context import AppContext
 from data import queries
 from data.lake import Lake
 from tests.callbacks.test_sms import texts
@@ -90,7 +91,7 @@ def test_corrupt_month_in_a_cli_export(broken, tmp_path, monkeypatch):
     monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("SMSREPORTS_TIMEZONE", TZ)
     out = tmp_path / "d.csv"
-    result = CliRunner().invoke(app_module.cli, ["export", "dispatches", "--from", START, "--to", UNTIL.isoformat(),
+    result = CliRunner().invoke(cli_module.cli, ["export", "dispatches", "--from", START, "--to", UNTIL.isoformat(),
                                                  "--format", "csv", "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert f"left out, cannot be read: {month}" in result.output and out.stat().st_size > 100

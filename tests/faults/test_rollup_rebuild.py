@@ -7,7 +7,7 @@ import threading
 from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
-from context import AppContext
+from web.context import AppContext
 from data import queries
 from data.lake import Lake, transaction
 from data.rollups import build_rollups

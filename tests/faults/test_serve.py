@@ -7,7 +7,7 @@ from app import create_app
 from config import Config
 from data.db import Db
 from data.lake import Lake
-from serving import gunicorn_options
+from web.serving import gunicorn_options
 from tests.conftest import TZ
 
 
@@ -71,15 +71,16 @@ def test_gunicorn_options_build_the_app_in_each_worker():
 def test_serve_refuses_a_public_address_without_users_before_starting(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import app as app_module
-    import serving
+    import cli as cli_module
+    import cli.args
+    from web import serving
 
     def started(*_args, **_kwargs):
         raise AssertionError("the server started")
 
     monkeypatch.setattr(serving, "serve", started)
     monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(tmp_path))
-    result = CliRunner().invoke(app_module.cli, ["serve", "--host", "0.0.0.0", "--port", "18999", "--workers", "2"])
+    result = CliRunner().invoke(cli_module.cli, ["serve", "--host", "0.0.0.0", "--port", "18999", "--workers", "2"])
     assert result.exit_code == 2 and "no users defined" in result.output, result.output
-    result = CliRunner().invoke(app_module.cli, ["serve", "--workers", "0"])
+    result = CliRunner().invoke(cli_module.cli, ["serve", "--workers", "0"])
     assert result.exit_code == 2 and "must be positive" in result.output

@@ -14,7 +14,7 @@ import pytest
 
 from callbacks import campaigns as camp_cb
 from callbacks import sms as sms_cb
-from context import AppContext
+from web.context import AppContext
 from data import campaigns as campaigns_module
 from data.campaigns import CampaignStore
 from tests.callbacks.test_sms import texts

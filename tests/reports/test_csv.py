@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.csv import (
+from reports.csv_writer import (
     BOM,
     CSV_GUARD_CHARS,
     csv_batches,

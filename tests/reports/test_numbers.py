@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pyarrow as pa
 
 from reports import numbers as numbers_report
-from reports.csv import csv_chunks
-from reports.xml import xml_chunks
+from reports.csv_writer import csv_chunks
+from reports.xml_writer import xml_chunks
 
 
 class FakeDb:

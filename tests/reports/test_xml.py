@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-import reports.xml as report_xml
-from reports.xml import xml_batches, xml_chunks
+import reports.xml_writer as report_xml
+from reports.xml_writer import xml_batches, xml_chunks
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "export-xml.md"
 

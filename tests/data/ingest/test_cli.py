@@ -9,7 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-import app
+from cli import cli as commands
 from config import ROOT
 from tests.data.ingest.conftest import SAMPLES, lake_files
 
@@ -31,7 +31,7 @@ def cli(data_dir, *args, env=None):
 ])
 def test_bad_arguments_exit_non_zero_with_one_line(tmp_path, args, needle):
     env = {"SMSREPORTS_DATA_DIR": str(tmp_path / "data"), "SMSREPORTS_TIMEZONE": "Europe/Warsaw"}
-    result = CliRunner().invoke(app.cli, ["ingest", *map(str, args)], env=env)
+    result = CliRunner().invoke(commands, ["ingest", *map(str, args)], env=env)
     assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0], result.stderr
@@ -40,7 +40,7 @@ def test_bad_arguments_exit_non_zero_with_one_line(tmp_path, args, needle):
 
 def test_a_bad_region_setting_is_one_line(tmp_path):
     env = {"SMSREPORTS_DATA_DIR": str(tmp_path / "data"), "SMSREPORTS_DEFAULT_REGION": "ZZ"}
-    result = CliRunner().invoke(app.cli, ["ingest", str(SAMPLES / "canonical.csv")], env=env)
+    result = CliRunner().invoke(commands, ["ingest", str(SAMPLES / "canonical.csv")], env=env)
     assert result.exit_code == 2 and result.stderr.strip().count("\n") == 0
     assert "SMSREPORTS_DEFAULT_REGION" in result.stderr
 
@@ -63,7 +63,7 @@ def test_default_region_from_the_settings(tmp_path):
     path = tmp_path / "de.csv"
     path.write_text("message_id,msisdn,created_at,status\nx-1,01512 3456789,2025-10-01T10:00:00Z,delivered\n")
     env = {"SMSREPORTS_DATA_DIR": str(tmp_path / "data"), "SMSREPORTS_DEFAULT_REGION": "DE"}
-    result = CliRunner().invoke(app.cli, ["ingest", str(path), "--json"], env=env)
+    result = CliRunner().invoke(commands, ["ingest", str(path), "--json"], env=env)
     assert result.exit_code == 0, result.stderr
     import pyarrow.parquet as pq
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from config import Config
-from context import AppContext
+from web.context import AppContext
 from data import queries
 from data.period import Period
 from tests.data.ingest.conftest import TZ, run

@@ -62,7 +62,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from reports.csv import ROWS_PER_CHUNK, batch_rows, is_missing
+from reports.csv_writer import ROWS_PER_CHUNK, batch_rows, is_missing
 
 __all__ = ["strip_xml_illegal", "xml_batches", "xml_chunks", "xml_value"]
 

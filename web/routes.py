@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import traceback
-from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
@@ -12,14 +11,15 @@ from urllib.parse import quote
 import flask_bootstrap
 from flask import Flask, Response, abort, jsonify, request, send_from_directory, stream_with_context
 
-import security
-from context import AppContext
+from web import security
+from web.context import AppContext
 from data import queries
 from data.db import LakeUnavailable
 from data.history import SORTABLE, HistoryFilter, Sort
 from data.period import Period, PeriodError, parse_day
 from data.schema import Reason, StatusGroup
 from i18n import lang_or_default, t
+from reports.audit import audited
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
 from reports.docx import table_rows
 from reports.numbers import numbers_csv, numbers_xml
@@ -42,7 +42,9 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
         security.record(replace(evt, rows=table_rows(body) if fmt == "docx" else None, bytes=len(body),
                                 sha256=hashlib.sha256(body).hexdigest()))
     else:
-        body = audited(body, evt, ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt, security.audit_store())
+        store = security.audit_store()  # kept: the stream ends after the request
+        body = audited(body, evt, ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt,
+                       lambda done: security.record(done, store))
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
@@ -52,45 +54,6 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
 # How rows are counted in a streamed CSV: "lines" where no field can hold a line break (numbers, messages
 # without their text), "csv" (line breaks outside quotes) otherwise.
 ROW_COUNTING = {"export_numbers": "lines", "export_transactional_messages": "lines", "admin_audit_csv": "csv"}
-
-
-def audited(chunks: Iterable[bytes], evt, counting: str, store) -> Iterator[bytes]:
-    """Yields `chunks` while counting rows, bytes and SHA-256; when the stream ends writes the audit row:
-    outcome ok, failed (an error midway: the download breaks) or aborted (the client went away)."""
-    digest, size, rows, quoted, outcome, detail = hashlib.sha256(), 0, 0, False, "failed", ""
-    document: list[bytes] = []  # a DOCX is counted once whole (it is one small body)
-    try:
-        for chunk in chunks:
-            digest.update(chunk)
-            size += len(chunk)
-            if counting == "docx":
-                document.append(chunk)
-            elif counting == "lines":
-                rows += chunk.count(b"\n")
-            elif counting == "xml":
-                rows += chunk.count(b"</recipient>") + chunk.count(b"</message>")
-            elif counting == "csv":
-                pieces = chunk.split(b'"')
-                for i, piece in enumerate(pieces):
-                    if i:
-                        quoted = not quoted
-                    if not quoted:
-                        rows += piece.count(b"\n")
-            yield chunk
-        outcome = "ok"
-    except GeneratorExit:
-        outcome = "aborted"
-        raise
-    except Exception as exc:
-        detail = f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
-        if counting in ("lines", "csv"):
-            rows = max(rows - 1, 0)  # the header line
-        elif counting == "docx" and outcome == "ok":
-            rows = table_rows(b"".join(document))
-        security.record(replace(evt, outcome=outcome, rows=rows if counting in ("lines", "csv", "xml", "docx") else None,
-                                bytes=size, sha256=digest.hexdigest(), detail=detail), store)
 
 
 def _period_from_args(ctx: AppContext, lang: str) -> Period:
@@ -262,7 +225,7 @@ def register(server: Flask, ctx: AppContext) -> None:
     def admin_audit_csv():
         """The whole access audit as CSV, oldest first (admin role; itself on record)."""
         from data.users import AUDIT_COLUMNS
-        from reports.csv import csv_chunks
+        from reports.csv_writer import csv_chunks
 
         lang = lang_or_default(request.args.get("lang"))
         header = ["id" if c == "id" else t(lang, f"admin.col.{c}") for c in AUDIT_COLUMNS]

@@ -1,0 +1,15 @@
+"""The command line: one typer app, `python app.py COMMAND ...`; each command calls the functions the pages use."""
+from __future__ import annotations
+
+import typer
+
+from cli import campaigns, export, lake, serve, users
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help="SMS Reports: dashboard, demo data and exports.")
+cli.command()(lake.demo)
+cli.command()(serve.serve)
+cli.command()(lake.rollup)
+cli.command()(lake.ingest)
+cli.add_typer(export.app, name="export")
+cli.add_typer(campaigns.app, name="campaigns")
+cli.add_typer(users.app, name="users")

@@ -1,0 +1,61 @@
+"""What every command shares: the settings, argument checks, failing with one line, atomic file writes."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import typer
+
+from config import Config, ConfigError
+
+
+def fail(message: str) -> None:
+    """Ends the command with `error: message` on stderr and exit code 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def config() -> Config:
+    """Returns the environment's settings, or ends the command naming the bad one."""
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        fail(str(exc))
+        raise
+
+
+def day(value: str, flag: str) -> dt.date:
+    """Returns the date `value` (YYYY-MM-DD) given for `flag`."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{flag}: {value!r} is not a date (YYYY-MM-DD)")
+        raise
+
+
+def choice(value: str, choices: tuple[str, ...], flag: str) -> str:
+    """Returns `value` when it is one of `choices`."""
+    if value not in choices:
+        fail(f"{flag} must be {' or '.join(choices)}")
+    return value
+
+
+def write_atomic(out: Path, chunks: Iterable[bytes]) -> int:
+    """Writes `chunks` to `out` through a temporary file renamed at the end; returns the bytes written."""
+    out = out.expanduser().resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+                size += len(chunk)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return size

@@ -1,0 +1,168 @@
+"""`export dispatches|transactional|numbers`: the page's downloads written to a file, on the access record."""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+
+import typer
+
+from cli.args import choice, config, day, fail, write_atomic
+
+app = typer.Typer(no_args_is_help=True, help="Write a report to a file.")
+
+
+def _period(cfg, from_: str, to: str):
+    from data.period import Period, PeriodError
+
+    start, end = day(from_, "--from"), day(to, "--to")
+    try:
+        return Period(start, end, cfg.timezone)
+    except PeriodError:
+        fail(f"--from {start} is after --to {end}")
+        raise
+
+
+def _db(cfg):
+    from web.context import AppContext
+
+    return AppContext.create(cfg).db
+
+
+def _warn_left_out(db) -> None:
+    """Says on stderr which months an export had to leave out (files that cannot be read)."""
+    from data.db import LakeUnavailable
+
+    try:
+        left_out = db.unreadable()
+    except LakeUnavailable:
+        return
+    if left_out:
+        typer.echo("warning: left out, cannot be read: " + "; ".join(f"{m} ({why})" for m, why in left_out.items()), err=True)
+
+
+def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str, object]) -> None:
+    """Writes what `chunks()` yields to `out` (atomically) and says so; no lake or a full disk ends the command
+    with one line, leaving nothing at `out`. Like every download, it goes on the access record: who (the
+    account running the command), what (`action`, the options in `what`), rows, bytes and SHA-256 written."""
+    from data.db import LakeUnavailable
+    from data.users import AuditEvent
+    from reports.audit import audited
+
+    from web.security import user_store
+
+    store = user_store(cfg)
+
+    def record(evt) -> None:
+        try:
+            store.record(evt)
+        except Exception as exc:  # noqa: BLE001 - the file is written; say the record failed
+            typer.echo(f"warning: the access record could not be written: {exc}", err=True)
+
+    evt = AuditEvent(who=getpass.getuser(), role="cli", address="command line", action=action, target=str(out),
+                     filter={k: v for k, v in what.items() if v is not None}, format=fmt)
+    try:
+        size = write_atomic(out, audited(chunks(), evt, fmt, record))
+    except LakeUnavailable as exc:
+        fail(f"no data: {exc}")
+    except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)
+        fail(f"could not write {out}: {exc.strerror or exc}")
+    _warn_left_out(db)
+    typer.echo(f"wrote {out} ({size} bytes)")
+
+
+@app.command("dispatches")
+def export_dispatches(
+    from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    to: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
+    fmt: str = typer.Option(..., "--format", help="csv or docx."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    lang: str = typer.Option("pl", "--lang", help="pl or en."),
+) -> None:
+    """Write all dispatches of a period as CSV or DOCX."""
+    from reports.dispatches import dispatches_csv, dispatches_docx
+
+    cfg = config()
+    choice(lang, ("pl", "en"), "--lang")
+    choice(fmt, ("csv", "docx"), "--format")
+    period = _period(cfg, from_, to)
+    db = _db(cfg)
+    what = {"from": from_, "to": to, "lang": lang}
+    if fmt == "csv":
+        _write(cfg, db, out, lambda: dispatches_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang]),
+               action="export.dispatches", fmt=fmt, what=what)
+    else:
+        now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
+        _write(cfg, db, out, lambda: [dispatches_docx(db, period=period, lang=lang, generated_at=now)],
+               action="export.dispatches", fmt=fmt, what=what)
+
+
+@app.command("transactional")
+def export_transactional(
+    from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    to: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
+    fmt: str = typer.Option(..., "--format", help="csv or docx."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    lang: str = typer.Option("pl", "--lang", help="pl or en."),
+    source: str = typer.Option(None, "--source", help="Only test sends (test) or API messages (api); both by default."),
+) -> None:
+    """Write the transactional campaign table of a period as CSV or DOCX."""
+    from reports.transactional import check_source, transactional_csv, transactional_docx
+
+    cfg = config()
+    choice(lang, ("pl", "en"), "--lang")
+    choice(fmt, ("csv", "docx"), "--format")
+    try:
+        chosen = check_source(source)
+    except ValueError:
+        fail(f"--source must be test or api, not {source!r}")
+    period = _period(cfg, from_, to)
+    db = _db(cfg)
+    what = {"from": from_, "to": to, "lang": lang, "source": chosen}
+    if fmt == "csv":
+        _write(cfg, db, out, lambda: transactional_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang],
+                                                       source=chosen), action="export.transactional", fmt=fmt, what=what)
+    else:
+        now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
+        _write(cfg, db, out, lambda: [transactional_docx(db, period=period, lang=lang, generated_at=now, source=chosen)],
+               action="export.transactional", fmt=fmt, what=what)
+
+
+@app.command("numbers")
+def export_numbers(
+    dispatch: int = typer.Option(..., "--dispatch", help="Dispatch number."),
+    status: str = typer.Option(..., "--status", help="delivered, not_sent, not_delivered or pending."),
+    reason: str = typer.Option(None, "--reason", help="Only this reason (e.g. expired_validity)."),
+    fmt: str = typer.Option(..., "--format", help="csv or xml."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    lang: str = typer.Option("pl", "--lang", help="pl or en (CSV header and separator)."),
+) -> None:
+    """Write the recipients' numbers of a dispatch's status group (or one reason)."""
+    from data import queries
+    from data.schema import Reason, StatusGroup
+    from reports.numbers import numbers_csv, numbers_xml
+
+    cfg = config()
+    choice(fmt, ("csv", "xml"), "--format")
+    choice(lang, ("pl", "en"), "--lang")
+    try:
+        group = StatusGroup(status)
+    except ValueError:
+        fail(f"--status must be one of {', '.join(g.value for g in StatusGroup)}")
+    if reason is not None and reason != "none" and reason not in set(Reason):
+        fail(f"--reason must be one of {', '.join(r.value for r in Reason)}")
+    db = _db(cfg)
+
+    def chunks():
+        info = queries.dispatch_info(db, number=dispatch, tz=cfg.timezone)
+        if info is None:
+            fail(f"unknown dispatch number {dispatch}")
+        if fmt == "csv":
+            return numbers_csv(db, dispatch_id=info["dispatch_id"], group=group, reason=reason, lang=lang,
+                               sep=cfg.csv_separator[lang], batch_rows=cfg.export_batch_rows)
+        return numbers_xml(db, dispatch_id=info["dispatch_id"], scope={"dispatch": str(dispatch)}, group=group,
+                           reason=reason, generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                           batch_rows=cfg.export_batch_rows)
+
+    _write(cfg, db, out, chunks, action="export.numbers", fmt=fmt,
+           what={"dispatch": dispatch, "status": status, "reason": reason, "lang": lang})

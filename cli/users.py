@@ -1,0 +1,78 @@
+"""`users add|list|set-role|disable|reset-password`: who may use the dashboard, with which role."""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from cli.args import config, fail
+
+app = typer.Typer(no_args_is_help=True, help="Users and roles (viewer, analyst, admin) of the dashboard.")
+
+
+def _users():
+    from web.security import user_store
+
+    return user_store(config())
+
+
+def _change(change):
+    from data.users import UserError
+    from i18n import t
+
+    try:
+        return change()
+    except UserError as exc:
+        fail(t("en", exc.key, **exc.values))
+
+
+def _read_password() -> str:
+    """Asks twice on a terminal; reads one line from stdin otherwise (scripts: `echo pw | ... users add`)."""
+    if sys.stdin.isatty():
+        first = typer.prompt("Password", hide_input=True)
+        if typer.prompt("Repeat the password", hide_input=True) != first:
+            fail("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@app.command("add")
+def users_add(name: str, role: str = typer.Option(..., "--role", help="viewer, analyst or admin.")) -> None:
+    """Add a user (asks for the password, or reads it from stdin)."""
+    from data.users import check_name, check_role
+
+    store = _users()
+    _change(lambda: (check_name(name), check_role(role)))
+    user = _change(lambda: store.add(name, role=role, password=_read_password()))
+    typer.echo(f"added {user.name} ({user.role})")
+
+
+@app.command("list")
+def users_list() -> None:
+    """List users: name, role, enabled or disabled, last log-in."""
+    for user in _users().list():
+        typer.echo(f"{user.name}\t{user.role}\t{'enabled' if user.enabled else 'disabled'}\t{user.last_login_at or '-'}")
+
+
+@app.command("set-role")
+def users_set_role(name: str, role: str) -> None:
+    """Give a user another role (their sessions end)."""
+    user = _change(lambda: _users().set_role(name, role))
+    typer.echo(f"{user.name} is now {user.role}")
+
+
+@app.command("disable")
+def users_disable(name: str, enable: bool = typer.Option(False, "--enable", help="Enable the user again instead.")) -> None:
+    """Disable a user: log-in refused, open sessions end."""
+    user = _change(lambda: _users().set_enabled(name, enable))
+    typer.echo(f"{user.name} {'enabled' if user.enabled else 'disabled'}")
+
+
+@app.command("reset-password")
+def users_reset_password(name: str) -> None:
+    """Set a new password (asks for it, or reads it from stdin); open sessions end."""
+    store = _users()
+    if store.get(name) is None:
+        fail(f"no user called {name}")
+    user = _change(lambda: store.reset_password(name, _read_password()))
+    typer.echo(f"password of {user.name} changed")

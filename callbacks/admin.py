@@ -1,24 +1,22 @@
-"""Callbacks of the administration page (admin role; security.OUTPUT_ROLES): users and the access audit."""
+"""Callbacks of the administration page (admin role; web/security.py's OUTPUT_ROLES): users and the access audit."""
 from __future__ import annotations
 
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
-from web.context import AppContext
+from callbacks.context import PageContext
 from data.users import UserError, UserStore
 from i18n import lang_or_default, t
 from layouts import admin
 from layouts.ids import Admin, Shell
-from layouts.sms import error_alert
+from layouts.components import error_alert
 
 AUDIT_ROWS = 200
 
 
-def admin_view(ctx: AppContext, *, action: str | None, lang: str | None) -> tuple:
+def admin_view(ctx: PageContext, *, action: str | None, lang: str | None) -> tuple:
     """Returns (users table, audit table, user choices) of the administration page."""
-    from web import security
-
     lang = lang_or_default(lang)
-    store = security.user_store(ctx.config)
+    store = ctx.users()
     log = store.audit(limit=AUDIT_ROWS, action=action if action in admin.AUDIT_ACTIONS else None)
     users = store.list()
     return admin.users_table(lang, users), admin.audit_table(lang, log), [u.name for u in users]
@@ -49,7 +47,7 @@ def change_user(store: UserStore, *, actor: str, what: str, name: str | None, ro
         return "", t(lang, exc.key, **exc.values)
 
 
-def register(app, ctx: AppContext) -> None:
+def register(app, ctx: PageContext) -> None:
     """Registers the administration page's callbacks on `app`."""
 
     @app.callback(Output(Admin.USERS, "children"), Output(Admin.AUDIT, "children"), Output(Admin.CHANGE_USER, "options"),
@@ -59,23 +57,21 @@ def register(app, ctx: AppContext) -> None:
                   State(Admin.NEW_NAME, "value"), State(Admin.NEW_ROLE, "value"), State(Admin.NEW_PASSWORD, "value"),
                   State(Admin.CHANGE_USER, "value"), State(Admin.CHANGE_ACTION, "value"), State(Shell.LANG, "data"))
     def refresh(_n, action, _add, _apply, new_name, new_role, new_password, user, change, lang):
-        from web import security
-
         message, password_out = None, no_update
         trigger = dash_ctx.triggered_id
         new_name, new_role, new_password, user, change = (v if isinstance(v, str) else None  # whatever a forged request sends
                                                           for v in (new_name, new_role, new_password, user, change))
         action = action if isinstance(action, str) else None
         if trigger in (Admin.ADD, Admin.APPLY):
-            account = security.current_account()
-            done, error = change_user(security.user_store(ctx.config), actor=account.name if account else "",
+            account = ctx.account()
+            done, error = change_user(ctx.users(), actor=account.name if account else "",
                                       what="add" if trigger == Admin.ADD else "change", name=new_name if trigger == Admin.ADD else user,
                                       role=new_role, password=new_password, change=change, lang=lang)
             if error:
                 message = error_alert(error)
             else:
                 kind, _, detail = done.partition(":")
-                security.record(security.event(kind, detail=detail, filter={}))
+                ctx.record(kind, detail=detail, filter={})
                 password_out = ""
         users, audit, names = admin_view(ctx, action=action, lang=lang)
         return users, audit, names, message, password_out

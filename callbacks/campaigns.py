@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
-from web import security
 from callbacks import inputs
-from web.context import AppContext
+from callbacks.context import PageContext
 from data import queries
 from data.campaigns import CampaignError
 from data.history import HistoryFilter
@@ -15,7 +15,7 @@ from data.period import PeriodError, parse_day
 from i18n import lang_or_default, t
 from layouts import campaigns as view
 from layouts.ids import Camp, Shell, Sms
-from layouts.sms import error_alert, warning_alert
+from layouts.components import error_alert, warning_alert
 
 log = logging.getLogger(__name__)
 WHO = "local"  # who changes campaigns when no one is logged in (tests, local mode)
@@ -47,68 +47,116 @@ def _result(**changes) -> dict:
     return out
 
 
-def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[dict] | None = None,
+@dataclass(frozen=True)
+class Request:
+    """What a grouping action is asked with: the ticked rows, the target campaign, the filtered dispatches, the
+    new campaign's name and rule, the action waiting for confirmation, and who asks."""
+
+    lang: str
+    selected: list[dict]
+    target: int | None
+    filtered_ids: list[str]
+    name: str | None
+    rule: HistoryFilter | None
+    pending: dict | None
+    who: str
+
+
+def grouping_action(ctx: PageContext, *, action: str, lang: str, selected: list[dict] | None = None,
                     target: int | None = None, filtered_ids: list[str] | None = None, name: str | None = None,
                     rule: HistoryFilter | None = None, pending: dict | None = None, who: str = WHO) -> dict:
-    """Carries out one grouping action and returns what the page shows next.
+    """Carries out one grouping action (a key of HANDLERS) and returns what the page shows next.
 
     Keys: changed (the table must be read again), message (an alert), toast (text of
     the undo notice), confirm (body of the move confirmation), pending (the action
     waiting for that confirmation). `who` is recorded as the author of the change.
     """
     lang = lang_or_default(lang)
-    store = ctx.store
+    handler = HANDLERS.get(action)
+    if handler is None:
+        return _result()
+    req = Request(lang, selected or [], target, filtered_ids or [], name, rule, pending, who)
     try:
-        if action == "confirmed":
-            if not pending:
-                return _result()
-            return _perform(ctx, lang, pending, move=True, who=who)
-        if action == "undo":
-            undone = store.undo(who=who)
-            if undone is None:
-                return _result(message=warning_alert(t(lang, "camp.nothing_to_undo")))
-            return _result(changed=True, toast=t(lang, "camp.undid", what=view.change_text(lang, undone)))
-        if action in ("group", "group_filtered", "add"):
-            if action == "group_filtered":
-                ids = [i for i in filtered_ids or [] if isinstance(i, str)]
-                plan = {"action": "group", "ids": ids, "name": (name or "").strip() or t(lang, "camp.default_name"),
-                        "rule": rule.rule().to_json() if rule is not None else None}
-            else:
-                ids = [r["dispatch_id"] for r in _selected(selected, "dispatch") if isinstance(r.get("dispatch_id"), str)]
-                plan = {"action": action, "ids": ids, "name": t(lang, "camp.default_name"), "target": target}
-            known = queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
-            ids[:] = [i for i in ids if i in known]  # ids a forged request made up are not grouped
-            if not ids:
-                return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
-            if action == "add" and target is None:
-                return _result(message=warning_alert(t(lang, "camp.select_target")))
-            moves = store.conflicts(ids, into=target if action == "add" else None)
-            if not moves.empty:
-                numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
-                return _result(confirm=view.confirm_body(lang, moves, numbers), pending=plan)
-            return _perform(ctx, lang, plan, move=False, who=who)
-        if action == "ungroup":
-            ids = [r["campaign_id"] for r in _selected(selected, "campaign") if inputs.integer(r.get("campaign_id")) is not None]
-            if not ids:
-                return _result(message=warning_alert(t(lang, "camp.select_campaigns")))
-            freed = store.ungroup(ids, who=who)
-            return _result(changed=True, toast=view.change_text(lang, {"action": "ungroup", "campaigns": ids, "dispatches": freed}))
-        if action == "remove":
-            ids = [r["dispatch_id"] for r in _selected(selected, "dispatch")
-                   if r.get("campaign_id") is not None and isinstance(r.get("dispatch_id"), str)]
-            if not ids:
-                return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
-            store.remove(ids, who=who)
-            return _result(changed=True, toast=view.change_text(lang, {"action": "remove", "dispatches": len(ids)}))
+        return handler(ctx, req)
     except CampaignError as exc:
         return _result(message=error_alert(t(lang, exc.key, **exc.values)))
     except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback
         log.error("grouping failed", exc_info=exc)
         return _result(message=error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}")))
-    return _result()
 
 
-def _perform(ctx: AppContext, lang: str, plan: dict, *, move: bool, who: str = WHO) -> dict:
+def _confirmed(ctx: PageContext, req: Request) -> dict:
+    if not req.pending:
+        return _result()
+    return _perform(ctx, req.lang, req.pending, move=True, who=req.who)
+
+
+def _undo(ctx: PageContext, req: Request) -> dict:
+    undone = ctx.store.undo(who=req.who)
+    if undone is None:
+        return _result(message=warning_alert(t(req.lang, "camp.nothing_to_undo")))
+    return _result(changed=True, toast=t(req.lang, "camp.undid", what=view.change_text(req.lang, undone)))
+
+
+def _group_selected(ctx: PageContext, req: Request) -> dict:
+    ids = _dispatch_ids(req.selected)
+    return _plan(ctx, req, ids, {"action": "group", "ids": ids, "name": t(req.lang, "camp.default_name"), "target": None})
+
+
+def _add_selected(ctx: PageContext, req: Request) -> dict:
+    ids = _dispatch_ids(req.selected)
+    return _plan(ctx, req, ids, {"action": "add", "ids": ids, "name": t(req.lang, "camp.default_name"), "target": req.target})
+
+
+def _group_filtered(ctx: PageContext, req: Request) -> dict:
+    ids = [i for i in req.filtered_ids if isinstance(i, str)]
+    return _plan(ctx, req, ids, {"action": "group", "ids": ids,
+                                 "name": (req.name or "").strip() or t(req.lang, "camp.default_name"),
+                                 "rule": req.rule.rule().to_json() if req.rule is not None else None})
+
+
+def _dispatch_ids(selected: list[dict]) -> list[str]:
+    return [r["dispatch_id"] for r in _selected(selected, "dispatch") if isinstance(r.get("dispatch_id"), str)]
+
+
+def _plan(ctx: PageContext, req: Request, ids: list[str], plan: dict) -> dict:
+    """Groups or adds `ids` as `plan` says, after asking to confirm when some are in another campaign."""
+    known = queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
+    ids[:] = [i for i in ids if i in known]  # ids a forged request made up are not grouped
+    if not ids:
+        return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
+    into = plan.get("target") if plan["action"] == "add" else None
+    if plan["action"] == "add" and into is None:
+        return _result(message=warning_alert(t(req.lang, "camp.select_target")))
+    moves = ctx.store.conflicts(ids, into=into)
+    if not moves.empty:
+        numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
+        return _result(confirm=view.confirm_body(req.lang, moves, numbers), pending=plan)
+    return _perform(ctx, req.lang, plan, move=False, who=req.who)
+
+
+def _ungroup(ctx: PageContext, req: Request) -> dict:
+    ids = [r["campaign_id"] for r in _selected(req.selected, "campaign") if inputs.integer(r.get("campaign_id")) is not None]
+    if not ids:
+        return _result(message=warning_alert(t(req.lang, "camp.select_campaigns")))
+    freed = ctx.store.ungroup(ids, who=req.who)
+    return _result(changed=True, toast=view.change_text(req.lang, {"action": "ungroup", "campaigns": ids, "dispatches": freed}))
+
+
+def _remove(ctx: PageContext, req: Request) -> dict:
+    ids = [r["dispatch_id"] for r in _selected(req.selected, "dispatch")
+           if r.get("campaign_id") is not None and isinstance(r.get("dispatch_id"), str)]
+    if not ids:
+        return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
+    ctx.store.remove(ids, who=req.who)
+    return _result(changed=True, toast=view.change_text(req.lang, {"action": "remove", "dispatches": len(ids)}))
+
+
+HANDLERS = {"confirmed": _confirmed, "undo": _undo, "group": _group_selected, "add": _add_selected,
+            "group_filtered": _group_filtered, "ungroup": _ungroup, "remove": _remove}
+
+
+def _perform(ctx: PageContext, lang: str, plan: dict, *, move: bool, who: str = WHO) -> dict:
     from data.campaigns import Rule
 
     store = ctx.store
@@ -120,7 +168,7 @@ def _perform(ctx: AppContext, lang: str, plan: dict, *, move: bool, who: str = W
     return _result(changed=True, toast=view.change_text(lang, {"action": "group", "dispatches": len(plan["ids"]), "name": name}))
 
 
-def rename_in_place(ctx: AppContext, *, changes: list[dict] | None, lang: str, who: str = WHO) -> dict:
+def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, who: str = WHO) -> dict:
     """Saves a campaign name or description edited in the table; returns grouping_action's keys."""
     lang = lang_or_default(lang)
     for change in changes or []:
@@ -153,7 +201,7 @@ def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
     return sorted(current ^ {cid})
 
 
-def register(app, ctx: AppContext) -> None:
+def register(app, ctx: PageContext) -> None:
     """Registers the grouping callbacks on `app`."""
 
     @app.callback(
@@ -195,7 +243,7 @@ def register(app, ctx: AppContext) -> None:
         trigger = dash_ctx.triggered_id
         if trigger == Camp.CONFIRM_CANCEL:
             return no_update, None, no_update, no_update, False, None, None
-        account = security.current_account()
+        account = ctx.account()
         who = account.name if account else WHO
         if trigger == Sms.GRID:
             action = "rename"
@@ -212,8 +260,8 @@ def register(app, ctx: AppContext) -> None:
                                   filtered_ids=filtered, name=name, rule=flt if save_rule and flt.active else None,
                                   pending=pending, who=who)
         if out["changed"] and not out["message"]:  # a change was made: on record with who, role and address
-            security.record(security.event(f"campaign.{action}", detail=out["toast"] or "",
-                                           filter={"selected": [r.get("row_id") for r in selected or []][:200]}))
+            ctx.record(f"campaign.{action}", detail=out["toast"] or "",
+                       filter={"selected": [r.get("row_id") for r in selected or []][:200]})
         return ((changes or 0) + 1 if out["changed"] else no_update, out["message"],
                 out["toast"] is not None, out["toast"] or no_update,
                 out["confirm"] is not None, out["confirm"], out["pending"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
-from web.context import AppContext
+from callbacks.context import PageContext
 from i18n import lang_or_default
 from layouts import admin, shell, sms, transactional
 from layouts.ids import Shell
@@ -18,10 +18,10 @@ def chosen_lang(triggered_id: str | None, current: str | None) -> str:
     return lang_or_default(current)
 
 
-def render(ctx: AppContext, path: str | None, lang: str | None, stored_period: dict | None = None,
+def render(ctx: PageContext, path: str | None, lang: str | None, stored_period: dict | None = None,
            account: dict | None = None) -> tuple:
     """Returns (navbar, page) for an address in a language, the page's period set to the one kept in the session;
-    `account` (security.account_view) says who asks: a page their role does not open says so, and the
+    `account` (ctx.account_view) says who asks: a page their role does not open says so, and the
     SMS page hides the grouping actions from those who cannot change campaigns."""
     lang = lang_or_default(lang)
     path = path if isinstance(path, str) and path else "/"  # whatever a forged request sends
@@ -38,25 +38,7 @@ def render(ctx: AppContext, path: str | None, lang: str | None, stored_period: d
     return shell.navbar(lang, path, account), body
 
 
-def data_notices(ctx: AppContext, lang: str, stale: bool = True) -> list:
-    """Returns the warnings a report page shows above its numbers: months left out because their
-    files cannot be read (or are gone), and rollups out of date (`stale`)."""
-    from i18n import t
-    from layouts.sms import warning_alert
-    from reports.dispatches import left_out
-
-    notices = []
-    months = left_out(ctx.db, lang)
-    if months:
-        notices.append(warning_alert(t(lang, "lake.left_out", months=months)))
-    status = ctx.db.rollup_status()
-    if stale and ctx.db.use_rollups and not status.fresh:
-        reason = t(lang, f"rollups.reason.{status.code}", months=", ".join(status.stale_months))
-        notices.append(warning_alert(t(lang, "rollups.stale", reason=reason)))
-    return notices
-
-
-def register(app, ctx: AppContext) -> None:
+def register(app, ctx: PageContext) -> None:
     """Registers the frame's callbacks on `app`."""
 
     @app.callback(
@@ -81,13 +63,11 @@ def register(app, ctx: AppContext) -> None:
         State(Shell.PERIOD, "data"),
     )
     def route(path, lang, stored_period):
-        from web import security
-
         path = path if isinstance(path, str) else None  # whatever a forged request sends
-        account = security.account_view()
+        account = ctx.account_view()
         if account is not None and not account["pages"].get(path or "/", True):
-            security.record(security.event("denied", outcome="denied", target=path, filter={},
-                                           detail=f"page {path} needs {security.PAGE_ROLES[path]}"))
+            ctx.record("denied", outcome="denied", target=path, filter={},
+                       detail=f"page {path} needs {ctx.page_role(path)}")
         navbar, page = render(ctx, path, lang, stored_period, account)
         banner = shell.local_banner(lang_or_default(lang)) if account and account.get("local") else None
         return navbar, page, banner

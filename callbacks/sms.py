@@ -8,18 +8,18 @@ from dash import Input, Output, State, ctx as dash_ctx, no_update
 from callbacks import campaigns as campaign_callbacks
 from callbacks import inputs
 from callbacks import period as period_callbacks
-from callbacks import shell as shell_callbacks
-from web import security
-from web.context import AppContext
+from callbacks.context import PageContext
+from callbacks.notices import data_notices, failure_alert
 from data import queries
-from data.db import LakeUnavailable
 from data.history import SORTABLE, HistoryFilter, Sort, history_records
 from data.period import Period, PeriodError, Preset
+from data.schema import StatusGroup
 from i18n import lang_or_default, t
+from i18n.labels import period_label, trend_labels
+from layouts.components import empty_state, error_alert
 from layouts import sms
 from layouts.figures import reasons_figure, trend_figure
 from layouts.ids import SMS_PERIOD, Camp, Shell, Sms
-from reports.dispatches import period_label, trend_labels
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _blank() -> dict:
     }
 
 
-def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
+def report(ctx: PageContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
            flt: HistoryFilter | None = None, expanded: frozenset[int] = frozenset()) -> dict:
     """Returns everything the page shows for a period choice (and grouping filter, open campaigns),
     keyed by REPORT_OUTPUTS."""
@@ -42,7 +42,7 @@ def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str |
     try:
         period = ctx.period(preset, start, end)
     except PeriodError as exc:
-        out["period_error"] = sms.error_alert(t(lang, exc.key, **exc.values))
+        out["period_error"] = error_alert(t(lang, exc.key, **exc.values))
         return out
     out["period_label"] = period_label(period, lang)
     try:
@@ -53,22 +53,14 @@ def report(ctx: AppContext, *, preset: str | None, start: str | None, end: str |
                 return _fill(ctx, period, preset, lang, out, flt, expanded)
             except Exception as again:  # noqa: BLE001
                 exc = again
-        out["alert"] = failure_alert(exc, lang)
+        out["alert"] = failure_alert(exc, lang, "SMS")
     return out
 
 
-def failure_alert(exc: Exception, lang: str):
-    """Returns what the page shows for a failure: how to get data when there is none, else the error in one line."""
-    if isinstance(exc, LakeUnavailable):
-        return sms.empty_state(lang, "empty.lake")
-    log.error("SMS page failed", exc_info=exc)
-    return sms.error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
-
-
-def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: dict,
+def _fill(ctx: PageContext, period: Period, preset: str | None, lang: str, out: dict,
           flt: HistoryFilter | None, expanded: frozenset[int]) -> dict:
     compare = preset != Preset.ALL
-    out["alert"] = shell_callbacks.data_notices(ctx, lang) or None
+    out["alert"] = data_notices(ctx, lang) or None
     now, prev, trend = queries.period_summary(ctx.db, period=period, compare=compare)
     campaigns, members = ctx.campaign_frames()
     rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
@@ -81,11 +73,11 @@ def _fill(ctx: AppContext, period: Period, preset: str | None, lang: str, out: d
     if flt is not None and flt.active:
         out["filter_count"] = t(lang, "camp.filter_count", n=shown)
     if not rows:
-        out["empty"] = sms.empty_state(lang, "history.empty")
+        out["empty"] = empty_state(lang, "history.empty")
     return out
 
 
-def export_links(ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
+def export_links(ctx: PageContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
                  flt: HistoryFilter | None, per_campaign: bool, sort: Sort | None) -> tuple[str | None, str | None]:
     """Returns the CSV and DOC addresses of what the table shows: period, filter, sort, per campaign or dispatch."""
     lang = lang_or_default(lang)
@@ -93,14 +85,9 @@ def export_links(ctx: AppContext, *, preset: str | None, start: str | None, end:
         period = ctx.period(preset, start, end)
     except PeriodError:
         return None, None
-    extra = {"per": "campaign" if per_campaign else None}
-    if flt is not None and flt.active:
-        extra.update(q=flt.text or None, since=flt.start and flt.start.isoformat(), until=flt.end and flt.end.isoformat())
-    if sort is not None:
-        extra.update(sort=sort.column, desc="1" if sort.descending else "0")
-    first, last = period.start.isoformat(), period.end.isoformat()
-    return (sms.export_href("dispatches", "csv", first, last, lang, **extra),
-            sms.export_href("dispatches", "docx", first, last, lang, **extra))
+    query = ctx.urls.DispatchesQuery(period, flt if flt is not None and flt.active else HistoryFilter(), sort,
+                                     "campaign" if per_campaign else "dispatch")
+    return ctx.urls.dispatches_url("csv", query, lang), ctx.urls.dispatches_url("docx", query, lang)
 
 
 def grid_sort(column_state: list[dict] | None) -> Sort | None:
@@ -111,13 +98,13 @@ def grid_sort(column_state: list[dict] | None) -> Sort | None:
     return None
 
 
-def campaign_details(ctx: AppContext, *, campaign_id: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
+def campaign_details(ctx: PageContext, *, campaign_id: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
     """Returns (title, body) of the details dialog of a campaign: its dispatches' numbers summed
     (with numbers download links when `can_download`)."""
     lang = lang_or_default(lang)
     campaigns = ctx.store.campaigns().set_index("id")
     if campaign_id not in campaigns.index:
-        return "", sms.error_alert(t(lang, "campaign.error.unknown_campaign", ids=campaign_id))
+        return "", error_alert(t(lang, "campaign.error.unknown_campaign", ids=campaign_id))
     row = campaigns.loc[campaign_id]
     title = t(lang, "details.campaign_title", name=row["name"])
     members = ctx.store.members()
@@ -127,28 +114,38 @@ def campaign_details(ctx: AppContext, *, campaign_id: int, lang: str | None, can
         counts = queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
         reasons = queries.dispatch_reasons(ctx.db, dispatch_id=ids)
     except Exception as exc:  # noqa: BLE001
-        return title, failure_alert(exc, lang)
+        return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
-    return title, sms.details_body(info, counts, reasons, figure, lang, can_download=can_download)
+    return title, sms.details_body(info, counts, reasons, figure, lang,
+                                  numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download))
 
 
-def details(ctx: AppContext, *, number: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
+def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
     """Returns (title, body) of the details dialog of dispatch `number` (numbers download links when `can_download`)."""
     lang = lang_or_default(lang)
     try:
         info = queries.dispatch_info(ctx.db, number=number, tz=ctx.tz)
         if info is None:
-            return t(lang, "details.title", number=number), sms.error_alert(t(lang, "details.unknown", number=number))
+            return t(lang, "details.title", number=number), error_alert(t(lang, "details.unknown", number=number))
         counts = queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
         reasons = queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
-        return t(lang, "details.title", number=number), failure_alert(exc, lang)
+        return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
-    return t(lang, "details.title", number=number), sms.details_body(info, counts, reasons, figure, lang,
-                                                                     can_download=can_download)
+    return t(lang, "details.title", number=number), sms.details_body(
+        info, counts, reasons, figure, lang, numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download))
+
+
+def _numbers_href(ctx: PageContext, scope: dict, lang: str, can_download: bool):
+    """Returns the builder of numbers download addresses of a dispatch or campaign (`scope`), or None when the
+    role may not download numbers."""
+    if not can_download:
+        return None
+    return lambda group, reason, fmt: ctx.urls.numbers_url(fmt, ctx.urls.NumbersQuery(StatusGroup(group), reason, **scope),
+                                                           lang)
 
 
 def clicked_dispatch(cell: dict | None) -> int | None:
@@ -173,7 +170,7 @@ def view_inputs() -> list[Input]:
             Input(Camp.FILTER_TEXT, "value"), Input(Camp.FILTER_RANGE, "start_date"), Input(Camp.FILTER_RANGE, "end_date")]
 
 
-def register(app, ctx: AppContext) -> None:
+def register(app, ctx: PageContext) -> None:
     """Registers the SMS page's callbacks on `app`."""
 
     period_callbacks.register(app, SMS_PERIOD)
@@ -229,7 +226,7 @@ def register(app, ctx: AppContext) -> None:
             return False, no_update, no_update
         cell = inputs.record(cell)
         number, campaign_id = clicked_dispatch(cell), clicked_campaign(cell)
-        can_download = security.can("numbers")
+        can_download = ctx.can("numbers")
         if number is not None:
             title, body = details(ctx, number=number, lang=lang, can_download=can_download)
         elif campaign_id is not None:

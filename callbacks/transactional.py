@@ -8,19 +8,19 @@ from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_u
 
 from callbacks import inputs
 from callbacks import period as period_callbacks
-from callbacks import shell as shell_callbacks
-from web import security
-from web.context import AppContext
+from callbacks.context import PageContext
+from callbacks.notices import data_notices, failure_alert
 from data import queries
 from data.db import LakeUnavailable
 from data.period import Period, PeriodError, Preset, resolve_period
 from data.queries import Campaign
+from data.schema import check_source
 from i18n import lang_or_default, t
-from layouts import sms, transactional
+from i18n.labels import campaign_name, named_campaigns, period_label
+from layouts.components import empty_state, error_alert
+from layouts import transactional
 from layouts.ids import TRX_PERIOD, Shell, Trx
 from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
-from reports.dispatches import period_label
-from reports.transactional import campaign_name, campaign_records, check_source
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def chart_labels(lang: str) -> dict[str, str]:
             "count": t(lang, "trend.count")}
 
 
-def resolve(ctx: AppContext, preset: str | None, start: str | None, end: str | None) -> Period:
+def resolve(ctx: PageContext, preset: str | None, start: str | None, end: str | None) -> Period:
     """Returns the chosen period; "all time" starts on the first day with any message (PeriodError when incomplete)."""
     first = None
     if preset == Preset.ALL:
@@ -51,7 +51,7 @@ def resolve(ctx: AppContext, preset: str | None, start: str | None, end: str | N
     return resolve_period(preset, start=start, end=end, today=ctx.today(), first_day=first, tz=ctx.tz)
 
 
-def _trx_first_day(ctx: AppContext):
+def _trx_first_day(ctx: PageContext):
     try:
         return queries.trx_first_day(ctx.db)
     except LakeUnavailable:
@@ -66,16 +66,8 @@ def source_filter(value: str | None) -> str | None:
         return None
 
 
-def failure_alert(exc: Exception, lang: str):
-    """Returns what the page shows for a failure: how to get data when there is none, else the error in one line."""
-    if isinstance(exc, LakeUnavailable):
-        return sms.empty_state(lang, "empty.lake")
-    log.error("transactional page failed", exc_info=exc)
-    return sms.error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
-
-
 def report(
-    ctx: AppContext, *, preset: str | None, start: str | None, end: str | None, text: str | None = None,
+    ctx: PageContext, *, preset: str | None, start: str | None, end: str | None, text: str | None = None,
     source: str | None = None, open_keys: list[str] | None = None, lang: str | None, rows_only: bool = False,
     can_download: bool = True,
 ) -> dict:
@@ -87,7 +79,7 @@ def report(
     try:
         period = resolve(ctx, preset, start, end)
     except PeriodError as exc:
-        out["period_error"] = sms.error_alert(t(lang, exc.key, **exc.values))
+        out["period_error"] = error_alert(t(lang, exc.key, **exc.values))
         return out
     out["period_label"] = period_label(period, lang)
     for attempt in (1, 2):  # a second time when a lake file was found unreadable: without its month
@@ -99,12 +91,12 @@ def report(
             return out
         except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
             if attempt == 2 or not ctx.db.note_failure(exc):
-                out["alert"] = failure_alert(exc, lang)
+                out["alert"] = failure_alert(exc, lang, "transactional")
                 break
     return out
 
 
-def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_keys: list[str], lang: str, out: dict,
+def _fill(ctx: PageContext, period: Period, text: str, source: str | None, open_keys: list[str], lang: str, out: dict,
           rows_only: bool, can_download: bool = True) -> dict:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
         # The open rows' details and the daily counts are read while the table is (DuckDB works
@@ -120,15 +112,15 @@ def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_k
     out["rows"] = transactional.grid_rows(records, details)
     out["count"] = t(lang, "trx.table.count", n=len(records))
     if not records:
-        out["empty"] = transactional.empty_state(lang, "trx.table.empty")
+        out["empty"] = empty_state(lang, "trx.table.empty", spacing="mb-2")
     if rows_only:
         return out
-    out["alert"] = shell_callbacks.data_notices(ctx, lang) or None
+    out["alert"] = data_notices(ctx, lang) or None
     out["kpis"] = transactional.kpi_cards(queries.trx_totals(daily), lang)
     out["trend"] = trend_figure(daily, chart_labels(lang), lang)
-    start, end = period.start.isoformat(), period.end.isoformat()
-    out["csv_href"] = transactional.export_href("csv", start, end, lang, source, text)
-    out["doc_href"] = transactional.export_href("docx", start, end, lang, source, text)
+    query = ctx.urls.TransactionalQuery(period, source, text)
+    out["csv_href"] = ctx.urls.transactional_url("csv", query, lang)
+    out["doc_href"] = ctx.urls.transactional_url("docx", query, lang)
     return out
 
 
@@ -143,7 +135,7 @@ def _campaigns(keys: list[str]) -> list[tuple[str, Campaign]]:
     return found
 
 
-def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
+def cached_detail(ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
                   can_download: bool = True) -> dict:
     """Returns `detail(...)`, remembered per lake version: opening a row sends every open row's details
     again, and only the new one has to be queried."""
@@ -152,16 +144,21 @@ def cached_detail(ctx: AppContext, *, period: Period, key: str, name: str, sourc
                                           can_download=can_download))
 
 
-def table_records(ctx: AppContext, *, period: Period, lang: str, source: str | None, text: str, reuse: bool) -> list[dict]:
+def table_records(ctx: PageContext, *, period: Period, lang: str, source: str | None, text: str, reuse: bool) -> list[dict]:
     """Returns `campaign_records(...)`, read afresh unless `reuse` (a row opened or closed: the table the
     page shows already), when the answer remembered for this lake version is returned instead."""
     found = ctx.db.remember(("trx-table", period, lang, source, text),
-                            lambda: campaign_records(ctx.db, period=period, lang=lang, source=source, text=text),
+                            lambda: campaign_records(ctx, period=period, lang=lang, source=source, text=text),
                             fresh=not reuse)
     return [dict(r) for r in found]  # copies: callers may change their rows
 
 
-def detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
+def campaign_records(ctx: PageContext, *, period: Period, lang: str, source: str | None, text: str) -> list[dict]:
+    """Returns the period's campaign rows as the page shows them (named, narrowed to names containing `text`)."""
+    return named_campaigns(queries.trx_campaign_records(ctx.db, period=period, source=source), lang, text)
+
+
+def detail(ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
            can_download: bool = True) -> dict:
     """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages
     (numbers masked), and the link to download its messages (with numbers) when `can_download`."""
@@ -180,7 +177,7 @@ def detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str 
         reasons=found.reasons,
         delay_fig=delay_fig, median_s=queries.click_delay_median(found.delays), clicked_n=clicked_n,
         latest=found.latest,
-        messages_href=transactional.messages_href(key, period.start.isoformat(), period.end.isoformat(), lang, source)
+        messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
         if can_download else None,
     )
     height = transactional.detail_height(sources=len(found.by_source), reasons=len(found.reasons),
@@ -196,7 +193,7 @@ def toggled(open_keys: list[str] | None, key: str | None) -> list[str]:
     return [k for k in keys if k != key] if key in keys else [*keys, key]
 
 
-def register(app, ctx: AppContext) -> None:
+def register(app, ctx: PageContext) -> None:
     """Registers the transactional page's callbacks on `app`."""
     period_callbacks.register(app, TRX_PERIOD)
 
@@ -234,5 +231,5 @@ def register(app, ctx: AppContext) -> None:
         preset, start, end, text, source = map(inputs.text, (preset, start, end, text, source))
         open_keys = inputs.texts(open_keys)
         out = report(ctx, preset=preset, start=start, end=end, text=text, source=source, open_keys=open_keys,
-                     lang=lang, rows_only=rows_only, can_download=security.can("numbers"))
+                     lang=lang, rows_only=rows_only, can_download=ctx.can("numbers"))
         return tuple(out[k] for k in REPORT_OUTPUTS)

@@ -107,7 +107,8 @@ def export_transactional(
     source: str = typer.Option(None, "--source", help="Only test sends (test) or API messages (api); both by default."),
 ) -> None:
     """Write the transactional campaign table of a period as CSV or DOCX."""
-    from reports.transactional import check_source, transactional_csv, transactional_docx
+    from data.schema import check_source
+    from reports.transactional import transactional_csv, transactional_docx
 
     cfg = config()
     choice(lang, ("pl", "en"), "--lang")

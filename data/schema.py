@@ -53,6 +53,18 @@ class Source(StrEnum):
     API = "api"
 
 
+TRX_SOURCES = (Source.TEST.value, Source.API.value)  # the transactional page's sources
+
+
+def check_source(source: str | None) -> str | None:
+    """Returns a transactional source filter ('test', 'api', or None for both); ValueError for anything else."""
+    if source in (None, "", "all"):
+        return None
+    if source not in TRX_SOURCES:
+        raise ValueError(source)
+    return source
+
+
 STATUS_GROUP: dict[Status, StatusGroup] = {
     Status.DELIVERED: StatusGroup.DELIVERED,
     Status.NOT_SENT: StatusGroup.NOT_SENT,

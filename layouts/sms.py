@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urlencode
+from collections.abc import Callable
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -22,6 +22,8 @@ KPI_ICONS = {
     "pending": "bi-hourglass-split", "clicked": "bi-hand-index", "ctr": "bi-percent",
 }
 PRESETS = period.PRESETS
+
+NumbersHref = Callable[[str, str | None, str], str]  # (status group, reason, csv|xml) -> download address
 
 
 def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: bool = True) -> html.Div:
@@ -210,33 +212,25 @@ def details_modal(lang: str) -> dbc.Modal:
     )
 
 
-def numbers_href(scope: dict, group: str, reason: str | None, fmt: str, lang: str) -> str:
-    """Returns the download address of a status group's (or reason's) numbers of a dispatch
-    (`scope` {"dispatch": number}) or of every dispatch of a campaign ({"campaign": id})."""
-    query = {**scope, "status": group, "lang": lang}
-    if reason:
-        query["reason"] = reason
-    return f"/export/numbers.{fmt}?" + urlencode(query)
-
-
-def download_links(scope: dict, group: str, reason: str | None, lang: str, *, allowed: bool = True) -> html.Span:
-    """Returns the CSV and XML links of one status group or reason (nothing when numbers downloads are not `allowed`)."""
-    if not allowed:
+def download_links(href: NumbersHref | None, group: str, reason: str | None) -> html.Span:
+    """Returns the CSV and XML links of one status group or reason (nothing without `href`: the role may not
+    download numbers)."""
+    if href is None:
         return html.Span()
     return html.Span(
         [html.A([html.I(className="bi bi-download me-1"), "CSV"], id=numbers_link(group, reason, "csv"),
-                href=numbers_href(scope, group, reason, "csv", lang), className="me-2", download=""),
-         html.A("XML", id=numbers_link(group, reason, "xml"), href=numbers_href(scope, group, reason, "xml", lang), download="")],
+                href=href(group, reason, "csv"), className="me-2", download=""),
+         html.A("XML", id=numbers_link(group, reason, "xml"), href=href(group, reason, "xml"), download="")],
         className="small text-nowrap",
     )
 
 
 def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_fig, lang: str, *,
-                 can_download: bool = True) -> html.Div:
+                 numbers_href: NumbersHref | None = None) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
-    status groups with downloads (when `can_download` numbers), reasons table and chart."""
+    status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and chart."""
     campaign = info.get("campaign_id") is not None
-    scope = {"campaign": int(info["campaign_id"])} if campaign else {"dispatch": int(info["number"])}
+    can_download = numbers_href is not None
     groups = [("delivered", counts["delivered"], "success"), ("not_sent", counts["not_sent"], "secondary"),
               ("not_delivered", counts["not_delivered"], "danger"), ("pending", counts["pending"], "warning")]
     group_cards = dbc.Row(
@@ -247,7 +241,7 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
                         [html.Div(t(lang, f"group.{g}"), className="small text-muted"),
                          html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
                          html.Div(fmt_pct(n / counts["recipients"] if counts["recipients"] else None, lang), className="small text-muted"),
-                         download_links(scope, g, None, lang, allowed=can_download) if n else html.Span()],
+                         download_links(numbers_href, g, None) if n else html.Span()],
                         className="p-2",
                     ),
                     id=details_group(g),
@@ -279,7 +273,7 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
                  html.Td(fmt_int(r.count, lang), className="text-end"),
                  html.Td(fmt_pct(r.share, lang), className="text-end"),
                  html.Td(t(lang, f"reason.{r.reason or 'none'}.explain"), className="small"),
-                 *([html.Td(download_links(scope, r.status_group, r.reason or "none", lang))] if can_download else [])],
+                 *([html.Td(download_links(numbers_href, r.status_group, r.reason or "none"))] if can_download else [])],
                 **{"data-reason": r.reason or "none"},
             )
             for r in reasons.itertuples(index=False)
@@ -292,24 +286,3 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
              dcc.Graph(figure=reasons_fig, config=graph_config(), id=Sms.DETAILS_REASONS_CHART)]
         )
     return html.Div([head, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part])
-
-
-def empty_state(lang: str, key: str) -> dbc.Alert:
-    """Returns a friendly note for a period or lake with nothing to show."""
-    return dbc.Alert([html.I(className="bi bi-info-circle me-2"), t(lang, key)], color="info", className="mb-3")
-
-
-def error_alert(text: str) -> dbc.Alert:
-    """Returns a readable error box (never a traceback)."""
-    return dbc.Alert([html.I(className="bi bi-exclamation-octagon me-2"), text], color="danger", className="mb-3")
-
-
-def warning_alert(text: str) -> dbc.Alert:
-    """Returns a note that the page works but something needs attention."""
-    return dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2"), text], color="warning", className="mb-3")
-
-
-def export_href(kind: str, fmt: str, start: str, end: str, lang: str, **extra: object) -> str:
-    """Returns the download address of the period's report; `extra` (filter, sort, per) is passed on when set."""
-    query = {"from": start, "to": end, "lang": lang, **{k: v for k, v in extra.items() if v not in (None, "")}}
-    return f"/export/{kind}.{fmt}?" + urlencode(query)

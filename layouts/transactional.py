@@ -7,8 +7,6 @@ renderer draws it (static content: charts, tables, a download link).
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -338,26 +336,3 @@ def detail_height(*, sources: int, reasons: int, groups: int, latest: int) -> in
     """Returns the height in px an expanded row needs (its panel scrolls inside if a guess falls short)."""
     lines = max(sources + 2 + 4 + 2 + 2, reasons + groups + 2)  # rows, headings, headers and totals of each column
     return 40 + CHART_HEIGHT + 50 + 22 * lines + 30 + 22 * (max(latest, 1) + 2) + 30  # 22 px a table line
-
-
-def empty_state(lang: str, key: str) -> dbc.Alert:
-    """Returns a friendly note for a period or filter with nothing to show."""
-    return dbc.Alert([html.I(className="bi bi-info-circle me-2"), t(lang, key)], color="info", className="mb-2")
-
-
-def export_href(fmt: str, start: str, end: str, lang: str, source: str | None, text: str) -> str:
-    """Returns the download address of the period's campaign table (with the table's filters)."""
-    query = {"from": start, "to": end, "lang": lang}
-    if source:
-        query["source"] = source
-    if text:
-        query["q"] = text
-    return f"/export/transactional.{fmt}?" + urlencode(query)
-
-
-def messages_href(key: str, start: str, end: str, lang: str, source: str | None) -> str:
-    """Returns the download address of one campaign's messages in the period."""
-    query = {"campaign": key, "from": start, "to": end, "lang": lang}
-    if source:
-        query["source"] = source
-    return "/export/transactional-messages.csv?" + urlencode(query)

@@ -12,10 +12,11 @@ from data import queries
 from data.db import Db
 from data.history import HistoryFilter, Sort, history
 from data.period import Period
-from i18n import fmt_date, fmt_datetime, fmt_int, fmt_pct, t
+from i18n import fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
 from reports.docx import report_docx
+from i18n.labels import left_out, period_label, trend_labels
 
 CSV_COLUMNS = [
     "number", "name", "message_text", "recipient_group", "campaign", "sent_at", "last_at", "recipients", "sent",
@@ -91,32 +92,6 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     return items
 
 
-def trend_labels(lang: str) -> dict[str, str]:
-    """Returns the translated labels of the trend chart."""
-    keys = ["sent", "delivered", "ctr", "prev_sent", "prev_delivered", "prev_ctr", "day", "count", "empty"]
-    return {k: t(lang, f"trend.{k}") for k in keys}
-
-
-def left_out(db: Db, lang: str) -> str | None:
-    """Returns the months every answer leaves out (files that cannot be read, or gone), each with why,
-    in `lang`; None when nothing is left out."""
-    from data.db import LakeUnavailable
-
-    try:
-        months = db.unreadable()
-    except LakeUnavailable:
-        return None
-    if not months:
-        return None
-    return ", ".join(f"{m} ({t(lang, 'lake.why.missing' if why == 'missing' else 'lake.why.unreadable')})"
-                     for m, why in months.items())
-
-
-def period_label(period: Period, lang: str) -> str:
-    """Returns "start – end" in the language's date format."""
-    return t(lang, "period.range", start=fmt_date(period.start, lang), end=fmt_date(period.end, lang))
-
-
 def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Returns the dispatch table as shown in the DOCX: translated headers, formatted cells."""
     def short(text: str | None) -> str:
@@ -149,9 +124,19 @@ def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datet
             (t(lang, "doc.period"), period_label(period, lang)),
             (t(lang, "doc.timezone"), period.tz),
             (t(lang, "doc.generated"), fmt_datetime(generated_at, lang)),
-        ] + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(db, lang)) else []),
+        ] + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(months_left_out(db), lang)) else []),
         kpis=kpi_items(totals, lang),
         chart_png=trend_png(trend, labels=trend_labels(lang), lang=lang),
         table=doc_table(frame, lang),
         table_title=t(lang, "doc.table"),
     )
+
+
+def months_left_out(db: Db) -> dict[str, str]:
+    """Returns the months every answer leaves out (files that cannot be read, or gone), each with why."""
+    from data.db import LakeUnavailable
+
+    try:
+        return db.unreadable()
+    except LakeUnavailable:
+        return {}

@@ -15,8 +15,10 @@ from data.queries import Campaign
 from i18n import fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks, msisdn_digits
-from reports.dispatches import left_out, period_label, trend_labels
+from reports.dispatches import months_left_out
 from reports.docx import report_docx
+from i18n.labels import left_out, named_campaigns, period_label, source_name, trend_labels
+
 
 CSV_COLUMNS = [
     "campaign", "recipients", "sent", "delivered", "delivered_pct", "not_sent", "not_delivered", "pending",
@@ -35,33 +37,10 @@ def header(column: str, lang: str) -> str:
     return t(lang, f"trx.col.{column}") if column in own else t(lang, f"col.{column}")
 
 
-def campaign_name(label: str | None, lang: str) -> str:
-    """Returns how a campaign is shown: its label, or "(no campaign)" for unlabelled messages."""
-    return t(lang, "trx.no_campaign") if label is None else label
-
-
-def source_name(source: str | None, lang: str) -> str:
-    """Returns a source ('test', 'api'; None: both) as users read it."""
-    return t(lang, f"trx.source.{source or 'all'}")
-
-
-def check_source(source: str | None) -> str | None:
-    """Returns the source filter ('test', 'api', or None for both); ValueError for anything else."""
-    if source in (None, "", "all"):
-        return None
-    if source not in queries.TRX_SOURCES:
-        raise ValueError(source)
-    return source
-
-
 def campaign_records(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> list[dict]:
     """Returns the period's campaign rows as the page shows them: `queries.trx_campaign_records`
     plus `campaign` (the shown name), narrowed to names containing `text` (any case)."""
-    records = queries.trx_campaign_records(db, period=period, source=source)
-    needle = (text or "").strip().casefold()
-    for r in records:
-        r["campaign"] = campaign_name(r["campaign_label"], lang)
-    return [r for r in records if needle in r["campaign"].casefold()] if needle else records
+    return named_campaigns(queries.trx_campaign_records(db, period=period, source=source), lang, text)
 
 
 def campaign_table(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> pd.DataFrame:
@@ -132,7 +111,7 @@ def transactional_docx(
     if (text or "").strip():
         meta.append((t(lang, "trx.doc.campaign_filter"), text.strip()))
     meta += [(t(lang, "doc.timezone"), period.tz), (t(lang, "doc.generated"), fmt_datetime(generated_at, lang))]
-    if gone := left_out(db, lang):
+    if gone := left_out(months_left_out(db), lang):
         meta.append((t(lang, "doc.left_out"), gone))
     return report_docx(
         title=t(lang, "trx.doc.title"),

@@ -1,4 +1,7 @@
-"""What one server process holds: its settings and its lake connection."""
+"""What one server process holds: its settings, its lake connection, and what pages need of the web shell.
+
+Callbacks receive this object and never import web/: the rights of the request (`account`, `can`), the
+access record (`record`) and the export addresses (`urls`) reach them through it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +12,7 @@ from data import queries
 from data.db import Db, LakeUnavailable
 from data.lake import Lake
 from data.period import Period, resolve_period, today_in
+from web import urls as urls_module
 
 
 @dataclass
@@ -69,3 +73,42 @@ class AppContext:
             preset, start=start, end=end, today=self.today(),
             first_day=self.first_day() if preset == "all" else None, tz=self.tz,
         )
+
+    # ------------------------------------------------------------ what pages need of the web shell
+    urls = urls_module
+
+    def users(self):
+        """Returns the user store (users, log-in failures, the access record)."""
+        from web import security
+
+        return security.user_store(self.config)
+
+    def account(self):
+        """Returns the account of the request being served (None outside a request)."""
+        from web import security
+
+        return security.current_account()
+
+    def account_view(self) -> dict | None:
+        """Returns what pages need to know of the current account (web.security.account_view)."""
+        from web import security
+
+        return security.account_view()
+
+    def can(self, capability: str) -> bool:
+        """Tells whether the current request's account has a capability (True outside a request)."""
+        from web import security
+
+        return security.can(capability)
+
+    def page_role(self, path: str) -> str | None:
+        """Returns the role a page needs."""
+        from web import security
+
+        return security.PAGE_ROLES.get(path)
+
+    def record(self, action: str, **values) -> None:
+        """Puts an event of the current request on the access record (who, role, address filled in)."""
+        from web import security
+
+        security.record(security.event(action, **values))

@@ -11,19 +11,16 @@ from urllib.parse import quote
 import flask_bootstrap
 from flask import Flask, Response, abort, jsonify, request, send_from_directory, stream_with_context
 
-from web import security
+from web import security, urls
 from web.context import AppContext
 from data import queries
 from data.db import LakeUnavailable
-from data.history import SORTABLE, HistoryFilter, Sort
-from data.period import Period, PeriodError, parse_day
-from data.schema import Reason, StatusGroup
 from i18n import lang_or_default, t
 from reports.audit import audited
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
 from reports.docx import table_rows
 from reports.numbers import numbers_csv, numbers_xml
-from reports.transactional import check_source, file_stem, messages_csv, transactional_csv, transactional_docx
+from reports.transactional import file_stem, messages_csv, transactional_csv, transactional_docx
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -56,77 +53,29 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
 ROW_COUNTING = {"export_numbers": "lines", "export_transactional_messages": "lines", "admin_audit_csv": "csv"}
 
 
-def _period_from_args(ctx: AppContext, lang: str) -> Period:
+def _args(parse, *extra):
+    """Returns what `parse` (a web.urls parser) reads from the request's arguments; BadRequest in the user's
+    language when an argument is wrong."""
     try:
-        start, end = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
-        if start is None or end is None:
-            raise PeriodError("period.error.missing")
-        return Period(start, end, ctx.tz)
-    except PeriodError as exc:
-        raise BadRequest(t(lang, exc.key, **exc.values)) from None
+        return parse(request.args, *extra)
+    except urls.UrlError as exc:
+        text = t(lang_or_default(request.args.get("lang")), exc.key, **exc.values) if exc.key else exc.text
+        raise BadRequest(text) from None
 
 
-def _numbers_args(ctx: AppContext, lang: str) -> tuple[dict, StatusGroup, str | None]:
-    """Returns (scope, status group, reason) of a numbers download; scope has ids (dispatch_ids),
-    name (for the file) and attrs (for the XML root): one dispatch, or every dispatch of a campaign."""
-    raw_number = request.args.get("dispatch", "")
-    raw_campaign = request.args.get("campaign")
-    if raw_campaign is None and not raw_number.isdigit():
-        raise BadRequest("dispatch: " + (raw_number or "?"))
-    if raw_campaign is not None and not raw_campaign.isdigit():
-        raise BadRequest("campaign: " + raw_campaign)
-    try:
-        group = StatusGroup(request.args.get("status", ""))
-    except ValueError:
-        raise BadRequest("status: " + request.args.get("status", "?")) from None
-    reason = request.args.get("reason") or None
-    if reason is not None and reason != "none" and reason not in set(Reason):
-        raise BadRequest("reason: " + reason)
-    if raw_campaign is not None:
+def _numbers_scope(ctx: AppContext, query: urls.NumbersQuery, lang: str) -> dict:
+    """Returns the scope of a numbers download: ids (dispatch_ids), name (for the file) and attrs (for the
+    XML root): one dispatch, or every dispatch of a campaign."""
+    if query.campaign is not None:
         members = ctx.store.members()
-        ids = list(members.loc[members["campaign_id"] == int(raw_campaign), "dispatch_id"])
+        ids = list(members.loc[members["campaign_id"] == query.campaign, "dispatch_id"])
         if not ids:
-            abort(404, t(lang, "campaign.error.unknown_campaign", ids=raw_campaign))
-        return {"ids": ids, "name": f"campaign-{raw_campaign}", "attrs": {"campaign": raw_campaign}}, group, reason
-    info = queries.dispatch_info(ctx.db, number=int(raw_number), tz=ctx.tz)
+            abort(404, t(lang, "campaign.error.unknown_campaign", ids=query.campaign))
+        return {"ids": ids, "name": f"campaign-{query.campaign}", "attrs": {"campaign": str(query.campaign)}}
+    info = queries.dispatch_info(ctx.db, number=query.dispatch, tz=ctx.tz)
     if info is None:
-        abort(404, t(lang, "details.unknown", number=raw_number))
-    scope = {"ids": info["dispatch_id"], "name": str(info["number"]), "attrs": {"dispatch": str(info["number"])}}
-    return scope, group, reason
-
-
-def _view_from_args(ctx: AppContext, lang: str) -> HistoryView:
-    """Returns what the page showed: the grouping filter (q, since, until), sort (sort, desc), per campaign or dispatch."""
-    try:
-        flt = HistoryFilter((request.args.get("q") or "").strip(), parse_day(request.args.get("since")),
-                            parse_day(request.args.get("until")))
-    except PeriodError as exc:
-        raise BadRequest(t(lang, exc.key, **exc.values)) from None
-    column = request.args.get("sort")
-    if column is not None and column not in SORTABLE:
-        raise BadRequest("sort: " + column)
-    per = request.args.get("per", "dispatch")
-    if per not in ("dispatch", "campaign"):
-        raise BadRequest("per: " + per)
-    sort = Sort(column, request.args.get("desc", "1") == "1") if column else None
-    campaigns, members = ctx.campaign_frames()
-    return HistoryView(campaigns=campaigns, members=members, flt=flt, sort=sort, per=per)
-
-
-def _source_arg(lang: str) -> str | None:
-    source = request.args.get("source")
-    try:
-        return check_source(source)
-    except ValueError:
-        raise BadRequest(t(lang, "trx.error.source", source=source)) from None
-
-
-def _campaign_arg(lang: str) -> queries.Campaign:
-    key = request.args.get("campaign", "")
-    try:
-        return queries.Campaign.from_key(key)
-    except ValueError:
-        raise BadRequest(t(lang, "trx.error.campaign", campaign=key or "?")) from None
+        abort(404, t(lang, "details.unknown", number=query.dispatch))
+    return {"ids": info["dispatch_id"], "name": str(info["number"]), "attrs": {"dispatch": str(info["number"])}}
 
 
 def register(server: Flask, ctx: AppContext) -> None:
@@ -167,9 +116,11 @@ def register(server: Flask, ctx: AppContext) -> None:
     @server.get("/export/dispatches.<fmt>")
     def export_dispatches(fmt: str):
         lang = lang_or_default(request.args.get("lang"))
-        period = _period_from_args(ctx, lang)
+        query = _args(urls.parse_dispatches, ctx.tz)
+        period = query.period
         stem = f"wysylki-{period.start.isoformat()}-{period.end.isoformat()}" if lang == "pl" else f"dispatches-{period.start.isoformat()}-{period.end.isoformat()}"
-        view = _view_from_args(ctx, lang)
+        campaigns, members = ctx.campaign_frames()
+        view = HistoryView(campaigns=campaigns, members=members, flt=query.flt, sort=query.sort, per=query.per)
         if fmt == "csv":
             body = stream_with_context(dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], view=view))
             return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
@@ -183,8 +134,8 @@ def register(server: Flask, ctx: AppContext) -> None:
         lang = lang_or_default(request.args.get("lang"))
         if fmt not in ("csv", "docx"):
             abort(404)
-        period = _period_from_args(ctx, lang)
-        source, text = _source_arg(lang), request.args.get("q", "")
+        query = _args(urls.parse_transactional, ctx.tz)
+        period, source, text = query.period, query.source, query.text
         stem = file_stem("table", period, lang)
         if fmt == "csv":
             body = stream_with_context(transactional_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang],
@@ -197,8 +148,8 @@ def register(server: Flask, ctx: AppContext) -> None:
     @server.get("/export/transactional-messages.csv")
     def export_transactional_messages():
         lang = lang_or_default(request.args.get("lang"))
-        period = _period_from_args(ctx, lang)
-        campaign, source = _campaign_arg(lang), _source_arg(lang)
+        query = _args(urls.parse_messages, ctx.tz)
+        period, campaign, source = query.period, queries.Campaign(query.label), query.source
         chunks = messages_csv(ctx.db, period=period, campaign=campaign, lang=lang, sep=ctx.config.csv_separator[lang],
                               source=source, batch_rows=ctx.config.export_batch_rows)
         return _attachment(stream_with_context(chunks), file_stem("messages", period, lang, campaign) + ".csv",
@@ -209,7 +160,8 @@ def register(server: Flask, ctx: AppContext) -> None:
         lang = lang_or_default(request.args.get("lang"))
         if fmt not in ("csv", "xml"):
             abort(404)
-        scope, group, reason = _numbers_args(ctx, lang)
+        query = _args(urls.parse_numbers)
+        scope, group, reason = _numbers_scope(ctx, query, lang), query.group, query.reason
         stem = f"numbers-{scope['name']}-{group.value}" + (f"-{reason}" if reason else "")
         batch = ctx.config.export_batch_rows
         if fmt == "csv":

@@ -1,0 +1,45 @@
+"""Labels the pages and the exports share: period ranges, chart legends, campaign and source names, months left out."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from i18n import fmt_date, t
+
+
+def period_label(period, lang: str) -> str:
+    """Returns "start – end" of a period (anything with `start` and `end` dates) in the language's date format."""
+    return t(lang, "period.range", start=fmt_date(period.start, lang), end=fmt_date(period.end, lang))
+
+
+def trend_labels(lang: str) -> dict[str, str]:
+    """Returns the translated labels of the trend chart."""
+    keys = ["sent", "delivered", "ctr", "prev_sent", "prev_delivered", "prev_ctr", "day", "count", "empty"]
+    return {k: t(lang, f"trend.{k}") for k in keys}
+
+
+def campaign_name(label: str | None, lang: str) -> str:
+    """Returns how a transactional campaign is shown: its label, or "(no campaign)" for unlabelled messages."""
+    return t(lang, "trx.no_campaign") if label is None else label
+
+
+def source_name(source: str | None, lang: str) -> str:
+    """Returns a source ('test', 'api'; None: both) as users read it."""
+    return t(lang, f"trx.source.{source or 'all'}")
+
+
+def named_campaigns(records: list[dict], lang: str, text: str = "") -> list[dict]:
+    """Returns transactional campaign rows with `campaign` (the shown name) added, narrowed to names
+    containing `text` (any case)."""
+    needle = (text or "").strip().casefold()
+    for r in records:
+        r["campaign"] = campaign_name(r["campaign_label"], lang)
+    return [r for r in records if needle in r["campaign"].casefold()] if needle else records
+
+
+def left_out(months: Mapping[str, str] | None, lang: str) -> str | None:
+    """Returns the months every answer leaves out, each with why ('missing' or unreadable), in `lang`;
+    None when nothing is left out."""
+    if not months:
+        return None
+    return ", ".join(f"{m} ({t(lang, 'lake.why.missing' if why == 'missing' else 'lake.why.unreadable')})"
+                     for m, why in months.items())

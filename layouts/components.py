@@ -1,0 +1,30 @@
+"""Pieces every page shows: notes for empty answers, errors, warnings."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from i18n import t
+
+
+def empty_state(lang: str, key: str, *, spacing: str = "mb-3") -> dbc.Alert:
+    """Returns a friendly note (message `key`) for a period, filter or lake with nothing to show."""
+    return dbc.Alert([html.I(className="bi bi-info-circle me-2"), t(lang, key)], color="info", className=spacing)
+
+
+def error_alert(text: str) -> dbc.Alert:
+    """Returns a readable error box (never a traceback)."""
+    return dbc.Alert([html.I(className="bi bi-exclamation-octagon me-2"), text], color="danger", className="mb-3")
+
+
+def warning_alert(text: str) -> dbc.Alert:
+    """Returns a note that the page works but something needs attention."""
+    return dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2"), text], color="warning", className="mb-3")
+
+
+def failure_alert(exc: Exception, lang: str, *, no_data: bool) -> dbc.Alert:
+    """Returns what a page shows for a failure: how to get data when there is none (`no_data`), else the error
+    in one line."""
+    if no_data:
+        return empty_state(lang, "empty.lake")
+    return error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 import queue
 import threading
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -48,6 +47,7 @@ from numpy.random import PCG64, Generator
 
 from data import clicks as click_rules
 from data import schema
+from data.encoding import sms_encoding, strip_diacritics
 from data.lake import (CLICKS_STATISTICS, COMPRESSION, MESSAGES_STATISTICS, ROW_GROUP_ROWS, Lake, column_encoding,
                        dictionary_columns, transaction, write_dispatches)
 from data.rollups import build_rollups
@@ -70,40 +70,6 @@ class DemoSummary:
     months: int  # calendar months (in tz) from first_day to last_day
     first_day: date  # first day with data, in tz
     last_day: date  # == until
-
-
-# --------------------------------------------------------------------------- #
-# SMS text encoding (GSM 03.38) and segments
-# --------------------------------------------------------------------------- #
-
-GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = set("^{}\\[~]|€\f")
-
-
-def sms_encoding(text: str) -> tuple[str, int]:
-    """Returns (encoding, segments) of an SMS text: 'gsm7' or 'ucs2', parts billed.
-
-    GSM 03.38 has é, ö, ü, à... but none of ą ć ę ł ń ó ś ź ż, nor the en dash, so
-    a Polish text with diacritics goes as UCS-2 (70 characters, 67 per part when
-    concatenated) instead of GSM-7 (160, 153 per part; extension characters count 2).
-    """
-    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
-        units = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
-        return "gsm7", 1 if units <= 160 else -(-units // 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return "ucs2", 1 if units <= 70 else -(-units // 67)
-
-
-_PL_ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—„”’", "acelnoszzACELNOSZZ--\"\"'")
-
-
-def strip_diacritics(text: str) -> str:
-    """Returns `text` as Polish senders often send it to stay in GSM-7 (no ą, ł, ...)."""
-    text = text.translate(_PL_ASCII)
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 # --------------------------------------------------------------------------- #

@@ -1,4 +1,4 @@
-"""The demo lake generator (data/demo.py): determinism, shape and realism of the data."""
+"""The demo lake generator (data/demo/): determinism, shape and realism of the data."""
 from __future__ import annotations
 
 import hashlib
@@ -15,9 +15,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from data import demo, schema
+from data import schema
 from data.clicks import is_bot_click
 from data.demo import DemoSummary, build_demo
+from data.demo import build as demo_build
+from data.demo import months as demo_months
+from data.demo import plan as demo_plan
 from data.encoding import sms_encoding
 from data.lake import Lake
 from data.schema import Reason, Status
@@ -348,7 +351,7 @@ def test_the_lake_schema_in_every_file(built):
 def test_built_in_slices(tmp_path, monkeypatch):
     # Months are built and written a slice at a time; the big dispatch's rows (another
     # random stream) go in their place among the others. Small slices: many of them.
-    monkeypatch.setattr(demo, "SLICE_ROWS", 700)
+    monkeypatch.setattr(demo_months, "SLICE_ROWS", 700)
     root = tmp_path / "sliced"
     s = _build(root, messages=20_000, big_dispatch=3_000)
     assert s.messages == 23_000
@@ -388,7 +391,7 @@ def test_small_lakes_have_enough_dispatches(tmp_path):
     s = _build(tmp_path / "small", messages=20_000, until=date(2026, 3, 2))
     assert s.dispatches >= 20
     assert s.months >= 18
-    assert demo._n_dispatches(2_000_000) in range(150, 301)
+    assert demo_plan._n_dispatches(2_000_000) in range(150, 301)
 
 
 def _assert_only_published_versions(data_dir: Path) -> None:
@@ -419,7 +422,7 @@ def test_a_failed_build_leaves_the_old_lake(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(demo, "write_dispatches", boom)
+    monkeypatch.setattr(demo_build, "write_dispatches", boom)
     with pytest.raises(OSError, match="disk full"):
         _build(root, messages=5_000, seed=99)
     assert _files(root) == before

@@ -32,7 +32,7 @@ def build_demo(
     messages: int = 2_000_000,
     seed: int = 7,
     until: date,
-    tz: str = "Europe/Warsaw",
+    tz: str,
     big_dispatch: int | None = None,
     progress: ProgressFn | None = None,
     with_rollups: bool = True,
@@ -40,7 +40,8 @@ def build_demo(
     """Builds a demo lake at `lake.root` (replacing any lake there) and describes it.
 
     `messages` rows of bulk (about 90%), test and API traffic over the 18 months
-    before `until` and the days of `until`'s month up to it (days counted in `tz`),
+    before `until` and the days of `until`'s month up to it (days counted in `tz`,
+    the reporting time zone: an IANA name, no default),
     plus `big_dispatch` recipients of one extra bulk dispatch a few days before
     `until` when given. `progress(stage, done, total)` is called once per month
     (stage "messages") and at the end (stage "swap").

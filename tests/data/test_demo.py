@@ -429,6 +429,12 @@ def test_a_failed_build_leaves_the_old_lake(tmp_path, monkeypatch):
     _assert_only_published_versions(tmp_path)
 
 
+def test_the_time_zone_is_required(tmp_path):
+    with pytest.raises(TypeError):
+        build_demo(Lake(tmp_path / "x"), messages=5_000, until=UNTIL)  # type: ignore[call-arg]
+    assert not (tmp_path / "x").exists()
+
+
 def test_rejects_tiny_sizes(tmp_path):
     with pytest.raises(ValueError):
         _build(tmp_path / "x", messages=10)

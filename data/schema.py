@@ -202,7 +202,7 @@ SMPP_ERROR: dict[str, Outcome] = {
     "00B": (_S.NOT_SENT, _R.INVALID_NUMBER),          # ESME_RINVDSTADR invalid destination address
     "058": (_S.FAILED, _R.PLATFORM_ERROR),            # ESME_RTHROTTLED
     # Gateway-specific codes of the SMSAPI-style gateway behind this project's demo
-    # data (data/demo.py RAW_CODES): not standard, listed so the demo's raw codes
+    # data (data/demo/catalogue.py RAW_CODES): not standard, listed so the demo's raw codes
     # classify as the demo classified them.
     "069": (_S.REJECTED, _R.CARRIER_FILTERED),        # content rejected by the operator's filter
     "088": (_S.REJECTED, _R.SENDER_COMPLIANCE),       # sender name not registered
@@ -336,7 +336,7 @@ INFOBIP_ERROR: dict[str, Outcome] = {
     "EC_LIMIT_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),                  # 541
     "EC_QUOTA_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),                  # 542
     "EC_MONTHLY_LIMIT_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),          # 4099
-    # Names found in this project's demo data (data/demo.py RAW_CODES), not in
+    # Names found in this project's demo data (data/demo/catalogue.py RAW_CODES), not in
     # Infobip's current list: kept so the demo's raw codes classify as it did.
     "EC_MESSAGE_FILTERED": (_S.REJECTED, _R.CARRIER_FILTERED),
     "EC_SENDER_NOT_REGISTERED": (_S.REJECTED, _R.SENDER_COMPLIANCE),

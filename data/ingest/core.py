@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data import schema
-from data.demo import sms_encoding
+from data.encoding import sms_encoding
 from data.ingest import fields, phones
 from data.ingest.textio import Lines
 from data.schema import TS, Reason, Source, Status

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from data import demo, schema
+from data import schema
+from data.demo import catalogue as demo
 from data.schema import Reason, Status, classify
 
 TABLES = [schema.SMPP_STATUS, schema.SMPP_ERROR, schema.TWILIO_STATUS, schema.TWILIO_ERROR, schema.INFOBIP_STATUS,

@@ -1,0 +1,75 @@
+"""`build_demo`: the plan, then the months, the dispatch table and the rollups, as one
+new version of the lake."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from numpy.random import PCG64, Generator
+
+from data.demo.months import ProgressFn, write_months
+from data.demo.plan import dispatch_table, make_plan
+from data.lake import Lake, transaction, write_dispatches
+from data.rollups import build_rollups
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What `build_demo` wrote."""
+
+    messages: int  # all message rows (bulk + test + api, including big_dispatch)
+    dispatches: int  # bulk dispatches (including big_dispatch)
+    clicks: int  # click rows (human and bot)
+    months: int  # calendar months (in tz) from first_day to last_day
+    first_day: date  # first day with data, in tz
+    last_day: date  # == until
+
+
+def build_demo(
+    lake: Lake,
+    *,
+    messages: int = 2_000_000,
+    seed: int = 7,
+    until: date,
+    tz: str,
+    big_dispatch: int | None = None,
+    progress: ProgressFn | None = None,
+    with_rollups: bool = True,
+) -> DemoSummary:
+    """Builds a demo lake at `lake.root` (replacing any lake there) and describes it.
+
+    `messages` rows of bulk (about 90%), test and API traffic over the 18 months
+    before `until` and the days of `until`'s month up to it (days counted in `tz`,
+    the reporting time zone: an IANA name, no default),
+    plus `big_dispatch` recipients of one extra bulk dispatch a few days before
+    `until` when given. `progress(stage, done, total)` is called once per month
+    (stage "messages") and at the end (stage "swap").
+    """
+    if isinstance(until, datetime):
+        until = until.date()
+    if messages < 1000:
+        raise ValueError("messages must be at least 1000")
+    if big_dispatch is not None and big_dispatch < 0:
+        raise ValueError("big_dispatch must be positive")
+    zone = ZoneInfo(tz)
+    plan = make_plan(Generator(PCG64(seed)), messages=messages, seed=seed, until=until, tz=zone,
+                     big_dispatch=big_dispatch)
+
+    with transaction(lake, fresh=True) as staging:
+        counts = write_months(plan, staging, seed, progress)
+        write_dispatches(staging, dispatch_table(plan))
+        if with_rollups:
+            build_rollups(staging, tz=tz)
+    if progress:
+        progress("swap", 1, 1)
+
+    n_months = (until.year * 12 + until.month) - (plan.first_day.year * 12 + plan.first_day.month) + 1
+    return DemoSummary(
+        messages=counts[0],
+        dispatches=len(plan.dispatches),
+        clicks=counts[1],
+        months=n_months,
+        first_day=plan.first_day,
+        last_day=until,
+    )

@@ -41,7 +41,16 @@ def create_app(config: Config | None = None) -> dash.Dash:
     transactional_callbacks.register(app, ctx)
     admin_callbacks.register(app, ctx)
     security.install(app, config)  # last: the central check reads every route and callback registered above
+    _set_up(app)
     return app
+
+
+def _set_up(app: dash.Dash) -> None:
+    """Lets Dash finish setting the app up now, in one thread. Dash does it on a process's first request and
+    registers the page's script paths then; with several threads, the requests arriving beside that first one
+    found the paths not yet registered and got 500 (issue 23). A request to /health (public, touches nothing)
+    runs that set-up."""
+    app.server.test_client().get("/health")
 
 
 def __getattr__(name: str):

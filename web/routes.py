@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import flask_bootstrap
+from dash.exceptions import DependencyException
 from flask import Flask, Response, abort, jsonify, request, send_from_directory, stream_with_context
 
 from web import security, urls
@@ -195,6 +196,12 @@ def register(server: Flask, ctx: AppContext) -> None:
     def lake_unavailable(exc: LakeUnavailable):
         lang = lang_or_default(request.args.get("lang"))
         return Response(t(lang, "error.lake", error=str(exc)), status=503, mimetype="text/plain")
+
+    @server.errorhandler(DependencyException)
+    def unknown_script(exc: DependencyException):
+        # a script path Dash does not serve (a mistyped or forged one, e.g. a path traversal): not found
+        lang = lang_or_default(request.args.get("lang"))
+        return Response(t(lang, "error.not_found", error=request.path), status=404, mimetype="text/plain")
 
     @server.errorhandler(404)
     def not_found(exc):

@@ -385,7 +385,7 @@ def export_numbers(
     lang: str = typer.Option("pl", "--lang", help="pl or en (CSV header and separator)."),
 ) -> None:
     """Write the recipients' numbers of a dispatch's status group (or one reason)."""
-    from data import queries
+    from data.queries import dispatches as dispatch_queries
     from data.schema import Reason, StatusGroup
     from reports.numbers import numbers_csv, numbers_xml
 
@@ -401,7 +401,7 @@ def export_numbers(
     ctx = AppContext.create(cfg)
 
     def chunks():
-        info = queries.dispatch_info(ctx.db, number=dispatch, tz=cfg.timezone)
+        info = dispatch_queries.dispatch_info(ctx.db, number=dispatch, tz=cfg.timezone)
         if info is None:
             _fail(f"unknown dispatch number {dispatch}")
         if fmt == "csv":
@@ -421,11 +421,11 @@ def _campaign_context():
 
 
 def _dispatch_ids(ctx: AppContext, numbers: list[int]) -> list[str]:
-    from data import queries
+    from data.queries import dispatches as dispatch_queries
     from data.db import LakeUnavailable
 
     try:
-        found = queries.dispatch_ids(ctx.db, numbers=numbers)
+        found = dispatch_queries.dispatch_ids(ctx.db, numbers=numbers)
     except LakeUnavailable as exc:
         _fail(f"no data: {exc}")
     missing = [n for n in numbers if n not in found]
@@ -447,14 +447,14 @@ def _campaign_change(change) -> None:
 @campaigns_cli.command("list")
 def campaigns_list() -> None:
     """List campaigns with their dispatch numbers."""
-    from data import queries
+    from data.queries import dispatches as dispatch_queries
 
     ctx = _campaign_context()
     campaigns = ctx.store.campaigns()
     members = ctx.store.members()
     numbers = {}
     if not members.empty:
-        numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(members["dispatch_id"]))
+        numbers = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=list(members["dispatch_id"]))
     for row in campaigns.itertuples():
         mine = sorted(numbers.get(d, 0) for d in members.loc[members["campaign_id"] == row.id, "dispatch_id"])
         rule = " [rule]" if row.rule else ""

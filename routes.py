@@ -14,10 +14,12 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory,
 
 import security
 from context import AppContext
-from data import queries
 from data.db import LakeUnavailable
-from data.history import SORTABLE, HistoryFilter, Sort
 from data.period import Period, PeriodError, parse_day
+from data.queries import dispatches as dispatch_queries
+from data.queries import status as status_queries
+from data.queries.history import SORTABLE, HistoryFilter, Sort
+from data.queries.transactional import Campaign
 from data.schema import Reason, StatusGroup
 from i18n import lang_or_default, t
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
@@ -125,7 +127,7 @@ def _numbers_args(ctx: AppContext, lang: str) -> tuple[dict, StatusGroup, str | 
         if not ids:
             abort(404, t(lang, "campaign.error.unknown_campaign", ids=raw_campaign))
         return {"ids": ids, "name": f"campaign-{raw_campaign}", "attrs": {"campaign": raw_campaign}}, group, reason
-    info = queries.dispatch_info(ctx.db, number=int(raw_number), tz=ctx.tz)
+    info = dispatch_queries.dispatch_info(ctx.db, number=int(raw_number), tz=ctx.tz)
     if info is None:
         abort(404, t(lang, "details.unknown", number=raw_number))
     scope = {"ids": info["dispatch_id"], "name": str(info["number"]), "attrs": {"dispatch": str(info["number"])}}
@@ -158,10 +160,10 @@ def _source_arg(lang: str) -> str | None:
         raise BadRequest(t(lang, "trx.error.source", source=source)) from None
 
 
-def _campaign_arg(lang: str) -> queries.Campaign:
+def _campaign_arg(lang: str) -> Campaign:
     key = request.args.get("campaign", "")
     try:
-        return queries.Campaign.from_key(key)
+        return Campaign.from_key(key)
     except ValueError:
         raise BadRequest(t(lang, "trx.error.campaign", campaign=key or "?")) from None
 
@@ -178,7 +180,7 @@ def register(server: Flask, ctx: AppContext) -> None:
         """Readiness: a short query on the lake and on the campaign store; 503 naming what failed."""
         checks, failed, body = {}, [], {}
         try:
-            state = queries.lake_state(ctx.db)
+            state = status_queries.lake_state(ctx.db)
             newest = state["newest"]
             body.update(messages=state["messages"], newest_message=newest.isoformat() if newest else None,
                         left_out=ctx.db.unreadable())  # months whose files cannot be read: served without them

@@ -8,10 +8,10 @@ from dash import Input, Output, State, ctx as dash_ctx, no_update
 import security
 from callbacks import inputs
 from context import AppContext
-from data import queries
 from data.campaigns import CampaignError
-from data.history import HistoryFilter
 from data.period import PeriodError, parse_day
+from data.queries import dispatches as dispatch_queries
+from data.queries.history import HistoryFilter
 from i18n import lang_or_default, t
 from layouts import campaigns as view
 from layouts.ids import Camp, Shell, Sms
@@ -76,7 +76,7 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
             else:
                 ids = [r["dispatch_id"] for r in _selected(selected, "dispatch") if isinstance(r.get("dispatch_id"), str)]
                 plan = {"action": action, "ids": ids, "name": t(lang, "camp.default_name"), "target": target}
-            known = queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
+            known = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
             ids[:] = [i for i in ids if i in known]  # ids a forged request made up are not grouped
             if not ids:
                 return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
@@ -84,7 +84,7 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
                 return _result(message=warning_alert(t(lang, "camp.select_target")))
             moves = store.conflicts(ids, into=target if action == "add" else None)
             if not moves.empty:
-                numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
+                numbers = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
                 return _result(confirm=view.confirm_body(lang, moves, numbers), pending=plan)
             return _perform(ctx, lang, plan, move=False, who=who)
         if action == "ungroup":

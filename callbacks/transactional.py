@@ -11,10 +11,10 @@ from callbacks import period as period_callbacks
 from callbacks import shell as shell_callbacks
 import security
 from context import AppContext
-from data import queries
 from data.db import LakeUnavailable
 from data.period import Period, PeriodError, Preset, resolve_period
-from data.queries import Campaign
+from data.queries import transactional as trx_queries
+from data.queries.transactional import Campaign
 from i18n import lang_or_default, t
 from layouts import sms, transactional
 from layouts.ids import TRX_PERIOD, Shell, Trx
@@ -53,7 +53,7 @@ def resolve(ctx: AppContext, preset: str | None, start: str | None, end: str | N
 
 def _trx_first_day(ctx: AppContext):
     try:
-        return queries.trx_first_day(ctx.db)
+        return trx_queries.trx_first_day(ctx.db)
     except LakeUnavailable:
         return None
 
@@ -113,7 +113,7 @@ def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_k
         opened = {key: cached_detail(ctx, period=period, key=key, name=campaign_name(campaign.label, lang), source=source,
                                      lang=lang, can_download=can_download)
                   for key, campaign in _campaigns(open_keys)}
-        daily = None if rows_only else queries.trx_daily(ctx.db, period=period, source=source)
+        daily = None if rows_only else trx_queries.trx_daily(ctx.db, period=period, source=source)
         records = table.result()
     shown = {r["key"] for r in records}
     details = {key: row for key, row in opened.items() if key in shown}
@@ -124,7 +124,7 @@ def _fill(ctx: AppContext, period: Period, text: str, source: str | None, open_k
     if rows_only:
         return out
     out["alert"] = shell_callbacks.data_notices(ctx, lang) or None
-    out["kpis"] = transactional.kpi_cards(queries.trx_totals(daily), lang)
+    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang)
     out["trend"] = trend_figure(daily, chart_labels(lang), lang)
     start, end = period.start.isoformat(), period.end.isoformat()
     out["csv_href"] = transactional.export_href("csv", start, end, lang, source, text)
@@ -165,11 +165,11 @@ def detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str 
            can_download: bool = True) -> dict:
     """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages
     (numbers masked), and the link to download its messages (with numbers) when `can_download`."""
-    found = queries.trx_detail(ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES)
+    found = trx_queries.trx_detail(ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES)
     clicked_n = int(found.delays["messages"].sum())
     delay_fig = None
     if clicked_n:
-        bins = queries.click_delay_bins(found.delays)
+        bins = trx_queries.click_delay_bins(found.delays)
         delay_fig = delay_figure(bins, [t(lang, f"trx.delay.bin.{b}") for b in bins["bin"]], t(lang, "trx.delay.messages"), lang,
                                  height=transactional.CHART_HEIGHT - 24)
     panel = transactional.detail_panel(
@@ -178,7 +178,7 @@ def detail(ctx: AppContext, *, period: Period, key: str, name: str, source: str 
         by_source=found.by_source,
         groups=found.groups,
         reasons=found.reasons,
-        delay_fig=delay_fig, median_s=queries.click_delay_median(found.delays), clicked_n=clicked_n,
+        delay_fig=delay_fig, median_s=trx_queries.click_delay_median(found.delays), clicked_n=clicked_n,
         latest=found.latest,
         messages_href=transactional.messages_href(key, period.start.isoformat(), period.end.isoformat(), lang, source)
         if can_download else None,

@@ -116,7 +116,7 @@ def trx_keys(data_dir: Path) -> list[str]:
     """Returns the transactional campaigns' keys (as the page's +/- sends them), most sent first."""
     import duckdb
 
-    from data.queries import Campaign
+    from data.queries.transactional import Campaign
 
     rows = duckdb.connect().execute(
         "SELECT campaign_label, sum(messages) FROM read_parquet($g) GROUP BY 1 ORDER BY 2 DESC, 1",

@@ -8,10 +8,10 @@ from dash import Input, Output, State, ctx as dash_ctx, no_update
 
 from callbacks import inputs
 from callbacks.context import PageContext
-from data import queries
 from data.campaigns import CampaignError
-from data.history import HistoryFilter
 from data.period import PeriodError, parse_day
+from data.queries import dispatches as dispatch_queries
+from data.queries.history import HistoryFilter
 from i18n import lang_or_default, t
 from layouts import campaigns as view
 from layouts.ids import Camp, Shell, Sms
@@ -121,7 +121,7 @@ def _dispatch_ids(selected: list[dict]) -> list[str]:
 
 def _plan(ctx: PageContext, req: Request, ids: list[str], plan: dict) -> dict:
     """Groups or adds `ids` as `plan` says, after asking to confirm when some are in another campaign."""
-    known = queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
+    known = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
     ids[:] = [i for i in ids if i in known]  # ids a forged request made up are not grouped
     if not ids:
         return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
@@ -130,7 +130,7 @@ def _plan(ctx: PageContext, req: Request, ids: list[str], plan: dict) -> dict:
         return _result(message=warning_alert(t(req.lang, "camp.select_target")))
     moves = ctx.store.conflicts(ids, into=into)
     if not moves.empty:
-        numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
+        numbers = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
         return _result(confirm=view.confirm_body(req.lang, moves, numbers), pending=plan)
     return _perform(ctx, req.lang, plan, move=False, who=req.who)
 

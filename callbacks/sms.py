@@ -10,10 +10,11 @@ from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
-from data import queries
-from data.history import SORTABLE, HistoryFilter, Sort, history_records
 from data.period import Period, PeriodError, Preset
 from data.schema import StatusGroup
+from data.queries import dispatches as dispatch_queries
+from data.queries import sms as sms_queries
+from data.queries.history import SORTABLE, HistoryFilter, Sort, history_records
 from i18n import lang_or_default, t
 from i18n.labels import period_label, trend_labels
 from layouts.components import empty_state, error_alert
@@ -61,7 +62,7 @@ def _fill(ctx: PageContext, period: Period, preset: str | None, lang: str, out: 
           flt: HistoryFilter | None, expanded: frozenset[int]) -> dict:
     compare = preset != Preset.ALL
     out["alert"] = data_notices(ctx, lang) or None
-    now, prev, trend = queries.period_summary(ctx.db, period=period, compare=compare)
+    now, prev, trend = sms_queries.period_summary(ctx.db, period=period, compare=compare)
     campaigns, members = ctx.campaign_frames()
     rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
     out["kpis"] = sms.kpi_cards(now, prev, lang)
@@ -110,9 +111,9 @@ def campaign_details(ctx: PageContext, *, campaign_id: int, lang: str | None, ca
     members = ctx.store.members()
     ids = list(members.loc[members["campaign_id"] == campaign_id, "dispatch_id"])
     try:
-        numbers = sorted(queries.dispatch_numbers(ctx.db, dispatch_ids=ids).values())
-        counts = queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
-        reasons = queries.dispatch_reasons(ctx.db, dispatch_id=ids)
+        numbers = sorted(dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids).values())
+        counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
+        reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=ids)
     except Exception as exc:  # noqa: BLE001
         return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
@@ -126,11 +127,11 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
     """Returns (title, body) of the details dialog of dispatch `number` (numbers download links when `can_download`)."""
     lang = lang_or_default(lang)
     try:
-        info = queries.dispatch_info(ctx.db, number=number, tz=ctx.tz)
+        info = dispatch_queries.dispatch_info(ctx.db, number=number, tz=ctx.tz)
         if info is None:
             return t(lang, "details.title", number=number), error_alert(t(lang, "details.unknown", number=number))
-        counts = queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
-        reasons = queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
+        counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
+        reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
         return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]

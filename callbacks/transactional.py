@@ -10,11 +10,11 @@ from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
-from data import queries
 from data.db import LakeUnavailable
 from data.period import Period, PeriodError, Preset, resolve_period
-from data.queries import Campaign
 from data.schema import check_source
+from data.queries import transactional as trx_queries
+from data.queries.transactional import Campaign
 from i18n import lang_or_default, t
 from i18n.labels import campaign_name, named_campaigns, period_label
 from layouts.components import empty_state, error_alert
@@ -53,7 +53,7 @@ def resolve(ctx: PageContext, preset: str | None, start: str | None, end: str | 
 
 def _trx_first_day(ctx: PageContext):
     try:
-        return queries.trx_first_day(ctx.db)
+        return trx_queries.trx_first_day(ctx.db)
     except LakeUnavailable:
         return None
 
@@ -105,7 +105,7 @@ def _fill(ctx: PageContext, period: Period, text: str, source: str | None, open_
         opened = {key: cached_detail(ctx, period=period, key=key, name=campaign_name(campaign.label, lang), source=source,
                                      lang=lang, can_download=can_download)
                   for key, campaign in _campaigns(open_keys)}
-        daily = None if rows_only else queries.trx_daily(ctx.db, period=period, source=source)
+        daily = None if rows_only else trx_queries.trx_daily(ctx.db, period=period, source=source)
         records = table.result()
     shown = {r["key"] for r in records}
     details = {key: row for key, row in opened.items() if key in shown}
@@ -116,7 +116,7 @@ def _fill(ctx: PageContext, period: Period, text: str, source: str | None, open_
     if rows_only:
         return out
     out["alert"] = data_notices(ctx, lang) or None
-    out["kpis"] = transactional.kpi_cards(queries.trx_totals(daily), lang)
+    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang)
     out["trend"] = trend_figure(daily, chart_labels(lang), lang)
     query = ctx.urls.TransactionalQuery(period, source, text)
     out["csv_href"] = ctx.urls.transactional_url("csv", query, lang)
@@ -155,18 +155,18 @@ def table_records(ctx: PageContext, *, period: Period, lang: str, source: str | 
 
 def campaign_records(ctx: PageContext, *, period: Period, lang: str, source: str | None, text: str) -> list[dict]:
     """Returns the period's campaign rows as the page shows them (named, narrowed to names containing `text`)."""
-    return named_campaigns(queries.trx_campaign_records(ctx.db, period=period, source=source), lang, text)
+    return named_campaigns(trx_queries.trx_campaign_records(ctx.db, period=period, source=source), lang, text)
 
 
 def detail(ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
            can_download: bool = True) -> dict:
     """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages
     (numbers masked), and the link to download its messages (with numbers) when `can_download`."""
-    found = queries.trx_detail(ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES)
+    found = trx_queries.trx_detail(ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES)
     clicked_n = int(found.delays["messages"].sum())
     delay_fig = None
     if clicked_n:
-        bins = queries.click_delay_bins(found.delays)
+        bins = trx_queries.click_delay_bins(found.delays)
         delay_fig = delay_figure(bins, [t(lang, f"trx.delay.bin.{b}") for b in bins["bin"]], t(lang, "trx.delay.messages"), lang,
                                  height=transactional.CHART_HEIGHT - 24)
     panel = transactional.detail_panel(
@@ -175,7 +175,7 @@ def detail(ctx: PageContext, *, period: Period, key: str, name: str, source: str
         by_source=found.by_source,
         groups=found.groups,
         reasons=found.reasons,
-        delay_fig=delay_fig, median_s=queries.click_delay_median(found.delays), clicked_n=clicked_n,
+        delay_fig=delay_fig, median_s=trx_queries.click_delay_median(found.delays), clicked_n=clicked_n,
         latest=found.latest,
         messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
         if can_download else None,

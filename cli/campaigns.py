@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from cli.args import config, fail
+from data.queries import dispatches as dispatch_queries
 
 app = typer.Typer(no_args_is_help=True, help="Group dispatches into campaigns (the page's Grouping).")
 
@@ -15,11 +16,10 @@ def _context():
 
 
 def _dispatch_ids(ctx, numbers: list[int]) -> list[str]:
-    from data import queries
     from data.db import LakeUnavailable
 
     try:
-        found = queries.dispatch_ids(ctx.db, numbers=numbers)
+        found = dispatch_queries.dispatch_ids(ctx.db, numbers=numbers)
     except LakeUnavailable as exc:
         fail(f"no data: {exc}")
     missing = [n for n in numbers if n not in found]
@@ -41,14 +41,12 @@ def _change(change) -> None:
 @app.command("list")
 def campaigns_list() -> None:
     """List campaigns with their dispatch numbers."""
-    from data import queries
-
     ctx = _context()
     campaigns = ctx.store.campaigns()
     members = ctx.store.members()
     numbers = {}
     if not members.empty:
-        numbers = queries.dispatch_numbers(ctx.db, dispatch_ids=list(members["dispatch_id"]))
+        numbers = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=list(members["dispatch_id"]))
     for row in campaigns.itertuples():
         mine = sorted(numbers.get(d, 0) for d in members.loc[members["campaign_id"] == row.id, "dispatch_id"])
         rule = " [rule]" if row.rule else ""

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from cli.args import choice, config, day, fail, write_atomic
+from data.queries import dispatches as dispatch_queries
 
 app = typer.Typer(no_args_is_help=True, help="Write a report to a file.")
 
@@ -139,7 +140,6 @@ def export_numbers(
     lang: str = typer.Option("pl", "--lang", help="pl or en (CSV header and separator)."),
 ) -> None:
     """Write the recipients' numbers of a dispatch's status group (or one reason)."""
-    from data import queries
     from data.schema import Reason, StatusGroup
     from reports.numbers import numbers_csv, numbers_xml
 
@@ -155,7 +155,7 @@ def export_numbers(
     db = _db(cfg)
 
     def chunks():
-        info = queries.dispatch_info(db, number=dispatch, tz=cfg.timezone)
+        info = dispatch_queries.dispatch_info(db, number=dispatch, tz=cfg.timezone)
         if info is None:
             fail(f"unknown dispatch number {dispatch}")
         if fmt == "csv":

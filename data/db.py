@@ -39,7 +39,7 @@ class Db:
     """
 
     lake: Lake
-    tz: str = "Europe/Warsaw"
+    tz: str  # the reporting time zone (`Config.timezone`): local days of the rollups and the queries
     threads: int = 2
     memory_limit: str = "1GB"
     use_rollups: bool = True

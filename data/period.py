@@ -21,11 +21,12 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    """Days `start`..`end` (both inclusive) in the reporting time zone `tz`."""
+    """Days `start`..`end` (both inclusive) in the reporting time zone `tz` (an IANA name; no default:
+    the zone is the configuration's, `Config.timezone`)."""
 
     start: dt.date
     end: dt.date
-    tz: str = "Europe/Warsaw"
+    tz: str
 
     def __post_init__(self):
         if self.start > self.end:

@@ -123,7 +123,7 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
 
 
 def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozenset()) -> list[dict]:
-    """Returns the grid's rows (data.history.history_records output): raw values for sorting plus formatted labels."""
+    """Returns the grid's rows (data.queries.history.history_records output): raw values for sorting plus formatted labels."""
     def num(value):
         return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 

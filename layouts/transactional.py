@@ -49,7 +49,7 @@ def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
 
 
 def kpi_cards(row: pd.Series, lang: str) -> dbc.Row:
-    """Returns the KPI cards of a `queries.trx_kpis` row: sent, delivered (% of sent), clicked, CTR, raw CTR."""
+    """Returns the KPI cards of a `data.queries.transactional.trx_kpis` row: sent, delivered (% of sent), clicked, CTR, raw CTR."""
     values = {
         "sent": fmt_int(row["sent"], lang), "delivered": fmt_int(row["delivered"], lang),
         "clicked": fmt_int(row["clicked"], lang), "ctr": fmt_pct(row["ctr"], lang, 2), "ctr_raw": fmt_pct(row["ctr_raw"], lang, 2),

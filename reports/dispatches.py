@@ -8,10 +8,10 @@ import pandas as pd
 
 from dataclasses import dataclass, field
 
-from data import queries
 from data.db import Db
-from data.history import HistoryFilter, Sort, history
 from data.period import Period
+from data.queries import sms as sms_queries
+from data.queries.history import HistoryFilter, Sort, history
 from i18n import fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
@@ -117,7 +117,7 @@ def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datet
     """Returns the DOCX report of the period: title, period, time zone, KPIs, trend picture, and the
     table as `view` shows it."""
     frame = (view or HistoryView()).rows(db, period)
-    totals, _prev, trend = queries.period_summary(db, period=period)
+    totals, _prev, trend = sms_queries.period_summary(db, period=period)
     return report_docx(
         title=t(lang, "doc.title"),
         meta=[

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data import queries
 from data.db import Db
+from data.queries import sms as sms_queries
 from data.schema import StatusGroup
 from i18n import t
 from reports.csv_writer import csv_chunks, csv_line
@@ -43,7 +43,7 @@ def numbers_csv(
 ) -> Iterator[bytes]:
     """Yields a CSV file of the numbers, one per row, under a translated header."""
     yield from csv_chunks([t(lang, "col.msisdn")], [], sep=sep)
-    for batch in queries.numbers_batches(db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows):
+    for batch in sms_queries.numbers_batches(db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows):
         digits = _digits(batch)
         fast = _render(digits, '"', '"\r\n')
         yield fast if fast is not None else "".join(csv_line([v], sep=sep) for v in digits.to_pylist()).encode("utf-8")
@@ -59,7 +59,7 @@ def numbers_xml(
     if reason:
         attrs["reason"] = reason
     yield xml_prologue("numbers", attrs).encode("utf-8")
-    for batch in queries.numbers_batches(db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows):
+    for batch in sms_queries.numbers_batches(db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows):
         digits = _digits(batch)
         fast = _render(digits, "  <recipient><msisdn>", "</msisdn></recipient>\n")
         if fast is None:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from data import queries
 from data.db import Db
 from data.period import Period
-from data.queries import Campaign
+from data.queries import transactional as trx_queries
+from data.queries.transactional import Campaign
 from i18n import fmt_datetime, fmt_int, fmt_pct, t
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks, msisdn_digits
@@ -38,14 +38,14 @@ def header(column: str, lang: str) -> str:
 
 
 def campaign_records(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> list[dict]:
-    """Returns the period's campaign rows as the page shows them: `queries.trx_campaign_records`
+    """Returns the period's campaign rows as the page shows them: `trx_queries.trx_campaign_records`
     plus `campaign` (the shown name), narrowed to names containing `text` (any case)."""
-    return named_campaigns(queries.trx_campaign_records(db, period=period, source=source), lang, text)
+    return named_campaigns(trx_queries.trx_campaign_records(db, period=period, source=source), lang, text)
 
 
 def campaign_table(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> pd.DataFrame:
-    """Returns `campaign_records(...)` as a DataFrame (`campaign` first, then `queries.trx_campaigns`' columns)."""
-    return queries.trx_campaign_frame(campaign_records(db, period=period, lang=lang, source=source, text=text),
+    """Returns `campaign_records(...)` as a DataFrame (`campaign` first, then `trx_queries.trx_campaign_frame`'s columns)."""
+    return trx_queries.trx_campaign_frame(campaign_records(db, period=period, lang=lang, source=source, text=text),
                                       extra=["campaign"])
 
 
@@ -76,7 +76,7 @@ def transactional_csv(
 
 
 def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
-    """Returns (label, formatted value) of each KPI of a `queries.trx_kpis` row."""
+    """Returns (label, formatted value) of each KPI of a `trx_queries.trx_kpis` row."""
     return [
         (t(lang, "trx.kpi.sent"), fmt_int(row["sent"], lang)),
         (t(lang, "trx.kpi.delivered"), f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"),
@@ -105,8 +105,8 @@ def transactional_docx(
 ) -> bytes:
     """Returns the DOCX report: title, period, filters, time zone, KPIs, the daily chart as a picture, the table."""
     frame = campaign_table(db, period=period, lang=lang, source=source, text=text)
-    totals = queries.trx_kpis(db, period=period, source=source).iloc[0]
-    daily = queries.trx_daily(db, period=period, source=source)
+    totals = trx_queries.trx_kpis(db, period=period, source=source).iloc[0]
+    daily = trx_queries.trx_daily(db, period=period, source=source)
     meta = [(t(lang, "doc.period"), period_label(period, lang)), (t(lang, "trx.doc.source"), source_name(source, lang))]
     if (text or "").strip():
         meta.append((t(lang, "trx.doc.campaign_filter"), text.strip()))
@@ -130,7 +130,7 @@ def _local(value) -> str:
 
 
 def message_rows(batches, lang: str) -> Iterator[list[str]]:
-    """Yields the CSV cells of each message of `queries.trx_messages_batches`."""
+    """Yields the CSV cells of each message of `trx_queries.trx_messages_batches`."""
     for batch in batches:
         columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
         for i in range(batch.num_rows):
@@ -148,7 +148,7 @@ def messages_csv(
     batch_rows: int = 50_000,
 ) -> Iterator[bytes]:
     """Yields the CSV file of a campaign's messages in the period, newest first (streamed in batches)."""
-    batches = queries.trx_messages_batches(db, period=period, campaign=campaign, source=source, batch_rows=batch_rows)
+    batches = trx_queries.trx_messages_batches(db, period=period, campaign=campaign, source=source, batch_rows=batch_rows)
     yield from csv_chunks([header(c, lang) for c in MESSAGE_COLUMNS], message_rows(batches, lang), sep=sep)
 
 

@@ -1,11 +1,21 @@
-"""Independent (pandas-only) computations of what the reports should show."""
+"""Independent (pandas-only) computations of what the reports should show: plain pandas over the
+frames the `frames` fixture reads with pyarrow; nothing here calls the app's queries."""
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 
 from data.period import Period
 
 NOT_DELIVERED = {"undelivered", "expired", "rejected", "failed", "unknown"}
+STATUS_GROUPS = ("delivered", "not_sent", "not_delivered", "pending")  # the users' order
+
+
+def human_clicked(frames: dict[str, pd.DataFrame]) -> set[str]:
+    """The ids of the messages with at least one human (not bot) click."""
+    clicks = frames["clicks"]
+    return set(clicks.loc[~clicks["is_bot"], "message_id"])
 
 
 def bulk_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
@@ -14,9 +24,35 @@ def bulk_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     local_day = m["created_at"].dt.tz_convert(period.tz).dt.date
     m = m[(m["source"] == "bulk") & (local_day >= period.start) & (local_day <= period.end)].copy()
     m["day"] = local_day[m.index]
-    human = set(frames["clicks"].loc[~frames["clicks"]["is_bot"], "message_id"])
-    m["clicked"] = m["message_id"].isin(human)
+    m["clicked"] = m["message_id"].isin(human_clicked(frames))
     return m
+
+
+def of_dispatches(frames: dict[str, pd.DataFrame], dispatch_ids: list[str]) -> pd.DataFrame:
+    """Every message of these dispatches (whatever its day), with a `clicked` flag (human clicks)."""
+    m = frames["messages"]
+    m = m[m["dispatch_id"].isin(dispatch_ids)].copy()
+    m["clicked"] = m["message_id"].isin(human_clicked(frames))
+    return m
+
+
+def trx_in_period(frames: dict[str, pd.DataFrame], period: Period, source: str | None = None) -> pd.DataFrame:
+    """Transactional messages created on the period's local days, with clicked / clicked_raw flags."""
+    m = frames["messages"]
+    day = m["created_at"].dt.tz_convert(period.tz).dt.date
+    keep = (m["source"] != "bulk") & (day >= period.start) & (day <= period.end)
+    if source:
+        keep &= m["source"] == source
+    m = m[keep].copy()
+    m["day"] = day[m.index]
+    m["clicked"] = m["message_id"].isin(human_clicked(frames))
+    m["clicked_raw"] = m["message_id"].isin(set(frames["clicks"]["message_id"]))
+    return m
+
+
+def of_campaign(m: pd.DataFrame, label: str | None) -> pd.DataFrame:
+    """The messages of `m` with this campaign label (None: those without one)."""
+    return m[m["campaign_label"].isna()] if label is None else m[m["campaign_label"] == label]
 
 
 def counts(m: pd.DataFrame) -> dict[str, int]:
@@ -30,3 +66,34 @@ def counts(m: pd.DataFrame) -> dict[str, int]:
         "pending": int((m["status"] == "pending").sum()),
         "clicked": int(m["clicked"].sum()),
     }
+
+
+def trx_counts(m: pd.DataFrame) -> dict[str, int]:
+    """The transactional report's counts of a set of messages: `counts` and clicked_raw (bot clicks too)."""
+    return {**counts(m), "clicked_raw": int(m["clicked_raw"].sum())}
+
+
+def rate(part: int, whole: int) -> float:
+    """part / whole, NaN when whole is 0 (a rate with nothing to divide is undefined, not 0)."""
+    return part / whole if whole else float("nan")
+
+
+def daily(m: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """One row per day of the period (zeros where nothing was sent), indexed by day: the `counts` columns."""
+    days = [period.start + dt.timedelta(days=i) for i in range((period.end - period.start).days + 1)]
+    rows = {day: counts(group) for day, group in m.groupby("day")}
+    zero = counts(m.iloc[0:0])
+    return pd.DataFrame([rows.get(d, zero) for d in days], index=pd.Index(days, name="day"))
+
+
+def status_group_counts(m: pd.DataFrame) -> dict[str, int]:
+    """Messages per status group, every group present."""
+    c = counts(m)
+    return {g: c[g] for g in STATUS_GROUPS}
+
+
+def reason_counts(m: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """(status group, reason or "none") -> messages, for the not-sent and not-delivered messages of `m`."""
+    group = m["status"].map(lambda s: "not_sent" if s == "not_sent" else ("not_delivered" if s in NOT_DELIVERED else None))
+    bad = m[group.notna()]
+    return bad.groupby([group[bad.index], bad["reason"].fillna("none")]).size().to_dict()

@@ -171,7 +171,7 @@ def test_numbers_never_reach_a_viewers_browser(app, frames):
     seen = _details(viewer, app, number)
     assert "/export/numbers" not in seen and not FULL_NUMBER.search(seen)
     assert "/export/numbers" in _details(analyst, app, number)
-    from data.queries import Campaign
+    from data.queries.transactional import Campaign
 
     trx_key = Campaign(key).key
     seen = _trx_open(viewer, app, trx_key)

@@ -8,11 +8,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from config import Config
-from data import queries
 from data.db import Db, LakeUnavailable
 from data.lake import Lake
 from data.period import Period, resolve_period, today_in
 from web import urls as urls_module
+from data.queries import dispatches as dispatch_queries
+from data.queries import sms as sms_queries
 
 
 @dataclass
@@ -46,7 +47,7 @@ class AppContext:
         version = self.db.lake.snapshot()
         if version is not None and version != getattr(self, "_rules_seen", None):
             try:
-                self.store.apply_rules(queries.dispatch_catalog(self.db, tz=self.tz))
+                self.store.apply_rules(dispatch_queries.dispatch_catalog(self.db, tz=self.tz))
                 self._rules_seen = version
             except (LakeUnavailable, CampaignError):  # store busy or read-only: pages still show; try next time
                 pass
@@ -63,7 +64,7 @@ class AppContext:
     def first_day(self) -> dt.date | None:
         """Returns the first day with bulk data, or None when the lake is empty."""
         try:
-            return queries.first_day(self.db)
+            return sms_queries.first_day(self.db)
         except LakeUnavailable:
             return None
 

@@ -14,8 +14,10 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory,
 
 from web import security, urls
 from web.context import AppContext
-from data import queries
 from data.db import LakeUnavailable
+from data.queries import dispatches as dispatch_queries
+from data.queries import status as status_queries
+from data.queries import transactional as trx_queries
 from i18n import lang_or_default, t
 from reports.audit import audited
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
@@ -73,7 +75,7 @@ def _numbers_scope(ctx: AppContext, query: urls.NumbersQuery, lang: str) -> dict
         if not ids:
             abort(404, t(lang, "campaign.error.unknown_campaign", ids=query.campaign))
         return {"ids": ids, "name": f"campaign-{query.campaign}", "attrs": {"campaign": str(query.campaign)}}
-    info = queries.dispatch_info(ctx.db, number=query.dispatch, tz=ctx.tz)
+    info = dispatch_queries.dispatch_info(ctx.db, number=query.dispatch, tz=ctx.tz)
     if info is None:
         abort(404, t(lang, "details.unknown", number=query.dispatch))
     return {"ids": info["dispatch_id"], "name": str(info["number"]), "attrs": {"dispatch": str(info["number"])}}
@@ -91,7 +93,7 @@ def register(server: Flask, ctx: AppContext) -> None:
         """Readiness: a short query on the lake and on the campaign store; 503 naming what failed."""
         checks, failed, body = {}, [], {}
         try:
-            state = queries.lake_state(ctx.db)
+            state = status_queries.lake_state(ctx.db)
             newest = state["newest"]
             body.update(messages=state["messages"], newest_message=newest.isoformat() if newest else None,
                         left_out=ctx.db.unreadable())  # months whose files cannot be read: served without them
@@ -150,7 +152,7 @@ def register(server: Flask, ctx: AppContext) -> None:
     def export_transactional_messages():
         lang = lang_or_default(request.args.get("lang"))
         query = _args(urls.parse_messages, ctx.tz)
-        period, campaign, source = query.period, queries.Campaign(query.label), query.source
+        period, campaign, source = query.period, trx_queries.Campaign(query.label), query.source
         chunks = messages_csv(ctx.db, period=period, campaign=campaign, lang=lang, sep=ctx.config.csv_separator[lang],
                               source=source, batch_rows=ctx.config.export_batch_rows)
         return _attachment(stream_with_context(chunks), file_stem("messages", period, lang, campaign) + ".csv",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from data.history import SORTABLE, HistoryFilter, Sort
+from data.queries.history import SORTABLE, HistoryFilter, Sort
 from data.period import Period, PeriodError, parse_day
 from data.schema import Reason, StatusGroup, check_source
 

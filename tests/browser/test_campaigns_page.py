@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import time
 
+import pandas as pd
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -11,7 +12,8 @@ from selenium.webdriver.common.keys import Keys
 from app import create_app
 from tests.browser.conftest import free_port
 from web.context import AppContext
-from data import queries
+from data.queries import dispatches as dispatch_queries
+from data.queries import sms as sms_queries
 from layouts.ids import Camp, Sms
 from tests.browser.test_sms_page import ROWS, click, wait_rows
 
@@ -50,7 +52,7 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     wait_rows(dash_duo)
     click(dash_duo, f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_12m']")
     period = ctx.period("12m")
-    frame = queries.dispatches(ctx.db, period=period)
+    frame = pd.DataFrame(sms_queries.dispatch_records(ctx.db, period=period))
     dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", f"Wysyłek w okresie: {len(frame)}", timeout=15)
 
     # 1. Select three dispatches (click, then shift-click) and group them.
@@ -66,7 +68,7 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     dash_duo.wait_for_contains_text(f"#{Camp.TOAST_TEXT}", "Zgrupowano wysyłki: 3", timeout=10)
     campaign = wait_for(lambda: next((r for r in row_data(dash_duo) if r["kind"] == "campaign"), None), message="campaign row")
     assert campaign["name"] == "Nowa kampania"
-    counts = queries.dispatch_counts(ctx.db, dispatch_id=chosen).iloc[0]  # the lake, independently of the page
+    counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=chosen).iloc[0]  # the lake, independently of the page
     assert (campaign["sent"], campaign["delivered"], campaign["clicked"]) == (int(counts["sent"]), int(counts["delivered"]), int(counts["clicked"]))
     shot("campaigns-grouped-pl")
 
@@ -128,7 +130,7 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     # one of the three still ticked since step 1
     owner = dict(zip(members["dispatch_id"], members["campaign_id"]))
     some = next(d for d in frame["dispatch_id"] if d in owner and d not in chosen)  # frame: newest first
-    number = queries.dispatch_numbers(ctx.db, dispatch_ids=[some])[some]
+    number = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=[some])[some]
     cid_of = int(owner[some])
     click(dash_duo, f"{ROWS}[row-id='c{cid_of}'] [col-id='toggle']")
     wait_for(lambda: dash_duo.find_elements(f"{PINNED_LEFT}[row-id='{number}'] input[type='checkbox']"), message="member row")

@@ -7,13 +7,14 @@ import time
 from pathlib import Path
 
 import docx
+import pandas as pd
 from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from app import create_app
 from tests.browser.conftest import free_port
 from web.context import AppContext
-from data import queries
+from data.queries import sms as sms_queries
 from layouts.ids import Shell, Sms
 
 ROWS = f"#{Sms.GRID} .ag-center-cols-container .ag-row"
@@ -90,17 +91,17 @@ def test_sms_reports_page(dash_duo, browser_config, shot):
     dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
     wait_rows(dash_duo)
     period = ctx.period("1m")
-    frame = queries.dispatches(ctx.db, period=period)
+    frame = pd.DataFrame(sms_queries.dispatch_records(ctx.db, period=period))
     dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", f"Wysyłek w okresie: {len(frame)}")
     assert "Strefa czasowa: Europe/Warsaw" in dash_duo.find_element(f"#{Sms.TIMEZONE}").text
-    sent = int(queries.kpis(ctx.db, period=period).iloc[0]["sent"])
+    sent = int(sms_queries.period_summary(ctx.db, period=period)[0]["sent"])
     kpis = dash_duo.find_element(f"#{Sms.KPIS}").text
     assert "Wysłane" in kpis and f"{sent:,}".replace(",", "\xa0") in kpis.replace(" ", "\xa0")
     shot("sms-page-pl")
 
     # Choose 3 months: the table and the count follow.
     dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_3m']").click()
-    frame3 = queries.dispatches(ctx.db, period=ctx.period("3m"))
+    frame3 = pd.DataFrame(sms_queries.dispatch_records(ctx.db, period=ctx.period("3m")))
     dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", f"Wysyłek w okresie: {len(frame3)}")
     assert len(frame3) > len(frame)
 
@@ -120,7 +121,7 @@ def test_sms_reports_page(dash_duo, browser_config, shot):
     click(dash_duo, f"#{Sms.GRID} .ag-pinned-right-cols-container .ag-row[row-index='0'] [col-id='details']")
     dash_duo.wait_for_contains_text(f"#{Sms.DETAILS_TITLE}", f"Szczegóły wysyłki nr {number}", timeout=10)
     dash_duo.wait_for_element(f"#{Sms.DETAILS_REASONS}", timeout=10)
-    counts = queries.dispatch_counts(ctx.db, dispatch_id=str(frame3.set_index("number").loc[number, "dispatch_id"])).iloc[0]
+    counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=str(frame3.set_index("number").loc[number, "dispatch_id"])).iloc[0]
     body = dash_duo.find_element(f"#{Sms.DETAILS_BODY}").text
     assert "Przyczyny niedostarczenia" in body and "Co to znaczy" in body
     assert int(counts["sent"]) == int(top["sent"]) or number != int(top["number"])
@@ -156,7 +157,7 @@ def test_sms_reports_page(dash_duo, browser_config, shot):
     assert "Dispatch history" in dash_duo.find_element("body").text
     assert "Time zone: Europe/Warsaw" in dash_duo.find_element(f"#{Sms.TIMEZONE}").text
     kpis = dash_duo.find_element(f"#{Sms.KPIS}").text
-    sent3 = int(queries.kpis(ctx.db, period=ctx.period("3m")).iloc[0]["sent"])
+    sent3 = int(sms_queries.period_summary(ctx.db, period=ctx.period("3m"))[0]["sent"])
     assert "Not delivered" in kpis and f"{sent3:,}" in kpis
     shot("sms-page-en")
 

@@ -13,8 +13,8 @@ from selenium.webdriver.common.keys import Keys
 from app import create_app
 from tests.browser.conftest import free_port
 from web.context import AppContext
-from data import queries
-from data.queries import Campaign
+from data.queries import transactional as trx_queries
+from data.queries.transactional import Campaign
 from layouts.ids import Shell, Sms, Trx
 from reports.transactional import campaign_table
 from tests.browser.test_sms_page import clear_downloads, click, wait_file
@@ -89,7 +89,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     assert len(frame) >= 3
     dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", f"Kampanii w okresie: {len(frame)}", timeout=15)
     until(lambda: len(dash_duo.find_elements(ROWS)) == len(frame), what="campaign rows")
-    totals = queries.trx_kpis(ctx.db, period=period).iloc[0]
+    totals = trx_queries.trx_kpis(ctx.db, period=period).iloc[0]
     kpis = text_of(dash_duo.find_element(f"#{Trx.KPIS}"))
     assert pl_int(int(totals["sent"])) in kpis and "CTR z botami" in kpis and "CTR (ludzie)" in kpis
     assert "(bez kampanii)" in [text_of(r.find_element(By.CSS_SELECTOR, "[col-id='campaign']")) for r in dash_duo.find_elements(ROWS)]
@@ -111,7 +111,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
 
     # The breakdowns show the campaign's totals.
     for key in (first, second):
-        counts = queries.trx_kpis(ctx.db, period=period, campaign=Campaign.from_key(key)).iloc[0]
+        counts = trx_queries.trx_kpis(ctx.db, period=period, campaign=Campaign.from_key(key)).iloc[0]
         panel = f"{DETAILS} .trx-detail[data-detail-of='{key}']"
         source_total = [text_of(c) for c in dash_duo.find_elements(f"{panel} .trx-by-source tfoot th")]
         assert source_total[:4] == ["Razem", pl_int(int(counts["sent"])), pl_int(int(counts["delivered"])), pl_int(int(counts["clicked"]))]
@@ -119,7 +119,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
         assert status_total[:2] == ["Razem", pl_int(int(counts["recipients"]))]
         assert len(dash_duo.find_elements(f"{panel} .trx-latest tbody tr")) == min(10, int(counts["recipients"]))
         assert "***" in text_of(dash_duo.find_element(f"{panel} .trx-latest tbody"))
-    delays = queries.trx_click_delay(ctx.db, period=period, campaign=Campaign.from_key(first))
+    delays = trx_queries.trx_click_delay(ctx.db, period=period, campaign=Campaign.from_key(first))
     if int(delays["messages"].sum()):
         assert "Mediana:" in text_of(dash_duo.find_element(f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-median"))
         dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-delay-chart .js-plotly-plot")
@@ -139,7 +139,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
         click(dash_duo, link)
         messages = wait_file(dash_duo.download_path, ".csv", timeout=30)
     rows = list(csv.reader(io.StringIO(messages.read_text("utf-8-sig")), delimiter=";"))
-    counts = queries.trx_kpis(ctx.db, period=period, campaign=Campaign.from_key(second)).iloc[0]
+    counts = trx_queries.trx_kpis(ctx.db, period=period, campaign=Campaign.from_key(second)).iloc[0]
     assert rows[0][:2] == ["Utworzono", "Numer telefonu"] and len(rows) - 1 == int(counts["recipients"])
     assert all(r[1].isdigit() for r in rows[1:])
 

@@ -10,7 +10,7 @@ from callbacks import campaigns as camp_cb
 from callbacks import sms as sms_cb
 from config import Config
 from web.context import AppContext
-from data.history import HistoryFilter, Sort
+from data.queries.history import HistoryFilter, Sort
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
 
@@ -107,9 +107,9 @@ def test_export_links_follow_filter_sort_and_per_campaign(gctx):
 
 
 def test_a_rule_takes_in_matching_dispatches_of_a_new_lake_version(gctx):
-    from data import queries
+    from data.queries import dispatches as dispatch_queries
 
-    catalog = queries.dispatch_catalog(gctx.db, tz=TZ)
+    catalog = dispatch_queries.dispatch_catalog(gctx.db, tz=TZ)
     word = catalog["name"].iloc[0].split()[0]
     matching = catalog[catalog["name"].str.contains(word, case=False, regex=False)]
     assert len(matching) >= 2
@@ -157,7 +157,7 @@ def test_exported_csv_follows_filter_sort_and_per_campaign(gctx):
     assert sum(1 for r in per_dispatch[1:] if r[header.index("Campaign")] == "New campaign") == 3
     word = dispatches[5]["name"].split()[0]
     filtered = list(csv.reader(io.StringIO(client.get(base + "&q=" + word.upper()).data.decode("utf-8-sig"))))
-    from data.history import history
+    from data.queries.history import history
 
     campaigns, members = gctx.campaign_frames()
     want = history(gctx.db, period=gctx.period("custom", PERIOD["start"], PERIOD["end"]), campaigns=campaigns,

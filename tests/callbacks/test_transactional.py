@@ -11,8 +11,8 @@ from callbacks import shell as shell_cb
 from callbacks import transactional as trx_cb
 from config import Config
 from web.context import AppContext
-from data import queries
 from data.period import Period
+from data.queries import transactional as trx_queries
 from layouts import period as period_layout
 from layouts import transactional as trx_layout
 from layouts.ids import SMS_PERIOD, TRX_PERIOD, Sms, Trx
@@ -48,11 +48,11 @@ def report(ctx, **kw):
 
 def test_report_fills_every_part(ctx):
     out = report(ctx, lang="en")
-    frame = queries.trx_campaigns(ctx.db, period=PERIOD)
-    assert [r["row_id"] for r in out["rows"]] == list(frame["key"])
-    assert out["count"] == f"Campaigns in the period: {len(frame)}"
+    records = trx_queries.trx_campaign_records(ctx.db, period=PERIOD)
+    assert [r["row_id"] for r in out["rows"]] == [r["key"] for r in records]
+    assert out["count"] == f"Campaigns in the period: {len(records)}"
     assert "(no campaign)" in [r["campaign"] for r in out["rows"]]
-    kpis = queries.trx_kpis(ctx.db, period=PERIOD).iloc[0]
+    kpis = trx_queries.trx_kpis(ctx.db, period=PERIOD).iloc[0]
     kpi_text = " ".join(texts(out["kpis"]))
     assert f"{int(kpis['sent']):,}" in kpi_text and "CTR (people)" in kpi_text and "CTR incl. bots" in kpi_text
     assert out["csv_href"] == f"/export/transactional.csv?from={START}&to={UNTIL}&lang=en"
@@ -110,7 +110,7 @@ def test_detail_shows_chart_breakdowns_delay_and_latest(ctx):
     graphs = find(panel, lambda n: getattr(n, "figure", None) is not None)
     ctr = graphs[0].figure
     assert [tr["line"]["dash"] for tr in ctr["data"]] == ["solid", "dot"]
-    totals = queries.trx_kpis(ctx.db, period=PERIOD, campaign=queries.Campaign("potwierdzenie-zamowienia")).iloc[0]
+    totals = trx_queries.trx_kpis(ctx.db, period=PERIOD, campaign=trx_queries.Campaign("potwierdzenie-zamowienia")).iloc[0]
     source_table = find(panel, lambda n: "trx-by-source" in (getattr(n, "className", "") or ""))[0]
     foot = texts(source_table.children[-1])
     assert foot[:4] == ["Razem", f"{int(totals['sent']):,}".replace(",", "\xa0"),

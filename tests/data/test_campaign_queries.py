@@ -5,11 +5,12 @@ import datetime as dt
 
 import pandas as pd
 
-from data import queries
-from data.history import HistoryFilter, Sort, history
 from data.period import Period
+from data.queries import sms as sms_queries
+from data.queries.history import HistoryFilter, Sort, history
+from data.schema import StatusGroup
 from tests.conftest import TZ, UNTIL
-from tests.expected import bulk_in_period, counts
+from tests.expected import bulk_in_period, counts, of_dispatches
 
 PERIOD = Period(dt.date(2026, 6, 1), UNTIL, TZ)
 
@@ -63,11 +64,9 @@ def test_filter_sort_and_per_dispatch(ctx, frames):
 
 def test_campaign_details_cover_every_member(ctx, frames):
     ids = list(frames["dispatches"]["dispatch_id"].iloc[:4])
-    m = frames["messages"]
-    part = m[m["dispatch_id"].isin(ids)].copy()
-    part["clicked"] = part["message_id"].isin(set(frames["clicks"].loc[~frames["clicks"]["is_bot"], "message_id"]))
-    got = queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
+    part = of_dispatches(frames, ids)
+    got = sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
     assert {k: int(got[k]) for k in counts(part)} == counts(part)
-    streamed = [v for b in queries.numbers_batches(ctx.db, dispatch_id=ids, group=queries.StatusGroup.DELIVERED, batch_rows=50)
+    streamed = [v for b in sms_queries.numbers_batches(ctx.db, dispatch_id=ids, group=StatusGroup.DELIVERED, batch_rows=50)
                 for v in b.column(0).to_pylist()]
     assert sorted(streamed) == sorted(part.loc[part["status"] == "delivered", "msisdn"])

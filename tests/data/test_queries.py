@@ -1,19 +1,20 @@
-"""The queries' numbers against the same numbers computed with pandas from the Parquet files."""
+"""The SMS page's queries against the same numbers computed with pandas from the Parquet files."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 import pytest
 
-from data import queries
 from data.db import Db, LakeUnavailable
 from data.lake import Lake
 from data.period import Period
-from data.queries import COUNT_COLUMNS
+from data.queries import dispatches as dispatch_queries
+from data.queries import sms as sms_queries
 from data.schema import StatusGroup
 from tests.conftest import TZ, UNTIL
-from tests.expected import NOT_DELIVERED, bulk_in_period, counts
+from tests.expected import bulk_in_period, counts, daily, of_dispatches, rate, reason_counts
 
 PERIODS = [
     Period(dt.date(2026, 10, 21), UNTIL, TZ),
@@ -22,85 +23,99 @@ PERIODS = [
 ]
 
 
+def same_rate(got: float, want: float) -> bool:
+    return math.isnan(got) if math.isnan(want) else got == pytest.approx(want)
+
+
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
-def test_kpis_match_pandas(ctx, frames, period):
-    got = queries.kpis(ctx.db, period=period).iloc[0]
-    want = counts(bulk_in_period(frames, period))
-    assert {k: int(got[k]) for k in want} == want
-    assert want["sent"] > 0
-    assert got["delivered_pct"] == pytest.approx(want["delivered"] / want["sent"])
-    assert got["ctr"] == pytest.approx(want["clicked"] / want["delivered"])
+def test_kpis_of_both_periods_match_pandas(ctx, frames, period):
+    now, prev, _trend = sms_queries.period_summary(ctx.db, period=period)
+    for got, p in ((now, period), (prev, period.previous())):
+        want = counts(bulk_in_period(frames, p))
+        assert {k: int(got[k]) for k in want} == want, p
+        assert same_rate(got["delivered_pct"], rate(want["delivered"], want["sent"]))
+        assert same_rate(got["ctr"], rate(want["clicked"], want["delivered"]))
+    assert int(now["sent"]) > 0
 
 
-def test_daily_counts_match_pandas_day_by_day(ctx, frames):
+def test_trend_matches_pandas_day_by_day(ctx, frames):
     period = PERIODS[1]
-    got = queries.daily_counts(ctx.db, period=period).set_index("day")
-    m = bulk_in_period(frames, period)
-    assert list(got.index) == period.day_list()  # days without messages are rows of zeros
-    for day, group in m.groupby("day"):
-        assert {k: int(got.loc[day, k]) for k in counts(group)} == counts(group), day
-    empty_days = set(period.day_list()) - set(m["day"])
-    assert all(got.loc[d, "recipients"] == 0 for d in empty_days)
+    _, _, trend = sms_queries.period_summary(ctx.db, period=period)
+    want = daily(bulk_in_period(frames, period), period)
+    assert list(trend["day"]) == list(want.index)  # days without messages are rows of zeros
+    for column in ("sent", "delivered", "clicked"):
+        assert list(trend[column]) == list(want[column]), column
+    assert (want["recipients"] == 0).any()
+    for got, w in zip(trend["ctr"], want.itertuples()):
+        assert same_rate(got, rate(w.clicked, w.delivered)), w.Index
 
 
 def test_trend_sets_previous_period_beside(ctx, frames):
     period = Period(dt.date(2026, 11, 1), UNTIL, TZ)
-    trend = queries.daily_trend(ctx.db, period=period)
+    _, _, trend = sms_queries.period_summary(ctx.db, period=period)
     prev = period.previous()
-    assert trend["prev_day"].iloc[0] == prev.start and trend["prev_day"].iloc[-1] == prev.end
-    assert int(trend["prev_sent"].sum()) == counts(bulk_in_period(frames, prev))["sent"]
+    want = daily(bulk_in_period(frames, prev), prev)
+    assert list(trend["prev_day"]) == list(want.index)
+    assert list(trend["prev_sent"]) == [float(v) for v in want["sent"]]
+    assert list(trend["prev_delivered"]) == [float(v) for v in want["delivered"]]
+    _, none, flat = sms_queries.period_summary(ctx.db, period=period, compare=False)
+    assert none is None and flat["prev_sent"].isna().all() and flat["prev_ctr"].isna().all()
+    assert list(flat["sent"]) == list(trend["sent"])
 
 
-def test_dispatch_rows_match_pandas(ctx, frames):
+def test_dispatch_records_match_pandas(ctx, frames):
     period = PERIODS[0]
-    got = queries.dispatches(ctx.db, period=period).set_index("dispatch_id")
+    records = sms_queries.dispatch_records(ctx.db, period=period)
+    got = pd.DataFrame(records).set_index("dispatch_id")
     m = bulk_in_period(frames, period)
-    assert set(got.index) == set(m["dispatch_id"])
+    assert set(got.index) == set(m["dispatch_id"]) and len(records) == len(got)
     for dispatch_id, group in m.groupby("dispatch_id"):
-        assert {k: int(got.loc[dispatch_id, k]) for k in counts(group)} == counts(group)
+        want = counts(group)
+        assert {k: got.loc[dispatch_id, k] for k in want} == want
+        first = group["created_at"].min().tz_convert(TZ).tz_localize(None)
+        assert pd.Timestamp(got.loc[dispatch_id, "sent_at"]) == first
     numbers = frames["dispatches"].set_index("dispatch_id")["number"]
     assert (got["number"] == numbers.loc[got.index]).all()
+    sent_at = [pd.Timestamp(r["sent_at"]) for r in records]
+    assert sent_at == sorted(sent_at, reverse=True)  # newest first
+    assert "campaign_id" not in got.columns
+
+
+def test_dispatch_records_name_their_campaign(ctx, frames):
+    period = PERIODS[0]
+    ids = sorted(bulk_in_period(frames, period)["dispatch_id"].unique())
+    members = pd.DataFrame({"dispatch_id": ids[:2], "campaign_id": [4, 4]})
+    records = sms_queries.dispatch_records(ctx.db, period=period, members=members)
+    assert {r["dispatch_id"]: r["campaign_id"] for r in records} == {d: (4 if d in ids[:2] else None) for d in ids}
 
 
 def test_dispatch_details_and_reasons(ctx, frames):
     d = frames["dispatches"].iloc[len(frames["dispatches"]) // 2]
-    m = frames["messages"][frames["messages"]["dispatch_id"] == d["dispatch_id"]].copy()
-    m["clicked"] = m["message_id"].isin(set(frames["clicks"].loc[~frames["clicks"]["is_bot"], "message_id"]))
-    got = queries.dispatch_counts(ctx.db, dispatch_id=d["dispatch_id"]).iloc[0]
+    m = of_dispatches(frames, [d["dispatch_id"]])
+    got = sms_queries.dispatch_counts(ctx.db, dispatch_id=d["dispatch_id"]).iloc[0]
     assert {k: int(got[k]) for k in counts(m)} == counts(m)
-    reasons = queries.dispatch_reasons(ctx.db, dispatch_id=d["dispatch_id"])
-    group = m["status"].map(lambda s: "not_sent" if s == "not_sent" else ("not_delivered" if s in NOT_DELIVERED else None))
-    bad = m[group.notna()]
-    want = bad.groupby([group[bad.index], bad["reason"].fillna("none")]).size().to_dict()
-    assert {(r.status_group, r.reason or "none"): r.count for r in reasons.itertuples()} == want
+    reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=d["dispatch_id"])
+    assert {(r.status_group, r.reason or "none"): r.count for r in reasons.itertuples()} == reason_counts(m)
     for status_group, part in reasons.groupby("status_group"):
         assert part["share"].sum() == pytest.approx(1.0)
 
 
 def test_dispatch_info_unknown_number(ctx):
-    assert queries.dispatch_info(ctx.db, number=999_999, tz=TZ) is None
+    assert dispatch_queries.dispatch_info(ctx.db, number=999_999, tz=TZ) is None
 
 
 def test_numbers_stream_in_batches(ctx, frames):
     d = frames["dispatches"].iloc[0]
     m = frames["messages"]
     want = sorted(m.loc[(m["dispatch_id"] == d["dispatch_id"]) & (m["status"] == "delivered"), "msisdn"])
-    batches = list(queries.numbers_batches(ctx.db, dispatch_id=d["dispatch_id"], group=StatusGroup.DELIVERED, batch_rows=7))
+    batches = list(sms_queries.numbers_batches(ctx.db, dispatch_id=d["dispatch_id"], group=StatusGroup.DELIVERED,
+                                               batch_rows=7))
     assert len(batches) > 1 or len(want) <= 7
     assert sorted(v for b in batches for v in b.column(0).to_pylist()) == want
 
 
 def test_empty_lake_says_so(tmp_path):
-    db = Db(Lake(tmp_path / "lake"))
+    db = Db(Lake(tmp_path / "lake"), tz=TZ)
     with pytest.raises(LakeUnavailable):
-        queries.kpis(db, period=PERIODS[0])
+        sms_queries.period_summary(db, period=PERIODS[0])
 
-
-@pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
-def test_period_summary_equals_separate_queries(ctx, period):
-    now, prev, trend = queries.period_summary(ctx.db, period=period)
-    assert now[COUNT_COLUMNS].to_dict() == queries.kpis(ctx.db, period=period).iloc[0][COUNT_COLUMNS].to_dict()
-    assert prev[COUNT_COLUMNS].to_dict() == queries.kpis(ctx.db, period=period.previous()).iloc[0][COUNT_COLUMNS].to_dict()
-    pd.testing.assert_frame_equal(trend, queries.daily_trend(ctx.db, period=period))
-    _, none, flat = queries.period_summary(ctx.db, period=period, compare=False)
-    assert none is None and flat["prev_sent"].isna().all()

@@ -9,10 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from data import queries
 from data.db import Db
 from data.lake import Lake, transaction, write_clicks, write_dispatches, write_messages
 from data.period import Period
+from data.queries import sms as sms_queries
+from data.queries import transactional as trx_queries
 from data.rollups import build_rollups, rollup_status
 from data.schema import CLICKS, DISPATCHES, MESSAGES
 
@@ -118,31 +119,39 @@ def both(lake):
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
 def test_period_answers_equal_raw_scan(lake, period):
     fast, raw = both(lake)
-    for fn in (queries.kpis, queries.daily_counts, queries.daily_trend, queries.dispatches):
-        pd.testing.assert_frame_equal(fn(fast, period=period), fn(raw, period=period), check_dtype=False, obj=fn.__name__)
+    got, want = (sms_queries.period_summary(db, period=period) for db in (fast, raw))
+    for part in (0, 1):  # the KPIs of the period and of the previous one
+        pd.testing.assert_series_equal(got[part], want[part], check_dtype=False)
+    pd.testing.assert_frame_equal(got[2], want[2], check_dtype=False)
+    members = pd.DataFrame({"dispatch_id": ["d1"], "campaign_id": [1]})
+    for of in (None, members):
+        pd.testing.assert_frame_equal(pd.DataFrame(sms_queries.dispatch_records(fast, period=period, members=of)),
+                                      pd.DataFrame(sms_queries.dispatch_records(raw, period=period, members=of)),
+                                      check_dtype=False)
 
 
 @pytest.mark.parametrize("dispatch_id", ["d1", "d2", "d3", "nope"])
 def test_details_equal_raw_scan(lake, dispatch_id):
     fast, raw = both(lake)
-    for fn in (queries.dispatch_counts, queries.dispatch_reasons):
+    for fn in (sms_queries.dispatch_counts, sms_queries.dispatch_reasons):
         pd.testing.assert_frame_equal(fn(fast, dispatch_id=dispatch_id), fn(raw, dispatch_id=dispatch_id),
                                       check_dtype=False, obj=fn.__name__)
-    assert queries.first_day(fast) == queries.first_day(raw) == dt.date(2026, 3, 28)
+    assert sms_queries.first_day(fast) == sms_queries.first_day(raw) == dt.date(2026, 3, 28)
 
 
 def test_awkward_numbers_are_what_a_person_counts(lake):
     fast, _ = both(lake)
     # 29 March local: d1's messages from 00:00 on; the first six (23:30-23:55 on the 28th) are not in it.
-    day = queries.kpis(fast, period=PERIODS[0]).iloc[0]
+    day, _, _ = sms_queries.period_summary(fast, period=PERIODS[0])
     in_day = [m for m in awkward_messages() if m["source"] == "bulk"
               and m["created_at"].astimezone(WAW).date() == dt.date(2026, 3, 29)]
     assert day["recipients"] == len(in_day) == 34
     assert day["clicked"] == 1  # m7 (delivery never confirmed); m0's clicks count on the 28th, m1 only by a bot
-    assert queries.kpis(fast, period=Period(dt.date(2026, 3, 28), dt.date(2026, 3, 28), TZ)).iloc[0]["clicked"] == 1
-    april = queries.dispatches(fast, period=PERIODS[2])
-    assert list(april["number"]) == [2] and april.iloc[0]["recipients"] == 10  # 00:00..00:09 local on 1 April
-    counts = queries.dispatch_counts(fast, dispatch_id="d3").iloc[0]
+    the_28th, _, _ = sms_queries.period_summary(fast, period=Period(dt.date(2026, 3, 28), dt.date(2026, 3, 28), TZ))
+    assert the_28th["clicked"] == 1
+    april = sms_queries.dispatch_records(fast, period=PERIODS[2])
+    assert [r["number"] for r in april] == [2] and april[0]["recipients"] == 10  # 00:00..00:09 local on 1 April
+    counts = sms_queries.dispatch_counts(fast, dispatch_id="d3").iloc[0]
     assert (counts["pending"], counts["delivered"], counts["clicked"]) == (10, 0, 1)
     assert pd.isna(counts["ctr"])  # nothing delivered: no CTR, not 0
 
@@ -163,13 +172,13 @@ def test_one_changed_month_is_stale_and_rebuilt_alone(tmp_path):
     assert not status.fresh and status.code == "months" and status.stale_months == ("2026-05",)
     # Stale rollups are not read: the same numbers come from the raw messages.
     stale = Db(lake, tz=TZ)
-    assert queries.dispatch_counts(stale, dispatch_id="d3").iloc[0]["recipients"] == 15
+    assert sms_queries.dispatch_counts(stale, dispatch_id="d3").iloc[0]["recipients"] == 15
     with transaction(lake) as staging:
         figures = build_rollups(staging, tz=TZ, months=["2026-05"])
     assert figures["months"] == 1
     assert rollup_status(lake, tz=TZ).fresh
     assert os.stat(march).st_ino == march_inode  # March was not rewritten
-    assert queries.dispatch_counts(Db(lake, tz=TZ), dispatch_id="d3").iloc[0]["recipients"] == 15
+    assert sms_queries.dispatch_counts(Db(lake, tz=TZ), dispatch_id="d3").iloc[0]["recipients"] == 15
 
 
 def test_another_time_zone_makes_rollups_stale(lake):
@@ -178,36 +187,38 @@ def test_another_time_zone_makes_rollups_stale(lake):
     utc = Db(lake, tz="UTC")
     period = Period(dt.date(2026, 3, 28), dt.date(2026, 3, 28), "UTC")
     in_day = [m for m in awkward_messages() if m["source"] == "bulk" and m["created_at"].date() == dt.date(2026, 3, 28)]
-    assert queries.kpis(utc, period=period).iloc[0]["recipients"] == len(in_day)
+    assert sms_queries.period_summary(utc, period=period)[0]["recipients"] == len(in_day)
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
 def test_every_page_answer_equals_raw_scan(lake, period):
     # What each interaction shows: the SMS page (KPIs and trend, history with an open campaign) and the
     # transactional page (table, KPIs, each campaign's detail row), with rollups and by raw scan.
-    from data.history import history
+    from data.queries.history import history
 
     fast, raw = both(lake)
     campaigns = pd.DataFrame({"id": [1], "name": ["Wiosna"], "description": [""], "rule": [None],
                               "created_at": [""], "updated_at": [""], "members": [2]})
     members = pd.DataFrame({"dispatch_id": ["d1", "d2"], "campaign_id": [1, 1]})
     for compare in (True, False):
-        got, want = (queries.period_summary(db, period=period, compare=compare) for db in (fast, raw))
+        got, want = (sms_queries.period_summary(db, period=period, compare=compare) for db in (fast, raw))
         pd.testing.assert_series_equal(got[0], want[0], check_dtype=False)
         pd.testing.assert_frame_equal(got[2], want[2], check_dtype=False)
     pd.testing.assert_frame_equal(
         history(fast, period=period, campaigns=campaigns, members=members, expanded=frozenset({1})),
         history(raw, period=period, campaigns=campaigns, members=members, expanded=frozenset({1})), check_dtype=False)
     for source in (None, "api", "test"):
-        for fn in (queries.trx_kpis, queries.trx_campaigns):
-            pd.testing.assert_frame_equal(fn(fast, period=period, source=source), fn(raw, period=period, source=source),
-                                          check_dtype=False, obj=fn.__name__)
+        pd.testing.assert_frame_equal(trx_queries.trx_kpis(fast, period=period, source=source),
+                                      trx_queries.trx_kpis(raw, period=period, source=source), check_dtype=False)
+        a, b = (trx_queries.trx_campaign_frame(trx_queries.trx_campaign_records(db, period=period, source=source))
+                for db in (fast, raw))
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
         # The page's KPI cards are summed from its daily counts: the same numbers as trx_kpis.
-        totals = queries.trx_totals(queries.trx_daily(fast, period=period, source=source))
-        pd.testing.assert_series_equal(totals, queries.trx_kpis(raw, period=period, source=source).iloc[0],
+        totals = trx_queries.trx_totals(trx_queries.trx_daily(fast, period=period, source=source))
+        pd.testing.assert_series_equal(totals, trx_queries.trx_kpis(raw, period=period, source=source).iloc[0],
                                        check_dtype=False, check_names=False)
         for label in [*sorted({m["campaign_label"] for m in awkward_messages() if m["campaign_label"]}), None]:
-            a, b = (queries.trx_detail(db, period=period, campaign=queries.Campaign(label), source=source)
+            a, b = (trx_queries.trx_detail(db, period=period, campaign=trx_queries.Campaign(label), source=source)
                     for db in (fast, raw))
             for part in ("daily", "delays", "by_source", "groups", "reasons", "latest"):
                 pd.testing.assert_frame_equal(getattr(a, part), getattr(b, part), check_dtype=False, obj=part)

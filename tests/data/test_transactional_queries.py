@@ -8,44 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data import queries
 from data.db import Db
 from data.lake import Lake
 from data.period import Period
 from data.pii import mask_msisdn
-from data.queries import Campaign
+from data.queries import transactional as trx_queries
+from data.queries.transactional import Campaign
 from data.rollups import delay_bucket_width
 from tests.conftest import TZ, UNTIL
-from tests.expected import NOT_DELIVERED, counts
+from tests.expected import counts, of_campaign, rate, reason_counts, status_group_counts, trx_counts, trx_in_period
 
 PERIODS = [
     Period(dt.date(2026, 10, 21), UNTIL, TZ),
     Period(dt.date(2026, 3, 1), dt.date(2026, 4, 30), TZ),  # spans the DST change
     Period(dt.date(2025, 1, 1), UNTIL, TZ),
 ]
-
-
-def trx_in_period(frames, period: Period, source: str | None = None) -> pd.DataFrame:
-    """Transactional messages created on the period's local days, with clicked / clicked_raw flags."""
-    m = frames["messages"]
-    day = m["created_at"].dt.tz_convert(period.tz).dt.date
-    keep = (m["source"] != "bulk") & (day >= period.start) & (day <= period.end)
-    if source:
-        keep &= m["source"] == source
-    m = m[keep].copy()
-    m["day"] = day[m.index]
-    clicks = frames["clicks"]
-    m["clicked"] = m["message_id"].isin(set(clicks.loc[~clicks["is_bot"], "message_id"]))
-    m["clicked_raw"] = m["message_id"].isin(set(clicks["message_id"]))
-    return m
-
-
-def of_campaign(m: pd.DataFrame, label: str | None) -> pd.DataFrame:
-    return m[m["campaign_label"].isna()] if label is None else m[m["campaign_label"] == label]
-
-
-def trx_counts(m: pd.DataFrame) -> dict[str, int]:
-    return {**counts(m), "clicked_raw": int(m["clicked_raw"].sum())}
 
 
 @pytest.fixture(scope="module", params=["rollups", "raw"])
@@ -59,7 +36,7 @@ def db(request, ctx, demo_dir):
 
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
 def test_kpis_match_pandas(db, frames, period):
-    got = queries.trx_kpis(db, period=period).iloc[0]
+    got = trx_queries.trx_kpis(db, period=period).iloc[0]
     want = trx_counts(trx_in_period(frames, period))
     assert {k: int(got[k]) for k in want} == want
     assert want["sent"] > 0 and want["clicked"] > 0
@@ -71,40 +48,47 @@ def test_kpis_match_pandas(db, frames, period):
 @pytest.mark.parametrize("source", ["test", "api"])
 def test_source_filter(db, frames, source):
     period = PERIODS[2]
-    got = queries.trx_kpis(db, period=period, source=source).iloc[0]
+    got = trx_queries.trx_kpis(db, period=period, source=source).iloc[0]
     want = trx_counts(trx_in_period(frames, period, source))
     assert {k: int(got[k]) for k in want} == want and want["recipients"] > 0
 
 
 def test_unknown_source_is_refused(db):
     with pytest.raises(ValueError):
-        queries.trx_kpis(db, period=PERIODS[0], source="bulk")
+        trx_queries.trx_kpis(db, period=PERIODS[0], source="bulk")
 
 
 def test_campaign_rows_match_pandas(db, frames):
     period = PERIODS[0]
-    got = queries.trx_campaigns(db, period=period)
+    got = trx_queries.trx_campaign_records(db, period=period)
     m = trx_in_period(frames, period)
     labels = m["campaign_label"].astype("object").where(m["campaign_label"].notna(), None)
-    assert sorted(got["campaign_label"], key=str) == sorted(set(labels), key=str)
-    assert None in list(got["campaign_label"])  # unlabelled messages have their own row
-    for row in got.itertuples(index=False):
-        want = trx_counts(of_campaign(m, row.campaign_label))
-        assert {k: int(getattr(row, k)) for k in want} == want, row.campaign_label
-        assert row.key == Campaign(row.campaign_label).key
-    assert list(got["sent"]) == sorted(got["sent"], reverse=True)
+    assert sorted((r["campaign_label"] for r in got), key=str) == sorted(set(labels), key=str)
+    assert None in [r["campaign_label"] for r in got]  # unlabelled messages have their own row
+    for row in got:
+        part = of_campaign(m, row["campaign_label"])
+        want = trx_counts(part)
+        assert {k: row[k] for k in want} == want, row["campaign_label"]
+        assert row["key"] == Campaign(row["campaign_label"]).key
+        assert pd.Timestamp(row["first_at"]) == part["created_at"].min().tz_convert(TZ).tz_localize(None)
+        for name, (a, b) in {"delivered_pct": ("delivered", "sent"), "ctr": ("clicked", "delivered"),
+                             "ctr_raw": ("clicked_raw", "delivered")}.items():
+            assert row[name] == pytest.approx(rate(want[a], want[b]), nan_ok=True), name
+    assert [r["sent"] for r in got] == sorted((r["sent"] for r in got), reverse=True)
+    frame = trx_queries.trx_campaign_frame(got)
+    assert list(frame.columns) == trx_queries.TRX_CAMPAIGN_COLUMNS and list(frame["key"]) == [r["key"] for r in got]
 
 
 def test_ctr_is_undefined_without_deliveries(db, frames):
     # A test send is rarely clicked and a day can have nothing delivered: CTR must be NaN, not 0.
-    got = queries.trx_daily(db, period=Period(dt.date(2020, 1, 1), dt.date(2020, 1, 3), TZ))
+    got = trx_queries.trx_daily(db, period=Period(dt.date(2020, 1, 1), dt.date(2020, 1, 3), TZ))
     assert len(got) == 3 and (got["delivered"] == 0).all() and got["ctr"].isna().all() and got["ctr_raw"].isna().all()
 
 
 def test_daily_rows_of_a_campaign_match_pandas(db, frames):
     period = PERIODS[1]
     label = "potwierdzenie-zamowienia"
-    got = queries.trx_daily(db, period=period, campaign=Campaign(label)).set_index("day")
+    got = trx_queries.trx_daily(db, period=period, campaign=Campaign(label)).set_index("day")
     m = of_campaign(trx_in_period(frames, period), label)
     assert list(got.index) == period.day_list()
     for day, group in m.groupby("day"):
@@ -113,25 +97,32 @@ def test_daily_rows_of_a_campaign_match_pandas(db, frames):
 
 
 @pytest.mark.parametrize("label", ["potwierdzenie-zamowienia", None])
-def test_breakdowns_match_pandas(db, frames, label):
+def test_detail_breakdowns_match_pandas(db, frames, label):
     period = PERIODS[2]
     campaign = Campaign(label)
     m = of_campaign(trx_in_period(frames, period), label)
+    detail = trx_queries.trx_detail(db, period=period, campaign=campaign, latest=3)
 
-    by_source = queries.trx_by_source(db, period=period, campaign=campaign).set_index("source")
+    by_source = detail.by_source.set_index("source")
     for source, group in m.groupby("source"):
         assert {k: int(by_source.loc[source, k]) for k in trx_counts(group)} == trx_counts(group)
     assert set(by_source.index) == set(m["source"])
 
-    groups = queries.trx_status_groups(db, period=period, campaign=campaign).set_index("status_group")["count"]
-    c = counts(m)
-    assert groups.to_dict() == {g: c[g] for g in ("delivered", "not_sent", "not_delivered", "pending")}
+    groups = detail.groups.set_index("status_group")
+    assert list(groups.index) == ["delivered", "not_sent", "not_delivered", "pending"]  # the users' order
+    assert groups["count"].to_dict() == status_group_counts(m)
+    assert groups["share"].sum() == pytest.approx(1.0)
 
-    reasons = queries.trx_reasons(db, period=period, campaign=campaign)
-    group = m["status"].map(lambda s: "not_sent" if s == "not_sent" else ("not_delivered" if s in NOT_DELIVERED else None))
-    bad = m[group.notna()]
-    want = bad.groupby([group[bad.index], bad["reason"].fillna("none")]).size().to_dict()
-    assert {(r.status_group, r.reason or "none"): r.count for r in reasons.itertuples()} == want
+    reasons = detail.reasons
+    assert {(r.status_group, r.reason or "none"): r.count for r in reasons.itertuples()} == reason_counts(m)
+    assert list(reasons["count"]) == sorted(reasons["count"], reverse=True)
+    for _, part in reasons.groupby("status_group"):
+        assert part["share"].sum() == pytest.approx(1.0)
+
+    daily = detail.daily.set_index("day")
+    assert list(daily.index) == period.day_list()
+    assert int(daily["sent"].sum()) == counts(m)["sent"]
+    assert len(detail.latest) == 3
 
 
 def first_click_delays(frames, m: pd.DataFrame) -> pd.Series:
@@ -157,30 +148,30 @@ def test_click_delay_histogram_and_median(db, frames, label):
     period = PERIODS[2]
     m = of_campaign(trx_in_period(frames, period), label)
     delays = first_click_delays(frames, m)
-    got = queries.trx_click_delay(db, period=period, campaign=Campaign(label))
+    got = trx_queries.trx_click_delay(db, period=period, campaign=Campaign(label))
     want = delays.map(bucket).value_counts().sort_index()
     assert dict(zip(got["delay_bucket"], got["messages"])) == want.to_dict()
     assert (got["width"] == got["delay_bucket"].map(delay_bucket_width)).all()
-    median = queries.click_delay_median(got)
+    median = trx_queries.click_delay_median(got)
     if delays.empty:
         assert median is None
         return
     exact = float(np.median(delays))
     assert abs(median - exact) <= delay_bucket_width(bucket(int(exact))) + 1
-    bins = queries.click_delay_bins(got)
-    assert list(bins["bin"]) == list(queries.DELAY_BIN_EDGES) and int(bins["messages"].sum()) == len(delays)
+    bins = trx_queries.click_delay_bins(got)
+    assert list(bins["bin"]) == list(trx_queries.DELAY_BIN_EDGES) and int(bins["messages"].sum()) == len(delays)
 
 
 def test_click_delay_median_interpolates():
     hist = pd.DataFrame({"delay_bucket": [60, 120, 600], "width": [60, 60, 60], "messages": [1, 2, 1]})
-    assert queries.click_delay_median(hist) == pytest.approx(150.0)  # 2 of 4 reached halfway through the 120 s bucket
-    assert queries.click_delay_median(hist.iloc[0:0]) is None
+    assert trx_queries.click_delay_median(hist) == pytest.approx(150.0)  # 2 of 4 reached halfway through the 120 s bucket
+    assert trx_queries.click_delay_median(hist.iloc[0:0]) is None
 
 
 def test_latest_messages_are_the_newest_masked(db, frames):
     period = PERIODS[0]
     label = "potwierdzenie-zamowienia"
-    got = queries.trx_latest_messages(db, period=period, campaign=Campaign(label), limit=7)
+    got = trx_queries.trx_latest_messages(db, period=period, campaign=Campaign(label), limit=7)
     m = of_campaign(trx_in_period(frames, period), label).sort_values(["created_at", "message_id"], ascending=False).head(7)
     assert len(got) == 7
     want_times = [ts.tz_convert(TZ).tz_localize(None) for ts in m["created_at"]]
@@ -195,14 +186,14 @@ def test_latest_messages_are_the_newest_masked(db, frames):
 
 
 def test_latest_messages_of_an_empty_period(db):
-    got = queries.trx_latest_messages(db, period=Period(dt.date(2020, 1, 1), dt.date(2020, 2, 1), TZ), campaign=Campaign(None))
+    got = trx_queries.trx_latest_messages(db, period=Period(dt.date(2020, 1, 1), dt.date(2020, 2, 1), TZ), campaign=Campaign(None))
     assert got.empty and "msisdn_masked" in got.columns
 
 
 def test_messages_stream_of_a_campaign(db, frames):
     period = PERIODS[2]
     m = of_campaign(trx_in_period(frames, period), None)
-    batches = list(queries.trx_messages_batches(db, period=period, campaign=Campaign(None), batch_rows=50))
+    batches = list(trx_queries.trx_messages_batches(db, period=period, campaign=Campaign(None), batch_rows=50))
     assert len(batches) > 1
     rows = pd.concat([b.to_pandas() for b in batches])
     assert sorted(rows["msisdn"]) == sorted(m["msisdn"])
@@ -213,7 +204,7 @@ def test_messages_stream_of_a_campaign(db, frames):
 def test_first_day(db, frames):
     m = frames["messages"]
     first = m.loc[m["source"] != "bulk", "created_at"].min().tz_convert(TZ).date()
-    assert queries.trx_first_day(db) == first
+    assert trx_queries.trx_first_day(db) == first
 
 
 def test_campaign_keys_round_trip():

@@ -18,8 +18,8 @@ from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
 from web.context import AppContext
-from data import queries
 from data.lake import Lake
+from data.queries import sms as sms_queries
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
 
@@ -57,7 +57,7 @@ def test_corrupt_month_is_left_out_and_named_on_both_pages(broken, frames):
     assert f"{month} (file unreadable)" in alert and "left out" in alert
     assert out["kpis"] is not None and out["rows"], "the other months are still shown"
     assert "Traceback" not in alert
-    kpis = queries.kpis(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat())).iloc[0]
+    kpis, _, _ = sms_queries.period_summary(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat()))
     assert int(kpis["sent"]) == _expected_sent(frames, month)
 
     out_pl = trx_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="pl")
@@ -107,7 +107,7 @@ def test_missing_month_is_named(data_copy, frames):
     out = sms_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
     alert = " ".join(texts(out["alert"]))
     assert f"{month} (missing from the data)" in alert and out["kpis"] is not None
-    kpis = queries.kpis(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat())).iloc[0]
+    kpis, _, _ = sms_queries.period_summary(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat()))
     assert int(kpis["sent"]) == _expected_sent(frames, month)
 
 
@@ -136,7 +136,7 @@ def test_file_damaged_inside_is_found_by_the_query_and_left_out(data_copy, frame
     alert = " ".join(texts(out["alert"]))
     assert f"{month} (file unreadable)" in alert and "could not be prepared" not in alert
     assert out["kpis"] is not None and out["rows"]
-    kpis = queries.kpis(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat())).iloc[0]
+    kpis, _, _ = sms_queries.period_summary(ctx.db, period=ctx.period("custom", START, UNTIL.isoformat()))
     assert int(kpis["sent"]) == _expected_sent(frames, month)
     trx = trx_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
     assert f"{month} (file unreadable)" in " ".join(texts(trx["alert"]))

@@ -8,8 +8,9 @@ from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
 from web.context import AppContext
-from data import queries
 from data.lake import Lake, transaction
+from data.queries import sms as sms_queries
+from data.queries import transactional as trx_queries
 from data.rollups import build_rollups
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
@@ -21,8 +22,8 @@ def test_requests_during_rollup_rebuilds(copy_config):
     lake = Lake(copy_config.lake_dir)
     ctx = AppContext.create(copy_config)
     period = ctx.period("custom", START, UNTIL.isoformat())
-    want = queries.kpis(ctx.db, period=period).iloc[0].to_dict()
-    want_trx = queries.trx_kpis(ctx.db, period=period).iloc[0].to_dict()
+    want = sms_queries.period_summary(ctx.db, period=period)[0].to_dict()
+    want_trx = trx_queries.trx_kpis(ctx.db, period=period).iloc[0].to_dict()
     client = create_app(copy_config).server.test_client()
 
     # Start from no rollups at all (the raw fallback), then rebuild them again and again.
@@ -45,9 +46,9 @@ def test_requests_during_rollup_rebuilds(copy_config):
     answers = 0
     try:
         while not done.is_set() or answers < 3:
-            got = queries.kpis(ctx.db, period=period).iloc[0].to_dict()
+            got = sms_queries.period_summary(ctx.db, period=period)[0].to_dict()
             assert got == want
-            assert queries.trx_kpis(ctx.db, period=period).iloc[0].to_dict() == want_trx
+            assert trx_queries.trx_kpis(ctx.db, period=period).iloc[0].to_dict() == want_trx
             out = sms_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
             alert = " ".join(texts(out["alert"]))
             assert out["kpis"] is not None and "could not be prepared" not in alert, alert
@@ -58,4 +59,4 @@ def test_requests_during_rollup_rebuilds(copy_config):
     finally:
         worker.join()
     assert not failures, failures
-    assert ctx.db.rollup_status().fresh and queries.kpis(ctx.db, period=period).iloc[0].to_dict() == want
+    assert ctx.db.rollup_status().fresh and sms_queries.period_summary(ctx.db, period=period)[0].to_dict() == want

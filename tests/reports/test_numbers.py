@@ -18,7 +18,7 @@ class FakeDb:
 
 def stream(monkeypatch, values, fn, **kwargs):
     batches = [pa.record_batch([pa.array(values[i:i + 3], pa.string())], names=["msisdn"]) for i in range(0, len(values), 3)]
-    monkeypatch.setattr(numbers_report.queries, "numbers_batches", lambda *a, **k: iter(batches))
+    monkeypatch.setattr(numbers_report.sms_queries, "numbers_batches", lambda *a, **k: iter(batches))
     return b"".join(fn(FakeDb(), dispatch_id="d", group=numbers_report.StatusGroup.DELIVERED, reason=None,
                        batch_rows=3, **kwargs))
 

@@ -11,7 +11,7 @@ import pytest
 
 from data.lake import Lake
 from data.period import Period
-from data.queries import Campaign
+from data.queries.transactional import Campaign
 from reports.transactional import campaign_table, messages_csv, transactional_csv, transactional_docx
 from tests.conftest import TZ, UNTIL
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from data.history import HistoryFilter, Sort
+from data.queries.history import HistoryFilter, Sort
 from data.period import Period
 from data.schema import StatusGroup
 from web import urls

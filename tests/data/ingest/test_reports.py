@@ -8,8 +8,10 @@ import pytest
 
 from config import Config
 from web.context import AppContext
-from data import queries
 from data.period import Period
+from data.queries import sms as sms_queries
+from data.queries import transactional as trx_queries
+from data.queries.counts import COUNT_COLUMNS
 from tests.data.ingest.conftest import TZ, run
 
 OCTOBER = Period(dt.date(2025, 10, 1), dt.date(2025, 10, 31), TZ)
@@ -27,24 +29,24 @@ def test_kpis_and_dispatches_of_an_imported_file(imported, use_rollups):
     ctx = AppContext.create(Config(data_dir=imported, timezone=TZ, use_rollups=use_rollups))
     if use_rollups:
         assert ctx.db.rollup_status().fresh  # a new lake gets its rollups with the import
-    k = queries.kpis(ctx.db, period=OCTOBER).iloc[0]
+    k, _, _ = sms_queries.period_summary(ctx.db, period=OCTOBER)
     # oct-sale: 2 delivered, 1 undelivered, 1 expired, 1 not sent (invalid number), 1 pending;
     # clicks: c-0001 by a person (and a scanner 4 s after delivery), c-0002 only by a link preview
-    assert {c: int(k[c]) for c in queries.COUNT_COLUMNS} == {
+    assert {c: int(k[c]) for c in COUNT_COLUMNS} == {
         "recipients": 6, "sent": 5, "delivered": 2, "not_sent": 1, "not_delivered": 2, "pending": 1, "clicked": 1}
     assert k["delivered_pct"] == pytest.approx(2 / 5)
     assert k["ctr"] == pytest.approx(1 / 2)
-    rows = queries.dispatches(ctx.db, period=OCTOBER)
+    rows = sms_queries.dispatch_records(ctx.db, period=OCTOBER)
     assert len(rows) == 1
-    d = rows.iloc[0]
+    d = rows[0]
     assert (d["number"], d["name"], d["recipient_group"], d["sender"]) == (1, "Wyprzedaż jesienna", "Klienci VIP", "SKLEP")
     assert d["message_text"].startswith("Wyprzedaż jesienna")
     assert (int(d["recipients"]), int(d["delivered"]), int(d["not_delivered"]), int(d["clicked"])) == (6, 2, 2, 1)
-    reasons = queries.dispatch_reasons(ctx.db, dispatch_id="oct-sale")
+    reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id="oct-sale")
     assert {(r.status_group, r.reason): int(r.count) for r in reasons.itertuples()} == {
         ("not_delivered", "absent_subscriber"): 1, ("not_delivered", "expired_validity"): 1,
         ("not_sent", "invalid_number"): 1}
-    trx = queries.trx_kpis(ctx.db, period=OCTOBER).iloc[0]
+    trx = trx_queries.trx_kpis(ctx.db, period=OCTOBER).iloc[0]
     assert (int(trx["recipients"]), int(trx["delivered"])) == (2, 2)  # one API message and one test send
 
 
@@ -56,5 +58,5 @@ def test_a_later_import_updates_the_reports(imported, tmp_path):
     assert summary.messages_updated == 1
     ctx = AppContext.create(Config(data_dir=imported, timezone=TZ))
     assert ctx.db.rollup_status().fresh
-    k = queries.kpis(ctx.db, period=OCTOBER).iloc[0]
+    k, _, _ = sms_queries.period_summary(ctx.db, period=OCTOBER)
     assert (int(k["delivered"]), int(k["pending"])) == (3, 0)

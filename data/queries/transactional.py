@@ -1,9 +1,9 @@
-"""Every SQL query of the app. Parameters are always bound, never formatted in.
+"""Queries of the transactional reports page.
 
-Each function takes the process's `Db` and keyword arguments and returns a pandas
-DataFrame (or a small value / an Arrow batch stream for downloads). Dashboard
-queries read the rollups (`data/rollups.py`); only number downloads read raw
-messages, filtered by dispatch.
+Test sends and API messages (source 'test' or 'api'), grouped by the campaign label
+an API sender attaches. Aggregates read the `transactional_daily` and
+`transactional_click_delay` rollups; only the latest messages of a campaign and its
+messages download read raw messages (newest partitions first, or streamed).
 """
 from __future__ import annotations
 
@@ -23,317 +23,9 @@ import pyarrow as pa
 from data.db import Db
 from data.period import Period
 from data.pii import mask_msisdn
+from data.queries.counts import COUNT_COLUMNS, PERIOD_WHERE, in_list, month_of, period_params, share
 from data.rollups import LATEST_KEPT, delay_bucket_width
 from data.schema import STATUS_GROUP, StatusGroup, statuses_in
-
-COUNT_COLUMNS = ["recipients", "sent", "delivered", "not_sent", "not_delivered", "pending", "clicked"]
-
-
-def _in_list(values: list[str]) -> str:
-    # Only our own enum values (constants) are spelled into SQL text.
-    return ", ".join("'" + v + "'" for v in values)
-
-
-STATUS_GROUP_SQL = (
-    "CASE status "
-    + " ".join(f"WHEN '{s.value}' THEN '{g.value}'" for s, g in STATUS_GROUP.items())
-    + " END"
-)
-
-# Sums over rollup rows (columns status, messages, clicked).
-COUNTS_SQL = f"""
-    coalesce(sum(messages), 0) AS recipients,
-    coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS sent,
-    coalesce(sum(messages) FILTER (WHERE status = 'delivered'), 0) AS delivered,
-    coalesce(sum(messages) FILTER (WHERE status = 'not_sent'), 0) AS not_sent,
-    coalesce(sum(messages) FILTER (WHERE status IN ({_in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS not_delivered,
-    coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS pending,
-    coalesce(sum(clicked), 0) AS clicked
-"""
-
-
-def _month(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.timezone.utc).strftime("%Y-%m")
-
-
-PERIOD_WHERE = "day BETWEEN $start AND $end AND month BETWEEN $mlo AND $mhi"
-
-
-def _period_params(period: Period) -> dict[str, object]:
-    """Parameters of PERIOD_WHERE: the local days, and the UTC months that can hold them (partition pruning)."""
-    lo, hi = period.bounds_utc()
-    return {"start": period.start, "end": period.end, "mlo": _month(lo), "mhi": _month(hi - dt.timedelta(microseconds=1))}
-
-
-def _ints(frame: pd.DataFrame) -> pd.DataFrame:
-    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].to_numpy(dtype="int64")
-    return frame
-
-
-def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    part, whole = np.asarray(part, dtype="float64"), np.asarray(whole, dtype="float64")
-    out = np.full(part.shape, np.nan)
-    np.divide(part, whole, out=out, where=whole > 0)
-    return out
-
-
-def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Returns `frame` with delivered_pct (delivered/sent) and ctr (clicked/delivered); NaN where undefined."""
-    out = frame.copy()
-    out["delivered_pct"] = _share(out["delivered"].to_numpy(), out["sent"].to_numpy())
-    out["ctr"] = _share(out["clicked"].to_numpy(), out["delivered"].to_numpy())
-    return out
-
-
-def lake_state(db: Db) -> dict[str, object]:
-    """Returns the lake's message count and newest message time, from Parquet metadata (no scan)."""
-    cur = db.cursor()
-    glob = db.message_files()  # raises LakeUnavailable when there is no lake; unreadable months left out
-    # fetchall, not fetchone: a result left unfinished blocks the cursor's next register() (DuckDB 2).
-    rows = cur.execute("SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($g)", {"g": glob}).fetchall()[0][0]
-    newest = cur.execute(
-        "SELECT max(TRY_CAST(stats_max AS TIMESTAMPTZ)) FROM parquet_metadata($g) WHERE path_in_schema = 'created_at'",
-        {"g": glob},
-    ).fetchall()[0][0]
-    return {"messages": int(rows), "newest": newest}
-
-
-def first_day(db: Db) -> dt.date | None:
-    """Returns the first local day with bulk messages, or None when there is none (once per lake version)."""
-    src = db.sources()
-
-    def found():
-        rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchall()
-        return rows[0][0] if rows else None
-
-    return db.remember("first_day", found)
-
-
-def kpis(db: Db, *, period: Period) -> pd.DataFrame:
-    """Returns one row of the period's bulk counts (COUNT_COLUMNS) with delivered_pct and ctr."""
-    src = db.sources()
-    sql = f"SELECT {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE}"
-    return with_rates(_ints(db.cursor().execute(sql, _period_params(period)).df()))
-
-
-def _by_day(found: dict, days: list[dt.date], columns: list[str]) -> pd.DataFrame:
-    """Returns one row per day of `days`: day and `columns` from `found` (day -> values), zeros where absent."""
-    zero = (0,) * len(columns)
-    frame = pd.DataFrame([found.get(d, zero) for d in days], columns=columns, dtype="int64")
-    frame.insert(0, "day", days)
-    return frame
-
-
-def _counts_by_day(db: Db, period: Period) -> dict:
-    """Returns day -> COUNT_COLUMNS values (a tuple) for the days of the period with bulk messages."""
-    src = db.sources()
-    sql = f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY day"
-    return {row[0]: row[1:] for row in db.cursor().execute(sql, _period_params(period)).fetchall()}
-
-
-def daily_counts(db: Db, *, period: Period) -> pd.DataFrame:
-    """Returns one row per day of the period (days without messages as zeros): day + COUNT_COLUMNS + rates."""
-    # Days without rows are filled in here: cheaper than joining a range of days in SQL.
-    return with_rates(_by_day(_counts_by_day(db, period), period.day_list(), COUNT_COLUMNS))
-
-
-def daily_trend(db: Db, *, period: Period, compare: bool = True) -> pd.DataFrame:
-    """Returns the daily counts of the period with the previous period's beside them.
-
-    Columns: day, sent, delivered, clicked, ctr, and prev_day, prev_sent,
-    prev_delivered, prev_ctr (the same offset in the previous period; NaN when
-    `compare` is False).
-    """
-    now = daily_counts(db, period=period)[["day", "sent", "delivered", "clicked", "ctr"]]
-    if compare:
-        prev = daily_counts(db, period=period.previous())
-        return now.assign(
-            prev_day=prev["day"].to_numpy(),
-            prev_sent=prev["sent"].astype("float64").to_numpy(),
-            prev_delivered=prev["delivered"].astype("float64").to_numpy(),
-            prev_ctr=prev["ctr"].to_numpy(),
-        )
-    return now.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
-
-
-def _sums(rows: list[tuple]) -> pd.Series:
-    """Returns COUNT_COLUMNS summed over `rows` (tuples of COUNT_COLUMNS values), with delivered_pct and ctr."""
-    sums = dict(zip(COUNT_COLUMNS, (int(sum(col)) for col in zip(*rows)))) if rows else dict.fromkeys(COUNT_COLUMNS, 0)
-    sums["delivered_pct"] = sums["delivered"] / sums["sent"] if sums["sent"] else math.nan
-    sums["ctr"] = sums["clicked"] / sums["delivered"] if sums["delivered"] else math.nan
-    return pd.Series(sums, dtype="object")
-
-
-def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.Series, pd.Series | None, pd.DataFrame]:
-    """Returns (kpis of the period, kpis of the previous period or None, daily trend) from one query.
-
-    The same numbers as kpis() for each period and daily_trend(), read in one pass
-    over the days of both periods.
-    """
-    prev = period.previous()
-    found = _counts_by_day(db, Period(prev.start if compare else period.start, period.end, period.tz))
-    zero = (0,) * len(COUNT_COLUMNS)
-    days = period.day_list()
-    now = [found.get(d, zero) for d in days]
-    sent, delivered, clicked = (COUNT_COLUMNS.index(c) for c in ("sent", "delivered", "clicked"))
-    trend = pd.DataFrame({
-        "day": days,
-        "sent": pd.Series([r[sent] for r in now], dtype="int64"),
-        "delivered": pd.Series([r[delivered] for r in now], dtype="int64"),
-        "clicked": pd.Series([r[clicked] for r in now], dtype="int64"),
-        "ctr": pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in now], dtype="float64"),
-    })
-    if not compare:
-        trend = trend.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
-        return _sums(now), None, trend
-    before_days = prev.day_list()
-    before = [found.get(d, zero) for d in before_days]
-    trend = trend.assign(
-        prev_day=before_days,
-        prev_sent=pd.Series([float(r[sent]) for r in before], dtype="float64"),
-        prev_delivered=pd.Series([float(r[delivered]) for r in before], dtype="float64"),
-        prev_ctr=pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in before], dtype="float64"),
-    )
-    return _sums(now), _sums(before), trend
-
-
-_DISPATCH_COLUMNS = ["dispatch_id", "number", "name", "description", "message_text", "recipient_group", "sender",
-                     "sent_at", *COUNT_COLUMNS]
-
-
-def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> list[dict[str, object]]:
-    """Returns `dispatches(...)` as one dict per dispatch (plain Python values: cheaper for a page's few hundred rows)."""
-    src = db.sources()
-    sql = f"""
-        WITH c AS (
-            SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
-            FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY dispatch_id
-        )
-        SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
-               timezone($tz, c.first_at) AS sent_at,
-               {", ".join("c." + col for col in COUNT_COLUMNS)}
-        FROM c JOIN {src['dispatches']} d USING (dispatch_id)
-        ORDER BY c.first_at DESC, d.number DESC
-    """
-    rows = db.cursor().execute(sql, {**_period_params(period), "tz": period.tz}).fetchall()
-    # A few hundred dispatches at most: campaigns are joined here rather than registered with DuckDB.
-    owner = {} if members is None else dict(zip(members["dispatch_id"], members["campaign_id"]))
-    out = []
-    for row in rows:
-        r = dict(zip(_DISPATCH_COLUMNS, row))
-        r["number"] = int(r["number"])
-        for c in COUNT_COLUMNS:
-            r[c] = int(r[c])
-        r["delivered_pct"] = r["delivered"] / r["sent"] if r["sent"] else math.nan
-        r["ctr"] = r["clicked"] / r["delivered"] if r["delivered"] else math.nan
-        if members is not None:
-            c = owner.get(r["dispatch_id"])
-            r["campaign_id"] = None if c is None else int(c)
-        out.append(r)
-    return out
-
-
-def dispatches(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Returns one row per dispatch with messages in the period, newest first.
-
-    Columns: dispatch_id, number, name, description, message_text, recipient_group,
-    sender, sent_at (first message in the period, local time, naive),
-    COUNT_COLUMNS, delivered_pct, ctr; and campaign_id (None when in no campaign)
-    when the campaign `members` (dispatch_id, campaign_id) are given.
-    """
-    columns = [*_DISPATCH_COLUMNS, "delivered_pct", "ctr"] + ([] if members is None else ["campaign_id"])
-    frame = pd.DataFrame(dispatch_records(db, period=period, members=members), columns=columns)
-    frame = frame.astype({"number": "int64", **{c: "int64" for c in COUNT_COLUMNS},
-                          "delivered_pct": "float64", "ctr": "float64"})
-    frame["sent_at"] = pd.to_datetime(frame["sent_at"])
-    if members is not None:
-        frame["campaign_id"] = frame["campaign_id"].astype("object")
-    return frame
-
-
-def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
-    """Returns the dispatch with this user-facing number (created_at in local time), or None."""
-    src = db.sources()
-    frame = db.cursor().execute(
-        f"""
-        SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
-               timezone($tz, d.created_at) AS created_at
-        FROM {src['dispatches']} d WHERE d.number = $number
-        """,
-        {"number": int(number), "tz": tz},
-    ).df()
-    return None if frame.empty else frame.iloc[0].to_dict()
-
-
-def _ids(dispatch_id: str | Sequence[str]) -> list[str]:
-    return [dispatch_id] if isinstance(dispatch_id, str) else list(dispatch_id)
-
-
-def dispatch_counts(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame:
-    """Returns one row of the counts over all messages of a dispatch (or of several: a campaign), COUNT_COLUMNS + rates."""
-    src = db.sources()
-    sql = f"SELECT {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)"
-    return with_rates(_ints(db.cursor().execute(sql, {"ids": _ids(dispatch_id)}).df()))
-
-
-def dispatch_reasons(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame:
-    """Returns the reasons of the not-sent and not-delivered messages of a dispatch (or several), most frequent first.
-
-    Columns: status_group, reason (None when the provider gave none), count, share
-    (of the messages in that status group).
-    """
-    src = db.sources()
-    groups = [StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value]
-    sql = f"""
-        WITH m AS (
-            SELECT {STATUS_GROUP_SQL} AS status_group, reason, messages
-            FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)
-        )
-        SELECT status_group, reason, sum(messages) AS count,
-               sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share
-        FROM m WHERE status_group IN ({_in_list(groups)})
-        GROUP BY status_group, reason ORDER BY count DESC, status_group, reason
-    """
-    frame = db.cursor().execute(sql, {"ids": _ids(dispatch_id)}).df()
-    frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
-    return frame.astype({"count": "int64", "share": "float64"})
-
-
-def numbers_batches(
-    db: Db, *, dispatch_id: str | Sequence[str], group: StatusGroup, reason: str | None = None, batch_rows: int = 50_000
-) -> Iterator[pa.RecordBatch]:
-    """Yields the recipients' numbers (column msisdn) of one status group of a dispatch (or of each of
-    several, one after the other), in batches.
-
-    `reason` narrows to one reason; "none" selects messages without a reason. The
-    rows are streamed from DuckDB: memory stays bounded whatever the dispatch size.
-    """
-    if not isinstance(dispatch_id, str):
-        for one in dispatch_id:
-            yield from numbers_batches(db, dispatch_id=one, group=group, reason=reason, batch_rows=batch_rows)
-        return
-    src = db.sources()
-    params: dict[str, object] = {"id": dispatch_id}
-    where = f"dispatch_id = $id AND status IN ({_in_list(statuses_in(group))})"
-    if reason == "none":
-        where += " AND reason IS NULL"
-    elif reason is not None:
-        where += " AND reason = $reason"
-        params["reason"] = reason
-    cur = db.new_cursor()
-    try:
-        relation = cur.sql(f"SELECT msisdn FROM {src['messages']} WHERE {where}", params=params)
-        yield from relation.to_arrow_reader(batch_rows)
-    finally:
-        cur.close()
-
-
-# ------------------------------------------------------------------ transactional reports
-#
-# Test sends and API messages (source 'test' or 'api'), grouped by the campaign label
-# an API sender attaches. Aggregates read the `transactional_daily` and
-# `transactional_click_delay` rollups; only the latest messages of a campaign and its
-# messages download read raw messages (newest partitions first, or streamed).
 
 TRX_SOURCES = ("test", "api")
 NO_CAMPAIGN_KEY = "none"
@@ -346,7 +38,7 @@ TRX_COUNTS_SQL = f"""
     CAST(coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS BIGINT) AS sent,
     CAST(coalesce(sum(messages) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS delivered,
     CAST(coalesce(sum(messages) FILTER (WHERE status = 'not_sent'), 0) AS BIGINT) AS not_sent,
-    CAST(coalesce(sum(messages) FILTER (WHERE status IN ({_in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS BIGINT)
+    CAST(coalesce(sum(messages) FILTER (WHERE status IN ({in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS BIGINT)
         AS not_delivered,
     CAST(coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS BIGINT) AS pending,
     CAST(coalesce(sum(clicked), 0) AS BIGINT) AS clicked,
@@ -414,7 +106,7 @@ def trx_first_day(db: Db) -> dt.date | None:
 def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
     """Returns one row of transactional counts (COUNT_COLUMNS + clicked_raw) with delivered_pct, ctr and ctr_raw."""
     src = db.sources()
-    params = _period_params(period)
+    params = period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
     sql = _with_trx_rates_sql(f"SELECT {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where}")
     return db.cursor().execute(sql, params).df()
@@ -497,7 +189,7 @@ def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Cam
     grouping-sets query over the same rows. With a `pool` the day query runs in its thread.
     """
     src = db.sources()
-    params = _period_params(period)
+    params = period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
     table = src["transactional_daily"]
 
@@ -531,9 +223,9 @@ def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Cam
 
 
 def _with_trx_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["delivered_pct"] = _share(frame["delivered"].to_numpy(), frame["sent"].to_numpy())
-    frame["ctr"] = _share(frame["clicked"].to_numpy(), frame["delivered"].to_numpy())
-    frame["ctr_raw"] = _share(frame["clicked_raw"].to_numpy(), frame["delivered"].to_numpy())
+    frame["delivered_pct"] = share(frame["delivered"].to_numpy(), frame["sent"].to_numpy())
+    frame["ctr"] = share(frame["clicked"].to_numpy(), frame["delivered"].to_numpy())
+    frame["ctr_raw"] = share(frame["clicked_raw"].to_numpy(), frame["delivered"].to_numpy())
     return frame
 
 
@@ -580,10 +272,15 @@ TRX_CAMPAIGN_COLUMNS = ["campaign_label", "key", "first_at", *TRX_COUNT_COLUMNS,
 
 
 def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -> list[dict[str, object]]:
-    """Returns `trx_campaigns(...)` as one dict per campaign label (plain Python values: cheaper
-    for the page's few rows). One flat query per label and status, counted by `_trx_counts`."""
+    """Returns one dict per campaign label with messages in the period (label None: messages
+    without one), most sent first (plain Python values: cheaper for the page's few rows).
+
+    Keys (TRX_CAMPAIGN_COLUMNS): campaign_label, key (`Campaign.key`), first_at
+    (local, naive), COUNT_COLUMNS, clicked_raw, delivered_pct, ctr, ctr_raw. One flat
+    query per label and status, counted by `_trx_counts`.
+    """
     src = db.sources()
-    params = _period_params(period)
+    params = period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, None, params)
     found: dict[str | None, list[tuple]] = {}
     first: dict[str | None, dt.datetime] = {}
@@ -606,16 +303,6 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
     return records
 
 
-def trx_campaigns(db: Db, *, period: Period, source: str | None = None) -> pd.DataFrame:
-    """Returns one row per campaign label with messages in the period (label None: messages
-    without one), most sent first.
-
-    Columns (TRX_CAMPAIGN_COLUMNS): campaign_label, key (`Campaign.key`), first_at
-    (local, naive), COUNT_COLUMNS, clicked_raw, delivered_pct, ctr, ctr_raw.
-    """
-    return trx_campaign_frame(trx_campaign_records(db, period=period, source=source))
-
-
 def trx_campaign_frame(records: list[dict[str, object]], extra: Sequence[str] = ()) -> pd.DataFrame:
     """Returns `trx_campaign_records` (plus their `extra` columns first) as a DataFrame with typed columns."""
     columns = [*extra, *TRX_CAMPAIGN_COLUMNS]
@@ -629,27 +316,11 @@ def _local(ts: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
     return None if ts is None else ts.astimezone(zone).replace(tzinfo=None)
 
 
-def trx_by_source(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
-    """Returns one row per source (test, api) with messages: source, COUNT_COLUMNS, clicked_raw and the rates."""
-    return _source_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("source",)))
-
-
-def trx_status_groups(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
-    """Returns the four status groups in the users' order: status_group, count, share (of all messages; NaN when none)."""
-    return _groups_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("reason",)))
-
-
-def trx_reasons(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
-    """Returns the reasons of not-sent and not-delivered messages, most frequent first:
-    status_group, reason (None when the provider gave none), count, share (of that status group)."""
-    return _reasons_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("reason",)))
-
-
 def trx_click_delay(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
     """Returns the time from delivery to the first human click, as a histogram of buckets:
     delay_bucket (lower bound, seconds), width (seconds), messages; shortest first."""
     src = db.sources()
-    params = _period_params(period)
+    params = period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
     rows = db.cursor().execute(
         f"""SELECT delay_bucket, sum(messages) FROM {src['transactional_click_delay']} WHERE {where}
@@ -729,7 +400,7 @@ def trx_latest_messages(
     (`_latest_raw`).
     """
     if limit <= LATEST_KEPT and db.reads_rollups():
-        params = {**_period_params(period), "tz": period.tz, "limit": int(limit)}
+        params = {**period_params(period), "tz": period.tz, "limit": int(limit)}
         where = PERIOD_WHERE + _trx_filter(source, campaign, params)
         found = db.cursor().execute(
             f"""SELECT message_id, timezone($tz, created_at), msisdn, source, status, reason, clicks, clicks_raw
@@ -779,15 +450,22 @@ def _latest_raw(db: Db, *, period: Period, campaign: Campaign, source: str | Non
         f"""SELECT message_id, count(*) FILTER (WHERE NOT is_bot), count(*)
             FROM {src['clicks']} WHERE month >= $m0 AND clicked_at >= $t0 AND list_contains($ids, message_id)
             GROUP BY message_id""",
-        {"m0": _month(oldest), "t0": oldest, "ids": [r[0] for r in found]},
+        {"m0": month_of(oldest), "t0": oldest, "ids": [r[0] for r in found]},
     ).fetchall()}
     return [(r[0], r[1], *r[3:], *clicks.get(r[0], (0, 0))) for r in found]
 
 
 @dataclass(frozen=True)
 class TrxDetail:
-    """The frames of one transactional campaign's detail row: `trx_daily`, `trx_click_delay`,
-    `trx_by_source`, `trx_status_groups`, `trx_reasons` and `trx_latest_messages`."""
+    """The frames of one transactional campaign's detail row.
+
+    daily: `trx_daily`; delays: `trx_click_delay`; latest: `trx_latest_messages`;
+    by_source: one row per source (test, api) with messages: source, COUNT_COLUMNS,
+    clicked_raw and the rates; groups: the four status groups in the users' order:
+    status_group, count, share (of all messages; NaN when none); reasons: the reasons
+    of not-sent and not-delivered messages, most frequent first: status_group, reason
+    (None when the provider gave none), count, share (of that status group).
+    """
 
     daily: pd.DataFrame
     delays: pd.DataFrame
@@ -821,8 +499,8 @@ def trx_messages_batches(
     """
     src = db.sources()
     lo, hi = period.bounds_utc()
-    params: dict[str, object] = {"lo": lo, "hi": hi, "tz": period.tz, "mlo": _month(lo),
-                                 "mhi": _month(hi - dt.timedelta(microseconds=1))}
+    params: dict[str, object] = {"lo": lo, "hi": hi, "tz": period.tz, "mlo": month_of(lo),
+                                 "mhi": month_of(hi - dt.timedelta(microseconds=1))}
     where = ("m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi"
              + _trx_filter(source, campaign, params, prefix="m."))
     sql = f"""
@@ -847,33 +525,3 @@ def trx_messages_batches(
         yield from cur.sql(sql, params=params).to_arrow_reader(batch_rows)
     finally:
         cur.close()
-
-
-def dispatch_ids(db: Db, *, numbers: list[int]) -> dict[int, str]:
-    """Returns dispatch number -> dispatch_id for the numbers that exist."""
-    src = db.sources()
-    rows = db.cursor().execute(
-        f"SELECT number, dispatch_id FROM {src['dispatches']} WHERE list_contains($numbers, number)",
-        {"numbers": [int(n) for n in numbers]},
-    ).fetchall()
-    return {int(n): d for n, d in rows}
-
-
-def dispatch_numbers(db: Db, *, dispatch_ids: list[str]) -> dict[str, int]:
-    """Returns dispatch_id -> dispatch number for the ids that exist."""
-    src = db.sources()
-    rows = db.cursor().execute(
-        f"SELECT dispatch_id, number FROM {src['dispatches']} WHERE list_contains($ids, dispatch_id)",
-        {"ids": list(dispatch_ids)},
-    ).fetchall()
-    return {d: int(n) for d, n in rows}
-
-
-def dispatch_catalog(db: Db, *, tz: str) -> pd.DataFrame:
-    """Returns every dispatch: dispatch_id, number, name, description, sent_on (local date of creation)."""
-    src = db.sources()
-    return db.cursor().execute(
-        f"SELECT dispatch_id, number, name, description, CAST(timezone($tz, created_at) AS DATE) AS sent_on "
-        f"FROM {src['dispatches']} ORDER BY number",
-        {"tz": tz},
-    ).df().assign(sent_on=lambda f: [d.date() if hasattr(d, "date") else d for d in f["sent_on"]])

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data import queries
-from data.campaigns import Rule, fold
+from data.campaigns import Rule
 from data.db import Db
 from data.period import Period
-from data.queries import COUNT_COLUMNS
+from data.queries.counts import COUNT_COLUMNS
+from data.queries.sms import dispatch_records
 
 SORTABLE = ["number", "name", "message_text", "recipient_group", "sent_at", "sent", "delivered", "delivered_pct",
             "clicked", "ctr"]
@@ -80,7 +80,7 @@ def _dispatch_records(db: Db, *, period: Period, campaigns: pd.DataFrame, member
                       flt: HistoryFilter | None) -> list[dict]:
     names = dict(zip(campaigns["id"], campaigns["name"]))
     rules = dict(zip(campaigns["id"], campaigns["rule"].notna()))
-    records = _matching(queries.dispatch_records(db, period=period, members=members), flt)
+    records = _matching(dispatch_records(db, period=period, members=members), flt)
     for r in records:
         cid = r["campaign_id"]
         r.update(kind="dispatch", row_id=str(r["number"]), parent_id=None if cid is None else f"c{cid}",
@@ -108,19 +108,6 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
             "delivered_pct": _share(sums["delivered"], sums["sent"]), "ctr": _share(sums["clicked"], sums["delivered"]),
         })
     return out
-
-
-def dispatch_rows(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
-                  flt: HistoryFilter | None = None) -> pd.DataFrame:
-    """Returns the period's dispatches that pass the filter, with their campaign (id and name), as COLUMNS."""
-    return pd.DataFrame(_dispatch_records(db, period=period, campaigns=campaigns, members=members, flt=flt),
-                        columns=COLUMNS)
-
-
-def campaign_rows(dispatches: pd.DataFrame, campaigns: pd.DataFrame) -> pd.DataFrame:
-    """Returns one row per campaign among `dispatches` (dispatch_rows output): its members' counts summed,
-    first and last send time, as COLUMNS."""
-    return pd.DataFrame(_campaign_records(dispatches.to_dict("records"), campaigns), columns=COLUMNS)
 
 
 def history_records(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,

@@ -1,0 +1,69 @@
+"""What both report pages count, and the SQL pieces that count it over a period's rollup rows.
+
+Parameters are always bound, never formatted in; only our own enum values are
+spelled into SQL text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from data.period import Period
+from data.schema import STATUS_GROUP, StatusGroup, statuses_in
+
+COUNT_COLUMNS = ["recipients", "sent", "delivered", "not_sent", "not_delivered", "pending", "clicked"]
+
+
+def in_list(values: list[str]) -> str:
+    """Returns `values` as the items of an SQL IN list. Only our own enum values (constants) are spelled into SQL text."""
+    return ", ".join("'" + v + "'" for v in values)
+
+
+STATUS_GROUP_SQL = (
+    "CASE status "
+    + " ".join(f"WHEN '{s.value}' THEN '{g.value}'" for s, g in STATUS_GROUP.items())
+    + " END"
+)
+
+# Sums over rollup rows (columns status, messages, clicked).
+COUNTS_SQL = f"""
+    coalesce(sum(messages), 0) AS recipients,
+    coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS sent,
+    coalesce(sum(messages) FILTER (WHERE status = 'delivered'), 0) AS delivered,
+    coalesce(sum(messages) FILTER (WHERE status = 'not_sent'), 0) AS not_sent,
+    coalesce(sum(messages) FILTER (WHERE status IN ({in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS not_delivered,
+    coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS pending,
+    coalesce(sum(clicked), 0) AS clicked
+"""
+
+
+def month_of(ts: dt.datetime) -> str:
+    """Returns the UTC month ('YYYY-MM') of an aware time: the lake's partition that holds it."""
+    return ts.astimezone(dt.timezone.utc).strftime("%Y-%m")
+
+
+PERIOD_WHERE = "day BETWEEN $start AND $end AND month BETWEEN $mlo AND $mhi"
+
+
+def period_params(period: Period) -> dict[str, object]:
+    """Parameters of PERIOD_WHERE: the local days, and the UTC months that can hold them (partition pruning)."""
+    lo, hi = period.bounds_utc()
+    return {"start": period.start, "end": period.end, "mlo": month_of(lo), "mhi": month_of(hi - dt.timedelta(microseconds=1))}
+
+
+def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Returns part / whole element by element; NaN where whole is 0."""
+    part, whole = np.asarray(part, dtype="float64"), np.asarray(whole, dtype="float64")
+    out = np.full(part.shape, np.nan)
+    np.divide(part, whole, out=out, where=whole > 0)
+    return out
+
+
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Returns `frame` with delivered_pct (delivered/sent) and ctr (clicked/delivered); NaN where undefined."""
+    out = frame.copy()
+    out["delivered_pct"] = share(out["delivered"].to_numpy(), out["sent"].to_numpy())
+    out["ctr"] = share(out["clicked"].to_numpy(), out["delivered"].to_numpy())
+    return out

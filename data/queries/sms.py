@@ -1,0 +1,193 @@
+"""Queries of the SMS reports page (bulk dispatches): the period's KPIs and daily trend, its
+dispatches, one dispatch's (or campaign's) counts and reasons, and their recipients' numbers.
+
+Aggregates read the `dispatch_daily` rollup (`data/rollups.py`); only the numbers
+download reads raw messages, filtered by dispatch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Sequence
+
+import pandas as pd
+import pyarrow as pa
+
+from data.db import Db
+from data.period import Period
+from data.queries.counts import (COUNT_COLUMNS, COUNTS_SQL, PERIOD_WHERE, STATUS_GROUP_SQL, in_list, period_params,
+                                 with_rates)
+from data.schema import StatusGroup, statuses_in
+
+
+def _ints(frame: pd.DataFrame) -> pd.DataFrame:
+    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].to_numpy(dtype="int64")
+    return frame
+
+
+def first_day(db: Db) -> dt.date | None:
+    """Returns the first local day with bulk messages, or None when there is none (once per lake version)."""
+    src = db.sources()
+
+    def found():
+        rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchall()
+        return rows[0][0] if rows else None
+
+    return db.remember("first_day", found)
+
+
+def _counts_by_day(db: Db, period: Period) -> dict:
+    """Returns day -> COUNT_COLUMNS values (a tuple) for the days of the period with bulk messages."""
+    src = db.sources()
+    sql = f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY day"
+    return {row[0]: row[1:] for row in db.cursor().execute(sql, period_params(period)).fetchall()}
+
+
+def _sums(rows: list[tuple]) -> pd.Series:
+    """Returns COUNT_COLUMNS summed over `rows` (tuples of COUNT_COLUMNS values), with delivered_pct and ctr."""
+    sums = dict(zip(COUNT_COLUMNS, (int(sum(col)) for col in zip(*rows)))) if rows else dict.fromkeys(COUNT_COLUMNS, 0)
+    sums["delivered_pct"] = sums["delivered"] / sums["sent"] if sums["sent"] else math.nan
+    sums["ctr"] = sums["clicked"] / sums["delivered"] if sums["delivered"] else math.nan
+    return pd.Series(sums, dtype="object")
+
+
+def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.Series, pd.Series | None, pd.DataFrame]:
+    """Returns (kpis of the period, kpis of the previous period or None, daily trend) from one query
+    over the days of both periods.
+
+    The kpis are the bulk counts (COUNT_COLUMNS) with delivered_pct and ctr. The trend
+    has one row per day of the period (days without messages as zeros): day, sent,
+    delivered, clicked, ctr, and prev_day, prev_sent, prev_delivered, prev_ctr (the
+    same offset in the previous period; NaN when `compare` is False).
+    """
+    prev = period.previous()
+    found = _counts_by_day(db, Period(prev.start if compare else period.start, period.end, period.tz))
+    zero = (0,) * len(COUNT_COLUMNS)
+    days = period.day_list()
+    now = [found.get(d, zero) for d in days]
+    sent, delivered, clicked = (COUNT_COLUMNS.index(c) for c in ("sent", "delivered", "clicked"))
+    trend = pd.DataFrame({
+        "day": days,
+        "sent": pd.Series([r[sent] for r in now], dtype="int64"),
+        "delivered": pd.Series([r[delivered] for r in now], dtype="int64"),
+        "clicked": pd.Series([r[clicked] for r in now], dtype="int64"),
+        "ctr": pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in now], dtype="float64"),
+    })
+    if not compare:
+        trend = trend.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
+        return _sums(now), None, trend
+    before_days = prev.day_list()
+    before = [found.get(d, zero) for d in before_days]
+    trend = trend.assign(
+        prev_day=before_days,
+        prev_sent=pd.Series([float(r[sent]) for r in before], dtype="float64"),
+        prev_delivered=pd.Series([float(r[delivered]) for r in before], dtype="float64"),
+        prev_ctr=pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in before], dtype="float64"),
+    )
+    return _sums(now), _sums(before), trend
+
+
+_DISPATCH_COLUMNS = ["dispatch_id", "number", "name", "description", "message_text", "recipient_group", "sender",
+                     "sent_at", *COUNT_COLUMNS]
+
+
+def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> list[dict[str, object]]:
+    """Returns one dict per dispatch with messages in the period, newest first (plain Python values:
+    cheaper for a page's few hundred rows).
+
+    Keys: dispatch_id, number, name, description, message_text, recipient_group,
+    sender, sent_at (first message in the period, local time, naive),
+    COUNT_COLUMNS, delivered_pct, ctr; and campaign_id (None when in no campaign)
+    when the campaign `members` (dispatch_id, campaign_id) are given.
+    """
+    src = db.sources()
+    sql = f"""
+        WITH c AS (
+            SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
+            FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY dispatch_id
+        )
+        SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
+               timezone($tz, c.first_at) AS sent_at,
+               {", ".join("c." + col for col in COUNT_COLUMNS)}
+        FROM c JOIN {src['dispatches']} d USING (dispatch_id)
+        ORDER BY c.first_at DESC, d.number DESC
+    """
+    rows = db.cursor().execute(sql, {**period_params(period), "tz": period.tz}).fetchall()
+    # A few hundred dispatches at most: campaigns are joined here rather than registered with DuckDB.
+    owner = {} if members is None else dict(zip(members["dispatch_id"], members["campaign_id"]))
+    out = []
+    for row in rows:
+        r = dict(zip(_DISPATCH_COLUMNS, row))
+        r["number"] = int(r["number"])
+        for c in COUNT_COLUMNS:
+            r[c] = int(r[c])
+        r["delivered_pct"] = r["delivered"] / r["sent"] if r["sent"] else math.nan
+        r["ctr"] = r["clicked"] / r["delivered"] if r["delivered"] else math.nan
+        if members is not None:
+            c = owner.get(r["dispatch_id"])
+            r["campaign_id"] = None if c is None else int(c)
+        out.append(r)
+    return out
+
+
+def _ids(dispatch_id: str | Sequence[str]) -> list[str]:
+    return [dispatch_id] if isinstance(dispatch_id, str) else list(dispatch_id)
+
+
+def dispatch_counts(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame:
+    """Returns one row of the counts over all messages of a dispatch (or of several: a campaign), COUNT_COLUMNS + rates."""
+    src = db.sources()
+    sql = f"SELECT {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)"
+    return with_rates(_ints(db.cursor().execute(sql, {"ids": _ids(dispatch_id)}).df()))
+
+
+def dispatch_reasons(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame:
+    """Returns the reasons of the not-sent and not-delivered messages of a dispatch (or several), most frequent first.
+
+    Columns: status_group, reason (None when the provider gave none), count, share
+    (of the messages in that status group).
+    """
+    src = db.sources()
+    groups = [StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value]
+    sql = f"""
+        WITH m AS (
+            SELECT {STATUS_GROUP_SQL} AS status_group, reason, messages
+            FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)
+        )
+        SELECT status_group, reason, sum(messages) AS count,
+               sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share
+        FROM m WHERE status_group IN ({in_list(groups)})
+        GROUP BY status_group, reason ORDER BY count DESC, status_group, reason
+    """
+    frame = db.cursor().execute(sql, {"ids": _ids(dispatch_id)}).df()
+    frame["reason"] = frame["reason"].astype("object").where(frame["reason"].notna(), None)
+    return frame.astype({"count": "int64", "share": "float64"})
+
+
+def numbers_batches(
+    db: Db, *, dispatch_id: str | Sequence[str], group: StatusGroup, reason: str | None = None, batch_rows: int = 50_000
+) -> Iterator[pa.RecordBatch]:
+    """Yields the recipients' numbers (column msisdn) of one status group of a dispatch (or of each of
+    several, one after the other), in batches.
+
+    `reason` narrows to one reason; "none" selects messages without a reason. The
+    rows are streamed from DuckDB: memory stays bounded whatever the dispatch size.
+    """
+    if not isinstance(dispatch_id, str):
+        for one in dispatch_id:
+            yield from numbers_batches(db, dispatch_id=one, group=group, reason=reason, batch_rows=batch_rows)
+        return
+    src = db.sources()
+    params: dict[str, object] = {"id": dispatch_id}
+    where = f"dispatch_id = $id AND status IN ({in_list(statuses_in(group))})"
+    if reason == "none":
+        where += " AND reason IS NULL"
+    elif reason is not None:
+        where += " AND reason = $reason"
+        params["reason"] = reason
+    cur = db.new_cursor()
+    try:
+        relation = cur.sql(f"SELECT msisdn FROM {src['messages']} WHERE {where}", params=params)
+        yield from relation.to_arrow_reader(batch_rows)
+    finally:
+        cur.close()

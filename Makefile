@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (`make test-fast` skips the slow tests).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-installed-$(shell cksum requirements-spark.txt | cut -d' ' -f1)
 MESSAGES ?= 2000000
 
-.PHONY: run test venv demo bench bench-ingest loadtest clean
+.PHONY: run test test-fast lint venv demo bench bench-ingest loadtest clean
 
 venv: $(STAMP)
 
@@ -29,8 +29,17 @@ $(SPARK_STAMP): requirements-spark.txt $(STAMP)
 	rm -f $(VENV)/.spark-installed-*
 	touch $@
 
-test: venv $(SPARK_STAMP)
+# Lint and format checks first (settings in pyproject.toml), then every test.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: venv $(SPARK_STAMP) lint
 	$(BIN)/python -m pytest -q --headless tests
+
+# The same without the tests marked `slow` (faults, load, several processes, Spark).
+test-fast: venv $(SPARK_STAMP) lint
+	$(BIN)/python -m pytest -q --headless -m "not slow" tests
 
 # The performance benchmark (README, "How it scales"): `make bench MESSAGES=100000000`.
 bench: venv
@@ -48,4 +57,4 @@ loadtest: venv
 	$(BIN)/python -m bench.load --users 50 --duration 120 --workers 2 --messages $(LOAD_MESSAGES) $(LOAD_ARGS)
 
 clean:
-	rm -rf var/ .pytest_cache
+	rm -rf var/ .pytest_cache .ruff_cache

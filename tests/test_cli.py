@@ -1,32 +1,34 @@
-"""The command line: exports to files and one clear line for bad arguments."""
+"""The command line, run in this process: exports to files and one clear line for bad arguments
+(`python app.py` itself: tests/test_app_py.py)."""
 from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 
 import docx
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
-from config import ROOT
+from cli import cli
 
 
-def run(args, data_dir):
-    env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": "Europe/Warsaw"}
-    return subprocess.run([sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, env=env, cwd=ROOT)
+def run(args, data_dir) -> Result:
+    """Returns the outcome of `python app.py *args` over `data_dir`, run in this process (stdout and stderr apart);
+    an unexpected exception is raised here, with its traceback, rather than read as a non-zero exit."""
+    env = {"SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": "Europe/Warsaw"}
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
 def test_export_dispatches_csv_and_docx(demo_dir, tmp_path):
     out = tmp_path / "d.csv"
     result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "csv", "--out", str(out), "--lang", "en"], demo_dir)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=","))
     assert rows[0][0] == "Dispatch no." and len(rows) > 2
     out_doc = tmp_path / "d.docx"
     result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "docx", "--out", str(out_doc)], demo_dir)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "Raport wysyłek SMS" in "\n".join(p.text for p in docx.Document(str(out_doc)).paragraphs)
     from data.users import UserStore
 
@@ -38,7 +40,7 @@ def test_export_numbers(demo_dir, tmp_path, frames):
     number = int(frames["dispatches"]["number"].iloc[0])
     out = tmp_path / "n.csv"
     result = run(["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv", "--out", str(out)], demo_dir)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     dispatch_id = frames["dispatches"]["dispatch_id"].iloc[0]
     m = frames["messages"]
     want = sorted(m.loc[(m["dispatch_id"] == dispatch_id) & (m["status"] == "delivered"), "msisdn"].str.lstrip("+"))
@@ -56,7 +58,7 @@ def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
     out = tmp_path / "numbers.csv"
     result = run(["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv",
                   "--out", str(out)], demo_dir)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))
     found = UserStore(demo_dir / "campaigns.sqlite").audit(action="export.numbers", limit=1).iloc[0]
     assert (found["who"], found["role"], found["outcome"], found["format"]) == (getpass.getuser(), "cli", "ok", "csv")
@@ -78,7 +80,7 @@ def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
 def test_bad_arguments_exit_non_zero_with_one_line(demo_dir, tmp_path, args, needle):
     args = [str(tmp_path / "out") if a == "X" else a for a in args]
     result = run(args, demo_dir)
-    assert result.returncode != 0
+    assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0], result.stderr
     assert not (tmp_path / "out").exists()
@@ -91,7 +93,7 @@ def test_campaigns_cli_uses_the_store_and_refuses_unknown_ids(demo_dir, tmp_path
     shutil.copytree(demo_dir, data, symlinks=True)
     numbers = [str(n) for n in frames["dispatches"]["number"].iloc[:3]]
     result = run(["campaigns", "group", "--name", "Black Friday", *numbers], data)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     cid = result.stdout.strip()
     listed = run(["campaigns", "list"], data).stdout
     assert f"{cid}\tBlack Friday\t{', '.join(sorted(numbers, key=int))}" in listed
@@ -103,10 +105,10 @@ def test_campaigns_cli_uses_the_store_and_refuses_unknown_ids(demo_dir, tmp_path
     ]:
         bad = run(args, data)
         lines = [line for line in bad.stderr.splitlines() if line.strip()]
-        assert bad.returncode != 0 and len(lines) == 1 and needle in lines[0], bad.stderr
+        assert bad.exit_code != 0 and len(lines) == 1 and needle in lines[0], bad.stderr
     assert run(["campaigns", "list"], data).stdout == listed  # nothing changed
-    assert run(["campaigns", "rename", cid, "Black Week", "--description", "fale 1-3"], data).returncode == 0
-    assert run(["campaigns", "remove", numbers[0]], data).returncode == 0
+    assert run(["campaigns", "rename", cid, "Black Week", "--description", "fale 1-3"], data).exit_code == 0
+    assert run(["campaigns", "remove", numbers[0]], data).exit_code == 0
     assert f"{cid}\tBlack Week\t{', '.join(sorted(numbers[1:], key=int))}\tfale 1-3" in run(["campaigns", "list"], data).stdout
-    assert run(["campaigns", "ungroup", cid], data).returncode == 0
+    assert run(["campaigns", "ungroup", cid], data).exit_code == 0
     assert run(["campaigns", "list"], data).stdout == ""

@@ -67,12 +67,12 @@ def test_cli_export_transactional(demo_dir, tmp_path):
     out = tmp_path / "t.csv"
     result = run(["export", "transactional", "--from", FROM, "--to", TO, "--format", "csv", "--out", str(out), "--lang", "en",
                   "--source", "api"], demo_dir)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     rows = rows_of(out.read_bytes(), ",")
     assert rows[0][0] == "Campaign" and "kod-2fa" in [r[0] for r in rows[1:]] and "(no campaign)" in [r[0] for r in rows[1:]]
     out_doc = tmp_path / "t.docx"
     result = run(["export", "transactional", "--from", FROM, "--to", TO, "--format", "docx", "--out", str(out_doc)], demo_dir)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     document = docx.Document(str(out_doc))
     assert "Raport transakcyjny SMS" in "\n".join(p.text for p in document.paragraphs) and len(document.inline_shapes) == 1
 
@@ -90,7 +90,7 @@ def test_cli_export_transactional(demo_dir, tmp_path):
 def test_cli_bad_arguments_exit_non_zero_with_one_line(demo_dir, tmp_path, args, needle):
     out = tmp_path / "out"
     result = run(["export", "transactional", *args, "--out", str(out)], demo_dir)
-    assert result.returncode != 0
+    assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0], result.stderr
     assert not out.exists()

@@ -1,4 +1,5 @@
-"""`python app.py users ...` and the refusal of `serve` on an open address without users."""
+"""`users ...` and the refusal of `serve` on an open address without users, run in this process
+(`python app.py` itself: tests/test_app_py.py)."""
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,8 @@ def test_users_add_list_set_role_disable_reset(cli, tmp_path):
     assert listed[:3] == ["ala", "admin", "disabled"]
     assert cli("reset-password", "ala", input="another-password\n").exit_code == 0
     assert cli("reset-password", "ghost", input="another-password\n").exit_code == 2
-    from web.security import user_store
     from config import Config
+    from web.security import user_store
 
     store = user_store(Config(data_dir=tmp_path))
     assert store.authenticate("ala", "another-password") is None  # still disabled
@@ -36,7 +37,13 @@ def test_users_add_list_set_role_disable_reset(cli, tmp_path):
     assert store.authenticate("ala", "another-password").role == "admin"
 
 
-def test_serve_refuses_an_open_address_without_users(tmp_path):
+def test_serve_refuses_an_open_address_without_users(tmp_path, monkeypatch):
+    from web import serving
+
+    def started(*_args, **_kwargs):
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(serving, "serve", started)  # in this process, a server that started would never return
     result = run(["serve", "--host", "0.0.0.0", "--port", "1"], tmp_path)
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "no users defined" in result.stderr

@@ -133,6 +133,7 @@ def _worker(path: str, seed: int, ops: int, queue) -> None:
     queue.put((done, failed, store.retries))
 
 
+@pytest.mark.slow
 def test_four_processes_500_operations_each_keep_every_invariant(tmp_path):
     path = tmp_path / "campaigns.sqlite"
     CampaignStore(path)

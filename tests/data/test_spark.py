@@ -34,7 +34,9 @@ from data.schema import CLICKS, DISPATCHES, MESSAGES  # noqa: E402
 from data.spark import SparkEngine, parse_conf, session, spark_path, to_spark  # noqa: E402
 from tests.data.test_rollups import awkward_clicks, awkward_messages, dispatch_rows  # noqa: E402
 
-pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
+# slow: a JVM of its own, ~40 s in all
+pytestmark = [pytest.mark.spark, pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
 TZ = "Europe/Warsaw"
 
 

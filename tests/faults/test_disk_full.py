@@ -22,6 +22,8 @@ from data.lake import Lake
 from tests.conftest import TZ, UNTIL
 from tests.faults.conftest import start_server
 
+pytestmark = pytest.mark.slow
+
 
 class _FullDisk:
     """Stands for the `os` module in cli/args.py: files it opens take `room` bytes, then fail with ENOSPC."""

@@ -21,6 +21,8 @@ from config import Config
 from tests.conftest import TZ
 from tests.faults.conftest import copy_data
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 20  # per callback and per route (~40 s in all)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,

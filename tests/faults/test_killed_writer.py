@@ -17,8 +17,12 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from config import ROOT
 from data.campaigns import CampaignStore
+
+pytestmark = pytest.mark.slow
 
 CHILD = textwrap.dedent("""
     import itertools, sys

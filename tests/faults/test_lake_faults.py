@@ -23,6 +23,8 @@ from data.queries import sms as sms_queries
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
 
+pytestmark = pytest.mark.slow
+
 START = "2020-01-01"
 
 

@@ -2,7 +2,11 @@
 no errors (`make loadtest` runs the 2-minute form; no timing thresholds here)."""
 from __future__ import annotations
 
+import pytest
+
 from bench.load import run
+
+pytestmark = pytest.mark.slow
 
 
 def test_fifty_users_get_no_errors(data_copy):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import shutil
 import threading
 
+import pytest
+
 from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
@@ -14,6 +16,8 @@ from data.queries import transactional as trx_queries
 from data.rollups import build_rollups
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
+
+pytestmark = pytest.mark.slow
 
 START = "2020-01-01"
 

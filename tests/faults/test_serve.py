@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from app import create_app
 from config import Config
 from data.db import Db
 from data.lake import Lake
 from web.serving import gunicorn_options
 from tests.conftest import TZ
+
+pytestmark = pytest.mark.slow
 
 
 def test_health_touches_nothing_and_sets_no_cookie(copy_config, monkeypatch):

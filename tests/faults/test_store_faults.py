@@ -20,6 +20,8 @@ from data.campaigns import CampaignStore
 from tests.callbacks.test_sms import texts
 from tests.conftest import UNTIL
 
+pytestmark = pytest.mark.slow
+
 START = "2020-01-01"
 
 

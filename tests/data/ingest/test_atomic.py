@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from config import ROOT
 from data.lake import Lake
@@ -63,6 +64,7 @@ def cli(data_dir: Path, *args: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path):
     pristine = tmp_path / "pristine"
     run(pristine, "canonical.csv", rollups="always")  # a lake with messages of October 2025 and its rollups

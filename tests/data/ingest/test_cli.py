@@ -1,23 +1,20 @@
-"""`python app.py ingest`: one line on stderr and a non-zero exit for bad arguments; a summary."""
+"""`ingest`, run in this process: one line on stderr and a non-zero exit for bad arguments; a summary
+(`python app.py ingest` itself: tests/test_app_py.py)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from cli import cli as commands
-from config import ROOT
 from tests.data.ingest.conftest import SAMPLES, lake_files
 
 
 def cli(data_dir, *args, env=None):
-    environ = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": "Europe/Warsaw", **(env or {})}
-    return subprocess.run([sys.executable, str(ROOT / "app.py"), "ingest", *map(str, args)], capture_output=True,
-                          text=True, env=environ, cwd=ROOT)
+    """Returns the outcome of `ingest *args` into `data_dir` (stdout and stderr apart)."""
+    environ = {"SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": "Europe/Warsaw", **(env or {})}
+    return CliRunner().invoke(commands, ["ingest", *map(str, args)], env=environ, catch_exceptions=False)
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -48,11 +45,11 @@ def test_a_bad_region_setting_is_one_line(tmp_path):
 def test_import_prints_a_summary_and_a_second_import_changes_nothing(tmp_path):
     data_dir = tmp_path / "data"
     first = cli(data_dir, SAMPLES / "smpp_kannel.log", SAMPLES / "canonical.csv", "--provider", "plus")
-    assert first.returncode == 0, first.stderr
+    assert first.exit_code == 0, first.stderr
     assert "messages: 13 imported" in first.stdout and "quarantined lines:" in first.stdout
     files = lake_files(data_dir)
     second = cli(data_dir, SAMPLES / "smpp_kannel.log", SAMPLES / "canonical.csv", "--provider", "plus", "--json")
-    assert second.returncode == 0, second.stderr
+    assert second.exit_code == 0, second.stderr
     summary = json.loads(second.stdout.strip().splitlines()[-1])
     assert (summary["messages_new"], summary["messages_updated"], summary["messages_unchanged"]) == (0, 0, 13)
     assert summary["quarantined"] == 1 and summary["rows_read"] == 19

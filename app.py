@@ -304,7 +304,7 @@ def _export(ctx: AppContext, out: Path, chunks, *, action: str, fmt: str, what: 
     import routes
     import security
     from data.db import LakeUnavailable
-    from data.users import AuditEvent
+    from data.store.audit import AuditEvent
 
     evt = AuditEvent(who=getpass.getuser(), role="cli", address="command line", action=action, target=str(out),
                      filter={k: v for k, v in what.items() if v is not None}, format=fmt)
@@ -435,7 +435,7 @@ def _dispatch_ids(ctx: AppContext, numbers: list[int]) -> list[str]:
 
 
 def _campaign_change(change) -> None:
-    from data.campaigns import CampaignError
+    from data.store.campaigns import CampaignError
     from i18n import t
 
     try:
@@ -510,7 +510,7 @@ def _users():
 
 
 def _user_change(change):
-    from data.users import UserError
+    from data.store.users import UserError
     from i18n import t
 
     try:
@@ -532,7 +532,7 @@ def _read_password() -> str:
 @users_cli.command("add")
 def users_add(name: str, role: str = typer.Option(..., "--role", help="viewer, analyst or admin.")) -> None:
     """Add a user (asks for the password, or reads it from stdin)."""
-    from data.users import check_name, check_role
+    from data.store.users import check_name, check_role
 
     store = _users()
     _user_change(lambda: (check_name(name), check_role(role)))

@@ -9,7 +9,7 @@ import security
 from callbacks import inputs
 from context import AppContext
 from data import queries
-from data.campaigns import CampaignError
+from data.store.campaigns import CampaignError
 from data.history import HistoryFilter
 from data.period import PeriodError, parse_day
 from i18n import lang_or_default, t
@@ -109,7 +109,7 @@ def grouping_action(ctx: AppContext, *, action: str, lang: str, selected: list[d
 
 
 def _perform(ctx: AppContext, lang: str, plan: dict, *, move: bool, who: str = WHO) -> dict:
-    from data.campaigns import Rule
+    from data.store.campaigns import Rule
 
     store = ctx.store
     if plan["action"] == "add":

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data import queries
-from data.campaigns import Rule, fold
+from data.store.campaigns import Rule, fold
 from data.db import Db
 from data.period import Period
 from data.queries import COUNT_COLUMNS

@@ -99,9 +99,10 @@ def bench_campaigns(data_dir: Path) -> list[int]:
     """Groups the lake's newest dispatches into campaigns of five (once) and returns the campaign ids."""
     import duckdb
 
-    from data.campaigns import CampaignStore
+    from data.store.campaigns import CampaignStore
+    from data.store.sqlite import store_path
 
-    store = CampaignStore(data_dir / "campaigns.sqlite")
+    store = CampaignStore(store_path(data_dir))
     found = store.campaigns()
     if len(found):
         return [int(i) for i in found["id"]]

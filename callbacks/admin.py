@@ -4,7 +4,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx as dash_ctx, no_update
 
 from callbacks.context import PageContext
-from data.users import UserError, UserStore
+from data.store.users import UserError, UserStore
 from i18n import lang_or_default, t
 from layouts import admin
 from layouts.ids import Admin, Shell

@@ -8,7 +8,7 @@ from dash import Input, Output, State, ctx as dash_ctx, no_update
 
 from callbacks import inputs
 from callbacks.context import PageContext
-from data.campaigns import CampaignError
+from data.store.campaigns import CampaignError
 from data.period import PeriodError, parse_day
 from data.queries import dispatches as dispatch_queries
 from data.queries.history import HistoryFilter
@@ -157,7 +157,7 @@ HANDLERS = {"confirmed": _confirmed, "undo": _undo, "group": _group_selected, "a
 
 
 def _perform(ctx: PageContext, lang: str, plan: dict, *, move: bool, who: str = WHO) -> dict:
-    from data.campaigns import Rule
+    from data.store.campaigns import Rule
 
     store = ctx.store
     if plan["action"] == "add":

@@ -29,7 +29,7 @@ def _dispatch_ids(ctx, numbers: list[int]) -> list[str]:
 
 
 def _change(change) -> None:
-    from data.campaigns import CampaignError
+    from data.store.campaigns import CampaignError
     from i18n import t
 
     try:

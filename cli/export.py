@@ -47,7 +47,7 @@ def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str,
     with one line, leaving nothing at `out`. Like every download, it goes on the access record: who (the
     account running the command), what (`action`, the options in `what`), rows, bytes and SHA-256 written."""
     from data.db import LakeUnavailable
-    from data.users import AuditEvent
+    from data.store.audit import AuditEvent
     from reports.audit import audited
 
     from web.security import user_store

@@ -17,7 +17,7 @@ def _users():
 
 
 def _change(change):
-    from data.users import UserError
+    from data.store.users import UserError
     from i18n import t
 
     try:
@@ -39,7 +39,7 @@ def _read_password() -> str:
 @app.command("add")
 def users_add(name: str, role: str = typer.Option(..., "--role", help="viewer, analyst or admin.")) -> None:
     """Add a user (asks for the password, or reads it from stdin)."""
-    from data.users import check_name, check_role
+    from data.store.users import check_name, check_role
 
     store = _users()
     _change(lambda: (check_name(name), check_role(role)))

@@ -72,7 +72,7 @@ def user_forms(lang: str) -> dbc.Row:
 
 
 def users_table(lang: str, users: list) -> html.Div | dbc.Table:
-    """Returns the users (data.users.User) as a table."""
+    """Returns the users (data.store.users.User) as a table."""
     if not users:
         return html.Div(t(lang, "admin.no_users"), className="text-muted")
     head = html.Thead(html.Tr([html.Th(t(lang, f"admin.col.{c}")) for c in ("name", "role", "enabled", "created", "last_login")]))

@@ -11,7 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 from docx import Document
 
-import data.users
+import data.store.users
 from web import security
 from app import create_app
 from layouts.ids import Camp, Sms, Trx
@@ -31,7 +31,7 @@ def access_dir(demo_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(access_dir, config):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(data.users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        mp.setattr(data.store.users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         cfg = config.with_(data_dir=access_dir)
         store = security.user_store(cfg)
         for name, role in (("vera", "viewer"), ("anna", "analyst"), ("adam", "admin")):
@@ -265,7 +265,8 @@ def test_sessions_end_when_the_role_changes(app, store):
 
 
 def test_campaign_change_is_made_and_recorded_as_the_user(app, store, frames, access_dir):
-    from data.campaigns import CampaignStore
+    from data.store.campaigns import CampaignStore
+    from data.store.sqlite import store_path
 
     client = login(app, "anna")
     ids = list(frames["dispatches"]["dispatch_id"].iloc[:2])
@@ -274,7 +275,7 @@ def test_campaign_change_is_made_and_recorded_as_the_user(app, store, frames, ac
                                                        "shell-lang.data": "en"}, f"{Camp.GROUP}.n_clicks")
     response = client.post("/_dash-update-component", json=body, headers=csrf(client))
     assert response.status_code == 200 and "grouped" in response.text.lower()
-    assert CampaignStore(access_dir / "campaigns.sqlite").audit(limit=1).iloc[0]["who"] == "anna"
+    assert CampaignStore(store_path(access_dir)).audit(limit=1).iloc[0]["who"] == "anna"
     row = last_audit(store, "campaign")
     assert (row["who"], row["role"], row["action"]) == ("anna", "analyst", "campaign.group")
 

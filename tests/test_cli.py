@@ -30,9 +30,10 @@ def test_export_dispatches_csv_and_docx(demo_dir, tmp_path):
     result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "docx", "--out", str(out_doc)], demo_dir)
     assert result.exit_code == 0, result.stderr
     assert "Raport wysyłek SMS" in "\n".join(p.text for p in docx.Document(str(out_doc)).paragraphs)
-    from data.users import UserStore
+    from data.store.sqlite import store_path
+    from data.store.users import UserStore
 
-    found = UserStore(demo_dir / "campaigns.sqlite").audit(action="export.dispatches", limit=1).iloc[0]
+    found = UserStore(store_path(demo_dir)).audit(action="export.dispatches", limit=1).iloc[0]
     assert (found["format"], found["rows"]) == ("docx", len(docx.Document(str(out_doc)).tables[-1].rows) - 1)
 
 
@@ -52,7 +53,8 @@ def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
     import getpass
     import hashlib
 
-    from data.users import UserStore
+    from data.store.sqlite import store_path
+    from data.store.users import UserStore
 
     number = int(frames["dispatches"]["number"].iloc[0])
     out = tmp_path / "numbers.csv"
@@ -60,7 +62,7 @@ def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
                   "--out", str(out)], demo_dir)
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))
-    found = UserStore(demo_dir / "campaigns.sqlite").audit(action="export.numbers", limit=1).iloc[0]
+    found = UserStore(store_path(demo_dir)).audit(action="export.numbers", limit=1).iloc[0]
     assert (found["who"], found["role"], found["outcome"], found["format"]) == (getpass.getuser(), "cli", "ok", "csv")
     assert found["rows"] == len(rows) - 1 and found["bytes"] == out.stat().st_size
     assert found["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()

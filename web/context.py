@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from config import Config
 from data.db import Db, LakeUnavailable
+from data.store.campaigns import CampaignStore
+from data.store.sqlite import store_path
 from data.lake import Lake
 from data.period import Period, resolve_period, today_in
 from web import urls as urls_module
@@ -30,19 +32,17 @@ class AppContext:
         return cls(config=config, db=db)
 
     @property
-    def store(self) -> "CampaignStore":
+    def store(self) -> CampaignStore:
         """Returns the campaign store of the data directory (created on first use)."""
-        from data.campaigns import CampaignStore
-
         if getattr(self, "_store", None) is None:
-            self._store = CampaignStore(self.config.data_dir / "campaigns.sqlite", timeout_s=self.config.store_timeout_s)
+            self._store = CampaignStore(store_path(self.config.data_dir), timeout_s=self.config.store_timeout_s)
         return self._store
 
     def campaign_frames(self):
         """Returns (campaigns, members) of the store, after letting campaign rules take in the
         dispatches of a lake version this process has not seen yet (dispatches imported later)."""
-        from data.campaigns import CampaignError
         from data.db import LakeUnavailable
+        from data.store.campaigns import CampaignError
 
         version = self.db.lake.snapshot()
         if version is not None and version != getattr(self, "_rules_seen", None):

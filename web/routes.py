@@ -179,7 +179,7 @@ def register(server: Flask, ctx: AppContext) -> None:
     @server.get("/admin/audit.csv")
     def admin_audit_csv():
         """The whole access audit as CSV, oldest first (admin role; itself on record)."""
-        from data.users import AUDIT_COLUMNS
+        from data.store.audit import AUDIT_COLUMNS
         from reports.csv_writer import csv_chunks
 
         lang = lang_or_default(request.args.get("lang"))

@@ -31,7 +31,9 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from config import Config
-from data.users import ROLES, AuditEvent, UserStore, allows
+from data.store.audit import AuditEvent
+from data.store.sqlite import store_path
+from data.store.users import ROLES, UserStore, allows
 from i18n import lang_or_default, t
 from layouts.ids import Admin, Camp, Shell, Sms, Trx
 
@@ -125,7 +127,7 @@ def check_serve_allowed(config: Config, host: str) -> None:
 
 def user_store(config: Config) -> UserStore:
     """Returns the user store of the data directory."""
-    return UserStore(config.data_dir / "campaigns.sqlite", timeout_s=config.store_timeout_s)
+    return UserStore(store_path(config.data_dir), timeout_s=config.store_timeout_s)
 
 
 def secret_key(config: Config) -> str:

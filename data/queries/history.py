@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data.campaigns import Rule
+from data.store.campaigns import Rule
 from data.db import Db
 from data.period import Period
 from data.queries.counts import COUNT_COLUMNS

@@ -7,7 +7,8 @@ from argon2 import PasswordHasher
 
 from web import security
 from app import create_app
-from data.users import UserStore
+from data.store.sqlite import store_path
+from data.store.users import UserStore
 from layouts.ids import Admin, Camp, Shell, Sms, Trx
 from tests.browser.conftest import free_port
 from tests.browser.test_sms_page import click, wait_rows
@@ -48,7 +49,7 @@ def test_each_role_sees_what_it_may(dash_duo, browser_config, shot, tmp_path):
     data_dir.mkdir()
     (data_dir / "lake").symlink_to(browser_config.lake_dir, target_is_directory=True)
     config = browser_config.with_(data_dir=data_dir)
-    users = UserStore(data_dir / "campaigns.sqlite", hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    users = UserStore(store_path(data_dir), hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     for name, role in (("vera", "viewer"), ("anna", "analyst"), ("adam", "admin")):
         users.add(name, role=role, password=PASSWORD)
     dash_duo.start_server(create_app(config), navigate=False, port=free_port())  # "/" answers with the log-in page

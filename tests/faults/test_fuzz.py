@@ -63,17 +63,18 @@ FORMATS = ["csv", "csv", "csv", "xml", "xml", "docx", "pdf", "csv%00", "..%2f"]
 def fuzz_app(demo_dir, tmp_path_factory):
     data_dir = copy_data(demo_dir, tmp_path_factory.mktemp("fuzz") / "data")
     app = create_app(Config(data_dir=data_dir, timezone=TZ))
-    store_path = data_dir / "campaigns.sqlite"
-    from data.campaigns import CampaignStore
+    from data.store.campaigns import CampaignStore
+    from data.store.sqlite import store_path
 
-    store = CampaignStore(store_path)
+    path = store_path(data_dir)
+    store = CampaignStore(path)
     store.group(["fuzz-a", "fuzz-b"], name="Fuzzed", who="test")
     client = app.server.test_client()
     page = client.get("/")
     assert page.status_code == 200
     token = client.get_cookie("_csrf_token")
     headers = {"X-CSRFToken": token.value} if token is not None else {}
-    return app, client, headers, store_path
+    return app, client, headers, path
 
 
 def _rows(path) -> list:

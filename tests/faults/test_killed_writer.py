@@ -20,14 +20,15 @@ import time
 import pytest
 
 from config import ROOT
-from data.campaigns import CampaignStore
+from data.store.campaigns import CampaignStore
+from data.store.sqlite import store_path
 
 pytestmark = pytest.mark.slow
 
 CHILD = textwrap.dedent("""
     import itertools, sys
     sys.path.insert(0, sys.argv[2])
-    from data.campaigns import CampaignError, CampaignStore
+    from data.store.campaigns import CampaignError, CampaignStore
 
     store = CampaignStore(sys.argv[1])
     print("ready", flush=True)
@@ -89,7 +90,7 @@ def audit_rows(path) -> int:
 
 
 def test_sigkill_during_campaign_changes_leaves_the_store_whole(tmp_path):
-    path = tmp_path / "campaigns.sqlite"
+    path = store_path(tmp_path)
     CampaignStore(path)
     rng = random.Random(6)
     audited = 0

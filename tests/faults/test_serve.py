@@ -9,6 +9,7 @@ from app import create_app
 from config import Config
 from data.db import Db
 from data.lake import Lake
+from data.store.sqlite import store_path
 from web.serving import gunicorn_options
 from tests.conftest import TZ
 
@@ -35,7 +36,7 @@ def test_health_touches_nothing_and_sets_no_cookie(copy_config, monkeypatch):
 
 def test_ready_names_the_store_when_it_fails(copy_config):
     client = create_app(copy_config).server.test_client()
-    store = copy_config.data_dir / "campaigns.sqlite"
+    store = store_path(copy_config.data_dir)
     for extra in ("-wal", "-shm"):
         store.with_name(store.name + extra).unlink(missing_ok=True)
     store.write_bytes(b"this is not a database" * 100)

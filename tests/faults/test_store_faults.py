@@ -14,9 +14,10 @@ import pytest
 
 from callbacks import campaigns as camp_cb
 from callbacks import sms as sms_cb
+from data.store import sqlite as sqlite_module
+from data.store.campaigns import CampaignStore
+from data.store.sqlite import store_path
 from web.context import AppContext
-from data import campaigns as campaigns_module
-from data.campaigns import CampaignStore
 from tests.callbacks.test_sms import texts
 from tests.conftest import UNTIL
 
@@ -43,7 +44,7 @@ def ctx(copy_config) -> AppContext:
 
 
 def test_locked_store(ctx, copy_config):
-    path = copy_config.data_dir / "campaigns.sqlite"
+    path = store_path(copy_config.data_dir)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sqlite3, sys, time
         con = sqlite3.connect({str(path)!r}, isolation_level=None)
@@ -73,14 +74,14 @@ def test_locked_store(ctx, copy_config):
 
 
 def test_read_only_store(ctx, copy_config, monkeypatch):
-    path = copy_config.data_dir / "campaigns.sqlite"
+    path = store_path(copy_config.data_dir)
     before = ctx.store.campaigns()
     real_connect = sqlite3.connect
 
     def read_only(target, *args, **kwargs):  # what a read-only mount or file gives (root ignores chmod)
         return real_connect(f"file:{target}?mode=ro", *args, uri=True, **kwargs)
 
-    monkeypatch.setattr(campaigns_module.sqlite3, "connect", read_only)
+    monkeypatch.setattr(sqlite_module.sqlite3, "connect", read_only)
     ctx._store = CampaignStore(path)  # a new process opening the store read-only
     selected = _selection(ctx)
     result = camp_cb.grouping_action(ctx, action="group", lang="en", selected=selected)

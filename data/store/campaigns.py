@@ -1,4 +1,4 @@
-"""The campaign store: user-made groups of dispatches, in SQLite (WAL) in the data directory.
+"""The campaign store: user-made groups of dispatches, in the data directory's SQLite store (data/store/sqlite.py).
 
 A campaign has a name (1-120 characters, trimmed), a description, an optional rule
 (a saved dispatch filter: dispatches that match it later join by themselves) and
@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import sqlite3
-import stat
-import time
 import unicodedata
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-SCHEMA_VERSION = 2
+from data.store.sqlite import Database, StoreError, register_migrations
+
 NAME_MAX = 120
 MIGRATIONS = {
     1: """
@@ -55,56 +52,12 @@ MIGRATIONS = {
             undone_by INTEGER
         );
     """,
-    # Access control (issue 6; data/users.py): users, the append-only access audit, log-in failures.
-    2: """
-        CREATE TABLE users (
-            name TEXT PRIMARY KEY COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64),
-            role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
-            password TEXT NOT NULL,
-            enabled INTEGER NOT NULL DEFAULT 1,
-            epoch INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            last_login_at TEXT
-        );
-        CREATE TABLE access_audit (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            at TEXT NOT NULL,
-            who TEXT NOT NULL,
-            role TEXT NOT NULL,
-            address TEXT NOT NULL,
-            action TEXT NOT NULL,
-            outcome TEXT NOT NULL,
-            target TEXT NOT NULL DEFAULT '',
-            filter TEXT NOT NULL DEFAULT '',
-            rows INTEGER,
-            format TEXT NOT NULL DEFAULT '',
-            bytes INTEGER,
-            sha256 TEXT NOT NULL DEFAULT '',
-            detail TEXT NOT NULL DEFAULT ''
-        );
-        CREATE TRIGGER access_audit_no_update BEFORE UPDATE ON access_audit
-        BEGIN SELECT RAISE(ABORT, 'access_audit is append-only'); END;
-        CREATE TRIGGER access_audit_no_delete BEFORE DELETE ON access_audit
-        BEGIN SELECT RAISE(ABORT, 'access_audit is append-only'); END;
-        CREATE TABLE login_failures (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            at REAL NOT NULL,
-            name TEXT NOT NULL,
-            address TEXT NOT NULL
-        );
-        CREATE INDEX login_failures_by_at ON login_failures(at);
-    """,
 }
+register_migrations(__name__, MIGRATIONS)
 
 
-class CampaignError(ValueError):
+class CampaignError(StoreError):
     """A change that cannot be made; `key` names the i18n message, `values` fill it."""
-
-    def __init__(self, key: str, **values: object):
-        super().__init__(f"{key}: {values}")
-        self.key = key
-        self.values = values
 
 
 @dataclass(frozen=True)
@@ -156,27 +109,6 @@ def clean_name(name: str) -> str:
     return name
 
 
-def _statements(script: str) -> Iterator[str]:
-    """Yields the complete SQL statements of `script` (a trigger's body keeps its own semicolons)."""
-    buffer = ""
-    for piece in script.split(";"):
-        buffer += piece + ";"
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip(" \n;"):
-                yield buffer.strip()
-            buffer = ""
-
-
-def _write_error(exc: sqlite3.OperationalError) -> Exception:
-    """Returns the CampaignError a failed write means to users (busy, read-only, full disk), else `exc`."""
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return CampaignError("campaign.error.busy")
-    if "readonly" in text or "read-only" in text or "disk is full" in text or "disk i/o" in text:
-        return CampaignError("campaign.error.read_only")
-    return exc
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
@@ -185,103 +117,31 @@ class CampaignStore:
     """The campaign database at `path` (created and migrated on first use)."""
 
     def __init__(self, path: Path, *, timeout_s: float = 30.0):
-        self.path = Path(path)
-        self.timeout_s = timeout_s
-        self.retries = 0  # how often a write found the database busy and tried again
-        self._owner_only()
-        self._migrate()
+        self._db = Database(path, timeout_s=timeout_s, error=CampaignError)
 
-    def _owner_only(self) -> None:
-        """The store holds password hashes and the audit log: its files are readable by their owner only.
+    @property
+    def path(self) -> Path:
+        """Returns the database file's path."""
+        return self._db.path
 
-        A new store is created 0600 (SQLite gives its -wal and -shm files the same mode);
-        one made before this rule loses its group and other bits when its owner opens it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            return
-        except FileExistsError:
-            pass
-        for file in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
-            try:
-                mode = stat.S_IMODE(file.stat().st_mode)
-                if mode & 0o077:
-                    file.chmod(mode & 0o700)  # the owner's own bits stay (a store made read-only stays so)
-            except OSError:  # not there, or not ours (a read-only store still opens)
-                pass
+    @property
+    def timeout_s(self) -> float:
+        """Returns how long a change waits for another writer."""
+        return self._db.timeout_s
+
+    @property
+    def retries(self) -> int:
+        """Returns how often a write found the database busy and tried again."""
+        return self._db.retries
 
     # -------------------------------------------------------------- plumbing
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
-        # WAL is a property of the file: set it once. Setting it can fail at once with "locked" while
-        # another process creates the database (gunicorn workers starting together) instead of waiting.
-        deadline = time.monotonic() + self.timeout_s
-        while True:
-            try:
-                if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    con.execute("PRAGMA journal_mode = WAL")
-                break
-            except sqlite3.OperationalError as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
-                    con.close()
-                    raise
-                time.sleep(0.02)
-        con.execute("PRAGMA foreign_keys = ON")
-        con.execute("PRAGMA synchronous = NORMAL")
-        con.row_factory = sqlite3.Row
-        return con
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; retried while another process holds the write lock."""
-        con = self._connect()
-        try:
-            deadline = time.monotonic() + self.timeout_s
-            while True:
-                try:
-                    con.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc):
-                        raise _write_error(exc) from exc
-                    if time.monotonic() > deadline:
-                        raise CampaignError("campaign.error.busy") from exc
-                    self.retries += 1
-                    time.sleep(0.01)
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException as exc:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise _write_error(exc) from exc
-                raise
-        finally:
-            con.close()
-
-    def _migrate(self) -> None:
-        if self.schema_version() >= max(MIGRATIONS):  # nothing to do: no write lock (a read-only store still reads)
-            return
-        with self._write() as con:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            for target in sorted(v for v in MIGRATIONS if v > version):
-                for statement in _statements(MIGRATIONS[target]):
-                    con.execute(statement)
-                con.execute(f"PRAGMA user_version = {int(target)}")
-
     def schema_version(self) -> int:
         """Returns the database's schema version."""
-        con = self._connect()
-        try:
-            return con.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            con.close()
+        return self._db.schema_version()
 
     def data_version(self) -> tuple[int, int]:
         """Returns a value that changes whenever any process commits a change (for caches)."""
-        con = self._connect()
+        con = self._db.connect()
         try:
             row = con.execute("SELECT (SELECT max(id) FROM audit), (SELECT count(*) FROM members)").fetchone()
             return (row[0] or 0, row[1])
@@ -340,7 +200,7 @@ class CampaignStore:
     # ---------------------------------------------------------------- reads
     def campaigns(self) -> pd.DataFrame:
         """Returns every campaign: id, name, description, rule (JSON or None), created_at, updated_at, members."""
-        con = self._connect()
+        con = self._db.connect()
         try:
             rows = con.execute(
                 "SELECT c.*, count(m.dispatch_id) AS members FROM campaigns c LEFT JOIN members m ON m.campaign_id = c.id "
@@ -352,7 +212,7 @@ class CampaignStore:
 
     def members(self) -> pd.DataFrame:
         """Returns dispatch_id, campaign_id, via_rule of every membership."""
-        con = self._connect()
+        con = self._db.connect()
         try:
             rows = con.execute("SELECT dispatch_id, campaign_id, via_rule FROM members ORDER BY dispatch_id").fetchall()
         finally:
@@ -361,7 +221,7 @@ class CampaignStore:
 
     def audit(self, limit: int = 200) -> pd.DataFrame:
         """Returns the newest audit rows: id, at, who, action, summary (JSON), undone_by."""
-        con = self._connect()
+        con = self._db.connect()
         try:
             rows = con.execute("SELECT id, at, who, action, summary, undone_by FROM audit ORDER BY id DESC LIMIT ?",
                                (int(limit),)).fetchall()
@@ -374,7 +234,7 @@ class CampaignStore:
         ids = sorted(set(dispatch_ids))
         if not ids:
             return pd.DataFrame(columns=["dispatch_id", "campaign_id", "name"])
-        con = self._connect()
+        con = self._db.connect()
         try:
             rows = con.execute(
                 f"SELECT m.dispatch_id, m.campaign_id, c.name FROM members m JOIN campaigns c ON c.id = m.campaign_id "
@@ -396,7 +256,7 @@ class CampaignStore:
         if not ids:
             raise CampaignError("campaign.error.nothing_selected")
         base = clean_name(name)
-        with self._write() as con:
+        with self._db.write() as con:
             self._check_moves(con, ids, None, move)
             before = self._state(con, [], ids)
             unique = self._unique_name(con, base)
@@ -414,7 +274,7 @@ class CampaignStore:
         ids = sorted(set(dispatch_ids))
         if not ids:
             raise CampaignError("campaign.error.nothing_selected")
-        with self._write() as con:
+        with self._db.write() as con:
             self._existing(con, [campaign_id])
             self._check_moves(con, ids, int(campaign_id), move)
             before = self._state(con, [campaign_id], ids)
@@ -427,7 +287,7 @@ class CampaignStore:
     def remove(self, dispatch_ids: Iterable[str], *, who: str) -> None:
         """Takes dispatches out of their campaigns (a campaign left empty disappears)."""
         ids = sorted(set(dispatch_ids))
-        with self._write() as con:
+        with self._db.write() as con:
             found = [r[0] for r in con.execute(
                 f"SELECT dispatch_id FROM members WHERE dispatch_id IN ({','.join('?' * len(ids))})", ids)] if ids else []
             missing = sorted(set(ids) - set(found))
@@ -443,7 +303,7 @@ class CampaignStore:
 
     def ungroup(self, campaign_ids: Iterable[int], *, who: str) -> int:
         """Dissolves campaigns; their dispatches stand alone again. Returns how many dispatches were freed."""
-        with self._write() as con:
+        with self._db.write() as con:
             ids = self._existing(con, campaign_ids)
             before = self._state(con, ids, [])
             freed = len(before["members"])
@@ -456,7 +316,7 @@ class CampaignStore:
     def rename(self, campaign_id: int, *, name: str, who: str, description: str | None = None) -> None:
         """Renames a campaign and, when given, replaces its description."""
         clean = clean_name(name)
-        with self._write() as con:
+        with self._db.write() as con:
             self._existing(con, [campaign_id])
             before = self._state(con, [campaign_id], [])
             if description is None:
@@ -468,7 +328,7 @@ class CampaignStore:
 
     def set_rule(self, campaign_id: int, rule: Rule | None, *, who: str) -> None:
         """Saves (or clears) a campaign's rule."""
-        with self._write() as con:
+        with self._db.write() as con:
             self._existing(con, [campaign_id])
             before = self._state(con, [campaign_id], [])
             con.execute("UPDATE campaigns SET rule = ?, updated_at = ? WHERE id = ?",
@@ -480,7 +340,7 @@ class CampaignStore:
         (the oldest campaign wins). `dispatches` has dispatch_id, name, description, sent_on. Returns how many joined."""
         if dispatches.empty or self.campaigns()["rule"].isna().all():  # no write lock when no rule can match
             return 0
-        with self._write() as con:
+        with self._db.write() as con:
             rules = [(r["id"], Rule.from_json(r["rule"])) for r in con.execute(
                 "SELECT id, rule FROM campaigns WHERE rule IS NOT NULL ORDER BY id")]
             if not rules or dispatches.empty:
@@ -509,7 +369,7 @@ class CampaignStore:
         Only the rows that change touched are restored; a later change to the same
         rows would be overwritten, so only the newest change can be undone.
         """
-        with self._write() as con:
+        with self._db.write() as con:
             row = con.execute("SELECT * FROM audit WHERE undone_by IS NULL AND action <> 'undo' ORDER BY id DESC LIMIT 1").fetchone()
             newest = con.execute("SELECT max(id) FROM audit").fetchone()[0]
             if row is None or (newest != row["id"] and con.execute(

@@ -1,4 +1,4 @@
-"""Users, roles, the append-only access audit and the log-in rate limit (data/users.py, security.py helpers)."""
+"""Users, roles, the append-only access audit and the log-in rate limit (data/store/users.py, audit.py; security.py)."""
 from __future__ import annotations
 
 import os
@@ -10,15 +10,17 @@ from argon2 import PasswordHasher
 
 from web import security
 from config import Config
-from data.campaigns import CampaignStore
-from data.users import LOGIN_LIMIT, LOGIN_WINDOW_S, AuditEvent, UserError, UserStore, allows
+from data.store.audit import AuditEvent
+from data.store.campaigns import CampaignStore
+from data.store.sqlite import store_path
+from data.store.users import LOGIN_LIMIT, LOGIN_WINDOW_S, UserError, UserStore, allows
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture
 def store(tmp_path):
-    return UserStore(tmp_path / "campaigns.sqlite", hasher=CHEAP)
+    return UserStore(store_path(tmp_path), hasher=CHEAP)
 
 
 def test_add_authenticate_and_change_users(store):
@@ -90,7 +92,7 @@ def test_rate_limit_per_user_and_per_address(store):
 
 
 def test_store_migrates_an_existing_campaign_database(tmp_path):
-    path = tmp_path / "campaigns.sqlite"
+    path = store_path(tmp_path)
     con = sqlite3.connect(path)
     con.execute("PRAGMA user_version = 0")
     con.close()
@@ -115,7 +117,7 @@ def test_serve_refuses_an_open_address_without_users(tmp_path):
     security.check_serve_allowed(config, "localhost")
     with pytest.raises(security.ServeRefused, match="no users defined"):
         security.check_serve_allowed(config, "0.0.0.0")
-    UserStore(tmp_path / "campaigns.sqlite", hasher=CHEAP).add("ala", role="admin", password="longenough")
+    UserStore(store_path(tmp_path), hasher=CHEAP).add("ala", role="admin", password="longenough")
     security.check_serve_allowed(config, "0.0.0.0")
 
 

@@ -1,18 +1,17 @@
-"""Users, roles, the access audit and the log-in rate limit, in the campaign store's SQLite database.
+"""Users, roles and the log-in rate limit, in the data directory's SQLite store (data/store/sqlite.py).
 
-Tables (migration 2 of `data.campaigns.MIGRATIONS`): `users` (name, role, argon2 hash,
-enabled, epoch: bumped by every change that must end the user's sessions),
-`access_audit` (append-only: triggers refuse UPDATE and DELETE) and `login_failures`
-(the rate limit's memory, shared by every server process). No Dash imports.
+Tables: `users` (name, role, argon2 hash, enabled, epoch: bumped by every change that
+must end the user's sessions) and `login_failures` (the rate limit's memory, shared by
+every server process). The access audit lives in data/store/audit.py; UserStore hands
+its record/audit/audit_rows on to it. No Dash imports.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -20,24 +19,41 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from choices import ROLES  # re-exported for the access layer
-from data.campaigns import CampaignStore
+from data.store.audit import AccessAudit, AuditEvent
+from data.store.sqlite import Database, StoreError, register_migrations
 
 NAME_RE = re.compile(r"^[\w.@+-]{1,64}$")
 PASSWORD_MIN = 8
 LOGIN_LIMIT = 5  # failures per window, per user name and per address
 LOGIN_WINDOW_S = 60.0
-AUDIT_COLUMNS = ["id", "at", "who", "role", "address", "action", "outcome", "target", "filter", "rows", "format",
-                 "bytes", "sha256", "detail"]
 HASHER = PasswordHasher()  # argon2id with the library's defaults; tests may swap in a cheaper one
+MIGRATIONS = {
+    # Access control (issue 6), with the access audit of data/store/audit.py.
+    2: """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64),
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
+            password TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            epoch INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL
+        );
+        CREATE INDEX login_failures_by_at ON login_failures(at);
+    """,
+}
+register_migrations(__name__, MIGRATIONS)
 
 
-class UserError(ValueError):
+class UserError(StoreError):
     """A user change that cannot be made; `key` names the i18n message, `values` fill it."""
-
-    def __init__(self, key: str, **values: object):
-        super().__init__(f"{key}: {values}")
-        self.key = key
-        self.values = values
 
 
 @dataclass(frozen=True)
@@ -50,24 +66,6 @@ class User:
     epoch: int = 0
     created_at: str = ""
     last_login_at: str | None = None
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    """One access event: who did what, from where, with which filter, and what was sent."""
-
-    who: str
-    role: str
-    address: str
-    action: str
-    outcome: str = "ok"
-    target: str = ""
-    filter: Mapping[str, object] = field(default_factory=dict)
-    rows: int | None = None
-    format: str = ""
-    bytes: int | None = None
-    sha256: str = ""
-    detail: str = ""
 
 
 def rank(role: str | None) -> int:
@@ -107,21 +105,18 @@ def check_password(password: str) -> str:
 
 
 class UserStore:
-    """Users, access audit and log-in failures in the store database at `path` (migrated on first use)."""
+    """Users and log-in failures in the store database at `path` (created and migrated on first use),
+    and its access audit (`access`, an AccessAudit)."""
 
     def __init__(self, path: Path, *, hasher: PasswordHasher | None = None, timeout_s: float = 30.0):
-        # creates and migrates the database; its connection helpers (and their wait for a busy store) are reused
-        self._db = CampaignStore(path, timeout_s=timeout_s)
+        self._db = Database(path, timeout_s=timeout_s)
         self.path = self._db.path
+        self.access = AccessAudit(self.path, timeout_s=timeout_s)
         self.hasher = hasher or HASHER
         self._dummy = None
 
     def _read(self, sql: str, params: tuple = ()) -> list:
-        con = self._db._connect()
-        try:
-            return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
+        return self._db.rows(sql, params)
 
     # ---------------------------------------------------------------- users
     def count(self) -> int:
@@ -144,7 +139,7 @@ class UserStore:
         name, role, password = check_name(name), check_role(role), check_password(password)
         digest = self.hasher.hash(password)
         now = _now()
-        with self._db._write() as con:
+        with self._db.write() as con:
             if con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                 raise UserError("users.error.exists", name=name)
             con.execute("INSERT INTO users (name, role, password, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -152,7 +147,7 @@ class UserStore:
         return self.get(name)
 
     def _change(self, name: str, sql: str, params: tuple) -> User:
-        with self._db._write() as con:
+        with self._db.write() as con:
             cur = con.execute(f"UPDATE users SET {sql}, epoch = epoch + 1, updated_at = ? WHERE name = ?",
                               (*params, _now(), (name or "").strip()))
             if cur.rowcount == 0:
@@ -181,7 +176,7 @@ class UserStore:
         if not self._verify(digest, password) or not enabled:
             return None
         user = self.get(name)
-        with self._db._write() as con:
+        with self._db.write() as con:
             params: tuple = (_now(), user.name)
             if self.hasher.check_needs_rehash(digest):
                 con.execute("UPDATE users SET password = ? WHERE name = ?", (self.hasher.hash(password), user.name))
@@ -216,54 +211,23 @@ class UserStore:
     def login_failed(self, name: str, address: str, *, now: float | None = None) -> None:
         """Remembers a failed log-in (and forgets those older than an hour)."""
         now = time.time() if now is None else now
-        with self._db._write() as con:
+        with self._db.write() as con:
             con.execute("INSERT INTO login_failures (at, name, address) VALUES (?, ?, ?)",
                         (now, (name or "").strip().casefold(), address or ""))
             con.execute("DELETE FROM login_failures WHERE at < ?", (now - 3600,))
 
     # ------------------------------------------------------------------ audit
     def record(self, event: AuditEvent) -> int:
-        """Appends an access event to the audit; returns its id."""
-        with self._db._write() as con:
-            cur = con.execute(
-                "INSERT INTO access_audit (at, who, role, address, action, outcome, target, filter, rows, format, bytes,"
-                " sha256, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_now_precise(), event.who, event.role, event.address, event.action, event.outcome, event.target,
-                 json.dumps(dict(event.filter), ensure_ascii=False, sort_keys=True) if event.filter else "",
-                 event.rows, event.format, event.bytes, event.sha256, event.detail[:2000]),
-            )
-            return int(cur.lastrowid)
+        """Appends an access event to the audit (AccessAudit.record); returns its id."""
+        return self.access.record(event)
 
     def audit(self, *, limit: int = 200, action: str | None = None, who: str | None = None) -> pd.DataFrame:
-        """Returns the newest access events (AUDIT_COLUMNS), optionally of one action prefix or user."""
-        where, params = [], []
-        if action:
-            where.append("action LIKE ? ESCAPE '\\'")
-            params.append(action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-        if who:
-            where.append("who = ?")
-            params.append(who)
-        sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM access_audit"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self._read(sql + " ORDER BY id DESC LIMIT ?", (*params, int(limit)))
-        return pd.DataFrame([dict(r) for r in rows], columns=AUDIT_COLUMNS)
+        """Returns the newest access events (AccessAudit.audit)."""
+        return self.access.audit(limit=limit, action=action, who=who)
 
     def audit_rows(self, *, batch: int = 5000) -> Iterator[list]:
-        """Yields every access event, oldest first, as lists in AUDIT_COLUMNS order (for the CSV)."""
-        last = 0
-        while True:
-            rows = self._read(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM access_audit WHERE id > ? ORDER BY id LIMIT ?",
-                              (last, batch))
-            if not rows:
-                return
-            for row in rows:
-                yield list(row)
-            last = rows[-1][0]
-
-
-def _now_precise() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+        """Yields every access event, oldest first (AccessAudit.audit_rows)."""
+        return self.access.audit_rows(batch=batch)
 
 
 def _user(row) -> User:

@@ -12,12 +12,13 @@ import time
 import pandas as pd
 import pytest
 
-from data.campaigns import CampaignError, CampaignStore, Rule, fold
+from data.store.campaigns import CampaignError, CampaignStore, Rule, fold
+from data.store.sqlite import store_path
 
 
 @pytest.fixture
 def store(tmp_path):
-    return CampaignStore(tmp_path / "campaigns.sqlite")
+    return CampaignStore(store_path(tmp_path))
 
 
 def membership(store):
@@ -135,7 +136,7 @@ def _worker(path: str, seed: int, ops: int, queue) -> None:
 
 @pytest.mark.slow
 def test_four_processes_500_operations_each_keep_every_invariant(tmp_path):
-    path = tmp_path / "campaigns.sqlite"
+    path = store_path(tmp_path)
     CampaignStore(path)
     queue = mp.get_context("fork").Queue()
     started = time.perf_counter()
@@ -171,7 +172,7 @@ def test_four_processes_500_operations_each_keep_every_invariant(tmp_path):
 
 def test_store_files_are_readable_by_their_owner_only(tmp_path):
     """The store holds password hashes: new files are 0600, an older 0644 store is narrowed when opened."""
-    path = tmp_path / "campaigns.sqlite"
+    path = store_path(tmp_path)
     store = CampaignStore(path)
     store.group(["d1"], name="Jesień", who="t")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

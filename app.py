@@ -1,4 +1,5 @@
 """SMS Reports: the Dash app factory (`create_app`), `server` for WSGI servers, and `python app.py` for the CLI."""
+
 from __future__ import annotations
 
 import sys

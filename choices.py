@@ -2,6 +2,7 @@
 
 Value types only, no behaviour: `layouts/` can name them without reaching into `data/`.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

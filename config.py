@@ -1,4 +1,5 @@
 """Every setting of SMS Reports, read from the environment in one place."""
+
 from __future__ import annotations
 
 import os
@@ -41,12 +42,12 @@ class Config:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def with_(self, **changes) -> "Config":
+    def with_(self, **changes) -> Config:
         """Returns a copy with some settings changed."""
         return replace(self, **changes)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Config":
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
         """Returns the settings given by SMSREPORTS_* variables (defaults otherwise)."""
         env = dict(os.environ if env is None else env)
         base = cls()

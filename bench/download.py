@@ -6,6 +6,7 @@ Builds (or reuses) a demo lake with one dispatch of that many recipients, starts
 CSV through the streaming route, and samples the server's RSS while it streams.
 Prints a table and, as its last line, a JSON object with the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,11 +36,15 @@ def ensure_lake(data_dir: Path, recipients: int, messages: int) -> int:
     build_demo(Lake(data_dir / "lake"), messages=messages, seed=3, until=today_in(TZ), tz=TZ, big_dispatch=recipients)
     import duckdb
 
-    number = duckdb.connect().execute(
-        f"SELECT d.number FROM read_parquet('{data_dir}/lake/messages/*/*.parquet') m "
-        f"JOIN read_parquet('{data_dir}/lake/dispatches/dispatches.parquet') d USING (dispatch_id) "
-        "GROUP BY d.number ORDER BY count(*) DESC LIMIT 1"
-    ).fetchone()[0]
+    number = (
+        duckdb.connect()
+        .execute(
+            f"SELECT d.number FROM read_parquet('{data_dir}/lake/messages/*/*.parquet') m "
+            f"JOIN read_parquet('{data_dir}/lake/dispatches/dispatches.parquet') d USING (dispatch_id) "
+            "GROUP BY d.number ORDER BY count(*) DESC LIMIT 1"
+        )
+        .fetchone()[0]
+    )
     marker.write_text(json.dumps({"number": int(number)}))
     return int(number)
 
@@ -53,8 +58,9 @@ def measure(data_dir: Path, number: int, fmt: str = "csv") -> dict:
         with PeakRss(server.proc.pid) as rss:
             start = time.perf_counter()
             rows = size = 0
-            with requests.get(f"{base}/export/numbers.{fmt}?dispatch={number}&status=delivered&lang=en", stream=True,
-                              timeout=120) as r:
+            with requests.get(
+                f"{base}/export/numbers.{fmt}?dispatch={number}&status=delivered&lang=en", stream=True, timeout=120
+            ) as r:
                 r.raise_for_status()
                 for chunk in r.iter_content(chunk_size=1 << 16):
                     size += len(chunk)
@@ -62,8 +68,12 @@ def measure(data_dir: Path, number: int, fmt: str = "csv") -> dict:
             seconds = time.perf_counter() - start
         before, peak = rss.before, rss.peak
         return {
-            "format": fmt, "numbers": rows - 1 if fmt == "csv" else None, "bytes": size, "seconds": round(seconds, 3),
-            "rss_before_mb": round(before / 2**20, 1), "rss_peak_mb": round(peak / 2**20, 1),
+            "format": fmt,
+            "numbers": rows - 1 if fmt == "csv" else None,
+            "bytes": size,
+            "seconds": round(seconds, 3),
+            "rss_before_mb": round(before / 2**20, 1),
+            "rss_peak_mb": round(peak / 2**20, 1),
             "rss_growth_mb": round((peak - before) / 2**20, 1),
         }
     finally:
@@ -78,9 +88,11 @@ def main() -> None:
     args = parser.parse_args()
     number = ensure_lake(args.data_dir, args.recipients, args.messages)
     result = {"dispatch": number, "recipients": args.recipients, **measure(args.data_dir, number)}
-    print(f"numbers download of dispatch {number} ({args.recipients:,} recipients): "
-          f"{result['numbers']:,} numbers, {result['bytes'] / 2**20:.1f} MB in {result['seconds']} s; "
-          f"server RSS {result['rss_before_mb']} -> peak {result['rss_peak_mb']} MB (+{result['rss_growth_mb']} MB)")
+    print(
+        f"numbers download of dispatch {number} ({args.recipients:,} recipients): "
+        f"{result['numbers']:,} numbers, {result['bytes'] / 2**20:.1f} MB in {result['seconds']} s; "
+        f"server RSS {result['rss_before_mb']} -> peak {result['rss_peak_mb']} MB (+{result['rss_growth_mb']} MB)"
+    )
     print(json.dumps(result))
 
 

@@ -14,6 +14,7 @@ an error.
 It prints p50/p95/p99 latency, requests per second, errors, and each worker's resident
 memory before and after; the last line is one JSON object with every figure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,11 +60,19 @@ def lake_choices(data_dir: Path) -> dict[str, list]:
 
     lake = Lake(data_dir / "lake")
     con = duckdb.connect()
-    numbers = [r[0] for r in con.execute(
-        "SELECT number FROM read_parquet($f) ORDER BY created_at DESC LIMIT 50", {"f": str(lake.dispatches_file)}).fetchall()]
-    labels = [r[0] for r in con.execute(
-        "SELECT DISTINCT campaign_label FROM read_parquet($g) WHERE source <> 'bulk' AND campaign_label IS NOT NULL LIMIT 20",
-        {"g": lake.messages_glob}).fetchall()]
+    numbers = [
+        r[0]
+        for r in con.execute(
+            "SELECT number FROM read_parquet($f) ORDER BY created_at DESC LIMIT 50", {"f": str(lake.dispatches_file)}
+        ).fetchall()
+    ]
+    labels = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT campaign_label FROM read_parquet($g) WHERE source <> 'bulk' AND campaign_label IS NOT NULL LIMIT 20",
+            {"g": lake.messages_glob},
+        ).fetchall()
+    ]
     return {"numbers": [int(n) for n in numbers], "trx_keys": ["none"] + [f"label:{x}" for x in labels]}
 
 
@@ -74,24 +83,60 @@ def interactions(specs: dict, choices: dict, rng: random.Random) -> list[tuple[s
     lang = rng.choice(["pl", "en"])
     out = []
     for preset in rng.sample(PRESETS, 3):
-        out.append(("sms period", payload(sms, {"sms-period.value": preset, "shell-lang.data": lang}, ["sms-period.value"])))
-        out.append(("sms export links", payload(links, {"sms-period.value": preset, "shell-lang.data": lang},
-                                                ["sms-period.value"])))
-    out.append(("sms custom range", payload(sms, {"sms-period.value": "custom", "sms-period-range.start_date": "2026-01-01",
-                                                  "sms-period-range.end_date": "2026-03-31", "shell-lang.data": lang},
-                                            ["sms-period-range.end_date"])))
+        out.append(
+            ("sms period", payload(sms, {"sms-period.value": preset, "shell-lang.data": lang}, ["sms-period.value"]))
+        )
+        out.append(
+            (
+                "sms export links",
+                payload(links, {"sms-period.value": preset, "shell-lang.data": lang}, ["sms-period.value"]),
+            )
+        )
+    out.append(
+        (
+            "sms custom range",
+            payload(
+                sms,
+                {
+                    "sms-period.value": "custom",
+                    "sms-period-range.start_date": "2026-01-01",
+                    "sms-period-range.end_date": "2026-03-31",
+                    "shell-lang.data": lang,
+                },
+                ["sms-period-range.end_date"],
+            ),
+        )
+    )
     for i, number in enumerate(rng.sample(choices["numbers"], min(3, len(choices["numbers"])))):
         cell = {"colId": "details", "rowId": str(number), "value": "", "timestamp": i}
-        out.append(("sms details", payload(details, {"sms-grid.cellClicked": cell, "shell-lang.data": lang},
-                                           ["sms-grid.cellClicked"])))
-    out.append(("page switch", payload(page, {"shell-url.pathname": "/transactional", "shell-lang.data": lang},
-                                       ["shell-url.pathname"])))
+        out.append(
+            (
+                "sms details",
+                payload(details, {"sms-grid.cellClicked": cell, "shell-lang.data": lang}, ["sms-grid.cellClicked"]),
+            )
+        )
+    out.append(
+        (
+            "page switch",
+            payload(page, {"shell-url.pathname": "/transactional", "shell-lang.data": lang}, ["shell-url.pathname"]),
+        )
+    )
     for preset in rng.sample(PRESETS, 2):
-        out.append(("trx period", payload(trx, {"trx-period.value": preset, "shell-lang.data": lang}, ["trx-period.value"])))
+        out.append(
+            ("trx period", payload(trx, {"trx-period.value": preset, "shell-lang.data": lang}, ["trx-period.value"]))
+        )
     key = rng.choice(choices["trx_keys"])
-    out.append(("trx open row", payload(trx, {"trx-period.value": "3m", "trx-open.data": [key], "shell-lang.data": lang},
-                                        ["trx-open.data"])))
-    out.append(("page switch", payload(page, {"shell-url.pathname": "/", "shell-lang.data": lang}, ["shell-url.pathname"])))
+    out.append(
+        (
+            "trx open row",
+            payload(
+                trx, {"trx-period.value": "3m", "trx-open.data": [key], "shell-lang.data": lang}, ["trx-open.data"]
+            ),
+        )
+    )
+    out.append(
+        ("page switch", payload(page, {"shell-url.pathname": "/", "shell-lang.data": lang}, ["shell-url.pathname"]))
+    )
     rng.shuffle(out)
     return out
 
@@ -130,15 +175,21 @@ def open_session(base: str, tally: Tally) -> tuple[requests.Session, dict[str, s
     if user and password:
         form = session.get(base + "/login", timeout=30).text
         token = re.search(r'name="csrf_token" value="([^"]*)"', form)
-        answer = session.post(base + "/login", data={"name": user, "password": password, "next": "/",
-                                                     "csrf_token": token.group(1) if token else ""}, timeout=30)
+        answer = session.post(
+            base + "/login",
+            data={"name": user, "password": password, "next": "/", "csrf_token": token.group(1) if token else ""},
+            timeout=30,
+        )
         if answer.status_code >= 400:
             raise RuntimeError(f"log-in as {user} failed: HTTP {answer.status_code}")
     for path in ("/", "/_dash-layout", "/_dash-dependencies"):
         started = time.perf_counter()
         answer = session.get(base + path, timeout=60)
-        tally.add("page load", (time.perf_counter() - started) * 1000,
-                  None if answer.status_code == 200 else f"HTTP {answer.status_code} for {path}")
+        tally.add(
+            "page load",
+            (time.perf_counter() - started) * 1000,
+            None if answer.status_code == 200 else f"HTTP {answer.status_code} for {path}",
+        )
         if path == "/":
             page = answer.text
     return session, {"Content-Type": "application/json", **csrf_headers(session, page)}
@@ -159,7 +210,9 @@ def user(base: str, steps: list[tuple[str, dict]], deadline: float, think_s: flo
             started = time.perf_counter()
             error = None
             try:
-                answer = session.post(base + "/_dash-update-component", data=json.dumps(body), headers=headers, timeout=60)
+                answer = session.post(
+                    base + "/_dash-update-component", data=json.dumps(body), headers=headers, timeout=60
+                )
                 if answer.status_code not in (200, 204):
                     error = f"HTTP {answer.status_code}: {answer.text[:200]}"
             except requests.RequestException as exc:
@@ -179,8 +232,16 @@ def percentile(ordered: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))], 1)
 
 
-def run(data_dir: Path, *, users: int = 50, duration_s: float = 120, workers: int = 2, think_s: float = 1.0,
-        seed: int = 1, env: dict[str, str] | None = None) -> dict:
+def run(
+    data_dir: Path,
+    *,
+    users: int = 50,
+    duration_s: float = 120,
+    workers: int = 2,
+    think_s: float = 1.0,
+    seed: int = 1,
+    env: dict[str, str] | None = None,
+) -> dict:
     """Starts the server over `data_dir`, runs the load and returns the figures."""
     from data.lake import Lake
 
@@ -201,8 +262,9 @@ def run(data_dir: Path, *, users: int = 50, duration_s: float = 120, workers: in
         threads = []
         for i in range(users):
             steps = interactions(specs, choices, random.Random(seed * 1000 + i))
-            thread = threading.Thread(target=user, args=(server.base, steps, deadline, think_s, tally, seed * 1000 + i),
-                                      daemon=True)
+            thread = threading.Thread(
+                target=user, args=(server.base, steps, deadline, think_s, tally, seed * 1000 + i), daemon=True
+            )
             thread.start()
             threads.append(thread)
             time.sleep(min(0.05, duration_s / max(users, 1) / 10))  # users arrive over a moment, not all at once
@@ -214,13 +276,23 @@ def run(data_dir: Path, *, users: int = 50, duration_s: float = 120, workers: in
         server.stop()
     ordered = sorted(tally.ms)
     return {
-        "users": users, "workers": workers, "duration_s": round(elapsed, 1), "think_s": think_s,
-        "requests": len(ordered), "requests_per_s": round(len(ordered) / elapsed, 1), "errors": len(tally.errors),
+        "users": users,
+        "workers": workers,
+        "duration_s": round(elapsed, 1),
+        "think_s": think_s,
+        "requests": len(ordered),
+        "requests_per_s": round(len(ordered) / elapsed, 1),
+        "errors": len(tally.errors),
         "error_samples": tally.errors[:5],
-        "p50_ms": percentile(ordered, 0.50), "p95_ms": percentile(ordered, 0.95), "p99_ms": percentile(ordered, 0.99),
-        "by_interaction": {name: {"n": len(ms), "p50_ms": percentile(sorted(ms), 0.5), "p95_ms": percentile(sorted(ms), 0.95)}
-                           for name, ms in sorted(tally.by_name.items())},
-        "worker_rss_mb_before": rss_before, "worker_rss_mb_after": rss_after,
+        "p50_ms": percentile(ordered, 0.50),
+        "p95_ms": percentile(ordered, 0.95),
+        "p99_ms": percentile(ordered, 0.99),
+        "by_interaction": {
+            name: {"n": len(ms), "p50_ms": percentile(sorted(ms), 0.5), "p95_ms": percentile(sorted(ms), 0.95)}
+            for name, ms in sorted(tally.by_name.items())
+        },
+        "worker_rss_mb_before": rss_before,
+        "worker_rss_mb_after": rss_after,
     }
 
 
@@ -230,14 +302,18 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=120, help="seconds")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's clicks")
-    parser.add_argument("--messages", type=int, default=2_000_000, help="size of the demo lake (built once under var/load/)")
+    parser.add_argument(
+        "--messages", type=int, default=2_000_000, help="size of the demo lake (built once under var/load/)"
+    )
     parser.add_argument("--data-dir", type=Path, default=None, help="use this data directory instead")
     args = parser.parse_args()
     data_dir = args.data_dir or ROOT / "var" / "load" / f"m{args.messages}"
     ensure_lake(data_dir, args.messages)
     figures = run(data_dir, users=args.users, duration_s=args.duration, workers=args.workers, think_s=args.think)
-    print(f"{figures['users']} users x {figures['duration_s']} s against {figures['workers']} gunicorn workers: "
-          f"{figures['requests']:,} requests, {figures['requests_per_s']} req/s, {figures['errors']} errors")
+    print(
+        f"{figures['users']} users x {figures['duration_s']} s against {figures['workers']} gunicorn workers: "
+        f"{figures['requests']:,} requests, {figures['requests_per_s']} req/s, {figures['errors']} errors"
+    )
     print(f"latency p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
     for name, row in figures["by_interaction"].items():
         print(f"  {name:<18} n={row['n']:<6} p50 {row['p50_ms']:>8} ms  p95 {row['p95_ms']:>8} ms")

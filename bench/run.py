@@ -12,6 +12,7 @@ is timed over different campaigns and periods, so no cache answers it. Sorting
 happens in the browser (AG Grid) and sends no request. The last line printed is one
 JSON object with every figure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,16 +48,29 @@ def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
     if marker.exists():
         return json.loads(marker.read_text())
     started = time.perf_counter()
-    summary = build_demo(Lake(data_dir / "lake"), messages=messages, seed=1, until=today_in(TZ), tz=TZ,
-                         big_dispatch=big, with_rollups=False)
+    summary = build_demo(
+        Lake(data_dir / "lake"),
+        messages=messages,
+        seed=1,
+        until=today_in(TZ),
+        tz=TZ,
+        big_dispatch=big,
+        with_rollups=False,
+    )
     import duckdb
 
     lake = Lake(data_dir / "lake")
-    number = duckdb.connect().execute(
-        f"SELECT number FROM read_parquet('{lake.dispatches_file}') ORDER BY created_at DESC LIMIT 200"
-    ).fetchall()
-    info = {"messages": summary.messages, "dispatches": summary.dispatches, "build_s": round(time.perf_counter() - started, 1),
-            "recent_dispatches": [int(n[0]) for n in number]}
+    number = (
+        duckdb.connect()
+        .execute(f"SELECT number FROM read_parquet('{lake.dispatches_file}') ORDER BY created_at DESC LIMIT 200")
+        .fetchall()
+    )
+    info = {
+        "messages": summary.messages,
+        "dispatches": summary.dispatches,
+        "build_s": round(time.perf_counter() - started, 1),
+        "recent_dispatches": [int(n[0]) for n in number],
+    }
     marker.write_text(json.dumps(info))
     return info
 
@@ -68,8 +82,12 @@ def rollup_figures(lake: Lake) -> dict:
     newest = sorted(p.name.removeprefix("month=") for p in lake.month_dirs())[-1]
     with transaction(lake) as staging:
         one = build_rollups(staging, tz=TZ, months=[newest])
-    return {"rollup_full_s": full["seconds"], "rollup_rows": sum(full["rows"].values()),
-            "rollup_one_month_s": one["seconds"], "rollup_one_month": newest}
+    return {
+        "rollup_full_s": full["seconds"],
+        "rollup_rows": sum(full["rows"].values()),
+        "rollup_one_month_s": one["seconds"],
+        "rollup_one_month": newest,
+    }
 
 
 def callback_specs() -> dict[str, dict]:
@@ -81,18 +99,30 @@ def callback_specs() -> dict[str, dict]:
     for key, cb in app.callback_map.items():
         outputs = [o.strip(".") for o in key.strip(".").split("...")]
         for out in outputs:
-            specs[out] = {"output": key, "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in outputs],
-                          "inputs": cb["inputs"], "state": cb["state"]}
+            specs[out] = {
+                "output": key,
+                "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in outputs],
+                "inputs": cb["inputs"],
+                "state": cb["state"],
+            }
     return specs
 
 
 def payload(spec: dict, values: dict[str, object], changed: list[str]) -> dict:
     def fill(items):
-        return [{"id": str(i["id"]), "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+        return [
+            {"id": str(i["id"]), "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+            for i in items
+        ]
 
     outputs = spec["outputs"] if len(spec["outputs"]) > 1 else spec["outputs"][0]
-    return {"output": spec["output"], "outputs": outputs, "inputs": fill(spec["inputs"]),
-            "state": fill(spec["state"]), "changedPropIds": changed}
+    return {
+        "output": spec["output"],
+        "outputs": outputs,
+        "inputs": fill(spec["inputs"]),
+        "state": fill(spec["state"]),
+        "changedPropIds": changed,
+    }
 
 
 def bench_campaigns(data_dir: Path) -> list[int]:
@@ -106,11 +136,16 @@ def bench_campaigns(data_dir: Path) -> list[int]:
     found = store.campaigns()
     if len(found):
         return [int(i) for i in found["id"]]
-    newest = duckdb.connect().execute(
-        "SELECT dispatch_id FROM read_parquet($f) ORDER BY created_at DESC LIMIT 20",
-        {"f": str(Lake(data_dir / "lake").dispatches_file)}).fetchall()
+    newest = (
+        duckdb.connect()
+        .execute(
+            "SELECT dispatch_id FROM read_parquet($f) ORDER BY created_at DESC LIMIT 20",
+            {"f": str(Lake(data_dir / "lake").dispatches_file)},
+        )
+        .fetchall()
+    )
     ids = [r[0] for r in newest]
-    return [store.group(ids[i:i + 5], name=f"Kampania {i // 5 + 1}", who="bench") for i in range(0, len(ids), 5)]
+    return [store.group(ids[i : i + 5], name=f"Kampania {i // 5 + 1}", who="bench") for i in range(0, len(ids), 5)]
 
 
 def trx_keys(data_dir: Path) -> list[str]:
@@ -119,13 +154,20 @@ def trx_keys(data_dir: Path) -> list[str]:
 
     from data.queries.transactional import Campaign
 
-    rows = duckdb.connect().execute(
-        "SELECT campaign_label, sum(messages) FROM read_parquet($g) GROUP BY 1 ORDER BY 2 DESC, 1",
-        {"g": str(Lake(data_dir / "lake").rollups_dir / "transactional_daily" / "month=*" / "*.parquet")}).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            "SELECT campaign_label, sum(messages) FROM read_parquet($g) GROUP BY 1 ORDER BY 2 DESC, 1",
+            {"g": str(Lake(data_dir / "lake").rollups_dir / "transactional_daily" / "month=*" / "*.parquet")},
+        )
+        .fetchall()
+    )
     return [Campaign(r[0]).key for r in rows]
 
 
-def interactions(specs: dict, dispatches: list[int], campaigns: list[int], keys: list[str]) -> list[tuple[str, list[dict]]]:
+def interactions(
+    specs: dict, dispatches: list[int], campaigns: list[int], keys: list[str]
+) -> list[tuple[str, list[dict]]]:
     """Returns (name, request bodies) of every dashboard interaction that reaches the server. An
     interaction with several bodies sends each once, in turn: each is a different question (no cache helps)."""
     report = specs["sms-kpis.children"]
@@ -137,16 +179,38 @@ def interactions(specs: dict, dispatches: list[int], campaigns: list[int], keys:
         out.append((f"period {preset}", [payload(report, {"sms-period.value": preset, **lang}, ["sms-period.value"])]))
     for i, number in enumerate(dispatches[:3]):
         cell = {"colId": "details", "rowId": str(number), "value": "Szczegóły", "timestamp": i}
-        out.append((f"details #{i + 1}", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])]))
+        out.append(
+            (f"details #{i + 1}", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])])
+        )
     for i, cid in enumerate(campaigns[:2]):
         cell = {"colId": "details", "rowId": f"c{cid}", "value": "Szczegóły", "timestamp": i}
-        out.append((f"campaign #{i + 1}", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])]))
-    out.append(("campaign +", [payload(report, {"sms-period.value": preset, "camp-expanded.data": [cid], **lang},
-                                       ["camp-expanded.data"]) for preset in PRESETS for cid in campaigns]))
+        out.append(
+            (f"campaign #{i + 1}", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])])
+        )
+    out.append(
+        (
+            "campaign +",
+            [
+                payload(
+                    report, {"sms-period.value": preset, "camp-expanded.data": [cid], **lang}, ["camp-expanded.data"]
+                )
+                for preset in PRESETS
+                for cid in campaigns
+            ],
+        )
+    )
     for preset in PRESETS:
         out.append((f"trx {preset}", [payload(trx, {"trx-period.value": preset, **lang}, ["trx-period.value"])]))
-    out.append(("trx row +", [payload(trx, {"trx-period.value": preset, "trx-open.data": [key], **lang}, ["trx-open.data"])
-                              for preset in PRESETS for key in keys]))
+    out.append(
+        (
+            "trx row +",
+            [
+                payload(trx, {"trx-period.value": preset, "trx-open.data": [key], **lang}, ["trx-open.data"])
+                for preset in PRESETS
+                for key in keys
+            ],
+        )
+    )
     return out
 
 
@@ -168,7 +232,9 @@ def timed(server: Server, bodies: list[dict], repeat: int) -> list[float]:
     times = []
     for i in range(repeat):
         started = time.perf_counter()
-        response = server.session.post(server.base + "/_dash-update-component", json=bodies[i % len(bodies)], timeout=1800)
+        response = server.session.post(
+            server.base + "/_dash-update-component", json=bodies[i % len(bodies)], timeout=1800
+        )
         times.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
     return times
@@ -183,23 +249,38 @@ def stats(ms: list[float]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2_000_000)
-    parser.add_argument("--big-dispatch", type=int, default=None, help="recipients of the big dispatch (default min(1M, N/2))")
+    parser.add_argument(
+        "--big-dispatch", type=int, default=None, help="recipients of the big dispatch (default min(1M, N/2))"
+    )
     parser.add_argument("--repeat", type=int, default=20, help="requests per interaction with rollups")
-    parser.add_argument("--raw-repeat", type=int, default=5,
-                        help="requests per interaction by raw scan (0: no raw-scan server, no ratios)")
-    parser.add_argument("--only", action="append", default=[], metavar="NAME",
-                        help="time only the interactions whose name starts with NAME (repeatable)")
+    parser.add_argument(
+        "--raw-repeat",
+        type=int,
+        default=5,
+        help="requests per interaction by raw scan (0: no raw-scan server, no ratios)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="time only the interactions whose name starts with NAME (repeatable)",
+    )
     args = parser.parse_args()
     big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
     data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
     lake_info = ensure_lake(data_dir, args.messages, big)
-    figures: dict[str, object] = {"messages": lake_info["messages"], "lake_build_s": lake_info["build_s"],
-                                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                                             f"{round(psutil.virtual_memory().total / 2**30)} GiB",
-                                  "load_average_at_start": round(os.getloadavg()[0], 1)}
+    figures: dict[str, object] = {
+        "messages": lake_info["messages"],
+        "lake_build_s": lake_info["build_s"],
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB",
+        "load_average_at_start": round(os.getloadavg()[0], 1),
+    }
     figures.update(rollup_figures(Lake(data_dir / "lake")))
-    print(f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
-          f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) {figures['rollup_one_month_s']} s")
+    print(
+        f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
+        f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) {figures['rollup_one_month_s']} s"
+    )
 
     specs = callback_specs()
     steps = interactions(specs, lake_info["recent_dispatches"], bench_campaigns(data_dir), trx_keys(data_dir))
@@ -217,13 +298,20 @@ def main() -> None:
                     timed(fast, bodies, 1)
                 # Several bodies: each a different question, asked once (a second round could be answered by a cache).
                 count = args.repeat if len(bodies) == 1 else min(args.repeat, len(bodies))
-                rows.append({"interaction": name, "requests": count, "rollups_ms": stats(timed(fast, bodies, count)),
-                             "raw_ms": None, "ratio": None})
+                rows.append(
+                    {
+                        "interaction": name,
+                        "requests": count,
+                        "rollups_ms": stats(timed(fast, bodies, count)),
+                        "raw_ms": None,
+                        "ratio": None,
+                    }
+                )
                 print(f"  {_row_text(rows[-1])}", file=sys.stderr, flush=True)
         peak = rss.peak
         if args.raw_repeat > 0:
             raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"})
-        for row, (name, bodies) in zip(rows, steps) if raw else ():
+        for row, (_name, bodies) in zip(rows, steps) if raw else ():
             row["raw_ms"] = stats(timed(raw, bodies, args.raw_repeat))
             row["ratio"] = round(row["raw_ms"]["median"] / max(row["rollups_ms"]["median"], 0.1), 1)
             print(f"  {_row_text(row)}", file=sys.stderr, flush=True)  # progress: raw scans of a big lake are slow
@@ -249,8 +337,10 @@ def main() -> None:
 def _row_text(r: dict) -> str:
     a, b = r["rollups_ms"], r["raw_ms"] or {"min": "-", "median": "-", "p95": "-"}
     ratio = f"{r['ratio']}x" if r["ratio"] is not None else "-"
-    return (f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {b['min']:>9} {b['median']:>8} "
-            f"{b['p95']:>8} {ratio:>7}")
+    return (
+        f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {b['min']:>9} {b['median']:>8} "
+        f"{b['p95']:>8} {ratio:>7}"
+    )
 
 
 def lake_big_dispatch(data_dir: Path, recipients: int) -> int:
@@ -259,11 +349,19 @@ def lake_big_dispatch(data_dir: Path, recipients: int) -> int:
     import duckdb
 
     lake = Lake(data_dir / "lake")
-    return int(duckdb.connect().execute(
-        "SELECT number FROM read_parquet($r) r JOIN read_parquet($d) d USING (dispatch_id) "
-        "GROUP BY number ORDER BY abs(sum(messages) - $n), number LIMIT 1",
-        {"r": str(lake.rollups_dir / "dispatch_daily" / "*" / "*.parquet"), "d": str(lake.dispatches_file), "n": recipients},
-    ).fetchone()[0])
+    return int(
+        duckdb.connect()
+        .execute(
+            "SELECT number FROM read_parquet($r) r JOIN read_parquet($d) d USING (dispatch_id) "
+            "GROUP BY number ORDER BY abs(sum(messages) - $n), number LIMIT 1",
+            {
+                "r": str(lake.rollups_dir / "dispatch_daily" / "*" / "*.parquet"),
+                "d": str(lake.dispatches_file),
+                "n": recipients,
+            },
+        )
+        .fetchone()[0]
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """A server process of the app for the benchmarks: `app.py serve` on a free port, over a data directory."""
+
 from __future__ import annotations
 
 import os
@@ -29,13 +30,18 @@ class Server:
     base: str
 
     @classmethod
-    def start(cls, data_dir: Path, *, tz: str, env: dict[str, str] | None = None, workers: int = 1,
-              stderr=subprocess.DEVNULL) -> "Server":
+    def start(
+        cls, data_dir: Path, *, tz: str, env: dict[str, str] | None = None, workers: int = 1, stderr=subprocess.DEVNULL
+    ) -> Server:
         """Starts the server (one process by default; gunicorn with `workers` > 1) and returns once /health answers."""
         port = free_port()
         full_env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": tz, **(env or {})}
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", str(workers)],
-                                env=full_env, stdout=subprocess.DEVNULL, stderr=stderr)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", str(workers)],
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         server = cls(proc, f"http://127.0.0.1:{port}")
         try:
             server._wait()
@@ -74,7 +80,7 @@ class PeakRss:
         self._proc = psutil.Process(pid)
         self.before = self.peak = self._proc.memory_info().rss
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         import threading
 
         self._stop = threading.Event()

@@ -10,6 +10,7 @@ it reports CPU seconds (this process, and Spark's JVM in local mode), which othe
 work on a shared machine disturbs less. The last line printed is one JSON object
 with every figure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,11 @@ def main(argv: list[str] | None = None) -> dict:
     lake = Lake(args.data_dir / "lake")
     if not lake.exists():
         parser.error(f"no lake at {lake.root}")
-    out: dict[str, object] = {"messages": count_messages(lake), "cores": os.cpu_count(), "python": platform.python_version()}
+    out: dict[str, object] = {
+        "messages": count_messages(lake),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+    }
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         runs = []
         if engine == "duckdb":

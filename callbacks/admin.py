@@ -1,14 +1,16 @@
 """Callbacks of the administration page (admin role; web/security.py's OUTPUT_ROLES): users and the access audit."""
+
 from __future__ import annotations
 
-from dash import Input, Output, State, ctx as dash_ctx, no_update
+from dash import Input, Output, State, no_update
+from dash import ctx as dash_ctx
 
 from callbacks.context import PageContext
 from data.store.users import UserError, UserStore
 from i18n import lang_or_default, t
 from layouts import admin
-from layouts.ids import Admin, Shell
 from layouts.components import error_alert
+from layouts.ids import Admin, Shell
 
 AUDIT_ROWS = 200
 
@@ -22,8 +24,17 @@ def admin_view(ctx: PageContext, *, action: str | None, lang: str | None) -> tup
     return admin.users_table(lang, users), admin.audit_table(lang, log), [u.name for u in users]
 
 
-def change_user(store: UserStore, *, actor: str, what: str, name: str | None, role: str | None = None,
-                password: str | None = None, change: str | None = None, lang: str) -> tuple[str, str | None]:
+def change_user(
+    store: UserStore,
+    *,
+    actor: str,
+    what: str,
+    name: str | None,
+    role: str | None = None,
+    password: str | None = None,
+    change: str | None = None,
+    lang: str,
+) -> tuple[str, str | None]:
     """Adds a user (`what` "add": name, role, password) or changes one (`what` "change": name and
     `change` "role:<role>", "disable" or "enable"). Returns (audit action, error text or None).
     Nobody changes their own account here (no admin locks themselves out)."""
@@ -50,23 +61,43 @@ def change_user(store: UserStore, *, actor: str, what: str, name: str | None, ro
 def register(app, ctx: PageContext) -> None:
     """Registers the administration page's callbacks on `app`."""
 
-    @app.callback(Output(Admin.USERS, "children"), Output(Admin.AUDIT, "children"), Output(Admin.CHANGE_USER, "options"),
-                  Output(Admin.MESSAGE, "children"), Output(Admin.NEW_PASSWORD, "value"),
-                  Input(Admin.REFRESH, "n_clicks"), Input(Admin.AUDIT_ACTION, "value"), Input(Admin.ADD, "n_clicks"),
-                  Input(Admin.APPLY, "n_clicks"),
-                  State(Admin.NEW_NAME, "value"), State(Admin.NEW_ROLE, "value"), State(Admin.NEW_PASSWORD, "value"),
-                  State(Admin.CHANGE_USER, "value"), State(Admin.CHANGE_ACTION, "value"), State(Shell.LANG, "data"))
+    @app.callback(
+        Output(Admin.USERS, "children"),
+        Output(Admin.AUDIT, "children"),
+        Output(Admin.CHANGE_USER, "options"),
+        Output(Admin.MESSAGE, "children"),
+        Output(Admin.NEW_PASSWORD, "value"),
+        Input(Admin.REFRESH, "n_clicks"),
+        Input(Admin.AUDIT_ACTION, "value"),
+        Input(Admin.ADD, "n_clicks"),
+        Input(Admin.APPLY, "n_clicks"),
+        State(Admin.NEW_NAME, "value"),
+        State(Admin.NEW_ROLE, "value"),
+        State(Admin.NEW_PASSWORD, "value"),
+        State(Admin.CHANGE_USER, "value"),
+        State(Admin.CHANGE_ACTION, "value"),
+        State(Shell.LANG, "data"),
+    )
     def refresh(_n, action, _add, _apply, new_name, new_role, new_password, user, change, lang):
         message, password_out = None, no_update
         trigger = dash_ctx.triggered_id
-        new_name, new_role, new_password, user, change = (v if isinstance(v, str) else None  # whatever a forged request sends
-                                                          for v in (new_name, new_role, new_password, user, change))
+        new_name, new_role, new_password, user, change = (
+            v if isinstance(v, str) else None  # whatever a forged request sends
+            for v in (new_name, new_role, new_password, user, change)
+        )
         action = action if isinstance(action, str) else None
         if trigger in (Admin.ADD, Admin.APPLY):
             account = ctx.account()
-            done, error = change_user(ctx.users(), actor=account.name if account else "",
-                                      what="add" if trigger == Admin.ADD else "change", name=new_name if trigger == Admin.ADD else user,
-                                      role=new_role, password=new_password, change=change, lang=lang)
+            done, error = change_user(
+                ctx.users(),
+                actor=account.name if account else "",
+                what="add" if trigger == Admin.ADD else "change",
+                name=new_name if trigger == Admin.ADD else user,
+                role=new_role,
+                password=new_password,
+                change=change,
+                lang=lang,
+            )
             if error:
                 message = error_alert(error)
             else:

@@ -1,27 +1,36 @@
 """Grouping callbacks of the SMS reports page: thin wrappers over `grouping_action` and friends."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from dash import Input, Output, State, ctx as dash_ctx, no_update
+from dash import Input, Output, State, no_update
+from dash import ctx as dash_ctx
 
 from callbacks import inputs
 from callbacks.context import PageContext
-from data.store.campaigns import CampaignError
 from data.period import PeriodError, parse_day
 from data.queries import dispatches as dispatch_queries
 from data.queries.history import HistoryFilter
+from data.store.campaigns import CampaignError
 from i18n import lang_or_default, t
 from layouts import campaigns as view
-from layouts.ids import Camp, Shell, Sms
 from layouts.components import error_alert, warning_alert
+from layouts.ids import Camp, Shell, Sms
 
 log = logging.getLogger(__name__)
 WHO = "local"  # who changes campaigns when no one is logged in (tests, local mode)
 
-ACTIONS = {Camp.GROUP: "group", Camp.UNGROUP: "ungroup", Camp.ADD: "add", Camp.REMOVE: "remove",
-           Camp.FILTER_GROUP: "group_filtered", Camp.CONFIRM_OK: "confirmed", Camp.UNDO: "undo"}
+ACTIONS = {
+    Camp.GROUP: "group",
+    Camp.UNGROUP: "ungroup",
+    Camp.ADD: "add",
+    Camp.REMOVE: "remove",
+    Camp.FILTER_GROUP: "group_filtered",
+    Camp.CONFIRM_OK: "confirmed",
+    Camp.UNDO: "undo",
+}
 
 
 def history_filter(text: str | None, start: str | None, end: str | None) -> HistoryFilter:
@@ -62,9 +71,19 @@ class Request:
     who: str
 
 
-def grouping_action(ctx: PageContext, *, action: str, lang: str, selected: list[dict] | None = None,
-                    target: int | None = None, filtered_ids: list[str] | None = None, name: str | None = None,
-                    rule: HistoryFilter | None = None, pending: dict | None = None, who: str = WHO) -> dict:
+def grouping_action(
+    ctx: PageContext,
+    *,
+    action: str,
+    lang: str,
+    selected: list[dict] | None = None,
+    target: int | None = None,
+    filtered_ids: list[str] | None = None,
+    name: str | None = None,
+    rule: HistoryFilter | None = None,
+    pending: dict | None = None,
+    who: str = WHO,
+) -> dict:
     """Carries out one grouping action (a key of HANDLERS) and returns what the page shows next.
 
     Keys: changed (the table must be read again), message (an alert), toast (text of
@@ -100,19 +119,31 @@ def _undo(ctx: PageContext, req: Request) -> dict:
 
 def _group_selected(ctx: PageContext, req: Request) -> dict:
     ids = _dispatch_ids(req.selected)
-    return _plan(ctx, req, ids, {"action": "group", "ids": ids, "name": t(req.lang, "camp.default_name"), "target": None})
+    return _plan(
+        ctx, req, ids, {"action": "group", "ids": ids, "name": t(req.lang, "camp.default_name"), "target": None}
+    )
 
 
 def _add_selected(ctx: PageContext, req: Request) -> dict:
     ids = _dispatch_ids(req.selected)
-    return _plan(ctx, req, ids, {"action": "add", "ids": ids, "name": t(req.lang, "camp.default_name"), "target": req.target})
+    return _plan(
+        ctx, req, ids, {"action": "add", "ids": ids, "name": t(req.lang, "camp.default_name"), "target": req.target}
+    )
 
 
 def _group_filtered(ctx: PageContext, req: Request) -> dict:
     ids = [i for i in req.filtered_ids if isinstance(i, str)]
-    return _plan(ctx, req, ids, {"action": "group", "ids": ids,
-                                 "name": (req.name or "").strip() or t(req.lang, "camp.default_name"),
-                                 "rule": req.rule.rule().to_json() if req.rule is not None else None})
+    return _plan(
+        ctx,
+        req,
+        ids,
+        {
+            "action": "group",
+            "ids": ids,
+            "name": (req.name or "").strip() or t(req.lang, "camp.default_name"),
+            "rule": req.rule.rule().to_json() if req.rule is not None else None,
+        },
+    )
 
 
 def _dispatch_ids(selected: list[dict]) -> list[str]:
@@ -136,24 +167,40 @@ def _plan(ctx: PageContext, req: Request, ids: list[str], plan: dict) -> dict:
 
 
 def _ungroup(ctx: PageContext, req: Request) -> dict:
-    ids = [r["campaign_id"] for r in _selected(req.selected, "campaign") if inputs.integer(r.get("campaign_id")) is not None]
+    ids = [
+        r["campaign_id"]
+        for r in _selected(req.selected, "campaign")
+        if inputs.integer(r.get("campaign_id")) is not None
+    ]
     if not ids:
         return _result(message=warning_alert(t(req.lang, "camp.select_campaigns")))
     freed = ctx.store.ungroup(ids, who=req.who)
-    return _result(changed=True, toast=view.change_text(req.lang, {"action": "ungroup", "campaigns": ids, "dispatches": freed}))
+    return _result(
+        changed=True, toast=view.change_text(req.lang, {"action": "ungroup", "campaigns": ids, "dispatches": freed})
+    )
 
 
 def _remove(ctx: PageContext, req: Request) -> dict:
-    ids = [r["dispatch_id"] for r in _selected(req.selected, "dispatch")
-           if r.get("campaign_id") is not None and isinstance(r.get("dispatch_id"), str)]
+    ids = [
+        r["dispatch_id"]
+        for r in _selected(req.selected, "dispatch")
+        if r.get("campaign_id") is not None and isinstance(r.get("dispatch_id"), str)
+    ]
     if not ids:
         return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
     ctx.store.remove(ids, who=req.who)
     return _result(changed=True, toast=view.change_text(req.lang, {"action": "remove", "dispatches": len(ids)}))
 
 
-HANDLERS = {"confirmed": _confirmed, "undo": _undo, "group": _group_selected, "add": _add_selected,
-            "group_filtered": _group_filtered, "ungroup": _ungroup, "remove": _remove}
+HANDLERS = {
+    "confirmed": _confirmed,
+    "undo": _undo,
+    "group": _group_selected,
+    "add": _add_selected,
+    "group_filtered": _group_filtered,
+    "ungroup": _ungroup,
+    "remove": _remove,
+}
 
 
 def _perform(ctx: PageContext, lang: str, plan: dict, *, move: bool, who: str = WHO) -> dict:
@@ -165,7 +212,9 @@ def _perform(ctx: PageContext, lang: str, plan: dict, *, move: bool, who: str = 
         return _result(changed=True, toast=view.change_text(lang, {"action": "add", "dispatches": len(plan["ids"])}))
     cid = store.group(plan["ids"], name=plan["name"], who=who, move=move, rule=Rule.from_json(plan.get("rule")))
     name = store.campaigns().set_index("id").loc[cid, "name"]
-    return _result(changed=True, toast=view.change_text(lang, {"action": "group", "dispatches": len(plan["ids"]), "name": name}))
+    return _result(
+        changed=True, toast=view.change_text(lang, {"action": "group", "dispatches": len(plan["ids"]), "name": name})
+    )
 
 
 def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, who: str = WHO) -> dict:
@@ -179,7 +228,10 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
             cid = int(row["campaign_id"])
             if change.get("colId") == "name":
                 ctx.store.rename(cid, name=str(change.get("value") or ""), who=who)
-                return _result(changed=True, toast=view.change_text(lang, {"action": "rename", "name": str(change.get("value")).strip()}))
+                return _result(
+                    changed=True,
+                    toast=view.change_text(lang, {"action": "rename", "name": str(change.get("value")).strip()}),
+                )
             if change.get("colId") == "message_text":
                 current = ctx.store.campaigns().set_index("id").loc[cid, "name"]
                 ctx.store.rename(cid, name=current, description=str(change.get("value") or ""), who=who)
@@ -187,14 +239,21 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
         except CampaignError as exc:
             return _result(changed=True, message=error_alert(t(lang, exc.key, **exc.values)))
         except KeyError:
-            return _result(changed=True, message=error_alert(t(lang, "campaign.error.unknown_campaign", ids=row.get("campaign_id"))))
+            return _result(
+                changed=True,
+                message=error_alert(t(lang, "campaign.error.unknown_campaign", ids=row.get("campaign_id"))),
+            )
     return _result()
 
 
 def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
     """Returns the open campaigns after a click on a campaign row's +/- cell (None: not such a click)."""
-    if not cell or cell.get("colId") != "toggle" or not str(cell.get("rowId", "")).startswith("c") \
-            or not str(cell["rowId"])[1:].isdecimal():
+    if (
+        not cell
+        or cell.get("colId") != "toggle"
+        or not str(cell.get("rowId", "")).startswith("c")
+        or not str(cell["rowId"])[1:].isdecimal()
+    ):
         return None
     cid = int(str(cell["rowId"])[1:])
     current = set(expanded or [])
@@ -235,9 +294,34 @@ def register(app, ctx: PageContext) -> None:
         prevent_initial_call=True,
     )
     def on_action(*args):
-        (_g, _u, _a, _r, _f, _ok, _cancel, _undo, edited, selected, rows, target, text, start, end, name, save_rule,
-         pending, changes, lang) = args
-        edited, selected, rows, pending = inputs.records(edited), inputs.records(selected), inputs.records(rows), inputs.record(pending)
+        (
+            _g,
+            _u,
+            _a,
+            _r,
+            _f,
+            _ok,
+            _cancel,
+            _undo,
+            edited,
+            selected,
+            rows,
+            target,
+            text,
+            start,
+            end,
+            name,
+            save_rule,
+            pending,
+            changes,
+            lang,
+        ) = args
+        edited, selected, rows, pending = (
+            inputs.records(edited),
+            inputs.records(selected),
+            inputs.records(rows),
+            inputs.record(pending),
+        )
         target, changes, lang = inputs.integer(target), inputs.integer(changes), inputs.text(lang)
         text, start, end, name = inputs.text(text), inputs.text(start), inputs.text(end), inputs.text(name)
         trigger = dash_ctx.triggered_id
@@ -253,31 +337,70 @@ def register(app, ctx: PageContext) -> None:
             try:
                 flt = history_filter(text, start, end)
             except PeriodError as exc:
-                return no_update, error_alert(t(lang, exc.key, **exc.values)), no_update, no_update, no_update, no_update, no_update
+                return (
+                    no_update,
+                    error_alert(t(lang, exc.key, **exc.values)),
+                    no_update,
+                    no_update,
+                    no_update,
+                    no_update,
+                    no_update,
+                )
             filtered = [r["dispatch_id"] for r in rows or [] if r.get("kind") == "dispatch"]
             action = ACTIONS[trigger]
-            out = grouping_action(ctx, action=action, lang=lang, selected=selected, target=target,
-                                  filtered_ids=filtered, name=name, rule=flt if save_rule and flt.active else None,
-                                  pending=pending, who=who)
+            out = grouping_action(
+                ctx,
+                action=action,
+                lang=lang,
+                selected=selected,
+                target=target,
+                filtered_ids=filtered,
+                name=name,
+                rule=flt if save_rule and flt.active else None,
+                pending=pending,
+                who=who,
+            )
         if out["changed"] and not out["message"]:  # a change was made: on record with who, role and address
-            ctx.record(f"campaign.{action}", detail=out["toast"] or "",
-                       filter={"selected": [r.get("row_id") for r in selected or []][:200]})
-        return ((changes or 0) + 1 if out["changed"] else no_update, out["message"],
-                out["toast"] is not None, out["toast"] or no_update,
-                out["confirm"] is not None, out["confirm"], out["pending"])
+            ctx.record(
+                f"campaign.{action}",
+                detail=out["toast"] or "",
+                filter={"selected": [r.get("row_id") for r in selected or []][:200]},
+            )
+        return (
+            (changes or 0) + 1 if out["changed"] else no_update,
+            out["message"],
+            out["toast"] is not None,
+            out["toast"] or no_update,
+            out["confirm"] is not None,
+            out["confirm"],
+            out["pending"],
+        )
 
-    @app.callback(Output(Camp.FILTER_PANEL, "is_open"), Input(Camp.FILTER_TOGGLE, "n_clicks"), State(Camp.FILTER_PANEL, "is_open"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(Camp.FILTER_PANEL, "is_open"),
+        Input(Camp.FILTER_TOGGLE, "n_clicks"),
+        State(Camp.FILTER_PANEL, "is_open"),
+        prevent_initial_call=True,
+    )
     def toggle_filter(_n, is_open):
         return not is_open
 
-    @app.callback(Output(Camp.AUDIT, "is_open"), Input(Camp.AUDIT_TOGGLE, "n_clicks"), State(Camp.AUDIT, "is_open"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(Camp.AUDIT, "is_open"),
+        Input(Camp.AUDIT_TOGGLE, "n_clicks"),
+        State(Camp.AUDIT, "is_open"),
+        prevent_initial_call=True,
+    )
     def toggle_audit(_n, is_open):
         return not is_open
 
-    @app.callback(Output(Camp.AUDIT_BODY, "children"), Output(Camp.ADD_TARGET, "options"),
-                  Input(Camp.CHANGES, "data"), Input(Camp.AUDIT, "is_open"), State(Shell.LANG, "data"))
+    @app.callback(
+        Output(Camp.AUDIT_BODY, "children"),
+        Output(Camp.ADD_TARGET, "options"),
+        Input(Camp.CHANGES, "data"),
+        Input(Camp.AUDIT, "is_open"),
+        State(Shell.LANG, "data"),
+    )
     def refresh_lists(_changes, audit_open, lang):
         lang = lang_or_default(lang)
         campaigns = ctx.store.campaigns()
@@ -288,9 +411,12 @@ def register(app, ctx: PageContext) -> None:
         body = view.audit_table(lang, log_rows) if not log_rows.empty else t(lang, "camp.audit_empty")
         return body, options
 
-    @app.callback(Output(Camp.EXPANDED, "data"), Input(Sms.GRID, "cellClicked"), State(Camp.EXPANDED, "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(Camp.EXPANDED, "data"),
+        Input(Sms.GRID, "cellClicked"),
+        State(Camp.EXPANDED, "data"),
+        prevent_initial_call=True,
+    )
     def expand(cell, expanded):
         result = toggled(inputs.integers(expanded), inputs.record(cell))
         return no_update if result is None else result
-

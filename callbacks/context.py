@@ -1,5 +1,6 @@
 """What a page's callbacks are given (web.context.PageContext provides it): settings, the lake, the store,
 the request's rights, the access record and the export addresses. Callbacks never import web/."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,7 @@
 """A callback receives whatever the browser, or a forged request, sends. These turn one raw input
 value into the type the callback's plain function expects, or into a harmless default, so a
 value of the wrong type is "nothing chosen" rather than a server error (tests/faults/test_fuzz.py)."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """What a report page shows above its numbers, or instead of them: months left out, stale rollups, failures."""
+
 from __future__ import annotations
 
 import logging

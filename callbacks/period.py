@@ -1,4 +1,5 @@
 """Callbacks of the period control every report page shares (layouts/period.py)."""
+
 from __future__ import annotations
 
 from dash import Input, Output

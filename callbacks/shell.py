@@ -1,4 +1,5 @@
 """Callbacks of the page frame: language switch and page routing."""
+
 from __future__ import annotations
 
 from dash import Input, Output, State, no_update
@@ -18,8 +19,9 @@ def chosen_lang(triggered_id: str | None, current: str | None) -> str:
     return lang_or_default(current)
 
 
-def render(ctx: PageContext, path: str | None, lang: str | None, stored_period: dict | None = None,
-           account: dict | None = None) -> tuple:
+def render(
+    ctx: PageContext, path: str | None, lang: str | None, stored_period: dict | None = None, account: dict | None = None
+) -> tuple:
     """Returns (navbar, page) for an address in a language, the page's period set to the one kept in the session;
     `account` (ctx.account_view) says who asks: a page their role does not open says so, and the
     SMS page hides the grouping actions from those who cannot change campaigns."""
@@ -66,8 +68,9 @@ def register(app, ctx: PageContext) -> None:
         path = path if isinstance(path, str) else None  # whatever a forged request sends
         account = ctx.account_view()
         if account is not None and not account["pages"].get(path or "/", True):
-            ctx.record("denied", outcome="denied", target=path, filter={},
-                       detail=f"page {path} needs {ctx.page_role(path)}")
+            ctx.record(
+                "denied", outcome="denied", target=path, filter={}, detail=f"page {path} needs {ctx.page_role(path)}"
+            )
         navbar, page = render(ctx, path, lang, stored_period, account)
         banner = shell.local_banner(lang_or_default(lang)) if account and account.get("local") else None
         return navbar, page, banner

@@ -1,9 +1,11 @@
 """Callbacks of the SMS reports page: thin wrappers over plain functions."""
+
 from __future__ import annotations
 
 import logging
 
-from dash import Input, Output, State, ctx as dash_ctx, no_update
+from dash import Input, Output, State, no_update
+from dash import ctx as dash_ctx
 
 from callbacks import campaigns as campaign_callbacks
 from callbacks import inputs
@@ -11,14 +13,14 @@ from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from data.period import Period, PeriodError, Preset
-from data.schema import StatusGroup
 from data.queries import dispatches as dispatch_queries
 from data.queries import sms as sms_queries
 from data.queries.history import SORTABLE, HistoryFilter, Sort, history_records
+from data.schema import StatusGroup
 from i18n import lang_or_default, t
 from i18n.labels import period_label, trend_labels
-from layouts.components import empty_state, error_alert
 from layouts import sms
+from layouts.components import empty_state, error_alert
 from layouts.figures import reasons_figure, trend_figure
 from layouts.ids import SMS_PERIOD, Camp, Shell, Sms
 
@@ -29,13 +31,28 @@ REPORT_OUTPUTS = ["period_label", "period_error", "alert", "kpis", "trend", "row
 
 def _blank() -> dict:
     return {
-        "period_label": "", "period_error": None, "alert": None, "kpis": None, "trend": {},
-        "rows": [], "count": "", "empty": None, "filter_count": "",
+        "period_label": "",
+        "period_error": None,
+        "alert": None,
+        "kpis": None,
+        "trend": {},
+        "rows": [],
+        "count": "",
+        "empty": None,
+        "filter_count": "",
     }
 
 
-def report(ctx: PageContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
-           flt: HistoryFilter | None = None, expanded: frozenset[int] = frozenset()) -> dict:
+def report(
+    ctx: PageContext,
+    *,
+    preset: str | None,
+    start: str | None,
+    end: str | None,
+    lang: str | None,
+    flt: HistoryFilter | None = None,
+    expanded: frozenset[int] = frozenset(),
+) -> dict:
     """Returns everything the page shows for a period choice (and grouping filter, open campaigns),
     keyed by REPORT_OUTPUTS."""
     lang = lang_or_default(lang)
@@ -58,8 +75,15 @@ def report(ctx: PageContext, *, preset: str | None, start: str | None, end: str 
     return out
 
 
-def _fill(ctx: PageContext, period: Period, preset: str | None, lang: str, out: dict,
-          flt: HistoryFilter | None, expanded: frozenset[int]) -> dict:
+def _fill(
+    ctx: PageContext,
+    period: Period,
+    preset: str | None,
+    lang: str,
+    out: dict,
+    flt: HistoryFilter | None,
+    expanded: frozenset[int],
+) -> dict:
     compare = preset != Preset.ALL
     out["alert"] = data_notices(ctx, lang) or None
     now, prev, trend = sms_queries.period_summary(ctx.db, period=period, compare=compare)
@@ -68,8 +92,14 @@ def _fill(ctx: PageContext, period: Period, preset: str | None, lang: str, out: 
     out["kpis"] = sms.kpi_cards(now, prev, lang)
     out["trend"] = trend_figure(trend, trend_labels(lang), lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)
-    shown = sum(1 if r["kind"] == "dispatch" and r["parent_id"] is None else int(r["dispatches"]) if r["kind"] == "campaign"
-                else 0 for r in rows)
+    shown = sum(
+        1
+        if r["kind"] == "dispatch" and r["parent_id"] is None
+        else int(r["dispatches"])
+        if r["kind"] == "campaign"
+        else 0
+        for r in rows
+    )
     out["count"] = t(lang, "history.count", n=shown)
     if flt is not None and flt.active:
         out["filter_count"] = t(lang, "camp.filter_count", n=shown)
@@ -78,16 +108,29 @@ def _fill(ctx: PageContext, period: Period, preset: str | None, lang: str, out: 
     return out
 
 
-def export_links(ctx: PageContext, *, preset: str | None, start: str | None, end: str | None, lang: str | None,
-                 flt: HistoryFilter | None, per_campaign: bool, sort: Sort | None) -> tuple[str | None, str | None]:
+def export_links(
+    ctx: PageContext,
+    *,
+    preset: str | None,
+    start: str | None,
+    end: str | None,
+    lang: str | None,
+    flt: HistoryFilter | None,
+    per_campaign: bool,
+    sort: Sort | None,
+) -> tuple[str | None, str | None]:
     """Returns the CSV and DOC addresses of what the table shows: period, filter, sort, per campaign or dispatch."""
     lang = lang_or_default(lang)
     try:
         period = ctx.period(preset, start, end)
     except PeriodError:
         return None, None
-    query = ctx.urls.DispatchesQuery(period, flt if flt is not None and flt.active else HistoryFilter(), sort,
-                                     "campaign" if per_campaign else "dispatch")
+    query = ctx.urls.DispatchesQuery(
+        period,
+        flt if flt is not None and flt.active else HistoryFilter(),
+        sort,
+        "campaign" if per_campaign else "dispatch",
+    )
     return ctx.urls.dispatches_url("csv", query, lang), ctx.urls.dispatches_url("docx", query, lang)
 
 
@@ -99,7 +142,9 @@ def grid_sort(column_state: list[dict] | None) -> Sort | None:
     return None
 
 
-def campaign_details(ctx: PageContext, *, campaign_id: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
+def campaign_details(
+    ctx: PageContext, *, campaign_id: int, lang: str | None, can_download: bool = True
+) -> tuple[str, object]:
     """Returns (title, body) of the details dialog of a campaign: its dispatches' numbers summed
     (with numbers download links when `can_download`)."""
     lang = lang_or_default(lang)
@@ -119,8 +164,14 @@ def campaign_details(ctx: PageContext, *, campaign_id: int, lang: str | None, ca
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
-    return title, sms.details_body(info, counts, reasons, figure, lang,
-                                  numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download))
+    return title, sms.details_body(
+        info,
+        counts,
+        reasons,
+        figure,
+        lang,
+        numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download),
+    )
 
 
 def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
@@ -137,7 +188,8 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
     return t(lang, "details.title", number=number), sms.details_body(
-        info, counts, reasons, figure, lang, numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download))
+        info, counts, reasons, figure, lang, numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download)
+    )
 
 
 def _numbers_href(ctx: PageContext, scope: dict, lang: str, can_download: bool):
@@ -145,8 +197,9 @@ def _numbers_href(ctx: PageContext, scope: dict, lang: str, can_download: bool):
     role may not download numbers."""
     if not can_download:
         return None
-    return lambda group, reason, fmt: ctx.urls.numbers_url(fmt, ctx.urls.NumbersQuery(StatusGroup(group), reason, **scope),
-                                                           lang)
+    return lambda group, reason, fmt: ctx.urls.numbers_url(
+        fmt, ctx.urls.NumbersQuery(StatusGroup(group), reason, **scope), lang
+    )
 
 
 def clicked_dispatch(cell: dict | None) -> int | None:
@@ -167,8 +220,14 @@ def clicked_campaign(cell: dict | None) -> int | None:
 
 def view_inputs() -> list[Input]:
     """Returns what chooses the rows shown: the period (preset, from, to) and the grouping filter (text, from, to)."""
-    return [Input(Sms.PERIOD_PRESET, "value"), Input(Sms.PERIOD_RANGE, "start_date"), Input(Sms.PERIOD_RANGE, "end_date"),
-            Input(Camp.FILTER_TEXT, "value"), Input(Camp.FILTER_RANGE, "start_date"), Input(Camp.FILTER_RANGE, "end_date")]
+    return [
+        Input(Sms.PERIOD_PRESET, "value"),
+        Input(Sms.PERIOD_RANGE, "start_date"),
+        Input(Sms.PERIOD_RANGE, "end_date"),
+        Input(Camp.FILTER_TEXT, "value"),
+        Input(Camp.FILTER_RANGE, "start_date"),
+        Input(Camp.FILTER_RANGE, "end_date"),
+    ]
 
 
 def register(app, ctx: PageContext) -> None:
@@ -195,7 +254,9 @@ def register(app, ctx: PageContext) -> None:
     def update_report(preset, start, end, text, fstart, fend, _changes, expanded, lang):
         preset, start, end, text, fstart, fend = map(inputs.text, (preset, start, end, text, fstart, fend))
         flt = campaign_callbacks.filter_or_none(text, fstart, fend)
-        out = report(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt, expanded=frozenset(inputs.integers(expanded)))
+        out = report(
+            ctx, preset=preset, start=start, end=end, lang=lang, flt=flt, expanded=frozenset(inputs.integers(expanded))
+        )
         return tuple(out[k] for k in REPORT_OUTPUTS)
 
     @app.callback(
@@ -210,8 +271,16 @@ def register(app, ctx: PageContext) -> None:
         preset, start, end, text, fstart, fend = map(inputs.text, (preset, start, end, text, fstart, fend))
         column_state = inputs.records(column_state)
         flt = campaign_callbacks.filter_or_none(text, fstart, fend)
-        return export_links(ctx, preset=preset, start=start, end=end, lang=lang, flt=flt,
-                            per_campaign=bool(per_campaign), sort=grid_sort(column_state))
+        return export_links(
+            ctx,
+            preset=preset,
+            start=start,
+            end=end,
+            lang=lang,
+            flt=flt,
+            per_campaign=bool(per_campaign),
+            sort=grid_sort(column_state),
+        )
 
     @app.callback(
         Output(Sms.DETAILS, "is_open"),

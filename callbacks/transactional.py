@@ -1,10 +1,12 @@
 """Callbacks of the transactional reports page: thin wrappers over plain functions."""
+
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
+from dash import ClientsideFunction, Input, Output, State, no_update
+from dash import ctx as dash_ctx
 
 from callbacks import inputs
 from callbacks import period as period_callbacks
@@ -12,34 +14,59 @@ from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from data.db import LakeUnavailable
 from data.period import Period, PeriodError, Preset, resolve_period
-from data.schema import check_source
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
+from data.schema import check_source
 from i18n import lang_or_default, t
 from i18n.labels import campaign_name, named_campaigns, period_label
-from layouts.components import empty_state, error_alert
 from layouts import transactional
+from layouts.components import empty_state, error_alert
 from layouts.ids import TRX_PERIOD, Shell, Trx
 from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 
 log = logging.getLogger(__name__)
 
-REPORT_OUTPUTS = ["period_label", "period_error", "alert", "kpis", "trend", "rows", "count", "empty", "csv_href", "doc_href"]
+REPORT_OUTPUTS = [
+    "period_label",
+    "period_error",
+    "alert",
+    "kpis",
+    "trend",
+    "rows",
+    "count",
+    "empty",
+    "csv_href",
+    "doc_href",
+]
 LATEST_MESSAGES = 10
 
 
 def _blank() -> dict:
     return {
-        "period_label": "", "period_error": None, "alert": None, "kpis": None, "trend": {},
-        "rows": [], "count": "", "empty": None, "csv_href": None, "doc_href": None,
+        "period_label": "",
+        "period_error": None,
+        "alert": None,
+        "kpis": None,
+        "trend": {},
+        "rows": [],
+        "count": "",
+        "empty": None,
+        "csv_href": None,
+        "doc_href": None,
     }
 
 
 def chart_labels(lang: str) -> dict[str, str]:
     """Returns the translated labels of the page's charts."""
-    return {"sent": t(lang, "trend.sent"), "delivered": t(lang, "trend.delivered"), "ctr": t(lang, "trx.kpi.ctr"),
-            "ctr_raw": t(lang, "trx.kpi.ctr_raw"), "ctr_axis": t(lang, "trend.ctr"), "day": t(lang, "trend.day"),
-            "count": t(lang, "trend.count")}
+    return {
+        "sent": t(lang, "trend.sent"),
+        "delivered": t(lang, "trend.delivered"),
+        "ctr": t(lang, "trx.kpi.ctr"),
+        "ctr_raw": t(lang, "trx.kpi.ctr_raw"),
+        "ctr_axis": t(lang, "trend.ctr"),
+        "day": t(lang, "trend.day"),
+        "count": t(lang, "trend.count"),
+    }
 
 
 def resolve(ctx: PageContext, preset: str | None, start: str | None, end: str | None) -> Period:
@@ -67,8 +94,16 @@ def source_filter(value: str | None) -> str | None:
 
 
 def report(
-    ctx: PageContext, *, preset: str | None, start: str | None, end: str | None, text: str | None = None,
-    source: str | None = None, open_keys: list[str] | None = None, lang: str | None, rows_only: bool = False,
+    ctx: PageContext,
+    *,
+    preset: str | None,
+    start: str | None,
+    end: str | None,
+    text: str | None = None,
+    source: str | None = None,
+    open_keys: list[str] | None = None,
+    lang: str | None,
+    rows_only: bool = False,
     can_download: bool = True,
 ) -> dict:
     """Returns everything the page shows for a period and filters, keyed by REPORT_OUTPUTS
@@ -84,8 +119,17 @@ def report(
     out["period_label"] = period_label(period, lang)
     for attempt in (1, 2):  # a second time when a lake file was found unreadable: without its month
         try:
-            out = _fill(ctx, period, (text or "").strip(), source_filter(source), list(open_keys or []), lang, out,
-                        rows_only, can_download)
+            out = _fill(
+                ctx,
+                period,
+                (text or "").strip(),
+                source_filter(source),
+                list(open_keys or []),
+                lang,
+                out,
+                rows_only,
+                can_download,
+            )
             if rows_only:
                 out.update({k: no_update for k in REPORT_OUTPUTS if k not in ("rows", "count", "empty")})
             return out
@@ -96,15 +140,33 @@ def report(
     return out
 
 
-def _fill(ctx: PageContext, period: Period, text: str, source: str | None, open_keys: list[str], lang: str, out: dict,
-          rows_only: bool, can_download: bool = True) -> dict:
+def _fill(
+    ctx: PageContext,
+    period: Period,
+    text: str,
+    source: str | None,
+    open_keys: list[str],
+    lang: str,
+    out: dict,
+    rows_only: bool,
+    can_download: bool = True,
+) -> dict:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
         # The open rows' details and the daily counts are read while the table is (DuckDB works
         # outside the GIL); only the details of campaigns the table has are shown.
         table = pool.submit(table_records, ctx, period=period, lang=lang, source=source, text=text, reuse=rows_only)
-        opened = {key: cached_detail(ctx, period=period, key=key, name=campaign_name(campaign.label, lang), source=source,
-                                     lang=lang, can_download=can_download)
-                  for key, campaign in _campaigns(open_keys)}
+        opened = {
+            key: cached_detail(
+                ctx,
+                period=period,
+                key=key,
+                name=campaign_name(campaign.label, lang),
+                source=source,
+                lang=lang,
+                can_download=can_download,
+            )
+            for key, campaign in _campaigns(open_keys)
+        }
         daily = None if rows_only else trx_queries.trx_daily(ctx.db, period=period, source=source)
         records = table.result()
     shown = {r["key"] for r in records}
@@ -135,21 +197,27 @@ def _campaigns(keys: list[str]) -> list[tuple[str, Campaign]]:
     return found
 
 
-def cached_detail(ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
-                  can_download: bool = True) -> dict:
+def cached_detail(
+    ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str, can_download: bool = True
+) -> dict:
     """Returns `detail(...)`, remembered per lake version: opening a row sends every open row's details
     again, and only the new one has to be queried."""
-    return ctx.db.remember(("trx-detail", period, key, name, source, lang, can_download),
-                           lambda: detail(ctx, period=period, key=key, name=name, source=source, lang=lang,
-                                          can_download=can_download))
+    return ctx.db.remember(
+        ("trx-detail", period, key, name, source, lang, can_download),
+        lambda: detail(ctx, period=period, key=key, name=name, source=source, lang=lang, can_download=can_download),
+    )
 
 
-def table_records(ctx: PageContext, *, period: Period, lang: str, source: str | None, text: str, reuse: bool) -> list[dict]:
+def table_records(
+    ctx: PageContext, *, period: Period, lang: str, source: str | None, text: str, reuse: bool
+) -> list[dict]:
     """Returns `campaign_records(...)`, read afresh unless `reuse` (a row opened or closed: the table the
     page shows already), when the answer remembered for this lake version is returned instead."""
-    found = ctx.db.remember(("trx-table", period, lang, source, text),
-                            lambda: campaign_records(ctx, period=period, lang=lang, source=source, text=text),
-                            fresh=not reuse)
+    found = ctx.db.remember(
+        ("trx-table", period, lang, source, text),
+        lambda: campaign_records(ctx, period=period, lang=lang, source=source, text=text),
+        fresh=not reuse,
+    )
     return [dict(r) for r in found]  # copies: callers may change their rows
 
 
@@ -158,30 +226,47 @@ def campaign_records(ctx: PageContext, *, period: Period, lang: str, source: str
     return named_campaigns(trx_queries.trx_campaign_records(ctx.db, period=period, source=source), lang, text)
 
 
-def detail(ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str,
-           can_download: bool = True) -> dict:
+def detail(
+    ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str, can_download: bool = True
+) -> dict:
     """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages
     (numbers masked), and the link to download its messages (with numbers) when `can_download`."""
-    found = trx_queries.trx_detail(ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES)
+    found = trx_queries.trx_detail(
+        ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES
+    )
     clicked_n = int(found.delays["messages"].sum())
     delay_fig = None
     if clicked_n:
         bins = trx_queries.click_delay_bins(found.delays)
-        delay_fig = delay_figure(bins, [t(lang, f"trx.delay.bin.{b}") for b in bins["bin"]], t(lang, "trx.delay.messages"), lang,
-                                 height=transactional.CHART_HEIGHT - 24)
+        delay_fig = delay_figure(
+            bins,
+            [t(lang, f"trx.delay.bin.{b}") for b in bins["bin"]],
+            t(lang, "trx.delay.messages"),
+            lang,
+            height=transactional.CHART_HEIGHT - 24,
+        )
     panel = transactional.detail_panel(
-        key=key, name=name, lang=lang,
+        key=key,
+        name=name,
+        lang=lang,
         ctr_fig=ctr_figure(found.daily, chart_labels(lang), lang, height=transactional.CHART_HEIGHT),
         by_source=found.by_source,
         groups=found.groups,
         reasons=found.reasons,
-        delay_fig=delay_fig, median_s=trx_queries.click_delay_median(found.delays), clicked_n=clicked_n,
+        delay_fig=delay_fig,
+        median_s=trx_queries.click_delay_median(found.delays),
+        clicked_n=clicked_n,
         latest=found.latest,
         messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
-        if can_download else None,
+        if can_download
+        else None,
     )
-    height = transactional.detail_height(sources=len(found.by_source), reasons=len(found.reasons),
-                                         groups=found.reasons["status_group"].nunique(), latest=len(found.latest))
+    height = transactional.detail_height(
+        sources=len(found.by_source),
+        reasons=len(found.reasons),
+        groups=found.reasons["status_group"].nunique(),
+        latest=len(found.latest),
+    )
     return transactional.detail_row(key, name, panel, height)
 
 
@@ -230,6 +315,16 @@ def register(app, ctx: PageContext) -> None:
         rows_only = set(dash_ctx.triggered_prop_ids) == {f"{Trx.OPEN}.data"}
         preset, start, end, text, source = map(inputs.text, (preset, start, end, text, source))
         open_keys = inputs.texts(open_keys)
-        out = report(ctx, preset=preset, start=start, end=end, text=text, source=source, open_keys=open_keys,
-                     lang=lang, rows_only=rows_only, can_download=ctx.can("numbers"))
+        out = report(
+            ctx,
+            preset=preset,
+            start=start,
+            end=end,
+            text=text,
+            source=source,
+            open_keys=open_keys,
+            lang=lang,
+            rows_only=rows_only,
+            can_download=ctx.can("numbers"),
+        )
         return tuple(out[k] for k in REPORT_OUTPUTS)

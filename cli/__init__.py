@@ -1,4 +1,5 @@
 """The command line: one typer app, `python app.py COMMAND ...`; each command calls the functions the pages use."""
+
 from __future__ import annotations
 
 import typer

@@ -1,4 +1,5 @@
 """What every command shares: the settings, argument checks, failing with one line, atomic file writes."""
+
 from __future__ import annotations
 
 import datetime as dt

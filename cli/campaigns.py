@@ -1,4 +1,5 @@
 """`campaigns list|group|ungroup|rename|add|remove`: the page's Grouping from the command line."""
+
 from __future__ import annotations
 
 import typer
@@ -54,9 +55,12 @@ def campaigns_list() -> None:
 
 
 @app.command("group")
-def campaigns_group(numbers: list[int] = typer.Argument(..., help="Dispatch numbers."),
-                    name: str = typer.Option(..., "--name"), description: str = typer.Option("", "--description"),
-                    move: bool = typer.Option(False, "--move", help="Move dispatches that are in another campaign.")) -> None:
+def campaigns_group(
+    numbers: list[int] = typer.Argument(..., help="Dispatch numbers."),
+    name: str = typer.Option(..., "--name"),
+    description: str = typer.Option("", "--description"),
+    move: bool = typer.Option(False, "--move", help="Move dispatches that are in another campaign."),
+) -> None:
     """Group dispatches into a new campaign."""
     ctx = _context()
     ids = _dispatch_ids(ctx, numbers)
@@ -78,8 +82,11 @@ def campaigns_rename(campaign_id: int, name: str, description: str = typer.Optio
 
 
 @app.command("add")
-def campaigns_add(campaign_id: int, numbers: list[int] = typer.Argument(...),
-                  move: bool = typer.Option(False, "--move", help="Move dispatches that are in another campaign.")) -> None:
+def campaigns_add(
+    campaign_id: int,
+    numbers: list[int] = typer.Argument(...),
+    move: bool = typer.Option(False, "--move", help="Move dispatches that are in another campaign."),
+) -> None:
     """Add dispatches to a campaign."""
     ctx = _context()
     ids = _dispatch_ids(ctx, numbers)

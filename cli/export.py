@@ -1,4 +1,5 @@
 """`export dispatches|transactional|numbers`: the page's downloads written to a file, on the access record."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +40,9 @@ def _warn_left_out(db) -> None:
     except LakeUnavailable:
         return
     if left_out:
-        typer.echo("warning: left out, cannot be read: " + "; ".join(f"{m} ({why})" for m, why in left_out.items()), err=True)
+        typer.echo(
+            "warning: left out, cannot be read: " + "; ".join(f"{m} ({why})" for m, why in left_out.items()), err=True
+        )
 
 
 def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str, object]) -> None:
@@ -49,7 +52,6 @@ def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str,
     from data.db import LakeUnavailable
     from data.store.audit import AuditEvent
     from reports.audit import audited
-
     from web.security import user_store
 
     store = user_store(cfg)
@@ -60,8 +62,15 @@ def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str,
         except Exception as exc:  # noqa: BLE001 - the file is written; say the record failed
             typer.echo(f"warning: the access record could not be written: {exc}", err=True)
 
-    evt = AuditEvent(who=getpass.getuser(), role="cli", address="command line", action=action, target=str(out),
-                     filter={k: v for k, v in what.items() if v is not None}, format=fmt)
+    evt = AuditEvent(
+        who=getpass.getuser(),
+        role="cli",
+        address="command line",
+        action=action,
+        target=str(out),
+        filter={k: v for k, v in what.items() if v is not None},
+        format=fmt,
+    )
     try:
         size = write_atomic(out, audited(chunks(), evt, fmt, record))
     except LakeUnavailable as exc:
@@ -90,12 +99,26 @@ def export_dispatches(
     db = _db(cfg)
     what = {"from": from_, "to": to, "lang": lang}
     if fmt == "csv":
-        _write(cfg, db, out, lambda: dispatches_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang]),
-               action="export.dispatches", fmt=fmt, what=what)
+        _write(
+            cfg,
+            db,
+            out,
+            lambda: dispatches_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang]),
+            action="export.dispatches",
+            fmt=fmt,
+            what=what,
+        )
     else:
         now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-        _write(cfg, db, out, lambda: [dispatches_docx(db, period=period, lang=lang, generated_at=now)],
-               action="export.dispatches", fmt=fmt, what=what)
+        _write(
+            cfg,
+            db,
+            out,
+            lambda: [dispatches_docx(db, period=period, lang=lang, generated_at=now)],
+            action="export.dispatches",
+            fmt=fmt,
+            what=what,
+        )
 
 
 @app.command("transactional")
@@ -122,12 +145,26 @@ def export_transactional(
     db = _db(cfg)
     what = {"from": from_, "to": to, "lang": lang, "source": chosen}
     if fmt == "csv":
-        _write(cfg, db, out, lambda: transactional_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang],
-                                                       source=chosen), action="export.transactional", fmt=fmt, what=what)
+        _write(
+            cfg,
+            db,
+            out,
+            lambda: transactional_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang], source=chosen),
+            action="export.transactional",
+            fmt=fmt,
+            what=what,
+        )
     else:
         now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-        _write(cfg, db, out, lambda: [transactional_docx(db, period=period, lang=lang, generated_at=now, source=chosen)],
-               action="export.transactional", fmt=fmt, what=what)
+        _write(
+            cfg,
+            db,
+            out,
+            lambda: [transactional_docx(db, period=period, lang=lang, generated_at=now, source=chosen)],
+            action="export.transactional",
+            fmt=fmt,
+            what=what,
+        )
 
 
 @app.command("numbers")
@@ -159,11 +196,31 @@ def export_numbers(
         if info is None:
             fail(f"unknown dispatch number {dispatch}")
         if fmt == "csv":
-            return numbers_csv(db, dispatch_id=info["dispatch_id"], group=group, reason=reason, lang=lang,
-                               sep=cfg.csv_separator[lang], batch_rows=cfg.export_batch_rows)
-        return numbers_xml(db, dispatch_id=info["dispatch_id"], scope={"dispatch": str(dispatch)}, group=group,
-                           reason=reason, generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                           batch_rows=cfg.export_batch_rows)
+            return numbers_csv(
+                db,
+                dispatch_id=info["dispatch_id"],
+                group=group,
+                reason=reason,
+                lang=lang,
+                sep=cfg.csv_separator[lang],
+                batch_rows=cfg.export_batch_rows,
+            )
+        return numbers_xml(
+            db,
+            dispatch_id=info["dispatch_id"],
+            scope={"dispatch": str(dispatch)},
+            group=group,
+            reason=reason,
+            generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            batch_rows=cfg.export_batch_rows,
+        )
 
-    _write(cfg, db, out, chunks, action="export.numbers", fmt=fmt,
-           what={"dispatch": dispatch, "status": status, "reason": reason, "lang": lang})
+    _write(
+        cfg,
+        db,
+        out,
+        chunks,
+        action="export.numbers",
+        fmt=fmt,
+        what={"dispatch": dispatch, "status": status, "reason": reason, "lang": lang},
+    )

@@ -1,4 +1,5 @@
 """`demo`, `rollup` and `ingest`: the commands that build and fill the lake."""
+
 from __future__ import annotations
 
 import json
@@ -42,16 +43,28 @@ def demo(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        summary = build_demo(lake, messages=messages, seed=seed, until=last, tz=cfg.timezone,
-                             big_dispatch=big_dispatch or None, progress=report)
+        summary = build_demo(
+            lake,
+            messages=messages,
+            seed=seed,
+            until=last,
+            tz=cfg.timezone,
+            big_dispatch=big_dispatch or None,
+            progress=report,
+        )
     typer.echo(f"demo lake at {lake.root}: {summary}")
 
 
 def rollup(
     months: str = typer.Option("", help="Only these UTC months, comma-separated YYYY-MM (default: all)."),
-    engine: str = typer.Option("duckdb", "--engine", help="duckdb (in this process) or spark (requirements-spark.txt)."),
-    spark_master: str = typer.Option(None, "--spark-master",
-                                     help="Spark master: local[*] by default, spark://host:7077, yarn, k8s://..., or sc://host:15002 (Spark Connect)."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="duckdb (in this process) or spark (requirements-spark.txt)."
+    ),
+    spark_master: str = typer.Option(
+        None,
+        "--spark-master",
+        help="Spark master: local[*] by default, spark://host:7077, yarn, k8s://..., or sc://host:15002 (Spark Connect).",
+    ),
     spark_conf: list[str] = typer.Option(None, "--spark-conf", help="Extra Spark setting KEY=VALUE (repeatable)."),
 ) -> None:
     """Rebuild the rollups (after a change of time zone, or when the page says they are stale)."""
@@ -70,8 +83,10 @@ def rollup(
     with _rollup_engine(engine, spark_master, spark_conf or []) as runner:
         with transaction(lake) as staging:
             figures = build_rollups(staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads, engine=runner)
-    typer.echo(f"rollups rebuilt by {figures['engine']} ({'were: ' + before.reason if before.reason else 'were fresh'}): "
-               f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s")
+    typer.echo(
+        f"rollups rebuilt by {figures['engine']} ({'were: ' + before.reason if before.reason else 'were fresh'}): "
+        f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s"
+    )
 
 
 def _check_engine(engine: str, master: str | None, conf: list[str] | None) -> None:
@@ -107,19 +122,28 @@ def _rollup_engine(engine: str, master: str | None, conf: list[str]):
 
 def ingest(
     files: list[Path] = typer.Argument(None, help="Log files to import (one import, one lake transaction)."),
-    fmt: str = typer.Option("auto", "--format", help="auto, canonical, smpp-dlr, twilio, infobip, smsapi, vonage, clicks."),
+    fmt: str = typer.Option(
+        "auto", "--format", help="auto, canonical, smpp-dlr, twilio, infobip, smsapi, vonage, clicks."
+    ),
     provider: str = typer.Option(None, "--provider", help="Provider name where the format does not say it (smpp-dlr)."),
-    region: str = typer.Option(None, "--region", help="Region of numbers without a country code (SMSREPORTS_DEFAULT_REGION, PL)."),
+    region: str = typer.Option(
+        None, "--region", help="Region of numbers without a country code (SMSREPORTS_DEFAULT_REGION, PL)."
+    ),
     tz: str = typer.Option(None, "--tz", help="Time zone of times written without an offset (SMSREPORTS_TIMEZONE)."),
     links: Path = typer.Option(None, "--links", help="Short-link id -> message id file (CSV/JSON lines) for clicks."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
-    engine: str = typer.Option("duckdb", "--engine", help="Engine of the rollup rebuild: duckdb or spark (as for 'rollup')."),
-    spark_master: str = typer.Option(None, "--spark-master", help="Spark master (as for 'rollup'); needs --engine spark."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="Engine of the rollup rebuild: duckdb or spark (as for 'rollup')."
+    ),
+    spark_master: str = typer.Option(
+        None, "--spark-master", help="Spark master (as for 'rollup'); needs --engine spark."
+    ),
     spark_conf: list[str] = typer.Option(None, "--spark-conf", help="Extra Spark setting KEY=VALUE (repeatable)."),
 ) -> None:
     """Import delivery logs and click events of SMS providers into the lake (README, "Importing logs")."""
     from data.ingest.core import Options
-    from data.ingest.run import IngestError, ingest as run_ingest
+    from data.ingest.run import IngestError
+    from data.ingest.run import ingest as run_ingest
 
     cfg = config()
     _check_engine(engine, spark_master, spark_conf)
@@ -133,8 +157,16 @@ def ingest(
     with _rollup_engine(engine, spark_master, spark_conf or []) as runner:
         try:
             with _progress() as report:
-                summary = run_ingest(files, data_dir=cfg.data_dir, fmt=fmt, options=opts, report_tz=cfg.timezone,
-                                     links=links, progress=report, engine=runner)
+                summary = run_ingest(
+                    files,
+                    data_dir=cfg.data_dir,
+                    fmt=fmt,
+                    options=opts,
+                    report_tz=cfg.timezone,
+                    links=links,
+                    progress=report,
+                    engine=runner,
+                )
         except IngestError as exc:
             fail(str(exc))
         except OSError as exc:  # e.g. a full disk: the transaction was discarded, the lake is as it was
@@ -153,7 +185,13 @@ def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         tasks: dict[str, int] = {}
 
@@ -165,8 +203,9 @@ def _progress():
         yield report
 
 
-def check_arguments(files: list[Path], *, fmt: str, provider: str | None, region: str, tz: str,
-                    links: Path | None) -> tuple[str, str]:
+def check_arguments(
+    files: list[Path], *, fmt: str, provider: str | None, region: str, tz: str, links: Path | None
+) -> tuple[str, str]:
     """Returns (format, region) or raises ValueError with a one-line message naming the argument."""
     from data.ingest import phones
     from data.ingest.formats import NAMES, check_format
@@ -205,14 +244,20 @@ def summary_lines(s) -> list[str]:
     out = [f"imported {len(s.files)} file(s) in {s.seconds:.2f} s ({_n(round(s.rows_per_second))} rows/s)"]
     for f in s.files:
         notes = f" — {'; '.join(f.notes)}" if f.notes else ""
-        out.append(f"  {f.name} [{f.format}]: {_n(f.rows)} read, {_n(f.accepted)} accepted, "
-                   f"{_n(f.quarantined)} quarantined{notes}")
+        out.append(
+            f"  {f.name} [{f.format}]: {_n(f.rows)} read, {_n(f.accepted)} accepted, "
+            f"{_n(f.quarantined)} quarantined{notes}"
+        )
     out.append(f"rows read {_n(s.rows_read)}, accepted {_n(s.accepted)}, quarantined {_n(s.quarantined)}")
-    out.append(f"messages: {_n(s.messages_new)} imported, {_n(s.messages_updated)} updated, "
-               f"{_n(s.messages_unchanged)} unchanged; {_n(s.updates_folded)} further updates of the same messages")
+    out.append(
+        f"messages: {_n(s.messages_new)} imported, {_n(s.messages_updated)} updated, "
+        f"{_n(s.messages_unchanged)} unchanged; {_n(s.updates_folded)} further updates of the same messages"
+    )
     if s.clicks_new or s.clicks_unchanged or s.clicks_duplicates:
-        out.append(f"clicks: {_n(s.clicks_new)} imported ({_n(s.clicks_bots)} bots), {_n(s.clicks_unchanged)} "
-                   f"already there, {_n(s.clicks_duplicates)} repeated")
+        out.append(
+            f"clicks: {_n(s.clicks_new)} imported ({_n(s.clicks_bots)} bots), {_n(s.clicks_unchanged)} "
+            f"already there, {_n(s.clicks_duplicates)} repeated"
+        )
     if s.dispatches_new:
         out.append(f"dispatches: {_n(s.dispatches_new)} new")
     if s.statuses:

@@ -1,4 +1,5 @@
 """`serve`: the dashboard on gunicorn (several processes) or waitress (one)."""
+
 from __future__ import annotations
 
 import typer
@@ -9,8 +10,9 @@ from cli.args import config, fail
 def serve(
     host: str = typer.Option(None, help="Address to bind (default SMSREPORTS_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default SMSREPORTS_PORT or 8050)."),
-    workers: int = typer.Option(None, "--workers", help="Server processes (gunicorn); default: the CPU count. "
-                                                        "1: one process (waitress)."),
+    workers: int = typer.Option(
+        None, "--workers", help="Server processes (gunicorn); default: the CPU count. 1: one process (waitress)."
+    ),
     threads: int = typer.Option(8, help="Threads per process."),
 ) -> None:
     """Serve the dashboard (gunicorn with --workers processes; --workers 1: waitress in this process)."""
@@ -27,6 +29,8 @@ def serve(
         check_serve_allowed(cfg, host)  # e.g. a non-loopback address while no users exist
     except Exception as exc:  # noqa: BLE001 - its message is the reason not to start
         fail(str(exc))
-    typer.echo(f"SMS Reports on http://{host}:{port} (data: {cfg.data_dir}; "
-               f"{f'{workers} gunicorn workers' if workers > 1 else 'one process, waitress'} x {threads} threads)")
+    typer.echo(
+        f"SMS Reports on http://{host}:{port} (data: {cfg.data_dir}; "
+        f"{f'{workers} gunicorn workers' if workers > 1 else 'one process, waitress'} x {threads} threads)"
+    )
     serving.serve(cfg, host=host, port=port, workers=workers, threads=threads, create=create_app)

@@ -1,4 +1,5 @@
 """`users add|list|set-role|disable|reset-password`: who may use the dashboard, with which role."""
+
 from __future__ import annotations
 
 import sys
@@ -51,7 +52,9 @@ def users_add(name: str, role: str = typer.Option(..., "--role", help="viewer, a
 def users_list() -> None:
     """List users: name, role, enabled or disabled, last log-in."""
     for user in _users().list():
-        typer.echo(f"{user.name}\t{user.role}\t{'enabled' if user.enabled else 'disabled'}\t{user.last_login_at or '-'}")
+        typer.echo(
+            f"{user.name}\t{user.role}\t{'enabled' if user.enabled else 'disabled'}\t{user.last_login_at or '-'}"
+        )
 
 
 @app.command("set-role")
@@ -62,7 +65,9 @@ def users_set_role(name: str, role: str) -> None:
 
 
 @app.command("disable")
-def users_disable(name: str, enable: bool = typer.Option(False, "--enable", help="Enable the user again instead.")) -> None:
+def users_disable(
+    name: str, enable: bool = typer.Option(False, "--enable", help="Enable the user again instead.")
+) -> None:
     """Disable a user: log-in refused, open sessions end."""
     user = _change(lambda: _users().set_enabled(name, enable))
     typer.echo(f"{user.name} {'enabled' if user.enabled else 'disabled'}")

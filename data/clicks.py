@@ -20,6 +20,7 @@ receipt reaches the platform after an on-phone scanner has already fetched the l
 so the window is taken both ways: |seconds| <= BOT_CLICK_WINDOW_SECONDS. `None` or NaN
 (delivery never confirmed) means no time evidence.
 """
+
 from __future__ import annotations
 
 import re

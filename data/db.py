@@ -1,4 +1,5 @@
 """The process's DuckDB connection over the lake: one connection, a cursor per thread."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,6 @@ import duckdb
 
 from data.lake import Lake
 from data.rollups import NAMES, RollupStatus, read_state, rollup_glob, rollup_sql, rollup_status, sql_literal
-
 
 _MISSING = object()
 REMEMBERED = 256  # answers `Db.remember` keeps (transactional details are the largest: tens of kB each)
@@ -52,8 +52,14 @@ class Db:
     def _open(self) -> None:
         self._pid = os.getpid()
         # A query bigger than memory_limit spills to disk: into the data directory, never the working directory.
-        self._con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit,
-                                                       "temp_directory": str(self.lake.root.parent / ".duckdb-tmp")})
+        self._con = duckdb.connect(
+            ":memory:",
+            config={
+                "threads": self.threads,
+                "memory_limit": self.memory_limit,
+                "temp_directory": str(self.lake.root.parent / ".duckdb-tmp"),
+            },
+        )
         self._con.execute("SET parquet_metadata_cache = true")
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -168,7 +174,9 @@ class Db:
     def _read_every_file(self, exc: BaseException) -> bool:
         # The reader said the data is corrupt without naming the file: decode every file whole, once
         # per lake version (a scan of the lake, for a fault that should not happen twice).
-        if not isinstance(exc, duckdb.Error) or isinstance(exc, (duckdb.OutOfMemoryException, duckdb.InterruptException)):
+        if not isinstance(exc, duckdb.Error) or isinstance(
+            exc, (duckdb.OutOfMemoryException, duckdb.InterruptException)
+        ):
             return False
         snapshot = self.lake.snapshot()
         if getattr(self, "_deep_checked", object()) == snapshot:
@@ -177,7 +185,9 @@ class Db:
         import pyarrow.parquet as pq
 
         found = False
-        for path in sorted(self.lake.messages_dir.glob("month=*/*.parquet")) + sorted(self.lake.clicks_dir.glob("month=*/*.parquet")):
+        for path in sorted(self.lake.messages_dir.glob("month=*/*.parquet")) + sorted(
+            self.lake.clicks_dir.glob("month=*/*.parquet")
+        ):
             try:
                 st = path.stat()
                 key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
@@ -230,8 +240,10 @@ class Db:
         bad: dict[str, str] = {}
         messages = self._files(self.lake.messages_dir, self.lake.messages_glob, hive, bad)
         if messages is None:
-            raise LakeUnavailable(f"no readable messages file in {self.lake.messages_dir}: "
-                                  + "; ".join(f"{m}: {e}" for m, e in sorted(bad.items())))
+            raise LakeUnavailable(
+                f"no readable messages file in {self.lake.messages_dir}: "
+                + "; ".join(f"{m}: {e}" for m, e in sorted(bad.items()))
+            )
         clicks = self._files(self.lake.clicks_dir, self.lake.clicks_glob, hive, bad)
         present = {p.name.removeprefix("month=") for p in self.lake.month_dirs() if any(p.glob("*.parquet"))}
         for month in sorted(set((read_state(self.lake) or {}).get("months", {})) - present):
@@ -244,8 +256,10 @@ class Db:
         if clicks is not None:
             src["clicks"] = clicks
         else:
-            src["clicks"] = ("(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::VARCHAR AS user_agent,"
-                             " NULL::BOOLEAN AS is_bot, NULL::VARCHAR AS month WHERE false)")
+            src["clicks"] = (
+                "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::VARCHAR AS user_agent,"
+                " NULL::BOOLEAN AS is_bot, NULL::VARCHAR AS month WHERE false)"
+            )
         fresh = self.use_rollups and self.rollup_status().fresh
         if fresh:
             src.update(self._load_rollups(src, hive))
@@ -265,8 +279,10 @@ class Db:
         for name in NAMES:
             table = f"{name}_g{gen}"
             if any(self.lake.rollups_dir.glob(f"{name}/month=*/*.parquet")):
-                self._con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet("
-                                  f"{sql_literal(rollup_glob(self.lake, name))}, {hive}) ORDER BY month")
+                self._con.execute(
+                    f"CREATE TABLE {table} AS SELECT * FROM read_parquet("
+                    f"{sql_literal(rollup_glob(self.lake, name))}, {hive}) ORDER BY month"
+                )
             else:
                 defined = rollup_sql(name, messages=src["messages"], clicks=src["clicks"], tz=self.tz)
                 self._con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({defined}) WHERE false")

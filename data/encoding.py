@@ -3,6 +3,7 @@
 Shared by the ingest (a log without segments gets them from its text) and the demo
 generator; it lives here so that the ingest never imports the demo.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -28,7 +29,7 @@ def sms_encoding(text: str) -> tuple[str, int]:
     return "ucs2", 1 if units <= 70 else -(-units // 67)
 
 
-_PL_ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—„”’", "acelnoszzACELNOSZZ--\"\"'")
+_PL_ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—„”’", 'acelnoszzACELNOSZZ--""\'')
 
 
 def strip_diacritics(text: str) -> str:

@@ -1,4 +1,5 @@
 """Where the lake's Parquet files live, and how they are written (atomically)."""
+
 from __future__ import annotations
 
 import fcntl
@@ -22,14 +23,24 @@ from data import schema
 COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 128 * 1024
 # Nearly one value per row: a Parquet dictionary for them costs time and space.
-UNIQUE_COLUMNS = frozenset({"message_id", "provider_message_id", "msisdn", "created_at", "sent_at", "done_at",
-                            "clicked_at"})
+UNIQUE_COLUMNS = frozenset(
+    {"message_id", "provider_message_id", "msisdn", "created_at", "sent_at", "done_at", "clicked_at"}
+)
 
 
 # Min/max statistics only where a reader can skip row groups with them (the sort keys
 # and the filtered columns): for ids and phone numbers in random order they cost 20% of
 # the writing and never help. The demo lake is written the same way.
-MESSAGES_STATISTICS = ["dispatch_id", "source", "campaign_label", "status", "reason", "created_at", "sent_at", "done_at"]
+MESSAGES_STATISTICS = [
+    "dispatch_id",
+    "source",
+    "campaign_label",
+    "status",
+    "reason",
+    "created_at",
+    "sent_at",
+    "done_at",
+]
 CLICKS_STATISTICS = ["message_id", "clicked_at"]
 
 
@@ -152,8 +163,14 @@ def is_sorted(table: pa.Table, sort_keys: list[tuple[str, str]]) -> bool:
     return bool(pc.all(after).as_py())
 
 
-def write_months(table: pa.Table, root: Path, ts_column: str, sort_keys: list[tuple[str, str]],
-                 statistics: list[str] | None = None, month: str | None = None) -> list[str]:
+def write_months(
+    table: pa.Table,
+    root: Path,
+    ts_column: str,
+    sort_keys: list[tuple[str, str]],
+    statistics: list[str] | None = None,
+    month: str | None = None,
+) -> list[str]:
     """Replaces whole month partitions of `root` with the rows of `table`.
 
     Each month is sorted by `sort_keys` and written to a fresh folder that is then
@@ -183,9 +200,15 @@ def replace_partition(final: Path, files: dict[str, pa.Table], statistics: list[
     staging.mkdir(parents=True)
     try:
         for name, table in files.items():
-            pq.write_table(table, staging / name, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS,
-                           use_dictionary=dictionary_columns(table.schema), column_encoding=column_encoding(table.schema),
-                           write_statistics=True if statistics is None else statistics)
+            pq.write_table(
+                table,
+                staging / name,
+                compression=COMPRESSION,
+                row_group_size=ROW_GROUP_ROWS,
+                use_dictionary=dictionary_columns(table.schema),
+                column_encoding=column_encoding(table.schema),
+                write_statistics=True if statistics is None else statistics,
+            )
         old = None
         if final.exists():
             old = final.parent / f".{final.name}.{uuid.uuid4().hex}.old"
@@ -202,8 +225,14 @@ def write_messages(lake: Lake, table: pa.Table, month: str | None = None) -> lis
     """Writes message rows into their month partitions (`month`: the one they are all in, if known);
     returns the months written."""
     table = table.select(schema.MESSAGES.names).cast(schema.MESSAGES)
-    return write_months(table, lake.messages_dir, "created_at", [("dispatch_id", "ascending"), ("created_at", "ascending")],
-                        MESSAGES_STATISTICS, month)
+    return write_months(
+        table,
+        lake.messages_dir,
+        "created_at",
+        [("dispatch_id", "ascending"), ("created_at", "ascending")],
+        MESSAGES_STATISTICS,
+        month,
+    )
 
 
 def write_clicks(lake: Lake, table: pa.Table) -> list[str]:
@@ -212,8 +241,13 @@ def write_clicks(lake: Lake, table: pa.Table) -> list[str]:
     Sorted by time: the clicks of recent messages (the transactional page's latest
     messages) are then a few row groups at a file's end, which min/max statistics find."""
     table = table.select(schema.CLICKS.names).cast(schema.CLICKS)
-    return write_months(table, lake.clicks_dir, "clicked_at", [("clicked_at", "ascending"), ("message_id", "ascending")],
-                        CLICKS_STATISTICS)
+    return write_months(
+        table,
+        lake.clicks_dir,
+        "clicked_at",
+        [("clicked_at", "ascending"), ("message_id", "ascending")],
+        CLICKS_STATISTICS,
+    )
 
 
 def write_dispatches(lake: Lake, table: pa.Table) -> None:

@@ -1,4 +1,5 @@
 """Reporting periods: presets, custom ranges, their previous period and UTC bounds."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,9 +42,9 @@ class Period:
         zone = ZoneInfo(self.tz)
         lo = dt.datetime.combine(self.start, dt.time(), zone)
         hi = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), zone)
-        return lo.astimezone(dt.timezone.utc), hi.astimezone(dt.timezone.utc)
+        return lo.astimezone(dt.UTC), hi.astimezone(dt.UTC)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """Returns the period of equal length that ends the day before this one starts."""
         end = self.start - dt.timedelta(days=1)
         return Period(end - dt.timedelta(days=self.days - 1), end, self.tz)

@@ -3,6 +3,7 @@
 Only downloads, which users make on purpose and which the server checks again, carry
 full numbers; lists on a page show `mask_msisdn(...)`.
 """
+
 from __future__ import annotations
 
 import phonenumbers
@@ -11,7 +12,7 @@ MASK = "*"
 
 
 def _grouped(digits: str) -> str:
-    return " ".join(digits[i:i + 3] for i in range(0, len(digits), 3))
+    return " ".join(digits[i : i + 3] for i in range(0, len(digits), 3))
 
 
 def mask_msisdn(e164: str | None) -> str:

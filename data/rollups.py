@@ -14,6 +14,7 @@ messages (UTC month of `created_at`), plus `<lake>/rollups/_state.json` naming t
 format version, the time zone of the `day` column and the signature of every
 messages month and of the clicks they were built from.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -243,8 +244,9 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None,
-                 temp_directory: str | None = None):
+    def __init__(
+        self, *, threads: int | None = None, memory_limit: str | None = None, temp_directory: str | None = None
+    ):
         self.config: dict[str, object] = {}
         if threads:
             self.config["threads"] = threads
@@ -253,7 +255,7 @@ class DuckDBEngine:
         self.temp_directory = temp_directory
         self.con: duckdb.DuckDBPyConnection | None = None
 
-    def __enter__(self) -> "DuckDBEngine":
+    def __enter__(self) -> DuckDBEngine:
         self.con = duckdb.connect(":memory:", config=self.config)
         if self.temp_directory:
             self.con.execute(f"SET temp_directory = {sql_literal(self.temp_directory)}")
@@ -272,8 +274,11 @@ class DuckDBEngine:
             load_object_store(self.con)
         hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
         messages = f"read_parquet({sql_literal(root + '/messages/month=*/*.parquet')}, {hive})"
-        clicks = f"read_parquet({sql_literal(root + '/clicks/month=*/*.parquet')}, {hive})" if has_clicks else \
-            "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::BOOLEAN AS is_bot WHERE false)"
+        clicks = (
+            f"read_parquet({sql_literal(root + '/clicks/month=*/*.parquet')}, {hive})"
+            if has_clicks
+            else "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::BOOLEAN AS is_bot WHERE false)"
+        )
         return messages, clicks
 
     def materialize(self, name: str, sql: str) -> None:
@@ -292,8 +297,13 @@ def load_object_store(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_rollups(
-    lake: Lake, *, tz: str, months: Iterable[str] | None = None, threads: int | None = None,
-    memory_limit: str | None = None, engine=None,
+    lake: Lake,
+    *,
+    tz: str,
+    months: Iterable[str] | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    engine=None,
 ) -> dict[str, object]:
     """(Re)builds the rollups of `months` (UTC 'YYYY-MM'; all when None) in `lake` and returns figures.
 
@@ -308,8 +318,9 @@ def build_rollups(
     chosen = sorted(current) if months is None else sorted(set(months))
     lake.rollups_dir.mkdir(parents=True, exist_ok=True)
     if engine is None:
-        engine = DuckDBEngine(threads=threads, memory_limit=memory_limit,
-                              temp_directory=str(lake.root.parent / ".duckdb-tmp"))
+        engine = DuckDBEngine(
+            threads=threads, memory_limit=memory_limit, temp_directory=str(lake.root.parent / ".duckdb-tmp")
+        )
     rows: dict[str, int] = {}
     present = [m for m in chosen if m in current]
     with engine:
@@ -323,8 +334,11 @@ def build_rollups(
             scratch = lake.rollups_dir / f".{name}.{uuid.uuid4().hex}.tmp"
             try:
                 if present:
-                    query = _OWN_SQL[name](messages=messages, clicks=clicks, tz=tz, month_filter=month_filter) \
-                        if name in _OWN_SQL else rollup_from(name, "base")
+                    query = (
+                        _OWN_SQL[name](messages=messages, clicks=clicks, tz=tz, month_filter=month_filter)
+                        if name in _OWN_SQL
+                        else rollup_from(name, "base")
+                    )
                     table = engine.arrow(f"SELECT * FROM ({query}) ORDER BY month, {_KEYS[name]}")
                     rows[name] = write_rollup_months(table, scratch, rollup_schema(name))
                 for month in chosen:
@@ -341,10 +355,14 @@ def build_rollups(
         state = {"version": VERSION, "tz": tz, "months": {}}
     recorded = {m: s for m, s in state.get("months", {}).items() if m in current and m not in chosen}
     recorded.update({m: current[m] for m in chosen if m in current})
-    state.update(months=recorded, clicks=clicks_sig, built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    state.update(months=recorded, clicks=clicks_sig, built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
-    return {"months": len(chosen), "rows": rows, "seconds": round(time.perf_counter() - started, 3),
-            "engine": engine.name}
+    return {
+        "months": len(chosen),
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 3),
+        "engine": engine.name,
+    }
 
 
 @functools.cache

@@ -1,4 +1,5 @@
 """The lake's table schemas and the status taxonomy (DESIGN.md, "The lake")."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -169,10 +170,20 @@ SMPP_STATUS: dict[str, Outcome] = {
 }
 # Spellings some SMSCs use instead of the 7-letter states.
 SMPP_STATUS_ALIASES: dict[str, str] = {
-    "DELIVERED": "DELIVRD", "DELIVRED": "DELIVRD", "DELIVER": "DELIVRD", "DELIVRY": "DELIVRD",
-    "UNDELIVERED": "UNDELIV", "UNDELIVERABLE": "UNDELIV", "UNDELIVRD": "UNDELIV",
-    "REJECTED": "REJECTD", "REJECT": "REJECTD", "ACCEPTED": "ACCEPTD", "EXPIRD": "EXPIRED",
-    "DELETE": "DELETED", "EN_ROUTE": "ENROUTE", "UNKNWN": "UNKNOWN",
+    "DELIVERED": "DELIVRD",
+    "DELIVRED": "DELIVRD",
+    "DELIVER": "DELIVRD",
+    "DELIVRY": "DELIVRD",
+    "UNDELIVERED": "UNDELIV",
+    "UNDELIVERABLE": "UNDELIV",
+    "UNDELIVRD": "UNDELIV",
+    "REJECTED": "REJECTD",
+    "REJECT": "REJECTD",
+    "ACCEPTED": "ACCEPTD",
+    "EXPIRD": "EXPIRED",
+    "DELETE": "DELETED",
+    "EN_ROUTE": "ENROUTE",
+    "UNKNWN": "UNKNOWN",
 }
 # err: is "network specific" (Appendix B). In practice SMSCs put there the GSM MAP
 # error of the failed delivery (3GPP TS 29.002 §17.6, decimal, 3 digits) or an SMPP
@@ -181,31 +192,31 @@ SMPP_STATUS_ALIASES: dict[str, str] = {
 # table and it reads as a hex number, as that number in decimal ("0x1B" -> "027").
 SMPP_ERROR: dict[str, Outcome] = {
     # 3GPP TS 29.002 MAP errors
-    "001": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),   # unknownSubscriber
-    "005": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),   # unidentifiedSubscriber
-    "006": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),    # absentSubscriberSM
-    "009": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),     # illegalSubscriber
-    "011": (_S.UNDELIVERED, _R.LANDLINE_UNSUPPORTED), # teleserviceNotProvisioned (no SMS on the line)
-    "012": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),     # illegalEquipment
-    "013": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),     # callBarred
-    "021": (_S.FAILED, _R.ROUTING_ERROR),             # facilityNotSupported
-    "027": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),    # absentSubscriber
-    "031": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),    # subscriberBusyForMT-SMS
-    "032": (_S.FAILED, _R.NETWORK_ERROR),             # sm-DeliveryFailure
-    "033": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),    # messageWaitingListFull
-    "034": (_S.FAILED, _R.NETWORK_ERROR),             # systemFailure
-    "035": (_S.FAILED, _R.NETWORK_ERROR),             # dataMissing
-    "036": (_S.FAILED, _R.NETWORK_ERROR),             # unexpectedDataValue
+    "001": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),  # unknownSubscriber
+    "005": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),  # unidentifiedSubscriber
+    "006": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # absentSubscriberSM
+    "009": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # illegalSubscriber
+    "011": (_S.UNDELIVERED, _R.LANDLINE_UNSUPPORTED),  # teleserviceNotProvisioned (no SMS on the line)
+    "012": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # illegalEquipment
+    "013": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # callBarred
+    "021": (_S.FAILED, _R.ROUTING_ERROR),  # facilityNotSupported
+    "027": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # absentSubscriber
+    "031": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # subscriberBusyForMT-SMS
+    "032": (_S.FAILED, _R.NETWORK_ERROR),  # sm-DeliveryFailure
+    "033": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # messageWaitingListFull
+    "034": (_S.FAILED, _R.NETWORK_ERROR),  # systemFailure
+    "035": (_S.FAILED, _R.NETWORK_ERROR),  # dataMissing
+    "036": (_S.FAILED, _R.NETWORK_ERROR),  # unexpectedDataValue
     # SMPP v3.4 §5.1.3 command_status values, as hex
-    "008": (_S.FAILED, _R.PLATFORM_ERROR),            # ESME_RSYSERR system error
-    "00A": (_S.REJECTED, _R.SENDER_COMPLIANCE),       # ESME_RINVSRCADR invalid source address
-    "00B": (_S.NOT_SENT, _R.INVALID_NUMBER),          # ESME_RINVDSTADR invalid destination address
-    "058": (_S.FAILED, _R.PLATFORM_ERROR),            # ESME_RTHROTTLED
+    "008": (_S.FAILED, _R.PLATFORM_ERROR),  # ESME_RSYSERR system error
+    "00A": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # ESME_RINVSRCADR invalid source address
+    "00B": (_S.NOT_SENT, _R.INVALID_NUMBER),  # ESME_RINVDSTADR invalid destination address
+    "058": (_S.FAILED, _R.PLATFORM_ERROR),  # ESME_RTHROTTLED
     # Gateway-specific codes of the SMSAPI-style gateway behind this project's demo
     # data (data/demo/catalogue.py RAW_CODES): not standard, listed so the demo's raw codes
     # classify as the demo classified them.
-    "069": (_S.REJECTED, _R.CARRIER_FILTERED),        # content rejected by the operator's filter
-    "088": (_S.REJECTED, _R.SENDER_COMPLIANCE),       # sender name not registered
+    "069": (_S.REJECTED, _R.CARRIER_FILTERED),  # content rejected by the operator's filter
+    "088": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # sender name not registered
 }
 
 # ---- Twilio ------------------------------------------------------------------
@@ -226,27 +237,27 @@ TWILIO_STATUS: dict[str, Outcome] = {
     "canceled": (_S.NOT_SENT, None),  # a scheduled message cancelled before sending
 }
 TWILIO_ERROR: dict[str, Outcome] = {
-    "30001": (_S.EXPIRED, _R.EXPIRED_VALIDITY),        # Queue overflow: not sent within the validity period
-    "30002": (_S.FAILED, _R.PLATFORM_ERROR),           # Account suspended
-    "30003": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),   # Unreachable destination handset
-    "30004": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),    # Message blocked
+    "30001": (_S.EXPIRED, _R.EXPIRED_VALIDITY),  # Queue overflow: not sent within the validity period
+    "30002": (_S.FAILED, _R.PLATFORM_ERROR),  # Account suspended
+    "30003": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # Unreachable destination handset
+    "30004": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # Message blocked
     "30005": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),  # Unknown destination handset
     "30006": (_S.UNDELIVERED, _R.LANDLINE_UNSUPPORTED),  # Landline or unreachable carrier
-    "30007": (_S.REJECTED, _R.CARRIER_FILTERED),       # Message filtered (carrier violation)
-    "30008": (_S.FAILED, _R.NETWORK_ERROR),            # Unknown error
-    "30009": (_S.FAILED, _R.NETWORK_ERROR),            # Missing inbound segment
-    "30010": (_S.FAILED, _R.PLATFORM_ERROR),           # Message price exceeds max price
-    "30022": (_S.FAILED, _R.PLATFORM_ERROR),           # US A2P 10DLC - rate limits exceeded
-    "30023": (_S.FAILED, _R.PLATFORM_ERROR),           # US A2P 10DLC - daily cap reached
-    "30024": (_S.REJECTED, _R.SENDER_COMPLIANCE),      # Numeric sender ID not provisioned on carrier
-    "30032": (_S.REJECTED, _R.SENDER_COMPLIANCE),      # Toll-free number has not been verified
-    "30034": (_S.REJECTED, _R.SENDER_COMPLIANCE),      # US A2P 10DLC - message from an unregistered number
-    "21211": (_S.NOT_SENT, _R.INVALID_NUMBER),         # Invalid 'To' phone number
-    "21614": (_S.NOT_SENT, _R.INVALID_NUMBER),         # 'To' number is not a valid mobile number
-    "21408": (_S.FAILED, _R.ROUTING_ERROR),            # Permission to send an SMS has not been enabled for the region
-    "21612": (_S.FAILED, _R.ROUTING_ERROR),            # 'To' number is not currently reachable via SMS
-    "21606": (_S.REJECTED, _R.SENDER_COMPLIANCE),      # 'From' number is not a valid, SMS-capable number
-    "21610": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),    # Attempt to send to unsubscribed recipient (STOP)
+    "30007": (_S.REJECTED, _R.CARRIER_FILTERED),  # Message filtered (carrier violation)
+    "30008": (_S.FAILED, _R.NETWORK_ERROR),  # Unknown error
+    "30009": (_S.FAILED, _R.NETWORK_ERROR),  # Missing inbound segment
+    "30010": (_S.FAILED, _R.PLATFORM_ERROR),  # Message price exceeds max price
+    "30022": (_S.FAILED, _R.PLATFORM_ERROR),  # US A2P 10DLC - rate limits exceeded
+    "30023": (_S.FAILED, _R.PLATFORM_ERROR),  # US A2P 10DLC - daily cap reached
+    "30024": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # Numeric sender ID not provisioned on carrier
+    "30032": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # Toll-free number has not been verified
+    "30034": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # US A2P 10DLC - message from an unregistered number
+    "21211": (_S.NOT_SENT, _R.INVALID_NUMBER),  # Invalid 'To' phone number
+    "21614": (_S.NOT_SENT, _R.INVALID_NUMBER),  # 'To' number is not a valid mobile number
+    "21408": (_S.FAILED, _R.ROUTING_ERROR),  # Permission to send an SMS has not been enabled for the region
+    "21612": (_S.FAILED, _R.ROUTING_ERROR),  # 'To' number is not currently reachable via SMS
+    "21606": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # 'From' number is not a valid, SMS-capable number
+    "21610": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # Attempt to send to unsubscribed recipient (STOP)
 }
 
 # ---- Infobip -----------------------------------------------------------------
@@ -255,24 +266,24 @@ TWILIO_ERROR: dict[str, Outcome] = {
 # permanent}. Looked up by name; a report that gives only the groupName is read by its
 # group (INFOBIP_GROUP). A name not listed here is `unknown`, and counted as such.
 INFOBIP_STATUS: dict[str, Outcome] = {
-    "PENDING_WAITING_DELIVERY": (_S.PENDING, None),           # 3
-    "PENDING_ENROUTE": (_S.PENDING, None),                    # 7
-    "PENDING_ACCEPTED": (_S.PENDING, None),                   # 26
-    "DELIVERED_TO_OPERATOR": (_S.PENDING, None),              # 2: intermediate, a handset receipt may follow
-    "DELIVERED_TO_HANDSET": (_S.DELIVERED, None),             # 5
+    "PENDING_WAITING_DELIVERY": (_S.PENDING, None),  # 3
+    "PENDING_ENROUTE": (_S.PENDING, None),  # 7
+    "PENDING_ACCEPTED": (_S.PENDING, None),  # 26
+    "DELIVERED_TO_OPERATOR": (_S.PENDING, None),  # 2: intermediate, a handset receipt may follow
+    "DELIVERED_TO_HANDSET": (_S.DELIVERED, None),  # 5
     "UNDELIVERABLE_REJECTED_OPERATOR": (_S.REJECTED, _R.CARRIER_FILTERED),  # 4
-    "UNDELIVERABLE_NOT_DELIVERED": (_S.UNDELIVERED, None),    # 9
+    "UNDELIVERABLE_NOT_DELIVERED": (_S.UNDELIVERED, None),  # 9
     "UNDELIVERABLE_NOT_SENT": (_S.FAILED, _R.PLATFORM_ERROR),  # 31
     "UNDELIVERABLE_REJECTED_PLATFORM": (_S.FAILED, _R.PLATFORM_ERROR),  # 100
-    "EXPIRED_EXPIRED": (_S.EXPIRED, _R.EXPIRED_VALIDITY),     # 15
-    "EXPIRED_DLR_UNKNOWN": (_S.UNKNOWN, _R.NO_DLR),           # 29
-    "SIGNALS_BLOCKED": (_S.REJECTED, _R.CARRIER_FILTERED),    # 87 (anti-fraud)
-    "REJECTED_NETWORK": (_S.REJECTED, _R.ROUTING_ERROR),      # 6
+    "EXPIRED_EXPIRED": (_S.EXPIRED, _R.EXPIRED_VALIDITY),  # 15
+    "EXPIRED_DLR_UNKNOWN": (_S.UNKNOWN, _R.NO_DLR),  # 29
+    "SIGNALS_BLOCKED": (_S.REJECTED, _R.CARRIER_FILTERED),  # 87 (anti-fraud)
+    "REJECTED_NETWORK": (_S.REJECTED, _R.ROUTING_ERROR),  # 6
     "REJECTED_PREFIX_MISSING": (_S.NOT_SENT, _R.INVALID_NUMBER),  # 8
-    "REJECTED_DND": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),    # 10
-    "REJECTED_SOURCE": (_S.REJECTED, _R.SENDER_COMPLIANCE),   # 11
+    "REJECTED_DND": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 10
+    "REJECTED_SOURCE": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # 11
     "REJECTED_NOT_ENOUGH_CREDITS": (_S.FAILED, _R.PLATFORM_ERROR),  # 12
-    "REJECTED_SENDER": (_S.REJECTED, _R.SENDER_COMPLIANCE),   # 13
+    "REJECTED_SENDER": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # 13
     "REJECTED_DESTINATION_BLOCKLISTED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 14
     "REJECTED_DESTINATION_BLACKLISTED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 14, older name
     "REJECTED_PREPAID_PACKAGE_EXPIRED": (_S.FAILED, _R.PLATFORM_ERROR),  # 17
@@ -281,9 +292,9 @@ INFOBIP_STATUS: dict[str, Outcome] = {
     "REJECTED_FLOODING_FILTER": (_S.REJECTED, _R.CARRIER_FILTERED),  # 20
     "REJECTED_SYSTEM_ERROR": (_S.FAILED, _R.PLATFORM_ERROR),  # 21
     "REJECTED_DUPLICATE_MESSAGE_ID": (_S.FAILED, _R.PLATFORM_ERROR),  # 23
-    "REJECTED_INVALID_UDH": (_S.FAILED, _R.PLATFORM_ERROR),   # 24
+    "REJECTED_INVALID_UDH": (_S.FAILED, _R.PLATFORM_ERROR),  # 24
     "REJECTED_MESSAGE_TOO_LONG": (_S.FAILED, _R.PLATFORM_ERROR),  # 25
-    "MISSING_TO": (_S.NOT_SENT, _R.INVALID_NUMBER),           # 51
+    "MISSING_TO": (_S.NOT_SENT, _R.INVALID_NUMBER),  # 51
     "REJECTED_DESTINATION": (_S.NOT_SENT, _R.INVALID_NUMBER),  # 52
 }
 INFOBIP_GROUP: dict[str, Outcome] = {  # groupName (groupId 1-5)
@@ -294,48 +305,48 @@ INFOBIP_GROUP: dict[str, Outcome] = {  # groupName (groupId 1-5)
     "REJECTED": (_S.REJECTED, None),
 }
 INFOBIP_ERROR: dict[str, Outcome] = {
-    "EC_UNKNOWN_SUBSCRIBER": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),   # 1
+    "EC_UNKNOWN_SUBSCRIBER": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),  # 1
     "EC_UNIDENTIFIED_SUBSCRIBER": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),  # 5
-    "EC_DEACTIVATED_LIST": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),     # 3041
+    "EC_DEACTIVATED_LIST": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),  # 3041
     "EC_ABSENT_SUBSCRIBER_SM": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # 6
-    "EC_ABSENT_SUBSCRIBER": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),     # 27
+    "EC_ABSENT_SUBSCRIBER": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # 27
     "EC_SUBSCRIBER_BUSY_FOR_MT_SMS": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # 31
     "EC_MESSAGE_WAITING_LIST_FULL": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # 33
     "EC_SM_DF_MEMORYCAPACITYEXCEEDED": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # 256
-    "EC_USER_OUT_OF_CREDIT": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),    # 581
-    "EC_ILLEGAL_SUBSCRIBER": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),     # 9
-    "EC_ILLEGAL_EQUIPMENT": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),      # 12
-    "EC_CALL_BARRED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),            # 13
+    "EC_USER_OUT_OF_CREDIT": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # 581
+    "EC_ILLEGAL_SUBSCRIBER": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 9
+    "EC_ILLEGAL_EQUIPMENT": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 12
+    "EC_CALL_BARRED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 13
     "EC_SC_BLOCKED_BY_END_USER": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 573
-    "EC_CONTENT_BLOCKED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),        # 603 (opt-out, STOP)
-    "EC_IMSI_BLACKLISTED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),       # 2049
+    "EC_CONTENT_BLOCKED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 603 (opt-out, STOP)
+    "EC_IMSI_BLACKLISTED": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 2049
     "EC_BLACKLISTED_DESTINATIONADDRESS": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # 2052
     "EC_TELESERVICE_NOT_PROVISIONED": (_S.UNDELIVERED, _R.LANDLINE_UNSUPPORTED),  # 11
     "EC_DEST_ADDRESS_UNABLE_TO_RECEIVE_SMS": (_S.UNDELIVERED, _R.LANDLINE_UNSUPPORTED),  # 629
     "EC_SM_DF_EQUIPMENTNOTSM_EQUIPPED": (_S.UNDELIVERED, _R.LANDLINE_UNSUPPORTED),  # 258
-    "EC_FACILITY_NOT_SUPPORTED": (_S.FAILED, _R.ROUTING_ERROR),          # 21
-    "EC_ROAMING_NOT_ALLOWED": (_S.FAILED, _R.ROUTING_ERROR),             # 8
-    "EC_SM_DELIVERY_FAILURE": (_S.FAILED, _R.NETWORK_ERROR),             # 32
-    "EC_SYSTEM_FAILURE": (_S.FAILED, _R.NETWORK_ERROR),                  # 34
-    "EC_DATA_MISSING": (_S.FAILED, _R.NETWORK_ERROR),                    # 35
-    "EC_UNEXPECTED_DATA_VALUE": (_S.FAILED, _R.NETWORK_ERROR),           # 36
-    "EC_PROVIDER_GENERAL_ERROR": (_S.FAILED, _R.NETWORK_ERROR),          # 500
-    "EC_NO_RESPONSE": (_S.FAILED, _R.NETWORK_ERROR),                     # 502
+    "EC_FACILITY_NOT_SUPPORTED": (_S.FAILED, _R.ROUTING_ERROR),  # 21
+    "EC_ROAMING_NOT_ALLOWED": (_S.FAILED, _R.ROUTING_ERROR),  # 8
+    "EC_SM_DELIVERY_FAILURE": (_S.FAILED, _R.NETWORK_ERROR),  # 32
+    "EC_SYSTEM_FAILURE": (_S.FAILED, _R.NETWORK_ERROR),  # 34
+    "EC_DATA_MISSING": (_S.FAILED, _R.NETWORK_ERROR),  # 35
+    "EC_UNEXPECTED_DATA_VALUE": (_S.FAILED, _R.NETWORK_ERROR),  # 36
+    "EC_PROVIDER_GENERAL_ERROR": (_S.FAILED, _R.NETWORK_ERROR),  # 500
+    "EC_NO_RESPONSE": (_S.FAILED, _R.NETWORK_ERROR),  # 502
     "EC_INVALID_DESTINATION_ADDRESS": (_S.NOT_SENT, _R.INVALID_NUMBER),  # 351
     "EC_INVALID_REQUEST_DESTINATION": (_S.NOT_SENT, _R.INVALID_NUMBER),  # 352
-    "EC_INVALID_SOURCE_ADDRESS": (_S.REJECTED, _R.SENDER_COMPLIANCE),    # 368
+    "EC_INVALID_SOURCE_ADDRESS": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # 368
     "EC_BLACKLISTED_SENDERADDRESS": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # 2053
     "EC_CAMPAIGNID_NOT_PROVISIONED": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # 572
     "EC_REJECTED_SPAM_BY_OPERATOR": (_S.REJECTED, _R.CARRIER_FILTERED),  # 607
-    "EC_SIGNALS_BLOCKED": (_S.REJECTED, _R.CARRIER_FILTERED),            # 608
+    "EC_SIGNALS_BLOCKED": (_S.REJECTED, _R.CARRIER_FILTERED),  # 608
     "EC_BLOCKED_BY_CAMPAIGN_BLACKLIST": (_S.REJECTED, _R.CARRIER_FILTERED),  # 604
-    "EC_DESTINATION_FLOODING": (_S.REJECTED, _R.CARRIER_FILTERED),       # 4103
-    "EC_DESTINATION_TXT_FLOODING": (_S.REJECTED, _R.CARRIER_FILTERED),   # 4104
-    "EC_VALIDITY_EXPIRED": (_S.EXPIRED, _R.EXPIRED_VALIDITY),            # 4101
-    "EC_MESSAGE_CANCELED": (_S.EXPIRED, _R.EXPIRED_VALIDITY),            # 4100 (not sent within validity)
-    "EC_LIMIT_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),                  # 541
-    "EC_QUOTA_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),                  # 542
-    "EC_MONTHLY_LIMIT_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),          # 4099
+    "EC_DESTINATION_FLOODING": (_S.REJECTED, _R.CARRIER_FILTERED),  # 4103
+    "EC_DESTINATION_TXT_FLOODING": (_S.REJECTED, _R.CARRIER_FILTERED),  # 4104
+    "EC_VALIDITY_EXPIRED": (_S.EXPIRED, _R.EXPIRED_VALIDITY),  # 4101
+    "EC_MESSAGE_CANCELED": (_S.EXPIRED, _R.EXPIRED_VALIDITY),  # 4100 (not sent within validity)
+    "EC_LIMIT_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),  # 541
+    "EC_QUOTA_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),  # 542
+    "EC_MONTHLY_LIMIT_REACHED": (_S.FAILED, _R.PLATFORM_ERROR),  # 4099
     # Names found in this project's demo data (data/demo/catalogue.py RAW_CODES), not in
     # Infobip's current list: kept so the demo's raw codes classify as it did.
     "EC_MESSAGE_FILTERED": (_S.REJECTED, _R.CARRIER_FILTERED),
@@ -348,26 +359,35 @@ INFOBIP_ERROR: dict[str, Outcome] = {
 # https://www.smsapi.pl/docs, "Raporty Callback" and "Lista statusów doręczenia":
 # callback status codes 401-412 with their names.
 SMSAPI_STATUS: dict[str, Outcome] = {
-    "401": (_S.UNKNOWN, _R.NO_DLR),             # NOT_FOUND: wrong id or the report has expired
-    "402": (_S.EXPIRED, _R.EXPIRED_VALIDITY),   # EXPIRED
-    "403": (_S.PENDING, None),                  # SENT: sent, no final report yet
-    "404": (_S.DELIVERED, None),                # DELIVERED
-    "405": (_S.UNDELIVERED, None),              # UNDELIVERED
-    "406": (_S.FAILED, _R.PLATFORM_ERROR),      # FAILED: sending failed
-    "407": (_S.REJECTED, None),                 # REJECTED
-    "408": (_S.UNKNOWN, _R.NO_DLR),             # UNKNOWN: no report from the network
-    "409": (_S.PENDING, None),                  # QUEUE: waiting to be sent
-    "410": (_S.PENDING, None),                  # ACCEPTED: accepted by the operator
-    "411": (_S.PENDING, None),                  # RENEWAL: sending retried
-    "412": (_S.NOT_SENT, None),                 # STOP: sending stopped by the user
+    "401": (_S.UNKNOWN, _R.NO_DLR),  # NOT_FOUND: wrong id or the report has expired
+    "402": (_S.EXPIRED, _R.EXPIRED_VALIDITY),  # EXPIRED
+    "403": (_S.PENDING, None),  # SENT: sent, no final report yet
+    "404": (_S.DELIVERED, None),  # DELIVERED
+    "405": (_S.UNDELIVERED, None),  # UNDELIVERED
+    "406": (_S.FAILED, _R.PLATFORM_ERROR),  # FAILED: sending failed
+    "407": (_S.REJECTED, None),  # REJECTED
+    "408": (_S.UNKNOWN, _R.NO_DLR),  # UNKNOWN: no report from the network
+    "409": (_S.PENDING, None),  # QUEUE: waiting to be sent
+    "410": (_S.PENDING, None),  # ACCEPTED: accepted by the operator
+    "411": (_S.PENDING, None),  # RENEWAL: sending retried
+    "412": (_S.NOT_SENT, None),  # STOP: sending stopped by the user
 }
 SMSAPI_STATUS_NAMES: dict[str, str] = {
-    "NOT_FOUND": "401", "EXPIRED": "402", "SENT": "403", "DELIVERED": "404", "UNDELIVERED": "405",
-    "FAILED": "406", "REJECTED": "407", "UNKNOWN": "408", "QUEUE": "409", "ACCEPTED": "410",
-    "RENEWAL": "411", "STOP": "412",
+    "NOT_FOUND": "401",
+    "EXPIRED": "402",
+    "SENT": "403",
+    "DELIVERED": "404",
+    "UNDELIVERED": "405",
+    "FAILED": "406",
+    "REJECTED": "407",
+    "UNKNOWN": "408",
+    "QUEUE": "409",
+    "ACCEPTED": "410",
+    "RENEWAL": "411",
+    "STOP": "412",
 }
 SMSAPI_ERROR: dict[str, Outcome] = {  # "Kody błędów" that reach reports
-    "13": (_S.NOT_SENT, _R.INVALID_NUMBER),     # no valid phone number (wrong or landline)
+    "13": (_S.NOT_SENT, _R.INVALID_NUMBER),  # no valid phone number (wrong or landline)
     "14": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # invalid sender name
 }
 
@@ -388,27 +408,27 @@ VONAGE_STATUS: dict[str, Outcome] = {
     "read": (_S.DELIVERED, None),
 }
 VONAGE_ERROR: dict[str, Outcome] = {
-    "2": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),    # Absent Subscriber - Temporary
-    "3": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),   # Absent Subscriber - Permanent
-    "4": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),     # Call Barred by User
-    "5": (_S.FAILED, _R.ROUTING_ERROR),             # Portability Error
-    "6": (_S.REJECTED, _R.CARRIER_FILTERED),        # Anti-Spam Rejection
-    "7": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),    # Handset Busy
-    "8": (_S.FAILED, _R.NETWORK_ERROR),             # Network Error
-    "9": (_S.NOT_SENT, _R.INVALID_NUMBER),          # Illegal Number
-    "10": (_S.REJECTED, _R.CARRIER_FILTERED),       # Illegal Message
-    "11": (_S.FAILED, _R.ROUTING_ERROR),            # Unroutable
-    "12": (_S.FAILED, _R.ROUTING_ERROR),            # Destination Unreachable
-    "13": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),    # Subscriber Age Restriction
-    "14": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),    # Number Blocked by Carrier
-    "15": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),   # Pre-Paid - Insufficient funds
-    "16": (_S.FAILED, _R.PLATFORM_ERROR),           # Gateway Quota Exceeded
-    "50": (_S.REJECTED, _R.SENDER_COMPLIANCE),      # Entity Filter (India DLT)
-    "51": (_S.REJECTED, _R.SENDER_COMPLIANCE),      # Header Filter (India DLT)
-    "52": (_S.REJECTED, _R.CARRIER_FILTERED),       # Content Filter
-    "53": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),    # Consent Filter
-    "54": (_S.REJECTED, _R.SENDER_COMPLIANCE),      # Regulation Error
-    "99": (_S.FAILED, _R.PLATFORM_ERROR),           # General Error
+    "2": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # Absent Subscriber - Temporary
+    "3": (_S.UNDELIVERED, _R.UNKNOWN_SUBSCRIBER),  # Absent Subscriber - Permanent
+    "4": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # Call Barred by User
+    "5": (_S.FAILED, _R.ROUTING_ERROR),  # Portability Error
+    "6": (_S.REJECTED, _R.CARRIER_FILTERED),  # Anti-Spam Rejection
+    "7": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # Handset Busy
+    "8": (_S.FAILED, _R.NETWORK_ERROR),  # Network Error
+    "9": (_S.NOT_SENT, _R.INVALID_NUMBER),  # Illegal Number
+    "10": (_S.REJECTED, _R.CARRIER_FILTERED),  # Illegal Message
+    "11": (_S.FAILED, _R.ROUTING_ERROR),  # Unroutable
+    "12": (_S.FAILED, _R.ROUTING_ERROR),  # Destination Unreachable
+    "13": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # Subscriber Age Restriction
+    "14": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # Number Blocked by Carrier
+    "15": (_S.UNDELIVERED, _R.ABSENT_SUBSCRIBER),  # Pre-Paid - Insufficient funds
+    "16": (_S.FAILED, _R.PLATFORM_ERROR),  # Gateway Quota Exceeded
+    "50": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # Entity Filter (India DLT)
+    "51": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # Header Filter (India DLT)
+    "52": (_S.REJECTED, _R.CARRIER_FILTERED),  # Content Filter
+    "53": (_S.REJECTED, _R.BARRED_OR_OPTED_OUT),  # Consent Filter
+    "54": (_S.REJECTED, _R.SENDER_COMPLIANCE),  # Regulation Error
+    "99": (_S.FAILED, _R.PLATFORM_ERROR),  # General Error
 }
 
 VOCABULARIES = ("smpp", "twilio", "infobip", "smsapi", "vonage")
@@ -465,7 +485,9 @@ def _lookup_error(vocabulary: str, raw: str) -> Outcome | None:
     raise ValueError(f"unknown code vocabulary {vocabulary!r}")
 
 
-def classify(vocabulary: str, raw_status: str | None, raw_error: str | None = None) -> tuple[Status, Reason | None, bool]:
+def classify(
+    vocabulary: str, raw_status: str | None, raw_error: str | None = None
+) -> tuple[Status, Reason | None, bool]:
     """Returns (status, reason, known) for a provider's raw status and error code.
 
     `known` is False when the table does not know the status value: the message is

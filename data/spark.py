@@ -13,6 +13,7 @@ needs only to read the lake.
 Optional: needs `requirements-spark.txt` (pyspark, sqlglot) and Java 17 or 21;
 nothing here is imported unless `--engine spark` is asked for.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,15 @@ class SparkUnavailable(RuntimeError):
 # ------------------------------------------------------------------ translation
 
 # A DuckDB `INTERVAL n unit`, in microseconds (time_bucket widths of fixed length only).
-_MICROS = {"microsecond": 1, "millisecond": 1_000, "second": 1_000_000, "minute": 60_000_000,
-           "hour": 3_600_000_000, "day": 86_400_000_000, "week": 604_800_000_000}
+_MICROS = {
+    "microsecond": 1,
+    "millisecond": 1_000,
+    "second": 1_000_000,
+    "minute": 60_000_000,
+    "hour": 3_600_000_000,
+    "day": 86_400_000_000,
+    "week": 604_800_000_000,
+}
 # DuckDB functions that sqlglot's Spark dialect leaves untranslated, and Spark's name for each.
 _RENAMES = {"EPOCH_US": "UNIX_MICROS"}
 
@@ -61,8 +69,9 @@ def _spark_rules(node: exp.Expression) -> exp.Expression:
         if _MICROS["day"] % width:
             raise ValueError("time_bucket width must divide a day for the Spark translation")
         micros = exp.Anonymous(this="UNIX_MICROS", expressions=[node.expression.copy()])
-        bucket = exp.Mul(this=exp.IntDiv(this=micros, expression=exp.Literal.number(width)),
-                         expression=exp.Literal.number(width))
+        bucket = exp.Mul(
+            this=exp.IntDiv(this=micros, expression=exp.Literal.number(width)), expression=exp.Literal.number(width)
+        )
         return exp.Anonymous(this="TIMESTAMP_MICROS", expressions=[bucket])
     if isinstance(node, exp.Anonymous) and node.name.upper() in _RENAMES:
         return exp.Anonymous(this=_RENAMES[node.name.upper()], expressions=[e.copy() for e in node.expressions])
@@ -107,9 +116,14 @@ def session(master: str | None = None, *, conf: dict[str, str] | None = None, ap
     }
     if master.startswith("local"):
         cores = os.cpu_count() or 2
-        settings.update({"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": str(2 * cores),
-                         "spark.driver.memory": os.environ.get("SMSREPORTS_SPARK_DRIVER_MEMORY", "4g"),
-                         "spark.ui.showConsoleProgress": "false"})
+        settings.update(
+            {
+                "spark.ui.enabled": "false",
+                "spark.sql.shuffle.partitions": str(2 * cores),
+                "spark.driver.memory": os.environ.get("SMSREPORTS_SPARK_DRIVER_MEMORY", "4g"),
+                "spark.ui.showConsoleProgress": "false",
+            }
+        )
     settings.update(conf or {})
     builder = SparkSession.builder.appName(app_name)
     if master.startswith("sc://"):
@@ -155,8 +169,14 @@ def parse_conf(items: Iterable[str]) -> dict[str, str]:
 def _spark_schema(arrow: pa.Schema):
     from pyspark.sql import types as T
 
-    kinds = {pa.string(): T.StringType(), pa.bool_(): T.BooleanType(), pa.int64(): T.LongType(),
-             pa.int32(): T.IntegerType(), pa.float64(): T.DoubleType(), pa.date32(): T.DateType()}
+    kinds = {
+        pa.string(): T.StringType(),
+        pa.bool_(): T.BooleanType(),
+        pa.int64(): T.LongType(),
+        pa.int32(): T.IntegerType(),
+        pa.float64(): T.DoubleType(),
+        pa.date32(): T.DateType(),
+    }
     fields = []
     for f in arrow:
         kind = T.TimestampType() if pa.types.is_timestamp(f.type) else kinds.get(f.type)
@@ -180,7 +200,7 @@ class SparkEngine:
     _views: list[str] = field(default_factory=list)
     _cached: list[object] = field(default_factory=list)
 
-    def __enter__(self) -> "SparkEngine":
+    def __enter__(self) -> SparkEngine:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -3,6 +3,7 @@
 Start the app first (`make run`); the PNGs are written to docs/ at 1280 px width.
 Without a page name, both pages' screenshots are taken.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,7 +21,13 @@ DOCS = Path(__file__).resolve().parent
 
 def driver() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--window-size=1280,1000"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(arg)
     return webdriver.Chrome(options=options)
 
@@ -56,7 +63,9 @@ def sms(browser: webdriver.Chrome, wait: WebDriverWait, url: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "label[for='_dbcprivate_radioitems_sms-period_input_3m']").click()
     time.sleep(3)
     save(browser, "sms-reports")
-    cell = browser.find_element(By.CSS_SELECTOR, "#sms-grid .ag-pinned-right-cols-container .ag-row[row-index='1'] [col-id='details']")
+    cell = browser.find_element(
+        By.CSS_SELECTOR, "#sms-grid .ag-pinned-right-cols-container .ag-row[row-index='1'] [col-id='details']"
+    )
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
     time.sleep(0.5)
     browser.execute_script("arguments[0].click();", cell)
@@ -76,9 +85,13 @@ def transactional(browser: webdriver.Chrome, wait: WebDriverWait, url: str) -> N
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     time.sleep(0.5)
     button.click()
-    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#trx-grid .trx-detail .trx-ctr-chart .js-plotly-plot")))
+    wait.until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "#trx-grid .trx-detail .trx-ctr-chart .js-plotly-plot"))
+    )
     browser.set_window_size(1280, 2000)  # the campaign table's card alone, with its expanded row
-    card = browser.find_element(By.XPATH, "//*[@id='trx-grid']/ancestor::div[contains(concat(' ', @class, ' '), ' card ')][1]")
+    card = browser.find_element(
+        By.XPATH, "//*[@id='trx-grid']/ancestor::div[contains(concat(' ', @class, ' '), ' card ')][1]"
+    )
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", card)
     time.sleep(1.5)
     save(browser, "transactional-expanded", element=card)

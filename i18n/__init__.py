@@ -1,4 +1,5 @@
 """Message catalogs (pl first, en second) and number/date formatting per language."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Labels the pages and the exports share: period ranges, chart legends, campaign and source names, months left out."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -41,5 +42,7 @@ def left_out(months: Mapping[str, str] | None, lang: str) -> str | None:
     None when nothing is left out."""
     if not months:
         return None
-    return ", ".join(f"{m} ({t(lang, 'lake.why.missing' if why == 'missing' else 'lake.why.unreadable')})"
-                     for m, why in months.items())
+    return ", ".join(
+        f"{m} ({t(lang, 'lake.why.missing' if why == 'missing' else 'lake.why.unreadable')})"
+        for m, why in months.items()
+    )

@@ -1,4 +1,5 @@
 """The administration page (admin role): users and the access audit (read-only)."""
+
 from __future__ import annotations
 
 import json
@@ -12,35 +13,89 @@ from i18n import fmt_int, t
 from layouts.ids import Admin
 
 AUDIT_ACTIONS = ("login", "export", "campaign", "users", "denied")
-AUDIT_SHOWN = ("at", "who", "role", "address", "action", "outcome", "target", "filter", "rows", "format", "bytes",
-               "sha256", "detail")
+AUDIT_SHOWN = (
+    "at",
+    "who",
+    "role",
+    "address",
+    "action",
+    "outcome",
+    "target",
+    "filter",
+    "rows",
+    "format",
+    "bytes",
+    "sha256",
+    "detail",
+)
 
 
 def page(lang: str) -> html.Div:
     """Returns the administration page skeleton; its callback fills the users and the audit."""
     options = [{"label": t(lang, "admin.audit_all"), "value": ""}] + [
-        {"label": t(lang, f"admin.action.{a}"), "value": a} for a in AUDIT_ACTIONS]
+        {"label": t(lang, f"admin.action.{a}"), "value": a} for a in AUDIT_ACTIONS
+    ]
     return html.Div(
         [
             html.H1(t(lang, "admin.title"), className="h3 mb-3"),
-            dbc.Card([dbc.CardHeader(t(lang, "admin.users")),
-                      dbc.CardBody([html.P(t(lang, "admin.users_hint"), className="small text-muted"),
-                                    html.Div(id=Admin.USERS), user_forms(lang),
-                                    html.Div(id=Admin.MESSAGE, className="mt-2")])], className="mb-3"),
             dbc.Card(
-                [dbc.CardHeader(dbc.Row(
-                    [dbc.Col(html.Span(t(lang, "admin.audit"), className="fw-semibold")),
-                     dbc.Col([dcc.Dropdown(id=Admin.AUDIT_ACTION, options=options, value="", clearable=False,
-                                           style={"minWidth": "14rem"}, className="d-inline-block align-middle me-2"),
-                              dbc.Button([html.I(className="bi bi-arrow-clockwise me-1"), t(lang, "admin.refresh")],
-                                         id=Admin.REFRESH, size="sm", color="secondary", outline=True, className="me-2",
-                                         n_clicks=0),
-                              dbc.Button([html.I(className="bi bi-filetype-csv me-1"), t(lang, "admin.audit_csv")],
-                                         id=Admin.AUDIT_CSV, href="/admin/audit.csv", external_link=True, size="sm",
-                                         color="secondary", outline=True)],
-                             width="auto", className="text-end")],
-                    className="align-items-center")),
-                 dbc.CardBody(html.Div(id=Admin.AUDIT))],
+                [
+                    dbc.CardHeader(t(lang, "admin.users")),
+                    dbc.CardBody(
+                        [
+                            html.P(t(lang, "admin.users_hint"), className="small text-muted"),
+                            html.Div(id=Admin.USERS),
+                            user_forms(lang),
+                            html.Div(id=Admin.MESSAGE, className="mt-2"),
+                        ]
+                    ),
+                ],
+                className="mb-3",
+            ),
+            dbc.Card(
+                [
+                    dbc.CardHeader(
+                        dbc.Row(
+                            [
+                                dbc.Col(html.Span(t(lang, "admin.audit"), className="fw-semibold")),
+                                dbc.Col(
+                                    [
+                                        dcc.Dropdown(
+                                            id=Admin.AUDIT_ACTION,
+                                            options=options,
+                                            value="",
+                                            clearable=False,
+                                            style={"minWidth": "14rem"},
+                                            className="d-inline-block align-middle me-2",
+                                        ),
+                                        dbc.Button(
+                                            [html.I(className="bi bi-arrow-clockwise me-1"), t(lang, "admin.refresh")],
+                                            id=Admin.REFRESH,
+                                            size="sm",
+                                            color="secondary",
+                                            outline=True,
+                                            className="me-2",
+                                            n_clicks=0,
+                                        ),
+                                        dbc.Button(
+                                            [html.I(className="bi bi-filetype-csv me-1"), t(lang, "admin.audit_csv")],
+                                            id=Admin.AUDIT_CSV,
+                                            href="/admin/audit.csv",
+                                            external_link=True,
+                                            size="sm",
+                                            color="secondary",
+                                            outline=True,
+                                        ),
+                                    ],
+                                    width="auto",
+                                    className="text-end",
+                                ),
+                            ],
+                            className="align-items-center",
+                        )
+                    ),
+                    dbc.CardBody(html.Div(id=Admin.AUDIT)),
+                ],
                 className="mb-3",
             ),
         ]
@@ -51,21 +106,48 @@ def user_forms(lang: str) -> dbc.Row:
     """Returns the forms that add a user and change one (role, disable, enable)."""
     roles = [{"label": t(lang, f"role.{r}"), "value": r} for r in ROLES]
     actions = [{"label": t(lang, "admin.set_role", role=t(lang, f"role.{r}")), "value": f"role:{r}"} for r in ROLES] + [
-        {"label": t(lang, "admin.disable"), "value": "disable"}, {"label": t(lang, "admin.enable"), "value": "enable"}]
+        {"label": t(lang, "admin.disable"), "value": "disable"},
+        {"label": t(lang, "admin.enable"), "value": "enable"},
+    ]
     return dbc.Row(
         [
-            dbc.Col([html.Div(t(lang, "admin.add_title"), className="fw-semibold small mb-1"),
-                     dbc.Input(id=Admin.NEW_NAME, size="sm", placeholder=t(lang, "admin.col.name"), className="mb-1",
-                               autoComplete="off"),
-                     dcc.Dropdown(id=Admin.NEW_ROLE, options=roles, value="viewer", clearable=False, className="mb-1"),
-                     dbc.Input(id=Admin.NEW_PASSWORD, type="password", size="sm", placeholder=t(lang, "login.password"),
-                               className="mb-1", autoComplete="new-password"),
-                     dbc.Button(t(lang, "admin.add"), id=Admin.ADD, size="sm", color="primary", n_clicks=0)], md=6),
-            dbc.Col([html.Div(t(lang, "admin.change_title"), className="fw-semibold small mb-1"),
-                     dcc.Dropdown(id=Admin.CHANGE_USER, placeholder=t(lang, "admin.col.name"), className="mb-1"),
-                     dcc.Dropdown(id=Admin.CHANGE_ACTION, options=actions, placeholder=t(lang, "admin.change_what"),
-                                  className="mb-1"),
-                     dbc.Button(t(lang, "admin.apply"), id=Admin.APPLY, size="sm", color="secondary", n_clicks=0)], md=6),
+            dbc.Col(
+                [
+                    html.Div(t(lang, "admin.add_title"), className="fw-semibold small mb-1"),
+                    dbc.Input(
+                        id=Admin.NEW_NAME,
+                        size="sm",
+                        placeholder=t(lang, "admin.col.name"),
+                        className="mb-1",
+                        autoComplete="off",
+                    ),
+                    dcc.Dropdown(id=Admin.NEW_ROLE, options=roles, value="viewer", clearable=False, className="mb-1"),
+                    dbc.Input(
+                        id=Admin.NEW_PASSWORD,
+                        type="password",
+                        size="sm",
+                        placeholder=t(lang, "login.password"),
+                        className="mb-1",
+                        autoComplete="new-password",
+                    ),
+                    dbc.Button(t(lang, "admin.add"), id=Admin.ADD, size="sm", color="primary", n_clicks=0),
+                ],
+                md=6,
+            ),
+            dbc.Col(
+                [
+                    html.Div(t(lang, "admin.change_title"), className="fw-semibold small mb-1"),
+                    dcc.Dropdown(id=Admin.CHANGE_USER, placeholder=t(lang, "admin.col.name"), className="mb-1"),
+                    dcc.Dropdown(
+                        id=Admin.CHANGE_ACTION,
+                        options=actions,
+                        placeholder=t(lang, "admin.change_what"),
+                        className="mb-1",
+                    ),
+                    dbc.Button(t(lang, "admin.apply"), id=Admin.APPLY, size="sm", color="secondary", n_clicks=0),
+                ],
+                md=6,
+            ),
         ],
         className="g-3 mt-2",
     )
@@ -75,11 +157,22 @@ def users_table(lang: str, users: list) -> html.Div | dbc.Table:
     """Returns the users (data.store.users.User) as a table."""
     if not users:
         return html.Div(t(lang, "admin.no_users"), className="text-muted")
-    head = html.Thead(html.Tr([html.Th(t(lang, f"admin.col.{c}")) for c in ("name", "role", "enabled", "created", "last_login")]))
-    rows = [html.Tr([html.Td(u.name, className="fw-semibold"), html.Td(t(lang, f"role.{u.role}")),
-                     html.Td(t(lang, "admin.enabled" if u.enabled else "admin.disabled")),
-                     html.Td(u.created_at or ""), html.Td(u.last_login_at or "—")], **{"data-user": u.name})
-            for u in users]
+    head = html.Thead(
+        html.Tr([html.Th(t(lang, f"admin.col.{c}")) for c in ("name", "role", "enabled", "created", "last_login")])
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(u.name, className="fw-semibold"),
+                html.Td(t(lang, f"role.{u.role}")),
+                html.Td(t(lang, "admin.enabled" if u.enabled else "admin.disabled")),
+                html.Td(u.created_at or ""),
+                html.Td(u.last_login_at or "—"),
+            ],
+            **{"data-user": u.name},
+        )
+        for u in users
+    ]
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True, responsive=True, className="mb-0")
 
 
@@ -96,17 +189,42 @@ def audit_table(lang: str, log: pd.DataFrame) -> html.Div:
     """Returns the newest access events as a table, with how many are shown."""
     if log.empty:
         return html.Div(t(lang, "admin.audit_empty"), className="text-muted")
-    head = html.Thead(html.Tr([html.Th(t(lang, f"admin.col.{c}") if c != "role" else t(lang, "admin.col.role"))
-                               for c in AUDIT_SHOWN]))
+    head = html.Thead(
+        html.Tr([html.Th(t(lang, f"admin.col.{c}") if c != "role" else t(lang, "admin.col.role")) for c in AUDIT_SHOWN])
+    )
     rows = []
     for r in log.itertuples(index=False):
-        cells = {"at": r.at, "who": r.who, "role": r.role, "address": r.address, "action": r.action,
-                 "outcome": r.outcome, "target": r.target, "filter": _filter_text(r.filter),
-                 "rows": "" if pd.isna(r.rows) else fmt_int(r.rows, lang), "format": r.format,
-                 "bytes": "" if pd.isna(r.bytes) else fmt_int(r.bytes, lang),
-                 "sha256": (r.sha256[:12] + "…") if r.sha256 else "", "detail": r.detail}
-        rows.append(html.Tr([html.Td(cells[c], title=r.sha256 if c == "sha256" else None) for c in AUDIT_SHOWN],
-                            className="table-danger" if r.outcome in ("denied", "failed", "refused") else None))
-    return html.Div([html.P(t(lang, "admin.audit_hint", n=len(log)), className="small text-muted"),
-                     dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True, responsive=True,
-                               className="small mb-0 admin-audit")])
+        cells = {
+            "at": r.at,
+            "who": r.who,
+            "role": r.role,
+            "address": r.address,
+            "action": r.action,
+            "outcome": r.outcome,
+            "target": r.target,
+            "filter": _filter_text(r.filter),
+            "rows": "" if pd.isna(r.rows) else fmt_int(r.rows, lang),
+            "format": r.format,
+            "bytes": "" if pd.isna(r.bytes) else fmt_int(r.bytes, lang),
+            "sha256": (r.sha256[:12] + "…") if r.sha256 else "",
+            "detail": r.detail,
+        }
+        rows.append(
+            html.Tr(
+                [html.Td(cells[c], title=r.sha256 if c == "sha256" else None) for c in AUDIT_SHOWN],
+                className="table-danger" if r.outcome in ("denied", "failed", "refused") else None,
+            )
+        )
+    return html.Div(
+        [
+            html.P(t(lang, "admin.audit_hint", n=len(log)), className="small text-muted"),
+            dbc.Table(
+                [head, html.Tbody(rows)],
+                size="sm",
+                striped=True,
+                hover=True,
+                responsive=True,
+                className="small mb-0 admin-audit",
+            ),
+        ]
+    )

@@ -1,4 +1,5 @@
 """Grouping on the SMS reports page: toolbar, filter panel, confirmation, undo notice, change log."""
+
 from __future__ import annotations
 
 import json
@@ -13,95 +14,188 @@ from layouts.ids import Camp
 
 def stores() -> html.Div:
     """Returns the page's grouping state kept in the browser: pending action, change counter, open campaigns."""
-    return html.Div([
-        dcc.Store(id=Camp.PENDING, data=None),
-        dcc.Store(id=Camp.CHANGES, data=0),
-        dcc.Store(id=Camp.EXPANDED, data=[], storage_type="session"),
-    ])
+    return html.Div(
+        [
+            dcc.Store(id=Camp.PENDING, data=None),
+            dcc.Store(id=Camp.CHANGES, data=0),
+            dcc.Store(id=Camp.EXPANDED, data=[], storage_type="session"),
+        ]
+    )
 
 
 def toolbar(lang: str, *, can_change: bool = True) -> html.Div:
     """Returns the grouping buttons shown above the dispatch history; without `can_change` (viewer role) the
     buttons that change campaigns stay in the page (the callbacks expect them) but hidden and disabled."""
+
     def button(id_, icon, key, color="primary", changes=True):
         hidden = changes and not can_change
-        return dbc.Button([html.I(className=f"bi {icon} me-1"), t(lang, key)], id=id_, size="sm", color=color,
-                          outline=True, className="me-2 mb-1" + (" d-none" if hidden else ""), n_clicks=0,
-                          disabled=hidden)
+        return dbc.Button(
+            [html.I(className=f"bi {icon} me-1"), t(lang, key)],
+            id=id_,
+            size="sm",
+            color=color,
+            outline=True,
+            className="me-2 mb-1" + (" d-none" if hidden else ""),
+            n_clicks=0,
+            disabled=hidden,
+        )
 
     return html.Div(
         [
             button(Camp.GROUP, "bi-collection", "camp.group"),
             button(Camp.UNGROUP, "bi-x-square", "camp.ungroup"),
             html.Span(
-                [dcc.Dropdown(id=Camp.ADD_TARGET, placeholder=t(lang, "camp.add_target"), clearable=True,
-                              style={"minWidth": "14rem"}, className="d-inline-block align-middle me-1"),
-                 button(Camp.ADD, "bi-plus-square", "camp.add")],
+                [
+                    dcc.Dropdown(
+                        id=Camp.ADD_TARGET,
+                        placeholder=t(lang, "camp.add_target"),
+                        clearable=True,
+                        style={"minWidth": "14rem"},
+                        className="d-inline-block align-middle me-1",
+                    ),
+                    button(Camp.ADD, "bi-plus-square", "camp.add"),
+                ],
                 className="d-inline-flex align-items-center me-1" + ("" if can_change else " d-none"),
             ),
             button(Camp.REMOVE, "bi-dash-square", "camp.remove", "secondary"),
             button(Camp.FILTER_TOGGLE, "bi-funnel", "camp.filter", "secondary", changes=False),
             button(Camp.AUDIT_TOGGLE, "bi-clock-history", "camp.audit", "secondary", changes=False),
-            html.Span(t(lang, "camp.viewer_note"), className="small text-muted ms-1", id=Camp.VIEWER_NOTE) if not can_change else None,
+            html.Span(t(lang, "camp.viewer_note"), className="small text-muted ms-1", id=Camp.VIEWER_NOTE)
+            if not can_change
+            else None,
             html.Div(id=Camp.MESSAGE, className="mt-1"),
         ],
-        id=Camp.TOOLBAR, className="mb-2",
+        id=Camp.TOOLBAR,
+        className="mb-2",
     )
 
 
 def filter_panel(lang: str, *, can_change: bool = True) -> dbc.Collapse:
     """Returns the filter of dispatches by name/description and date, with "Group filtered" (hidden without `can_change`)."""
     return dbc.Collapse(
-        dbc.Card(dbc.CardBody(dbc.Row(
-            [
-                dbc.Col([dbc.Label(t(lang, "camp.filter_text"), html_for=Camp.FILTER_TEXT, className="small mb-0"),
-                         dbc.Input(id=Camp.FILTER_TEXT, type="search", debounce=0.4, size="sm",
-                                   placeholder=t(lang, "camp.filter_text_hint"))], md=4),
-                dbc.Col([dbc.Label(t(lang, "camp.filter_dates"), className="small mb-0 d-block"),
-                         dcc.DatePickerRange(id=Camp.FILTER_RANGE, display_format="YYYY-MM-DD", first_day_of_week=1,
-                                             clearable=True, start_date_placeholder_text=t(lang, "period.from"),
-                                             end_date_placeholder_text=t(lang, "period.to"))], md=4),
-                dbc.Col([html.Div(id=Camp.FILTER_COUNT, className="small fw-semibold mb-1"),
-                         html.Div([
-                             dbc.Input(id=Camp.FILTER_NAME, size="sm", placeholder=t(lang, "camp.new_name"), className="mb-1"),
-                             dbc.Checkbox(id=Camp.FILTER_RULE, label=t(lang, "camp.save_rule"), value=False, className="small"),
-                             dbc.Button([html.I(className="bi bi-collection me-1"), t(lang, "camp.group_filtered")],
-                                        id=Camp.FILTER_GROUP, size="sm", color="primary", n_clicks=0, disabled=not can_change)],
-                             className="" if can_change else "d-none")], md=4),
-            ],
-            className="g-2",
-        ))),
-        id=Camp.FILTER_PANEL, is_open=False, className="mb-2",
+        dbc.Card(
+            dbc.CardBody(
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label(
+                                    t(lang, "camp.filter_text"), html_for=Camp.FILTER_TEXT, className="small mb-0"
+                                ),
+                                dbc.Input(
+                                    id=Camp.FILTER_TEXT,
+                                    type="search",
+                                    debounce=0.4,
+                                    size="sm",
+                                    placeholder=t(lang, "camp.filter_text_hint"),
+                                ),
+                            ],
+                            md=4,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label(t(lang, "camp.filter_dates"), className="small mb-0 d-block"),
+                                dcc.DatePickerRange(
+                                    id=Camp.FILTER_RANGE,
+                                    display_format="YYYY-MM-DD",
+                                    first_day_of_week=1,
+                                    clearable=True,
+                                    start_date_placeholder_text=t(lang, "period.from"),
+                                    end_date_placeholder_text=t(lang, "period.to"),
+                                ),
+                            ],
+                            md=4,
+                        ),
+                        dbc.Col(
+                            [
+                                html.Div(id=Camp.FILTER_COUNT, className="small fw-semibold mb-1"),
+                                html.Div(
+                                    [
+                                        dbc.Input(
+                                            id=Camp.FILTER_NAME,
+                                            size="sm",
+                                            placeholder=t(lang, "camp.new_name"),
+                                            className="mb-1",
+                                        ),
+                                        dbc.Checkbox(
+                                            id=Camp.FILTER_RULE,
+                                            label=t(lang, "camp.save_rule"),
+                                            value=False,
+                                            className="small",
+                                        ),
+                                        dbc.Button(
+                                            [html.I(className="bi bi-collection me-1"), t(lang, "camp.group_filtered")],
+                                            id=Camp.FILTER_GROUP,
+                                            size="sm",
+                                            color="primary",
+                                            n_clicks=0,
+                                            disabled=not can_change,
+                                        ),
+                                    ],
+                                    className="" if can_change else "d-none",
+                                ),
+                            ],
+                            md=4,
+                        ),
+                    ],
+                    className="g-2",
+                )
+            )
+        ),
+        id=Camp.FILTER_PANEL,
+        is_open=False,
+        className="mb-2",
     )
 
 
 def confirm_modal(lang: str) -> dbc.Modal:
     """Returns the confirmation shown when grouping would move dispatches out of other campaigns."""
     return dbc.Modal(
-        [dbc.ModalHeader(dbc.ModalTitle(t(lang, "camp.confirm_title"))),
-         dbc.ModalBody(id=Camp.CONFIRM_BODY),
-         dbc.ModalFooter([dbc.Button(t(lang, "camp.cancel"), id=Camp.CONFIRM_CANCEL, color="secondary", n_clicks=0),
-                          dbc.Button(t(lang, "camp.confirm_move"), id=Camp.CONFIRM_OK, color="primary", n_clicks=0)])],
-        id=Camp.CONFIRM, is_open=False,
+        [
+            dbc.ModalHeader(dbc.ModalTitle(t(lang, "camp.confirm_title"))),
+            dbc.ModalBody(id=Camp.CONFIRM_BODY),
+            dbc.ModalFooter(
+                [
+                    dbc.Button(t(lang, "camp.cancel"), id=Camp.CONFIRM_CANCEL, color="secondary", n_clicks=0),
+                    dbc.Button(t(lang, "camp.confirm_move"), id=Camp.CONFIRM_OK, color="primary", n_clicks=0),
+                ]
+            ),
+        ],
+        id=Camp.CONFIRM,
+        is_open=False,
     )
 
 
 def confirm_body(lang: str, moves: pd.DataFrame, numbers: dict[str, int]) -> html.Div:
     """Returns which dispatches would move from which campaign."""
-    return html.Div([
-        html.P(t(lang, "camp.confirm_text", n=len(moves))),
-        html.Ul([html.Li(t(lang, "camp.confirm_item", number=numbers.get(r.dispatch_id, "?"), name=r.name))
-                 for r in moves.itertuples()]),
-    ])
+    return html.Div(
+        [
+            html.P(t(lang, "camp.confirm_text", n=len(moves))),
+            html.Ul(
+                [
+                    html.Li(t(lang, "camp.confirm_item", number=numbers.get(r.dispatch_id, "?"), name=r.name))
+                    for r in moves.itertuples()
+                ]
+            ),
+        ]
+    )
 
 
 def toast(lang: str) -> dbc.Toast:
     """Returns the notice of the last change, with Undo."""
     return dbc.Toast(
-        [html.Span(id=Camp.TOAST_TEXT, className="me-2"),
-         dbc.Button(t(lang, "camp.undo"), id=Camp.UNDO, size="sm", color="link", className="p-0 align-baseline", n_clicks=0)],
-        id=Camp.TOAST, is_open=False, dismissable=True, icon="success",
-        header=t(lang, "camp.toast_header"), style={"position": "fixed", "top": 70, "right": 20, "zIndex": 1080},
+        [
+            html.Span(id=Camp.TOAST_TEXT, className="me-2"),
+            dbc.Button(
+                t(lang, "camp.undo"), id=Camp.UNDO, size="sm", color="link", className="p-0 align-baseline", n_clicks=0
+            ),
+        ],
+        id=Camp.TOAST,
+        is_open=False,
+        dismissable=True,
+        icon="success",
+        header=t(lang, "camp.toast_header"),
+        style={"position": "fixed", "top": 70, "right": 20, "zIndex": 1080},
     )
 
 
@@ -109,13 +203,20 @@ def change_text(lang: str, summary: dict) -> str:
     """Returns a one-line description of a grouping change (from its audit summary)."""
     action = summary.get("action") or summary.get("_action")
     key = f"camp.did.{action}"
-    return t(lang, key, n=summary.get("dispatches", 0), name=summary.get("name", ""), campaigns=len(summary.get("campaigns", []) or []))
+    return t(
+        lang,
+        key,
+        n=summary.get("dispatches", 0),
+        name=summary.get("name", ""),
+        campaigns=len(summary.get("campaigns", []) or []),
+    )
 
 
 def audit_panel(lang: str) -> dbc.Collapse:
     """Returns the (closed) change log of grouping."""
-    return dbc.Collapse(dbc.Card(dbc.CardBody(id=Camp.AUDIT_BODY, className="small")), id=Camp.AUDIT, is_open=False,
-                        className="mb-2")
+    return dbc.Collapse(
+        dbc.Card(dbc.CardBody(id=Camp.AUDIT_BODY, className="small")), id=Camp.AUDIT, is_open=False, className="mb-2"
+    )
 
 
 def audit_table(lang: str, log: pd.DataFrame) -> dbc.Table:
@@ -126,7 +227,16 @@ def audit_table(lang: str, log: pd.DataFrame) -> dbc.Table:
         what = change_text(lang, {"action": r.action, **summary})
         if r.undone_by:
             what += " " + t(lang, "camp.undone")
-        rows.append(html.Tr([html.Td(fmt_datetime(pd.Timestamp(r.at).tz_convert("UTC").to_pydatetime().replace(tzinfo=None), lang)),
-                             html.Td(r.who), html.Td(what)]))
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(
+                        fmt_datetime(pd.Timestamp(r.at).tz_convert("UTC").to_pydatetime().replace(tzinfo=None), lang)
+                    ),
+                    html.Td(r.who),
+                    html.Td(what),
+                ]
+            )
+        )
     head = html.Thead(html.Tr([html.Th(t(lang, k)) for k in ("camp.audit_when", "camp.audit_who", "camp.audit_what")]))
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, className="mb-0")

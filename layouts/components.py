@@ -1,4 +1,5 @@
 """Pieces every page shows: notes for empty answers, errors, warnings."""
+
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc

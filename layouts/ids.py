@@ -1,4 +1,5 @@
 """Every component id of the app, one StrEnum per page; pattern-matching ids via factories."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -74,8 +75,12 @@ class PeriodIds(NamedTuple):
     timezone: str
 
 
-SMS_PERIOD = PeriodIds(Sms.PERIOD_PRESET, Sms.PERIOD_RANGE, Sms.PERIOD_RANGE_BOX, Sms.PERIOD_LABEL, Sms.PERIOD_ERROR, Sms.TIMEZONE)
-TRX_PERIOD = PeriodIds(Trx.PERIOD_PRESET, Trx.PERIOD_RANGE, Trx.PERIOD_RANGE_BOX, Trx.PERIOD_LABEL, Trx.PERIOD_ERROR, Trx.TIMEZONE)
+SMS_PERIOD = PeriodIds(
+    Sms.PERIOD_PRESET, Sms.PERIOD_RANGE, Sms.PERIOD_RANGE_BOX, Sms.PERIOD_LABEL, Sms.PERIOD_ERROR, Sms.TIMEZONE
+)
+TRX_PERIOD = PeriodIds(
+    Trx.PERIOD_PRESET, Trx.PERIOD_RANGE, Trx.PERIOD_RANGE_BOX, Trx.PERIOD_LABEL, Trx.PERIOD_ERROR, Trx.TIMEZONE
+)
 
 
 def trx_kpi_card(name: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """The log-in page: a plain HTML form (no scripts), styled by the vendored Bootstrap."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ BOOTSTRAP_CSS = "/vendor/bootstrap/css/bootstrap.min.css"
 
 def login_page(lang: str, *, csrf_token: str, next_path: str = "/", name: str = "", error: str | None = None) -> str:
     """Returns the log-in page in `lang`; `error` is shown above the form."""
+
     def e(value: object) -> str:
         return str(escape(value))
 

@@ -3,6 +3,7 @@
 Each page passes its own ids (`layouts.ids.PeriodIds`) and the period kept in the
 shell's session store (`Shell.PERIOD`), so the choice follows the user from page to page.
 """
+
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
@@ -42,35 +43,51 @@ def period_control(lang: str, tz: str, ids: PeriodIds, stored: dict | None = Non
                 [
                     dbc.Col(
                         [
-                            dbc.Label(t(lang, "period.label"), html_for=ids.preset, className="fw-semibold me-2 d-block"),
+                            dbc.Label(
+                                t(lang, "period.label"), html_for=ids.preset, className="fw-semibold me-2 d-block"
+                            ),
                             dbc.RadioItems(
                                 id=ids.preset,
                                 options=[{"label": t(lang, f"period.{p}"), "value": p.value} for p in PRESETS],
-                                value=preset, className="btn-group flex-wrap",
-                                inputClassName="btn-check", labelClassName="btn btn-outline-primary btn-sm",
+                                value=preset,
+                                className="btn-group flex-wrap",
+                                inputClassName="btn-check",
+                                labelClassName="btn btn-outline-primary btn-sm",
                                 labelCheckedClassName="active",
                             ),
                         ],
-                        md=8, className="radio-group",
+                        md=8,
+                        className="radio-group",
                     ),
                     dbc.Col(
                         html.Div(
                             dcc.DatePickerRange(
-                                id=ids.range, display_format="YYYY-MM-DD", first_day_of_week=1,
-                                start_date=start, end_date=end,
+                                id=ids.range,
+                                display_format="YYYY-MM-DD",
+                                first_day_of_week=1,
+                                start_date=start,
+                                end_date=end,
                                 start_date_placeholder_text=t(lang, "period.from"),
                                 end_date_placeholder_text=t(lang, "period.to"),
                                 clearable=True,
                             ),
-                            id=ids.range_box, style=range_style(preset),
+                            id=ids.range_box,
+                            style=range_style(preset),
                         ),
-                        md=4, className="text-md-end",
+                        md=4,
+                        className="text-md-end",
                     ),
                     dbc.Col(
-                        [html.Span(id=ids.label, className="me-3 fw-semibold"),
-                         html.Span([html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
-                                   id=ids.timezone, className="text-muted small")],
-                        xs=12, className="mt-2",
+                        [
+                            html.Span(id=ids.label, className="me-3 fw-semibold"),
+                            html.Span(
+                                [html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
+                                id=ids.timezone,
+                                className="text-muted small",
+                            ),
+                        ],
+                        xs=12,
+                        className="mt-2",
                     ),
                     dbc.Col(html.Div(id=ids.error), xs=12),
                 ],

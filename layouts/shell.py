@@ -1,4 +1,5 @@
 """The page frame: navbar with the language switch, and the page container."""
+
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
@@ -25,10 +26,17 @@ def app_layout(default_lang: str) -> html.Div:
 def navbar(lang: str, path: str, account: dict | None = None) -> dbc.Navbar:
     """Returns the navbar in `lang` with the current page marked; `account` (name, role, local, admin,
     csrf_token) adds the administration link and who is logged in, with the log-out button."""
+
     def lang_button(code: str, id_: str) -> dbc.Button:
         return dbc.Button(
-            code.upper(), id=id_, size="sm", n_clicks=0,
-            color="light", outline=lang != code, active=lang == code, className="px-2",
+            code.upper(),
+            id=id_,
+            size="sm",
+            n_clicks=0,
+            color="light",
+            outline=lang != code,
+            active=lang == code,
+            className="px-2",
             title={"pl": "Polski", "en": "English"}[code],
         )
 
@@ -36,16 +44,38 @@ def navbar(lang: str, path: str, account: dict | None = None) -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand([html.I(className="bi bi-chat-square-text me-2"), t(lang, "app.title")], href="/"),
-                dbc.Nav([dbc.NavItem(dbc.NavLink(t(lang, "nav.sms"), href="/", active=path in ("/", "/sms"))),
-                         dbc.NavItem(dbc.NavLink(t(lang, "nav.transactional"), href="/transactional",
-                                                 active=path == "/transactional", id=Shell.NAV_TRANSACTIONAL)),
-                         *([dbc.NavItem(dbc.NavLink(t(lang, "nav.admin"), href="/admin", active=path == "/admin",
-                                                    id=Shell.NAV_ADMIN))] if account and account.get("admin") else [])],
-                        navbar=True, className="me-auto"),
+                dbc.Nav(
+                    [
+                        dbc.NavItem(dbc.NavLink(t(lang, "nav.sms"), href="/", active=path in ("/", "/sms"))),
+                        dbc.NavItem(
+                            dbc.NavLink(
+                                t(lang, "nav.transactional"),
+                                href="/transactional",
+                                active=path == "/transactional",
+                                id=Shell.NAV_TRANSACTIONAL,
+                            )
+                        ),
+                        *(
+                            [
+                                dbc.NavItem(
+                                    dbc.NavLink(
+                                        t(lang, "nav.admin"), href="/admin", active=path == "/admin", id=Shell.NAV_ADMIN
+                                    )
+                                )
+                            ]
+                            if account and account.get("admin")
+                            else []
+                        ),
+                    ],
+                    navbar=True,
+                    className="me-auto",
+                ),
                 account_menu(lang, account),
                 html.Div(
-                    [html.Span(t(lang, "nav.language"), className="text-white-50 small me-2"),
-                     dbc.ButtonGroup([lang_button("pl", Shell.LANG_PL), lang_button("en", Shell.LANG_EN)])],
+                    [
+                        html.Span(t(lang, "nav.language"), className="text-white-50 small me-2"),
+                        dbc.ButtonGroup([lang_button("pl", Shell.LANG_PL), lang_button("en", Shell.LANG_EN)]),
+                    ],
                     className="d-flex align-items-center",
                 ),
             ],
@@ -63,21 +93,40 @@ def account_menu(lang: str, account: dict | None) -> html.Div:
     role = t(lang, f"role.{account['role']}")
     return html.Div(
         html.Form(
-            [html.Span([html.I(className="bi bi-person-circle me-1"), t(lang, "nav.account", name=account["name"], role=role)],
-                       className="text-white small me-2"),
-             dbc.Input(type="hidden", name="csrf_token", value=account.get("csrf_token", "")),
-             dbc.Button([html.I(className="bi bi-box-arrow-right me-1"), t(lang, "nav.logout")], type="submit", size="sm",
-                        color="light", outline=True, id="shell-logout")],
-            action="/logout", method="POST", className="d-flex align-items-center mb-0",
+            [
+                html.Span(
+                    [
+                        html.I(className="bi bi-person-circle me-1"),
+                        t(lang, "nav.account", name=account["name"], role=role),
+                    ],
+                    className="text-white small me-2",
+                ),
+                dbc.Input(type="hidden", name="csrf_token", value=account.get("csrf_token", "")),
+                dbc.Button(
+                    [html.I(className="bi bi-box-arrow-right me-1"), t(lang, "nav.logout")],
+                    type="submit",
+                    size="sm",
+                    color="light",
+                    outline=True,
+                    id="shell-logout",
+                ),
+            ],
+            action="/logout",
+            method="POST",
+            className="d-flex align-items-center mb-0",
         ),
-        id=Shell.ACCOUNT, className="me-3",
+        id=Shell.ACCOUNT,
+        className="me-3",
     )
 
 
 def local_banner(lang: str) -> dbc.Alert:
     """Returns the note that the app runs in local mode (no users, no log-in)."""
-    return dbc.Alert([html.I(className="bi bi-unlock me-2"), t(lang, "local.banner")], color="warning",
-                     className="rounded-0 mb-0 py-2 small")
+    return dbc.Alert(
+        [html.I(className="bi bi-unlock me-2"), t(lang, "local.banner")],
+        color="warning",
+        className="rounded-0 mb-0 py-2 small",
+    )
 
 
 def forbidden(lang: str, path: str) -> dbc.Alert:

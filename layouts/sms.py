@@ -1,4 +1,5 @@
 """The SMS reports page: period control, KPI cards, trend, dispatch history, details."""
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,13 @@ from layouts.ids import SMS_PERIOD, Camp, Sms, details_group, kpi_card, numbers_
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 KPI_ICONS = {
-    "sent": "bi-send", "delivered": "bi-check2-circle", "not_sent": "bi-x-octagon", "not_delivered": "bi-exclamation-triangle",
-    "pending": "bi-hourglass-split", "clicked": "bi-hand-index", "ctr": "bi-percent",
+    "sent": "bi-send",
+    "delivered": "bi-check2-circle",
+    "not_sent": "bi-x-octagon",
+    "not_delivered": "bi-exclamation-triangle",
+    "pending": "bi-hourglass-split",
+    "clicked": "bi-hand-index",
+    "ctr": "bi-percent",
 }
 PRESETS = period.PRESETS
 
@@ -36,8 +42,10 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
             html.Div(id=Sms.ALERT),
             dcc.Loading(html.Div(id=Sms.KPIS, className="mb-3"), type="dot", delay_show=300),
             dbc.Card(
-                [dbc.CardHeader(t(lang, "trend.title")),
-                 dbc.CardBody(dcc.Graph(id=Sms.TREND, config=graph_config(), style={"height": "320px"}))],
+                [
+                    dbc.CardHeader(t(lang, "trend.title")),
+                    dbc.CardBody(dcc.Graph(id=Sms.TREND, config=graph_config(), style={"height": "320px"})),
+                ],
                 className="mb-3",
             ),
             campaigns.stores(),
@@ -56,6 +64,7 @@ def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
 
 def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
     """Returns one card per KPI with the previous period's value beneath."""
+
     def value(row: pd.Series, key: str) -> str:
         return fmt_pct(row["ctr"], lang, 2) if key == "ctr" else fmt_int(row[key], lang)
 
@@ -63,7 +72,11 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
     for key in KPI_ORDER:
         extra = []
         if key == "delivered":
-            extra.append(html.Div(t(lang, "kpi.of_sent", pct=fmt_pct(now["delivered_pct"], lang)), className="small text-success"))
+            extra.append(
+                html.Div(
+                    t(lang, "kpi.of_sent", pct=fmt_pct(now["delivered_pct"], lang)), className="small text-success"
+                )
+            )
         if key == "ctr":
             extra.append(html.Div(t(lang, "kpi.ctr_hint"), className="small text-muted"))
         if prev is not None:
@@ -72,13 +85,22 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
             dbc.Col(
                 dbc.Card(
                     dbc.CardBody(
-                        [html.Div([html.I(className=f"bi {KPI_ICONS[key]} me-1"), t(lang, f"kpi.{key}")], className="small text-muted"),
-                         html.Div(value(now, key), className="fs-4 fw-semibold kpi-value"), *extra],
+                        [
+                            html.Div(
+                                [html.I(className=f"bi {KPI_ICONS[key]} me-1"), t(lang, f"kpi.{key}")],
+                                className="small text-muted",
+                            ),
+                            html.Div(value(now, key), className="fs-4 fw-semibold kpi-value"),
+                            *extra,
+                        ],
                         className="p-2",
                     ),
-                    id=kpi_card(key), className="h-100",
+                    id=kpi_card(key),
+                    className="h-100",
                 ),
-                xs=6, md=3, xl=True,
+                xs=6,
+                md=3,
+                xl=True,
             )
         )
     return dbc.Row(cards, className="g-2")
@@ -87,8 +109,10 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
 def _number_formatter(lang: str, *, percent: bool = False) -> dict:
     locale = js_locale(lang)
     if percent:
-        expr = (f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}', "
-                "{style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1})")
+        expr = (
+            f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}', "
+            "{style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1})"
+        )
     else:
         expr = f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}')"
     return {"function": expr}
@@ -97,33 +121,81 @@ def _number_formatter(lang: str, *, percent: bool = False) -> dict:
 def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
     """Returns the dispatch history's column definitions in `lang` (campaign rows share them);
     campaign names and descriptions are editable in place when `can_change`."""
+
     def num(field: str, percent: bool = False) -> dict:
-        return {"field": field, "headerName": t(lang, f"col.{field}"), "type": "rightAligned",
-                "valueFormatter": _number_formatter(lang, percent=percent), "filter": False, "width": 115}
+        return {
+            "field": field,
+            "headerName": t(lang, f"col.{field}"),
+            "type": "rightAligned",
+            "valueFormatter": _number_formatter(lang, percent=percent),
+            "filter": False,
+            "width": 115,
+        }
 
     campaign_row = "params.data.kind === 'campaign'"
     editable = {"function": campaign_row} if can_change else False
     return [
-        {"field": "toggle", "headerName": "", "width": 48, "sortable": False, "resizable": False,
-         "cellClass": "toggle-cell", "valueGetter": {"function": f"{campaign_row} ? (params.data.open ? '−' : '+') : ''"}},
-        {"field": "number", "headerName": t(lang, "col.number"), "width": 115, "sortingOrder": ["desc", "asc", None],
-         "valueFormatter": {"function": "params.value == null ? '—' : params.value"}},
-        {"field": "name", "headerName": t(lang, "col.name"), "tooltipField": "name", "flex": 1, "minWidth": 170,
-         "editable": editable},
-        {"field": "message_text", "headerName": t(lang, "col.message_text"), "tooltipField": "message_text", "flex": 2,
-         "minWidth": 220, "editable": editable},
+        {
+            "field": "toggle",
+            "headerName": "",
+            "width": 48,
+            "sortable": False,
+            "resizable": False,
+            "cellClass": "toggle-cell",
+            "valueGetter": {"function": f"{campaign_row} ? (params.data.open ? '−' : '+') : ''"},
+        },
+        {
+            "field": "number",
+            "headerName": t(lang, "col.number"),
+            "width": 115,
+            "sortingOrder": ["desc", "asc", None],
+            "valueFormatter": {"function": "params.value == null ? '—' : params.value"},
+        },
+        {
+            "field": "name",
+            "headerName": t(lang, "col.name"),
+            "tooltipField": "name",
+            "flex": 1,
+            "minWidth": 170,
+            "editable": editable,
+        },
+        {
+            "field": "message_text",
+            "headerName": t(lang, "col.message_text"),
+            "tooltipField": "message_text",
+            "flex": 2,
+            "minWidth": 220,
+            "editable": editable,
+        },
         {"field": "recipient_group", "headerName": t(lang, "col.recipient_group"), "flex": 1, "minWidth": 150},
         {"field": "campaign", "headerName": t(lang, "col.campaign"), "width": 150},
-        {"field": "sent_at", "headerName": t(lang, "col.sent_at"), "width": 150, "sort": "desc",
-         "valueFormatter": {"function": "params.data.sent_at_label"}},
-        num("sent"), num("delivered"), num("delivered_pct", percent=True), num("clicked"), num("ctr", percent=True),
-        {"field": "details", "headerName": t(lang, "col.details"), "sortable": False, "width": 120, "pinned": "right",
-         "cellClass": "details-cell link-primary", "valueGetter": {"function": f"'{t(lang, 'action.details')} ›'"}},
+        {
+            "field": "sent_at",
+            "headerName": t(lang, "col.sent_at"),
+            "width": 150,
+            "sort": "desc",
+            "valueFormatter": {"function": "params.data.sent_at_label"},
+        },
+        num("sent"),
+        num("delivered"),
+        num("delivered_pct", percent=True),
+        num("clicked"),
+        num("ctr", percent=True),
+        {
+            "field": "details",
+            "headerName": t(lang, "col.details"),
+            "sortable": False,
+            "width": 120,
+            "pinned": "right",
+            "cellClass": "details-cell link-primary",
+            "valueGetter": {"function": f"'{t(lang, 'action.details')} ›'"},
+        },
     ]
 
 
 def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozenset()) -> list[dict]:
     """Returns the grid's rows (data.queries.history.history_records output): raw values for sorting plus formatted labels."""
+
     def num(value):
         return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
@@ -136,19 +208,32 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
             label += " – " + fmt_datetime(pd.Timestamp(r["last_at"]).to_pydatetime(), lang)
         group = r["recipient_group"]
         if campaign:
-            group = t(lang, "camp.dispatches", n=int(r["dispatches"])) + (f" · {t(lang, 'camp.rule')}" if r["rule"] else "")
+            group = t(lang, "camp.dispatches", n=int(r["dispatches"])) + (
+                f" · {t(lang, 'camp.rule')}" if r["rule"] else ""
+            )
         cid = r["campaign_id"]
-        rows.append({
-            "row_id": r["row_id"], "kind": r["kind"], "parent_id": r["parent_id"],
-            "campaign_id": None if cid is None else int(cid),
-            "dispatch_id": r["dispatch_id"], "number": None if campaign else int(r["number"]),
-            "open": campaign and int(cid) in expanded,
-            "name": r["name"], "message_text": r["message_text"], "recipient_group": group,
-            "campaign": None if campaign else r["campaign_name"],
-            "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"), "sent_at_label": label,
-            "sent": int(r["sent"]), "delivered": int(r["delivered"]), "delivered_pct": num(r["delivered_pct"]),
-            "clicked": int(r["clicked"]), "ctr": num(r["ctr"]),
-        })
+        rows.append(
+            {
+                "row_id": r["row_id"],
+                "kind": r["kind"],
+                "parent_id": r["parent_id"],
+                "campaign_id": None if cid is None else int(cid),
+                "dispatch_id": r["dispatch_id"],
+                "number": None if campaign else int(r["number"]),
+                "open": campaign and int(cid) in expanded,
+                "name": r["name"],
+                "message_text": r["message_text"],
+                "recipient_group": group,
+                "campaign": None if campaign else r["campaign_name"],
+                "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"),
+                "sent_at_label": label,
+                "sent": int(r["sent"]),
+                "delivered": int(r["delivered"]),
+                "delivered_pct": num(r["delivered_pct"]),
+                "clicked": int(r["clicked"]),
+                "ctr": num(r["ctr"]),
+            }
+        )
     return rows
 
 
@@ -159,14 +244,25 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
             dbc.CardHeader(
                 dbc.Row(
                     [
-                        dbc.Col([html.Span(t(lang, "history.title"), className="fw-semibold me-3"),
-                                 html.Span(id=Sms.HISTORY_COUNT, className="text-muted small")]),
                         dbc.Col(
-                            [html.Span(t(lang, "export.period_hint"), className="text-muted small me-2"),
-                             dbc.Checkbox(id=Camp.PER_CAMPAIGN, label=t(lang, "camp.per_campaign"), value=False,
-                                          className="d-inline-block small me-2 align-middle"),
-                             *export_buttons(lang, Sms.EXPORT_CSV, Sms.EXPORT_DOC)],
-                            className="text-end", width="auto",
+                            [
+                                html.Span(t(lang, "history.title"), className="fw-semibold me-3"),
+                                html.Span(id=Sms.HISTORY_COUNT, className="text-muted small"),
+                            ]
+                        ),
+                        dbc.Col(
+                            [
+                                html.Span(t(lang, "export.period_hint"), className="text-muted small me-2"),
+                                dbc.Checkbox(
+                                    id=Camp.PER_CAMPAIGN,
+                                    label=t(lang, "camp.per_campaign"),
+                                    value=False,
+                                    className="d-inline-block small me-2 align-middle",
+                                ),
+                                *export_buttons(lang, Sms.EXPORT_CSV, Sms.EXPORT_DOC),
+                            ],
+                            className="text-end",
+                            width="auto",
                         ),
                     ],
                     className="align-items-center",
@@ -179,21 +275,35 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                     campaigns.audit_panel(lang),
                     html.Div(id=Sms.HISTORY_EMPTY),
                     dag.AgGrid(
-                        id=Sms.GRID, columnDefs=grid_columns(lang, can_change=can_change), rowData=[],
+                        id=Sms.GRID,
+                        columnDefs=grid_columns(lang, can_change=can_change),
+                        rowData=[],
                         defaultColDef={"sortable": True, "resizable": True},
                         dashGridOptions={
-                            "pagination": True, "paginationPageSize": 20, "paginationPageSizeSelector": [20, 50, 100],
-                            "tooltipShowDelay": 300, "animateRows": False, "domLayout": "autoHeight",
+                            "pagination": True,
+                            "paginationPageSize": 20,
+                            "paginationPageSizeSelector": [20, 50, 100],
+                            "tooltipShowDelay": 300,
+                            "animateRows": False,
+                            "domLayout": "autoHeight",
                             "localeText": {"noRowsToShow": t(lang, "history.empty"), **grid_locale(lang)},
-                            "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
-                                             "enableClickSelection": False},
+                            "rowSelection": {
+                                "mode": "multiRow",
+                                "checkboxes": True,
+                                "headerCheckbox": True,
+                                "enableClickSelection": False,
+                            },
                             "selectionColumnDef": {"pinned": "left", "width": 44},
                             "postSortRows": {"function": "keepMembersUnderCampaigns(params)"},
-                            "rowClassRules": {"campaign-row": "params.data.kind === 'campaign'",
-                                              "member-row": "params.data.parent_id != null"},
+                            "rowClassRules": {
+                                "campaign-row": "params.data.kind === 'campaign'",
+                                "member-row": "params.data.parent_id != null",
+                            },
                             "stopEditingWhenCellsLoseFocus": True,
                         },
-                        getRowId="params.data.row_id", className="sms-grid", style={"width": "100%"},
+                        getRowId="params.data.row_id",
+                        className="sms-grid",
+                        style={"width": "100%"},
                     ),
                 ]
             ),
@@ -205,10 +315,15 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
 def details_modal(lang: str) -> dbc.Modal:
     """Returns the (closed) details dialog."""
     return dbc.Modal(
-        [dbc.ModalHeader(dbc.ModalTitle(id=Sms.DETAILS_TITLE)),
-         dbc.ModalBody(id=Sms.DETAILS_BODY),
-         dbc.ModalFooter(dbc.Button(t(lang, "details.close"), id=Sms.DETAILS_CLOSE, color="secondary", n_clicks=0))],
-        id=Sms.DETAILS, is_open=False, size="xl", scrollable=True,
+        [
+            dbc.ModalHeader(dbc.ModalTitle(id=Sms.DETAILS_TITLE)),
+            dbc.ModalBody(id=Sms.DETAILS_BODY),
+            dbc.ModalFooter(dbc.Button(t(lang, "details.close"), id=Sms.DETAILS_CLOSE, color="secondary", n_clicks=0)),
+        ],
+        id=Sms.DETAILS,
+        is_open=False,
+        size="xl",
+        scrollable=True,
     )
 
 
@@ -218,35 +333,59 @@ def download_links(href: NumbersHref | None, group: str, reason: str | None) -> 
     if href is None:
         return html.Span()
     return html.Span(
-        [html.A([html.I(className="bi bi-download me-1"), "CSV"], id=numbers_link(group, reason, "csv"),
-                href=href(group, reason, "csv"), className="me-2", download=""),
-         html.A("XML", id=numbers_link(group, reason, "xml"), href=href(group, reason, "xml"), download="")],
+        [
+            html.A(
+                [html.I(className="bi bi-download me-1"), "CSV"],
+                id=numbers_link(group, reason, "csv"),
+                href=href(group, reason, "csv"),
+                className="me-2",
+                download="",
+            ),
+            html.A("XML", id=numbers_link(group, reason, "xml"), href=href(group, reason, "xml"), download=""),
+        ],
         className="small text-nowrap",
     )
 
 
-def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_fig, lang: str, *,
-                 numbers_href: NumbersHref | None = None) -> html.Div:
+def details_body(
+    info: dict,
+    counts: pd.Series,
+    reasons: pd.DataFrame,
+    reasons_fig,
+    lang: str,
+    *,
+    numbers_href: NumbersHref | None = None,
+) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
     status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and chart."""
     campaign = info.get("campaign_id") is not None
     can_download = numbers_href is not None
-    groups = [("delivered", counts["delivered"], "success"), ("not_sent", counts["not_sent"], "secondary"),
-              ("not_delivered", counts["not_delivered"], "danger"), ("pending", counts["pending"], "warning")]
+    groups = [
+        ("delivered", counts["delivered"], "success"),
+        ("not_sent", counts["not_sent"], "secondary"),
+        ("not_delivered", counts["not_delivered"], "danger"),
+        ("pending", counts["pending"], "warning"),
+    ]
     group_cards = dbc.Row(
         [
             dbc.Col(
                 dbc.Card(
                     dbc.CardBody(
-                        [html.Div(t(lang, f"group.{g}"), className="small text-muted"),
-                         html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
-                         html.Div(fmt_pct(n / counts["recipients"] if counts["recipients"] else None, lang), className="small text-muted"),
-                         download_links(numbers_href, g, None) if n else html.Span()],
+                        [
+                            html.Div(t(lang, f"group.{g}"), className="small text-muted"),
+                            html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
+                            html.Div(
+                                fmt_pct(n / counts["recipients"] if counts["recipients"] else None, lang),
+                                className="small text-muted",
+                            ),
+                            download_links(numbers_href, g, None) if n else html.Span(),
+                        ],
                         className="p-2",
                     ),
                     id=details_group(g),
                 ),
-                xs=6, md=3,
+                xs=6,
+                md=3,
             )
             for g, n, color in groups
         ],
@@ -254,35 +393,71 @@ def details_body(info: dict, counts: pd.Series, reasons: pd.DataFrame, reasons_f
     )
     if campaign:
         head = html.Div(
-            [html.Div(t(lang, "details.campaign_subtitle", numbers=", ".join(map(str, info["numbers"]))), className="text-muted mb-1"),
-             html.Blockquote(info.get("description") or "", className="border-start ps-2 small mb-3")],
+            [
+                html.Div(
+                    t(lang, "details.campaign_subtitle", numbers=", ".join(map(str, info["numbers"]))),
+                    className="text-muted mb-1",
+                ),
+                html.Blockquote(info.get("description") or "", className="border-start ps-2 small mb-3"),
+            ],
         )
     else:
         head = html.Div(
-            [html.Div(t(lang, "details.subtitle", name=info.get("name") or "", group=info.get("recipient_group") or "",
-                        date=fmt_datetime(pd.Timestamp(info["created_at"]).to_pydatetime(), lang)), className="text-muted mb-1"),
-             html.Blockquote(info.get("message_text") or "", className="border-start ps-2 small mb-3")],
+            [
+                html.Div(
+                    t(
+                        lang,
+                        "details.subtitle",
+                        name=info.get("name") or "",
+                        group=info.get("recipient_group") or "",
+                        date=fmt_datetime(pd.Timestamp(info["created_at"]).to_pydatetime(), lang),
+                    ),
+                    className="text-muted mb-1",
+                ),
+                html.Blockquote(info.get("message_text") or "", className="border-start ps-2 small mb-3"),
+            ],
         )
     if reasons.empty:
         reason_part = dbc.Alert(t(lang, "details.no_reasons"), color="success")
     else:
         rows = [
             html.Tr(
-                [html.Td(t(lang, f"group.{r.status_group}")),
-                 html.Td(t(lang, f"reason.{r.reason or 'none'}"), className="fw-semibold"),
-                 html.Td(fmt_int(r.count, lang), className="text-end"),
-                 html.Td(fmt_pct(r.share, lang), className="text-end"),
-                 html.Td(t(lang, f"reason.{r.reason or 'none'}.explain"), className="small"),
-                 *([html.Td(download_links(numbers_href, r.status_group, r.reason or "none"))] if can_download else [])],
+                [
+                    html.Td(t(lang, f"group.{r.status_group}")),
+                    html.Td(t(lang, f"reason.{r.reason or 'none'}"), className="fw-semibold"),
+                    html.Td(fmt_int(r.count, lang), className="text-end"),
+                    html.Td(fmt_pct(r.share, lang), className="text-end"),
+                    html.Td(t(lang, f"reason.{r.reason or 'none'}.explain"), className="small"),
+                    *(
+                        [html.Td(download_links(numbers_href, r.status_group, r.reason or "none"))]
+                        if can_download
+                        else []
+                    ),
+                ],
                 **{"data-reason": r.reason or "none"},
             )
             for r in reasons.itertuples(index=False)
         ]
-        header = html.Thead(html.Tr([html.Th(t(lang, f"col.{c}")) for c in
-                                     ("status_group", "reason", "count", "share", "explanation", "download")
-                                     if c != "download" or can_download]))
+        header = html.Thead(
+            html.Tr(
+                [
+                    html.Th(t(lang, f"col.{c}"))
+                    for c in ("status_group", "reason", "count", "share", "explanation", "download")
+                    if c != "download" or can_download
+                ]
+            )
+        )
         reason_part = html.Div(
-            [dbc.Table([header, html.Tbody(rows)], id=Sms.DETAILS_REASONS, striped=True, hover=True, size="sm", responsive=True),
-             dcc.Graph(figure=reasons_fig, config=graph_config(), id=Sms.DETAILS_REASONS_CHART)]
+            [
+                dbc.Table(
+                    [header, html.Tbody(rows)],
+                    id=Sms.DETAILS_REASONS,
+                    striped=True,
+                    hover=True,
+                    size="sm",
+                    responsive=True,
+                ),
+                dcc.Graph(figure=reasons_fig, config=graph_config(), id=Sms.DETAILS_REASONS_CHART),
+            ]
         )
     return html.Div([head, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part])

@@ -5,6 +5,7 @@ The expanded part of a row is built here as an ordinary component tree (html.* a
 dcc.Graph only); it travels inside the grid's row data and the grid's full-width row
 renderer draws it (static content: charts, tables, a download link).
 """
+
 from __future__ import annotations
 
 import dash_ag_grid as dag
@@ -20,8 +21,13 @@ from layouts.grid import grid_locale
 from layouts.ids import TRX_PERIOD, Trx, trx_kpi_card
 
 KPI_ORDER = ["sent", "delivered", "clicked", "ctr", "ctr_raw"]
-KPI_ICONS = {"sent": "bi-send", "delivered": "bi-check2-circle", "clicked": "bi-hand-index", "ctr": "bi-person-check",
-             "ctr_raw": "bi-robot"}
+KPI_ICONS = {
+    "sent": "bi-send",
+    "delivered": "bi-check2-circle",
+    "clicked": "bi-hand-index",
+    "ctr": "bi-person-check",
+    "ctr_raw": "bi-robot",
+}
 SOURCES = ["all", "test", "api"]
 DETAIL_PREFIX = "detail:"
 CHART_HEIGHT = 200  # px of each chart in an expanded row
@@ -37,8 +43,10 @@ def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
             html.Div(id=Trx.ALERT),
             dcc.Loading(html.Div(id=Trx.KPIS, className="mb-3"), type="dot", delay_show=300),
             dbc.Card(
-                [dbc.CardHeader(t(lang, "trx.trend.title")),
-                 dbc.CardBody(dcc.Graph(id=Trx.TREND, config=graph_config(), style={"height": "320px"}))],
+                [
+                    dbc.CardHeader(t(lang, "trx.trend.title")),
+                    dbc.CardBody(dcc.Graph(id=Trx.TREND, config=graph_config(), style={"height": "320px"})),
+                ],
                 className="mb-3",
             ),
             table_card(lang),
@@ -51,13 +59,20 @@ def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
 def kpi_cards(row: pd.Series, lang: str) -> dbc.Row:
     """Returns the KPI cards of a `data.queries.transactional.trx_kpis` row: sent, delivered (% of sent), clicked, CTR, raw CTR."""
     values = {
-        "sent": fmt_int(row["sent"], lang), "delivered": fmt_int(row["delivered"], lang),
-        "clicked": fmt_int(row["clicked"], lang), "ctr": fmt_pct(row["ctr"], lang, 2), "ctr_raw": fmt_pct(row["ctr_raw"], lang, 2),
+        "sent": fmt_int(row["sent"], lang),
+        "delivered": fmt_int(row["delivered"], lang),
+        "clicked": fmt_int(row["clicked"], lang),
+        "ctr": fmt_pct(row["ctr"], lang, 2),
+        "ctr_raw": fmt_pct(row["ctr_raw"], lang, 2),
     }
     extra = {
         "sent": [],
-        "delivered": [html.Div(t(lang, "kpi.of_sent", pct=fmt_pct(row["delivered_pct"], lang)), className="small text-success")],
-        "clicked": [html.Div(t(lang, "trx.kpi.clicked_raw", n=fmt_int(row["clicked_raw"], lang)), className="small text-muted")],
+        "delivered": [
+            html.Div(t(lang, "kpi.of_sent", pct=fmt_pct(row["delivered_pct"], lang)), className="small text-success")
+        ],
+        "clicked": [
+            html.Div(t(lang, "trx.kpi.clicked_raw", n=fmt_int(row["clicked_raw"], lang)), className="small text-muted")
+        ],
         "ctr": [html.Div(t(lang, "trx.kpi.ctr_hint"), className="small text-muted")],
         "ctr_raw": [html.Div(t(lang, "trx.kpi.ctr_raw_hint"), className="small text-muted")],
     }
@@ -68,13 +83,22 @@ def kpi_cards(row: pd.Series, lang: str) -> dbc.Row:
         dbc.Col(
             dbc.Card(
                 dbc.CardBody(
-                    [html.Div([html.I(className=f"bi {KPI_ICONS[key]} me-1"), t(lang, f"trx.kpi.{key}")], className="small text-muted"),
-                     html.Div(values[key], className="fs-4 fw-semibold kpi-value"), *extra[key]],
+                    [
+                        html.Div(
+                            [html.I(className=f"bi {KPI_ICONS[key]} me-1"), t(lang, f"trx.kpi.{key}")],
+                            className="small text-muted",
+                        ),
+                        html.Div(values[key], className="fs-4 fw-semibold kpi-value"),
+                        *extra[key],
+                    ],
                     className="p-2",
                 ),
-                id=trx_kpi_card(key), className="h-100",
+                id=trx_kpi_card(key),
+                className="h-100",
             ),
-            xs=6, md=4, xl=True,
+            xs=6,
+            md=4,
+            xl=True,
         )
         for key in KPI_ORDER
     ]
@@ -85,16 +109,24 @@ def number_formatter(lang: str, *, percent: bool = False) -> dict:
     """Returns an AG Grid value formatter: the language's number (or percentage) form, "—" for no value."""
     locale = js_locale(lang)
     if percent:
-        return {"function": f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}', "
-                            "{style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1})"}
+        return {
+            "function": f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}', "
+            "{style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1})"
+        }
     return {"function": f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}')"}
 
 
 def grid_columns(lang: str) -> list[dict]:
     """Returns the campaign table's columns: campaign, sent, delivered, clicked, CTR, details (+/-)."""
+
     def num(field: str, header: str, percent: bool = False) -> dict:
-        return {"field": field, "headerName": header, "type": "rightAligned", "width": 130,
-                "valueFormatter": number_formatter(lang, percent=percent)}
+        return {
+            "field": field,
+            "headerName": header,
+            "type": "rightAligned",
+            "width": 130,
+            "valueFormatter": number_formatter(lang, percent=percent),
+        }
 
     return [
         {"field": "campaign", "headerName": t(lang, "trx.col.campaign"), "flex": 2, "minWidth": 220},
@@ -102,10 +134,21 @@ def grid_columns(lang: str) -> list[dict]:
         num("delivered", t(lang, "col.delivered")),
         num("clicked", t(lang, "col.clicked")),
         num("ctr", t(lang, "col.ctr"), percent=True),
-        {"colId": "details", "field": "open", "headerName": t(lang, "col.details"), "sortable": False, "width": 160,
-         "cellRenderer": "TrxToggle", "cellClass": "trx-toggle-cell",
-         "cellRendererParams": {"show": t(lang, "trx.toggle.show"), "hide": t(lang, "trx.toggle.hide"),
-                                "text": t(lang, "col.details"), "target": Trx.TOGGLE}},
+        {
+            "colId": "details",
+            "field": "open",
+            "headerName": t(lang, "col.details"),
+            "sortable": False,
+            "width": 160,
+            "cellRenderer": "TrxToggle",
+            "cellClass": "trx-toggle-cell",
+            "cellRendererParams": {
+                "show": t(lang, "trx.toggle.show"),
+                "hide": t(lang, "trx.toggle.hide"),
+                "text": t(lang, "col.details"),
+                "target": Trx.TOGGLE,
+            },
+        },
     ]
 
 
@@ -128,12 +171,18 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 def campaign_row(row: dict, *, open_: bool) -> dict:
     """Returns one campaign's grid row (raw numbers for sorting; None where a rate is undefined)."""
+
     def number(value):
         return None if value is None or pd.isna(value) else float(value)
 
     return {
-        "row_id": row["key"], "campaign": row["campaign"], "sent": int(row["sent"]), "delivered": int(row["delivered"]),
-        "clicked": int(row["clicked"]), "ctr": number(row["ctr"]), "open": bool(open_),
+        "row_id": row["key"],
+        "campaign": row["campaign"],
+        "sent": int(row["sent"]),
+        "delivered": int(row["delivered"]),
+        "clicked": int(row["clicked"]),
+        "ctr": number(row["ctr"]),
+        "open": bool(open_),
     }
 
 
@@ -147,20 +196,34 @@ def filters(lang: str) -> dbc.Row:
     return dbc.Row(
         [
             dbc.Col(
-                [dbc.Label(t(lang, "trx.filter.campaign"), html_for=Trx.FILTER_TEXT, className="small mb-1"),
-                 dbc.Input(id=Trx.FILTER_TEXT, type="search", debounce=400, size="sm",
-                           placeholder=t(lang, "trx.filter.placeholder"), autocomplete="off")],
+                [
+                    dbc.Label(t(lang, "trx.filter.campaign"), html_for=Trx.FILTER_TEXT, className="small mb-1"),
+                    dbc.Input(
+                        id=Trx.FILTER_TEXT,
+                        type="search",
+                        debounce=400,
+                        size="sm",
+                        placeholder=t(lang, "trx.filter.placeholder"),
+                        autocomplete="off",
+                    ),
+                ],
                 md=5,
             ),
             dbc.Col(
-                [dbc.Label(t(lang, "trx.filter.source"), html_for=Trx.FILTER_SOURCE, className="small mb-1 d-block"),
-                 dbc.RadioItems(
-                     id=Trx.FILTER_SOURCE, value="all",
-                     options=[{"label": t(lang, f"trx.source.{s}"), "value": s} for s in SOURCES],
-                     className="btn-group", inputClassName="btn-check", labelClassName="btn btn-outline-secondary btn-sm",
-                     labelCheckedClassName="active",
-                 )],
-                md="auto", className="radio-group",
+                [
+                    dbc.Label(t(lang, "trx.filter.source"), html_for=Trx.FILTER_SOURCE, className="small mb-1 d-block"),
+                    dbc.RadioItems(
+                        id=Trx.FILTER_SOURCE,
+                        value="all",
+                        options=[{"label": t(lang, f"trx.source.{s}"), "value": s} for s in SOURCES],
+                        className="btn-group",
+                        inputClassName="btn-check",
+                        labelClassName="btn btn-outline-secondary btn-sm",
+                        labelCheckedClassName="active",
+                    ),
+                ],
+                md="auto",
+                className="radio-group",
             ),
         ],
         className="g-3 mb-2 align-items-end",
@@ -174,12 +237,19 @@ def table_card(lang: str) -> dbc.Card:
             dbc.CardHeader(
                 dbc.Row(
                     [
-                        dbc.Col([html.Span(t(lang, "trx.table.title"), className="fw-semibold me-3"),
-                                 html.Span(id=Trx.TABLE_COUNT, className="text-muted small")]),
                         dbc.Col(
-                            [html.Span(t(lang, "trx.export.hint"), className="text-muted small me-2"),
-                             *export_buttons(lang, Trx.EXPORT_CSV, Trx.EXPORT_DOC)],
-                            className="text-end", width="auto",
+                            [
+                                html.Span(t(lang, "trx.table.title"), className="fw-semibold me-3"),
+                                html.Span(id=Trx.TABLE_COUNT, className="text-muted small"),
+                            ]
+                        ),
+                        dbc.Col(
+                            [
+                                html.Span(t(lang, "trx.export.hint"), className="text-muted small me-2"),
+                                *export_buttons(lang, Trx.EXPORT_CSV, Trx.EXPORT_DOC),
+                            ],
+                            className="text-end",
+                            width="auto",
                         ),
                     ],
                     className="align-items-center",
@@ -190,19 +260,30 @@ def table_card(lang: str) -> dbc.Card:
                     filters(lang),
                     html.Div(id=Trx.TABLE_EMPTY),
                     dag.AgGrid(
-                        id=Trx.GRID, columnDefs=grid_columns(lang), rowData=[],
+                        id=Trx.GRID,
+                        columnDefs=grid_columns(lang),
+                        rowData=[],
                         defaultColDef={"sortable": True, "resizable": True},
                         dashGridOptions={
-                            "pagination": True, "paginationPageSize": 25, "paginationPageSizeSelector": [25, 50, 100],
-                            "animateRows": False, "domLayout": "autoHeight",
+                            "pagination": True,
+                            "paginationPageSize": 25,
+                            "paginationPageSizeSelector": [25, 50, 100],
+                            "animateRows": False,
+                            "domLayout": "autoHeight",
                             "localeText": {"noRowsToShow": t(lang, "trx.table.empty"), **grid_locale(lang)},
                             # An open row's details: a full-width row placed right under it, whatever the sort.
-                            "isFullWidthRow": {"function": "params.rowNode.data != null && params.rowNode.data.detail_of != null"},
+                            "isFullWidthRow": {
+                                "function": "params.rowNode.data != null && params.rowNode.data.detail_of != null"
+                            },
                             "fullWidthCellRenderer": "TrxDetail",
-                            "getRowHeight": {"function": "params.data && params.data.detail_of != null ? params.data.height : undefined"},
+                            "getRowHeight": {
+                                "function": "params.data && params.data.detail_of != null ? params.data.height : undefined"
+                            },
                             "postSortRows": {"function": "trxKeepDetailsUnderParents(params)"},
                         },
-                        getRowId="params.data.row_id", className="sms-grid trx-grid", style={"width": "100%"},
+                        getRowId="params.data.row_id",
+                        className="sms-grid trx-grid",
+                        style={"width": "100%"},
                     ),
                 ]
             ),
@@ -214,15 +295,19 @@ def table_card(lang: str) -> dbc.Card:
 # ------------------------------------------------------------------ the expanded part of a row
 
 
-def _table(head: list[str], rows: list[list], *, class_name: str, foot: list | None = None, numeric_from: int = 1) -> html.Table:
+def _table(
+    head: list[str], rows: list[list], *, class_name: str, foot: list | None = None, numeric_from: int = 1
+) -> html.Table:
     def cells(values, tag):
         return [tag(v, className="text-end") if i >= numeric_from else tag(v) for i, v in enumerate(values)]
 
     parts = [html.Thead(html.Tr(cells(head, html.Th))), html.Tbody([html.Tr(cells(r, html.Td)) for r in rows])]
     if foot:
         parts.append(html.Tfoot(html.Tr(cells(foot, html.Th))))
-    return html.Div(html.Table(parts, className=f"table table-sm table-borderless mb-2 small {class_name}"),
-                    className="table-responsive")
+    return html.Div(
+        html.Table(parts, className=f"table table-sm table-borderless mb-2 small {class_name}"),
+        className="table-responsive",
+    )
 
 
 def _heading(text: str) -> html.Div:
@@ -231,23 +316,48 @@ def _heading(text: str) -> html.Div:
 
 def source_table(by_source: pd.DataFrame, lang: str) -> html.Table:
     """Returns the breakdown by source (test, API) with a total row."""
-    rows = [[t(lang, f"trx.source.{r['source']}"), fmt_int(r["sent"], lang), fmt_int(r["delivered"], lang),
-             fmt_int(r["clicked"], lang), fmt_pct(r["ctr"], lang)]
-            for r in _records(by_source, ["source", "sent", "delivered", "clicked", "ctr"])]
+    rows = [
+        [
+            t(lang, f"trx.source.{r['source']}"),
+            fmt_int(r["sent"], lang),
+            fmt_int(r["delivered"], lang),
+            fmt_int(r["clicked"], lang),
+            fmt_pct(r["ctr"], lang),
+        ]
+        for r in _records(by_source, ["source", "sent", "delivered", "clicked", "ctr"])
+    ]
     sent, delivered, clicked = (int(by_source[c].sum()) for c in ("sent", "delivered", "clicked"))
-    foot = [t(lang, "trx.detail.total"), fmt_int(sent, lang), fmt_int(delivered, lang), fmt_int(clicked, lang),
-            fmt_pct(clicked / delivered if delivered else None, lang)]
-    head = [t(lang, "trx.col.source"), t(lang, "col.sent"), t(lang, "col.delivered"), t(lang, "col.clicked"), t(lang, "col.ctr")]
+    foot = [
+        t(lang, "trx.detail.total"),
+        fmt_int(sent, lang),
+        fmt_int(delivered, lang),
+        fmt_int(clicked, lang),
+        fmt_pct(clicked / delivered if delivered else None, lang),
+    ]
+    head = [
+        t(lang, "trx.col.source"),
+        t(lang, "col.sent"),
+        t(lang, "col.delivered"),
+        t(lang, "col.clicked"),
+        t(lang, "col.ctr"),
+    ]
     return _table(head, rows, class_name="trx-by-source", foot=foot)
 
 
 def status_table(groups: pd.DataFrame, lang: str) -> html.Table:
     """Returns the breakdown by status group with shares and a total row."""
-    rows = [[t(lang, f"group.{r['status_group']}"), fmt_int(r["count"], lang), fmt_pct(r["share"], lang)]
-            for r in _records(groups, ["status_group", "count", "share"])]
+    rows = [
+        [t(lang, f"group.{r['status_group']}"), fmt_int(r["count"], lang), fmt_pct(r["share"], lang)]
+        for r in _records(groups, ["status_group", "count", "share"])
+    ]
     total = int(groups["count"].sum())
     foot = [t(lang, "trx.detail.total"), fmt_int(total, lang), fmt_pct(1.0 if total else None, lang)]
-    return _table([t(lang, "col.status_group"), t(lang, "col.count"), t(lang, "col.share")], rows, class_name="trx-by-status", foot=foot)
+    return _table(
+        [t(lang, "col.status_group"), t(lang, "col.count"), t(lang, "col.share")],
+        rows,
+        class_name="trx-by-status",
+        foot=foot,
+    )
 
 
 def reason_table(reasons: pd.DataFrame, lang: str):
@@ -260,14 +370,30 @@ def reason_table(reasons: pd.DataFrame, lang: str):
         by_group.setdefault(r["status_group"], []).append(r)
     body = []
     for group, part in by_group.items():
-        body.append(html.Tr(html.Th(t(lang, f"group.{group}"), colSpan=3, className="text-muted fw-normal fst-italic pt-1")))
+        body.append(
+            html.Tr(html.Th(t(lang, f"group.{group}"), colSpan=3, className="text-muted fw-normal fst-italic pt-1"))
+        )
         for r in part:
             reason = r["reason"] or "none"
             name = html.Span(t(lang, f"reason.{reason}"), title=t(lang, f"reason.{reason}.explain"))
-            body.append(html.Tr([html.Td(name), html.Td(fmt_int(r["count"], lang), className="text-end"),
-                                 html.Td(fmt_pct(r["share"], lang), className="text-end")]))
-    head = html.Thead(html.Tr([html.Th(t(lang, "col.reason")), html.Th(t(lang, "col.count"), className="text-end"),
-                               html.Th(t(lang, "col.share"), className="text-end")]))
+            body.append(
+                html.Tr(
+                    [
+                        html.Td(name),
+                        html.Td(fmt_int(r["count"], lang), className="text-end"),
+                        html.Td(fmt_pct(r["share"], lang), className="text-end"),
+                    ]
+                )
+            )
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(lang, "col.reason")),
+                html.Th(t(lang, "col.count"), className="text-end"),
+                html.Th(t(lang, "col.share"), className="text-end"),
+            ]
+        )
+    )
     return html.Table([head, html.Tbody(body)], className="table table-sm table-borderless mb-2 small trx-by-reason")
 
 
@@ -275,19 +401,40 @@ def latest_table(latest: pd.DataFrame, lang: str):
     """Returns the campaign's latest messages: time, masked number, source, status, clicks (people / all)."""
     if latest.empty:
         return html.Div(t(lang, "trx.detail.no_messages"), className="small text-muted")
-    rows = [[fmt_datetime(pd.Timestamp(r["created_at"]).to_pydatetime(), lang),
-             html.Span(r["msisdn_masked"], className="font-monospace"),
-             t(lang, f"trx.source.{r['source']}"), t(lang, f"status.{r['status']}"),
-             f"{fmt_int(r['clicks'], lang)} / {fmt_int(r['clicks_raw'], lang)}"]
-            for r in _records(latest, ["created_at", "msisdn_masked", "source", "status", "clicks", "clicks_raw"])]
-    head = [t(lang, "trx.col.time"), t(lang, "trx.col.number"), t(lang, "trx.col.source"), t(lang, "trx.col.status"),
-            html.Span(t(lang, "trx.col.clicks_short"), title=t(lang, "trx.col.clicks"))]
+    rows = [
+        [
+            fmt_datetime(pd.Timestamp(r["created_at"]).to_pydatetime(), lang),
+            html.Span(r["msisdn_masked"], className="font-monospace"),
+            t(lang, f"trx.source.{r['source']}"),
+            t(lang, f"status.{r['status']}"),
+            f"{fmt_int(r['clicks'], lang)} / {fmt_int(r['clicks_raw'], lang)}",
+        ]
+        for r in _records(latest, ["created_at", "msisdn_masked", "source", "status", "clicks", "clicks_raw"])
+    ]
+    head = [
+        t(lang, "trx.col.time"),
+        t(lang, "trx.col.number"),
+        t(lang, "trx.col.source"),
+        t(lang, "trx.col.status"),
+        html.Span(t(lang, "trx.col.clicks_short"), title=t(lang, "trx.col.clicks")),
+    ]
     return _table(head, rows, class_name="trx-latest", numeric_from=4)
 
 
 def detail_panel(
-    *, key: str, name: str, ctr_fig: dict, by_source: pd.DataFrame, groups: pd.DataFrame, reasons: pd.DataFrame,
-    delay_fig: dict | None, median_s: float | None, clicked_n: int, latest: pd.DataFrame, messages_href: str | None, lang: str,
+    *,
+    key: str,
+    name: str,
+    ctr_fig: dict,
+    by_source: pd.DataFrame,
+    groups: pd.DataFrame,
+    reasons: pd.DataFrame,
+    delay_fig: dict | None,
+    median_s: float | None,
+    clicked_n: int,
+    latest: pd.DataFrame,
+    messages_href: str | None,
+    lang: str,
 ) -> html.Div:
     """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, latest messages;
     the messages download link only with a `messages_href` (roles that may download numbers)."""
@@ -295,33 +442,74 @@ def detail_panel(
         delay = html.Div(t(lang, "trx.detail.no_clicks"), className="small text-muted trx-delay-none")
     else:
         delay = html.Div(
-            [html.Div([html.Span(t(lang, "trx.detail.median", value=fmt_duration(median_s, lang)), className="fw-semibold me-2 trx-median"),
-                       html.Span(t(lang, "trx.detail.delay_count", n=fmt_int(clicked_n, lang)), className="small text-muted")]),
-             dcc.Graph(figure=delay_fig, config={**graph_config(), "displayModeBar": False}, style={"height": f"{CHART_HEIGHT - 24}px"},
-                       className="trx-delay-chart")],
+            [
+                html.Div(
+                    [
+                        html.Span(
+                            t(lang, "trx.detail.median", value=fmt_duration(median_s, lang)),
+                            className="fw-semibold me-2 trx-median",
+                        ),
+                        html.Span(
+                            t(lang, "trx.detail.delay_count", n=fmt_int(clicked_n, lang)), className="small text-muted"
+                        ),
+                    ]
+                ),
+                dcc.Graph(
+                    figure=delay_fig,
+                    config={**graph_config(), "displayModeBar": False},
+                    style={"height": f"{CHART_HEIGHT - 24}px"},
+                    className="trx-delay-chart",
+                ),
+            ],
         )
     return html.Div(
         [
             html.Div(
-                [html.H2(t(lang, "trx.detail.title", name=name), className="h6 mb-0"),
-                 html.A([html.I(className="bi bi-download me-1"), t(lang, "trx.detail.download")], href=messages_href, download="",
-                        className="btn btn-sm btn-outline-secondary trx-messages-csv") if messages_href else html.Span()],
+                [
+                    html.H2(t(lang, "trx.detail.title", name=name), className="h6 mb-0"),
+                    html.A(
+                        [html.I(className="bi bi-download me-1"), t(lang, "trx.detail.download")],
+                        href=messages_href,
+                        download="",
+                        className="btn btn-sm btn-outline-secondary trx-messages-csv",
+                    )
+                    if messages_href
+                    else html.Span(),
+                ],
                 className="d-flex justify-content-between align-items-center mb-2",
             ),
             html.Div(
                 [
-                    html.Div([_heading(t(lang, "trx.detail.ctr_title")),
-                              dcc.Graph(figure=ctr_fig, config={**graph_config(), "displayModeBar": False},
-                                        style={"height": f"{CHART_HEIGHT}px"}, className="trx-ctr-chart")], className="col-lg-7"),
+                    html.Div(
+                        [
+                            _heading(t(lang, "trx.detail.ctr_title")),
+                            dcc.Graph(
+                                figure=ctr_fig,
+                                config={**graph_config(), "displayModeBar": False},
+                                style={"height": f"{CHART_HEIGHT}px"},
+                                className="trx-ctr-chart",
+                            ),
+                        ],
+                        className="col-lg-7",
+                    ),
                     html.Div([_heading(t(lang, "trx.detail.delay")), delay], className="col-lg-5"),
                 ],
                 className="row g-3",
             ),
             html.Div(
                 [
-                    html.Div([_heading(t(lang, "trx.detail.by_source")), source_table(by_source, lang),
-                              _heading(t(lang, "trx.detail.by_status")), status_table(groups, lang)], className="col-lg-5"),
-                    html.Div([_heading(t(lang, "trx.detail.by_reason")), reason_table(reasons, lang)], className="col-lg-7"),
+                    html.Div(
+                        [
+                            _heading(t(lang, "trx.detail.by_source")),
+                            source_table(by_source, lang),
+                            _heading(t(lang, "trx.detail.by_status")),
+                            status_table(groups, lang),
+                        ],
+                        className="col-lg-5",
+                    ),
+                    html.Div(
+                        [_heading(t(lang, "trx.detail.by_reason")), reason_table(reasons, lang)], className="col-lg-7"
+                    ),
                 ],
                 className="row g-3 mt-0",
             ),

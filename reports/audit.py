@@ -2,6 +2,7 @@
 
 Both the web routes and the command line's exports wrap their file in `audited`; each passes the event
 (who, what) and the function that writes it to its store."""
+
 from __future__ import annotations
 
 import hashlib
@@ -48,5 +49,13 @@ def audited(chunks: Iterable[bytes], evt: Any, counting: str, record: Callable[[
             rows = max(rows - 1, 0)  # the header line
         elif counting == "docx" and outcome == "ok":
             rows = table_rows(b"".join(document))
-        record(replace(evt, outcome=outcome, rows=rows if counting in ("lines", "csv", "xml", "docx") else None,
-                       bytes=size, sha256=digest.hexdigest(), detail=detail))
+        record(
+            replace(
+                evt,
+                outcome=outcome,
+                rows=rows if counting in ("lines", "csv", "xml", "docx") else None,
+                bytes=size,
+                sha256=digest.hexdigest(),
+                detail=detail,
+            )
+        )

@@ -4,6 +4,7 @@ Drawn from the same DataFrame the page's Plotly chart uses, so the server needs 
 browser. Only the object-oriented API is used (``Figure`` + the Agg canvas): no
 pyplot, no global figure state, nothing that picks a GUI backend.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,7 @@ def trend_png(
     dpi: int = 150,
 ) -> bytes:
     """Returns :func:`trend_figure` as a PNG (`width_in` x `height_in` inches at `dpi`)."""
-    fig = trend_figure(trend, labels=labels, lang=lang, width_in=width_in,
-                       height_in=height_in, dpi=dpi)
+    fig = trend_figure(trend, labels=labels, lang=lang, width_in=width_in, height_in=height_in, dpi=dpi)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
@@ -91,8 +91,16 @@ def trend_figure(
 
     if trend is None or len(trend) == 0:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, _label(labels, "empty"), ha="center", va="center",
-                fontsize=12, color=PREV_COLOR, transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            _label(labels, "empty"),
+            ha="center",
+            va="center",
+            fontsize=12,
+            color=PREV_COLOR,
+            transform=ax.transAxes,
+        )
         return fig
 
     days = _days(trend)
@@ -104,24 +112,35 @@ def trend_figure(
 
     width = 0.4
     handles = [
-        ax.bar(x - width / 2, np.nan_to_num(sent), width, color=SENT_COLOR,
-               label=_label(labels, "sent"), zorder=2),
-        ax.bar(x + width / 2, np.nan_to_num(delivered), width, color=DELIVERED_COLOR,
-               label=_label(labels, "delivered"), zorder=2),
+        ax.bar(x - width / 2, np.nan_to_num(sent), width, color=SENT_COLOR, label=_label(labels, "sent"), zorder=2),
+        ax.bar(
+            x + width / 2,
+            np.nan_to_num(delivered),
+            width,
+            color=DELIVERED_COLOR,
+            label=_label(labels, "delivered"),
+            zorder=2,
+        ),
     ]
     if not np.all(np.isnan(prev_sent)):
-        (line,) = ax.plot(x, prev_sent, linestyle="--", linewidth=1.4, color=PREV_COLOR,
-                          marker="o" if len(x) == 1 else None, markersize=3,
-                          label=_label(labels, "prev_sent"), zorder=3)
+        (line,) = ax.plot(
+            x,
+            prev_sent,
+            linestyle="--",
+            linewidth=1.4,
+            color=PREV_COLOR,
+            marker="o" if len(x) == 1 else None,
+            markersize=3,
+            label=_label(labels, "prev_sent"),
+            zorder=3,
+        )
         handles.append(line)
 
     pad = max(0.6, (MIN_DAY_SLOTS - len(x)) / 2)  # a lone day is not one huge bar
     ax.set_xlim(-pad, len(x) - 1 + pad)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
-    ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda value, _pos: format_decimal(int(round(value)), locale=locale))
-    )
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: format_decimal(int(round(value)), locale=locale)))
     ax.set_ylabel(_label(labels, "count"))
     ax.set_xlabel(_label(labels, "day"))
     step = max(1, math.ceil(len(x) / MAX_DAY_TICKS))
@@ -129,8 +148,9 @@ def trend_figure(
     pattern = DAY_PATTERNS[lang]
     day_labels = [format_date(day, pattern, locale=locale) for day in days]
     ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda value, _pos: day_labels[int(round(value))]
-                      if 0 <= int(round(value)) < len(day_labels) else "")
+        FuncFormatter(
+            lambda value, _pos: day_labels[int(round(value))] if 0 <= int(round(value)) < len(day_labels) else ""
+        )
     )
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.8, zorder=0)
     ax.set_axisbelow(True)
@@ -138,8 +158,9 @@ def trend_figure(
     ax.tick_params(labelsize=8)
 
     ctr_ax = ax.twinx()
-    (ctr_line,) = ctr_ax.plot(x, ctr, color=CTR_COLOR, linewidth=1.8, marker="o",
-                              markersize=2.5, label=_label(labels, "ctr"), zorder=4)
+    (ctr_line,) = ctr_ax.plot(
+        x, ctr, color=CTR_COLOR, linewidth=1.8, marker="o", markersize=2.5, label=_label(labels, "ctr"), zorder=4
+    )
     handles.append(ctr_line)
     top = np.nanmax(ctr) if not np.all(np.isnan(ctr)) else 0.0
     ctr_ax.set_ylim(0, max(top * 1.15, 0.01))
@@ -151,7 +172,13 @@ def trend_figure(
     ctr_ax.spines["top"].set_visible(False)
     ctr_ax.tick_params(labelsize=8)
 
-    ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="lower left",
-              bbox_to_anchor=(0.0, 1.0), ncol=len(handles), frameon=False, fontsize=8)
+    ax.legend(
+        handles=handles,
+        labels=[h.get_label() for h in handles],
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=8,
+    )
     return fig
-

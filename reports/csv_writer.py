@@ -19,6 +19,7 @@ This module shares its name with the standard library's ``csv``; inside the pack
 ``import csv`` still means the standard library (absolute imports), but never put the
 ``reports/`` directory itself on ``sys.path``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,7 +46,7 @@ __all__ = [
 CSV_GUARD_CHARS: frozenset[str] = frozenset("=+-@|%\t\r\x00")
 
 #: The UTF-8 byte order mark that starts the first chunk.
-BOM = "\ufeff".encode("utf-8")
+BOM = "\ufeff".encode()
 
 #: How many data rows go into one yielded chunk.
 ROWS_PER_CHUNK = 1000
@@ -129,7 +130,9 @@ def csv_chunks(
 def csv_line(row: Sequence[object], *, sep: str) -> str:
     """Returns one CSV record (quoted, guarded, CRLF-terminated) as text."""
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=sep, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow([guard_cell(v) for v in row])
+    csv.writer(buffer, delimiter=sep, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow(
+        [guard_cell(v) for v in row]
+    )
     return buffer.getvalue()
 
 

@@ -1,28 +1,52 @@
 """The period's dispatch report as CSV and DOCX (the page's export and the CLI's)."""
+
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import pandas as pd
-
-from dataclasses import dataclass, field
 
 from data.db import Db
 from data.period import Period
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
 from i18n import fmt_datetime, fmt_int, fmt_pct, t
+from i18n.labels import left_out, period_label, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
 from reports.docx import report_docx
-from i18n.labels import left_out, period_label, trend_labels
 
 CSV_COLUMNS = [
-    "number", "name", "message_text", "recipient_group", "campaign", "sent_at", "last_at", "recipients", "sent",
-    "delivered", "delivered_pct", "not_sent", "not_delivered", "pending", "clicked", "ctr",
+    "number",
+    "name",
+    "message_text",
+    "recipient_group",
+    "campaign",
+    "sent_at",
+    "last_at",
+    "recipients",
+    "sent",
+    "delivered",
+    "delivered_pct",
+    "not_sent",
+    "not_delivered",
+    "pending",
+    "clicked",
+    "ctr",
 ]
-DOC_COLUMNS = ["number", "message_text", "recipient_group", "campaign", "sent_at", "sent", "delivered", "delivered_pct", "ctr"]
+DOC_COLUMNS = [
+    "number",
+    "message_text",
+    "recipient_group",
+    "campaign",
+    "sent_at",
+    "sent",
+    "delivered",
+    "delivered_pct",
+    "ctr",
+]
 EMPTY = pd.DataFrame(columns=["id", "name", "description", "rule"])
 
 
@@ -39,8 +63,17 @@ class HistoryView:
 
     def rows(self, db: Db, period: Period) -> pd.DataFrame:
         """Returns the history rows of the period as the page would show them (campaigns closed)."""
-        return history(db, period=period, campaigns=self.campaigns, members=self.members, flt=self.flt,
-                       sort=self.sort, per=self.per)
+        return history(
+            db,
+            period=period,
+            campaigns=self.campaigns,
+            members=self.members,
+            flt=self.flt,
+            sort=self.sort,
+            per=self.per,
+        )
+
+
 KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 DOC_TEXT_CHARS = 70
 
@@ -63,11 +96,22 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
     """Yields the CSV cells of each history row (plain digits, ISO local times); a campaign row has no number."""
     for row in frame.itertuples(index=False):
         yield [
-            "" if row.number is None or pd.isna(row.number) else str(int(row.number)), row.name or "",
-            row.message_text or "", _group_cell(row, lang), row.campaign_name or "",
-            pd.Timestamp(row.sent_at).strftime("%Y-%m-%d %H:%M"), pd.Timestamp(row.last_at).strftime("%Y-%m-%d %H:%M"),
-            str(row.recipients), str(row.sent), str(row.delivered), _plain_pct(row.delivered_pct, lang),
-            str(row.not_sent), str(row.not_delivered), str(row.pending), str(row.clicked), _plain_pct(row.ctr, lang),
+            "" if row.number is None or pd.isna(row.number) else str(int(row.number)),
+            row.name or "",
+            row.message_text or "",
+            _group_cell(row, lang),
+            row.campaign_name or "",
+            pd.Timestamp(row.sent_at).strftime("%Y-%m-%d %H:%M"),
+            pd.Timestamp(row.last_at).strftime("%Y-%m-%d %H:%M"),
+            str(row.recipients),
+            str(row.sent),
+            str(row.delivered),
+            _plain_pct(row.delivered_pct, lang),
+            str(row.not_sent),
+            str(row.not_delivered),
+            str(row.pending),
+            str(row.clicked),
+            _plain_pct(row.ctr, lang),
         ]
 
 
@@ -94,13 +138,16 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
 
 def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Returns the dispatch table as shown in the DOCX: translated headers, formatted cells."""
+
     def short(text: str | None) -> str:
         text = text or ""
         return text if len(text) <= DOC_TEXT_CHARS else text[: DOC_TEXT_CHARS - 1] + "…"
 
     cells = {
         "number": frame["number"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v))),
-        "message_text": [short(n if k == "campaign" else m) for k, n, m in zip(frame["kind"], frame["name"], frame["message_text"])],
+        "message_text": [
+            short(n if k == "campaign" else m) for k, n, m in zip(frame["kind"], frame["name"], frame["message_text"])
+        ],
         "recipient_group": [_group_cell(r, lang) for r in frame.itertuples(index=False)],
         "campaign": frame["campaign_name"].map(lambda v: "" if v is None or pd.isna(v) else v),
         "sent_at": frame["sent_at"].map(lambda v: fmt_datetime(pd.Timestamp(v).to_pydatetime(), lang)),
@@ -112,8 +159,9 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
 
 
-def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datetime,
-                    view: HistoryView | None = None) -> bytes:
+def dispatches_docx(
+    db: Db, *, period: Period, lang: str, generated_at: dt.datetime, view: HistoryView | None = None
+) -> bytes:
     """Returns the DOCX report of the period: title, period, time zone, KPIs, trend picture, and the
     table as `view` shows it."""
     frame = (view or HistoryView()).rows(db, period)
@@ -124,7 +172,8 @@ def dispatches_docx(db: Db, *, period: Period, lang: str, generated_at: dt.datet
             (t(lang, "doc.period"), period_label(period, lang)),
             (t(lang, "doc.timezone"), period.tz),
             (t(lang, "doc.generated"), fmt_datetime(generated_at, lang)),
-        ] + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(months_left_out(db), lang)) else []),
+        ]
+        + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(months_left_out(db), lang)) else []),
         kpis=kpi_items(totals, lang),
         chart_png=trend_png(trend, labels=trend_labels(lang), lang=lang),
         table=doc_table(frame, lang),

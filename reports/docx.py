@@ -8,6 +8,7 @@ This module shares its name with python-docx's ``docx`` package; inside the pack
 ``import docx`` still means python-docx (absolute imports), but never put the
 ``reports/`` directory itself on ``sys.path``.
 """
+
 from __future__ import annotations
 
 import copy

@@ -5,6 +5,7 @@ Numbers are written as digits with the country code and no "+" (DESIGN.md,
 compute in one step (a digit never needs the CSV formula guard nor XML escaping);
 a batch holding anything else goes through the general, guarded writers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -39,19 +40,34 @@ def _render(digits: pa.Array, before: str, after: str) -> bytes | None:
 
 
 def numbers_csv(
-    db: Db, *, dispatch_id: str | list[str], group: StatusGroup, reason: str | None, lang: str, sep: str, batch_rows: int
+    db: Db,
+    *,
+    dispatch_id: str | list[str],
+    group: StatusGroup,
+    reason: str | None,
+    lang: str,
+    sep: str,
+    batch_rows: int,
 ) -> Iterator[bytes]:
     """Yields a CSV file of the numbers, one per row, under a translated header."""
     yield from csv_chunks([t(lang, "col.msisdn")], [], sep=sep)
-    for batch in sms_queries.numbers_batches(db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows):
+    for batch in sms_queries.numbers_batches(
+        db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows
+    ):
         digits = _digits(batch)
         fast = _render(digits, '"', '"\r\n')
         yield fast if fast is not None else "".join(csv_line([v], sep=sep) for v in digits.to_pylist()).encode("utf-8")
 
 
 def numbers_xml(
-    db: Db, *, dispatch_id: str | list[str], scope: dict[str, str], group: StatusGroup, reason: str | None,
-    generated_at: str, batch_rows: int
+    db: Db,
+    *,
+    dispatch_id: str | list[str],
+    scope: dict[str, str],
+    group: StatusGroup,
+    reason: str | None,
+    generated_at: str,
+    batch_rows: int,
 ) -> Iterator[bytes]:
     """Yields an XML file <numbers dispatch=..|campaign=.. status=.. [reason=..]> of <recipient><msisdn>;
     `scope` names the dispatch ({"dispatch": "42"}) or campaign ({"campaign": "3"})."""
@@ -59,12 +75,14 @@ def numbers_xml(
     if reason:
         attrs["reason"] = reason
     yield xml_prologue("numbers", attrs).encode("utf-8")
-    for batch in sms_queries.numbers_batches(db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows):
+    for batch in sms_queries.numbers_batches(
+        db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows
+    ):
         digits = _digits(batch)
         fast = _render(digits, "  <recipient><msisdn>", "</msisdn></recipient>\n")
         if fast is None:
             # The general writer escapes whatever the value holds; keep only its records.
             whole = b"".join(xml_chunks("numbers", "recipient", ["msisdn"], [[v] for v in digits.to_pylist()]))
-            fast = whole[whole.index(b">\n", whole.index(b"<numbers")) + 2: whole.rindex(b"</numbers>")]
+            fast = whole[whole.index(b">\n", whole.index(b"<numbers")) + 2 : whole.rindex(b"</numbers>")]
         yield fast
     yield b"</numbers>\n"

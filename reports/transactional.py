@@ -1,5 +1,6 @@
 """The transactional report: the campaign table of a period (as the page shows it, and as CSV
 and DOCX), and a campaign's messages as CSV. Used by the page, the routes and the CLI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,25 +14,55 @@ from data.period import Period
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from i18n import fmt_datetime, fmt_int, fmt_pct, t
+from i18n.labels import left_out, named_campaigns, period_label, source_name, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks, msisdn_digits
 from reports.dispatches import months_left_out
 from reports.docx import report_docx
-from i18n.labels import left_out, named_campaigns, period_label, source_name, trend_labels
-
 
 CSV_COLUMNS = [
-    "campaign", "recipients", "sent", "delivered", "delivered_pct", "not_sent", "not_delivered", "pending",
-    "clicked", "ctr", "clicked_raw", "ctr_raw",
+    "campaign",
+    "recipients",
+    "sent",
+    "delivered",
+    "delivered_pct",
+    "not_sent",
+    "not_delivered",
+    "pending",
+    "clicked",
+    "ctr",
+    "clicked_raw",
+    "ctr_raw",
 ]
 DOC_COLUMNS = ["campaign", "sent", "delivered", "delivered_pct", "clicked", "ctr", "ctr_raw"]
-MESSAGE_COLUMNS = ["created_at", "msisdn", "source", "status", "reason", "done_at", "clicks_human", "clicks_raw", "first_click"]
+MESSAGE_COLUMNS = [
+    "created_at",
+    "msisdn",
+    "source",
+    "status",
+    "reason",
+    "done_at",
+    "clicks_human",
+    "clicks_raw",
+    "first_click",
+]
 
 
 def header(column: str, lang: str) -> str:
     """Returns the translated header of a table column (shared with the SMS report where they mean the same)."""
-    own = {"campaign", "clicked_raw", "ctr_raw", "source", "created_at", "done_at", "clicks_human", "clicks_raw", "first_click",
-           "status", "reason"}
+    own = {
+        "campaign",
+        "clicked_raw",
+        "ctr_raw",
+        "source",
+        "created_at",
+        "done_at",
+        "clicks_human",
+        "clicks_raw",
+        "first_click",
+        "status",
+        "reason",
+    }
     if column == "msisdn":
         return t(lang, "col.msisdn")
     return t(lang, f"trx.col.{column}") if column in own else t(lang, f"col.{column}")
@@ -45,8 +76,9 @@ def campaign_records(db: Db, *, period: Period, lang: str, source: str | None = 
 
 def campaign_table(db: Db, *, period: Period, lang: str, source: str | None = None, text: str = "") -> pd.DataFrame:
     """Returns `campaign_records(...)` as a DataFrame (`campaign` first, then `trx_queries.trx_campaign_frame`'s columns)."""
-    return trx_queries.trx_campaign_frame(campaign_records(db, period=period, lang=lang, source=source, text=text),
-                                      extra=["campaign"])
+    return trx_queries.trx_campaign_frame(
+        campaign_records(db, period=period, lang=lang, source=source, text=text), extra=["campaign"]
+    )
 
 
 def plain_pct(value: float, lang: str) -> str:
@@ -61,9 +93,18 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
     """Yields the CSV cells of each campaign row (plain digits, percentages as numbers)."""
     for row in frame.itertuples(index=False):
         yield [
-            row.campaign, str(row.recipients), str(row.sent), str(row.delivered), plain_pct(row.delivered_pct, lang),
-            str(row.not_sent), str(row.not_delivered), str(row.pending), str(row.clicked), plain_pct(row.ctr, lang),
-            str(row.clicked_raw), plain_pct(row.ctr_raw, lang),
+            row.campaign,
+            str(row.recipients),
+            str(row.sent),
+            str(row.delivered),
+            plain_pct(row.delivered_pct, lang),
+            str(row.not_sent),
+            str(row.not_delivered),
+            str(row.pending),
+            str(row.clicked),
+            plain_pct(row.ctr, lang),
+            str(row.clicked_raw),
+            plain_pct(row.ctr_raw, lang),
         ]
 
 
@@ -136,19 +177,32 @@ def message_rows(batches, lang: str) -> Iterator[list[str]]:
         for i in range(batch.num_rows):
             reason = columns["reason"][i]
             yield [
-                _local(columns["created_at"][i]), msisdn_digits(columns["msisdn"][i]) if columns["msisdn"][i] else "",
-                source_name(columns["source"][i], lang), t(lang, f"status.{columns['status'][i]}"),
-                t(lang, f"reason.{reason}") if reason else "", _local(columns["done_at"][i]),
-                str(columns["clicks"][i]), str(columns["clicks_raw"][i]), _local(columns["first_click"][i]),
+                _local(columns["created_at"][i]),
+                msisdn_digits(columns["msisdn"][i]) if columns["msisdn"][i] else "",
+                source_name(columns["source"][i], lang),
+                t(lang, f"status.{columns['status'][i]}"),
+                t(lang, f"reason.{reason}") if reason else "",
+                _local(columns["done_at"][i]),
+                str(columns["clicks"][i]),
+                str(columns["clicks_raw"][i]),
+                _local(columns["first_click"][i]),
             ]
 
 
 def messages_csv(
-    db: Db, *, period: Period, campaign: Campaign, lang: str, sep: str, source: str | None = None,
+    db: Db,
+    *,
+    period: Period,
+    campaign: Campaign,
+    lang: str,
+    sep: str,
+    source: str | None = None,
     batch_rows: int = 50_000,
 ) -> Iterator[bytes]:
     """Yields the CSV file of a campaign's messages in the period, newest first (streamed in batches)."""
-    batches = trx_queries.trx_messages_batches(db, period=period, campaign=campaign, source=source, batch_rows=batch_rows)
+    batches = trx_queries.trx_messages_batches(
+        db, period=period, campaign=campaign, source=source, batch_rows=batch_rows
+    )
     yield from csv_chunks([header(c, lang) for c in MESSAGE_COLUMNS], message_rows(batches, lang), sep=sep)
 
 
@@ -161,4 +215,3 @@ def file_stem(kind: str, period: Period, lang: str, campaign: Campaign | None = 
         parts.append(re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "kampania")
     parts += [period.start.isoformat(), period.end.isoformat()]
     return "-".join(parts)
-

@@ -51,6 +51,7 @@ The same text lives in ``docs/export-xml.md``. This module shares its name with 
 standard library's ``xml`` package; inside the package ``xml.sax`` still means the
 standard library (absolute imports), but never put ``reports/`` itself on ``sys.path``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -172,6 +173,4 @@ def xml_batches(
     rows_per_chunk: int = ROWS_PER_CHUNK,
 ) -> Iterator[bytes]:
     """Like :func:`xml_chunks`, over batches (lists of rows or pyarrow RecordBatches)."""
-    yield from xml_chunks(
-        root, record, fields, batch_rows(batches), attrs=attrs, rows_per_chunk=rows_per_chunk
-    )
+    yield from xml_chunks(root, record, fields, batch_rows(batches), attrs=attrs, rows_per_chunk=rows_per_chunk)

@@ -1,4 +1,5 @@
 """Shared fixtures: a small deterministic demo lake and an app context over it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from config import Config
-from web.context import AppContext
 from data.demo import build_demo
 from data.lake import Lake
+from web.context import AppContext
 
 UNTIL = dt.date(2026, 11, 20)
 TZ = "Europe/Warsaw"
@@ -42,4 +43,8 @@ def frames(demo_dir) -> dict[str, pd.DataFrame]:
     messages = pd.concat([pq.read_table(p).to_pandas() for p in sorted(lake.messages_dir.glob("month=*/*.parquet"))])
     clicks = pd.concat([pq.read_table(p).to_pandas() for p in sorted(lake.clicks_dir.glob("month=*/*.parquet"))])
     dispatches = pq.read_table(lake.dispatches_file).to_pandas()
-    return {"messages": messages.reset_index(drop=True), "clicks": clicks.reset_index(drop=True), "dispatches": dispatches}
+    return {
+        "messages": messages.reset_index(drop=True),
+        "clicks": clicks.reset_index(drop=True),
+        "dispatches": dispatches,
+    }

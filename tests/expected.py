@@ -1,5 +1,6 @@
 """Independent (pandas-only) computations of what the reports should show: plain pandas over the
 frames the `frames` fixture reads with pyarrow; nothing here calls the app's queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -94,6 +95,8 @@ def status_group_counts(m: pd.DataFrame) -> dict[str, int]:
 
 def reason_counts(m: pd.DataFrame) -> dict[tuple[str, str], int]:
     """(status group, reason or "none") -> messages, for the not-sent and not-delivered messages of `m`."""
-    group = m["status"].map(lambda s: "not_sent" if s == "not_sent" else ("not_delivered" if s in NOT_DELIVERED else None))
+    group = m["status"].map(
+        lambda s: "not_sent" if s == "not_sent" else ("not_delivered" if s in NOT_DELIVERED else None)
+    )
     bad = m[group.notna()]
     return bad.groupby([group[bad.index], bad["reason"].fillna("none")]).size().to_dict()

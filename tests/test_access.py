@@ -1,4 +1,5 @@
 """Access control over HTTP (Flask test client): log-in, roles, forged callbacks, CSRF, headers, audit."""
+
 from __future__ import annotations
 
 import csv
@@ -12,9 +13,9 @@ from argon2 import PasswordHasher
 from docx import Document
 
 import data.store.users
-from web import security
 from app import create_app
 from layouts.ids import Camp, Sms, Trx
+from web import security
 
 PASSWORD = "correct horse"
 FULL_NUMBER = re.compile(r"\+?48\d{9}\b")
@@ -66,11 +67,19 @@ def callback_body(app, first_output: str, values: dict, changed: str) -> dict:
     spec = app.callback_map[key]
 
     def items(kind):
-        return [{"id": str(i["id"]), "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-                for i in spec[kind]]
+        return [
+            {"id": str(i["id"]), "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+            for i in spec[kind]
+        ]
 
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in key.strip(".").split("...")]
-    return {"output": key, "outputs": outputs, "inputs": items("inputs"), "state": items("state"), "changedPropIds": [changed]}
+    return {
+        "output": key,
+        "outputs": outputs,
+        "inputs": items("inputs"),
+        "state": items("state"),
+        "changedPropIds": [changed],
+    }
 
 
 def last_audit(store, action: str | None = None):
@@ -99,10 +108,16 @@ def test_login_page_in_both_languages_and_session_cookie(app):
     https = app.server.test_client()
     page = https.get("/login", base_url="https://localhost")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = https.post("/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token},
-                          base_url="https://localhost", headers={"Referer": "https://localhost/login"})
+    response = https.post(
+        "/login",
+        data={"name": "vera", "password": PASSWORD, "csrf_token": token},
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},
+    )
     assert response.status_code == 302
-    assert "Secure" in next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session="))
+    assert "Secure" in next(
+        v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session=")
+    )
 
 
 def test_login_without_csrf_token_is_refused(app):
@@ -113,12 +128,21 @@ def test_login_without_csrf_token_is_refused(app):
 
 def test_viewer_cannot_download_numbers_and_it_is_on_record(app, store):
     client = login(app, "vera")
-    for url in ("/export/numbers.csv?dispatch=1&status=delivered", "/export/numbers.xml?dispatch=1&status=delivered",
-                "/export/transactional-messages.csv?from=2026-10-01&to=2026-11-20&campaign=x", "/admin/audit.csv"):
+    for url in (
+        "/export/numbers.csv?dispatch=1&status=delivered",
+        "/export/numbers.xml?dispatch=1&status=delivered",
+        "/export/transactional-messages.csv?from=2026-10-01&to=2026-11-20&campaign=x",
+        "/admin/audit.csv",
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
         row = last_audit(store, "denied")
-        assert (row["who"], row["role"], row["outcome"], row["target"]) == ("vera", "viewer", "denied", url.split("?")[0])
+        assert (row["who"], row["role"], row["outcome"], row["target"]) == (
+            "vera",
+            "viewer",
+            "denied",
+            url.split("?")[0],
+        )
     assert row["filter"] == ""  # no query arguments asked for
     assert client.get("/admin").status_code == 200  # the page shell loads; its content is refused (below)
 
@@ -140,17 +164,26 @@ def test_forged_callbacks_of_a_viewer_get_403(app, store):
 
 def test_callback_without_csrf_token_is_refused(app):
     client = login(app, "anna")
-    body = callback_body(app, f"{Sms.DETAILS}.is_open", {f"{Sms.GRID}.cellClicked": {"colId": "details", "rowId": "1"}},
-                         f"{Sms.GRID}.cellClicked")
+    body = callback_body(
+        app,
+        f"{Sms.DETAILS}.is_open",
+        {f"{Sms.GRID}.cellClicked": {"colId": "details", "rowId": "1"}},
+        f"{Sms.GRID}.cellClicked",
+    )
     assert client.post("/_dash-update-component", json=body).status_code == 400
-    assert client.post("/_dash-update-component", json=body, headers={security.CSRF_HEADER: "forged"}).status_code == 400
+    assert (
+        client.post("/_dash-update-component", json=body, headers={security.CSRF_HEADER: "forged"}).status_code == 400
+    )
     assert client.post("/_dash-update-component", json=body, headers=csrf(client)).status_code == 200
 
 
 def _details(client, app, number: int) -> str:
-    body = callback_body(app, f"{Sms.DETAILS}.is_open",
-                         {f"{Sms.GRID}.cellClicked": {"colId": "details", "rowId": str(number)}, "shell-lang.data": "en"},
-                         f"{Sms.GRID}.cellClicked")
+    body = callback_body(
+        app,
+        f"{Sms.DETAILS}.is_open",
+        {f"{Sms.GRID}.cellClicked": {"colId": "details", "rowId": str(number)}, "shell-lang.data": "en"},
+        f"{Sms.GRID}.cellClicked",
+    )
     response = client.post("/_dash-update-component", json=body, headers=csrf(client))
     assert response.status_code == 200
     return response.text.replace("\\/", "/").replace("\\u002f", "/")
@@ -191,7 +224,13 @@ def test_analyst_download_is_audited_with_rows_and_hash(app, store, frames):
     body = response.data
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     row = last_audit(store, "export")
-    assert (row["who"], row["role"], row["action"], row["outcome"], row["format"]) == ("anna", "analyst", "export.numbers", "ok", "csv")
+    assert (row["who"], row["role"], row["action"], row["outcome"], row["format"]) == (
+        "anna",
+        "analyst",
+        "export.numbers",
+        "ok",
+        "csv",
+    )
     assert row["rows"] == len(rows) - 1 and row["bytes"] == len(body)
     assert row["sha256"] == hashlib.sha256(body).hexdigest()
     assert json.loads(row["filter"]) == {"dispatch": str(number), "status": "delivered", "lang": "en"}
@@ -241,8 +280,10 @@ def test_login_rate_limit_per_user_and_address(app, store):
     client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
     page = client.get("/login?lang=en")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    codes = [client.post("/login", data={"name": "zoe", "password": "wrong", "csrf_token": token}).status_code
-             for _ in range(6)]
+    codes = [
+        client.post("/login", data={"name": "zoe", "password": "wrong", "csrf_token": token}).status_code
+        for _ in range(6)
+    ]
     assert codes == [401] * 5 + [429]
     refused = client.post("/login", data={"name": "zoe", "password": PASSWORD, "csrf_token": token, "lang": "en"})
     assert refused.status_code == 429 and "Too many failed log-ins" in refused.text
@@ -271,8 +312,12 @@ def test_campaign_change_is_made_and_recorded_as_the_user(app, store, frames, ac
     client = login(app, "anna")
     ids = list(frames["dispatches"]["dispatch_id"].iloc[:2])
     selected = [{"kind": "dispatch", "dispatch_id": d, "row_id": d} for d in ids]
-    body = callback_body(app, f"{Camp.CHANGES}.data", {f"{Camp.GROUP}.n_clicks": 1, f"{Sms.GRID}.selectedRows": selected,
-                                                       "shell-lang.data": "en"}, f"{Camp.GROUP}.n_clicks")
+    body = callback_body(
+        app,
+        f"{Camp.CHANGES}.data",
+        {f"{Camp.GROUP}.n_clicks": 1, f"{Sms.GRID}.selectedRows": selected, "shell-lang.data": "en"},
+        f"{Camp.GROUP}.n_clicks",
+    )
     response = client.post("/_dash-update-component", json=body, headers=csrf(client))
     assert response.status_code == 200 and "grouped" in response.text.lower()
     assert CampaignStore(store_path(access_dir)).audit(limit=1).iloc[0]["who"] == "anna"
@@ -304,13 +349,17 @@ def test_local_mode_serves_this_computer_only(config, tmp_path):
     client = local.server.test_client()
     assert client.get("/").status_code == 200 and client.get("/login").status_code == 302
     client.get("/")
-    body = callback_body(local, "shell-navbar.children", {"shell-url.pathname": "/", "shell-lang.data": "en"},
-                         "shell-url.pathname")
+    body = callback_body(
+        local, "shell-navbar.children", {"shell-url.pathname": "/", "shell-lang.data": "en"}, "shell-url.pathname"
+    )
     response = client.post("/_dash-update-component", json=body, headers=csrf(client))
     assert response.status_code == 200 and "Local mode" in response.text
     far = local.server.test_client()
     far.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    assert far.get("/").status_code == 403 and far.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 403
+    assert (
+        far.get("/").status_code == 403
+        and far.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 403
+    )
 
 
 def test_a_stream_that_breaks_or_is_dropped_is_on_record(app, store, frames, monkeypatch):
@@ -343,10 +392,15 @@ def test_behind_a_trusted_proxy_the_client_address_and_https_count(config, acces
     headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
     page = client.get("/login", headers=headers)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post("/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token},
-                           headers={**headers, "Referer": "https://localhost/login"})
+    response = client.post(
+        "/login",
+        data={"name": "vera", "password": PASSWORD, "csrf_token": token},
+        headers={**headers, "Referer": "https://localhost/login"},
+    )
     assert response.status_code == 302
-    assert "Secure" in next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session="))
+    assert "Secure" in next(
+        v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session=")
+    )
     assert security.user_store(config.with_(data_dir=access_dir)).audit(limit=1).iloc[0]["address"] == "203.0.113.9"
 
 
@@ -359,13 +413,21 @@ def test_admin_adds_and_changes_users_in_the_app(app, store):
         assert response.status_code == 200
         return response.json["response"]
 
-    out = post({"admin-new-name.value": "nina", "admin-new-role.value": "analyst", "admin-new-password.value": "long-password"},
-               "admin-add.n_clicks")
+    out = post(
+        {
+            "admin-new-name.value": "nina",
+            "admin-new-role.value": "analyst",
+            "admin-new-password.value": "long-password",
+        },
+        "admin-add.n_clicks",
+    )
     assert out["admin-new-password"]["value"] == "" and "nina" in out["admin-change-user"]["options"]
     assert store.authenticate("nina", "long-password").role == "analyst"
     assert last_audit(store, "users")["detail"] == "nina:analyst"
-    out = post({"admin-new-name.value": "x", "admin-new-role.value": "viewer", "admin-new-password.value": "short"},
-               "admin-add.n_clicks")
+    out = post(
+        {"admin-new-name.value": "x", "admin-new-role.value": "viewer", "admin-new-password.value": "short"},
+        "admin-add.n_clicks",
+    )
     assert "at least 8 characters" in json.dumps(out["admin-message"])
     post({"admin-change-user.value": "nina", "admin-change-action.value": "role:viewer"}, "admin-apply.n_clicks")
     post({"admin-change-user.value": "nina", "admin-change-action.value": "disable"}, "admin-apply.n_clicks")
@@ -373,7 +435,11 @@ def test_admin_adds_and_changes_users_in_the_app(app, store):
     out = post({"admin-change-user.value": "adam", "admin-change-action.value": "disable"}, "admin-apply.n_clicks")
     assert "your own account" in json.dumps(out["admin-message"]) and store.get("adam").enabled
     viewer = login(app, "vera")
-    body = callback_body(app, "admin-users.children", {"admin-new-name.value": "evil", "admin-new-role.value": "admin",
-                                                       "admin-new-password.value": "long-password"}, "admin-add.n_clicks")
+    body = callback_body(
+        app,
+        "admin-users.children",
+        {"admin-new-name.value": "evil", "admin-new-role.value": "admin", "admin-new-password.value": "long-password"},
+        "admin-add.n_clicks",
+    )
     assert viewer.post("/_dash-update-component", json=body, headers=csrf(viewer)).status_code == 403
     assert store.get("evil") is None

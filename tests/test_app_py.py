@@ -1,6 +1,7 @@
 """`python app.py ...` itself, one smoke test per command group in a process of its own: the entry point, the
 exit codes and what reaches stdout and stderr. What each command does is tested in-process (tests/test_cli.py,
 tests/test_users_cli.py, tests/data/ingest/test_cli.py)."""
+
 from __future__ import annotations
 
 import csv
@@ -22,20 +23,40 @@ pytestmark = pytest.mark.slow
 def app_py(args, data_dir, input=None) -> subprocess.CompletedProcess:
     """Returns the outcome of `python app.py *args` over `data_dir`, run in a new process."""
     env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": TZ}
-    return subprocess.run([sys.executable, str(ROOT / "app.py"), *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, input=input)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        input=input,
+    )
 
 
 def test_export(demo_dir, tmp_path, frames):
     number = int(frames["dispatches"]["number"].iloc[0])
     out = tmp_path / "n.csv"
-    result = app_py(["export", "numbers", "--dispatch", number, "--status", "delivered", "--format", "csv",
-                     "--out", out], demo_dir)
+    result = app_py(
+        ["export", "numbers", "--dispatch", number, "--status", "delivered", "--format", "csv", "--out", out], demo_dir
+    )
     assert result.returncode == 0, result.stderr
     assert f"wrote {out}" in result.stdout
     assert next(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))[0]
-    bad = app_py(["export", "numbers", "--dispatch", "999999", "--status", "delivered", "--format", "csv",
-                  "--out", tmp_path / "x.csv"], demo_dir)
+    bad = app_py(
+        [
+            "export",
+            "numbers",
+            "--dispatch",
+            "999999",
+            "--status",
+            "delivered",
+            "--format",
+            "csv",
+            "--out",
+            tmp_path / "x.csv",
+        ],
+        demo_dir,
+    )
     assert bad.returncode == 2 and bad.stderr == "error: unknown dispatch number 999999\n", bad.stderr
     assert not (tmp_path / "x.csv").exists()
 

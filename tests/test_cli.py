@@ -1,5 +1,6 @@
 """The command line, run in this process: exports to files and one clear line for bad arguments
 (`python app.py` itself: tests/test_app_py.py)."""
+
 from __future__ import annotations
 
 import csv
@@ -22,12 +23,42 @@ def run(args, data_dir) -> Result:
 
 def test_export_dispatches_csv_and_docx(demo_dir, tmp_path):
     out = tmp_path / "d.csv"
-    result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "csv", "--out", str(out), "--lang", "en"], demo_dir)
+    result = run(
+        [
+            "export",
+            "dispatches",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-20",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ],
+        demo_dir,
+    )
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=","))
     assert rows[0][0] == "Dispatch no." and len(rows) > 2
     out_doc = tmp_path / "d.docx"
-    result = run(["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "docx", "--out", str(out_doc)], demo_dir)
+    result = run(
+        [
+            "export",
+            "dispatches",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-20",
+            "--format",
+            "docx",
+            "--out",
+            str(out_doc),
+        ],
+        demo_dir,
+    )
     assert result.exit_code == 0, result.stderr
     assert "Raport wysyłek SMS" in "\n".join(p.text for p in docx.Document(str(out_doc)).paragraphs)
     from data.store.sqlite import store_path
@@ -40,7 +71,10 @@ def test_export_dispatches_csv_and_docx(demo_dir, tmp_path):
 def test_export_numbers(demo_dir, tmp_path, frames):
     number = int(frames["dispatches"]["number"].iloc[0])
     out = tmp_path / "n.csv"
-    result = run(["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv", "--out", str(out)], demo_dir)
+    result = run(
+        ["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv", "--out", str(out)],
+        demo_dir,
+    )
     assert result.exit_code == 0, result.stderr
     dispatch_id = frames["dispatches"]["dispatch_id"].iloc[0]
     m = frames["messages"]
@@ -58,8 +92,10 @@ def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
 
     number = int(frames["dispatches"]["number"].iloc[0])
     out = tmp_path / "numbers.csv"
-    result = run(["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv",
-                  "--out", str(out)], demo_dir)
+    result = run(
+        ["export", "numbers", "--dispatch", str(number), "--status", "delivered", "--format", "csv", "--out", str(out)],
+        demo_dir,
+    )
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))
     found = UserStore(store_path(demo_dir)).audit(action="export.numbers", limit=1).iloc[0]
@@ -72,11 +108,26 @@ def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
 @pytest.mark.parametrize(
     "args,needle",
     [
-        (["export", "numbers", "--dispatch", "999999", "--status", "delivered", "--format", "csv", "--out", "X"], "unknown dispatch number 999999"),
-        (["export", "numbers", "--dispatch", "1", "--status", "lost", "--format", "csv", "--out", "X"], "--status must be one of"),
-        (["export", "dispatches", "--from", "2026-13-01", "--to", "2026-11-20", "--format", "csv", "--out", "X"], "--from"),
-        (["export", "dispatches", "--from", "2026-11-02", "--to", "2026-11-01", "--format", "csv", "--out", "X"], "is after --to"),
-        (["export", "dispatches", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "pdf", "--out", "X"], "--format"),
+        (
+            ["export", "numbers", "--dispatch", "999999", "--status", "delivered", "--format", "csv", "--out", "X"],
+            "unknown dispatch number 999999",
+        ),
+        (
+            ["export", "numbers", "--dispatch", "1", "--status", "lost", "--format", "csv", "--out", "X"],
+            "--status must be one of",
+        ),
+        (
+            ["export", "dispatches", "--from", "2026-13-01", "--to", "2026-11-20", "--format", "csv", "--out", "X"],
+            "--from",
+        ),
+        (
+            ["export", "dispatches", "--from", "2026-11-02", "--to", "2026-11-01", "--format", "csv", "--out", "X"],
+            "is after --to",
+        ),
+        (
+            ["export", "dispatches", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "pdf", "--out", "X"],
+            "--format",
+        ),
     ],
 )
 def test_bad_arguments_exit_non_zero_with_one_line(demo_dir, tmp_path, args, needle):
@@ -111,6 +162,9 @@ def test_campaigns_cli_uses_the_store_and_refuses_unknown_ids(demo_dir, tmp_path
     assert run(["campaigns", "list"], data).stdout == listed  # nothing changed
     assert run(["campaigns", "rename", cid, "Black Week", "--description", "fale 1-3"], data).exit_code == 0
     assert run(["campaigns", "remove", numbers[0]], data).exit_code == 0
-    assert f"{cid}\tBlack Week\t{', '.join(sorted(numbers[1:], key=int))}\tfale 1-3" in run(["campaigns", "list"], data).stdout
+    assert (
+        f"{cid}\tBlack Week\t{', '.join(sorted(numbers[1:], key=int))}\tfale 1-3"
+        in run(["campaigns", "list"], data).stdout
+    )
     assert run(["campaigns", "ungroup", cid], data).exit_code == 0
     assert run(["campaigns", "list"], data).stdout == ""

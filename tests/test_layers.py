@@ -1,5 +1,6 @@
 """The rooms keep their doors: data flows one way (DESIGN, "Layout of the code"). Every import of every module,
 at the top or inside a function, is read from the source (ast) and checked against the arrows that must never be."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,11 @@ from config import ROOT
 
 # (room, what it must never import, why)
 NEVER = [
-    ("data", ("callbacks", "layouts", "web", "cli", "reports", "app", "config", "dash", "flask"),
-     "data knows no screen, web, command line, report or settings object"),
+    (
+        "data",
+        ("callbacks", "layouts", "web", "cli", "reports", "app", "config", "dash", "flask"),
+        "data knows no screen, web, command line, report or settings object",
+    ),
     ("data/ingest", ("data.demo", "config"), "ingest takes plain arguments and never needs the demo generator"),
     ("reports", ("callbacks", "layouts", "web", "cli", "app", "dash", "flask"), "reports know no screen and no web"),
     ("callbacks", ("reports", "web"), "callbacks get rights and context as arguments and borrow no report helpers"),
@@ -40,8 +44,12 @@ def _hits(module: str, forbidden: tuple[str, ...]) -> bool:
 def test_no_import_crosses_a_closed_door(room, forbidden, why):
     files = sorted((ROOT / room).rglob("*.py"))
     assert files, f"{room}/ has no modules"
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}"
-             for p in files for line, module in imports(p) if _hits(module, forbidden)]
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in files
+        for line, module in imports(p)
+        if _hits(module, forbidden)
+    ]
     assert not wrong, f"{why}:\n" + "\n".join(wrong)
 
 

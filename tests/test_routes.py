@@ -1,4 +1,5 @@
 """Server routes through Flask's test client: health, readiness, exports, errors."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """The transactional exports through the server routes and the command line."""
+
 from __future__ import annotations
 
 import csv
@@ -43,7 +44,9 @@ def test_messages_route(client, frames):
     rows = rows_of(response.data, ",")
     m = frames["messages"]
     day = m["created_at"].dt.tz_convert("Europe/Warsaw").dt.date
-    want = m[(m["source"] == "test") & m["campaign_label"].isna() & (day >= UNTIL.replace(month=9, day=1)) & (day <= UNTIL)]
+    want = m[
+        (m["source"] == "test") & m["campaign_label"].isna() & (day >= UNTIL.replace(month=9, day=1)) & (day <= UNTIL)
+    ]
     assert len(rows) - 1 == len(want) > 0 and {r[2] for r in rows[1:]} == {"Test"}
 
 
@@ -65,16 +68,41 @@ def test_bad_parameters_are_readable(client, url, status, needle):
 
 def test_cli_export_transactional(demo_dir, tmp_path):
     out = tmp_path / "t.csv"
-    result = run(["export", "transactional", "--from", FROM, "--to", TO, "--format", "csv", "--out", str(out), "--lang", "en",
-                  "--source", "api"], demo_dir)
+    result = run(
+        [
+            "export",
+            "transactional",
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+            "--source",
+            "api",
+        ],
+        demo_dir,
+    )
     assert result.exit_code == 0, result.stderr
     rows = rows_of(out.read_bytes(), ",")
-    assert rows[0][0] == "Campaign" and "kod-2fa" in [r[0] for r in rows[1:]] and "(no campaign)" in [r[0] for r in rows[1:]]
+    assert (
+        rows[0][0] == "Campaign"
+        and "kod-2fa" in [r[0] for r in rows[1:]]
+        and "(no campaign)" in [r[0] for r in rows[1:]]
+    )
     out_doc = tmp_path / "t.docx"
-    result = run(["export", "transactional", "--from", FROM, "--to", TO, "--format", "docx", "--out", str(out_doc)], demo_dir)
+    result = run(
+        ["export", "transactional", "--from", FROM, "--to", TO, "--format", "docx", "--out", str(out_doc)], demo_dir
+    )
     assert result.exit_code == 0, result.stderr
     document = docx.Document(str(out_doc))
-    assert "Raport transakcyjny SMS" in "\n".join(p.text for p in document.paragraphs) and len(document.inline_shapes) == 1
+    assert (
+        "Raport transakcyjny SMS" in "\n".join(p.text for p in document.paragraphs) and len(document.inline_shapes) == 1
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """`users ...` and the refusal of `serve` on an open address without users, run in this process
 (`python app.py` itself: tests/test_app_py.py)."""
+
 from __future__ import annotations
 
 import pytest

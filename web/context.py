@@ -2,6 +2,7 @@
 
 Callbacks receive this object and never import web/: the rights of the request (`account`, `can`), the
 access record (`record`) and the export addresses (`urls`) reach them through it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,13 +10,13 @@ from dataclasses import dataclass
 
 from config import Config
 from data.db import Db, LakeUnavailable
-from data.store.campaigns import CampaignStore
-from data.store.sqlite import store_path
 from data.lake import Lake
 from data.period import Period, resolve_period, today_in
-from web import urls as urls_module
 from data.queries import dispatches as dispatch_queries
 from data.queries import sms as sms_queries
+from data.store.campaigns import CampaignStore
+from data.store.sqlite import store_path
+from web import urls as urls_module
 
 
 @dataclass
@@ -26,9 +27,14 @@ class AppContext:
     db: Db
 
     @classmethod
-    def create(cls, config: Config) -> "AppContext":
-        db = Db(Lake(config.lake_dir), tz=config.timezone, threads=config.duckdb_threads,
-                memory_limit=config.duckdb_memory_limit, use_rollups=config.use_rollups)
+    def create(cls, config: Config) -> AppContext:
+        db = Db(
+            Lake(config.lake_dir),
+            tz=config.timezone,
+            threads=config.duckdb_threads,
+            memory_limit=config.duckdb_memory_limit,
+            use_rollups=config.use_rollups,
+        )
         return cls(config=config, db=db)
 
     @property
@@ -71,8 +77,12 @@ class AppContext:
     def period(self, preset: str | None, start: str | None = None, end: str | None = None) -> Period:
         """Returns the period a user chose on a page (PeriodError when it is incomplete or inverted)."""
         return resolve_period(
-            preset, start=start, end=end, today=self.today(),
-            first_day=self.first_day() if preset == "all" else None, tz=self.tz,
+            preset,
+            start=start,
+            end=end,
+            today=self.today(),
+            first_day=self.first_day() if preset == "all" else None,
+            tz=self.tz,
         )
 
     # ------------------------------------------------------------ what pages need of the web shell

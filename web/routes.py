@@ -1,4 +1,5 @@
 """Flask routes beside the Dash app: liveness, readiness, vendored CSS, streamed exports."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,6 @@ import flask_bootstrap
 from dash.exceptions import DependencyException
 from flask import Flask, Response, abort, jsonify, request, send_from_directory, stream_with_context
 
-from web import security, urls
-from web.context import AppContext
 from data.db import LakeUnavailable
 from data.queries import dispatches as dispatch_queries
 from data.queries import status as status_queries
@@ -24,6 +23,8 @@ from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
 from reports.docx import table_rows
 from reports.numbers import numbers_csv, numbers_xml
 from reports.transactional import file_stem, messages_csv, transactional_csv, transactional_docx
+from web import security, urls
+from web.context import AppContext
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -39,12 +40,22 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
     fmt = filename.rsplit(".", 1)[-1]
     evt = security.event("export." + (request.endpoint or "").removeprefix("export_").removesuffix("_csv"), format=fmt)
     if isinstance(body, bytes):
-        security.record(replace(evt, rows=table_rows(body) if fmt == "docx" else None, bytes=len(body),
-                                sha256=hashlib.sha256(body).hexdigest()))
+        security.record(
+            replace(
+                evt,
+                rows=table_rows(body) if fmt == "docx" else None,
+                bytes=len(body),
+                sha256=hashlib.sha256(body).hexdigest(),
+            )
+        )
     else:
         store = security.audit_store()  # kept: the stream ends after the request
-        body = audited(body, evt, ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt,
-                       lambda done: security.record(done, store))
+        body = audited(
+            body,
+            evt,
+            ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt,
+            lambda done: security.record(done, store),
+        )
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
@@ -95,8 +106,11 @@ def register(server: Flask, ctx: AppContext) -> None:
         try:
             state = status_queries.lake_state(ctx.db)
             newest = state["newest"]
-            body.update(messages=state["messages"], newest_message=newest.isoformat() if newest else None,
-                        left_out=ctx.db.unreadable())  # months whose files cannot be read: served without them
+            body.update(
+                messages=state["messages"],
+                newest_message=newest.isoformat() if newest else None,
+                left_out=ctx.db.unreadable(),
+            )  # months whose files cannot be read: served without them
             checks["lake"] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure to read means not ready
             checks["lake"] = str(exc) if isinstance(exc, LakeUnavailable) else f"{type(exc).__name__}: {exc}"
@@ -108,8 +122,9 @@ def register(server: Flask, ctx: AppContext) -> None:
             checks["store"] = f"{type(exc).__name__}: {exc}"
             failed.append("store")
         if failed:
-            return jsonify(ready=False, failed=failed, checks=checks,
-                           error="; ".join(f"{name}: {checks[name]}" for name in failed)), 503
+            return jsonify(
+                ready=False, failed=failed, checks=checks, error="; ".join(f"{name}: {checks[name]}" for name in failed)
+            ), 503
         return jsonify(ready=True, checks=checks, **body)
 
     @server.get("/vendor/bootstrap/<path:name>")
@@ -121,15 +136,25 @@ def register(server: Flask, ctx: AppContext) -> None:
         lang = lang_or_default(request.args.get("lang"))
         query = _args(urls.parse_dispatches, ctx.tz)
         period = query.period
-        stem = f"wysylki-{period.start.isoformat()}-{period.end.isoformat()}" if lang == "pl" else f"dispatches-{period.start.isoformat()}-{period.end.isoformat()}"
+        stem = (
+            f"wysylki-{period.start.isoformat()}-{period.end.isoformat()}"
+            if lang == "pl"
+            else f"dispatches-{period.start.isoformat()}-{period.end.isoformat()}"
+        )
         campaigns, members = ctx.campaign_frames()
         view = HistoryView(campaigns=campaigns, members=members, flt=query.flt, sort=query.sort, per=query.per)
         if fmt == "csv":
-            body = stream_with_context(dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], view=view))
+            body = stream_with_context(
+                dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], view=view)
+            )
             return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
         if fmt == "docx":
             now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
-            return _attachment(dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now, view=view), stem + ".docx", DOCX_MIME)
+            return _attachment(
+                dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now, view=view),
+                stem + ".docx",
+                DOCX_MIME,
+            )
         abort(404)
 
     @server.get("/export/transactional.<fmt>")
@@ -141,8 +166,11 @@ def register(server: Flask, ctx: AppContext) -> None:
         period, source, text = query.period, query.source, query.text
         stem = file_stem("table", period, lang)
         if fmt == "csv":
-            body = stream_with_context(transactional_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang],
-                                                         source=source, text=text))
+            body = stream_with_context(
+                transactional_csv(
+                    ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], source=source, text=text
+                )
+            )
             return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
         now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
         body = transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=source, text=text)
@@ -153,10 +181,20 @@ def register(server: Flask, ctx: AppContext) -> None:
         lang = lang_or_default(request.args.get("lang"))
         query = _args(urls.parse_messages, ctx.tz)
         period, campaign, source = query.period, trx_queries.Campaign(query.label), query.source
-        chunks = messages_csv(ctx.db, period=period, campaign=campaign, lang=lang, sep=ctx.config.csv_separator[lang],
-                              source=source, batch_rows=ctx.config.export_batch_rows)
-        return _attachment(stream_with_context(chunks), file_stem("messages", period, lang, campaign) + ".csv",
-                           "text/csv; charset=utf-8")
+        chunks = messages_csv(
+            ctx.db,
+            period=period,
+            campaign=campaign,
+            lang=lang,
+            sep=ctx.config.csv_separator[lang],
+            source=source,
+            batch_rows=ctx.config.export_batch_rows,
+        )
+        return _attachment(
+            stream_with_context(chunks),
+            file_stem("messages", period, lang, campaign) + ".csv",
+            "text/csv; charset=utf-8",
+        )
 
     @server.get("/export/numbers.<fmt>")
     def export_numbers(fmt: str):
@@ -168,12 +206,26 @@ def register(server: Flask, ctx: AppContext) -> None:
         stem = f"numbers-{scope['name']}-{group.value}" + (f"-{reason}" if reason else "")
         batch = ctx.config.export_batch_rows
         if fmt == "csv":
-            chunks = numbers_csv(ctx.db, dispatch_id=scope["ids"], group=group, reason=reason, lang=lang,
-                                 sep=ctx.config.csv_separator[lang], batch_rows=batch)
+            chunks = numbers_csv(
+                ctx.db,
+                dispatch_id=scope["ids"],
+                group=group,
+                reason=reason,
+                lang=lang,
+                sep=ctx.config.csv_separator[lang],
+                batch_rows=batch,
+            )
             return _attachment(stream_with_context(chunks), stem + ".csv", "text/csv; charset=utf-8")
-        generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        chunks = numbers_xml(ctx.db, dispatch_id=scope["ids"], scope=scope["attrs"], group=group,
-                             reason=reason, generated_at=generated, batch_rows=batch)
+        generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        chunks = numbers_xml(
+            ctx.db,
+            dispatch_id=scope["ids"],
+            scope=scope["attrs"],
+            group=group,
+            reason=reason,
+            generated_at=generated,
+            batch_rows=batch,
+        )
         return _attachment(stream_with_context(chunks), stem + ".xml", "application/xml; charset=utf-8")
 
     @server.get("/admin/audit.csv")
@@ -186,7 +238,7 @@ def register(server: Flask, ctx: AppContext) -> None:
         header = ["id" if c == "id" else t(lang, f"admin.col.{c}") for c in AUDIT_COLUMNS]
         rows = security.user_store(ctx.config).audit_rows()
         chunks = csv_chunks(header, rows, sep=ctx.config.csv_separator[lang])
-        stem = f"audit-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
+        stem = f"audit-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
         return _attachment(stream_with_context(chunks), stem + ".csv", "text/csv; charset=utf-8")
 
     @server.errorhandler(BadRequest)
@@ -208,7 +260,9 @@ def register(server: Flask, ctx: AppContext) -> None:
     @server.errorhandler(404)
     def not_found(exc):
         lang = lang_or_default(request.args.get("lang"))
-        return Response(t(lang, "error.not_found", error=exc.description or request.path), status=404, mimetype="text/plain")
+        return Response(
+            t(lang, "error.not_found", error=exc.description or request.path), status=404, mimetype="text/plain"
+        )
 
     @server.errorhandler(Exception)
     def failure(exc: Exception):

@@ -12,6 +12,7 @@ One `before_request` hook (`install`) decides every request centrally:
 
 The user store and audit live in data/users.py; nothing here queries the lake.
 """
+
 from __future__ import annotations
 
 import base64
@@ -47,37 +48,84 @@ SEEN_EVERY_S = 60  # the session's last-seen time is refreshed at most this ofte
 CAN = {"view": "viewer", "numbers": "analyst", "campaigns": "analyst", "users": "admin", "audit": "admin"}
 
 PUBLIC = {
-    "login", "health", "ready", "static", "_dash_assets.static", "bootstrap_static", "/_favicon.ico",
+    "login",
+    "health",
+    "ready",
+    "static",
+    "_dash_assets.static",
+    "bootstrap_static",
+    "/_favicon.ico",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
 }
 ENDPOINT_ROLES = {
-    "/": "viewer", "/<path:path>": "viewer", "/_dash-layout": "viewer", "/_dash-dependencies": "viewer",
+    "/": "viewer",
+    "/<path:path>": "viewer",
+    "/_dash-layout": "viewer",
+    "/_dash-dependencies": "viewer",
     "/_dash-update-component": "viewer",  # and then the callback's own role (OUTPUT_ROLES)
-    "/_reload-hash": "viewer", "logout": "viewer",
-    "export_dispatches": "viewer", "export_transactional": "viewer",
-    "export_transactional_messages": CAN["numbers"], "export_numbers": CAN["numbers"],
+    "/_reload-hash": "viewer",
+    "logout": "viewer",
+    "export_dispatches": "viewer",
+    "export_transactional": "viewer",
+    "export_transactional_messages": CAN["numbers"],
+    "export_numbers": CAN["numbers"],
     "admin_audit_csv": CAN["audit"],
 }
 PAGE_ROLES = {"/": "viewer", "/sms": "viewer", "/transactional": "viewer", "/admin": CAN["users"]}
 # Every component a server callback writes to, and who may have it written: a callback needs
 # the highest role of its outputs, and a callback with an unlisted output is refused to all.
 OUTPUT_ROLES: dict[str, str] = {
-    Shell.LANG: "viewer", Shell.NAVBAR: "viewer", Shell.PAGE: "viewer", Shell.PERIOD: "viewer", Shell.LOCAL_BANNER: "viewer",
-    Sms.PERIOD_RANGE_BOX: "viewer", Sms.PERIOD_LABEL: "viewer", Sms.PERIOD_ERROR: "viewer", Sms.ALERT: "viewer",
-    Sms.KPIS: "viewer", Sms.TREND: "viewer", Sms.GRID: "viewer", Sms.HISTORY_COUNT: "viewer",
-    Sms.HISTORY_EMPTY: "viewer", Sms.EXPORT_CSV: "viewer", Sms.EXPORT_DOC: "viewer", Sms.DETAILS: "viewer",
-    Sms.DETAILS_TITLE: "viewer", Sms.DETAILS_BODY: "viewer",
-    Camp.FILTER_COUNT: "viewer", Camp.FILTER_PANEL: "viewer", Camp.AUDIT: "viewer", Camp.AUDIT_BODY: "viewer",
-    Camp.ADD_TARGET: "viewer", Camp.EXPANDED: "viewer",
+    Shell.LANG: "viewer",
+    Shell.NAVBAR: "viewer",
+    Shell.PAGE: "viewer",
+    Shell.PERIOD: "viewer",
+    Shell.LOCAL_BANNER: "viewer",
+    Sms.PERIOD_RANGE_BOX: "viewer",
+    Sms.PERIOD_LABEL: "viewer",
+    Sms.PERIOD_ERROR: "viewer",
+    Sms.ALERT: "viewer",
+    Sms.KPIS: "viewer",
+    Sms.TREND: "viewer",
+    Sms.GRID: "viewer",
+    Sms.HISTORY_COUNT: "viewer",
+    Sms.HISTORY_EMPTY: "viewer",
+    Sms.EXPORT_CSV: "viewer",
+    Sms.EXPORT_DOC: "viewer",
+    Sms.DETAILS: "viewer",
+    Sms.DETAILS_TITLE: "viewer",
+    Sms.DETAILS_BODY: "viewer",
+    Camp.FILTER_COUNT: "viewer",
+    Camp.FILTER_PANEL: "viewer",
+    Camp.AUDIT: "viewer",
+    Camp.AUDIT_BODY: "viewer",
+    Camp.ADD_TARGET: "viewer",
+    Camp.EXPANDED: "viewer",
     # the grouping actions change campaigns
-    Camp.CHANGES: CAN["campaigns"], Camp.MESSAGE: CAN["campaigns"], Camp.TOAST: CAN["campaigns"],
-    Camp.TOAST_TEXT: CAN["campaigns"], Camp.CONFIRM: CAN["campaigns"], Camp.CONFIRM_BODY: CAN["campaigns"],
+    Camp.CHANGES: CAN["campaigns"],
+    Camp.MESSAGE: CAN["campaigns"],
+    Camp.TOAST: CAN["campaigns"],
+    Camp.TOAST_TEXT: CAN["campaigns"],
+    Camp.CONFIRM: CAN["campaigns"],
+    Camp.CONFIRM_BODY: CAN["campaigns"],
     Camp.PENDING: CAN["campaigns"],
-    Trx.PERIOD_RANGE_BOX: "viewer", Trx.PERIOD_LABEL: "viewer", Trx.PERIOD_ERROR: "viewer", Trx.ALERT: "viewer",
-    Trx.KPIS: "viewer", Trx.TREND: "viewer", Trx.GRID: "viewer", Trx.TABLE_COUNT: "viewer",
-    Trx.TABLE_EMPTY: "viewer", Trx.EXPORT_CSV: "viewer", Trx.EXPORT_DOC: "viewer", Trx.OPEN: "viewer",
-    Admin.USERS: CAN["users"], Admin.AUDIT: CAN["audit"], Admin.AUDIT_CSV: CAN["audit"], Admin.CHANGE_USER: CAN["users"],
-    Admin.MESSAGE: CAN["users"], Admin.NEW_PASSWORD: CAN["users"],
+    Trx.PERIOD_RANGE_BOX: "viewer",
+    Trx.PERIOD_LABEL: "viewer",
+    Trx.PERIOD_ERROR: "viewer",
+    Trx.ALERT: "viewer",
+    Trx.KPIS: "viewer",
+    Trx.TREND: "viewer",
+    Trx.GRID: "viewer",
+    Trx.TABLE_COUNT: "viewer",
+    Trx.TABLE_EMPTY: "viewer",
+    Trx.EXPORT_CSV: "viewer",
+    Trx.EXPORT_DOC: "viewer",
+    Trx.OPEN: "viewer",
+    Admin.USERS: CAN["users"],
+    Admin.AUDIT: CAN["audit"],
+    Admin.AUDIT_CSV: CAN["audit"],
+    Admin.CHANGE_USER: CAN["users"],
+    Admin.MESSAGE: CAN["users"],
+    Admin.NEW_PASSWORD: CAN["users"],
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
@@ -121,8 +169,10 @@ def check_serve_allowed(config: Config, host: str) -> None:
     if is_loopback(host):
         return
     if user_store(config).count() == 0:
-        raise ServeRefused(f"no users defined: refusing to serve on {host} without log-in; add one with "
-                           f"'python app.py users add NAME --role admin', or bind to 127.0.0.1 (local mode)")
+        raise ServeRefused(
+            f"no users defined: refusing to serve on {host} without log-in; add one with "
+            f"'python app.py users add NAME --role admin', or bind to 127.0.0.1 (local mode)"
+        )
 
 
 def user_store(config: Config) -> UserStore:
@@ -208,10 +258,16 @@ def account_view() -> dict | None:
     account = current_account()
     if account is None:
         return None
-    return {"name": account.name, "role": account.role, "local": account.local, "admin": account.can("users"),
-            "campaigns": account.can("campaigns"), "numbers": account.can("numbers"),
-            "pages": {path: allows(account.role, role) for path, role in PAGE_ROLES.items()},
-            "csrf_token": generate_csrf()}
+    return {
+        "name": account.name,
+        "role": account.role,
+        "local": account.local,
+        "admin": account.can("users"),
+        "campaigns": account.can("campaigns"),
+        "numbers": account.can("numbers"),
+        "pages": {path: allows(account.role, role) for path, role in PAGE_ROLES.items()},
+        "csrf_token": generate_csrf(),
+    }
 
 
 def client_address() -> str:
@@ -227,9 +283,14 @@ def request_filter() -> dict[str, str]:
 def event(action: str, **values) -> AuditEvent:
     """Returns an audit event of the current request: who, role, address, target and filter filled in."""
     account = current_account()
-    base = {"who": account.name if account else (values.pop("who", None) or "-"),
-            "role": account.role if account else "-", "address": client_address(), "action": action,
-            "target": request.path, "filter": request_filter()}
+    base = {
+        "who": account.name if account else (values.pop("who", None) or "-"),
+        "role": account.role if account else "-",
+        "address": client_address(),
+        "action": action,
+        "target": request.path,
+        "filter": request_filter(),
+    }
     base.update(values)
     return AuditEvent(**base)
 
@@ -322,7 +383,14 @@ def callback_role(output_key: str, callback_map: dict) -> str | None:
 
 
 def _denied(account: Account | None, what: str, needed: str | None) -> Response:
-    record(event("denied", who=account.name if account else "-", outcome="denied", detail=f"{what} needs {needed or 'nobody'}"))
+    record(
+        event(
+            "denied",
+            who=account.name if account else "-",
+            outcome="denied",
+            detail=f"{what} needs {needed or 'nobody'}",
+        )
+    )
     lang = lang_or_default(request.args.get("lang"))
     abort(Response(t(lang, "access.denied"), status=403, mimetype="text/plain"))
 
@@ -340,7 +408,9 @@ def _check_request():
         if request.method == "GET" and endpoint in ("/", "/<path:path>"):
             target = request.full_path.rstrip("?")
             return redirect("/login?" + urlencode({"next": target}))
-        return Response(t(lang_or_default(request.args.get("lang")), "access.login_needed"), status=401, mimetype="text/plain")
+        return Response(
+            t(lang_or_default(request.args.get("lang")), "access.login_needed"), status=401, mimetype="text/plain"
+        )
     g.account = account
     needed = ENDPOINT_ROLES.get(endpoint)
     what = endpoint or request.path
@@ -377,21 +447,23 @@ def _script_hashes(body: bytes) -> list[str]:
 def content_security_policy(script_hashes: list[str] | None = None) -> str:
     """Returns the CSP of a response; `script_hashes` allow the page's own inline scripts (Dash's renderer start)."""
     scripts = " ".join(["'self'", *(script_hashes or [])])
-    return "; ".join([
-        "default-src 'self'",
-        # No 'unsafe-eval' and no 'unsafe-inline': Dash's one inline script (the renderer's start) is allowed
-        # by its hash, and Dash AG Grid's {"function": ...} expressions run without eval (browser tests check).
-        f"script-src {scripts}",
-        # Plotly and AG Grid add <style> elements at run time.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            # No 'unsafe-eval' and no 'unsafe-inline': Dash's one inline script (the renderer's start) is allowed
+            # by its hash, and Dash AG Grid's {"function": ...} expressions run without eval (browser tests check).
+            f"script-src {scripts}",
+            # Plotly and AG Grid add <style> elements at run time.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def _headers(response: Response) -> Response:
@@ -433,17 +505,32 @@ def _login_view():
     address = client_address()
     wait = store.login_wait(name, address)
     if wait > 0:
-        record(event("login", who=name or "-", outcome="refused", target="/login", filter={},
-                     detail=f"rate limit: wait {wait:.0f} s"))
+        record(
+            event(
+                "login",
+                who=name or "-",
+                outcome="refused",
+                target="/login",
+                filter={},
+                detail=f"rate limit: wait {wait:.0f} s",
+            )
+        )
         message = t(lang, "login.too_many", seconds=int(wait) + 1)
-        return Response(login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=message),
-                        status=429, headers={"Retry-After": str(int(wait) + 1)}, mimetype="text/html")
+        return Response(
+            login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=message),
+            status=429,
+            headers={"Retry-After": str(int(wait) + 1)},
+            mimetype="text/html",
+        )
     user = store.authenticate(name, password)
     if user is None:
         store.login_failed(name, address)
         record(event("login", who=name or "-", outcome="failed", target="/login", filter={}))
-        return Response(login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name,
-                                   error=t(lang, "login.failed")), status=401, mimetype="text/html")
+        return Response(
+            login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=t(lang, "login.failed")),
+            status=401,
+            mimetype="text/html",
+        )
     session.clear()
     session.permanent = True
     session.update({"user": user.name, "epoch": user.epoch, "seen": int(time.time())})
@@ -478,8 +565,12 @@ def install(app, config: Config) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (whose idle timeout ends it)
         WTF_CSRF_HEADERS=[CSRF_HEADER],
     )
-    state = _AppState(users=_Users(user_store(config)), idle_s=config.session_idle_hours * 3600,
-                      output_roles={}, default_lang=config.default_lang)
+    state = _AppState(
+        users=_Users(user_store(config)),
+        idle_s=config.session_idle_hours * 3600,
+        output_roles={},
+        default_lang=config.default_lang,
+    )
     server.extensions["smsreports_security"] = state
     state.output_roles.update({key: callback_role(key, app.callback_map) for key in app.callback_map})
 

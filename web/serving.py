@@ -4,6 +4,7 @@ Each gunicorn worker builds its own app after the fork (no `preload_app`), so ev
 process has its own DuckDB connection and its own SQLite connections; `data.db.Db`
 also reopens its connection if it ever finds itself in a forked child.
 """
+
 from __future__ import annotations
 
 import gc
@@ -70,10 +71,13 @@ def wsgi_server(create: Callable[[Config], object], config: Config):
     return server
 
 
-def serve(config: Config, *, host: str, port: int, workers: int, threads: int,
-          create: Callable[[Config], object]) -> None:
+def serve(
+    config: Config, *, host: str, port: int, workers: int, threads: int, create: Callable[[Config], object]
+) -> None:
     """Serves `create(config).server` on host:port, in `workers` gunicorn processes or, with 1, in this one."""
     if workers <= 1:
         run_waitress(wsgi_server(create, config), host=host, port=port, threads=threads)
         return
-    run_gunicorn(lambda: wsgi_server(create, config), gunicorn_options(host=host, port=port, workers=workers, threads=threads))
+    run_gunicorn(
+        lambda: wsgi_server(create, config), gunicorn_options(host=host, port=port, workers=workers, threads=threads)
+    )

@@ -3,6 +3,7 @@
 Each `*_url` function has a `parse_*` twin; `parse_*(query_of(url))` gives back what built the URL
 (tests/web/test_urls.py checks each round trip). Parsers take the request's arguments as a mapping and
 raise UrlError naming the bad argument; nothing here touches Flask or the lake."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from data.queries.history import SORTABLE, HistoryFilter, Sort
 from data.period import Period, PeriodError, parse_day
+from data.queries.history import SORTABLE, HistoryFilter, Sort
 from data.schema import Reason, StatusGroup, check_source
 
 NO_CAMPAIGN_KEY = "none"  # the transactional row of messages without a label
@@ -65,12 +66,20 @@ class DispatchesQuery:
 def dispatches_url(fmt: str, query: DispatchesQuery, lang: str) -> str:
     """Returns the address of the period's dispatch report (csv or docx) as the table shows it."""
     flt, sort = query.flt, query.sort
-    return _with(f"/export/dispatches.{fmt}", {
-        "from": query.period.start.isoformat(), "to": query.period.end.isoformat(), "lang": lang,
-        "per": "campaign" if query.per == "campaign" else None,
-        "q": flt.text or None, "since": _day(flt.start), "until": _day(flt.end),
-        "sort": sort.column if sort else None, "desc": ("1" if sort.descending else "0") if sort else None,
-    })
+    return _with(
+        f"/export/dispatches.{fmt}",
+        {
+            "from": query.period.start.isoformat(),
+            "to": query.period.end.isoformat(),
+            "lang": lang,
+            "per": "campaign" if query.per == "campaign" else None,
+            "q": flt.text or None,
+            "since": _day(flt.start),
+            "until": _day(flt.end),
+            "sort": sort.column if sort else None,
+            "desc": ("1" if sort.descending else "0") if sort else None,
+        },
+    )
 
 
 def parse_dispatches(args: Mapping[str, str], tz: str) -> DispatchesQuery:
@@ -106,8 +115,16 @@ class NumbersQuery:
 
 def numbers_url(fmt: str, query: NumbersQuery, lang: str) -> str:
     """Returns the address of a numbers download (csv or xml)."""
-    return _with(f"/export/numbers.{fmt}", {"dispatch": query.dispatch, "campaign": query.campaign,
-                                            "status": query.group.value, "lang": lang, "reason": query.reason})
+    return _with(
+        f"/export/numbers.{fmt}",
+        {
+            "dispatch": query.dispatch,
+            "campaign": query.campaign,
+            "status": query.group.value,
+            "lang": lang,
+            "reason": query.reason,
+        },
+    )
 
 
 def parse_numbers(args: Mapping[str, str]) -> NumbersQuery:
@@ -152,9 +169,16 @@ class TransactionalQuery:
 
 def transactional_url(fmt: str, query: TransactionalQuery, lang: str) -> str:
     """Returns the address of the period's transactional table (csv or docx), with the table's filters."""
-    return _with(f"/export/transactional.{fmt}", {"from": query.period.start.isoformat(),
-                                                  "to": query.period.end.isoformat(), "lang": lang,
-                                                  "source": query.source, "q": query.text})
+    return _with(
+        f"/export/transactional.{fmt}",
+        {
+            "from": query.period.start.isoformat(),
+            "to": query.period.end.isoformat(),
+            "lang": lang,
+            "source": query.source,
+            "q": query.text,
+        },
+    )
 
 
 def parse_transactional(args: Mapping[str, str], tz: str) -> TransactionalQuery:
@@ -173,14 +197,21 @@ class MessagesQuery:
     @property
     def label(self) -> str | None:
         """Returns the label the row stands for (None: messages without a label)."""
-        return None if self.campaign == NO_CAMPAIGN_KEY else self.campaign[len(LABEL_PREFIX):]
+        return None if self.campaign == NO_CAMPAIGN_KEY else self.campaign[len(LABEL_PREFIX) :]
 
 
 def messages_url(query: MessagesQuery, lang: str) -> str:
     """Returns the address of one transactional row's messages (CSV, with numbers)."""
-    return _with("/export/transactional-messages.csv", {"campaign": query.campaign, "from": query.period.start.isoformat(),
-                                                        "to": query.period.end.isoformat(), "lang": lang,
-                                                        "source": query.source})
+    return _with(
+        "/export/transactional-messages.csv",
+        {
+            "campaign": query.campaign,
+            "from": query.period.start.isoformat(),
+            "to": query.period.end.isoformat(),
+            "lang": lang,
+            "source": query.source,
+        },
+    )
 
 
 def parse_messages(args: Mapping[str, str], tz: str) -> MessagesQuery:

@@ -45,6 +45,7 @@ The modules, in the order the data is made:
 
 Production code never imports this package (the ingest shares only `data.encoding`).
 """
+
 from __future__ import annotations
 
 from data.demo.build import DemoSummary, build_demo

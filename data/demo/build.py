@@ -1,5 +1,6 @@
 """`build_demo`: the plan, then the months, the dispatch table and the rollups, as one
 new version of the lake."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,9 @@ def build_demo(
     if big_dispatch is not None and big_dispatch < 0:
         raise ValueError("big_dispatch must be positive")
     zone = ZoneInfo(tz)
-    plan = make_plan(Generator(PCG64(seed)), messages=messages, seed=seed, until=until, tz=zone,
-                     big_dispatch=big_dispatch)
+    plan = make_plan(
+        Generator(PCG64(seed)), messages=messages, seed=seed, until=until, tz=zone, big_dispatch=big_dispatch
+    )
 
     with transaction(lake, fresh=True) as staging:
         counts = write_months(plan, staging, seed, progress)

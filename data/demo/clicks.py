@@ -1,5 +1,6 @@
 """Link clicks on the messages: people (on delivered messages, minutes to days later)
 and bots (link previews, scanners, fetches right after delivery)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ class Clicks:
         return self.take(np.flatnonzero(before)), self.take(np.flatnonzero(~before))
 
 
-def build_clicks(rng: Generator, t: Tables, sp: Specs, outcome: np.ndarray, sent: np.ndarray,
-                 done: np.ndarray, key: np.ndarray) -> Clicks:
+def build_clicks(
+    rng: Generator, t: Tables, sp: Specs, outcome: np.ndarray, sent: np.ndarray, done: np.ndarray, key: np.ndarray
+) -> Clicks:
     """Returns the clicks on the messages of `sp` (human and bot), those before now."""
     now = t.now_us
     link = t.e_link[sp.entity] & (sp.source != 1)  # nobody counts the staff's clicks on test sends
@@ -56,11 +58,13 @@ def build_clicks(rng: Generator, t: Tables, sp: Specs, outcome: np.ndarray, sent
     device = t.numbers.device
 
     # human clicks on delivered messages: 1-3 clicks, minutes to days after delivery
-    idx = np.concatenate([
-        delivered[rng.random(delivered.size) < t.e_ctr[sp.entity[delivered]]],
-        # a few on messages whose delivery was never confirmed
-        unconfirmed[rng.random(unconfirmed.size) < 0.05],
-    ])
+    idx = np.concatenate(
+        [
+            delivered[rng.random(delivered.size) < t.e_ctr[sp.entity[delivered]]],
+            # a few on messages whose delivery was never confirmed
+            unconfirmed[rng.random(unconfirmed.size) < 0.05],
+        ]
+    )
     times = np.where(outcome[idx] == O_DELIVERED, done[idx], sent[idx])
     first = times + (np.maximum(lognormal_s(rng, 25 * 60, 1.6, idx.size), 12.0) * US).astype(np.int64)
     repeats = rng.choice(3, size=idx.size, p=[0.78, 0.17, 0.05])
@@ -77,14 +81,22 @@ def build_clicks(rng: Generator, t: Tables, sp: Specs, outcome: np.ndarray, sent
     bidx = delivered[rng.random(delivered.size) < t.e_bot[sp.entity[delivered]]]
     kind = rng.choice(3, size=bidx.size, p=[0.5, 0.2, 0.3])
     delay = np.where(
-        kind == 0, lognormal_s(rng, 30.0, 1.5, bidx.size),  # preview when the message is shown
-        np.where(kind == 1, lognormal_s(rng, 20.0, 1.2, bidx.size),  # scanner
-                 rng.uniform(0.3, 8.0, bidx.size)),  # a browser-like fetch within seconds
+        kind == 0,
+        lognormal_s(rng, 30.0, 1.5, bidx.size),  # preview when the message is shown
+        np.where(
+            kind == 1,
+            lognormal_s(rng, 20.0, 1.2, bidx.size),  # scanner
+            rng.uniform(0.3, 8.0, bidx.size),
+        ),  # a browser-like fetch within seconds
     )
     ua = np.where(
-        kind == 0, n_human + rng.integers(0, n_preview, bidx.size),
-        np.where(kind == 1, n_human + n_preview + rng.integers(0, len(SCANNER_USER_AGENTS), bidx.size),
-                 device[sp.number[bidx]]),
+        kind == 0,
+        n_human + rng.integers(0, n_preview, bidx.size),
+        np.where(
+            kind == 1,
+            n_human + n_preview + rng.integers(0, len(SCANNER_USER_AGENTS), bidx.size),
+            device[sp.number[bidx]],
+        ),
     )
     rows_msg.append(bidx)
     rows_at.append(done[bidx] + (delay * US).astype(np.int64))

@@ -3,6 +3,7 @@
 Strings are built as bytes in numpy matrices (one row per value) and handed to
 pyarrow as buffers: no Python object per row, no numpy unicode arrays.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,7 +47,7 @@ def digit_chars(v: np.ndarray, width: int) -> np.ndarray:
         q = v // np.uint64(10_000)
         out[:, j] = _DIGITS4[v - q * np.uint64(10_000)]
         v = q
-    return out.view(np.uint8)[:, chunks * 4 - width:]
+    return out.view(np.uint8)[:, chunks * 4 - width :]
 
 
 def const_chars(text: str, n: int) -> np.ndarray:

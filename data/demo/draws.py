@@ -1,4 +1,5 @@
 """Random draws the generator needs and numpy does not have (or has too slowly)."""
+
 from __future__ import annotations
 
 import math

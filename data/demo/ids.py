@@ -1,5 +1,6 @@
 """Message ids and provider message ids, from message sequence numbers and the seed's
 key: distinct, and the same for the same seed."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """A slice of messages built from its specs: provider, outcome, times, price and the
 other columns, vectorized; and their clicks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,16 +8,31 @@ import pyarrow as pa
 from numpy.random import Generator
 
 from data import schema
-from data.demo.catalogue import (API_LABELS, N_OUTCOMES, NO_OPERATOR, O_ABSENT, O_BARRED, O_COMPLIANCE,
-                                 O_DELIVERED, O_EXPIRED, O_FILTERED, O_INVALID, O_LANDLINE, O_NETWORK, O_NO_DLR,
-                                 O_PENDING, O_PLATFORM, O_ROUTING, O_UNKNOWN_SUB)
+from data.demo.catalogue import (
+    API_LABELS,
+    N_OUTCOMES,
+    NO_OPERATOR,
+    O_ABSENT,
+    O_BARRED,
+    O_COMPLIANCE,
+    O_DELIVERED,
+    O_EXPIRED,
+    O_FILTERED,
+    O_INVALID,
+    O_LANDLINE,
+    O_NETWORK,
+    O_NO_DLR,
+    O_PENDING,
+    O_PLATFORM,
+    O_ROUTING,
+    O_UNKNOWN_SUB,
+)
 from data.demo.clicks import Clicks, build_clicks
 from data.demo.columns import HOUR, US, mix64, timestamps
 from data.demo.ids import message_ids, provider_message_ids
 from data.demo.numbers import F_DEAD, F_LANDLINE, F_LONG, F_OK, F_SHORT, msisdn_strings
 from data.demo.specs import Specs
 from data.demo.tables import Tables
-
 
 # Final status this long after sending, by outcome: (from, spread) seconds.
 _DONE_FROM = np.zeros(N_OUTCOMES)

@@ -1,4 +1,5 @@
 """The lake's messages and clicks, generated and written month by month."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,11 +60,16 @@ def write_months(plan: Plan, lake: Lake, seed: int, progress: ProgressFn | None)
                 seq += len(parts[-1])
             sel = np.flatnonzero(test_month == m)
             if sel.size:
-                parts.append(Specs(
-                    created_us=plan.tests["created_us"][sel], source=np.ones(sel.size, dtype=np.int8),
-                    entity=plan.tests["entity"][sel], dispatch=np.full(sel.size, -1, dtype=np.int32),
-                    number=plan.staff[rng.integers(0, len(plan.staff), sel.size)],
-                    seq=np.arange(seq, seq + sel.size, dtype=np.uint64)))
+                parts.append(
+                    Specs(
+                        created_us=plan.tests["created_us"][sel],
+                        source=np.ones(sel.size, dtype=np.int8),
+                        entity=plan.tests["entity"][sel],
+                        dispatch=np.full(sel.size, -1, dtype=np.int32),
+                        number=plan.staff[rng.integers(0, len(plan.staff), sel.size)],
+                        seq=np.arange(seq, seq + sel.size, dtype=np.uint64),
+                    )
+                )
                 seq += sel.size
             days = np.flatnonzero(api_month == m)
             if plan.api_per_day[days].sum():
@@ -74,8 +80,9 @@ def write_months(plan: Plan, lake: Lake, seed: int, progress: ProgressFn | None)
             del parts
             specs, carry = split_specs(specs, end)
             specs = specs.take(file_order(specs, rank))
-            big_specs = concat_specs([big_carry] + [bulk_specs(big_rng, plan, [i], 1 << 40)
-                                                    for i in big if start_month[i] == m])
+            big_specs = concat_specs(
+                [big_carry] + [bulk_specs(big_rng, plan, [i], 1 << 40) for i in big if start_month[i] == m]
+            )
             big_specs, big_carry = split_specs(big_specs, end)
 
             # The big dispatch's rows are one block in the file order: built from its own
@@ -118,8 +125,9 @@ def write_months(plan: Plan, lake: Lake, seed: int, progress: ProgressFn | None)
     return total_messages, total_clicks
 
 
-def _append_rows(out: ParquetFiles, path: Path, rng: Generator, tables: Tables, specs: Specs, id_key: np.uint64,
-                 clicks: list[Clicks]) -> None:
+def _append_rows(
+    out: ParquetFiles, path: Path, rng: Generator, tables: Tables, specs: Specs, id_key: np.uint64, clicks: list[Clicks]
+) -> None:
     """Builds the rows of `specs` a slice at a time and appends them to `path`; their clicks go to `clicks`."""
     for lo in range(0, len(specs), SLICE_ROWS):
         rows, cl = build_rows(rng, tables, specs.take(slice(lo, lo + SLICE_ROWS)), id_key)

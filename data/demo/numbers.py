@@ -1,5 +1,6 @@
 """The recipients: distinct Polish mobile numbers, a few invalid ones and landlines,
 their operators and devices."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,6 @@ from numpy.random import Generator
 from data.demo.catalogue import HUMAN_USER_AGENTS, MOBILE_PREFIXES, NO_OPERATOR, OPERATOR_SHARES, OPERATORS
 from data.demo.columns import const_chars, digit_chars, fixed_strings, padded_strings
 from data.demo.draws import draw_unique
-
 
 F_OK, F_SHORT, F_LONG, F_LANDLINE, F_DEAD = 0, 1, 2, 3, 4
 

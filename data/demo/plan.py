@@ -2,10 +2,11 @@
 the recipients, the test sends and the transactional messages per day. Small, and made
 before any message; the lake's dispatch table is its dispatches.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -13,9 +14,27 @@ import pyarrow as pa
 from numpy.random import PCG64, Generator
 
 from data import schema
-from data.demo.catalogue import (API_LABELS, CITIES, GROUPS_LARGE, GROUPS_MEDIUM, GROUPS_SMALL, MONTHS_PL,
-                                 O_ABSENT, O_COMPLIANCE, O_NETWORK, O_PLATFORM, O_ROUTING, O_UNKNOWN_SUB, STREETS,
-                                 THEME_BIG, THEME_DST, THEME_EVENING, THEME_SYLWESTER, THEMES, Theme)
+from data.demo.catalogue import (
+    API_LABELS,
+    CITIES,
+    GROUPS_LARGE,
+    GROUPS_MEDIUM,
+    GROUPS_SMALL,
+    MONTHS_PL,
+    O_ABSENT,
+    O_COMPLIANCE,
+    O_NETWORK,
+    O_PLATFORM,
+    O_ROUTING,
+    O_UNKNOWN_SUB,
+    STREETS,
+    THEME_BIG,
+    THEME_DST,
+    THEME_EVENING,
+    THEME_SYLWESTER,
+    THEMES,
+    Theme,
+)
 from data.demo.columns import HOUR, US, timestamps
 from data.demo.numbers import Numbers, concat_numbers, make_numbers
 from data.encoding import sms_encoding, strip_diacritics
@@ -111,9 +130,7 @@ def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
     return sizes + minimum
 
 
-def make_plan(
-    rng: Generator, *, messages: int, seed: int, until: date, tz: ZoneInfo, big_dispatch: int | None
-) -> Plan:
+def make_plan(rng: Generator, *, messages: int, seed: int, until: date, tz: ZoneInfo, big_dispatch: int | None) -> Plan:
     """Returns the plan of a demo lake (all draws from `rng`, the big dispatch's from its own stream)."""
     first_day = _add_months(date(until.year, until.month, 1), -18)
     n_days = (until - first_day).days + 1
@@ -146,7 +163,7 @@ def make_plan(
     sizes = _allocate(bulk_total, sizes_w, minimum=200)
     # specials get sizes from the upper half (they should span hours)
     order = np.argsort(sizes, kind="stable")
-    upper = order[n_bulk // 2:]
+    upper = order[n_bulk // 2 :]
     swap_to = rng.choice(upper, size=3, replace=False)
     for i, j in zip((0, 1, 2), swap_to):
         sizes[[i, j]] = sizes[[j, i]]
@@ -164,7 +181,7 @@ def make_plan(
         kind = kinds[i]
         if kind == "dst":
             # messages from 40 min before to 80 min after the change (01:00 UTC)
-            change = int(datetime(dst_day.year, dst_day.month, dst_day.day, 1, tzinfo=timezone.utc).timestamp()) * US
+            change = int(datetime(dst_day.year, dst_day.month, dst_day.day, 1, tzinfo=UTC).timestamp()) * US
             start, duration = change - 40 * 60 * US, 2 * HOUR
         elif kind == "month_span":
             start, duration = _local_us(tz, span_day, 22.5 * 3600), 4 * HOUR
@@ -184,8 +201,9 @@ def make_plan(
             created = start - int(rng.uniform(3, 45) * 60 * US)
         else:  # scheduled during office hours on an earlier day
             local_start = datetime.fromtimestamp(start / US, tz).date()
-            created = _local_us(tz, local_start - timedelta(days=int(rng.integers(1, 8))),
-                                float(rng.uniform(8.5, 17.5)) * 3600)
+            created = _local_us(
+                tz, local_start - timedelta(days=int(rng.integers(1, 8))), float(rng.uniform(8.5, 17.5)) * 3600
+            )
         created = max(start_us, min(created, start - 60 * US))
         dispatches.append(Dispatch(start, max(duration, US), size, created, -1, kind))
 
@@ -222,17 +240,27 @@ def make_plan(
             q = size_rank[i] / max(n_reg - 1, 1)
             pool = GROUPS_SMALL if q < 0.45 else GROUPS_MEDIUM if q < 0.85 else GROUPS_LARGE
             group = pool[int(r.integers(len(pool)))]
-        sender = "KLUBVIP" if group in ("Klienci VIP", "Program lojalnościowy – Złoty") else (
-            "OUTLET" if theme.code in ("FLASH", "ZIMA", "LATO") and r.random() < 0.5 else
-            ("SKLEP.PL" if r.random() < 0.2 else "SKLEP"))
+        sender = (
+            "KLUBVIP"
+            if group in ("Klienci VIP", "Program lojalnościowy – Złoty")
+            else (
+                "OUTLET"
+                if theme.code in ("FLASH", "ZIMA", "LATO") and r.random() < 0.5
+                else ("SKLEP.PL" if r.random() < 0.2 else "SKLEP")
+            )
+        )
         pct = int(r.choice([10, 15, 20, 25, 30, 40, 50, 70]))
         code = f"{theme.code}{pct}"
         link = "https://sms.example/" + "".join(r.choice(list("abcdefghijkmnpqrstuvwxyz23456789"), 5))
         city = CITIES[int(r.integers(len(CITIES)))]
         fields = dict(
-            brand=sender, pct=pct, code=code, link=link,
+            brand=sender,
+            pct=pct,
+            code=code,
+            link=link,
             date=(local_day + timedelta(days=int(r.integers(2, 8)))).strftime("%d.%m"),
-            city=city[0], street=STREETS[int(r.integers(len(STREETS)))],
+            city=city[0],
+            street=STREETS[int(r.integers(len(STREETS)))],
             pts=int(r.integers(120, 2400)),
         )
         text = theme.text.format(**fields)
@@ -260,9 +288,18 @@ def make_plan(
             mult *= 0.5
         provider = int(r.choice(3, p=[0.55, 0.35, 0.10]))
         has_link = "{link}" in theme.text
-        entities.append(Entity(sender, provider, encoding, segments, has_link, mult,
-                               human_ctr=float(r.uniform(0.03, 0.12)) if has_link else 0.0,
-                               bot_rate=float(r.uniform(0.02, 0.05)) if has_link else 0.0))
+        entities.append(
+            Entity(
+                sender,
+                provider,
+                encoding,
+                segments,
+                has_link,
+                mult,
+                human_ctr=float(r.uniform(0.03, 0.12)) if has_link else 0.0,
+                bot_rate=float(r.uniform(0.02, 0.05)) if has_link else 0.0,
+            )
+        )
         disp.entity = len(entities) - 1
         disp.name, disp.description, disp.text, disp.group = name, description, text, group
         disp.seasonal = bool(theme.months) or disp.kind in ("dst", "big") or theme.code == "OTWARCIE"
@@ -284,12 +321,21 @@ def make_plan(
         disp.dispatch_id = f"d-{number:06d}"
 
     label_entity0 = len(entities)
-    for label, _share, sender, provider, text, ctr in API_LABELS:
+    for _label, _share, sender, provider, text, ctr in API_LABELS:
         encoding, segments = sms_encoding(text)
         has_link = "https://" in text
-        entities.append(Entity(sender, provider, encoding, segments, has_link, np.full(10, 0.85),
-                               human_ctr=ctr if has_link else 0.0,
-                               bot_rate=0.02 if has_link else 0.0))
+        entities.append(
+            Entity(
+                sender,
+                provider,
+                encoding,
+                segments,
+                has_link,
+                np.full(10, 0.85),
+                human_ctr=ctr if has_link else 0.0,
+                bot_rate=0.02 if has_link else 0.0,
+            )
+        )
 
     # --- test sends: 0-3 to the staff before each bulk dispatch -------------------------
     t_created, t_entity, t_dispatch = [], [], []
@@ -315,21 +361,33 @@ def make_plan(
     api_per_day = rng.multinomial(n_api, api_day_w / api_day_w.sum())
 
     # --- UTC months ----------------------------------------------------------------------
-    first = datetime.fromtimestamp(start_us / US, timezone.utc)
-    last = datetime.fromtimestamp((now_us - 1) / US, timezone.utc)
+    first = datetime.fromtimestamp(start_us / US, UTC)
+    last = datetime.fromtimestamp((now_us - 1) / US, UTC)
     month_starts, keys = [], []
     cur = date(first.year, first.month, 1)
     while cur <= date(last.year, last.month, 1):
-        month_starts.append(int(datetime(cur.year, cur.month, 1, tzinfo=timezone.utc).timestamp()) * US)
+        month_starts.append(int(datetime(cur.year, cur.month, 1, tzinfo=UTC).timestamp()) * US)
         keys.append(cur.strftime("%Y-%m"))
         cur = _add_months(cur, 1)
-    month_starts.append(int(datetime(cur.year, cur.month, 1, tzinfo=timezone.utc).timestamp()) * US)
+    month_starts.append(int(datetime(cur.year, cur.month, 1, tzinfo=UTC).timestamp()) * US)
 
     return Plan(
-        tz=tz, first_day=first_day, until=until, now_us=now_us, day_dates=day_dates, day_start_us=day_start,
-        dispatches=dispatches, entities=entities, label_entity0=label_entity0, numbers=numbers,
-        main_pool=pool_size, staff=np.arange(pool_size, pool_size + 6), tests=tests, api_per_day=api_per_day,
-        month_starts=month_starts, month_keys=keys,
+        tz=tz,
+        first_day=first_day,
+        until=until,
+        now_us=now_us,
+        day_dates=day_dates,
+        day_start_us=day_start,
+        dispatches=dispatches,
+        entities=entities,
+        label_entity0=label_entity0,
+        numbers=numbers,
+        main_pool=pool_size,
+        staff=np.arange(pool_size, pool_size + 6),
+        tests=tests,
+        api_per_day=api_per_day,
+        month_starts=month_starts,
+        month_keys=keys,
         price_change_us=int(day_start[len(day_start) // 2]),
     )
 

@@ -1,5 +1,6 @@
 """What to send in a month, one element per message, as integer arrays (bulk, test
 and transactional messages), and the order of the rows in a file."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,14 @@ class Specs:
 
     @staticmethod
     def empty() -> Specs:
-        return Specs(np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.int32),
-                     np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.uint64))
+        return Specs(
+            np.empty(0, np.int64),
+            np.empty(0, np.int8),
+            np.empty(0, np.int32),
+            np.empty(0, np.int32),
+            np.empty(0, np.int64),
+            np.empty(0, np.uint64),
+        )
 
     def take(self, idx: np.ndarray | slice) -> Specs:
         return Specs(*(getattr(self, f)[idx] for f in Specs.__dataclass_fields__))
@@ -46,13 +53,13 @@ def bulk_specs(rng: Generator, plan: Plan, idx: list[int], seq0: int) -> Specs:
     created = start[owner] + ((pos + rng.random(total)) * step[owner]).astype(np.int64)
     numbers = np.empty(total, dtype=np.int64)
     offset = 0
-    for k, i in enumerate(idx):
+    for _k, i in enumerate(idx):
         disp = plan.dispatches[i]
         if disp.kind == "big":
             base = plan.main_pool + len(plan.staff)
-            numbers[offset:offset + disp.size] = base + np.arange(disp.size)
+            numbers[offset : offset + disp.size] = base + np.arange(disp.size)
         else:
-            numbers[offset:offset + disp.size] = distinct_sample(rng, plan.main_pool, disp.size)
+            numbers[offset : offset + disp.size] = distinct_sample(rng, plan.main_pool, disp.size)
         offset += disp.size
     return Specs(
         created_us=created,
@@ -64,8 +71,34 @@ def bulk_specs(rng: Generator, plan: Plan, idx: list[int], seq0: int) -> Specs:
     )
 
 
-API_HOURS_W = np.array([0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.6, 2.0, 2.2, 2.1,
-                        2.0, 1.9, 1.9, 1.9, 2.0, 2.1, 2.3, 2.4, 2.3, 1.8, 1.1, 0.6])
+API_HOURS_W = np.array(
+    [
+        0.3,
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1.0,
+        1.6,
+        2.0,
+        2.2,
+        2.1,
+        2.0,
+        1.9,
+        1.9,
+        1.9,
+        2.0,
+        2.1,
+        2.3,
+        2.4,
+        2.3,
+        1.8,
+        1.1,
+        0.6,
+    ]
+)
 
 
 def api_specs(rng: Generator, plan: Plan, days: np.ndarray, seq0: int) -> Specs:
@@ -118,6 +151,6 @@ def file_order(sp: Specs, dispatch_rank: np.ndarray) -> np.ndarray:
     order[loose:] = rest[np.argsort(sp.created_us[rest], kind="stable")]
     # A dispatch's messages are made in time order; sort them if they ever are not.
     c = sp.created_us[order[:loose]]
-    if loose > 1 and np.any((k[1:loose] == k[:loose - 1]) & (c[1:] < c[:-1])):
+    if loose > 1 and np.any((k[1:loose] == k[: loose - 1]) & (c[1:] < c[:-1])):
         order[:loose] = order[:loose][np.lexsort((c, k[:loose]))]
     return order

@@ -1,5 +1,6 @@
 """The lookups the rows are built from (per entity, per operator, per number) and the
 vocabulary of every dictionary column."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from data import clicks as click_rules
-from data.demo.catalogue import (API_LABELS, BASE_FAILURE, OPERATOR_PROFILE, OPERATORS, OUTCOMES, PRICE_PER_SEGMENT,
-                                 PROVIDERS, RAW_CODES, SOURCES, UA_VOCAB)
+from data.demo.catalogue import (
+    API_LABELS,
+    BASE_FAILURE,
+    OPERATOR_PROFILE,
+    OPERATORS,
+    OUTCOMES,
+    PRICE_PER_SEGMENT,
+    PROVIDERS,
+    RAW_CODES,
+    SOURCES,
+    UA_VOCAB,
+)
 from data.demo.columns import Vocab
 from data.demo.numbers import Numbers
 from data.demo.plan import Plan

@@ -1,4 +1,5 @@
 """Parquet files written on a background thread while the generator builds the next rows."""
+
 from __future__ import annotations
 
 import queue
@@ -64,9 +65,14 @@ class ParquetFiles:
                     if path not in writers:
                         path.parent.mkdir(parents=True, exist_ok=True)
                         writers[path] = pq.ParquetWriter(
-                            path, table.schema, compression=COMPRESSION, store_schema=False,
-                            use_dictionary=dictionary_columns(table.schema), write_statistics=statistics,
-                            column_encoding=column_encoding(table.schema))
+                            path,
+                            table.schema,
+                            compression=COMPRESSION,
+                            store_schema=False,
+                            use_dictionary=dictionary_columns(table.schema),
+                            write_statistics=statistics,
+                            column_encoding=column_encoding(table.schema),
+                        )
                     writers[path].write_table(table, row_group_size=ROW_GROUP_ROWS)
                 else:
                     writers.pop(path).close()

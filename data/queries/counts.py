@@ -3,6 +3,7 @@
 Parameters are always bound, never formatted in; only our own enum values are
 spelled into SQL text.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,9 +23,7 @@ def in_list(values: list[str]) -> str:
 
 
 STATUS_GROUP_SQL = (
-    "CASE status "
-    + " ".join(f"WHEN '{s.value}' THEN '{g.value}'" for s, g in STATUS_GROUP.items())
-    + " END"
+    "CASE status " + " ".join(f"WHEN '{s.value}' THEN '{g.value}'" for s, g in STATUS_GROUP.items()) + " END"
 )
 
 # Sums over rollup rows (columns status, messages, clicked).
@@ -41,7 +40,7 @@ COUNTS_SQL = f"""
 
 def month_of(ts: dt.datetime) -> str:
     """Returns the UTC month ('YYYY-MM') of an aware time: the lake's partition that holds it."""
-    return ts.astimezone(dt.timezone.utc).strftime("%Y-%m")
+    return ts.astimezone(dt.UTC).strftime("%Y-%m")
 
 
 PERIOD_WHERE = "day BETWEEN $start AND $end AND month BETWEEN $mlo AND $mhi"
@@ -50,7 +49,12 @@ PERIOD_WHERE = "day BETWEEN $start AND $end AND month BETWEEN $mlo AND $mhi"
 def period_params(period: Period) -> dict[str, object]:
     """Parameters of PERIOD_WHERE: the local days, and the UTC months that can hold them (partition pruning)."""
     lo, hi = period.bounds_utc()
-    return {"start": period.start, "end": period.end, "mlo": month_of(lo), "mhi": month_of(hi - dt.timedelta(microseconds=1))}
+    return {
+        "start": period.start,
+        "end": period.end,
+        "mlo": month_of(lo),
+        "mhi": month_of(hi - dt.timedelta(microseconds=1)),
+    }
 
 
 def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

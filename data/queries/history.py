@@ -1,5 +1,6 @@
 """The dispatch history as the page shows it and the exports write it: dispatches and campaigns,
 filtered and sorted, from the period's dispatch rows and the campaign store's frames."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,17 +9,44 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data.store.campaigns import Rule
 from data.db import Db
 from data.period import Period
 from data.queries.counts import COUNT_COLUMNS
 from data.queries.sms import dispatch_records
+from data.store.campaigns import Rule
 
-SORTABLE = ["number", "name", "message_text", "recipient_group", "sent_at", "sent", "delivered", "delivered_pct",
-            "clicked", "ctr"]
-COLUMNS = ["kind", "row_id", "parent_id", "campaign_id", "campaign_name", "rule", "dispatches", "dispatch_id", "number",
-           "name", "description", "message_text", "recipient_group", "sent_at", "last_at", *COUNT_COLUMNS,
-           "delivered_pct", "ctr"]
+SORTABLE = [
+    "number",
+    "name",
+    "message_text",
+    "recipient_group",
+    "sent_at",
+    "sent",
+    "delivered",
+    "delivered_pct",
+    "clicked",
+    "ctr",
+]
+COLUMNS = [
+    "kind",
+    "row_id",
+    "parent_id",
+    "campaign_id",
+    "campaign_name",
+    "rule",
+    "dispatches",
+    "dispatch_id",
+    "number",
+    "name",
+    "description",
+    "message_text",
+    "recipient_group",
+    "sent_at",
+    "last_at",
+    *COUNT_COLUMNS,
+    "delivered_pct",
+    "ctr",
+]
 
 
 @dataclass(frozen=True)
@@ -50,8 +78,13 @@ class Sort:
 def _matching(records: list[dict], flt: HistoryFilter | None) -> list[dict]:
     if flt is None or not flt.active:
         return records
-    frame = pd.DataFrame({"name": [r["name"] for r in records], "description": [r["description"] for r in records],
-                          "sent_on": [pd.Timestamp(r["sent_at"]).date() for r in records]})
+    frame = pd.DataFrame(
+        {
+            "name": [r["name"] for r in records],
+            "description": [r["description"] for r in records],
+            "sent_on": [pd.Timestamp(r["sent_at"]).date() for r in records],
+        }
+    )
     return [r for r, keep in zip(records, flt.rule().matches(frame)) if keep]
 
 
@@ -76,15 +109,23 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole > 0 else math.nan
 
 
-def _dispatch_records(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
-                      flt: HistoryFilter | None) -> list[dict]:
+def _dispatch_records(
+    db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame, flt: HistoryFilter | None
+) -> list[dict]:
     names = dict(zip(campaigns["id"], campaigns["name"]))
     rules = dict(zip(campaigns["id"], campaigns["rule"].notna()))
     records = _matching(dispatch_records(db, period=period, members=members), flt)
     for r in records:
         cid = r["campaign_id"]
-        r.update(kind="dispatch", row_id=str(r["number"]), parent_id=None if cid is None else f"c{cid}",
-                 campaign_name=names.get(cid), rule=bool(rules.get(cid, False)), dispatches=1, last_at=r["sent_at"])
+        r.update(
+            kind="dispatch",
+            row_id=str(r["number"]),
+            parent_id=None if cid is None else f"c{cid}",
+            campaign_name=names.get(cid),
+            rule=bool(rules.get(cid, False)),
+            dispatches=1,
+            last_at=r["sent_at"],
+        )
     return records
 
 
@@ -99,20 +140,42 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
     for cid in sorted(grouped):
         rows, camp = grouped[cid], info[cid]
         sums = {c: sum(int(r[c]) for r in rows) for c in COUNT_COLUMNS}
-        out.append({
-            "kind": "campaign", "row_id": f"c{cid}", "parent_id": None, "campaign_id": cid,
-            "campaign_name": camp.name, "rule": not _missing(camp.rule), "dispatches": len(rows),
-            "dispatch_id": None, "number": None, "name": camp.name, "description": camp.description,
-            "message_text": camp.description, "recipient_group": None,
-            "sent_at": min(r["sent_at"] for r in rows), "last_at": max(r["sent_at"] for r in rows), **sums,
-            "delivered_pct": _share(sums["delivered"], sums["sent"]), "ctr": _share(sums["clicked"], sums["delivered"]),
-        })
+        out.append(
+            {
+                "kind": "campaign",
+                "row_id": f"c{cid}",
+                "parent_id": None,
+                "campaign_id": cid,
+                "campaign_name": camp.name,
+                "rule": not _missing(camp.rule),
+                "dispatches": len(rows),
+                "dispatch_id": None,
+                "number": None,
+                "name": camp.name,
+                "description": camp.description,
+                "message_text": camp.description,
+                "recipient_group": None,
+                "sent_at": min(r["sent_at"] for r in rows),
+                "last_at": max(r["sent_at"] for r in rows),
+                **sums,
+                "delivered_pct": _share(sums["delivered"], sums["sent"]),
+                "ctr": _share(sums["clicked"], sums["delivered"]),
+            }
+        )
     return out
 
 
-def history_records(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
-                    flt: HistoryFilter | None = None, sort: Sort | None = None, per: str = "campaign",
-                    expanded: frozenset[int] = frozenset()) -> list[dict]:
+def history_records(
+    db: Db,
+    *,
+    period: Period,
+    campaigns: pd.DataFrame,
+    members: pd.DataFrame,
+    flt: HistoryFilter | None = None,
+    sort: Sort | None = None,
+    per: str = "campaign",
+    expanded: frozenset[int] = frozenset(),
+) -> list[dict]:
     """Returns the history rows in display order, as dicts with COLUMNS (sent_at and last_at naive local
     datetimes; `history` has them as a DataFrame).
 
@@ -135,9 +198,21 @@ def history_records(db: Db, *, period: Period, campaigns: pd.DataFrame, members:
     return ordered
 
 
-def history(db: Db, *, period: Period, campaigns: pd.DataFrame, members: pd.DataFrame,
-            flt: HistoryFilter | None = None, sort: Sort | None = None, per: str = "campaign",
-            expanded: frozenset[int] = frozenset()) -> pd.DataFrame:
+def history(
+    db: Db,
+    *,
+    period: Period,
+    campaigns: pd.DataFrame,
+    members: pd.DataFrame,
+    flt: HistoryFilter | None = None,
+    sort: Sort | None = None,
+    per: str = "campaign",
+    expanded: frozenset[int] = frozenset(),
+) -> pd.DataFrame:
     """Returns `history_records(...)` as a DataFrame with COLUMNS (for the exports)."""
-    return pd.DataFrame(history_records(db, period=period, campaigns=campaigns, members=members, flt=flt, sort=sort,
-                                        per=per, expanded=expanded), columns=COLUMNS)
+    return pd.DataFrame(
+        history_records(
+            db, period=period, campaigns=campaigns, members=members, flt=flt, sort=sort, per=per, expanded=expanded
+        ),
+        columns=COLUMNS,
+    )

@@ -4,6 +4,7 @@ dispatches, one dispatch's (or campaign's) counts and reasons, and their recipie
 Aggregates read the `dispatch_daily` rollup (`data/rollups.py`); only the numbers
 download reads raw messages, filtered by dispatch.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,15 @@ import pyarrow as pa
 
 from data.db import Db
 from data.period import Period
-from data.queries.counts import (COUNT_COLUMNS, COUNTS_SQL, PERIOD_WHERE, STATUS_GROUP_SQL, in_list, period_params,
-                                 with_rates)
+from data.queries.counts import (
+    COUNT_COLUMNS,
+    COUNTS_SQL,
+    PERIOD_WHERE,
+    STATUS_GROUP_SQL,
+    in_list,
+    period_params,
+    with_rates,
+)
 from data.schema import StatusGroup, statuses_in
 
 
@@ -66,13 +74,15 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
     days = period.day_list()
     now = [found.get(d, zero) for d in days]
     sent, delivered, clicked = (COUNT_COLUMNS.index(c) for c in ("sent", "delivered", "clicked"))
-    trend = pd.DataFrame({
-        "day": days,
-        "sent": pd.Series([r[sent] for r in now], dtype="int64"),
-        "delivered": pd.Series([r[delivered] for r in now], dtype="int64"),
-        "clicked": pd.Series([r[clicked] for r in now], dtype="int64"),
-        "ctr": pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in now], dtype="float64"),
-    })
+    trend = pd.DataFrame(
+        {
+            "day": days,
+            "sent": pd.Series([r[sent] for r in now], dtype="int64"),
+            "delivered": pd.Series([r[delivered] for r in now], dtype="int64"),
+            "clicked": pd.Series([r[clicked] for r in now], dtype="int64"),
+            "ctr": pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in now], dtype="float64"),
+        }
+    )
     if not compare:
         trend = trend.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
         return _sums(now), None, trend
@@ -87,8 +97,17 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
     return _sums(now), _sums(before), trend
 
 
-_DISPATCH_COLUMNS = ["dispatch_id", "number", "name", "description", "message_text", "recipient_group", "sender",
-                     "sent_at", *COUNT_COLUMNS]
+_DISPATCH_COLUMNS = [
+    "dispatch_id",
+    "number",
+    "name",
+    "description",
+    "message_text",
+    "recipient_group",
+    "sender",
+    "sent_at",
+    *COUNT_COLUMNS,
+]
 
 
 def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> list[dict[str, object]]:
@@ -104,12 +123,12 @@ def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = N
     sql = f"""
         WITH c AS (
             SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
-            FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY dispatch_id
+            FROM {src["dispatch_daily"]} WHERE {PERIOD_WHERE} GROUP BY dispatch_id
         )
         SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
                timezone($tz, c.first_at) AS sent_at,
                {", ".join("c." + col for col in COUNT_COLUMNS)}
-        FROM c JOIN {src['dispatches']} d USING (dispatch_id)
+        FROM c JOIN {src["dispatches"]} d USING (dispatch_id)
         ORDER BY c.first_at DESC, d.number DESC
     """
     rows = db.cursor().execute(sql, {**period_params(period), "tz": period.tz}).fetchall()
@@ -152,7 +171,7 @@ def dispatch_reasons(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFram
     sql = f"""
         WITH m AS (
             SELECT {STATUS_GROUP_SQL} AS status_group, reason, messages
-            FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)
+            FROM {src["dispatch_daily"]} WHERE list_contains($ids, dispatch_id)
         )
         SELECT status_group, reason, sum(messages) AS count,
                sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share

@@ -1,4 +1,5 @@
 """The lake's state for the readiness check: how many messages it holds and the newest one's time."""
+
 from __future__ import annotations
 
 from data.db import Db

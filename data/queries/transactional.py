@@ -5,6 +5,7 @@ an API sender attaches. Aggregates read the `transactional_daily` and
 `transactional_click_delay` rollups; only the latest messages of a campaign and its
 messages download read raw messages (newest partitions first, or streamed).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -64,12 +65,12 @@ class Campaign:
         return NO_CAMPAIGN_KEY if self.label is None else _LABEL_PREFIX + self.label
 
     @classmethod
-    def from_key(cls, key: str) -> "Campaign":
+    def from_key(cls, key: str) -> Campaign:
         """Returns the campaign of a `key`; ValueError when it is not one."""
         if key == NO_CAMPAIGN_KEY:
             return cls(None)
         if key.startswith(_LABEL_PREFIX):
-            return cls(key[len(_LABEL_PREFIX):])
+            return cls(key[len(_LABEL_PREFIX) :])
         raise ValueError(f"not a campaign key: {key!r}")
 
 
@@ -166,22 +167,31 @@ def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
         return np.bincount(at_, weights=values, minlength=len(days)).astype(np.int64)
 
     messages = found["messages"]
-    frame = pd.DataFrame({
-        "recipients": total(messages),
-        "sent": total(messages, known & ~not_sent),
-        "delivered": total(messages, status == "delivered"),
-        "not_sent": total(messages, not_sent),
-        "not_delivered": total(messages, np.isin(status, list(_NOT_DELIVERED))),
-        "pending": total(messages, status == "pending"),
-        "clicked": total(found["clicked"]),
-        "clicked_raw": total(found["clicked_raw"]),
-    })
+    frame = pd.DataFrame(
+        {
+            "recipients": total(messages),
+            "sent": total(messages, known & ~not_sent),
+            "delivered": total(messages, status == "delivered"),
+            "not_sent": total(messages, not_sent),
+            "not_delivered": total(messages, np.isin(status, list(_NOT_DELIVERED))),
+            "pending": total(messages, status == "pending"),
+            "clicked": total(found["clicked"]),
+            "clicked_raw": total(found["clicked_raw"]),
+        }
+    )
     frame.insert(0, "day", days)
     return frame
 
 
-def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Campaign | None,
-                    sets: tuple[str, ...] = ("day", "source", "reason"), pool: ThreadPoolExecutor | None = None) -> dict:
+def _trx_breakdowns(
+    db: Db,
+    *,
+    period: Period,
+    source: str | None,
+    campaign: Campaign | None,
+    sets: tuple[str, ...] = ("day", "source", "reason"),
+    pool: ThreadPoolExecutor | None = None,
+) -> dict:
     """Returns the period's transactional counts, those named in `sets`: "day" and "source" (frames of
     TRX_COUNT_COLUMNS) and "reason" ((status_group, reason, messages) tuples).
 
@@ -194,17 +204,30 @@ def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Cam
     table = src["transactional_daily"]
 
     def by_day() -> pd.DataFrame:
-        return _days_frame(db.cursor().execute(
-            f"""SELECT day, status, CAST(sum(messages) AS BIGINT) AS messages, CAST(sum(clicked) AS BIGINT) AS clicked,
+        return _days_frame(
+            db.cursor()
+            .execute(
+                f"""SELECT day, status, CAST(sum(messages) AS BIGINT) AS messages, CAST(sum(clicked) AS BIGINT) AS clicked,
                        CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw
-                FROM {table} WHERE {where} GROUP BY day, status""", params).fetchnumpy(), period)
+                FROM {table} WHERE {where} GROUP BY day, status""",
+                params,
+            )
+            .fetchnumpy(),
+            period,
+        )
 
     days = pool.submit(by_day) if pool is not None and "day" in sets else None
     out: dict = {}
     if "source" in sets or "reason" in sets:
-        rows = db.cursor().execute(
-            f"""SELECT source, status, reason, sum(messages), sum(clicked), sum(clicked_raw) FROM {table}
-                WHERE {where} GROUP BY source, status, reason""", params).fetchall()
+        rows = (
+            db.cursor()
+            .execute(
+                f"""SELECT source, status, reason, sum(messages), sum(clicked), sum(clicked_raw) FROM {table}
+                WHERE {where} GROUP BY source, status, reason""",
+                params,
+            )
+            .fetchall()
+        )
         per_source: dict[str, list[tuple]] = {}
         reasons: dict[tuple, int] = {}
         for src_name, status, reason, messages, clicked, clicked_raw in rows:
@@ -213,9 +236,12 @@ def _trx_breakdowns(db: Db, *, period: Period, source: str | None, campaign: Cam
             reasons[key] = reasons.get(key, 0) + int(messages)
         names = sorted(per_source)
         counts = [_trx_counts(per_source[name]) for name in names]
-        out["source"] = pd.DataFrame({"source": pd.Series(names, dtype="object"),
-                                      **{c: pd.Series([v[i] for v in counts], dtype="int64")
-                                         for i, c in enumerate(TRX_COUNT_COLUMNS)}})
+        out["source"] = pd.DataFrame(
+            {
+                "source": pd.Series(names, dtype="object"),
+                **{c: pd.Series([v[i] for v in counts], dtype="int64") for i, c in enumerate(TRX_COUNT_COLUMNS)},
+            }
+        )
         out["reason"] = [(group, reason, count) for (group, reason), count in reasons.items()]
     if "day" in sets:
         out["day"] = days.result() if days is not None else by_day()
@@ -244,8 +270,13 @@ def _groups_part(parts: dict) -> pd.DataFrame:
     order = [StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING]
     counts = [int(found.get(g.value, 0)) for g in order]
     total = sum(counts)
-    return pd.DataFrame({"status_group": [g.value for g in order], "count": pd.Series(counts, dtype="int64"),
-                         "share": pd.Series([c / total if total else math.nan for c in counts], dtype="float64")})
+    return pd.DataFrame(
+        {
+            "status_group": [g.value for g in order],
+            "count": pd.Series(counts, dtype="int64"),
+            "share": pd.Series([c / total if total else math.nan for c in counts], dtype="float64"),
+        }
+    )
 
 
 def _reasons_part(parts: dict) -> pd.DataFrame:
@@ -255,11 +286,14 @@ def _reasons_part(parts: dict) -> pd.DataFrame:
     for group, _reason, count in rows:
         whole[group] = whole.get(group, 0) + count
     rows.sort(key=lambda r: (-r[2], r[0], r[1] is None, r[1] or ""))
-    return pd.DataFrame({"status_group": pd.Series([r[0] for r in rows], dtype="object"),
-                         "reason": pd.Series([r[1] for r in rows], dtype="object"),
-                         "count": pd.Series([r[2] for r in rows], dtype="int64"),
-                         "share": pd.Series([r[2] / whole[r[0]] if whole[r[0]] else math.nan for r in rows],
-                                            dtype="float64")})
+    return pd.DataFrame(
+        {
+            "status_group": pd.Series([r[0] for r in rows], dtype="object"),
+            "reason": pd.Series([r[1] for r in rows], dtype="object"),
+            "count": pd.Series([r[2] for r in rows], dtype="int64"),
+            "share": pd.Series([r[2] / whole[r[0]] if whole[r[0]] else math.nan for r in rows], dtype="float64"),
+        }
+    )
 
 
 def trx_daily(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
@@ -284,19 +318,29 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
     where = PERIOD_WHERE + _trx_filter(source, None, params)
     found: dict[str | None, list[tuple]] = {}
     first: dict[str | None, dt.datetime] = {}
-    for label, status, first_at, *counts in db.cursor().execute(
+    for label, status, first_at, *counts in (
+        db.cursor()
+        .execute(
             f"""SELECT campaign_label, status, min(first_at), sum(messages), sum(clicked), sum(clicked_raw)
-                FROM {src['transactional_daily']} WHERE {where} GROUP BY campaign_label, status""", params).fetchall():
+                FROM {src["transactional_daily"]} WHERE {where} GROUP BY campaign_label, status""",
+            params,
+        )
+        .fetchall()
+    ):
         found.setdefault(label, []).append((status, *counts))
         first[label] = first_at if label not in first else min(first[label], first_at)
     zone = ZoneInfo(period.tz)
     records = []
     for label, rows in found.items():
         r = dict(zip(TRX_COUNT_COLUMNS, _trx_counts(rows)))
-        r.update(campaign_label=label, key=Campaign(label).key, first_at=_local(first[label], zone),
-                 delivered_pct=r["delivered"] / r["sent"] if r["sent"] else math.nan,
-                 ctr=r["clicked"] / r["delivered"] if r["delivered"] else math.nan,
-                 ctr_raw=r["clicked_raw"] / r["delivered"] if r["delivered"] else math.nan)
+        r.update(
+            campaign_label=label,
+            key=Campaign(label).key,
+            first_at=_local(first[label], zone),
+            delivered_pct=r["delivered"] / r["sent"] if r["sent"] else math.nan,
+            ctr=r["clicked"] / r["delivered"] if r["delivered"] else math.nan,
+            ctr_raw=r["clicked_raw"] / r["delivered"] if r["delivered"] else math.nan,
+        )
         records.append(r)
     # sent, then recipients, most first; then by label, unlabelled last
     records.sort(key=lambda r: (-r["sent"], -r["recipients"], r["campaign_label"] is None, r["campaign_label"] or ""))
@@ -307,8 +351,15 @@ def trx_campaign_frame(records: list[dict[str, object]], extra: Sequence[str] = 
     """Returns `trx_campaign_records` (plus their `extra` columns first) as a DataFrame with typed columns."""
     columns = [*extra, *TRX_CAMPAIGN_COLUMNS]
     frame = pd.DataFrame({c: pd.Series([r[c] for r in records], dtype="object") for c in columns})
-    return frame.astype({"first_at": "datetime64[us]", **{c: "int64" for c in TRX_COUNT_COLUMNS},
-                         "delivered_pct": "float64", "ctr": "float64", "ctr_raw": "float64"})
+    return frame.astype(
+        {
+            "first_at": "datetime64[us]",
+            **{c: "int64" for c in TRX_COUNT_COLUMNS},
+            "delivered_pct": "float64",
+            "ctr": "float64",
+            "ctr_raw": "float64",
+        }
+    )
 
 
 def _local(ts: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
@@ -316,17 +367,31 @@ def _local(ts: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
     return None if ts is None else ts.astimezone(zone).replace(tzinfo=None)
 
 
-def trx_click_delay(db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None) -> pd.DataFrame:
+def trx_click_delay(
+    db: Db, *, period: Period, campaign: Campaign | None = None, source: str | None = None
+) -> pd.DataFrame:
     """Returns the time from delivery to the first human click, as a histogram of buckets:
     delay_bucket (lower bound, seconds), width (seconds), messages; shortest first."""
     src = db.sources()
     params = period_params(period)
     where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-    rows = db.cursor().execute(
-        f"""SELECT delay_bucket, sum(messages) FROM {src['transactional_click_delay']} WHERE {where}
-            GROUP BY delay_bucket ORDER BY delay_bucket""", params).fetchall()
-    return pd.DataFrame({"delay_bucket": [int(r[0]) for r in rows], "width": [delay_bucket_width(int(r[0])) for r in rows],
-                         "messages": [int(r[1]) for r in rows]}, dtype="int64")
+    rows = (
+        db.cursor()
+        .execute(
+            f"""SELECT delay_bucket, sum(messages) FROM {src["transactional_click_delay"]} WHERE {where}
+            GROUP BY delay_bucket ORDER BY delay_bucket""",
+            params,
+        )
+        .fetchall()
+    )
+    return pd.DataFrame(
+        {
+            "delay_bucket": [int(r[0]) for r in rows],
+            "width": [delay_bucket_width(int(r[0])) for r in rows],
+            "messages": [int(r[1]) for r in rows],
+        },
+        dtype="int64",
+    )
 
 
 def click_delay_median(delays: pd.DataFrame) -> float | None:
@@ -337,7 +402,9 @@ def click_delay_median(delays: pd.DataFrame) -> float | None:
         return None
     half = total / 2
     before = 0
-    for bucket, width, count in zip(delays["delay_bucket"].tolist(), delays["width"].tolist(), delays["messages"].tolist()):
+    for bucket, width, count in zip(
+        delays["delay_bucket"].tolist(), delays["width"].tolist(), delays["messages"].tolist()
+    ):
         if before + count >= half:
             return float(bucket + width * (half - before) / count)
         before += count
@@ -402,22 +469,33 @@ def trx_latest_messages(
     if limit <= LATEST_KEPT and db.reads_rollups():
         params = {**period_params(period), "tz": period.tz, "limit": int(limit)}
         where = PERIOD_WHERE + _trx_filter(source, campaign, params)
-        found = db.cursor().execute(
-            f"""SELECT message_id, timezone($tz, created_at), msisdn, source, status, reason, clicks, clicks_raw
-                FROM {db.sources()['transactional_latest']} WHERE {where}
-                ORDER BY created_at DESC, message_id DESC LIMIT $limit""", params).fetchall()
+        found = (
+            db.cursor()
+            .execute(
+                f"""SELECT message_id, timezone($tz, created_at), msisdn, source, status, reason, clicks, clicks_raw
+                FROM {db.sources()["transactional_latest"]} WHERE {where}
+                ORDER BY created_at DESC, message_id DESC LIMIT $limit""",
+                params,
+            )
+            .fetchall()
+        )
     else:
         found = _latest_raw(db, period=period, campaign=campaign, source=source, limit=limit)
     columns = ["created_at", "msisdn_masked", "source", "status", "reason", "clicks", "clicks_raw"]
     if not found:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("clicks") else "object") for c in columns})
-    return pd.DataFrame({
-        "created_at": pd.to_datetime([r[1] for r in found]),
-        "msisdn_masked": pd.Series([mask_msisdn(r[2]) for r in found], dtype="object"),
-        **{c: pd.Series([r[i] for r in found], dtype="object") for i, c in enumerate(("source", "status", "reason"), 3)},
-        "clicks": pd.Series([r[6] for r in found], dtype="int64"),
-        "clicks_raw": pd.Series([r[7] for r in found], dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "created_at": pd.to_datetime([r[1] for r in found]),
+            "msisdn_masked": pd.Series([mask_msisdn(r[2]) for r in found], dtype="object"),
+            **{
+                c: pd.Series([r[i] for r in found], dtype="object")
+                for i, c in enumerate(("source", "status", "reason"), 3)
+            },
+            "clicks": pd.Series([r[6] for r in found], dtype="int64"),
+            "clicks_raw": pd.Series([r[7] for r in found], dtype="int64"),
+        }
+    )
 
 
 def _latest_raw(db: Db, *, period: Period, campaign: Campaign, source: str | None, limit: int) -> list[tuple]:
@@ -433,10 +511,12 @@ def _latest_raw(db: Db, *, period: Period, campaign: Campaign, source: str | Non
         assert all(_MONTH_RE.match(m) for m in months)  # spelled into the SQL text: partition pruning
         params: dict[str, object] = {"lo": start, "hi": end, "limit": int(limit)}
         in_months = ", ".join(f"'{m}'" for m in months)
-        where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + _trx_filter(source, campaign, params)
+        where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + _trx_filter(
+            source, campaign, params
+        )
         found += cur.execute(
             f"""SELECT message_id, timezone($tz, created_at), created_at, msisdn, source, status, reason
-                FROM {src['messages']} WHERE {where} ORDER BY created_at DESC, message_id DESC LIMIT $limit""",
+                FROM {src["messages"]} WHERE {where} ORDER BY created_at DESC, message_id DESC LIMIT $limit""",
             {**params, "tz": period.tz},
         ).fetchall()
         if len(found) >= limit:
@@ -446,12 +526,15 @@ def _latest_raw(db: Db, *, period: Period, campaign: Campaign, source: str | Non
     found = sorted(found, key=lambda r: (r[2], r[0]), reverse=True)[:limit]
     # A click is filed under the month it happened, after its message was sent (a day's slack for clock skew).
     oldest = min(r[2] for r in found) - dt.timedelta(days=1)
-    clicks = {mid: (human, every) for mid, human, every in cur.execute(
-        f"""SELECT message_id, count(*) FILTER (WHERE NOT is_bot), count(*)
-            FROM {src['clicks']} WHERE month >= $m0 AND clicked_at >= $t0 AND list_contains($ids, message_id)
+    clicks = {
+        mid: (human, every)
+        for mid, human, every in cur.execute(
+            f"""SELECT message_id, count(*) FILTER (WHERE NOT is_bot), count(*)
+            FROM {src["clicks"]} WHERE month >= $m0 AND clicked_at >= $t0 AND list_contains($ids, message_id)
             GROUP BY message_id""",
-        {"m0": month_of(oldest), "t0": oldest, "ids": [r[0] for r in found]},
-    ).fetchall()}
+            {"m0": month_of(oldest), "t0": oldest, "ids": [r[0] for r in found]},
+        ).fetchall()
+    }
     return [(r[0], r[1], *r[3:], *clicks.get(r[0], (0, 0))) for r in found]
 
 
@@ -483,8 +566,12 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
         newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
         delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
         parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
-        frames = {"daily": _daily_part(parts), "by_source": _source_part(parts), "groups": _groups_part(parts),
-                  "reasons": _reasons_part(parts)}
+        frames = {
+            "daily": _daily_part(parts),
+            "by_source": _source_part(parts),
+            "groups": _groups_part(parts),
+            "reasons": _reasons_part(parts),
+        }
         return TrxDetail(**frames, delays=delays.result(), latest=newest.result())
 
 
@@ -499,19 +586,25 @@ def trx_messages_batches(
     """
     src = db.sources()
     lo, hi = period.bounds_utc()
-    params: dict[str, object] = {"lo": lo, "hi": hi, "tz": period.tz, "mlo": month_of(lo),
-                                 "mhi": month_of(hi - dt.timedelta(microseconds=1))}
-    where = ("m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi"
-             + _trx_filter(source, campaign, params, prefix="m."))
+    params: dict[str, object] = {
+        "lo": lo,
+        "hi": hi,
+        "tz": period.tz,
+        "mlo": month_of(lo),
+        "mhi": month_of(hi - dt.timedelta(microseconds=1)),
+    }
+    where = "m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi" + _trx_filter(
+        source, campaign, params, prefix="m."
+    )
     sql = f"""
         WITH sel AS (
             SELECT m.message_id, m.created_at, m.msisdn, m.source, m.status, m.reason, m.done_at
-            FROM {src['messages']} m WHERE {where}
+            FROM {src["messages"]} m WHERE {where}
         ),
         c AS (
             SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS clicks, count(*) AS clicks_raw,
                    min(clicked_at) FILTER (WHERE NOT is_bot) AS first_click
-            FROM {src['clicks']} WHERE month >= $mlo AND message_id IN (SELECT message_id FROM sel)
+            FROM {src["clicks"]} WHERE month >= $mlo AND message_id IN (SELECT message_id FROM sel)
             GROUP BY message_id
         )
         SELECT timezone($tz, sel.created_at) AS created_at, sel.msisdn, sel.source, sel.status, sel.reason,

@@ -8,4 +8,5 @@ audit      the access audit (append-only)
 Each module registers the migrations of its own tables when imported; importing them
 all here means a store never opens with another module's tables left out.
 """
+
 from data.store import audit, campaigns, users  # noqa: F401  (their migrations register on import)

@@ -3,6 +3,7 @@
 Table `access_audit` in the data directory's SQLite store (data/store/sqlite.py); it is
 append-only: triggers refuse UPDATE and DELETE. No Dash imports.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,22 @@ import pandas as pd
 
 from data.store.sqlite import Database, register_migrations
 
-AUDIT_COLUMNS = ["id", "at", "who", "role", "address", "action", "outcome", "target", "filter", "rows", "format",
-                 "bytes", "sha256", "detail"]
+AUDIT_COLUMNS = [
+    "id",
+    "at",
+    "who",
+    "role",
+    "address",
+    "action",
+    "outcome",
+    "target",
+    "filter",
+    "rows",
+    "format",
+    "bytes",
+    "sha256",
+    "detail",
+]
 MIGRATIONS = {
     # Access control (issue 6), with the users and log-in failures of data/store/users.py.
     2: """
@@ -76,9 +91,21 @@ class AccessAudit:
             cur = con.execute(
                 "INSERT INTO access_audit (at, who, role, address, action, outcome, target, filter, rows, format, bytes,"
                 " sha256, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_now_precise(), event.who, event.role, event.address, event.action, event.outcome, event.target,
-                 json.dumps(dict(event.filter), ensure_ascii=False, sort_keys=True) if event.filter else "",
-                 event.rows, event.format, event.bytes, event.sha256, event.detail[:2000]),
+                (
+                    _now_precise(),
+                    event.who,
+                    event.role,
+                    event.address,
+                    event.action,
+                    event.outcome,
+                    event.target,
+                    json.dumps(dict(event.filter), ensure_ascii=False, sort_keys=True) if event.filter else "",
+                    event.rows,
+                    event.format,
+                    event.bytes,
+                    event.sha256,
+                    event.detail[:2000],
+                ),
             )
             return int(cur.lastrowid)
 
@@ -101,8 +128,9 @@ class AccessAudit:
         """Yields every access event, oldest first, as lists in AUDIT_COLUMNS order (for the CSV)."""
         last = 0
         while True:
-            rows = self._db.rows(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM access_audit WHERE id > ? ORDER BY id LIMIT ?",
-                                 (last, batch))
+            rows = self._db.rows(
+                f"SELECT {', '.join(AUDIT_COLUMNS)} FROM access_audit WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            )
             if not rows:
                 return
             for row in rows:
@@ -111,4 +139,4 @@ class AccessAudit:
 
 
 def _now_precise() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

@@ -8,6 +8,7 @@ transaction (`BEGIN IMMEDIATE`, so concurrent writers queue instead of failing) 
 writes an audit row with what was there before and after, which is also what
 `undo` restores. Several processes may write at once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,16 +71,25 @@ class Rule:
     end: dt.date | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"text": self.text, "start": self.start and self.start.isoformat(),
-                           "end": self.end and self.end.isoformat()}, ensure_ascii=False)
+        return json.dumps(
+            {
+                "text": self.text,
+                "start": self.start and self.start.isoformat(),
+                "end": self.end and self.end.isoformat(),
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
-    def from_json(cls, raw: str | None) -> "Rule | None":
+    def from_json(cls, raw: str | None) -> Rule | None:
         if not raw:
             return None
         data = json.loads(raw)
-        return cls(data.get("text") or "", dt.date.fromisoformat(data["start"]) if data.get("start") else None,
-                   dt.date.fromisoformat(data["end"]) if data.get("end") else None)
+        return cls(
+            data.get("text") or "",
+            dt.date.fromisoformat(data["start"]) if data.get("start") else None,
+            dt.date.fromisoformat(data["end"]) if data.get("end") else None,
+        )
 
     def matches(self, dispatches: pd.DataFrame) -> pd.Series:
         """Returns a boolean mask of the dispatches (name, description, sent_on) that match."""
@@ -110,7 +120,7 @@ def clean_name(name: str) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 class CampaignStore:
@@ -156,26 +166,50 @@ class CampaignStore:
         cids = set(int(c) for c in campaign_ids)
         dids = sorted(set(dispatch_ids))
         if dids:
-            cids |= {r[0] for r in con.execute(
-                f"SELECT campaign_id FROM members WHERE dispatch_id IN ({','.join('?' * len(dids))})", dids)}
+            cids |= {
+                r[0]
+                for r in con.execute(
+                    f"SELECT campaign_id FROM members WHERE dispatch_id IN ({','.join('?' * len(dids))})", dids
+                )
+            }
         cids_list = sorted(cids)
         marks = ",".join("?" * len(cids_list))
-        campaigns = [dict(r) for r in con.execute(f"SELECT * FROM campaigns WHERE id IN ({marks})", cids_list)] if cids_list else []
-        members = [dict(r) for r in con.execute(f"SELECT * FROM members WHERE campaign_id IN ({marks})", cids_list)] if cids_list else []
+        campaigns = (
+            [dict(r) for r in con.execute(f"SELECT * FROM campaigns WHERE id IN ({marks})", cids_list)]
+            if cids_list
+            else []
+        )
+        members = (
+            [dict(r) for r in con.execute(f"SELECT * FROM members WHERE campaign_id IN ({marks})", cids_list)]
+            if cids_list
+            else []
+        )
         if dids:
-            members += [dict(r) for r in con.execute(
-                f"SELECT * FROM members WHERE dispatch_id IN ({','.join('?' * len(dids))})", dids)]
+            members += [
+                dict(r)
+                for r in con.execute(f"SELECT * FROM members WHERE dispatch_id IN ({','.join('?' * len(dids))})", dids)
+            ]
         unique = {m["dispatch_id"]: m for m in members}
-        return {"campaigns": campaigns, "members": sorted(unique.values(), key=lambda m: m["dispatch_id"]),
-                "campaign_ids": cids_list, "dispatch_ids": dids}
+        return {
+            "campaigns": campaigns,
+            "members": sorted(unique.values(), key=lambda m: m["dispatch_id"]),
+            "campaign_ids": cids_list,
+            "dispatch_ids": dids,
+        }
 
     def _audit(self, con, who: str, action: str, summary: dict, before: dict, cids, dids) -> int:
         # "after" covers at least every campaign "before" did, so the pair describes the change whole.
         after = self._state(con, set(cids) | set(before["campaign_ids"]), dids)
         cur = con.execute(
             "INSERT INTO audit (at, who, action, summary, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-            (_now(), who, action, json.dumps(summary, ensure_ascii=False), json.dumps(before, ensure_ascii=False),
-             json.dumps(after, ensure_ascii=False)),
+            (
+                _now(),
+                who,
+                action,
+                json.dumps(summary, ensure_ascii=False),
+                json.dumps(before, ensure_ascii=False),
+                json.dumps(after, ensure_ascii=False),
+            ),
         )
         return int(cur.lastrowid)
 
@@ -191,7 +225,11 @@ class CampaignStore:
     @staticmethod
     def _existing(con, campaign_ids: Iterable[int]) -> list[int]:
         ids = sorted(set(int(c) for c in campaign_ids))
-        found = {r[0] for r in con.execute(f"SELECT id FROM campaigns WHERE id IN ({','.join('?' * len(ids))})", ids)} if ids else set()
+        found = (
+            {r[0] for r in con.execute(f"SELECT id FROM campaigns WHERE id IN ({','.join('?' * len(ids))})", ids)}
+            if ids
+            else set()
+        )
         missing = [c for c in ids if c not in found]
         if missing:
             raise CampaignError("campaign.error.unknown_campaign", ids=", ".join(map(str, missing)))
@@ -204,7 +242,8 @@ class CampaignStore:
         try:
             rows = con.execute(
                 "SELECT c.*, count(m.dispatch_id) AS members FROM campaigns c LEFT JOIN members m ON m.campaign_id = c.id "
-                "GROUP BY c.id ORDER BY c.id").fetchall()
+                "GROUP BY c.id ORDER BY c.id"
+            ).fetchall()
         finally:
             con.close()
         cols = ["id", "name", "description", "rule", "created_at", "updated_at", "members"]
@@ -223,8 +262,9 @@ class CampaignStore:
         """Returns the newest audit rows: id, at, who, action, summary (JSON), undone_by."""
         con = self._db.connect()
         try:
-            rows = con.execute("SELECT id, at, who, action, summary, undone_by FROM audit ORDER BY id DESC LIMIT ?",
-                               (int(limit),)).fetchall()
+            rows = con.execute(
+                "SELECT id, at, who, action, summary, undone_by FROM audit ORDER BY id DESC LIMIT ?", (int(limit),)
+            ).fetchall()
         finally:
             con.close()
         return pd.DataFrame([dict(r) for r in rows], columns=["id", "at", "who", "action", "summary", "undone_by"])
@@ -238,15 +278,25 @@ class CampaignStore:
         try:
             rows = con.execute(
                 f"SELECT m.dispatch_id, m.campaign_id, c.name FROM members m JOIN campaigns c ON c.id = m.campaign_id "
-                f"WHERE m.dispatch_id IN ({','.join('?' * len(ids))})", ids).fetchall()
+                f"WHERE m.dispatch_id IN ({','.join('?' * len(ids))})",
+                ids,
+            ).fetchall()
         finally:
             con.close()
         frame = pd.DataFrame([dict(r) for r in rows], columns=["dispatch_id", "campaign_id", "name"])
         return frame if into is None else frame[frame["campaign_id"] != into].reset_index(drop=True)
 
     # --------------------------------------------------------------- writes
-    def group(self, dispatch_ids: Iterable[str], *, name: str, who: str, description: str = "",
-              rule: Rule | None = None, move: bool = False) -> int:
+    def group(
+        self,
+        dispatch_ids: Iterable[str],
+        *,
+        name: str,
+        who: str,
+        description: str = "",
+        rule: Rule | None = None,
+        move: bool = False,
+    ) -> int:
         """Makes a new campaign of the dispatches and returns its id.
 
         `name` is made unique by numbering ("Nowa kampania 2"). Dispatches already in
@@ -261,12 +311,16 @@ class CampaignStore:
             before = self._state(con, [], ids)
             unique = self._unique_name(con, base)
             now = _now()
-            cur = con.execute("INSERT INTO campaigns (name, description, rule, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                              (unique, description.strip(), rule.to_json() if rule else None, now, now))
+            cur = con.execute(
+                "INSERT INTO campaigns (name, description, rule, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (unique, description.strip(), rule.to_json() if rule else None, now, now),
+            )
             cid = int(cur.lastrowid)
             self._put_members(con, cid, ids, now)
             self._drop_empty(con)
-            self._audit(con, who, "group", {"campaign": cid, "name": unique, "dispatches": len(ids)}, before, [cid], ids)
+            self._audit(
+                con, who, "group", {"campaign": cid, "name": unique, "dispatches": len(ids)}, before, [cid], ids
+            )
         return cid
 
     def add(self, campaign_id: int, dispatch_ids: Iterable[str], *, who: str, move: bool = False) -> None:
@@ -282,19 +336,33 @@ class CampaignStore:
             self._put_members(con, int(campaign_id), ids, now)
             con.execute("UPDATE campaigns SET updated_at = ? WHERE id = ?", (now, int(campaign_id)))
             self._drop_empty(con)
-            self._audit(con, who, "add", {"campaign": int(campaign_id), "dispatches": len(ids)}, before, [campaign_id], ids)
+            self._audit(
+                con, who, "add", {"campaign": int(campaign_id), "dispatches": len(ids)}, before, [campaign_id], ids
+            )
 
     def remove(self, dispatch_ids: Iterable[str], *, who: str) -> None:
         """Takes dispatches out of their campaigns (a campaign left empty disappears)."""
         ids = sorted(set(dispatch_ids))
         with self._db.write() as con:
-            found = [r[0] for r in con.execute(
-                f"SELECT dispatch_id FROM members WHERE dispatch_id IN ({','.join('?' * len(ids))})", ids)] if ids else []
+            found = (
+                [
+                    r[0]
+                    for r in con.execute(
+                        f"SELECT dispatch_id FROM members WHERE dispatch_id IN ({','.join('?' * len(ids))})", ids
+                    )
+                ]
+                if ids
+                else []
+            )
             missing = sorted(set(ids) - set(found))
             if missing or not ids:
                 raise CampaignError("campaign.error.not_member", ids=", ".join(missing))
-            cids = [r[0] for r in con.execute(
-                f"SELECT DISTINCT campaign_id FROM members WHERE dispatch_id IN ({','.join('?' * len(ids))})", ids)]
+            cids = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT campaign_id FROM members WHERE dispatch_id IN ({','.join('?' * len(ids))})", ids
+                )
+            ]
             before = self._state(con, cids, ids)
             con.execute(f"DELETE FROM members WHERE dispatch_id IN ({','.join('?' * len(ids))})", ids)
             con.executemany("UPDATE campaigns SET updated_at = ? WHERE id = ?", [(_now(), c) for c in cids])
@@ -309,8 +377,15 @@ class CampaignStore:
             freed = len(before["members"])
             con.execute(f"DELETE FROM members WHERE campaign_id IN ({','.join('?' * len(ids))})", ids)
             con.execute(f"DELETE FROM campaigns WHERE id IN ({','.join('?' * len(ids))})", ids)
-            self._audit(con, who, "ungroup", {"campaigns": ids, "dispatches": freed}, before, ids,
-                        [m["dispatch_id"] for m in before["members"]])
+            self._audit(
+                con,
+                who,
+                "ungroup",
+                {"campaigns": ids, "dispatches": freed},
+                before,
+                ids,
+                [m["dispatch_id"] for m in before["members"]],
+            )
         return freed
 
     def rename(self, campaign_id: int, *, name: str, who: str, description: str | None = None) -> None:
@@ -320,10 +395,14 @@ class CampaignStore:
             self._existing(con, [campaign_id])
             before = self._state(con, [campaign_id], [])
             if description is None:
-                con.execute("UPDATE campaigns SET name = ?, updated_at = ? WHERE id = ?", (clean, _now(), int(campaign_id)))
+                con.execute(
+                    "UPDATE campaigns SET name = ?, updated_at = ? WHERE id = ?", (clean, _now(), int(campaign_id))
+                )
             else:
-                con.execute("UPDATE campaigns SET name = ?, description = ?, updated_at = ? WHERE id = ?",
-                            (clean, description.strip(), _now(), int(campaign_id)))
+                con.execute(
+                    "UPDATE campaigns SET name = ?, description = ?, updated_at = ? WHERE id = ?",
+                    (clean, description.strip(), _now(), int(campaign_id)),
+                )
             self._audit(con, who, "rename", {"campaign": int(campaign_id), "name": clean}, before, [campaign_id], [])
 
     def set_rule(self, campaign_id: int, rule: Rule | None, *, who: str) -> None:
@@ -331,8 +410,10 @@ class CampaignStore:
         with self._db.write() as con:
             self._existing(con, [campaign_id])
             before = self._state(con, [campaign_id], [])
-            con.execute("UPDATE campaigns SET rule = ?, updated_at = ? WHERE id = ?",
-                        (rule.to_json() if rule else None, _now(), int(campaign_id)))
+            con.execute(
+                "UPDATE campaigns SET rule = ?, updated_at = ? WHERE id = ?",
+                (rule.to_json() if rule else None, _now(), int(campaign_id)),
+            )
             self._audit(con, who, "rule", {"campaign": int(campaign_id)}, before, [campaign_id], [])
 
     def apply_rules(self, dispatches: pd.DataFrame, *, who: str = "rule") -> int:
@@ -341,8 +422,10 @@ class CampaignStore:
         if dispatches.empty or self.campaigns()["rule"].isna().all():  # no write lock when no rule can match
             return 0
         with self._db.write() as con:
-            rules = [(r["id"], Rule.from_json(r["rule"])) for r in con.execute(
-                "SELECT id, rule FROM campaigns WHERE rule IS NOT NULL ORDER BY id")]
+            rules = [
+                (r["id"], Rule.from_json(r["rule"]))
+                for r in con.execute("SELECT id, rule FROM campaigns WHERE rule IS NOT NULL ORDER BY id")
+            ]
             if not rules or dispatches.empty:
                 return 0
             taken = {r[0] for r in con.execute("SELECT dispatch_id FROM members")}
@@ -370,14 +453,20 @@ class CampaignStore:
         rows would be overwritten, so only the newest change can be undone.
         """
         with self._db.write() as con:
-            row = con.execute("SELECT * FROM audit WHERE undone_by IS NULL AND action <> 'undo' ORDER BY id DESC LIMIT 1").fetchone()
+            row = con.execute(
+                "SELECT * FROM audit WHERE undone_by IS NULL AND action <> 'undo' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
             newest = con.execute("SELECT max(id) FROM audit").fetchone()[0]
-            if row is None or (newest != row["id"] and con.execute(
-                    "SELECT action FROM audit WHERE id = ?", (newest,)).fetchone()[0] != "undo"):
+            if row is None or (
+                newest != row["id"]
+                and con.execute("SELECT action FROM audit WHERE id = ?", (newest,)).fetchone()[0] != "undo"
+            ):
                 return None
             before, after = json.loads(row["before"]), json.loads(row["after"])
             cids = set(before["campaign_ids"]) | set(after["campaign_ids"]) | {c["id"] for c in before["campaigns"]}
-            dids = set(before["dispatch_ids"]) | set(after["dispatch_ids"]) | {m["dispatch_id"] for m in before["members"]}
+            dids = (
+                set(before["dispatch_ids"]) | set(after["dispatch_ids"]) | {m["dispatch_id"] for m in before["members"]}
+            )
             current = self._state(con, cids, dids)
             if cids:
                 marks = ",".join("?" * len(cids))
@@ -387,16 +476,25 @@ class CampaignStore:
             if cids:
                 con.execute(f"DELETE FROM campaigns WHERE id IN ({','.join('?' * len(cids))})", sorted(cids))
             for c in before["campaigns"]:
-                con.execute("INSERT INTO campaigns (id, name, description, rule, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                            (c["id"], c["name"], c["description"], c["rule"], c["created_at"], c["updated_at"]))
+                con.execute(
+                    "INSERT INTO campaigns (id, name, description, rule, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (c["id"], c["name"], c["description"], c["rule"], c["created_at"], c["updated_at"]),
+                )
             for m in before["members"]:
-                con.execute("INSERT INTO members (dispatch_id, campaign_id, via_rule, added_at) VALUES (?, ?, ?, ?)",
-                            (m["dispatch_id"], m["campaign_id"], m["via_rule"], m["added_at"]))
+                con.execute(
+                    "INSERT INTO members (dispatch_id, campaign_id, via_rule, added_at) VALUES (?, ?, ?, ?)",
+                    (m["dispatch_id"], m["campaign_id"], m["via_rule"], m["added_at"]),
+                )
             summary = json.loads(row["summary"])
             undo_id = con.execute(
                 "INSERT INTO audit (at, who, action, summary, before, after) VALUES (?, ?, 'undo', ?, ?, ?)",
-                (_now(), who, json.dumps({"undid": row["id"], "action": row["action"], **summary}, ensure_ascii=False),
-                 json.dumps(current, ensure_ascii=False), row["before"]),
+                (
+                    _now(),
+                    who,
+                    json.dumps({"undid": row["id"], "action": row["action"], **summary}, ensure_ascii=False),
+                    json.dumps(current, ensure_ascii=False),
+                    row["before"],
+                ),
             ).lastrowid
             con.execute("UPDATE audit SET undone_by = ? WHERE id = ?", (undo_id, row["id"]))
             return {"action": row["action"], **summary}
@@ -405,8 +503,10 @@ class CampaignStore:
     def _check_moves(self, con, ids: list[str], into: int | None, move: bool) -> None:
         rows = con.execute(
             f"SELECT m.dispatch_id, c.name FROM members m JOIN campaigns c ON c.id = m.campaign_id "
-            f"WHERE m.dispatch_id IN ({','.join('?' * len(ids))})" + (" AND m.campaign_id <> ?" if into is not None else ""),
-            [*ids, *([into] if into is not None else [])]).fetchall()
+            f"WHERE m.dispatch_id IN ({','.join('?' * len(ids))})"
+            + (" AND m.campaign_id <> ?" if into is not None else ""),
+            [*ids, *([into] if into is not None else [])],
+        ).fetchall()
         if rows and not move:
             raise CampaignError("campaign.error.would_move", dispatches=", ".join(f"{r[0]} ({r[1]})" for r in rows))
 
@@ -416,7 +516,8 @@ class CampaignStore:
             "INSERT INTO members (dispatch_id, campaign_id, via_rule, added_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (dispatch_id) DO UPDATE SET campaign_id = excluded.campaign_id, via_rule = excluded.via_rule, "
             "added_at = excluded.added_at",
-            [(d, cid, int(via_rule), now) for d in ids])
+            [(d, cid, int(via_rule), now) for d in ids],
+        )
 
     @staticmethod
     def _drop_empty(con) -> None:

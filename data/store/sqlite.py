@@ -9,6 +9,7 @@ readable by their owner only (it holds password hashes); every change is one
 migrations of its own tables under the version they were made at (1: campaigns; 2:
 users, log-in failures and the access audit); a new table takes the next number.
 """
+
 from __future__ import annotations
 
 import errno
@@ -170,7 +171,11 @@ class Database:
             return
         except FileExistsError:
             pass
-        for file in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+        for file in (
+            self.path,
+            self.path.with_name(self.path.name + "-wal"),
+            self.path.with_name(self.path.name + "-shm"),
+        ):
             try:
                 mode = stat.S_IMODE(file.stat().st_mode)
                 if mode & 0o077:
@@ -248,7 +253,9 @@ class Database:
 
     def _migrate(self) -> None:
         steps = migrations()
-        if self.schema_version() >= max(steps, default=0):  # nothing to do: no write lock (a read-only store still reads)
+        if self.schema_version() >= max(
+            steps, default=0
+        ):  # nothing to do: no write lock (a read-only store still reads)
             return
         with self.write() as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]

@@ -5,6 +5,7 @@ must end the user's sessions) and `login_failures` (the rate limit's memory, sha
 every server process). The access audit lives in data/store/audit.py; UserStore hands
 its record/audit/audit_rows on to it. No Dash imports.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,7 +80,7 @@ def allows(role: str | None, needed: str) -> bool:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def check_name(name: str) -> str:
@@ -125,14 +126,18 @@ class UserStore:
 
     def get(self, name: str) -> User | None:
         """Returns the user called `name` (any case), or None."""
-        rows = self._read("SELECT name, role, enabled, epoch, created_at, last_login_at FROM users WHERE name = ?",
-                          ((name or "").strip(),))
+        rows = self._read(
+            "SELECT name, role, enabled, epoch, created_at, last_login_at FROM users WHERE name = ?",
+            ((name or "").strip(),),
+        )
         return _user(rows[0]) if rows else None
 
     def list(self) -> list[User]:
         """Returns every user, by name."""
-        return [_user(r) for r in self._read(
-            "SELECT name, role, enabled, epoch, created_at, last_login_at FROM users ORDER BY name")]
+        return [
+            _user(r)
+            for r in self._read("SELECT name, role, enabled, epoch, created_at, last_login_at FROM users ORDER BY name")
+        ]
 
     def add(self, name: str, *, role: str, password: str) -> User:
         """Adds an enabled user; UserError when the name is taken or a value is unusable."""
@@ -142,14 +147,18 @@ class UserStore:
         with self._db.write() as con:
             if con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                 raise UserError("users.error.exists", name=name)
-            con.execute("INSERT INTO users (name, role, password, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                        (name, role, digest, now, now))
+            con.execute(
+                "INSERT INTO users (name, role, password, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (name, role, digest, now, now),
+            )
         return self.get(name)
 
     def _change(self, name: str, sql: str, params: tuple) -> User:
         with self._db.write() as con:
-            cur = con.execute(f"UPDATE users SET {sql}, epoch = epoch + 1, updated_at = ? WHERE name = ?",
-                              (*params, _now(), (name or "").strip()))
+            cur = con.execute(
+                f"UPDATE users SET {sql}, epoch = epoch + 1, updated_at = ? WHERE name = ?",
+                (*params, _now(), (name or "").strip()),
+            )
             if cur.rowcount == 0:
                 raise UserError("users.error.unknown", name=name)
         return self.get(name)
@@ -202,8 +211,10 @@ class UserStore:
         since = now - LOGIN_WINDOW_S
         wait = 0.0
         for column, value in (("name", (name or "").strip().casefold()), ("address", address or "")):
-            rows = self._read(f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?",
-                              (value, since, LOGIN_LIMIT))
+            rows = self._read(
+                f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?",
+                (value, since, LOGIN_LIMIT),
+            )
             if len(rows) >= LOGIN_LIMIT:
                 wait = max(wait, rows[-1][0] + LOGIN_WINDOW_S - now)
         return max(0.0, wait)
@@ -212,8 +223,10 @@ class UserStore:
         """Remembers a failed log-in (and forgets those older than an hour)."""
         now = time.time() if now is None else now
         with self._db.write() as con:
-            con.execute("INSERT INTO login_failures (at, name, address) VALUES (?, ?, ?)",
-                        (now, (name or "").strip().casefold(), address or ""))
+            con.execute(
+                "INSERT INTO login_failures (at, name, address) VALUES (?, ?, ?)",
+                (now, (name or "").strip().casefold(), address or ""),
+            )
             con.execute("DELETE FROM login_failures WHERE at < ?", (now - 3600,))
 
     # ------------------------------------------------------------------ audit
@@ -231,5 +244,11 @@ class UserStore:
 
 
 def _user(row) -> User:
-    return User(name=row["name"], role=row["role"], enabled=bool(row["enabled"]), epoch=int(row["epoch"]),
-                created_at=row["created_at"], last_login_at=row["last_login_at"])
+    return User(
+        name=row["name"],
+        role=row["role"],
+        enabled=bool(row["enabled"]),
+        epoch=int(row["epoch"]),
+        created_at=row["created_at"],
+        last_login_at=row["last_login_at"],
+    )

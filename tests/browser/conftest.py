@@ -1,4 +1,5 @@
 """Browser-test fixtures: a demo lake ending today, and the app over it."""
+
 from __future__ import annotations
 
 import os

@@ -1,11 +1,11 @@
 """Log-in and roles in headless Chromium: a viewer, an analyst and an admin each see and can do what their role allows."""
+
 from __future__ import annotations
 
 import time
 
 from argon2 import PasswordHasher
 
-from web import security
 from app import create_app
 from data.store.sqlite import store_path
 from data.store.users import UserStore
@@ -70,7 +70,9 @@ def test_each_role_sees_what_it_may(dash_duo, browser_config, shot, tmp_path):
     assert "vera" in dash_duo.find_element(f"#{Shell.ACCOUNT}").text
     assert not visible(dash_duo, f"#{Camp.GROUP}") and not visible(dash_duo, f"#{Camp.UNGROUP}")
     assert visible(dash_duo, f"#{Camp.VIEWER_NOTE}") and visible(dash_duo, f"#{Camp.FILTER_TOGGLE}")
-    assert not dash_duo.find_elements(f"#{Shell.NAV_ADMIN}") and not dash_duo.find_elements(f"#{Shell.LOCAL_BANNER} .alert")
+    assert not dash_duo.find_elements(f"#{Shell.NAV_ADMIN}") and not dash_duo.find_elements(
+        f"#{Shell.LOCAL_BANNER} .alert"
+    )
     text = open_details(dash_duo)
     assert text and not dash_duo.find_elements(f"#{Sms.DETAILS_BODY} a[href*='/export/numbers']")
     shot("access-viewer-details")
@@ -105,8 +107,10 @@ def test_each_role_sees_what_it_may(dash_duo, browser_config, shot, tmp_path):
     shot("access-admin")
     # The page runs under the strict CSP (an injected inline script does not run), and nothing above needed more.
     assert dash_duo.get_logs() == [], dash_duo.get_logs()
-    ran = dash_duo.driver.execute_script("var s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
-                                         "document.head.appendChild(s); return window.__inline === 1;")
+    ran = dash_duo.driver.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
+        "document.head.appendChild(s); return window.__inline === 1;"
+    )
     assert ran is False
     logs = dash_duo.get_logs()
     assert logs and all("Content Security Policy" in entry["message"] for entry in logs), logs
@@ -115,4 +119,5 @@ def test_each_role_sees_what_it_may(dash_duo, browser_config, shot, tmp_path):
     assert dash_duo.get_logs() == [], dash_duo.get_logs()
     log = users.audit(limit=100)
     assert {("vera", "ok"), ("anna", "ok"), ("adam", "ok"), ("vera", "failed")} <= set(
-        zip(log.loc[log["action"] == "login", "who"], log.loc[log["action"] == "login", "outcome"]))
+        zip(log.loc[log["action"] == "login", "who"], log.loc[log["action"] == "login", "outcome"])
+    )

@@ -1,4 +1,5 @@
 """Grouping dispatches into campaigns on the SMS reports page, in headless Chromium."""
+
 from __future__ import annotations
 
 import shutil
@@ -6,16 +7,15 @@ import time
 
 import pandas as pd
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from app import create_app
-from tests.browser.conftest import free_port
-from web.context import AppContext
 from data.queries import dispatches as dispatch_queries
 from data.queries import sms as sms_queries
 from layouts.ids import Camp, Sms
+from tests.browser.conftest import free_port
 from tests.browser.test_sms_page import ROWS, click, wait_rows
+from web.context import AppContext
 
 PINNED_LEFT = f"#{Sms.GRID} .ag-pinned-left-cols-container .ag-row"
 
@@ -24,7 +24,9 @@ def row_data(dash_duo) -> list[dict]:
     """The grid's rows in displayed order, as the browser holds them."""
     return dash_duo.driver.execute_script(
         "var api = dash_ag_grid.getApi(arguments[0]); var out = [];"
-        "api.forEachNodeAfterFilterAndSort(function (n) { out.push(n.data); }); return out;", str(Sms.GRID))
+        "api.forEachNodeAfterFilterAndSort(function (n) { out.push(n.data); }); return out;",
+        str(Sms.GRID),
+    )
 
 
 def wait_for(predicate, timeout: float = 15, message: str = "condition"):
@@ -66,30 +68,43 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     chosen = [r["dispatch_id"] for r in rows[:3]]
     click(dash_duo, f"#{Camp.GROUP}")
     dash_duo.wait_for_contains_text(f"#{Camp.TOAST_TEXT}", "Zgrupowano wysyłki: 3", timeout=10)
-    campaign = wait_for(lambda: next((r for r in row_data(dash_duo) if r["kind"] == "campaign"), None), message="campaign row")
+    campaign = wait_for(
+        lambda: next((r for r in row_data(dash_duo) if r["kind"] == "campaign"), None), message="campaign row"
+    )
     assert campaign["name"] == "Nowa kampania"
     counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=chosen).iloc[0]  # the lake, independently of the page
-    assert (campaign["sent"], campaign["delivered"], campaign["clicked"]) == (int(counts["sent"]), int(counts["delivered"]), int(counts["clicked"]))
+    assert (campaign["sent"], campaign["delivered"], campaign["clicked"]) == (
+        int(counts["sent"]),
+        int(counts["delivered"]),
+        int(counts["clicked"]),
+    )
     shot("campaigns-grouped-pl")
 
     # 2. Rename it in place.
     cid = campaign["campaign_id"]
     click(dash_duo, f"{ROWS}[row-id='c{cid}'] [col-id='name']")
     ActionChains(dash_duo.driver).send_keys(Keys.ENTER).perform()  # Enter starts editing the focused cell
-    editor = wait_for(lambda: dash_duo.find_elements(f"{ROWS}[row-id='c{cid}'] [col-id='name'] input"), message="editor")[0]
+    editor = wait_for(
+        lambda: dash_duo.find_elements(f"{ROWS}[row-id='c{cid}'] [col-id='name'] input"), message="editor"
+    )[0]
     editor.send_keys(Keys.CONTROL, "a")
     editor.send_keys("Black Friday <img src=x onerror=alert(1)>", Keys.ENTER)
-    wait_for(lambda: ctx.store.campaigns()["name"].tolist() == ["Black Friday <img src=x onerror=alert(1)>"], message="rename")
+    wait_for(
+        lambda: ctx.store.campaigns()["name"].tolist() == ["Black Friday <img src=x onerror=alert(1)>"],
+        message="rename",
+    )
 
     # 3. Expand it: its dispatches appear beneath; open the campaign's details.
     click(dash_duo, f"{ROWS}[row-id='c{cid}'] [col-id='toggle']")
     members = wait_for(lambda: [r for r in row_data(dash_duo) if r.get("parent_id") == f"c{cid}"], message="members")
     assert sorted(r["dispatch_id"] for r in members) == sorted(chosen)
     order = [r["row_id"] for r in row_data(dash_duo)]
-    assert order[order.index(f"c{cid}") + 1: order.index(f"c{cid}") + 4] == [r["row_id"] for r in members]
+    assert order[order.index(f"c{cid}") + 1 : order.index(f"c{cid}") + 4] == [r["row_id"] for r in members]
     click(dash_duo, f"#{Sms.GRID} .ag-pinned-right-cols-container .ag-row[row-id='c{cid}'] [col-id='details']")
     dash_duo.wait_for_contains_text(f"#{Sms.DETAILS_TITLE}", "Black Friday", timeout=10)
-    assert f"campaign={cid}" in dash_duo.find_element(f"#{Sms.DETAILS_BODY} a[href*='status=delivered']").get_attribute("href")
+    assert f"campaign={cid}" in dash_duo.find_element(f"#{Sms.DETAILS_BODY} a[href*='status=delivered']").get_attribute(
+        "href"
+    )
     shot("campaigns-details-pl")
     click(dash_duo, f"#{Sms.DETAILS_CLOSE}")
     time.sleep(0.5)
@@ -110,11 +125,14 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     dash_duo.find_element(f"#{Camp.FILTER_NAME}").send_keys("Filtrowane")
     click(dash_duo, f"#{Camp.FILTER_RULE}")
     click(dash_duo, f"#{Camp.FILTER_GROUP}")
+
     def confirm_shown():
         found = dash_duo.find_elements(f"#{Camp.CONFIRM_BODY}")
         return bool(found) and found[0].is_displayed()
 
-    wait_for(lambda: confirm_shown() or "Filtrowane" in ctx.store.campaigns()["name"].tolist(), message="group or confirm")
+    wait_for(
+        lambda: confirm_shown() or "Filtrowane" in ctx.store.campaigns()["name"].tolist(), message="group or confirm"
+    )
     if confirm_shown():  # some filtered dispatches were in the first campaign: the dialog names them
         assert "zostanie przeniesionych" in dash_duo.find_element(f"#{Camp.CONFIRM_BODY}").text
         click(dash_duo, f"#{Camp.CONFIRM_OK}")
@@ -133,7 +151,9 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     number = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=[some])[some]
     cid_of = int(owner[some])
     click(dash_duo, f"{ROWS}[row-id='c{cid_of}'] [col-id='toggle']")
-    wait_for(lambda: dash_duo.find_elements(f"{PINNED_LEFT}[row-id='{number}'] input[type='checkbox']"), message="member row")
+    wait_for(
+        lambda: dash_duo.find_elements(f"{PINNED_LEFT}[row-id='{number}'] input[type='checkbox']"), message="member row"
+    )
     click(dash_duo, checkbox(str(number)))
     click(dash_duo, f"#{Camp.REMOVE}")
     wait_for(lambda: some not in set(ctx.store.members()["dispatch_id"]), message="removed")

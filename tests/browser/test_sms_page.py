@@ -1,4 +1,5 @@
 """The SMS reports page in headless Chromium, clicked through as a user would."""
+
 from __future__ import annotations
 
 import csv
@@ -12,10 +13,10 @@ from selenium.common.exceptions import ElementClickInterceptedException, StaleEl
 from selenium.webdriver.common.by import By
 
 from app import create_app
-from tests.browser.conftest import free_port
-from web.context import AppContext
 from data.queries import sms as sms_queries
 from layouts.ids import Shell, Sms
+from tests.browser.conftest import free_port
+from web.context import AppContext
 
 ROWS = f"#{Sms.GRID} .ag-center-cols-container .ag-row"
 
@@ -64,7 +65,9 @@ def wait_sorted(dash_duo, column: str, *, reverse: bool, timeout: float = 10) ->
     end = time.time() + timeout
     values: list[int] = []
     while time.time() < end:
-        values = [int(v.replace("\u00a0", "").replace(" ", "").replace(",", "")) for v in grid_numbers(dash_duo, column)]
+        values = [
+            int(v.replace("\u00a0", "").replace(" ", "").replace(",", "")) for v in grid_numbers(dash_duo, column)
+        ]
         if values and values == sorted(values, reverse=reverse):
             return values
         time.sleep(0.2)
@@ -121,7 +124,9 @@ def test_sms_reports_page(dash_duo, browser_config, shot):
     click(dash_duo, f"#{Sms.GRID} .ag-pinned-right-cols-container .ag-row[row-index='0'] [col-id='details']")
     dash_duo.wait_for_contains_text(f"#{Sms.DETAILS_TITLE}", f"Szczegóły wysyłki nr {number}", timeout=10)
     dash_duo.wait_for_element(f"#{Sms.DETAILS_REASONS}", timeout=10)
-    counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=str(frame3.set_index("number").loc[number, "dispatch_id"])).iloc[0]
+    counts = sms_queries.dispatch_counts(
+        ctx.db, dispatch_id=str(frame3.set_index("number").loc[number, "dispatch_id"])
+    ).iloc[0]
     body = dash_duo.find_element(f"#{Sms.DETAILS_BODY}").text
     assert "Przyczyny niedostarczenia" in body and "Co to znaczy" in body
     assert int(counts["sent"]) == int(top["sent"]) or number != int(top["number"])

@@ -1,4 +1,5 @@
 """The transactional reports page in headless Chromium, clicked through as a user would."""
+
 from __future__ import annotations
 
 import csv
@@ -11,13 +12,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from app import create_app
-from tests.browser.conftest import free_port
-from web.context import AppContext
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from layouts.ids import Shell, Sms, Trx
 from reports.transactional import campaign_table
+from tests.browser.conftest import free_port
 from tests.browser.test_sms_page import clear_downloads, click, wait_file
+from web.context import AppContext
 
 GRID = f"#{Trx.GRID}"
 ROWS = f"{GRID} .ag-center-cols-container .ag-row"
@@ -52,6 +53,7 @@ def row_order(dash_duo) -> list[str]:
 def press(dash_duo, selector: str, key: str) -> None:
     """Scrolls a button to the middle of the window and presses `key` on it, as a keyboard user would
     (again if the grid re-rendered it under our feet)."""
+
     def once():
         button = dash_duo.find_element(selector)
         dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
@@ -92,7 +94,9 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     totals = trx_queries.trx_kpis(ctx.db, period=period).iloc[0]
     kpis = text_of(dash_duo.find_element(f"#{Trx.KPIS}"))
     assert pl_int(int(totals["sent"])) in kpis and "CTR z botami" in kpis and "CTR (ludzie)" in kpis
-    assert "(bez kampanii)" in [text_of(r.find_element(By.CSS_SELECTOR, "[col-id='campaign']")) for r in dash_duo.find_elements(ROWS)]
+    assert "(bez kampanii)" in [
+        text_of(r.find_element(By.CSS_SELECTOR, "[col-id='campaign']")) for r in dash_duo.find_elements(ROWS)
+    ]
     dash_duo.wait_for_element(f"#{Trx.TREND} .js-plotly-plot", timeout=10)
     shot("transactional-page-pl")
 
@@ -102,7 +106,9 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{first}']", timeout=15)
     press(dash_duo, f"{GRID} button[data-key='{second}']", Keys.ENTER)
     for key in (first, second):
-        dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{key}'] .trx-ctr-chart .js-plotly-plot", timeout=15)
+        dash_duo.wait_for_element(
+            f"{DETAILS} .trx-detail[data-detail-of='{key}'] .trx-ctr-chart .js-plotly-plot", timeout=15
+        )
     order = until(lambda: (o := row_order(dash_duo)) and len(o) == len(frame) + 2 and o, what="two detail rows")
     for key in (first, second):
         assert order[order.index(key) + 1] == "detail:" + key
@@ -114,14 +120,21 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
         counts = trx_queries.trx_kpis(ctx.db, period=period, campaign=Campaign.from_key(key)).iloc[0]
         panel = f"{DETAILS} .trx-detail[data-detail-of='{key}']"
         source_total = [text_of(c) for c in dash_duo.find_elements(f"{panel} .trx-by-source tfoot th")]
-        assert source_total[:4] == ["Razem", pl_int(int(counts["sent"])), pl_int(int(counts["delivered"])), pl_int(int(counts["clicked"]))]
+        assert source_total[:4] == [
+            "Razem",
+            pl_int(int(counts["sent"])),
+            pl_int(int(counts["delivered"])),
+            pl_int(int(counts["clicked"])),
+        ]
         status_total = [text_of(c) for c in dash_duo.find_elements(f"{panel} .trx-by-status tfoot th")]
         assert status_total[:2] == ["Razem", pl_int(int(counts["recipients"]))]
         assert len(dash_duo.find_elements(f"{panel} .trx-latest tbody tr")) == min(10, int(counts["recipients"]))
         assert "***" in text_of(dash_duo.find_element(f"{panel} .trx-latest tbody"))
     delays = trx_queries.trx_click_delay(ctx.db, period=period, campaign=Campaign.from_key(first))
     if int(delays["messages"].sum()):
-        assert "Mediana:" in text_of(dash_duo.find_element(f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-median"))
+        assert "Mediana:" in text_of(
+            dash_duo.find_element(f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-median")
+        )
         dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-delay-chart .js-plotly-plot")
     detail = dash_duo.find_element(f"{DETAILS} .trx-detail[data-detail-of='{first}']")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", detail)
@@ -145,7 +158,10 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
 
     # Collapse the first ("-"): the second stays open.
     click(dash_duo, f"{GRID} button[data-key='{first}']")
-    until(lambda: not dash_duo.find_elements(f"{DETAILS} .trx-detail[data-detail-of='{first}']"), what="the first row closed")
+    until(
+        lambda: not dash_duo.find_elements(f"{DETAILS} .trx-detail[data-detail-of='{first}']"),
+        what="the first row closed",
+    )
     assert dash_duo.find_elements(f"{DETAILS} .trx-detail[data-detail-of='{second}']")
     assert text_of(dash_duo.find_element(f"{GRID} button[data-key='{first}']")).startswith("+")
 
@@ -155,7 +171,9 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     def sorted_by_ctr():
         order = row_order(dash_duo)
         by_id = {r.get_attribute("row-id"): r for r in dash_duo.find_elements(ROWS)}
-        values = [pct_value(text_of(by_id[i].find_element(By.CSS_SELECTOR, "[col-id='ctr']"))) for i in order if i in by_id]
+        values = [
+            pct_value(text_of(by_id[i].find_element(By.CSS_SELECTOR, "[col-id='ctr']"))) for i in order if i in by_id
+        ]
         return values == sorted(values) and values != [] and order
 
     order = until(sorted_by_ctr, what="rows sorted by CTR")
@@ -183,8 +201,11 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     # Filter by name and by source.
     search = dash_duo.find_element(f"#{Trx.FILTER_TEXT}")
     search.send_keys("kod")
-    until(lambda: [text_of(r.find_element(By.CSS_SELECTOR, "[col-id='campaign']")) for r in dash_duo.find_elements(ROWS)] == ["kod-2fa"],
-          what="name filter")
+    until(
+        lambda: [text_of(r.find_element(By.CSS_SELECTOR, "[col-id='campaign']")) for r in dash_duo.find_elements(ROWS)]
+        == ["kod-2fa"],
+        what="name filter",
+    )
     search.send_keys(Keys.CONTROL, "a")
     search.send_keys(Keys.DELETE)
     until(lambda: len(dash_duo.find_elements(ROWS)) == len(frame), what="the name filter cleared")
@@ -202,7 +223,9 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", f"Campaigns in the period: {len(frame)}", timeout=15)
     until(lambda: "(no campaign)" in text_of(dash_duo.find_element(GRID)), what="English rows")
     press(dash_duo, f"{GRID} button[data-key='{first}']", Keys.SPACE)  # Space on the + opens it too
-    dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-ctr-chart .js-plotly-plot", timeout=15)
+    dash_duo.wait_for_element(
+        f"{DETAILS} .trx-detail[data-detail-of='{first}'] .trx-ctr-chart .js-plotly-plot", timeout=15
+    )
     assert "Latest messages" in text_of(dash_duo.find_element(f"{DETAILS} .trx-detail[data-detail-of='{first}']"))
     shot("transactional-expanded-en")
 

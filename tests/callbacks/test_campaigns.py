@@ -1,4 +1,5 @@
 """Grouping on the SMS page, through the callbacks' plain functions (no browser)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,10 +10,10 @@ import pytest
 from callbacks import campaigns as camp_cb
 from callbacks import sms as sms_cb
 from config import Config
-from web.context import AppContext
 from data.queries.history import HistoryFilter, Sort
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
+from web.context import AppContext
 
 PERIOD = {"preset": "custom", "start": "2026-06-01", "end": UNTIL.isoformat()}
 
@@ -44,7 +45,9 @@ def test_group_shows_one_campaign_row_then_ungroup_and_undo(gctx):
     camp_cb.grouping_action(gctx, action="group", lang="en", selected=more)
     names = sorted(r["name"] for r in rows(gctx) if r["kind"] == "campaign")
     assert names == ["New campaign", "Nowa kampania"]
-    camp_cb.grouping_action(gctx, action="group", lang="pl", selected=[r for r in rows(gctx) if r["kind"] == "dispatch"][:1])
+    camp_cb.grouping_action(
+        gctx, action="group", lang="pl", selected=[r for r in rows(gctx) if r["kind"] == "dispatch"][:1]
+    )
     assert "Nowa kampania 2" in {r["name"] for r in rows(gctx) if r["kind"] == "campaign"}
     # Ungroup the first; undo brings it back exactly.
     first = [r for r in rows(gctx) if r["kind"] == "campaign" and r["name"] == "Nowa kampania"]
@@ -64,7 +67,11 @@ def test_moving_from_another_campaign_asks_first(gctx):
     out = camp_cb.grouping_action(gctx, action="confirmed", lang="en", pending=out["pending"])
     assert out["changed"]
     members = gctx.store.members().set_index("dispatch_id")["campaign_id"]
-    assert members[dispatches[1]["dispatch_id"]] == members[dispatches[2]["dispatch_id"]] != members[dispatches[0]["dispatch_id"]]
+    assert (
+        members[dispatches[1]["dispatch_id"]]
+        == members[dispatches[2]["dispatch_id"]]
+        != members[dispatches[0]["dispatch_id"]]
+    )
 
 
 def test_nothing_selected_is_a_hint_not_an_error(gctx):
@@ -80,9 +87,11 @@ def test_expand_rename_details_and_filter_group_with_rule(gctx):
     assert expanded == [cid] and camp_cb.toggled(expanded, {"colId": "toggle", "rowId": f"c{cid}"}) == []
     shown = rows(gctx, expanded=frozenset(expanded))
     at = [r["row_id"] for r in shown].index(f"c{cid}")
-    assert {r["parent_id"] for r in shown[at + 1: at + 3]} == {f"c{cid}"}
+    assert {r["parent_id"] for r in shown[at + 1 : at + 3]} == {f"c{cid}"}
     campaign_row = shown[at]
-    out = camp_cb.rename_in_place(gctx, changes=[{"colId": "name", "value": "  Żółw <b>x</b> ", "data": campaign_row}], lang="pl")
+    out = camp_cb.rename_in_place(
+        gctx, changes=[{"colId": "name", "value": "  Żółw <b>x</b> ", "data": campaign_row}], lang="pl"
+    )
     assert out["changed"] and gctx.store.campaigns()["name"].iloc[0] == "Żółw <b>x</b>"
     title, body = sms_cb.campaign_details(gctx, campaign_id=cid, lang="en")
     assert title == 'Details of campaign "Żółw <b>x</b>"'
@@ -99,11 +108,19 @@ def test_expand_rename_details_and_filter_group_with_rule(gctx):
 
 
 def test_export_links_follow_filter_sort_and_per_campaign(gctx):
-    csv_href, _ = sms_cb.export_links(gctx, lang="pl", flt=HistoryFilter("żółw", dt.date(2026, 7, 1), None),
-                                      per_campaign=True, sort=Sort("ctr", True), **PERIOD)
+    csv_href, _ = sms_cb.export_links(
+        gctx,
+        lang="pl",
+        flt=HistoryFilter("żółw", dt.date(2026, 7, 1), None),
+        per_campaign=True,
+        sort=Sort("ctr", True),
+        **PERIOD,
+    )
     assert "per=campaign" in csv_href and "q=%C5%BC%C3%B3%C5%82w" in csv_href and "since=2026-07-01" in csv_href
     assert "sort=ctr&desc=1" in csv_href
-    assert sms_cb.grid_sort([{"colId": "number", "sort": None}, {"colId": "sent", "sort": "asc", "sortIndex": 0}]) == Sort("sent", False)
+    assert sms_cb.grid_sort(
+        [{"colId": "number", "sort": None}, {"colId": "sent", "sort": "asc", "sortIndex": 0}]
+    ) == Sort("sent", False)
 
 
 def test_a_rule_takes_in_matching_dispatches_of_a_new_lake_version(gctx):
@@ -145,13 +162,17 @@ def test_exported_csv_follows_filter_sort_and_per_campaign(gctx):
     camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[:3])
     client = create_app(gctx.config).server.test_client()
     base = f"/export/dispatches.csv?from={PERIOD['start']}&to={PERIOD['end']}&lang=en"
-    per_campaign = list(csv.reader(io.StringIO(client.get(base + "&per=campaign&sort=sent&desc=0").data.decode("utf-8-sig"))))
+    per_campaign = list(
+        csv.reader(io.StringIO(client.get(base + "&per=campaign&sort=sent&desc=0").data.decode("utf-8-sig")))
+    )
     header, body = per_campaign[0], per_campaign[1:]
     assert "Campaign" in header and len(body) == len(dispatches) - 3 + 1
     sent = [int(r[header.index("Sent")]) for r in body]
     assert sent == sorted(sent)
     campaign_rows = [r for r in body if r[0] == ""]
-    assert len(campaign_rows) == 1 and campaign_rows[0][header.index("Sent")] == str(sum(r["sent"] for r in dispatches[:3]))
+    assert len(campaign_rows) == 1 and campaign_rows[0][header.index("Sent")] == str(
+        sum(r["sent"] for r in dispatches[:3])
+    )
     per_dispatch = list(csv.reader(io.StringIO(client.get(base).data.decode("utf-8-sig"))))
     assert len(per_dispatch) - 1 == len(dispatches)
     assert sum(1 for r in per_dispatch[1:] if r[header.index("Campaign")] == "New campaign") == 3
@@ -160,7 +181,13 @@ def test_exported_csv_follows_filter_sort_and_per_campaign(gctx):
     from data.queries.history import history
 
     campaigns, members = gctx.campaign_frames()
-    want = history(gctx.db, period=gctx.period("custom", PERIOD["start"], PERIOD["end"]), campaigns=campaigns,
-                   members=members, flt=HistoryFilter(word), per="dispatch")
+    want = history(
+        gctx.db,
+        period=gctx.period("custom", PERIOD["start"], PERIOD["end"]),
+        campaigns=campaigns,
+        members=members,
+        flt=HistoryFilter(word),
+        per="dispatch",
+    )
     assert 1 <= len(filtered) - 1 == len(want) < len(dispatches)
     assert sorted(int(r[0]) for r in filtered[1:]) == sorted(int(n) for n in want["number"])

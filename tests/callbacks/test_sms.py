@@ -1,16 +1,17 @@
 """SMS page callbacks called as plain functions (no browser)."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-from config import Config
-from web.context import AppContext
 from callbacks import shell as shell_cb
 from callbacks import sms as sms_cb
+from config import Config
 from data.period import Period
 from layouts.ids import Shell
 from tests.conftest import TZ, UNTIL
 from tests.expected import bulk_in_period, counts, daily
+from web.context import AppContext
 
 
 def texts(component) -> list[str]:
@@ -41,8 +42,16 @@ def test_custom_period_fills_every_part(ctx, frames):
     kpi_text = " ".join(texts(out["kpis"]))
     sent = counts(m)["sent"]
     assert f"{sent:,}" in kpi_text and "Not sent (invalid number)" in kpi_text
-    csv_href, doc_href = sms_cb.export_links(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en",
-                                             flt=None, per_campaign=False, sort=None)
+    csv_href, doc_href = sms_cb.export_links(
+        ctx,
+        preset="custom",
+        start="2026-10-01",
+        end=UNTIL.isoformat(),
+        lang="en",
+        flt=None,
+        per_campaign=False,
+        sort=None,
+    )
     assert csv_href == "/export/dispatches.csv?from=2026-10-01&to=2026-11-20&lang=en"
     assert doc_href == "/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en"
     assert out["period_error"] is None and out["alert"] is None

@@ -1,4 +1,5 @@
 """Transactional page callbacks called as plain functions (no browser), and the shared period control."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,6 @@ from dash import html, no_update
 from callbacks import shell as shell_cb
 from callbacks import transactional as trx_cb
 from config import Config
-from web.context import AppContext
 from data.period import Period
 from data.queries import transactional as trx_queries
 from layouts import period as period_layout
@@ -19,6 +19,7 @@ from layouts.ids import SMS_PERIOD, TRX_PERIOD, Sms, Trx
 from reports.transactional import campaign_table
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
+from web.context import AppContext
 
 START = "2026-09-01"
 PERIOD = Period(dt.date(2026, 9, 1), UNTIL, TZ)
@@ -104,17 +105,30 @@ def test_detail_shows_chart_breakdowns_delay_and_latest(ctx):
     assert row["row_id"] == "detail:" + key and row["detail_of"] == key and row["height"] > 300
     panel = row["detail"]
     text = " ".join(texts(panel))
-    for heading in ("Dzienny CTR", "Według źródła", "Według statusu", "Według przyczyny",
-                    "Od doręczenia do pierwszego kliknięcia", "Ostatnie wiadomości", "Mediana:"):
+    for heading in (
+        "Dzienny CTR",
+        "Według źródła",
+        "Według statusu",
+        "Według przyczyny",
+        "Od doręczenia do pierwszego kliknięcia",
+        "Ostatnie wiadomości",
+        "Mediana:",
+    ):
         assert heading in text, heading
     graphs = find(panel, lambda n: getattr(n, "figure", None) is not None)
     ctr = graphs[0].figure
     assert [tr["line"]["dash"] for tr in ctr["data"]] == ["solid", "dot"]
-    totals = trx_queries.trx_kpis(ctx.db, period=PERIOD, campaign=trx_queries.Campaign("potwierdzenie-zamowienia")).iloc[0]
+    totals = trx_queries.trx_kpis(
+        ctx.db, period=PERIOD, campaign=trx_queries.Campaign("potwierdzenie-zamowienia")
+    ).iloc[0]
     source_table = find(panel, lambda n: "trx-by-source" in (getattr(n, "className", "") or ""))[0]
     foot = texts(source_table.children[-1])
-    assert foot[:4] == ["Razem", f"{int(totals['sent']):,}".replace(",", "\xa0"),
-                        f"{int(totals['delivered']):,}".replace(",", "\xa0"), str(int(totals["clicked"]))]
+    assert foot[:4] == [
+        "Razem",
+        f"{int(totals['sent']):,}".replace(",", "\xa0"),
+        f"{int(totals['delivered']):,}".replace(",", "\xa0"),
+        str(int(totals["clicked"])),
+    ]
     status_table = find(panel, lambda n: "trx-by-status" in (getattr(n, "className", "") or ""))[0]
     assert texts(status_table.children[-1])[1] == f"{int(totals['recipients']):,}".replace(",", "\xa0")
     latest = find(panel, lambda n: "trx-latest" in (getattr(n, "className", "") or ""))[0]
@@ -122,7 +136,10 @@ def test_detail_shows_chart_breakdowns_delay_and_latest(ctx):
     assert len(body) == trx_cb.LATEST_MESSAGES
     assert all("***" in " ".join(texts(r)) for r in body)
     links = find(panel, lambda n: isinstance(n, html.A))
-    assert links[0].href == f"/export/transactional-messages.csv?campaign=label%3Apotwierdzenie-zamowienia&from={START}&to={UNTIL}&lang=pl"
+    assert (
+        links[0].href
+        == f"/export/transactional-messages.csv?campaign=label%3Apotwierdzenie-zamowienia&from={START}&to={UNTIL}&lang=pl"
+    )
 
 
 def test_detail_without_clicks_says_so(ctx):
@@ -137,8 +154,9 @@ def test_toggle_opens_and_closes_a_row(ctx):
     assert keys == ["none", key] and trx_cb.toggled(keys, key) == ["none"] and trx_cb.toggled(keys, None) == keys
     # Opening or closing a row answers with the table only: every open row with its details.
     out = report(ctx, open_keys=keys, rows_only=True)
-    assert [r["row_id"] for r in out["rows"] if r.get("detail_of")] == [f"detail:{k}" for k in ("none", key)
-                                                                         if k in [r["row_id"] for r in out["rows"]]]
+    assert [r["row_id"] for r in out["rows"] if r.get("detail_of")] == [
+        f"detail:{k}" for k in ("none", key) if k in [r["row_id"] for r in out["rows"]]
+    ]
     assert out["kpis"] is no_update and out["trend"] is no_update and out["csv_href"] is no_update
     assert out["count"].startswith("Kampanii w okresie")
     out = report(ctx, open_keys=trx_cb.toggled(keys, key), rows_only=True)
@@ -155,7 +173,11 @@ def test_filters_narrow_the_table(ctx):
     assert "source=test" in out["doc_href"]
     out = report(ctx, text="no such campaign")
     assert out["rows"] == [] and "Brak wiadomości transakcyjnych" in " ".join(texts(out["empty"]))
-    assert trx_cb.source_filter("all") is None and trx_cb.source_filter("bulk") is None and trx_cb.source_filter("api") == "api"
+    assert (
+        trx_cb.source_filter("all") is None
+        and trx_cb.source_filter("bulk") is None
+        and trx_cb.source_filter("api") == "api"
+    )
 
 
 def test_inverted_range_and_missing_lake(ctx, tmp_path):
@@ -186,9 +208,9 @@ def test_the_period_kept_in_the_session_sets_both_pages(ctx):
     assert period_layout.chosen(None) == ("1m", None, None) and period_layout.chosen({"preset": "bogus"})[0] == "1m"
     for path, ids in (("/", SMS_PERIOD), ("/transactional", TRX_PERIOD)):
         _nav, page = shell_cb.render(ctx, path, "pl", stored)
-        preset = find(page, lambda n: getattr(n, "id", None) == ids.preset)[0]
-        picker = find(page, lambda n: getattr(n, "id", None) == ids.range)[0]
-        box = find(page, lambda n: getattr(n, "id", None) == ids.range_box)[0]
+        preset = find(page, lambda n, ids=ids: getattr(n, "id", None) == ids.preset)[0]
+        picker = find(page, lambda n, ids=ids: getattr(n, "id", None) == ids.range)[0]
+        box = find(page, lambda n, ids=ids: getattr(n, "id", None) == ids.range_box)[0]
         assert preset.value == "custom" and (picker.start_date, picker.end_date) == ("2026-10-01", "2026-10-31")
         assert box.style == {"display": "block"}
     _nav, page = shell_cb.render(ctx, "/", "pl")
@@ -207,4 +229,6 @@ def test_opening_a_row_reuses_the_table_a_period_change_reads_again(ctx, monkeyp
     assert [r["row_id"] for r in opened["rows"] if "detail_of" not in r] == [r["row_id"] for r in shown]
     assert any(r.get("detail_of") == first.key for r in opened["rows"])
     again = report(ctx)  # a period (or filter) change always reads the table
-    assert again["rows"] == [] and "the table was read again" in json.dumps(again["alert"].to_plotly_json(), default=str)
+    assert again["rows"] == [] and "the table was read again" in json.dumps(
+        again["alert"].to_plotly_json(), default=str
+    )

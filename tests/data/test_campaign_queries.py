@@ -1,4 +1,5 @@
 """Campaign rows: sums of their dispatches' numbers taken from the lake independently."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,9 @@ PERIOD = Period(dt.date(2026, 6, 1), UNTIL, TZ)
 
 def campaign_frames(ids):
     members = pd.DataFrame({"dispatch_id": ids[:3] + ids[3:5], "campaign_id": [7, 7, 7, 9, 9]})
-    campaigns = pd.DataFrame({"id": [7, 9], "name": ["Żółw – jesień", "B"], "description": ["opis", ""],
-                              "rule": [None, '{"text": "x"}']})
+    campaigns = pd.DataFrame(
+        {"id": [7, 9], "name": ["Żółw – jesień", "B"], "description": ["opis", ""], "rule": [None, '{"text": "x"}']}
+    )
     return campaigns, members
 
 
@@ -41,7 +43,7 @@ def test_campaign_rows_are_the_sums_of_their_dispatches(ctx, frames):
     assert by_campaign.loc[9, "rule"] and not by_campaign.loc[7, "rule"]
     # Campaign 7 is expanded: its three dispatches follow it; campaign 9's are hidden.
     position = list(rows["row_id"]).index("c7")
-    assert set(rows["parent_id"].iloc[position + 1: position + 4]) == {"c7"}
+    assert set(rows["parent_id"].iloc[position + 1 : position + 4]) == {"c7"}
     assert (rows["parent_id"] == "c9").sum() == 0
 
 
@@ -49,15 +51,17 @@ def test_filter_sort_and_per_dispatch(ctx, frames):
     m = bulk_in_period(frames, PERIOD)
     ids = list(m["dispatch_id"].drop_duplicates().sort_values())
     campaigns, members = campaign_frames(ids)
-    flat = history(ctx.db, period=PERIOD, campaigns=campaigns, members=members, per="dispatch",
-                   sort=Sort("sent", descending=False))
+    flat = history(
+        ctx.db, period=PERIOD, campaigns=campaigns, members=members, per="dispatch", sort=Sort("sent", descending=False)
+    )
     assert len(flat) == m["dispatch_id"].nunique() and list(flat["sent"]) == sorted(flat["sent"])
     assert set(flat.loc[flat["dispatch_id"].isin(ids[:3]), "campaign_name"]) == {"Żółw – jesień"}
     name = frames["dispatches"].set_index("dispatch_id").loc[ids[0], "name"]
     word = name.split()[0]
     shouted = word.upper()
-    found = history(ctx.db, period=PERIOD, campaigns=campaigns, members=members, per="dispatch",
-                    flt=HistoryFilter(text=shouted))
+    found = history(
+        ctx.db, period=PERIOD, campaigns=campaigns, members=members, per="dispatch", flt=HistoryFilter(text=shouted)
+    )
     assert ids[0] in set(found["dispatch_id"])
     assert all(word.casefold() in (n + " " + (d or "")).casefold() for n, d in zip(found["name"], found["description"]))
 
@@ -67,6 +71,9 @@ def test_campaign_details_cover_every_member(ctx, frames):
     part = of_dispatches(frames, ids)
     got = sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
     assert {k: int(got[k]) for k in counts(part)} == counts(part)
-    streamed = [v for b in sms_queries.numbers_batches(ctx.db, dispatch_id=ids, group=StatusGroup.DELIVERED, batch_rows=50)
-                for v in b.column(0).to_pylist()]
+    streamed = [
+        v
+        for b in sms_queries.numbers_batches(ctx.db, dispatch_id=ids, group=StatusGroup.DELIVERED, batch_rows=50)
+        for v in b.column(0).to_pylist()
+    ]
     assert sorted(streamed) == sorted(part.loc[part["status"] == "delivered", "msisdn"])

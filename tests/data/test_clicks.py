@@ -1,4 +1,5 @@
 """The bot-click rule (data/clicks.py) over real user-agent strings."""
+
 from __future__ import annotations
 
 import math

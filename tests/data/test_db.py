@@ -1,4 +1,5 @@
 """Db.remember: answers kept per lake version, computed again when the lake changes."""
+
 from __future__ import annotations
 
 import datetime as dt

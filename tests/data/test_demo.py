@@ -1,4 +1,5 @@
 """The demo lake generator (data/demo/): determinism, shape and realism of the data."""
+
 from __future__ import annotations
 
 import hashlib
@@ -116,8 +117,9 @@ PINNED_DIGEST = "1932ba615bc92c4d65816aac6756782b102e6af722b52108b2a95a57315b633
 def _content_digest(root: Path) -> str:
     h = hashlib.sha256()
     lake = Lake(root)
-    paths = sorted([*lake.messages_dir.glob("month=*/*.parquet"), *lake.clicks_dir.glob("month=*/*.parquet"),
-                    lake.dispatches_file])
+    paths = sorted(
+        [*lake.messages_dir.glob("month=*/*.parquet"), *lake.clicks_dir.glob("month=*/*.parquet"), lake.dispatches_file]
+    )
     for path in paths:
         h.update(str(path.relative_to(root)).encode())
         t = pq.read_table(path)
@@ -153,7 +155,9 @@ def test_span_in_local_days(db):
 def test_dispatches(db):
     n = one(db, "SELECT count(*) FROM d")
     assert 20 <= n <= 300
-    rows = q(db, "SELECT number, dispatch_id, created_at, name, message_text, recipient_group, sender FROM d ORDER BY number")
+    rows = q(
+        db, "SELECT number, dispatch_id, created_at, name, message_text, recipient_group, sender FROM d ORDER BY number"
+    )
     assert [r[0] for r in rows] == list(range(1, n + 1))
     assert [r[1] for r in rows] == [f"d-{i:06d}" for i in range(1, n + 1)]
     created = [r[2] for r in rows]
@@ -161,8 +165,11 @@ def test_dispatches(db):
     assert all(r[3] and r[4] and r[5] and re.fullmatch(r"[A-Z0-9.]{3,11}", r[6]) for r in rows)
     assert any("fala" in r[3] for r in rows)
     # each dispatch is created before its first message
-    late = one(db, """SELECT count(*) FROM d JOIN (SELECT dispatch_id, min(created_at) AS first FROM m
-                      WHERE source = 'bulk' GROUP BY 1) USING (dispatch_id) WHERE d.created_at > first""")
+    late = one(
+        db,
+        """SELECT count(*) FROM d JOIN (SELECT dispatch_id, min(created_at) AS first FROM m
+                      WHERE source = 'bulk' GROUP BY 1) USING (dispatch_id) WHERE d.created_at > first""",
+    )
     assert late == 0
 
 
@@ -181,15 +188,26 @@ def test_bulk_share_and_sizes(db):
 
 
 def test_special_dispatches(db):
-    spans = q(db, """SELECT dispatch_id, min(created_at) AS a, max(created_at) AS b FROM m
-                     WHERE source = 'bulk' GROUP BY 1""")
+    spans = q(
+        db,
+        """SELECT dispatch_id, min(created_at) AS a, max(created_at) AS b FROM m
+                     WHERE source = 'bulk' GROUP BY 1""",
+    )
     tz = ZoneInfo(TZ)
     # across local midnight
     assert sum(a.astimezone(tz).date() != b.astimezone(tz).date() for _, a, b in spans) >= 2
     # across two calendar months, both in local time and in the UTC partitions
-    assert any((a.astimezone(tz).year, a.astimezone(tz).month) != (b.astimezone(tz).year, b.astimezone(tz).month)
-               for _, a, b in spans)
-    assert one(db, "SELECT max(n) FROM (SELECT count(DISTINCT month) AS n FROM m WHERE source = 'bulk' GROUP BY dispatch_id)") == 2
+    assert any(
+        (a.astimezone(tz).year, a.astimezone(tz).month) != (b.astimezone(tz).year, b.astimezone(tz).month)
+        for _, a, b in spans
+    )
+    assert (
+        one(
+            db,
+            "SELECT max(n) FROM (SELECT count(DISTINCT month) AS n FROM m WHERE source = 'bulk' GROUP BY dispatch_id)",
+        )
+        == 2
+    )
     # across a DST change (the UTC offset differs between its first and last message)
     assert any(a.astimezone(tz).utcoffset() != b.astimezone(tz).utcoffset() for _, a, b in spans)
 
@@ -211,14 +229,29 @@ def test_statuses_and_reasons(db):
     assert {r for s, r in pairs if s == "rejected"} <= {"carrier_filtered", "sender_compliance", "barred_or_opted_out"}
     assert {r for s, r in pairs if s == "failed"} <= {"platform_error", "routing_error", "network_error"}
     # times
-    assert one(db, "SELECT count(*) FROM m WHERE status = 'not_sent' AND (sent_at IS NOT NULL OR done_at IS NOT NULL)") == 0
-    assert one(db, "SELECT count(*) FROM m WHERE status NOT IN ('not_sent', 'pending') AND (sent_at IS NULL OR done_at IS NULL)") == 0
+    assert (
+        one(db, "SELECT count(*) FROM m WHERE status = 'not_sent' AND (sent_at IS NOT NULL OR done_at IS NOT NULL)")
+        == 0
+    )
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM m WHERE status NOT IN ('not_sent', 'pending') AND (sent_at IS NULL OR done_at IS NULL)",
+        )
+        == 0
+    )
     assert one(db, "SELECT count(*) FROM m WHERE sent_at < created_at OR done_at < sent_at") == 0
     assert one(db, "SELECT min(epoch(done_at) - epoch(sent_at)) FROM m WHERE status = 'expired'") >= 48 * 3600
     # raw values are there and consistent per provider
     assert one(db, "SELECT count(*) FROM m WHERE raw_status IS NULL") == 0
-    assert one(db, """SELECT max(n) FROM (SELECT count(DISTINCT (status, reason)) AS n FROM m
-                      GROUP BY provider, raw_status, raw_error)""") <= 2  # twilio 'sent' = unknown/pending
+    assert (
+        one(
+            db,
+            """SELECT max(n) FROM (SELECT count(DISTINCT (status, reason)) AS n FROM m
+                      GROUP BY provider, raw_status, raw_error)""",
+        )
+        <= 2
+    )  # twilio 'sent' = unknown/pending
     assert q(db, "SELECT DISTINCT raw_status, raw_error FROM m WHERE provider = 'smsapi' AND status = 'delivered'") == [
         ("DELIVRD", "000")
     ]
@@ -228,25 +261,40 @@ def test_statuses_and_reasons(db):
 def test_operators_have_their_own_failure_profiles(db):
     ops = {r[0] for r in q(db, "SELECT DISTINCT operator FROM m WHERE operator IS NOT NULL")}
     assert ops == {"Orange", "Play", "Plus", "T-Mobile", "Heyah", "Plush", "Virgin Mobile"}
-    share = dict(q(db, "SELECT operator, count(*) / sum(count(*)) OVER () FROM m WHERE operator IS NOT NULL GROUP BY 1"))
+    share = dict(
+        q(db, "SELECT operator, count(*) / sum(count(*)) OVER () FROM m WHERE operator IS NOT NULL GROUP BY 1")
+    )
     assert all(share[o] > 0.15 for o in ("Orange", "Play", "Plus", "T-Mobile"))
     assert all(share[o] < 0.05 for o in ("Heyah", "Plush", "Virgin Mobile"))
-    rate = dict(q(db, """SELECT operator, avg(coalesce(reason = 'carrier_filtered', false)::int) FROM m
-                         WHERE operator IN ('Play', 'Orange', 'Plus') GROUP BY 1"""))
+    rate = dict(
+        q(
+            db,
+            """SELECT operator, avg(coalesce(reason = 'carrier_filtered', false)::int) FROM m
+                         WHERE operator IN ('Play', 'Orange', 'Plus') GROUP BY 1""",
+        )
+    )
     assert rate["Play"] > 2 * rate["Orange"] and rate["Play"] > 2 * rate["Plus"]
 
 
 def test_pending_only_in_the_last_three_days(db):
     assert one(db, "SELECT count(*) FROM m WHERE status = 'pending'") > 0
     assert one(db, "SELECT min(created_at)::date FROM m WHERE status = 'pending'") >= UNTIL - timedelta(days=2)
-    assert one(db, "SELECT count(*) FROM m WHERE status = 'pending' AND (done_at IS NOT NULL OR reason IS NOT NULL)") == 0
+    assert (
+        one(db, "SELECT count(*) FROM m WHERE status = 'pending' AND (done_at IS NOT NULL OR reason IS NOT NULL)") == 0
+    )
 
 
 def test_unique_ids(db):
     assert one(db, "SELECT count(*) - count(DISTINCT message_id) FROM m") == 0
     assert one(db, "SELECT count(*) - count(DISTINCT (provider, provider_message_id)) FROM m") == 0
-    assert one(db, """SELECT count(*) FROM (SELECT dispatch_id, msisdn FROM m WHERE source = 'bulk'
-                      GROUP BY ALL HAVING count(*) > 1)""") == 0
+    assert (
+        one(
+            db,
+            """SELECT count(*) FROM (SELECT dispatch_id, msisdn FROM m WHERE source = 'bulk'
+                      GROUP BY ALL HAVING count(*) > 1)""",
+        )
+        == 0
+    )
 
 
 def test_numbers(db):
@@ -259,8 +307,11 @@ def test_numbers(db):
         else:
             assert re.fullmatch(r"\+48\d{9}", msisdn), msisdn
             assert phonenumbers.is_valid_number(num), msisdn
-            expected = phonenumbers.PhoneNumberType.FIXED_LINE if reason == "landline_unsupported" else \
-                phonenumbers.PhoneNumberType.MOBILE
+            expected = (
+                phonenumbers.PhoneNumberType.FIXED_LINE
+                if reason == "landline_unsupported"
+                else phonenumbers.PhoneNumberType.MOBILE
+            )
             assert phonenumbers.number_type(num) == expected, msisdn
     invalid = one(db, "SELECT avg(coalesce(reason IN ('invalid_number', 'landline_unsupported'), false)::int) FROM m")
     assert 0.003 <= invalid <= 0.012
@@ -268,8 +319,11 @@ def test_numbers(db):
 
 
 def test_segments_encoding_and_price(db):
-    rows = q(db, """SELECT d.message_text, any_value(m.encoding), any_value(m.segments),
-                           count(DISTINCT (m.encoding, m.segments)) FROM d JOIN m USING (dispatch_id) GROUP BY 1""")
+    rows = q(
+        db,
+        """SELECT d.message_text, any_value(m.encoding), any_value(m.segments),
+                           count(DISTINCT (m.encoding, m.segments)) FROM d JOIN m USING (dispatch_id) GROUP BY 1""",
+    )
     assert {r[1] for r in rows} == {"gsm7", "ucs2"}
     assert any(r[2] >= 2 for r in rows)
     for text, encoding, segments, variants in rows:
@@ -285,28 +339,44 @@ def test_clicks(db):
     assert one(db, "SELECT count(*) FROM c WHERE message_id NOT IN (SELECT message_id FROM m)") == 0
     linked = "SELECT message_id FROM m JOIN d USING (dispatch_id) WHERE d.message_text LIKE '%https://%'"
     api_linked = "SELECT message_id FROM m WHERE campaign_label IN ('reset-hasla', 'potwierdzenie-zamowienia', 'przypomnienie-wizyty')"
-    assert one(db, f"SELECT count(*) FROM c WHERE message_id NOT IN ({linked}) AND message_id NOT IN ({api_linked})") == 0
+    assert (
+        one(db, f"SELECT count(*) FROM c WHERE message_id NOT IN ({linked}) AND message_id NOT IN ({api_linked})") == 0
+    )
     statuses = {r[0] for r in q(db, "SELECT DISTINCT m.status FROM c JOIN m USING (message_id)")}
     assert statuses == {"delivered", "unknown"}
     assert one(db, "SELECT count(*) FROM c JOIN m USING (message_id) WHERE c.clicked_at <= m.sent_at") == 0
-    assert one(db, """SELECT count(*) FROM c JOIN m USING (message_id)
-                      WHERE m.status = 'delivered' AND c.clicked_at <= m.done_at""") == 0
+    assert (
+        one(
+            db,
+            """SELECT count(*) FROM c JOIN m USING (message_id)
+                      WHERE m.status = 'delivered' AND c.clicked_at <= m.done_at""",
+        )
+        == 0
+    )
     # shares among delivered messages with a link
-    human, bot_only, delivered = q(db, f"""
+    human, bot_only, delivered = q(
+        db,
+        f"""
         WITH per AS (SELECT message_id, bool_or(NOT is_bot) AS h, bool_or(is_bot) AS b FROM c GROUP BY 1)
         SELECT count(*) FILTER (WHERE h), count(*) FILTER (WHERE b AND NOT h),
                (SELECT count(*) FROM m WHERE status = 'delivered' AND (message_id IN ({linked}) OR message_id IN ({api_linked})))
-        FROM per JOIN m USING (message_id) WHERE m.status = 'delivered'""")[0]
+        FROM per JOIN m USING (message_id) WHERE m.status = 'delivered'""",
+    )[0]
     assert 0.03 <= human / delivered <= 0.12
     assert 0.015 <= bot_only / delivered <= 0.06
     # some messages are clicked more than once
-    assert one(db, "SELECT count(*) FROM (SELECT message_id FROM c WHERE NOT is_bot GROUP BY 1 HAVING count(*) > 1)") > 0
+    assert (
+        one(db, "SELECT count(*) FROM (SELECT message_id FROM c WHERE NOT is_bot GROUP BY 1 HAVING count(*) > 1)") > 0
+    )
 
 
 def test_is_bot_follows_the_rule(db):
-    rows = q(db, """SELECT c.user_agent, c.is_bot, m.status,
+    rows = q(
+        db,
+        """SELECT c.user_agent, c.is_bot, m.status,
                            CASE WHEN m.status = 'delivered' THEN epoch(c.clicked_at) - epoch(m.done_at) END
-                    FROM c JOIN m USING (message_id)""")
+                    FROM c JOIN m USING (message_id)""",
+    )
     assert rows
     for ua, is_bot, status, secs in rows:
         assert is_bot == is_bot_click(ua, secs), (ua, status, secs)
@@ -363,8 +433,11 @@ def test_built_in_slices(tmp_path, monkeypatch):
 
 
 def test_big_dispatch(db):
-    big = q(db, """SELECT dispatch_id, count(*), avg((status = 'delivered')::int), min(created_at)::date
-                   FROM m WHERE source = 'bulk' GROUP BY 1 HAVING count(*) = ?""".replace("?", str(BIG)))
+    big = q(
+        db,
+        """SELECT dispatch_id, count(*), avg((status = 'delivered')::int), min(created_at)::date
+                   FROM m WHERE source = 'bulk' GROUP BY 1 HAVING count(*) = ?""".replace("?", str(BIG)),
+    )
     assert len(big) == 1
     dispatch_id, n, delivered, day = big[0]
     assert delivered > 0.95
@@ -380,8 +453,9 @@ def test_big_dispatch_leaves_the_rest_alone(built, tmp_path):
     s = _build(plain)
     assert s.messages == MESSAGES
     cols = ["message_id", "msisdn", "status", "created_at"]
-    a = pq.read_table(Lake(root).messages_dir, columns=cols).filter(pc.field("message_id").isin(
-        pq.read_table(Lake(plain).messages_dir, columns=["message_id"])["message_id"]))
+    a = pq.read_table(Lake(root).messages_dir, columns=cols).filter(
+        pc.field("message_id").isin(pq.read_table(Lake(plain).messages_dir, columns=["message_id"])["message_id"])
+    )
     b = pq.read_table(Lake(plain).messages_dir, columns=cols)
     assert a.num_rows == b.num_rows == MESSAGES
     assert a.sort_by("message_id").equals(b.sort_by("message_id"))

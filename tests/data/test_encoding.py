@@ -1,4 +1,5 @@
 """SMS text encoding (data/encoding.py): GSM-7 or UCS-2, and the parts billed."""
+
 from __future__ import annotations
 
 from data.encoding import sms_encoding, strip_diacritics

@@ -1,7 +1,8 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from data.period import Period, PeriodError, months_back, resolve_period
 
@@ -21,20 +22,24 @@ def test_all_time_starts_at_first_day():
 
 def test_custom_range_errors_are_named():
     with pytest.raises(PeriodError) as e:
-        resolve_period("custom", start="2026-05-02", end="2026-05-01", today=dt.date(2026, 11, 25), first_day=None, tz="UTC")
+        resolve_period(
+            "custom", start="2026-05-02", end="2026-05-01", today=dt.date(2026, 11, 25), first_day=None, tz="UTC"
+        )
     assert e.value.key == "period.error.order"
     with pytest.raises(PeriodError) as e:
         resolve_period("custom", start="2026-05-02", end=None, today=dt.date(2026, 11, 25), first_day=None, tz="UTC")
     assert e.value.key == "period.error.missing"
     with pytest.raises(PeriodError) as e:
-        resolve_period("custom", start="2026-13-02", end="2026-05-01", today=dt.date(2026, 11, 25), first_day=None, tz="UTC")
+        resolve_period(
+            "custom", start="2026-13-02", end="2026-05-01", today=dt.date(2026, 11, 25), first_day=None, tz="UTC"
+        )
     assert e.value.key == "period.error.format"
 
 
 def test_day_bounds_follow_the_time_zone_across_dst():
     # 2026-03-29: Warsaw moves from UTC+1 to UTC+2; the local day is 23 hours long.
     lo, hi = Period(dt.date(2026, 3, 29), dt.date(2026, 3, 29), "Europe/Warsaw").bounds_utc()
-    assert lo == dt.datetime(2026, 3, 28, 23, tzinfo=dt.timezone.utc)
+    assert lo == dt.datetime(2026, 3, 28, 23, tzinfo=dt.UTC)
     assert hi - lo == dt.timedelta(hours=23)
 
 

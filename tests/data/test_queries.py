@@ -1,4 +1,5 @@
 """The SMS page's queries against the same numbers computed with pandas from the Parquet files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,7 +97,7 @@ def test_dispatch_details_and_reasons(ctx, frames):
     assert {k: int(got[k]) for k in counts(m)} == counts(m)
     reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=d["dispatch_id"])
     assert {(r.status_group, r.reason or "none"): r.count for r in reasons.itertuples()} == reason_counts(m)
-    for status_group, part in reasons.groupby("status_group"):
+    for _status_group, part in reasons.groupby("status_group"):
         assert part["share"].sum() == pytest.approx(1.0)
 
 
@@ -108,8 +109,9 @@ def test_numbers_stream_in_batches(ctx, frames):
     d = frames["dispatches"].iloc[0]
     m = frames["messages"]
     want = sorted(m.loc[(m["dispatch_id"] == d["dispatch_id"]) & (m["status"] == "delivered"), "msisdn"])
-    batches = list(sms_queries.numbers_batches(ctx.db, dispatch_id=d["dispatch_id"], group=StatusGroup.DELIVERED,
-                                               batch_rows=7))
+    batches = list(
+        sms_queries.numbers_batches(ctx.db, dispatch_id=d["dispatch_id"], group=StatusGroup.DELIVERED, batch_rows=7)
+    )
     assert len(batches) > 1 or len(want) <= 7
     assert sorted(v for b in batches for v in b.column(0).to_pylist()) == want
 
@@ -118,4 +120,3 @@ def test_empty_lake_says_so(tmp_path):
     db = Db(Lake(tmp_path / "lake"), tz=TZ)
     with pytest.raises(LakeUnavailable):
         sms_queries.period_summary(db, period=PERIODS[0])
-

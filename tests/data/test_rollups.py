@@ -1,4 +1,5 @@
 """Rollups answer exactly as the raw messages do, on a small lake of awkward cases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,17 +23,33 @@ WAW = ZoneInfo(TZ)
 
 
 def at(y, mo, d, h=12, mi=0) -> dt.datetime:
-    return dt.datetime(y, mo, d, h, mi, tzinfo=WAW).astimezone(dt.timezone.utc)
+    return dt.datetime(y, mo, d, h, mi, tzinfo=WAW).astimezone(dt.UTC)
 
 
 def message(i, created, *, status="delivered", reason=None, dispatch="d1", source="bulk", label=None):
     done = None if status in ("pending", "not_sent") else created + dt.timedelta(seconds=30)
     return {
-        "message_id": f"m{i}", "provider": "test", "provider_message_id": f"p{i}", "source": source,
-        "dispatch_id": dispatch if source == "bulk" else None, "campaign_label": label, "sender": "SKLEP",
-        "msisdn": f"+48600{i:06d}", "country": "PL", "operator": "Play", "created_at": created,
-        "sent_at": None if status == "not_sent" else created, "done_at": done, "status": status, "reason": reason,
-        "raw_status": status, "raw_error": None, "segments": 1, "encoding": "gsm7", "price": 0.1, "currency": "PLN",
+        "message_id": f"m{i}",
+        "provider": "test",
+        "provider_message_id": f"p{i}",
+        "source": source,
+        "dispatch_id": dispatch if source == "bulk" else None,
+        "campaign_label": label,
+        "sender": "SKLEP",
+        "msisdn": f"+48600{i:06d}",
+        "country": "PL",
+        "operator": "Play",
+        "created_at": created,
+        "sent_at": None if status == "not_sent" else created,
+        "done_at": done,
+        "status": status,
+        "reason": reason,
+        "raw_status": status,
+        "raw_error": None,
+        "segments": 1,
+        "encoding": "gsm7",
+        "price": 0.1,
+        "currency": "PLN",
     }
 
 
@@ -60,9 +77,16 @@ def awkward_messages() -> list[dict]:
         rows.append(message(i, at(2026, 5, 10, 0, 0), dispatch="d3", status="pending"))
     # Transactional traffic: labelled and unlabelled, test and API, on the same and other days.
     for i in range(70, 90):
-        rows.append(message(i, at(2026, 3, 29, 1 + i % 5), source="api" if i % 2 else "test",
-                            label=None if i % 3 == 0 else "kod-2fa", status="delivered" if i % 4 else "rejected",
-                            reason=None if i % 4 else "carrier_filtered"))
+        rows.append(
+            message(
+                i,
+                at(2026, 3, 29, 1 + i % 5),
+                source="api" if i % 2 else "test",
+                label=None if i % 3 == 0 else "kod-2fa",
+                status="delivered" if i % 4 else "rejected",
+                reason=None if i % 4 else "carrier_filtered",
+            )
+        )
     return rows
 
 
@@ -71,21 +95,35 @@ def awkward_clicks() -> list[dict]:
         return {"message_id": f"m{i}", "clicked_at": when, "user_agent": ua, "is_bot": bot}
 
     return [
-        click(0, at(2026, 3, 29, 9)), click(0, at(2026, 3, 29, 10)),  # two human clicks, one message
+        click(0, at(2026, 3, 29, 9)),
+        click(0, at(2026, 3, 29, 10)),  # two human clicks, one message
         click(1, at(2026, 3, 29, 9), "facebookexternalhit/1.1", True),  # a bot only
         click(7, at(2026, 3, 30, 9)),  # a click on a message whose delivery was never confirmed
-        click(41, at(2026, 4, 2, 9)), click(41, at(2026, 4, 2, 9), "Slackbot", True),  # human and bot
+        click(41, at(2026, 4, 2, 9)),
+        click(41, at(2026, 4, 2, 9), "Slackbot", True),  # human and bot
         click(62, at(2026, 5, 10, 8)),  # a click on a pending message
-        click(71, at(2026, 3, 29, 9)), click(75, at(2026, 3, 29, 9), "curl/8", True),
+        click(71, at(2026, 3, 29, 9)),
+        click(75, at(2026, 3, 29, 9), "curl/8", True),
     ]
 
 
 def dispatch_rows() -> list[dict]:
     return [
-        {"dispatch_id": d, "number": n, "name": f"Wysyłka {n}", "description": None, "message_text": "Tekst",
-         "recipient_group": "Grupa", "sender": "SKLEP", "created_at": created}
-        for d, n, created in [("d1", 1, at(2026, 3, 28, 23, 30)), ("d2", 2, at(2026, 3, 31, 23, 50)),
-                              ("d3", 3, at(2026, 5, 10, 0, 0))]
+        {
+            "dispatch_id": d,
+            "number": n,
+            "name": f"Wysyłka {n}",
+            "description": None,
+            "message_text": "Tekst",
+            "recipient_group": "Grupa",
+            "sender": "SKLEP",
+            "created_at": created,
+        }
+        for d, n, created in [
+            ("d1", 1, at(2026, 3, 28, 23, 30)),
+            ("d2", 2, at(2026, 3, 31, 23, 50)),
+            ("d3", 3, at(2026, 5, 10, 0, 0)),
+        ]
     ]
 
 
@@ -125,17 +163,20 @@ def test_period_answers_equal_raw_scan(lake, period):
     pd.testing.assert_frame_equal(got[2], want[2], check_dtype=False)
     members = pd.DataFrame({"dispatch_id": ["d1"], "campaign_id": [1]})
     for of in (None, members):
-        pd.testing.assert_frame_equal(pd.DataFrame(sms_queries.dispatch_records(fast, period=period, members=of)),
-                                      pd.DataFrame(sms_queries.dispatch_records(raw, period=period, members=of)),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(sms_queries.dispatch_records(fast, period=period, members=of)),
+            pd.DataFrame(sms_queries.dispatch_records(raw, period=period, members=of)),
+            check_dtype=False,
+        )
 
 
 @pytest.mark.parametrize("dispatch_id", ["d1", "d2", "d3", "nope"])
 def test_details_equal_raw_scan(lake, dispatch_id):
     fast, raw = both(lake)
     for fn in (sms_queries.dispatch_counts, sms_queries.dispatch_reasons):
-        pd.testing.assert_frame_equal(fn(fast, dispatch_id=dispatch_id), fn(raw, dispatch_id=dispatch_id),
-                                      check_dtype=False, obj=fn.__name__)
+        pd.testing.assert_frame_equal(
+            fn(fast, dispatch_id=dispatch_id), fn(raw, dispatch_id=dispatch_id), check_dtype=False, obj=fn.__name__
+        )
     assert sms_queries.first_day(fast) == sms_queries.first_day(raw) == dt.date(2026, 3, 28)
 
 
@@ -143,8 +184,11 @@ def test_awkward_numbers_are_what_a_person_counts(lake):
     fast, _ = both(lake)
     # 29 March local: d1's messages from 00:00 on; the first six (23:30-23:55 on the 28th) are not in it.
     day, _, _ = sms_queries.period_summary(fast, period=PERIODS[0])
-    in_day = [m for m in awkward_messages() if m["source"] == "bulk"
-              and m["created_at"].astimezone(WAW).date() == dt.date(2026, 3, 29)]
+    in_day = [
+        m
+        for m in awkward_messages()
+        if m["source"] == "bulk" and m["created_at"].astimezone(WAW).date() == dt.date(2026, 3, 29)
+    ]
     assert day["recipients"] == len(in_day) == 34
     assert day["clicked"] == 1  # m7 (delivery never confirmed); m0's clicks count on the 28th, m1 only by a bot
     the_28th, _, _ = sms_queries.period_summary(fast, period=Period(dt.date(2026, 3, 28), dt.date(2026, 3, 28), TZ))
@@ -197,8 +241,17 @@ def test_every_page_answer_equals_raw_scan(lake, period):
     from data.queries.history import history
 
     fast, raw = both(lake)
-    campaigns = pd.DataFrame({"id": [1], "name": ["Wiosna"], "description": [""], "rule": [None],
-                              "created_at": [""], "updated_at": [""], "members": [2]})
+    campaigns = pd.DataFrame(
+        {
+            "id": [1],
+            "name": ["Wiosna"],
+            "description": [""],
+            "rule": [None],
+            "created_at": [""],
+            "updated_at": [""],
+            "members": [2],
+        }
+    )
     members = pd.DataFrame({"dispatch_id": ["d1", "d2"], "campaign_id": [1, 1]})
     for compare in (True, False):
         got, want = (sms_queries.period_summary(db, period=period, compare=compare) for db in (fast, raw))
@@ -206,19 +259,32 @@ def test_every_page_answer_equals_raw_scan(lake, period):
         pd.testing.assert_frame_equal(got[2], want[2], check_dtype=False)
     pd.testing.assert_frame_equal(
         history(fast, period=period, campaigns=campaigns, members=members, expanded=frozenset({1})),
-        history(raw, period=period, campaigns=campaigns, members=members, expanded=frozenset({1})), check_dtype=False)
+        history(raw, period=period, campaigns=campaigns, members=members, expanded=frozenset({1})),
+        check_dtype=False,
+    )
     for source in (None, "api", "test"):
-        pd.testing.assert_frame_equal(trx_queries.trx_kpis(fast, period=period, source=source),
-                                      trx_queries.trx_kpis(raw, period=period, source=source), check_dtype=False)
-        a, b = (trx_queries.trx_campaign_frame(trx_queries.trx_campaign_records(db, period=period, source=source))
-                for db in (fast, raw))
+        pd.testing.assert_frame_equal(
+            trx_queries.trx_kpis(fast, period=period, source=source),
+            trx_queries.trx_kpis(raw, period=period, source=source),
+            check_dtype=False,
+        )
+        a, b = (
+            trx_queries.trx_campaign_frame(trx_queries.trx_campaign_records(db, period=period, source=source))
+            for db in (fast, raw)
+        )
         pd.testing.assert_frame_equal(a, b, check_dtype=False)
         # The page's KPI cards are summed from its daily counts: the same numbers as trx_kpis.
         totals = trx_queries.trx_totals(trx_queries.trx_daily(fast, period=period, source=source))
-        pd.testing.assert_series_equal(totals, trx_queries.trx_kpis(raw, period=period, source=source).iloc[0],
-                                       check_dtype=False, check_names=False)
+        pd.testing.assert_series_equal(
+            totals,
+            trx_queries.trx_kpis(raw, period=period, source=source).iloc[0],
+            check_dtype=False,
+            check_names=False,
+        )
         for label in [*sorted({m["campaign_label"] for m in awkward_messages() if m["campaign_label"]}), None]:
-            a, b = (trx_queries.trx_detail(db, period=period, campaign=trx_queries.Campaign(label), source=source)
-                    for db in (fast, raw))
+            a, b = (
+                trx_queries.trx_detail(db, period=period, campaign=trx_queries.Campaign(label), source=source)
+                for db in (fast, raw)
+            )
             for part in ("daily", "delays", "by_source", "groups", "reasons", "latest"):
                 pd.testing.assert_frame_equal(getattr(a, part), getattr(b, part), check_dtype=False, obj=part)

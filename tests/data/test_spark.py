@@ -4,6 +4,7 @@ are identical (layout, names, types, rows and their order), so the dashboard can
 Runs when pyspark (requirements-spark.txt, installed by `make test`) and Java 17+ are
 there; one local SparkSession (local[2]) serves every test of the run.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,31 +22,50 @@ import pytest
 pytest.importorskip("pyspark", reason="pyspark not installed (pip install -r requirements-spark.txt)")
 pytest.importorskip("sqlglot", reason="sqlglot not installed (pip install -r requirements-spark.txt)")
 if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-    pytest.skip("no Java: Spark needs a JDK/JRE 17+ (.ci/run installs openjdk-17-jre-headless)", allow_module_level=True)
+    pytest.skip(
+        "no Java: Spark needs a JDK/JRE 17+ (.ci/run installs openjdk-17-jre-headless)", allow_module_level=True
+    )
 
 from data.db import Db  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.lake import Lake, transaction, write_clicks, write_dispatches, write_messages  # noqa: E402
 from data.period import Period  # noqa: E402
 from data.queries import sms as sms_queries  # noqa: E402
-from data.rollups import (NAMES, DuckDBEngine, base_sql, build_rollups, click_delay_sql, read_state,  # noqa: E402
-                          rollup_sql, sql_literal)
+from data.rollups import (  # noqa: E402
+    NAMES,
+    DuckDBEngine,
+    base_sql,
+    build_rollups,
+    click_delay_sql,
+    read_state,
+    rollup_sql,
+    sql_literal,
+)
 from data.schema import CLICKS, DISPATCHES, MESSAGES  # noqa: E402
 from data.spark import SparkEngine, parse_conf, session, spark_path, to_spark  # noqa: E402
 from tests.data.test_rollups import awkward_clicks, awkward_messages, dispatch_rows  # noqa: E402
 
 # slow: a JVM of its own, ~40 s in all
-pytestmark = [pytest.mark.spark, pytest.mark.slow,
-              pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+]
 TZ = "Europe/Warsaw"
 
 
 @pytest.fixture(scope="session")
 def spark():
     # Small data: few partitions, and a JVM tuned to start fast rather than to run long.
-    s = session("local[2]", conf={"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2",
-                                  "spark.driver.memory": "1g",
-                                  "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"})
+    s = session(
+        "local[2]",
+        conf={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.driver.memory": "1g",
+            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        },
+    )
     yield s
     s.stop()
 
@@ -66,8 +86,12 @@ def _sorted(table: pa.Table) -> pa.Table:
 
 def _same_types(spark_result: pa.Table, duck_result: pa.Table) -> pa.Table:
     # Arrow from Spark: timestamps in the session zone (UTC), strings as string; DuckDB's may say Etc/UTC.
-    fixed = pa.schema([pa.field(f.name, pa.timestamp("us", tz="UTC") if pa.types.is_timestamp(f.type) else f.type)
-                       for f in duck_result.schema])
+    fixed = pa.schema(
+        [
+            pa.field(f.name, pa.timestamp("us", tz="UTC") if pa.types.is_timestamp(f.type) else f.type)
+            for f in duck_result.schema
+        ]
+    )
     return spark_result.cast(fixed), duck_result.cast(fixed)
 
 
@@ -89,9 +113,12 @@ def test_translated_base_and_click_delay_mean_the_same(spark, awkward):
     # Zones 1:00, 5:45 and -3:30 off UTC (DST on both sides) test the 15-minute-bucket trick;
     # one query per definition covers the three (fewer Spark jobs, a shorter test).
     for definition in (base_sql, click_delay_sql):
-        def sql_of(m, c):
-            return " UNION ALL ".join(f"SELECT {sql_literal(tz)} AS zone, * FROM ({definition(messages=m, clicks=c, tz=tz)})"
-                                      for tz in ZONES)
+
+        def sql_of(m, c, definition=definition):
+            return " UNION ALL ".join(
+                f"SELECT {sql_literal(tz)} AS zone, * FROM ({definition(messages=m, clicks=c, tz=tz)})" for tz in ZONES
+            )
+
         got, want = _both(spark, awkward, sql_of)
         assert want.num_rows > 0 and set(want["zone"].to_pylist()) == set(ZONES)
         assert _sorted(got).equals(_sorted(want)), to_spark(sql_of("messages", "clicks"))
@@ -105,8 +132,10 @@ def test_each_translated_rollup_means_the_same(spark, awkward, name):
 
 
 def test_translation_rules():
-    sql = to_spark("SELECT time_bucket(INTERVAL 15 minutes, t) AS b, epoch_us(t) AS us, t AT TIME ZONE 'Asia/Tokyo' AS l,"
-                   " count(*) FILTER (WHERE x) AS n FROM r GROUP BY ALL ORDER BY b")
+    sql = to_spark(
+        "SELECT time_bucket(INTERVAL 15 minutes, t) AS b, epoch_us(t) AS us, t AT TIME ZONE 'Asia/Tokyo' AS l,"
+        " count(*) FILTER (WHERE x) AS n FROM r GROUP BY ALL ORDER BY b"
+    )
     assert "TIMESTAMP_MICROS(UNIX_MICROS(t) DIV 900000000 * 900000000)" in sql
     assert "UNIX_MICROS(t) AS us" in sql and "FROM_UTC_TIMESTAMP(t, 'Asia/Tokyo')" in sql
     assert "GROUP BY ALL" in sql and "ORDER BY b NULLS LAST" in sql  # DuckDB sorts NULLs last, Spark first
@@ -128,7 +157,9 @@ def test_both_engines_build_identical_rollup_files(spark, tmp_path):
     build_demo(lake, messages=6_000, seed=5, until=dt.date(2026, 11, 20), tz=TZ)  # rollups by DuckDB
     duck_dir = tmp_path / "by-duckdb"
     shutil.copytree(lake.rollups_dir, duck_dir)
-    duck_answers = sms_queries.period_summary(Db(lake, tz=TZ), period=Period(dt.date(2026, 1, 1), dt.date(2026, 11, 20), TZ))
+    duck_answers = sms_queries.period_summary(
+        Db(lake, tz=TZ), period=Period(dt.date(2026, 1, 1), dt.date(2026, 11, 20), TZ)
+    )
     with transaction(lake) as staging:
         figures = build_rollups(staging, tz=TZ, engine=SparkEngine(spark))
     assert figures["engine"] == "spark"
@@ -155,8 +186,10 @@ def test_both_engines_build_identical_rollup_files(spark, tmp_path):
     pd.testing.assert_frame_equal(answers[2], duck_answers[2])
     glob = str(lake.rollups_dir / "dispatch_daily" / "month=*" / "*.parquet")
     duck_glob = str(duck_dir / "dispatch_daily" / "month=*" / "*.parquet")
-    assert duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{glob}', hive_partitioning=true)").fetchall() == \
-        duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{duck_glob}', hive_partitioning=true)").fetchall()
+    assert (
+        duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{glob}', hive_partitioning=true)").fetchall()
+        == duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{duck_glob}', hive_partitioning=true)").fetchall()
+    )
 
 
 def test_spark_rebuilds_one_month_alone(spark, tmp_path):
@@ -188,8 +221,10 @@ def test_cli_rollup_with_spark(spark, tmp_path, monkeypatch):
     monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SMSREPORTS_TIMEZONE", TZ)
     runner = CliRunner()
-    result = runner.invoke(cli, ["rollup", "--engine", "spark", "--spark-master", "local[2]",
-                                 "--spark-conf", "spark.sql.shuffle.partitions=2"])
+    result = runner.invoke(
+        cli,
+        ["rollup", "--engine", "spark", "--spark-master", "local[2]", "--spark-conf", "spark.sql.shuffle.partitions=2"],
+    )
     assert result.exit_code == 0, result.output
     assert "rollups rebuilt by spark" in result.output
     assert Db(lake, tz=TZ).rollup_status().fresh
@@ -217,8 +252,11 @@ def test_cli_ingest_with_spark_builds_the_same_rollups(spark, tmp_path, monkeypa
         assert result.exit_code == 0, result.output
         lake = Lake(data_dir / "lake")
         assert Db(lake, tz=TZ).rollup_status().fresh
-        built[engine] = {rel: pq.read_table(p, partitioning=None) for rel, p in _files(lake.rollups_dir).items()
-                         if rel != "_state.json"}
+        built[engine] = {
+            rel: pq.read_table(p, partitioning=None)
+            for rel, p in _files(lake.rollups_dir).items()
+            if rel != "_state.json"
+        }
     assert list(built["spark"]) == list(built["duckdb"]) and built["duckdb"]
     for rel, table in built["duckdb"].items():
         assert built["spark"][rel].equals(table), rel

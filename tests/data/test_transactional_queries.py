@@ -1,5 +1,6 @@
 """The transactional queries against the same numbers computed with pandas from the Parquet files,
 through the rollups and through their raw-SQL fallback alike."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -71,8 +72,11 @@ def test_campaign_rows_match_pandas(db, frames):
         assert {k: row[k] for k in want} == want, row["campaign_label"]
         assert row["key"] == Campaign(row["campaign_label"]).key
         assert pd.Timestamp(row["first_at"]) == part["created_at"].min().tz_convert(TZ).tz_localize(None)
-        for name, (a, b) in {"delivered_pct": ("delivered", "sent"), "ctr": ("clicked", "delivered"),
-                             "ctr_raw": ("clicked_raw", "delivered")}.items():
+        for name, (a, b) in {
+            "delivered_pct": ("delivered", "sent"),
+            "ctr": ("clicked", "delivered"),
+            "ctr_raw": ("clicked_raw", "delivered"),
+        }.items():
             assert row[name] == pytest.approx(rate(want[a], want[b]), nan_ok=True), name
     assert [r["sent"] for r in got] == sorted((r["sent"] for r in got), reverse=True)
     frame = trx_queries.trx_campaign_frame(got)
@@ -164,7 +168,9 @@ def test_click_delay_histogram_and_median(db, frames, label):
 
 def test_click_delay_median_interpolates():
     hist = pd.DataFrame({"delay_bucket": [60, 120, 600], "width": [60, 60, 60], "messages": [1, 2, 1]})
-    assert trx_queries.click_delay_median(hist) == pytest.approx(150.0)  # 2 of 4 reached halfway through the 120 s bucket
+    assert trx_queries.click_delay_median(hist) == pytest.approx(
+        150.0
+    )  # 2 of 4 reached halfway through the 120 s bucket
     assert trx_queries.click_delay_median(hist.iloc[0:0]) is None
 
 
@@ -172,7 +178,11 @@ def test_latest_messages_are_the_newest_masked(db, frames):
     period = PERIODS[0]
     label = "potwierdzenie-zamowienia"
     got = trx_queries.trx_latest_messages(db, period=period, campaign=Campaign(label), limit=7)
-    m = of_campaign(trx_in_period(frames, period), label).sort_values(["created_at", "message_id"], ascending=False).head(7)
+    m = (
+        of_campaign(trx_in_period(frames, period), label)
+        .sort_values(["created_at", "message_id"], ascending=False)
+        .head(7)
+    )
     assert len(got) == 7
     want_times = [ts.tz_convert(TZ).tz_localize(None) for ts in m["created_at"]]
     assert [pd.Timestamp(v) for v in got["created_at"]] == want_times
@@ -186,7 +196,9 @@ def test_latest_messages_are_the_newest_masked(db, frames):
 
 
 def test_latest_messages_of_an_empty_period(db):
-    got = trx_queries.trx_latest_messages(db, period=Period(dt.date(2020, 1, 1), dt.date(2020, 2, 1), TZ), campaign=Campaign(None))
+    got = trx_queries.trx_latest_messages(
+        db, period=Period(dt.date(2020, 1, 1), dt.date(2020, 2, 1), TZ), campaign=Campaign(None)
+    )
     assert got.empty and "msisdn_masked" in got.columns
 
 
@@ -217,8 +229,15 @@ def test_campaign_keys_round_trip():
 
 @pytest.mark.parametrize(
     "number,masked",
-    [("+48600123400", "+48 600 *** *00"), ("48600123400", "+48 600 *** *00"), ("+4915112345678", "+49 151 ****** 78"),
-     ("+48794123454", "+48 794 *** *54"), ("", ""), (None, ""), ("12", "**")],
+    [
+        ("+48600123400", "+48 600 *** *00"),
+        ("48600123400", "+48 600 *** *00"),
+        ("+4915112345678", "+49 151 ****** 78"),
+        ("+48794123454", "+48 794 *** *54"),
+        ("", ""),
+        (None, ""),
+        ("12", "**"),
+    ],
 )
 def test_mask_msisdn(number, masked):
     assert mask_msisdn(number) == masked

@@ -1,4 +1,5 @@
 """Fault-test fixtures: a private copy of the session's demo data directory, and a real server over one."""
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,9 @@ class RunningServer:
         return self.log.read_text(errors="replace")
 
 
-def start_server(data_dir: Path, *, workers: int, module: str = "app", env: dict[str, str] | None = None) -> RunningServer:
+def start_server(
+    data_dir: Path, *, workers: int, module: str = "app", env: dict[str, str] | None = None
+) -> RunningServer:
     """Starts `python -m <module> serve --workers N` over `data_dir` on a free loopback port; returns once /health answers."""
     import subprocess
     import sys
@@ -64,9 +67,26 @@ def start_server(data_dir: Path, *, workers: int, module: str = "app", env: dict
     full_env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": TZ, **(env or {})}
     log = data_dir.parent / f"server-{port}.log"
     with open(log, "w") as err:  # a file, not a pipe: a chatty server never blocks on a full pipe
-        proc = subprocess.Popen([sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--workers", str(workers), "--threads", "4"],
-                                cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                module,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     server = RunningServer(proc, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 60
     try:

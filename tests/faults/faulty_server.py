@@ -3,6 +3,7 @@ of disk space midway (what DuckDB spilling to a full temp directory would do), f
 
 Only downloads of the dispatch named by SMSREPORTS_FAULT_DISPATCH fail; the others stream whole.
 """
+
 from __future__ import annotations
 
 import errno
@@ -12,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from web import routes  # noqa: E402
 from cli import cli  # noqa: E402
+from web import routes  # noqa: E402
 
 _real_numbers_csv = routes.numbers_csv
 

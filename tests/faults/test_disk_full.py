@@ -5,6 +5,7 @@ the destination; an ingest leaves the lake as it was; a streamed HTTP download t
 fails midway ends as a broken download (the chunked body is never terminated), so
 no client can take the short file for a whole one.
 """
+
 from __future__ import annotations
 
 import errno
@@ -69,8 +70,23 @@ def test_cli_export_on_a_full_disk_leaves_no_file(cli_env, tmp_path, monkeypatch
     out = out_dir / f"report.{fmt}"
     out.write_bytes(b"the previous report")  # an older file there stays as it was
     monkeypatch.setattr(cli.args, "os", _FullDisk(room=300))
-    result = CliRunner().invoke(cli_module.cli, ["export", "dispatches", "--from", "2020-01-01", "--to", UNTIL.isoformat(),
-                                                 "--format", fmt, "--out", str(out), "--lang", "en"])
+    result = CliRunner().invoke(
+        cli_module.cli,
+        [
+            "export",
+            "dispatches",
+            "--from",
+            "2020-01-01",
+            "--to",
+            UNTIL.isoformat(),
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 2, result.output
     assert "No space left on device" in result.output and "Traceback" not in result.output
     assert out.read_bytes() == b"the previous report"
@@ -82,8 +98,11 @@ def test_ingest_on_a_full_disk_leaves_the_lake_unchanged(cli_env, tmp_path, monk
     before = lake.snapshot()
     versions = sorted(p.name for p in lake.snapshots_dir.iterdir())
     logs = tmp_path / "logs.csv"
-    logs.write_text("message_id,provider,dispatch_id,msisdn,created_at,status\n"
-                    f"fault-1,demo,,+48600100200,{UNTIL.isoformat()}T10:00:00+00:00,delivered\n", encoding="utf-8")
+    logs.write_text(
+        "message_id,provider,dispatch_id,msisdn,created_at,status\n"
+        f"fault-1,demo,,+48600100200,{UNTIL.isoformat()}T10:00:00+00:00,delivered\n",
+        encoding="utf-8",
+    )
     real_write = pq.write_table
 
     def write_half(table, where, *args, **kwargs):
@@ -106,8 +125,12 @@ def test_streamed_download_failing_midway_is_a_broken_download(data_copy, frames
     delivered = m[(m["source"] == "bulk") & (m["status"] == "delivered")]["dispatch_id"].value_counts()
     failing, whole = delivered.index[0], delivered.index[1]
     numbers = frames["dispatches"].set_index("dispatch_id")["number"]
-    server = start_server(data_copy, workers=workers, module="tests.faults.faulty_server",
-                          env={"SMSREPORTS_FAULT_DISPATCH": failing, "SMSREPORTS_EXPORT_BATCH_ROWS": "100"})
+    server = start_server(
+        data_copy,
+        workers=workers,
+        module="tests.faults.faulty_server",
+        env={"SMSREPORTS_FAULT_DISPATCH": failing, "SMSREPORTS_EXPORT_BATCH_ROWS": "100"},
+    )
     try:
         if workers > 1:
             import psutil
@@ -115,8 +138,9 @@ def test_streamed_download_failing_midway_is_a_broken_download(data_copy, frames
             assert len(psutil.Process(server.proc.pid).children()) == workers, "one process per worker"
         ok = requests.get(f"{server.base}/export/numbers.csv?dispatch={numbers[whole]}&status=delivered", timeout=30)
         assert ok.status_code == 200 and len(ok.content.decode("utf-8-sig").splitlines()) == delivered[whole] + 1
-        response = requests.get(f"{server.base}/export/numbers.csv?dispatch={numbers[failing]}&status=delivered",
-                                stream=True, timeout=30)
+        response = requests.get(
+            f"{server.base}/export/numbers.csv?dispatch={numbers[failing]}&status=delivered", stream=True, timeout=30
+        )
         assert response.status_code == 200 and response.headers.get("Transfer-Encoding") == "chunked"
         assert "Content-Length" not in response.headers
         with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)):

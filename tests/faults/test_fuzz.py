@@ -5,6 +5,7 @@ row of the campaign store (those must leave it whole).
 
 The callbacks are read from the app's own callback map, so callbacks added later are fuzzed too.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,38 +25,127 @@ from tests.faults.conftest import copy_data
 pytestmark = pytest.mark.slow
 
 EXAMPLES = 20  # per callback and per route (~40 s in all)
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                       HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
 
 NASTY = [
-    "", " ", "0", "-1", "1e309", "9" * 40, "NaN", "null", "true", "[]", "{}",
-    "2026-02-30", "2026-13-01", "0000-00-00", "9999-12-31", "1900-01-01", "2026-11-20T25:00", "20261120", "yesterday",
-    "1m", "all", "custom", "12m", "pl", "en", "de", "PL", "xx-YY",
-    "'; DROP TABLE campaigns; --", "1 OR 1=1", "\" OR \"\"=\"", "$start", "?", "%", "_", "\\", "month=2026-11",
-    "<script>alert(1)</script>", "javascript:alert(1)", "{{7*7}}", "${7*7}", "../../etc/passwd", "\x00", "\r\n",
-    "Żółć gęślą jaźń", "测试", "🙂" * 10, "\u202e", "label:", "label:x", "none", "c1", "c-1", "c999999999999",
-    "delivered", "not_delivered", "pending", "expired_validity", "asc", "desc", "sent", "number", "details", "toggle",
-    "dispatch", "campaign", "x" * 10_000,
+    "",
+    " ",
+    "0",
+    "-1",
+    "1e309",
+    "9" * 40,
+    "NaN",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "2026-02-30",
+    "2026-13-01",
+    "0000-00-00",
+    "9999-12-31",
+    "1900-01-01",
+    "2026-11-20T25:00",
+    "20261120",
+    "yesterday",
+    "1m",
+    "all",
+    "custom",
+    "12m",
+    "pl",
+    "en",
+    "de",
+    "PL",
+    "xx-YY",
+    "'; DROP TABLE campaigns; --",
+    "1 OR 1=1",
+    '" OR ""="',
+    "$start",
+    "?",
+    "%",
+    "_",
+    "\\",
+    "month=2026-11",
+    "<script>alert(1)</script>",
+    "javascript:alert(1)",
+    "{{7*7}}",
+    "${7*7}",
+    "../../etc/passwd",
+    "\x00",
+    "\r\n",
+    "Żółć gęślą jaźń",
+    "测试",
+    "🙂" * 10,
+    "\u202e",
+    "label:",
+    "label:x",
+    "none",
+    "c1",
+    "c-1",
+    "c999999999999",
+    "delivered",
+    "not_delivered",
+    "pending",
+    "expired_validity",
+    "asc",
+    "desc",
+    "sent",
+    "number",
+    "details",
+    "toggle",
+    "dispatch",
+    "campaign",
+    "x" * 10_000,
 ]
 text = st.one_of(st.sampled_from(NASTY), st.text(max_size=30))
 number = st.one_of(st.integers(-(2**63), 2**63), st.integers(-3, 3), st.floats(allow_nan=False, allow_infinity=False))
 scalar = st.one_of(st.none(), st.booleans(), number, text)
-row = st.fixed_dictionaries({}, optional={
-    "colId": st.one_of(text, st.sampled_from(["details", "toggle", "name", "message_text", "sent"])),
-    "rowId": st.one_of(text, st.sampled_from(["1", "2", "c1", "c2", "c0"]), number),
-    "sort": st.one_of(st.sampled_from(["asc", "desc", None]), text), "sortIndex": st.one_of(number, st.none()),
-    "value": scalar, "kind": st.sampled_from(["dispatch", "campaign", "x"]), "campaign_id": scalar,
-    "dispatch_id": text, "number": scalar,
-    "data": st.fixed_dictionaries({}, optional={"kind": st.sampled_from(["dispatch", "campaign"]), "campaign_id": scalar,
-                                                "dispatch_id": text}),
-})
+row = st.fixed_dictionaries(
+    {},
+    optional={
+        "colId": st.one_of(text, st.sampled_from(["details", "toggle", "name", "message_text", "sent"])),
+        "rowId": st.one_of(text, st.sampled_from(["1", "2", "c1", "c2", "c0"]), number),
+        "sort": st.one_of(st.sampled_from(["asc", "desc", None]), text),
+        "sortIndex": st.one_of(number, st.none()),
+        "value": scalar,
+        "kind": st.sampled_from(["dispatch", "campaign", "x"]),
+        "campaign_id": scalar,
+        "dispatch_id": text,
+        "number": scalar,
+        "data": st.fixed_dictionaries(
+            {}, optional={"kind": st.sampled_from(["dispatch", "campaign"]), "campaign_id": scalar, "dispatch_id": text}
+        ),
+    },
+)
 value = st.one_of(scalar, row, st.lists(row, max_size=3), st.lists(scalar, max_size=3))
 
-ROUTE_KEYS = ["from", "to", "lang", "q", "since", "until", "sort", "desc", "per", "source", "campaign", "dispatch",
-              "status", "reason"]
-ROUTES = ["/export/dispatches.{fmt}", "/export/transactional.{fmt}", "/export/transactional-messages.csv",
-          "/export/numbers.{fmt}"]
+ROUTE_KEYS = [
+    "from",
+    "to",
+    "lang",
+    "q",
+    "since",
+    "until",
+    "sort",
+    "desc",
+    "per",
+    "source",
+    "campaign",
+    "dispatch",
+    "status",
+    "reason",
+]
+ROUTES = [
+    "/export/dispatches.{fmt}",
+    "/export/transactional.{fmt}",
+    "/export/transactional-messages.csv",
+    "/export/numbers.{fmt}",
+]
 FORMATS = ["csv", "csv", "csv", "xml", "xml", "docx", "pdf", "csv%00", "..%2f"]
 
 
@@ -80,7 +170,9 @@ def fuzz_app(demo_dir, tmp_path_factory):
 def _rows(path) -> list:
     con = sqlite3.connect(path)
     try:
-        return [con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() for table in ("campaigns", "members", "audit")]
+        return [
+            con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() for table in ("campaigns", "members", "audit")
+        ]
     finally:
         con.close()
 
@@ -97,8 +189,12 @@ def _server_callbacks(app) -> list[tuple[str, dict]]:
         if cb.get("callback") is None:  # clientside: the server never runs it
             continue
         outputs = [o.strip(".") for o in key.strip(".").split("...")]
-        spec = {"output": key, "inputs": cb["inputs"], "state": cb["state"],
-                "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1].split("@")[0]} for o in outputs]}
+        spec = {
+            "output": key,
+            "inputs": cb["inputs"],
+            "state": cb["state"],
+            "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1].split("@")[0]} for o in outputs],
+        }
         out.append((key, spec))
     return out
 
@@ -125,13 +221,18 @@ def test_callbacks_take_any_input(fuzz_app, frames, key):
     statuses = set()
 
     @FUZZ
-    @given(values=st.fixed_dictionaries({n: value for n in names}), changed=st.sets(st.sampled_from(
-        [f"{i['id']}.{i['property']}" for i in spec["inputs"]]), min_size=1, max_size=2))
+    @given(
+        values=st.fixed_dictionaries({n: value for n in names}),
+        changed=st.sets(
+            st.sampled_from([f"{i['id']}.{i['property']}" for i in spec["inputs"]]), min_size=1, max_size=2
+        ),
+    )
     def run(values, changed):
         before = _rows(store_path)
         body = payload(spec, values, sorted(changed))
-        response = client.post("/_dash-update-component", data=json.dumps(body), headers=headers,
-                               content_type="application/json")
+        response = client.post(
+            "/_dash-update-component", data=json.dumps(body), headers=headers, content_type="application/json"
+        )
         _check(response)
         statuses.add(response.status_code)
         if not mutating:
@@ -165,8 +266,16 @@ def test_routes_take_any_parameter(fuzz_app, route):
 def test_malformed_callback_requests(fuzz_app):
     """Forged requests that are not even shaped like a callback: a client error, never a 500."""
     _app, client, headers, _store = fuzz_app
-    bodies = ["", "not json", "[]", "{}", '{"output": 1}', '{"output": "sms-kpis.children", "inputs": "x"}',
-              '{"output": "nope.children", "outputs": {"id": "nope", "property": "children"}, "inputs": [], '
-              '"changedPropIds": []}', json.dumps({"output": "x" * 100_000})]
+    bodies = [
+        "",
+        "not json",
+        "[]",
+        "{}",
+        '{"output": 1}',
+        '{"output": "sms-kpis.children", "inputs": "x"}',
+        '{"output": "nope.children", "outputs": {"id": "nope", "property": "children"}, "inputs": [], '
+        '"changedPropIds": []}',
+        json.dumps({"output": "x" * 100_000}),
+    ]
     for body in bodies:
         _check(client.post("/_dash-update-component", data=body, headers=headers, content_type="application/json"))

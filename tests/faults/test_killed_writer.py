@@ -6,6 +6,7 @@ kill the store must be whole: SQLite's own checks pass, every campaign has membe
 every change that is in the data is in the audit log (and no audit row describes a
 change that is not there), and the next change works.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,18 @@ def check_whole(path) -> int:
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-        assert con.execute("SELECT count(*) FROM campaigns WHERE id NOT IN (SELECT campaign_id FROM members)").fetchone()[0] == 0
-        assert con.execute("SELECT count(*) FROM members WHERE campaign_id NOT IN (SELECT id FROM campaigns)").fetchone()[0] == 0
+        assert (
+            con.execute("SELECT count(*) FROM campaigns WHERE id NOT IN (SELECT campaign_id FROM members)").fetchone()[
+                0
+            ]
+            == 0
+        )
+        assert (
+            con.execute("SELECT count(*) FROM members WHERE campaign_id NOT IN (SELECT id FROM campaigns)").fetchone()[
+                0
+            ]
+            == 0
+        )
         # The audit row and the change it records commit together: each campaign's current state is
         # what the newest audit row touching it says it became.
         newest: dict[int, dict] = {}
@@ -72,8 +83,10 @@ def check_whole(path) -> int:
         for cid, recorded in newest.items():
             exists = con.execute("SELECT count(*) FROM campaigns WHERE id = ?", (cid,)).fetchone()[0]
             assert bool(exists) == (recorded is not None), f"campaign {cid}: the audit log and the data disagree"
-        undone = con.execute("SELECT count(*) FROM audit a WHERE undone_by IS NOT NULL AND NOT EXISTS "
-                             "(SELECT 1 FROM audit u WHERE u.id = a.undone_by AND u.action = 'undo')").fetchone()[0]
+        undone = con.execute(
+            "SELECT count(*) FROM audit a WHERE undone_by IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM audit u WHERE u.id = a.undone_by AND u.action = 'undo')"
+        ).fetchone()[0]
         assert undone == 0
         return con.execute("SELECT count(*) FROM audit").fetchone()[0]
     finally:

@@ -3,6 +3,7 @@
 Pages and exports answer with the months they can read and name the ones left out,
 in the user's language and without a traceback.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,11 +18,11 @@ import cli.args
 from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
-from web.context import AppContext
 from data.lake import Lake
 from data.queries import sms as sms_queries
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
+from web.context import AppContext
 
 pytestmark = pytest.mark.slow
 
@@ -93,8 +94,23 @@ def test_corrupt_month_in_a_cli_export(broken, tmp_path, monkeypatch):
     monkeypatch.setenv("SMSREPORTS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("SMSREPORTS_TIMEZONE", TZ)
     out = tmp_path / "d.csv"
-    result = CliRunner().invoke(cli_module.cli, ["export", "dispatches", "--from", START, "--to", UNTIL.isoformat(),
-                                                 "--format", "csv", "--out", str(out), "--lang", "en"])
+    result = CliRunner().invoke(
+        cli_module.cli,
+        [
+            "export",
+            "dispatches",
+            "--from",
+            START,
+            "--to",
+            UNTIL.isoformat(),
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f"left out, cannot be read: {month}" in result.output and out.stat().st_size > 100
 
@@ -113,8 +129,11 @@ def test_missing_month_is_named(data_copy, frames):
     assert int(kpis["sent"]) == _expected_sent(frames, month)
 
 
-@pytest.mark.parametrize("column,damage", [("status", 0.4), ("created_at", 0.8), ("source", 0.2)],
-                         ids=["error-names-the-file", "error-says-corrupt", "error-says-nothing"])
+@pytest.mark.parametrize(
+    "column,damage",
+    [("status", 0.4), ("created_at", 0.8), ("source", 0.2)],
+    ids=["error-names-the-file", "error-says-corrupt", "error-says-nothing"],
+)
 def test_file_damaged_inside_is_found_by_the_query_and_left_out(data_copy, frames, column, damage):
     """Footer intact, data pages damaged (bit rot): the first query that reads it fails, the month is
     then left out and named, and the page answers from the rest (same request)."""
@@ -129,7 +148,7 @@ def test_file_damaged_inside_is_found_by_the_query_and_left_out(data_copy, frame
     chunk = next(meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == column)
     start = chunk.data_page_offset + int(chunk.total_compressed_size * damage)  # a column every report reads
     data = bytearray(part.read_bytes())
-    data[start:start + 256] = bytes((b * 7 + 3) % 256 for b in data[start:start + 256])
+    data[start : start + 256] = bytes((b * 7 + 3) % 256 for b in data[start : start + 256])
     part.unlink()
     part.write_bytes(bytes(data))
     ctx = AppContext.create(Config(data_dir=data_copy, timezone=TZ))

@@ -1,4 +1,5 @@
 """Requests while the rollups are rebuilt get right answers (old rollups, or the raw fallback), never an error."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,13 +10,13 @@ import pytest
 from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
-from web.context import AppContext
 from data.lake import Lake, transaction
 from data.queries import sms as sms_queries
 from data.queries import transactional as trx_queries
 from data.rollups import build_rollups
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
+from web.context import AppContext
 
 pytestmark = pytest.mark.slow
 

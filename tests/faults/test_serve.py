@@ -1,4 +1,5 @@
 """`serve --workers N`, liveness and readiness (gunicorn itself runs in test_disk_full.py and test_load.py)."""
+
 from __future__ import annotations
 
 import os
@@ -10,15 +11,16 @@ from config import Config
 from data.db import Db
 from data.lake import Lake
 from data.store.sqlite import store_path
-from web.serving import gunicorn_options
 from tests.conftest import TZ
+from web.serving import gunicorn_options
 
 pytestmark = pytest.mark.slow
 
 
 def test_health_touches_nothing_and_sets_no_cookie(copy_config, monkeypatch):
-    import duckdb
     import sqlite3
+
+    import duckdb
 
     client = create_app(copy_config).server.test_client()
 

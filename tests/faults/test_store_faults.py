@@ -3,6 +3,7 @@
 A campaign change then ends in a readable message (nothing changed), and the pages
 still render with the campaigns as they are.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,9 +18,9 @@ from callbacks import sms as sms_cb
 from data.store import sqlite as sqlite_module
 from data.store.campaigns import CampaignStore
 from data.store.sqlite import store_path
-from web.context import AppContext
 from tests.callbacks.test_sms import texts
 from tests.conftest import UNTIL
+from web.context import AppContext
 
 pytestmark = pytest.mark.slow
 
@@ -45,14 +46,23 @@ def ctx(copy_config) -> AppContext:
 
 def test_locked_store(ctx, copy_config):
     path = store_path(copy_config.data_dir)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sqlite3, sys, time
         con = sqlite3.connect({str(path)!r}, isolation_level=None)
         con.execute("BEGIN IMMEDIATE")
         con.execute("UPDATE campaigns SET description = 'held' WHERE 0")
         print("locked", flush=True)
         sys.stdin.read()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         ctx._store = CampaignStore(path, timeout_s=0.5)  # the app waits 30 s; the test need not
@@ -61,8 +71,9 @@ def test_locked_store(ctx, copy_config):
         result = camp_cb.grouping_action(ctx, action="group", lang="en", selected=selected)
         message = " ".join(texts(result["message"]))
         assert "being changed by someone else" in message and not result["changed"]
-        pl = camp_cb.grouping_action(ctx, action="ungroup", lang="pl",
-                                     selected=[{"kind": "campaign", "campaign_id": int(before["id"][0])}])
+        pl = camp_cb.grouping_action(
+            ctx, action="ungroup", lang="pl", selected=[{"kind": "campaign", "campaign_id": int(before["id"][0])}]
+        )
         assert "Spróbuj ponownie" in " ".join(texts(pl["message"]))
         _page_renders(ctx)
         assert ctx.store.campaigns().equals(before)
@@ -86,8 +97,13 @@ def test_read_only_store(ctx, copy_config, monkeypatch):
     selected = _selection(ctx)
     result = camp_cb.grouping_action(ctx, action="group", lang="en", selected=selected)
     assert "cannot be written" in " ".join(texts(result["message"])) and not result["changed"]
-    renamed = camp_cb.rename_in_place(ctx, lang="en", changes=[
-        {"colId": "name", "value": "New name", "data": {"kind": "campaign", "campaign_id": int(before["id"][0])}}])
+    renamed = camp_cb.rename_in_place(
+        ctx,
+        lang="en",
+        changes=[
+            {"colId": "name", "value": "New name", "data": {"kind": "campaign", "campaign_id": int(before["id"][0])}}
+        ],
+    )
     assert "cannot be written" in " ".join(texts(renamed["message"]))
     _page_renders(ctx)
     assert ctx.store.campaigns().equals(before)

@@ -1,4 +1,5 @@
 """The trend chart: a real PNG, drawn per language, without pyplot."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,12 +18,24 @@ from reports.chart import CTR_COLOR, DELIVERED_COLOR, PREV_COLOR, SENT_COLOR, tr
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = {
-    "pl": {"sent": "Wysłane", "delivered": "Dostarczone", "ctr": "CTR",
-           "prev_sent": "Wysłane (poprzedni okres)", "day": "Dzień", "count": "Liczba",
-           "empty": "Brak danych do pokazania"},
-    "en": {"sent": "Sent", "delivered": "Delivered", "ctr": "CTR",
-           "prev_sent": "Sent (previous period)", "day": "Day", "count": "Count",
-           "empty": "Nothing to show"},
+    "pl": {
+        "sent": "Wysłane",
+        "delivered": "Dostarczone",
+        "ctr": "CTR",
+        "prev_sent": "Wysłane (poprzedni okres)",
+        "day": "Dzień",
+        "count": "Liczba",
+        "empty": "Brak danych do pokazania",
+    },
+    "en": {
+        "sent": "Sent",
+        "delivered": "Delivered",
+        "ctr": "CTR",
+        "prev_sent": "Sent (previous period)",
+        "day": "Day",
+        "count": "Count",
+        "empty": "Nothing to show",
+    },
 }
 
 
@@ -31,14 +44,18 @@ def trend(days: int = 14, *, previous: bool = True) -> pd.DataFrame:
     sent = np.array([1000 + 1500 * (i % 5) for i in range(days)])
     delivered = (sent * 0.95).astype(int)
     clicked = (delivered * 0.04).astype(int)
-    frame = pd.DataFrame({
-        "day": [start + dt.timedelta(days=i) for i in range(days)],
-        "sent": sent, "delivered": delivered, "clicked": clicked,
-        "ctr": clicked / delivered,
-        "prev_sent": sent[::-1] if previous else [None] * days,
-        "prev_delivered": delivered[::-1] if previous else [None] * days,
-        "prev_ctr": (clicked / delivered)[::-1] if previous else [None] * days,
-    })
+    frame = pd.DataFrame(
+        {
+            "day": [start + dt.timedelta(days=i) for i in range(days)],
+            "sent": sent,
+            "delivered": delivered,
+            "clicked": clicked,
+            "ctr": clicked / delivered,
+            "prev_sent": sent[::-1] if previous else [None] * days,
+            "prev_delivered": delivered[::-1] if previous else [None] * days,
+            "prev_ctr": (clicked / delivered)[::-1] if previous else [None] * days,
+        }
+    )
     if days > 3:
         frame.loc[3, ["delivered", "clicked", "ctr"]] = [0, 0, np.nan]
     return frame
@@ -52,7 +69,7 @@ def image(png: bytes) -> Image.Image:
 
 
 def share_of_colour(picture: Image.Image, hex_colour: str, tolerance: int = 12) -> float:
-    target = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
     pixels = np.asarray(picture).reshape(-1, 3).astype(int)
     return float(np.mean(np.all(np.abs(pixels - target) <= tolerance, axis=1)))
 

@@ -1,4 +1,5 @@
 """The CSV export: read the produced bytes back and check their content."""
+
 from __future__ import annotations
 
 import csv
@@ -23,7 +24,7 @@ from reports.csv_writer import (
 
 def read_back(raw: bytes, sep: str) -> list[list[str]]:
     assert raw.startswith(BOM)
-    text = raw[len(BOM):].decode("utf-8")
+    text = raw[len(BOM) :].decode("utf-8")
     assert not text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
 
@@ -45,7 +46,7 @@ def test_header_rows_bom_and_quoting(sep):
         ["48600100202", "oczekujące", "", "-3"],
     ]
     assert raw.count(BOM) == 1
-    body = raw[len(BOM):].decode("utf-8")
+    body = raw[len(BOM) :].decode("utf-8")
     assert body.endswith("\r\n")
     assert "\n" not in body.replace("\r\n", "")
     lines = body.split("\r\n")[:-1]
@@ -58,8 +59,7 @@ def test_header_rows_bom_and_quoting(sep):
 
 @pytest.mark.parametrize(
     "text",
-    ["=1+2", "+48 600", "@SUM(A1:A2)", "-x", "\t", "\tx", "|cmd", "%0A", "\rx", "\x00x",
-     "=HYPERLINK(\"http://x\")"],
+    ["=1+2", "+48 600", "@SUM(A1:A2)", "-x", "\t", "\tx", "|cmd", "%0A", "\rx", "\x00x", '=HYPERLINK("http://x")'],
 )
 def test_guard_applied_to_dangerous_text(text):
     assert guard_cell(text) == "'" + text
@@ -138,9 +138,7 @@ def test_csv_batches_streams_a_generator_of_batches():
 
 
 def test_csv_batches_over_pyarrow_record_batches():
-    batch1 = pa.record_batch(
-        {"msisdn": ["48600100200", "48600100201"], "clicks": [3, None], "reason": ["=x", "ok"]}
-    )
+    batch1 = pa.record_batch({"msisdn": ["48600100200", "48600100201"], "clicks": [3, None], "reason": ["=x", "ok"]})
     batch2 = pa.record_batch({"msisdn": ["48600100202"], "clicks": [-1], "reason": [None]})
     raw = b"".join(csv_batches(["msisdn", "clicks", "reason"], [batch1, batch2], sep=","))
     assert read_back(raw, ",") == [

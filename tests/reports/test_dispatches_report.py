@@ -1,4 +1,5 @@
 """The period's dispatch CSV and DOCX against an independent DuckDB query over the lake."""
+
 from __future__ import annotations
 
 import csv
@@ -48,9 +49,14 @@ def test_csv_rows_equal_lake_counts(ctx, demo_dir, lang, sep):
     assert header[0] == ("Numer wysyłki" if lang == "pl" else "Dispatch no.")
     col = {name: i for i, name in enumerate(header)}
     sent, delivered, not_sent, clicked = (
-        ("Wysłane", "Dostarczone", "Niewysłane", "Kliknięte") if lang == "pl" else ("Sent", "Delivered", "Not sent", "Clicked")
+        ("Wysłane", "Dostarczone", "Niewysłane", "Kliknięte")
+        if lang == "pl"
+        else ("Sent", "Delivered", "Not sent", "Clicked")
     )
-    got = {int(r[0]): (int(r[col[sent]]), int(r[col[delivered]]), int(r[col[not_sent]]), int(r[col[clicked]])) for r in body}
+    got = {
+        int(r[0]): (int(r[col[sent]]), int(r[col[delivered]]), int(r[col[not_sent]]), int(r[col[clicked]]))
+        for r in body
+    }
     want = lake_counts(demo_dir, PERIOD)
     assert len(want) >= 5
     assert got == want

@@ -1,4 +1,5 @@
 """The DOCX report: open the produced document with python-docx and check its content."""
+
 from __future__ import annotations
 
 import io
@@ -30,7 +31,7 @@ def png_bytes() -> bytes:
 def frame(columns: int = 4) -> pd.DataFrame:
     data = {
         "Numer": ["2026/11/0001", "2026/11/0002", "2026/11/0003"],
-        "Nazwa": ["Promocja <jesień> & \"zima\"", "Łódź, Kraków", None],
+        "Nazwa": ['Promocja <jesień> & "zima"', "Łódź, Kraków", None],
         "Wysłane": ["1 234", "56", 7],
         "CTR": ["3,4%", "—", "0,0%"],
     }
@@ -41,8 +42,13 @@ def frame(columns: int = 4) -> pd.DataFrame:
 
 def build(**overrides) -> docx.document.Document:
     arguments = dict(
-        title=TITLE, meta=META, kpis=KPIS, chart_png=png_bytes(), table=frame(),
-        table_title="Wysyłki", footer_note="Źródło: dziennik SMS",
+        title=TITLE,
+        meta=META,
+        kpis=KPIS,
+        chart_png=png_bytes(),
+        table=frame(),
+        table_title="Wysyłki",
+        footer_note="Źródło: dziennik SMS",
     )
     arguments.update(overrides)
     raw = report_docx(**arguments)
@@ -77,7 +83,7 @@ def test_title_meta_kpis_picture_and_table():
 
     assert table_texts(data) == [
         ["Numer", "Nazwa", "Wysłane", "CTR"],
-        ["2026/11/0001", "Promocja <jesień> & \"zima\"", "1 234", "3,4%"],
+        ["2026/11/0001", 'Promocja <jesień> & "zima"', "1 234", "3,4%"],
         ["2026/11/0002", "Łódź, Kraków", "56", "—"],
         ["2026/11/0003", "", "7", "0,0%"],
     ]
@@ -98,9 +104,7 @@ def test_table_is_small_gridded_with_a_repeating_header():
 
 
 def test_table_rows_equal_the_dataframe_for_many_rows():
-    big = pd.DataFrame(
-        {"Numer": [f"2026/11/{i:04d}" for i in range(1500)], "Wysłane": [str(i) for i in range(1500)]}
-    )
+    big = pd.DataFrame({"Numer": [f"2026/11/{i:04d}" for i in range(1500)], "Wysłane": [str(i) for i in range(1500)]})
     data = build(table=big).tables[-1]
     rows = table_texts(data)
     assert rows[0] == ["Numer", "Wysłane"]
@@ -116,9 +120,7 @@ def test_without_chart_there_is_no_picture():
 
 def test_control_characters_are_stripped_not_fatal():
     table = pd.DataFrame({"Na\x01zwa": ["a\x00b\x0bc", "dzwonek\x07!"]})
-    document = build(
-        title="Tytu\x1bł", meta=[("Okres\x02", "x\x03y")], kpis=[("K\x04", "1\x05")], table=table
-    )
+    document = build(title="Tytu\x1bł", meta=[("Okres\x02", "x\x03y")], kpis=[("K\x04", "1\x05")], table=table)
     assert document.paragraphs[0].text == "Tytuł"
     text = all_table_text(document)
     assert "Okres\txy" in text and "K" in text

@@ -1,4 +1,5 @@
 """Numbers downloads: the fast path and the guarded path give what the general writers give."""
+
 from __future__ import annotations
 
 import csv
@@ -17,10 +18,13 @@ class FakeDb:
 
 
 def stream(monkeypatch, values, fn, **kwargs):
-    batches = [pa.record_batch([pa.array(values[i:i + 3], pa.string())], names=["msisdn"]) for i in range(0, len(values), 3)]
+    batches = [
+        pa.record_batch([pa.array(values[i : i + 3], pa.string())], names=["msisdn"]) for i in range(0, len(values), 3)
+    ]
     monkeypatch.setattr(numbers_report.sms_queries, "numbers_batches", lambda *a, **k: iter(batches))
-    return b"".join(fn(FakeDb(), dispatch_id="d", group=numbers_report.StatusGroup.DELIVERED, reason=None,
-                       batch_rows=3, **kwargs))
+    return b"".join(
+        fn(FakeDb(), dispatch_id="d", group=numbers_report.StatusGroup.DELIVERED, reason=None, batch_rows=3, **kwargs)
+    )
 
 
 VALUES = ["+48600100200", "+48600100201", None, "+48500000000", "=cmd|' /C calc'!A0", "+48 7<x>&", "+48700000001"]
@@ -36,7 +40,13 @@ def test_csv_equals_the_general_writer(monkeypatch):
 
 
 def test_xml_equals_the_general_writer(monkeypatch):
-    got = stream(monkeypatch, VALUES, numbers_report.numbers_xml, scope={"dispatch": "7"}, generated_at="2026-11-25T12:00:00+00:00")
+    got = stream(
+        monkeypatch,
+        VALUES,
+        numbers_report.numbers_xml,
+        scope={"dispatch": "7"},
+        generated_at="2026-11-25T12:00:00+00:00",
+    )
     digits = [v.lstrip("+") for v in VALUES if v is not None]
     attrs = {"dispatch": "7", "status": "delivered", "generated_at": "2026-11-25T12:00:00+00:00"}
     want = b"".join(xml_chunks("numbers", "recipient", ["msisdn"], [[d] for d in digits], attrs=attrs))

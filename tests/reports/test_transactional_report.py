@@ -1,4 +1,5 @@
 """The transactional exports: the campaign table as CSV and DOCX, a campaign's messages as CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -86,14 +87,22 @@ def test_csv_follows_the_name_filter(ctx):
 
 
 def test_docx_has_title_filters_kpis_chart_and_table(ctx):
-    data = transactional_docx(ctx.db, period=PERIOD, lang="pl", generated_at=dt.datetime(2026, 11, 21, 9, 30), source="api")
+    data = transactional_docx(
+        ctx.db, period=PERIOD, lang="pl", generated_at=dt.datetime(2026, 11, 21, 9, 30), source="api"
+    )
     document = docx.Document(io.BytesIO(data))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Raport transakcyjny SMS" in text and "Kampanie" in text
     meta = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
     assert meta["Źródło"] == "API" and meta["Strefa czasowa"] == TZ and meta["Okres"] == "01.09.2026 – 20.11.2026"
     kpis = document.tables[1]
-    assert [c.text for c in kpis.rows[0].cells] == ["Wysłane", "Dostarczone", "Kliknięte", "CTR (ludzie)", "CTR z botami"]
+    assert [c.text for c in kpis.rows[0].cells] == [
+        "Wysłane",
+        "Dostarczone",
+        "Kliknięte",
+        "CTR (ludzie)",
+        "CTR z botami",
+    ]
     assert len(document.inline_shapes) == 1  # the daily chart
     table = document.tables[-1]
     frame = campaign_table(ctx.db, period=PERIOD, lang="pl", source="api")
@@ -103,9 +112,20 @@ def test_docx_has_title_filters_kpis_chart_and_table(ctx):
 
 def test_messages_csv_of_a_campaign(ctx, frames):
     label = "potwierdzenie-zamowienia"
-    rows = read_csv(messages_csv(ctx.db, period=PERIOD, campaign=Campaign(label), lang="en", sep=",", batch_rows=25), ",")
-    assert rows[0] == ["Created", "Phone number", "Source", "Status", "Reason", "Final status at", "Clicks (people)",
-                       "Clicks (all)", "First human click"]
+    rows = read_csv(
+        messages_csv(ctx.db, period=PERIOD, campaign=Campaign(label), lang="en", sep=",", batch_rows=25), ","
+    )
+    assert rows[0] == [
+        "Created",
+        "Phone number",
+        "Source",
+        "Status",
+        "Reason",
+        "Final status at",
+        "Clicks (people)",
+        "Clicks (all)",
+        "First human click",
+    ]
     m = frames["messages"]
     day = m["created_at"].dt.tz_convert(TZ).dt.date
     m = m[(m["campaign_label"] == label) & (day >= PERIOD.start) & (day <= PERIOD.end)]

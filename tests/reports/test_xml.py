@@ -1,4 +1,5 @@
 """The XML export: parse the produced bytes back with ElementTree and compare values."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,17 @@ def records(root: ET.Element, record: str, fields: list[str]) -> list[list[str |
 def test_values_round_trip_escaped():
     fields = ["name", "note", "count", "share", "flag", "day", "at", "amount", "missing"]
     rows = [
-        ['<&>"', "Zażółć gęślą jaźń", 12, 0.25, True, dt.date(2026, 11, 25),
-         dt.datetime(2026, 11, 25, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=1))),
-         Decimal("12.50"), None],
+        [
+            '<&>"',
+            "Zażółć gęślą jaźń",
+            12,
+            0.25,
+            True,
+            dt.date(2026, 11, 25),
+            dt.datetime(2026, 11, 25, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+            Decimal("12.50"),
+            None,
+        ],
         ["a]]>b", "  spaced\nlines\r\n", -3, float("nan"), False, None, None, Decimal("1E+2"), ""],
     ]
     raw = b"".join(xml_chunks("dispatches", "dispatch", fields, rows))
@@ -43,8 +52,7 @@ def test_values_round_trip_escaped():
     root = ET.fromstring(raw)
     assert root.tag == "dispatches"
     assert records(root, "dispatch", fields) == [
-        ['<&>"', "Zażółć gęślą jaźń", "12", "0.25", "true", "2026-11-25",
-         "2026-11-25T14:05:00+01:00", "12.50", None],
+        ['<&>"', "Zażółć gęślą jaźń", "12", "0.25", "true", "2026-11-25", "2026-11-25T14:05:00+01:00", "12.50", None],
         ["a]]>b", "  spaced\nlines\r\n", "-3", None, "false", None, None, "100", None],
     ]
 
@@ -97,9 +105,11 @@ def test_documented_numbers_example_is_what_the_writer_writes():
     assert example, "docs/export-xml.md lost its numbers example"
     written = b"".join(
         xml_chunks(
-            "numbers", "recipient", ["msisdn"], [["48600100200"], ["48600100201"]],
-            attrs={"dispatch": "2026/11/0042", "status": "delivered",
-                   "generated_at": "2026-11-25T14:05:00+01:00"},
+            "numbers",
+            "recipient",
+            ["msisdn"],
+            [["48600100200"], ["48600100201"]],
+            attrs={"dispatch": "2026/11/0042", "status": "delivered", "generated_at": "2026-11-25T14:05:00+01:00"},
         )
     ).decode("utf-8")
     assert written == example.group(1)

@@ -1,13 +1,14 @@
 """Each export address read back by its route's parser gives what built it (web/urls.py), and a wrong
 argument is refused naming it."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from data.queries.history import HistoryFilter, Sort
 from data.period import Period
+from data.queries.history import HistoryFilter, Sort
 from data.schema import StatusGroup
 from web import urls
 
@@ -15,11 +16,16 @@ TZ = "Europe/Warsaw"
 PERIOD = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31), TZ)
 
 
-@pytest.mark.parametrize("query", [
-    urls.DispatchesQuery(PERIOD),
-    urls.DispatchesQuery(PERIOD, HistoryFilter("jesień & co", dt.date(2026, 10, 3), None), Sort("sent", True), "campaign"),
-    urls.DispatchesQuery(PERIOD, HistoryFilter("", None, dt.date(2026, 10, 9)), Sort("number", False)),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        urls.DispatchesQuery(PERIOD),
+        urls.DispatchesQuery(
+            PERIOD, HistoryFilter("jesień & co", dt.date(2026, 10, 3), None), Sort("sent", True), "campaign"
+        ),
+        urls.DispatchesQuery(PERIOD, HistoryFilter("", None, dt.date(2026, 10, 9)), Sort("number", False)),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["csv", "docx"])
 def test_dispatches_round_trip(query, fmt):
     url = urls.dispatches_url(fmt, query, "pl")
@@ -28,12 +34,15 @@ def test_dispatches_round_trip(query, fmt):
     assert urls.query_of(url)["lang"] == "pl"
 
 
-@pytest.mark.parametrize("query", [
-    urls.NumbersQuery(StatusGroup.DELIVERED, dispatch=17),
-    urls.NumbersQuery(StatusGroup.NOT_DELIVERED, "expired_validity", dispatch=3),
-    urls.NumbersQuery(StatusGroup.NOT_DELIVERED, "none", campaign=5),
-    urls.NumbersQuery(StatusGroup.PENDING, campaign=12),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        urls.NumbersQuery(StatusGroup.DELIVERED, dispatch=17),
+        urls.NumbersQuery(StatusGroup.NOT_DELIVERED, "expired_validity", dispatch=3),
+        urls.NumbersQuery(StatusGroup.NOT_DELIVERED, "none", campaign=5),
+        urls.NumbersQuery(StatusGroup.PENDING, campaign=12),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["csv", "xml"])
 def test_numbers_round_trip(query, fmt):
     url = urls.numbers_url(fmt, query, "en")
@@ -41,47 +50,67 @@ def test_numbers_round_trip(query, fmt):
     assert urls.parse_numbers(urls.query_of(url)) == query
 
 
-@pytest.mark.parametrize("query", [
-    urls.TransactionalQuery(PERIOD),
-    urls.TransactionalQuery(PERIOD, "api", "reset hasła"),
-    urls.TransactionalQuery(PERIOD, "test", ""),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        urls.TransactionalQuery(PERIOD),
+        urls.TransactionalQuery(PERIOD, "api", "reset hasła"),
+        urls.TransactionalQuery(PERIOD, "test", ""),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["csv", "docx"])
 def test_transactional_round_trip(query, fmt):
     url = urls.transactional_url(fmt, query, "pl")
     assert urls.parse_transactional(urls.query_of(url), TZ) == query
 
 
-@pytest.mark.parametrize("query", [
-    urls.MessagesQuery(PERIOD, "none"),
-    urls.MessagesQuery(PERIOD, "label:otp & login?", "api"),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        urls.MessagesQuery(PERIOD, "none"),
+        urls.MessagesQuery(PERIOD, "label:otp & login?", "api"),
+    ],
+)
 def test_messages_round_trip(query):
     url = urls.messages_url(query, "en")
     assert url.startswith("/export/transactional-messages.csv?")
     back = urls.parse_messages(urls.query_of(url), TZ)
-    assert back == query and back.label == (None if query.campaign == "none" else query.campaign[len("label:"):])
+    assert back == query and back.label == (None if query.campaign == "none" else query.campaign[len("label:") :])
 
 
-@pytest.mark.parametrize("parse, args, says", [
-    (urls.parse_numbers, {"dispatch": "x1", "status": "delivered"}, "dispatch: x1"),
-    (urls.parse_numbers, {"campaign": "-1", "status": "delivered"}, "campaign: -1"),
-    (urls.parse_numbers, {"dispatch": "1", "status": "lost"}, "status: lost"),
-    (urls.parse_numbers, {"dispatch": "1", "status": "delivered", "reason": "gremlins"}, "reason: gremlins"),
-    (lambda a: urls.parse_dispatches(a, TZ), {"from": "2026-10-01", "to": "2026-10-02", "sort": "msisdn"}, "sort: msisdn"),
-    (lambda a: urls.parse_dispatches(a, TZ), {"from": "2026-10-01", "to": "2026-10-02", "per": "user"}, "per: user"),
-])
+@pytest.mark.parametrize(
+    "parse, args, says",
+    [
+        (urls.parse_numbers, {"dispatch": "x1", "status": "delivered"}, "dispatch: x1"),
+        (urls.parse_numbers, {"campaign": "-1", "status": "delivered"}, "campaign: -1"),
+        (urls.parse_numbers, {"dispatch": "1", "status": "lost"}, "status: lost"),
+        (urls.parse_numbers, {"dispatch": "1", "status": "delivered", "reason": "gremlins"}, "reason: gremlins"),
+        (
+            lambda a: urls.parse_dispatches(a, TZ),
+            {"from": "2026-10-01", "to": "2026-10-02", "sort": "msisdn"},
+            "sort: msisdn",
+        ),
+        (
+            lambda a: urls.parse_dispatches(a, TZ),
+            {"from": "2026-10-01", "to": "2026-10-02", "per": "user"},
+            "per: user",
+        ),
+    ],
+)
 def test_a_wrong_argument_is_named(parse, args, says):
     with pytest.raises(urls.UrlError) as err:
         parse(args)
     assert err.value.text == says
 
 
-@pytest.mark.parametrize("args, key", [
-    ({"from": "2026-10-01"}, "period.error.missing"),
-    ({"from": "2026-13-01", "to": "2026-10-02"}, "period.error.format"),
-    ({"from": "2026-10-01", "to": "2026-10-02", "source": "sms"}, "trx.error.source"),
-])
+@pytest.mark.parametrize(
+    "args, key",
+    [
+        ({"from": "2026-10-01"}, "period.error.missing"),
+        ({"from": "2026-13-01", "to": "2026-10-02"}, "period.error.format"),
+        ({"from": "2026-10-01", "to": "2026-10-02", "source": "sms"}, "trx.error.source"),
+    ],
+)
 def test_a_wrong_period_or_source_is_a_message_key(args, key):
     with pytest.raises(urls.UrlError) as err:
         urls.parse_transactional(args, TZ)

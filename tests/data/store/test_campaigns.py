@@ -1,12 +1,13 @@
 """The campaign store: grouping rules, audit, undo, names, and four processes writing at once."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import multiprocessing as mp
 import random
-import stat
 import sqlite3
+import stat
 import time
 
 import pandas as pd
@@ -66,8 +67,12 @@ def test_names_are_checked_and_stored_as_text(store):
 def test_unknown_ids_change_nothing(store):
     store.group(["d1"], name="A", who="t")
     before = (store.campaigns().to_dict(), membership(store), len(store.audit()))
-    for change in (lambda: store.ungroup([999], who="t"), lambda: store.rename(999, name="X", who="t"),
-                   lambda: store.add(999, ["d2"], who="t"), lambda: store.remove(["nope"], who="t")):
+    for change in (
+        lambda: store.ungroup([999], who="t"),
+        lambda: store.rename(999, name="X", who="t"),
+        lambda: store.add(999, ["d2"], who="t"),
+        lambda: store.remove(["nope"], who="t"),
+    ):
         with pytest.raises(CampaignError):
             change()
     assert (store.campaigns().to_dict(), membership(store), len(store.audit())) == before
@@ -93,12 +98,14 @@ def test_ungroup_remove_and_undo_restore_exactly(store):
 
 def test_rules_match_folded_text_and_dates(store):
     assert fold("Żółw ŁĄKA") == "zolw laka"
-    dispatches = pd.DataFrame({
-        "dispatch_id": ["d1", "d2", "d3", "d4"],
-        "name": ["Promocja żółw", "Inna", "ZOLW fala 2", "Żółw"],
-        "description": ["", "o żółwiach: zolwie", None, ""],
-        "sent_on": [dt.date(2026, 1, 5), dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2025, 1, 1)],
-    })
+    dispatches = pd.DataFrame(
+        {
+            "dispatch_id": ["d1", "d2", "d3", "d4"],
+            "name": ["Promocja żółw", "Inna", "ZOLW fala 2", "Żółw"],
+            "description": ["", "o żółwiach: zolwie", None, ""],
+            "sent_on": [dt.date(2026, 1, 5), dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2025, 1, 1)],
+        }
+    )
     rule = Rule("zolw", dt.date(2026, 1, 1), None)
     assert list(rule.matches(dispatches)) == [True, True, True, False]
     cid = store.group(["d1"], name="Żółw", who="t", rule=rule)
@@ -150,8 +157,16 @@ def test_four_processes_500_operations_each_keep_every_invariant(tmp_path):
     seconds = time.perf_counter() - started
     con = sqlite3.connect(path)
     # Every membership points at an existing campaign, no campaign is empty, names are unique.
-    assert con.execute("SELECT count(*) FROM members m LEFT JOIN campaigns c ON c.id = m.campaign_id WHERE c.id IS NULL").fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM campaigns WHERE id NOT IN (SELECT campaign_id FROM members)").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM members m LEFT JOIN campaigns c ON c.id = m.campaign_id WHERE c.id IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute("SELECT count(*) FROM campaigns WHERE id NOT IN (SELECT campaign_id FROM members)").fetchone()[0]
+        == 0
+    )
     assert con.execute("SELECT count(*) - count(DISTINCT name) FROM campaigns").fetchone()[0] == 0
     # Every committed change is in the audit log, and replaying the log's "after" states gives today's membership.
     changes = sum(r[0] for r in results)
@@ -166,8 +181,10 @@ def test_four_processes_500_operations_each_keep_every_invariant(tmp_path):
             members[m["dispatch_id"]] = m["campaign_id"]
     assert members == dict(con.execute("SELECT dispatch_id, campaign_id FROM members").fetchall())
     con.close()
-    print(f"\n4 processes x 500 operations: {changes} changes, {sum(r[1] for r in results)} refused, "
-          f"{sum(r[2] for r in results)} busy retries, {seconds:.1f} s")
+    print(
+        f"\n4 processes x 500 operations: {changes} changes, {sum(r[1] for r in results)} refused, "
+        f"{sum(r[2] for r in results)} busy retries, {seconds:.1f} s"
+    )
 
 
 def test_store_files_are_readable_by_their_owner_only(tmp_path):

@@ -1,4 +1,5 @@
 """The store's file (data/store/sqlite.py): its name, the move of a store left under the old name, the schema."""
+
 from __future__ import annotations
 
 import errno
@@ -13,14 +14,14 @@ import textwrap
 import pytest
 from argon2 import PasswordHasher
 
-from web import security
 from config import ROOT, Config
-from web.context import AppContext
 from data.store import sqlite as store_sqlite
 from data.store.audit import AuditEvent
 from data.store.campaigns import CampaignStore
 from data.store.sqlite import LEGACY_FILE, STORE_FILE, migrations, store_path
 from data.store.users import UserStore
+from web import security
+from web.context import AppContext
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 SIDE_FILES = ("", "-wal", "-shm")
@@ -34,7 +35,11 @@ def old_store(data_dir):
     users = UserStore(legacy, hasher=CHEAP)
     users.add("ala", role="admin", password="longenough")
     users.record(AuditEvent(who="ala", role="admin", address="127.0.0.1", action="export.dispatches", rows=2))
-    subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(ROOT)!r})
         from data.store.campaigns import CampaignStore
@@ -43,7 +48,10 @@ def old_store(data_dir):
         held.execute("SELECT 1").fetchone()
         store.group(["d3"], name="Zima", who="local")
         os._exit(0)
-    """)], check=True)
+    """),
+        ],
+        check=True,
+    )
     assert (data_dir / (LEGACY_FILE + "-wal")).stat().st_size > 0
     return legacy
 
@@ -155,6 +163,12 @@ def test_each_store_module_owns_its_tables_migrations():
             con.executescript(script)
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} - before
             owners.update({t: (module, version) for t in tables if not t.startswith("sqlite_")})
-    assert owners == {"campaigns": ("campaigns", 1), "members": ("campaigns", 1), "audit": ("campaigns", 1),
-                      "users": ("users", 2), "login_failures": ("users", 2), "access_audit": ("audit", 2)}
+    assert owners == {
+        "campaigns": ("campaigns", 1),
+        "members": ("campaigns", 1),
+        "audit": ("campaigns", 1),
+        "users": ("users", 2),
+        "login_failures": ("users", 2),
+        "access_audit": ("audit", 2),
+    }
     assert sorted(migrations()) == [1, 2]

@@ -1,4 +1,5 @@
 """Users, roles, the append-only access audit and the log-in rate limit (data/store/users.py, audit.py; security.py)."""
+
 from __future__ import annotations
 
 import os
@@ -8,12 +9,12 @@ import stat
 import pytest
 from argon2 import PasswordHasher
 
-from web import security
 from config import Config
 from data.store.audit import AuditEvent
 from data.store.campaigns import CampaignStore
 from data.store.sqlite import store_path
 from data.store.users import LOGIN_LIMIT, LOGIN_WINDOW_S, UserError, UserStore, allows
+from web import security
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -40,11 +41,16 @@ def test_add_authenticate_and_change_users(store):
     assert store.authenticate("ala", "another-pass") is not None and store.get("ala").last_login_at
 
 
-@pytest.mark.parametrize("name, role, password, key", [
-    ("", "viewer", "longenough", "users.error.name"), ("a b", "viewer", "longenough", "users.error.name"),
-    ("x" * 65, "viewer", "longenough", "users.error.name"), ("ok", "boss", "longenough", "users.error.role"),
-    ("ok", "viewer", "short", "users.error.password"),
-])
+@pytest.mark.parametrize(
+    "name, role, password, key",
+    [
+        ("", "viewer", "longenough", "users.error.name"),
+        ("a b", "viewer", "longenough", "users.error.name"),
+        ("x" * 65, "viewer", "longenough", "users.error.name"),
+        ("ok", "boss", "longenough", "users.error.role"),
+        ("ok", "viewer", "short", "users.error.password"),
+    ],
+)
 def test_bad_values_are_refused(store, name, role, password, key):
     with pytest.raises(UserError) as err:
         store.add(name, role=role, password=password)
@@ -65,8 +71,19 @@ def test_roles_are_ordered():
 
 
 def test_audit_is_append_only(store):
-    store.record(AuditEvent(who="ala", role="analyst", address="10.0.0.1", action="export.numbers",
-                            filter={"dispatch": "7"}, rows=3, format="csv", bytes=99, sha256="ab" * 32))
+    store.record(
+        AuditEvent(
+            who="ala",
+            role="analyst",
+            address="10.0.0.1",
+            action="export.numbers",
+            filter={"dispatch": "7"},
+            rows=3,
+            format="csv",
+            bytes=99,
+            sha256="ab" * 32,
+        )
+    )
     log = store.audit()
     assert list(log["action"]) == ["export.numbers"] and log.iloc[0]["rows"] == 3
     assert list(store.audit_rows())[0][2] == "ala"
@@ -142,9 +159,17 @@ def test_store_timeout_reaches_both_stores(tmp_path):
     assert AppContext(config=config, db=None).store.timeout_s == 0.5
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/transactional?x=1", "/transactional?x=1"), ("//evil.example", "/"), ("/\\evil.example", "/"),
-    ("https://evil.example/", "/"), ("javascript:alert(1)", "/"), ("/a\nb", "/"), (None, "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/transactional?x=1", "/transactional?x=1"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/a\nb", "/"),
+        (None, "/"),
+    ],
+)
 def test_log_in_goes_back_to_this_site_only(target, expected):
     assert security._safe_next(target) == expected

@@ -13,6 +13,12 @@ from data.queries import dispatches as dispatch_queries
 
 app = typer.Typer(no_args_is_help=True, help="Write a report to a file.")
 
+FROM = typer.Option(..., "--from", help="First day, YYYY-MM-DD.")
+TO = typer.Option(..., "--to", help="Last day, YYYY-MM-DD.")
+REPORT_FORMAT = typer.Option(..., "--format", help="csv or docx.")
+OUT = typer.Option(..., "--out", help="File to write.")
+LANG = typer.Option("pl", "--lang", help="pl or en.")
+
 
 def _period(cfg, from_: str, to: str):
     from data.period import Period, PeriodError
@@ -83,11 +89,11 @@ def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str,
 
 @app.command("dispatches")
 def export_dispatches(
-    from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
-    to: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
-    fmt: str = typer.Option(..., "--format", help="csv or docx."),
-    out: Path = typer.Option(..., "--out", help="File to write."),
-    lang: str = typer.Option("pl", "--lang", help="pl or en."),
+    from_: str = FROM,
+    to: str = TO,
+    fmt: str = REPORT_FORMAT,
+    out: Path = OUT,
+    lang: str = LANG,
 ) -> None:
     """Write all dispatches of a period as CSV or DOCX."""
     from reports.dispatches import dispatches_csv, dispatches_docx
@@ -98,36 +104,23 @@ def export_dispatches(
     period = _period(cfg, from_, to)
     db = _db(cfg)
     what = {"from": from_, "to": to, "lang": lang}
-    if fmt == "csv":
-        _write(
-            cfg,
-            db,
-            out,
-            lambda: dispatches_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang]),
-            action="export.dispatches",
-            fmt=fmt,
-            what=what,
-        )
-    else:
-        now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-        _write(
-            cfg,
-            db,
-            out,
-            lambda: [dispatches_docx(db, period=period, lang=lang, generated_at=now)],
-            action="export.dispatches",
-            fmt=fmt,
-            what=what,
-        )
+    now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
+
+    def chunks():
+        if fmt == "csv":
+            return dispatches_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang])
+        return [dispatches_docx(db, period=period, lang=lang, generated_at=now)]
+
+    _write(cfg, db, out, chunks, action="export.dispatches", fmt=fmt, what=what)
 
 
 @app.command("transactional")
 def export_transactional(
-    from_: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
-    to: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD."),
-    fmt: str = typer.Option(..., "--format", help="csv or docx."),
-    out: Path = typer.Option(..., "--out", help="File to write."),
-    lang: str = typer.Option("pl", "--lang", help="pl or en."),
+    from_: str = FROM,
+    to: str = TO,
+    fmt: str = REPORT_FORMAT,
+    out: Path = OUT,
+    lang: str = LANG,
     source: str = typer.Option(None, "--source", help="Only test sends (test) or API messages (api); both by default."),
 ) -> None:
     """Write the transactional campaign table of a period as CSV or DOCX."""
@@ -144,27 +137,14 @@ def export_transactional(
     period = _period(cfg, from_, to)
     db = _db(cfg)
     what = {"from": from_, "to": to, "lang": lang, "source": chosen}
-    if fmt == "csv":
-        _write(
-            cfg,
-            db,
-            out,
-            lambda: transactional_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang], source=chosen),
-            action="export.transactional",
-            fmt=fmt,
-            what=what,
-        )
-    else:
-        now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
-        _write(
-            cfg,
-            db,
-            out,
-            lambda: [transactional_docx(db, period=period, lang=lang, generated_at=now, source=chosen)],
-            action="export.transactional",
-            fmt=fmt,
-            what=what,
-        )
+    now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
+
+    def chunks():
+        if fmt == "csv":
+            return transactional_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang], source=chosen)
+        return [transactional_docx(db, period=period, lang=lang, generated_at=now, source=chosen)]
+
+    _write(cfg, db, out, chunks, action="export.transactional", fmt=fmt, what=what)
 
 
 @app.command("numbers")
@@ -173,7 +153,7 @@ def export_numbers(
     status: str = typer.Option(..., "--status", help="delivered, not_sent, not_delivered or pending."),
     reason: str = typer.Option(None, "--reason", help="Only this reason (e.g. expired_validity)."),
     fmt: str = typer.Option(..., "--format", help="csv or xml."),
-    out: Path = typer.Option(..., "--out", help="File to write."),
+    out: Path = OUT,
     lang: str = typer.Option("pl", "--lang", help="pl or en (CSV header and separator)."),
 ) -> None:
     """Write the recipients' numbers of a dispatch's status group (or one reason)."""

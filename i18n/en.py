@@ -405,4 +405,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "admin.choose": "Choose a user and what to do.",
     "admin.not_yourself": "You cannot change your own account here.",
     "admin.action.users": "User changes",
+    # issue 16, points 12, 14, 15
+    "doc.no_dispatches": "No dispatches in this period.",
 }

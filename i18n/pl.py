@@ -437,4 +437,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "admin.choose": "Wybierz użytkownika i czynność.",
     "admin.not_yourself": "Tu nie można zmienić własnego konta.",
     "admin.action.users": "Zmiany użytkowników",
+    # issue 16, points 12, 14, 15
+    "doc.no_dispatches": "Brak wysyłek w tym okresie.",
 }

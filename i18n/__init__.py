@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
+from collections.abc import Mapping
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
@@ -14,7 +17,9 @@ from i18n.pl import MESSAGES as PL
 
 LANGS = ("pl", "en")
 DEFAULT_LANG = "pl"
-CATALOGS: dict[str, dict[str, str]] = {"pl": PL, "en": EN}
+#: A catalog entry: a text, or a counted text's forms by CLDR plural category ("one", "few", "many", "other").
+Message = str | Mapping[str, str]
+CATALOGS: dict[str, dict[str, Message]] = {"pl": PL, "en": EN}
 LOCALES = {"pl": "pl_PL", "en": "en_GB"}
 DASH = "—"
 
@@ -25,9 +30,35 @@ def lang_or_default(lang: str | None) -> str:
 
 
 def t(lang: str, key: str, **values: object) -> str:
-    """Returns the text of `key` in `lang`, with `{name}` placeholders filled."""
-    text = CATALOGS[lang_or_default(lang)][key]
+    """Returns the text of `key` in `lang`, with `{name}` placeholders filled.
+
+    A counted message (its entry holds one form per plural category) takes its count as `n`: the form is
+    the one CLDR's plural rule of `lang` picks for `n` ("1 wysyłka", "2 wysyłki", "5 wysyłek"), and `{n}`
+    is written with the language's digit grouping."""
+    lang = lang_or_default(lang)
+    text = CATALOGS[lang][key]
+    if not isinstance(text, str):
+        n = values.get("n")
+        if not isinstance(n, numbers.Real) or isinstance(n, bool):
+            raise TypeError(f"{key!r} is a counted message: pass its count as n=<number>, not {n!r}")
+        text = text[plural_category(n, lang)]
+        values = {**values, "n": fmt_int(n, lang) if float(n).is_integer() else fmt_decimal(float(n), lang, 1)}
     return text.format(**values) if values else text
+
+
+@lru_cache(maxsize=8)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang_or_default(lang)])
+
+
+def plural_category(n: float, lang: str) -> str:
+    """Returns the CLDR plural category of the count `n` in `lang` ("one", "few", "many" or "other")."""
+    return _locale(lang).plural_form(abs(n))
+
+
+def plural_categories(lang: str) -> frozenset[str]:
+    """Returns every CLDR plural category of `lang` (pl: one, few, many, other; en: one, other)."""
+    return _locale(lang).plural_form.tags | {"other"}
 
 
 def fmt_int(value: int | float | None, lang: str) -> str:
@@ -74,9 +105,9 @@ def fmt_duration(seconds: float | None, lang: str) -> str:
         return DASH
     s = max(0, int(round(seconds)))
     if s < 60:
-        return t(lang, "duration.seconds", n=s)
+        return t(lang, "duration.seconds", s=s)
     if s < 3600:
-        return t(lang, "duration.minutes", n=s // 60)
+        return t(lang, "duration.minutes", m=s // 60)
     if s < 86400:
         return t(lang, "duration.hours", h=s // 3600, m=s % 3600 // 60)
     return t(lang, "duration.days", d=s // 86400, h=s % 86400 // 3600)

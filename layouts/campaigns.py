@@ -202,13 +202,14 @@ def toast(lang: str) -> dbc.Toast:
 def change_text(lang: str, summary: dict) -> str:
     """Returns a one-line description of a grouping change (from its audit summary)."""
     action = summary.get("action") or summary.get("_action")
-    key = f"camp.did.{action}"
+    dispatches = int(summary.get("dispatches", 0) or 0)
+    campaigns = len(summary.get("campaigns", []) or [])
     return t(
         lang,
-        key,
-        n=summary.get("dispatches", 0),
+        f"camp.did.{action}",
+        n=campaigns if action == "ungroup" else dispatches,  # the count each message is about
         name=summary.get("name", ""),
-        campaigns=len(summary.get("campaigns", []) or []),
+        dispatches=t(lang, "camp.dispatches", n=dispatches),
     )
 
 

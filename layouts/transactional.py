@@ -71,7 +71,9 @@ def kpi_cards(row: pd.Series, lang: str) -> dbc.Row:
             html.Div(t(lang, "kpi.of_sent", pct=fmt_pct(row["delivered_pct"], lang)), className="small text-success")
         ],
         "clicked": [
-            html.Div(t(lang, "trx.kpi.clicked_raw", n=fmt_int(row["clicked_raw"], lang)), className="small text-muted")
+            html.Div(
+                t(lang, "trx.kpi.clicked_raw", value=fmt_int(row["clicked_raw"], lang)), className="small text-muted"
+            )
         ],
         "ctr": [html.Div(t(lang, "trx.kpi.ctr_hint"), className="small text-muted")],
         "ctr_raw": [html.Div(t(lang, "trx.kpi.ctr_raw_hint"), className="small text-muted")],
@@ -449,9 +451,7 @@ def detail_panel(
                             t(lang, "trx.detail.median", value=fmt_duration(median_s, lang)),
                             className="fw-semibold me-2 trx-median",
                         ),
-                        html.Span(
-                            t(lang, "trx.detail.delay_count", n=fmt_int(clicked_n, lang)), className="small text-muted"
-                        ),
+                        html.Span(t(lang, "trx.detail.delay_count", n=int(clicked_n)), className="small text-muted"),
                     ]
                 ),
                 dcc.Graph(

@@ -12,7 +12,7 @@ from data.db import Db
 from data.period import Period
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
-from i18n import fmt_datetime, fmt_int, fmt_pct, t
+from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from i18n.labels import left_out, period_label, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
@@ -36,8 +36,10 @@ CSV_COLUMNS = [
     "clicked",
     "ctr",
 ]
+#: The DOCX table: the columns of the page's grid, in its order.
 DOC_COLUMNS = [
     "number",
+    "name",
     "message_text",
     "recipient_group",
     "campaign",
@@ -45,8 +47,11 @@ DOC_COLUMNS = [
     "sent",
     "delivered",
     "delivered_pct",
+    "clicked",
     "ctr",
 ]
+#: Decimals of a CTR in both DOCX reports (SMS and transactional), as the KPI cards show it.
+CTR_DIGITS = 2
 EMPTY = pd.DataFrame(columns=["id", "name", "description", "rule"])
 
 
@@ -75,7 +80,8 @@ class HistoryView:
 
 
 KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
-DOC_TEXT_CHARS = 70
+#: A message text longer than this (several SMS parts) is cut with "…" in the DOCX, so a row fits a page.
+DOC_TEXT_CHARS = 640
 
 
 def _plain_pct(value: float, lang: str) -> str:
@@ -86,9 +92,12 @@ def _plain_pct(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "pl" else text
 
 
-def _group_cell(row, lang: str) -> str:
+def _group_cell(row, lang: str, *, rule: bool = False) -> str:
+    """Returns the recipient group of a dispatch, or how many dispatches a campaign has (and, when `rule`,
+    whether a rule fills it, as the grid says)."""
     if row.kind == "campaign":
-        return t(lang, "camp.dispatches", n=int(row.dispatches))
+        text = t(lang, "camp.dispatches", n=int(row.dispatches))
+        return text + (f" · {t(lang, 'camp.rule')}" if rule and getattr(row, "rule", None) else "")
     return row.recipient_group or ""
 
 
@@ -127,7 +136,7 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     items = []
     for key in KPI_KEYS:
         if key == "ctr":
-            value = fmt_pct(row["ctr"], lang)
+            value = fmt_pct(row["ctr"], lang, CTR_DIGITS)
         elif key == "delivered":
             value = f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"
         else:
@@ -137,26 +146,42 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
 
 
 def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Returns the dispatch table as shown in the DOCX: translated headers, formatted cells."""
+    """Returns the dispatch table as the DOCX shows it: the grid's columns (a campaign row: its name,
+    description, dispatch count and first – last send), translated headers, formatted cells."""
 
-    def short(text: str | None) -> str:
-        text = text or ""
-        return text if len(text) <= DOC_TEXT_CHARS else text[: DOC_TEXT_CHARS - 1] + "…"
+    def text(value) -> str:
+        return "" if value is None or pd.isna(value) else str(value)
 
+    def short(value) -> str:
+        value = text(value)
+        return value if len(value) <= DOC_TEXT_CHARS else value[: DOC_TEXT_CHARS - 1] + "…"
+
+    def when(row) -> str:
+        label = fmt_datetime(pd.Timestamp(row.sent_at).to_pydatetime(), lang)
+        if row.kind == "campaign" and row.last_at != row.sent_at:
+            label += " – " + fmt_datetime(pd.Timestamp(row.last_at).to_pydatetime(), lang)
+        return label
+
+    rows = list(frame.itertuples(index=False))
     cells = {
         "number": frame["number"].map(lambda v: "" if v is None or pd.isna(v) else str(int(v))),
-        "message_text": [
-            short(n if k == "campaign" else m) for k, n, m in zip(frame["kind"], frame["name"], frame["message_text"])
-        ],
-        "recipient_group": [_group_cell(r, lang) for r in frame.itertuples(index=False)],
-        "campaign": frame["campaign_name"].map(lambda v: "" if v is None or pd.isna(v) else v),
-        "sent_at": frame["sent_at"].map(lambda v: fmt_datetime(pd.Timestamp(v).to_pydatetime(), lang)),
+        "name": frame["name"].map(text),
+        "message_text": frame["message_text"].map(short),
+        "recipient_group": [_group_cell(r, lang, rule=True) for r in rows],
+        "campaign": frame["campaign_name"].map(text),
+        "sent_at": [when(r) for r in rows],
         "sent": frame["sent"].map(lambda v: fmt_int(v, lang)),
         "delivered": frame["delivered"].map(lambda v: fmt_int(v, lang)),
         "delivered_pct": frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
-        "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang)),
+        "clicked": frame["clicked"].map(lambda v: fmt_int(v, lang)),
+        "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang, CTR_DIGITS)),
     }
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
+
+
+def has_messages(trend: pd.DataFrame) -> bool:
+    """True when a daily trend holds any message (an empty period draws no chart)."""
+    return bool(len(trend)) and bool(pd.to_numeric(trend.get("sent", pd.Series(dtype=float))).fillna(0).sum() > 0)
 
 
 def dispatches_docx(
@@ -175,9 +200,12 @@ def dispatches_docx(
         ]
         + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(months_left_out(db), lang)) else []),
         kpis=kpi_items(totals, lang),
-        chart_png=trend_png(trend, labels=trend_labels(lang), lang=lang),
+        chart_png=trend_png(trend, labels=trend_labels(lang), lang=lang) if has_messages(trend) else None,
+        no_chart=t(lang, "trend.empty"),
         table=doc_table(frame, lang),
         table_title=t(lang, "doc.table"),
+        no_rows=t(lang, "doc.no_dispatches"),
+        language=js_locale(lang),
     )
 
 

@@ -13,11 +13,11 @@ from data.db import Db
 from data.period import Period
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
-from i18n import fmt_datetime, fmt_int, fmt_pct, t
+from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from i18n.labels import left_out, named_campaigns, period_label, source_name, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks, msisdn_digits
-from reports.dispatches import months_left_out
+from reports.dispatches import CTR_DIGITS, has_messages, months_left_out
 from reports.docx import report_docx
 
 CSV_COLUMNS = [
@@ -122,8 +122,8 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
         (t(lang, "trx.kpi.sent"), fmt_int(row["sent"], lang)),
         (t(lang, "trx.kpi.delivered"), f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"),
         (t(lang, "trx.kpi.clicked"), fmt_int(row["clicked"], lang)),
-        (t(lang, "trx.kpi.ctr"), fmt_pct(row["ctr"], lang, 2)),
-        (t(lang, "trx.kpi.ctr_raw"), fmt_pct(row["ctr_raw"], lang, 2)),
+        (t(lang, "trx.kpi.ctr"), fmt_pct(row["ctr"], lang, CTR_DIGITS)),
+        (t(lang, "trx.kpi.ctr_raw"), fmt_pct(row["ctr_raw"], lang, CTR_DIGITS)),
     ]
 
 
@@ -135,8 +135,8 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         "delivered": frame["delivered"].map(lambda v: fmt_int(v, lang)),
         "delivered_pct": frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
         "clicked": frame["clicked"].map(lambda v: fmt_int(v, lang)),
-        "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang, 2)),
-        "ctr_raw": frame["ctr_raw"].map(lambda v: fmt_pct(v, lang, 2)),
+        "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang, CTR_DIGITS)),
+        "ctr_raw": frame["ctr_raw"].map(lambda v: fmt_pct(v, lang, CTR_DIGITS)),
     }
     return pd.DataFrame({header(c, lang): cells[c] for c in DOC_COLUMNS})
 
@@ -158,9 +158,12 @@ def transactional_docx(
         title=t(lang, "trx.doc.title"),
         meta=meta,
         kpis=kpi_items(totals, lang),
-        chart_png=trend_png(daily, labels=trend_labels(lang), lang=lang),
+        chart_png=trend_png(daily, labels=trend_labels(lang), lang=lang) if has_messages(daily) else None,
+        no_chart=t(lang, "trend.empty"),
         table=doc_table(frame, lang),
         table_title=t(lang, "trx.doc.table"),
+        no_rows=t(lang, "trx.table.empty"),
+        language=js_locale(lang),
     )
 
 

@@ -88,3 +88,26 @@ def test_dispatch_docx_route(client):
     response = client.get("/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en")
     assert response.status_code == 200
     assert response.data[:2] == b"PK"
+
+
+@pytest.mark.parametrize(
+    "url,content_type",
+    [
+        ("/export/dispatches.csv?from=2026-10-01&to=2026-11-20&lang=pl", "text/csv; charset=utf-8"),
+        ("/export/transactional.csv?from=2026-10-01&to=2026-11-20&lang=en", "text/csv; charset=utf-8"),
+        ("/export/transactional-messages.csv?campaign=none&from=2026-10-01&to=2026-11-20", "text/csv; charset=utf-8"),
+        ("/export/numbers.csv?dispatch={number}&status=delivered", "text/csv; charset=utf-8"),
+        ("/export/numbers.xml?dispatch={number}&status=delivered", "application/xml; charset=utf-8"),
+        ("/admin/audit.csv?lang=en", "text/csv; charset=utf-8"),
+        (
+            "/export/dispatches.docx?from=2026-10-01&to=2026-11-20",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ],
+)
+def test_every_download_names_its_type_and_charset_once(client, frames, url, content_type):
+    number, _m = _dispatch_with(frames, "delivered")
+    response = client.get(url.format(number=number))
+    assert response.status_code == 200, response.data[:200]
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers.get_all("Content-Type") == [content_type]

@@ -28,13 +28,15 @@ from web.context import AppContext
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CSV_TYPE = "text/csv; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
 
 
 class BadRequest(ValueError):
     """A request parameter is missing or wrong; the text says which, in the user's language."""
 
 
-def _attachment(body, filename: str, mimetype: str) -> Response:
+def _attachment(body, filename: str, content_type: str) -> Response:
     """Returns a download response; every download is on record (security.event: who, role, address, filter):
     whole bodies at once, streamed ones when the stream ends, with rows, bytes and SHA-256 of what was sent."""
     fmt = filename.rsplit(".", 1)[-1]
@@ -56,7 +58,8 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
             ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt,
             lambda done: security.record(done, store),
         )
-    response = Response(body, mimetype=mimetype)
+    # content_type is sent as given; Flask's mimetype= would append a second "; charset=utf-8" to text/*.
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -147,7 +150,7 @@ def register(server: Flask, ctx: AppContext) -> None:
             body = stream_with_context(
                 dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], view=view)
             )
-            return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
+            return _attachment(body, stem + ".csv", CSV_TYPE)
         if fmt == "docx":
             now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
             return _attachment(
@@ -171,7 +174,7 @@ def register(server: Flask, ctx: AppContext) -> None:
                     ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], source=source, text=text
                 )
             )
-            return _attachment(body, stem + ".csv", "text/csv; charset=utf-8")
+            return _attachment(body, stem + ".csv", CSV_TYPE)
         now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
         body = transactional_docx(ctx.db, period=period, lang=lang, generated_at=now, source=source, text=text)
         return _attachment(body, stem + ".docx", DOCX_MIME)
@@ -193,7 +196,7 @@ def register(server: Flask, ctx: AppContext) -> None:
         return _attachment(
             stream_with_context(chunks),
             file_stem("messages", period, lang, campaign) + ".csv",
-            "text/csv; charset=utf-8",
+            CSV_TYPE,
         )
 
     @server.get("/export/numbers.<fmt>")
@@ -215,7 +218,7 @@ def register(server: Flask, ctx: AppContext) -> None:
                 sep=ctx.config.csv_separator[lang],
                 batch_rows=batch,
             )
-            return _attachment(stream_with_context(chunks), stem + ".csv", "text/csv; charset=utf-8")
+            return _attachment(stream_with_context(chunks), stem + ".csv", CSV_TYPE)
         generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         chunks = numbers_xml(
             ctx.db,
@@ -226,7 +229,7 @@ def register(server: Flask, ctx: AppContext) -> None:
             generated_at=generated,
             batch_rows=batch,
         )
-        return _attachment(stream_with_context(chunks), stem + ".xml", "application/xml; charset=utf-8")
+        return _attachment(stream_with_context(chunks), stem + ".xml", XML_TYPE)
 
     @server.get("/admin/audit.csv")
     def admin_audit_csv():
@@ -239,7 +242,7 @@ def register(server: Flask, ctx: AppContext) -> None:
         rows = security.user_store(ctx.config).audit_rows()
         chunks = csv_chunks(header, rows, sep=ctx.config.csv_separator[lang])
         stem = f"audit-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
-        return _attachment(stream_with_context(chunks), stem + ".csv", "text/csv; charset=utf-8")
+        return _attachment(stream_with_context(chunks), stem + ".csv", CSV_TYPE)
 
     @server.errorhandler(BadRequest)
     def bad_request(exc: BadRequest):

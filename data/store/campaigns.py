@@ -115,7 +115,7 @@ def clean_name(name: str) -> str:
     if not name:
         raise CampaignError("campaign.error.name_empty")
     if len(name) > NAME_MAX:
-        raise CampaignError("campaign.error.name_long", max=NAME_MAX)
+        raise CampaignError("campaign.error.name_long", n=NAME_MAX)
     return name
 
 
@@ -356,7 +356,7 @@ class CampaignStore:
             )
             missing = sorted(set(ids) - set(found))
             if missing or not ids:
-                raise CampaignError("campaign.error.not_member", ids=", ".join(missing))
+                raise CampaignError("campaign.error.not_member", n=len(missing), ids=", ".join(missing))
             cids = [
                 r[0]
                 for r in con.execute(
@@ -508,7 +508,9 @@ class CampaignStore:
             [*ids, *([into] if into is not None else [])],
         ).fetchall()
         if rows and not move:
-            raise CampaignError("campaign.error.would_move", dispatches=", ".join(f"{r[0]} ({r[1]})" for r in rows))
+            raise CampaignError(
+                "campaign.error.would_move", n=len(rows), dispatches=", ".join(f"{r[0]} ({r[1]})" for r in rows)
+            )
 
     @staticmethod
     def _put_members(con, cid: int, ids: list[str], now: str, via_rule: bool = False) -> None:

@@ -12,6 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from app import create_app
 from data.queries import dispatches as dispatch_queries
 from data.queries import sms as sms_queries
+from i18n import t
 from layouts.ids import Camp, Sms
 from tests.browser.conftest import free_port
 from tests.browser.test_sms_page import ROWS, click, wait_rows
@@ -55,7 +56,7 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     click(dash_duo, f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_12m']")
     period = ctx.period("12m")
     frame = pd.DataFrame(sms_queries.dispatch_records(ctx.db, period=period))
-    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", f"Wysyłek w okresie: {len(frame)}", timeout=15)
+    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", t("pl", "history.count", n=len(frame)), timeout=15)
 
     # 1. Select three dispatches (click, then shift-click) and group them.
     rows = row_data(dash_duo)
@@ -67,7 +68,7 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     ActionChains(dash_duo.driver).key_down(Keys.SHIFT).click(box).key_up(Keys.SHIFT).perform()
     chosen = [r["dispatch_id"] for r in rows[:3]]
     click(dash_duo, f"#{Camp.GROUP}")
-    dash_duo.wait_for_contains_text(f"#{Camp.TOAST_TEXT}", "Zgrupowano wysyłki: 3", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{Camp.TOAST_TEXT}", "Zgrupowano 3 wysyłki w kampanii", timeout=10)
     campaign = wait_for(
         lambda: next((r for r in row_data(dash_duo) if r["kind"] == "campaign"), None), message="campaign row"
     )
@@ -121,7 +122,7 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     click(dash_duo, f"#{Camp.FILTER_TOGGLE}")
     word = frame["name"].iloc[-1].split()[0]
     dash_duo.find_element(f"#{Camp.FILTER_TEXT}").send_keys(word.upper())
-    dash_duo.wait_for_contains_text(f"#{Camp.FILTER_COUNT}", "Pasujące wysyłki:", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{Camp.FILTER_COUNT}", "pasując", timeout=10)
     dash_duo.find_element(f"#{Camp.FILTER_NAME}").send_keys("Filtrowane")
     click(dash_duo, f"#{Camp.FILTER_RULE}")
     click(dash_duo, f"#{Camp.FILTER_GROUP}")
@@ -134,7 +135,8 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
         lambda: confirm_shown() or "Filtrowane" in ctx.store.campaigns()["name"].tolist(), message="group or confirm"
     )
     if confirm_shown():  # some filtered dispatches were in the first campaign: the dialog names them
-        assert "zostanie przeniesionych" in dash_duo.find_element(f"#{Camp.CONFIRM_BODY}").text
+        moving = len(dash_duo.find_elements(f"#{Camp.CONFIRM_BODY} li"))
+        assert t("pl", "camp.confirm_text", n=moving) in dash_duo.find_element(f"#{Camp.CONFIRM_BODY}").text
         click(dash_duo, f"#{Camp.CONFIRM_OK}")
     wait_for(lambda: "Filtrowane" in ctx.store.campaigns()["name"].tolist(), message="filtered group")
     assert ctx.store.campaigns().set_index("name").loc["Filtrowane", "rule"] is not None
@@ -160,6 +162,6 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
 
     # The change log lists what happened.
     click(dash_duo, f"#{Camp.AUDIT_TOGGLE}")
-    dash_duo.wait_for_contains_text(f"#{Camp.AUDIT_BODY}", "Zgrupowano wysyłki: 3", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{Camp.AUDIT_BODY}", "Zgrupowano 3 wysyłki w kampanii", timeout=10)
     shot("campaigns-audit-pl")
     assert dash_duo.get_logs() == [], dash_duo.get_logs()

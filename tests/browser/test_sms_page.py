@@ -14,6 +14,7 @@ from selenium.webdriver.common.by import By
 
 from app import create_app
 from data.queries import sms as sms_queries
+from i18n import t
 from layouts.ids import Shell, Sms
 from tests.browser.conftest import free_port
 from web.context import AppContext
@@ -95,7 +96,7 @@ def test_sms_reports_page(dash_duo, browser_config, shot):
     wait_rows(dash_duo)
     period = ctx.period("1m")
     frame = pd.DataFrame(sms_queries.dispatch_records(ctx.db, period=period))
-    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", f"Wysyłek w okresie: {len(frame)}")
+    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", t("pl", "history.count", n=len(frame)))
     assert "Strefa czasowa: Europe/Warsaw" in dash_duo.find_element(f"#{Sms.TIMEZONE}").text
     sent = int(sms_queries.period_summary(ctx.db, period=period)[0]["sent"])
     kpis = dash_duo.find_element(f"#{Sms.KPIS}").text
@@ -105,7 +106,7 @@ def test_sms_reports_page(dash_duo, browser_config, shot):
     # Choose 3 months: the table and the count follow.
     dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_3m']").click()
     frame3 = pd.DataFrame(sms_queries.dispatch_records(ctx.db, period=ctx.period("3m")))
-    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", f"Wysyłek w okresie: {len(frame3)}")
+    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", t("pl", "history.count", n=len(frame3)))
     assert len(frame3) > len(frame)
 
     # Sort by "Wysłane": ascending, then descending.
@@ -158,7 +159,7 @@ def test_sms_reports_page(dash_duo, browser_config, shot):
     click(dash_duo, f"#{Shell.LANG_EN}")
     dash_duo.wait_for_text_to_equal("h1", "SMS reports", timeout=10)
     wait_rows(dash_duo)
-    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", f"Dispatches in the period: {len(frame3)}")
+    dash_duo.wait_for_text_to_equal(f"#{Sms.HISTORY_COUNT}", t("en", "history.count", n=len(frame3)))
     assert "Dispatch history" in dash_duo.find_element("body").text
     assert "Time zone: Europe/Warsaw" in dash_duo.find_element(f"#{Sms.TIMEZONE}").text
     kpis = dash_duo.find_element(f"#{Sms.KPIS}").text

@@ -14,6 +14,7 @@ from selenium.webdriver.common.keys import Keys
 from app import create_app
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
+from i18n import t
 from layouts.ids import Shell, Sms, Trx
 from reports.transactional import campaign_table
 from tests.browser.conftest import free_port
@@ -81,7 +82,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     # Choose 3 months on the SMS page, then open the transactional page from the navbar: the period follows.
     dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
     dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_3m']").click()
-    dash_duo.wait_for_contains_text(f"#{Sms.HISTORY_COUNT}", "Wysyłek w okresie", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{Sms.HISTORY_COUNT}", " w okresie", timeout=10)
     time.sleep(0.5)
     click(dash_duo, f"#{Shell.NAV_TRANSACTIONAL}")
     dash_duo.wait_for_text_to_equal("h1", "Raporty transakcyjne", timeout=15)
@@ -89,7 +90,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     period = ctx.period("3m")
     frame = campaign_table(ctx.db, period=period, lang="pl")
     assert len(frame) >= 3
-    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", f"Kampanii w okresie: {len(frame)}", timeout=15)
+    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", t("pl", "trx.table.count", n=len(frame)), timeout=15)
     until(lambda: len(dash_duo.find_elements(ROWS)) == len(frame), what="campaign rows")
     totals = trx_queries.trx_kpis(ctx.db, period=period).iloc[0]
     kpis = text_of(dash_duo.find_element(f"#{Trx.KPIS}"))
@@ -211,7 +212,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     until(lambda: len(dash_duo.find_elements(ROWS)) == len(frame), what="the name filter cleared")
     dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Trx.FILTER_SOURCE}_input_test']").click()
     tests_only = campaign_table(ctx.db, period=period, lang="pl", source="test")
-    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", f"Kampanii w okresie: {len(tests_only)}", timeout=10)
+    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", t("pl", "trx.table.count", n=len(tests_only)), timeout=10)
     assert "source=test" in dash_duo.find_element(f"#{Trx.EXPORT_CSV}").get_attribute("href")
 
     # A reload keeps the period (the session store), and English follows the switch.
@@ -220,7 +221,7 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     assert dash_duo.find_element(f"#_dbcprivate_radioitems_{Trx.PERIOD_PRESET}_input_3m").is_selected()
     click(dash_duo, f"#{Shell.LANG_EN}")
     dash_duo.wait_for_text_to_equal("h1", "Transactional reports", timeout=10)
-    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", f"Campaigns in the period: {len(frame)}", timeout=15)
+    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", t("en", "trx.table.count", n=len(frame)), timeout=15)
     until(lambda: "(no campaign)" in text_of(dash_duo.find_element(GRID)), what="English rows")
     press(dash_duo, f"{GRID} button[data-key='{first}']", Keys.SPACE)  # Space on the + opens it too
     dash_duo.wait_for_element(

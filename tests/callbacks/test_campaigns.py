@@ -33,7 +33,7 @@ def test_group_shows_one_campaign_row_then_ungroup_and_undo(gctx):
     before = rows(gctx)
     chosen = [r for r in before if r["kind"] == "dispatch"][:3]
     out = camp_cb.grouping_action(gctx, action="group", lang="pl", selected=chosen)
-    assert out["changed"] and out["toast"].startswith("Zgrupowano wysyłki: 3 („Nowa kampania”)")
+    assert out["changed"] and out["toast"] == "Zgrupowano 3 wysyłki w kampanii „Nowa kampania”"
     after = rows(gctx)
     campaign = [r for r in after if r["kind"] == "campaign"]
     assert len(campaign) == 1 and campaign[0]["name"] == "Nowa kampania"
@@ -45,16 +45,18 @@ def test_group_shows_one_campaign_row_then_ungroup_and_undo(gctx):
     camp_cb.grouping_action(gctx, action="group", lang="en", selected=more)
     names = sorted(r["name"] for r in rows(gctx) if r["kind"] == "campaign")
     assert names == ["New campaign", "Nowa kampania"]
-    camp_cb.grouping_action(
+    out = camp_cb.grouping_action(
         gctx, action="group", lang="pl", selected=[r for r in rows(gctx) if r["kind"] == "dispatch"][:1]
     )
+    assert out["toast"] == "Zgrupowano 1 wysyłkę w kampanii „Nowa kampania 2”"
     assert "Nowa kampania 2" in {r["name"] for r in rows(gctx) if r["kind"] == "campaign"}
     # Ungroup the first; undo brings it back exactly.
     first = [r for r in rows(gctx) if r["kind"] == "campaign" and r["name"] == "Nowa kampania"]
     out = camp_cb.grouping_action(gctx, action="ungroup", lang="pl", selected=first)
     assert out["changed"] and not any(r["name"] == "Nowa kampania" for r in rows(gctx) if r["kind"] == "campaign")
-    out = camp_cb.grouping_action(gctx, action="undo", lang="pl")
-    assert out["toast"].startswith("Cofnięto:")
+    assert out["toast"] == "Rozgrupowano 1 kampanię (3 wysyłki)"
+    out = camp_cb.grouping_action(gctx, action="undo", lang="en")
+    assert out["toast"] == "Undone: Ungrouped 1 campaign (3 dispatches)"
     assert any(r["name"] == "Nowa kampania" for r in rows(gctx) if r["kind"] == "campaign")
 
 
@@ -99,8 +101,8 @@ def test_expand_rename_details_and_filter_group_with_rule(gctx):
     name = dispatches[3]["name"]
     flt = HistoryFilter(text=name.upper())
     filtered = sms_cb.report(gctx, lang="en", flt=flt, **PERIOD)
-    assert filtered["filter_count"].startswith("Matching dispatches:")
     ids = [r["dispatch_id"] for r in filtered["rows"] if r["kind"] == "dispatch"]
+    assert filtered["filter_count"] == ("1 matching dispatch" if len(ids) == 1 else f"{len(ids)} matching dispatches")
     out = camp_cb.grouping_action(gctx, action="group_filtered", lang="en", filtered_ids=ids, name="Filtered", rule=flt)
     assert out["changed"]
     saved = gctx.store.campaigns().set_index("name").loc["Filtered"]

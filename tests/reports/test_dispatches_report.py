@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import xml.etree.ElementTree as ET
 
 import docx
 import duckdb
+import pandas as pd
 import pytest
 
 from data.period import Period
@@ -79,3 +82,123 @@ def test_docx_holds_the_same_rows(ctx, demo_dir):
     for r in table.rows[1:]:
         assert int(r.cells[sent_col].text.replace("\xa0", "").replace(" ", "")) == want[int(r.cells[0].text)][0]
     assert len(doc.inline_shapes) == 1
+
+
+# --- the SMS DOCX a manager forwards: the grid's columns, laid out for paper, fonts that exist, "no data" ---
+
+GRID_HEADER = [
+    "Numer wysyłki",
+    "Nazwa",
+    "Treść wiadomości",
+    "Grupa odbiorców",
+    "Kampania",
+    "Data wysyłki",
+    "Wysłane",
+    "Dostarczone",
+    "Dostarczone %",
+    "Kliknięte",
+    "CTR",
+]
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def sms_docx(ctx, period=PERIOD, lang="pl") -> docx.document.Document:
+    data = dispatches_docx(ctx.db, period=period, lang=lang, generated_at=dt.datetime(2026, 11, 25, 12, 0))
+    return docx.Document(io.BytesIO(data))
+
+
+def data_table(doc):
+    return next(t for t in doc.tables if t.rows[0].cells[0].text in ("Numer wysyłki", "Dispatch no."))
+
+
+def twips(element, tag: str) -> int:
+    return int(element.find(f"{W}{tag}").get(f"{W}w"))
+
+
+def test_docx_table_has_the_grids_columns_with_names_clicks_and_whole_texts(ctx, demo_dir):
+    table = data_table(sms_docx(ctx))
+    assert [c.text for c in table.rows[0].cells] == GRID_HEADER
+    dispatches = pd.read_parquet(demo_dir / "lake" / "dispatches" / "dispatches.parquet").set_index("number")
+    want = lake_counts(demo_dir, PERIOD)
+    col = {name: i for i, name in enumerate(GRID_HEADER)}
+    for row in table.rows[1:]:
+        cells = [c.text for c in row.cells]
+        number = int(cells[0])
+        assert cells[col["Nazwa"]] == dispatches.loc[number, "name"]
+        assert cells[col["Treść wiadomości"]] == dispatches.loc[number, "message_text"]  # whole, not cut
+        assert int(cells[col["Kliknięte"]].replace("\xa0", "")) == want[number][3]
+        assert re.fullmatch(r"\d+,\d\d%", cells[col["CTR"]]), cells[col["CTR"]]
+
+
+def test_docx_table_repeats_its_header_keeps_rows_whole_and_sizes_columns_by_content(ctx):
+    doc = sms_docx(ctx)
+    table = data_table(doc)
+    rows = table._tbl.tr_lst
+    assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
+    assert all(r.find(f"{W}trPr/{W}cantSplit") is not None for r in rows)
+    assert all(r.find(f"{W}trPr/{W}tblHeader") is None for r in rows[1:])
+    section = doc.sections[0]
+    text_width = round((section.page_width - section.left_margin - section.right_margin) / 635)
+    grid = [int(g.get(f"{W}w")) for g in table._tbl.tblGrid.findall(f"{W}gridCol")]
+    assert len(grid) == len(GRID_HEADER) and abs(sum(grid) - text_width) <= len(grid)
+    assert table._tbl.tblPr.find(f"{W}tblLayout").get(f"{W}type") == "fixed"
+    for r in rows:  # Word reads each cell's width: the same as the grid's
+        assert [twips(tc.tcPr, "tcW") for tc in r.findall(f"{W}tc")] == grid
+    width = dict(zip(GRID_HEADER, grid))
+    # the message text gets the most room; numbers no more than they need
+    assert width["Treść wiadomości"] == max(grid) and width["Treść wiadomości"] >= 2.5 * width["Wysłane"]
+    assert len(set(grid)) > 5
+    # a number never wraps: Arial's digits are 0.556 em wide, the cell's margins 2 x 108 twips, 8 pt text
+    for name in ("Wysłane", "Dostarczone", "Kliknięte", "CTR"):
+        widest = max(len(r.cells[GRID_HEADER.index(name)].text) for r in table.rows[1:])
+        assert width[name] >= widest * 0.556 * 8 * 20 + 216, name
+
+
+def test_docx_names_a_sans_font_with_fallbacks_and_no_theme_font(ctx):
+    doc = sms_docx(ctx)
+    package = {p.partname: p for p in doc.part.package.iter_parts()}
+    styles = package["/word/styles.xml"].blob.decode("utf-8")
+    assert "Theme=" not in styles and "theme=" not in styles
+    defaults = doc.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+    fonts = defaults.find(f"{W}rFonts")
+    assert {fonts.get(f"{W}{a}") for a in ("ascii", "hAnsi", "cs")} == {"Arial"}
+    assert defaults.find(f"{W}lang").get(f"{W}val") == "pl-PL"
+    for name in ("Heading 1", "Heading 2", "Title"):
+        assert doc.styles[name].element.find(f"{W}rPr/{W}rFonts").get(f"{W}ascii") == "Arial", name
+    table = ET.fromstring(package["/word/fontTable.xml"].blob)
+    listed = {f.get(f"{W}name"): f for f in table.findall(f"{W}font")}
+    assert {"Arial", "Liberation Sans", "DejaVu Sans"} <= set(listed)
+    assert all(f.find(f"{W}family").get(f"{W}val") == "swiss" for f in listed.values())
+    assert listed["Arial"].find(f"{W}altName").get(f"{W}val") == "Liberation Sans"
+    assert "Cambria" not in package["/word/theme/theme1.xml"].blob.decode("utf-8")
+
+
+def test_docx_of_an_empty_period_says_so_instead_of_an_empty_chart_and_table(ctx):
+    empty = Period(dt.date(2020, 3, 1), dt.date(2020, 3, 31), TZ)
+    doc = sms_docx(ctx, empty)
+    texts = [p.text for p in doc.paragraphs]
+    assert len(doc.inline_shapes) == 0
+    assert "Brak wiadomości w tym okresie" in texts and "Brak wysyłek w tym okresie." in texts
+    assert not any(t.rows[0].cells[0].text == "Numer wysyłki" for t in doc.tables)
+    assert doc.sections[0].page_width < doc.sections[0].page_height  # no wide table: a portrait page
+    doc = sms_docx(ctx, empty, lang="en")
+    assert {"No messages in this period", "No dispatches in this period."} <= {p.text for p in doc.paragraphs}
+
+
+def test_docx_ctr_has_the_same_decimals_in_both_reports(ctx):
+    from reports.transactional import transactional_docx
+
+    sms = sms_docx(ctx)
+    trx = docx.Document(
+        io.BytesIO(transactional_docx(ctx.db, period=PERIOD, lang="pl", generated_at=dt.datetime(2026, 11, 25)))
+    )
+    ctr = []
+    for doc in (sms, trx):
+        for table in doc.tables:
+            cells = [[c.text for c in row.cells] for row in table.rows]
+            if len(cells[0]) == 2:  # a KPI list, one pair a row
+                ctr += [value for label, value in cells if label.startswith("CTR")]
+            else:  # KPIs labels over values, or the data table
+                ctr += [row[i] for row in cells[1:] for i, head in enumerate(cells[0]) if head.startswith("CTR")]
+    assert len(ctr) > 10
+    assert all(re.fullmatch(r"\d+,\d\d%|—", value) for value in ctr), ctr

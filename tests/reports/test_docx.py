@@ -8,10 +8,11 @@ import docx
 import pandas as pd
 import pytest
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 from PIL import Image
 
-from reports.docx import LANDSCAPE_OVER_COLUMNS, report_docx
+from reports.docx import LANDSCAPE_OVER_COLUMNS, column_widths, report_docx
 
 TITLE = "Raport wysyłek — Zażółć gęślą jaźń"
 META = [
@@ -150,3 +151,34 @@ def test_many_kpis_are_listed_one_a_row():
 def test_empty_table_keeps_its_header():
     document = build(table=pd.DataFrame(columns=["Numer", "Nazwa"]))
     assert table_texts(document.tables[-1]) == [["Numer", "Nazwa"]]
+
+
+def test_missing_chart_and_rows_are_said_in_words():
+    document = build(chart_png=None, no_chart="Brak wiadomości", table=frame().iloc[:0], no_rows="Brak wysyłek.")
+    texts = [p.text for p in document.paragraphs]
+    assert len(document.inline_shapes) == 0
+    assert texts.index("Brak wiadomości") < texts.index("Wysyłki") < texts.index("Brak wysyłek.")
+    assert len(document.tables) == 2  # meta and KPIs; no header-only table
+
+
+def test_numbers_are_right_aligned_and_text_left():
+    data = build().tables[-1]
+    aligned = [cell.paragraphs[0].alignment for cell in data.rows[1].cells]
+    assert aligned[2] == aligned[3] == WD_ALIGN_PARAGRAPH.RIGHT
+    assert aligned[1] in (None, WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def test_column_widths_give_long_text_room_and_numbers_their_width():
+    text = "SKLEP: Twój koszyk czeka! Dokończ zamówienie, a dostawa będzie gratis: https://sms.example/pnq9t " * 2
+    header = ["Nr", "Treść wiadomości", "Wysłane", "Dostarczone %"]
+    rows = [[str(i), text, "1\xa0234\xa0567", "95,4%"] for i in range(50)]
+    total = 9638  # 17 cm
+    widths = column_widths(header, rows, total)
+    assert sum(widths) == total
+    assert widths[1] > total / 2
+    # Arial's digits are 0.556 em, "%" 0.889 em, "," and the no-break space 0.278 em; 8 pt; margins 216 twips
+    assert widths[2] >= (7 * 0.556 + 2 * 0.278) * 160 + 216
+    assert widths[3] >= (3 * 0.556 + 0.278 + 0.889) * 160 + 216
+    # a short table fills the line in proportion: no column squeezed
+    short = column_widths(["A", "B"], [["x", "y"]], 4000)
+    assert sum(short) == 4000 and min(short) > 1000

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+
+from dash import no_update
 
 from callbacks import shell as shell_cb
 from callbacks import sms as sms_cb
@@ -10,6 +14,7 @@ from config import Config
 from data.period import Period
 from layouts.ids import Shell
 from tests.conftest import TZ, UNTIL
+from tests.expected import bucketed as expected_buckets
 from tests.expected import bulk_in_period, counts, daily
 from web.context import AppContext
 
@@ -55,9 +60,66 @@ def test_custom_period_fills_every_part(ctx, frames):
     assert csv_href == "/export/dispatches.csv?from=2026-10-01&to=2026-11-20&lang=en"
     assert doc_href == "/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en"
     assert out["period_error"] is None and out["alert"] is None
-    names = [trace["name"] for trace in out["trend"]["data"]]
+    names = [trace["name"] for trace in out["trend"]["data"] if trace.get("showlegend", True)]
     assert names == ["Sent", "Delivered", "Sent (previous period)", "CTR"]
     assert out["trend"]["data"][0]["y"] == [float(v) for v in daily(m, period)["sent"]]
+
+
+def legend(figure: dict) -> list[str]:
+    return [trace["name"] for trace in figure["data"] if trace.get("showlegend", True)]
+
+
+def test_trend_bars_follow_the_period_or_the_switch(ctx, frames):
+    # 51 days: a bar a day; "week" on the switch: a bar a week (Monday to Sunday), summed with pandas.
+    period = Period(dt.date(2026, 10, 1), UNTIL, TZ)
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl")
+    assert len(out["trend"]["data"][0]["x"]) == period.days
+    assert out["trend"]["layout"]["xaxis"]["title"]["text"] == "Dzień"
+    weekly = sms_cb.report(
+        ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl", grain="week", trend_only=True
+    )
+    assert all(weekly[k] is no_update for k in sms_cb.REPORT_OUTPUTS if k != "trend")  # only the chart changes
+    figure = weekly["trend"]
+    want = expected_buckets(bulk_in_period(frames, period), period, "week")
+    assert figure["data"][0]["x"][:2] == ["01–04.10.2026", "05–11.10.2026"]  # Thursday to Sunday, then a week
+    assert figure["data"][0]["y"] == [float(v) for v in want["sent"]]
+    assert figure["data"][1]["y"] == [float(v) for v in want["delivered"]]
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Tydzień (od poniedziałku)"
+    # All time (about 18 months here): a bar a month.
+    whole = sms_cb.report(ctx, preset="all", start=None, end=None, lang="en")
+    months = whole["trend"]["data"][0]["x"]
+    assert 12 <= len(months) <= 24 and "October 2026" in months and "September 2025" in months
+    assert "–" in months[0] and "–" not in months[1]  # the month the period cuts names its days
+    axis = whole["trend"]["layout"]["xaxis"]
+    ticks = dict(zip(axis["tickvals"], axis["ticktext"]))
+    assert 6 <= len(ticks) <= 12 and set(ticks) <= set(months)  # short labels, thinned out
+    assert all(re.fullmatch(r"[A-Z][a-z]{2,3} 20\d\d", text) for text in ticks.values()), ticks  # "Oct 2026"
+
+
+def test_trend_ticks_are_round_and_gaps_stay_gaps(ctx):
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl")
+    layout = out["trend"]["layout"]
+    for axis in (layout["yaxis"], layout["yaxis2"]):
+        step = axis["dtick"]
+        assert axis["range"][0] == 0 and axis["tickmode"] == "linear"
+        assert step / 10 ** math.floor(math.log10(step)) in (1, 2, 5), step
+        assert 3 <= axis["range"][1] / step <= 6
+        assert axis["automargin"] is True  # the axis title never sits on the tick labels
+    assert layout["separators"] == ",\u00a0"  # "1 725" as the KPI cards write it
+    ctr = [trace for trace in out["trend"]["data"] if trace.get("yaxis") == "y2"]
+    line = next(trace for trace in ctr if trace.get("showlegend", True))
+    bridge = next(trace for trace in ctr if not trace.get("showlegend", True))
+    assert None in line["y"] and line["connectgaps"] is False  # days without deliveries: no CTR
+    assert bridge["connectgaps"] is True and bridge["line"]["dash"] == "dot" and bridge["hoverinfo"] == "skip"
+
+
+def test_an_empty_period_says_no_data(ctx):
+    out = sms_cb.report(ctx, preset="custom", start="2020-01-01", end="2020-03-31", lang="pl")
+    figure = out["trend"]
+    assert figure["data"] == [] and [a["text"] for a in figure["layout"]["annotations"]] == [
+        "Brak wiadomości w tym okresie"
+    ]
+    assert figure["layout"]["yaxis"]["visible"] is False
 
 
 def test_inverted_range_is_a_readable_message(ctx):

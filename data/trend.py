@@ -8,9 +8,6 @@ rate is computed again from those sums (never averaged over days).
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
@@ -40,19 +37,15 @@ def granularity_for(period: Period, chosen: str | None = None) -> Granularity:
     return Granularity.WEEK if period.days <= WEEK_MAX_DAYS else Granularity.MONTH
 
 
-def bucket_start(day: dt.date, grain: Granularity) -> dt.date:
-    """Returns the first day of the bucket `day` falls in: itself, its week's Monday, or its month's first day."""
+def _starts(days: np.ndarray, grain: Granularity) -> np.ndarray:
+    """Returns the positions in `days` (datetime64[D], consecutive, ascending) where a new bucket begins."""
     if grain == Granularity.WEEK:
-        return day - dt.timedelta(days=day.weekday())
-    if grain == Granularity.MONTH:
-        return day.replace(day=1)
-    return day
-
-
-def _starts(days: Sequence[dt.date], grain: Granularity) -> np.ndarray:
-    """Returns the positions in `days` (consecutive, ascending) where a new bucket begins."""
-    keys = [bucket_start(d, grain) for d in days]
-    return np.array([0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]], dtype=np.int64)
+        keys = days - (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday: back to the Monday
+    elif grain == Granularity.MONTH:
+        keys = days.astype("datetime64[M]")
+    else:
+        keys = days
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], dtype=np.int64)
 
 
 def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -74,17 +67,15 @@ def bucketed(trend: pd.DataFrame, grain: Granularity) -> pd.DataFrame:
     """
     if grain == Granularity.AUTO:
         raise ValueError("bucketed needs a granularity: day, week or month (see granularity_for)")
-    days = [pd.Timestamp(d).date() for d in trend["day"]]
-    starts = _starts(days, grain) if days else np.array([], dtype=np.int64)
+    days = pd.to_datetime(trend["day"]).to_numpy(dtype="datetime64[D]")
+    starts = _starts(days, grain)
     ends = np.append(starts[1:], len(days)) - 1 if len(starts) else starts
-    out: dict[str, object] = {
-        "day": [days[i] for i in starts],
-        "end": [days[i] for i in ends],
-    }
+    first, last = days[starts].astype(object), days[ends].astype(object)  # datetime.date values
+    out: dict[str, object] = {"day": list(first), "end": list(last)}
     if "prev_day" in trend.columns:
-        prev = list(trend["prev_day"])
-        out["prev_day"] = [prev[i] for i in starts]
-        out["prev_end"] = [prev[i] for i in ends]
+        prev = trend["prev_day"].to_numpy(dtype=object)
+        out["prev_day"] = list(prev[starts])
+        out["prev_end"] = list(prev[ends])
     sums: dict[str, np.ndarray] = {}
     for column in trend.columns:
         if column in _DAY_COLUMNS or column in RATES:

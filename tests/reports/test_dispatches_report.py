@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from data.period import Period
+from i18n import fmt_int
 from reports.dispatches import dispatches_csv, dispatches_docx
 from tests.conftest import TZ, UNTIL
 
@@ -79,3 +80,19 @@ def test_docx_holds_the_same_rows(ctx, demo_dir):
     for r in table.rows[1:]:
         assert int(r.cells[sent_col].text.replace("\xa0", "").replace(" ", "")) == want[int(r.cells[0].text)][0]
     assert len(doc.inline_shapes) == 1
+
+
+def test_docx_groups_numbers_as_the_page_does(ctx, demo_dir):
+    # One rule on the pages (KPI cards, grid) and in the DOCX: grouped from four digits ("1 725" beside
+    # "13 180"); the CSV keeps plain digits (test_csv_rows_equal_lake_counts).
+    data = dispatches_docx(ctx.db, period=PERIOD, lang="pl", generated_at=dt.datetime(2026, 11, 25, 12, 0))
+    doc = docx.Document(io.BytesIO(data))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Numer wysyłki")
+    sent_col = [c.text for c in table.rows[0].cells].index("Wysłane")
+    want = lake_counts(demo_dir, PERIOD)
+    texts = {int(r.cells[0].text): r.cells[sent_col].text for r in table.rows[1:]}
+    assert texts == {number: fmt_int(counts[0], "pl") for number, counts in want.items()}
+    four = [text for number, text in texts.items() if 1000 <= want[number][0] < 10_000]
+    assert four and all(text[1] == "\xa0" for text in four), four
+    cells = {c.text for t in doc.tables if t is not table for row in t.rows for c in row.cells}
+    assert fmt_int(sum(counts[0] for counts in want.values()), "pl") in cells, cells  # the KPI "Wysłane"

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from i18n import fmt_datetime, fmt_int, fmt_pct, t
+from i18n import fmt_date_range, fmt_datetime, fmt_int, fmt_pct, t
 from layouts import campaigns, period
 from layouts.components import trend_card
 from layouts.exports import export_buttons
@@ -174,7 +174,7 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
             "minWidth": 100,
             "sort": "desc",
             "valueFormatter": {"function": "params.data.sent_at_label"},
-            "tooltipField": "sent_at_label",
+            "tooltipField": "sent_at_full",
             "cellRenderer": "ClampText",
             "cellClass": "text-cell",
         },
@@ -205,9 +205,11 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
     for r in records:
         sent_at = pd.Timestamp(r["sent_at"]).to_pydatetime()
         campaign = r["kind"] == "campaign"
-        label = fmt_datetime(sent_at, lang)
+        label = full = fmt_datetime(sent_at, lang)
         if campaign and r["last_at"] != r["sent_at"]:
-            label += " – " + fmt_datetime(pd.Timestamp(r["last_at"]).to_pydatetime(), lang)
+            last_at = pd.Timestamp(r["last_at"]).to_pydatetime()
+            full += " – " + fmt_datetime(last_at, lang)
+            label = fmt_date_range(sent_at.date(), last_at.date(), lang) if last_at.date() != sent_at.date() else full
         group = r["recipient_group"]
         if campaign:
             group = t(lang, "camp.dispatches", n=int(r["dispatches"])) + (
@@ -228,7 +230,8 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "recipient_group": group,
                 "campaign": None if campaign else r["campaign_name"],
                 "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"),
-                "sent_at_label": label,
+                "sent_at_label": label,  # a campaign's days ("24.11–01.12.2026"), its times on hover
+                "sent_at_full": full,
                 "sent": int(r["sent"]),
                 "delivered": int(r["delivered"]),
                 "delivered_pct": num(r["delivered_pct"]),

@@ -12,6 +12,7 @@ from callbacks import shell as shell_cb
 from callbacks import sms as sms_cb
 from config import Config
 from data.period import Period
+from layouts import sms
 from layouts.ids import Shell
 from tests.conftest import TZ, UNTIL
 from tests.expected import bucketed as expected_buckets
@@ -193,3 +194,33 @@ def test_unreadable_file_is_left_out_and_named(demo_dir, tmp_path):
     assert "Traceback" not in text and out["kpis"] is not None
     _title, body = sms_cb.details(broken, number=1, lang="en")
     assert "could not be prepared" not in " ".join(texts(body))
+
+
+def test_a_campaign_row_names_its_days_and_shows_its_times_on_hover():
+    # Two lines in the narrow date column: the days a campaign's dispatches went out; the times on hover.
+    row = {
+        "row_id": "c7",
+        "kind": "campaign",
+        "parent_id": None,
+        "campaign_id": 7,
+        "dispatch_id": None,
+        "number": None,
+        "name": "Jesień",
+        "message_text": "",
+        "recipient_group": None,
+        "dispatches": 3,
+        "rule": None,
+        "campaign_name": None,
+        "sent_at": dt.datetime(2026, 11, 24, 10, 19),
+        "last_at": dt.datetime(2026, 12, 1, 10, 49),
+        "sent": 1725,
+        "delivered": 1700,
+        "delivered_pct": 1700 / 1725,
+        "clicked": 10,
+        "ctr": 10 / 1700,
+    }
+    (got,) = sms.grid_rows([row], "pl")
+    assert got["sent_at_label"] == "24.11–01.12.2026"
+    assert got["sent_at_full"] == "24.11.2026 10:19 – 01.12.2026 10:49"
+    (same_day,) = sms.grid_rows([{**row, "last_at": dt.datetime(2026, 11, 24, 12, 0)}], "en")
+    assert same_day["sent_at_label"] == same_day["sent_at_full"] == "24 Nov 2026 10:19 – 24 Nov 2026 12:00"

@@ -1,4 +1,5 @@
-"""The fixed sets of values every layer shares (data/, layouts/, callbacks/): period presets and roles.
+"""The fixed sets of values every layer shares (data/, layouts/, callbacks/): period presets, trend granularity
+and roles.
 
 Value types only, no behaviour: `layouts/` can name them without reaching into `data/`.
 """
@@ -18,6 +19,15 @@ class Preset(StrEnum):
     M12 = "12m"
     ALL = "all"
     CUSTOM = "custom"
+
+
+class Granularity(StrEnum):
+    """What one bar of a trend chart covers; AUTO: chosen from the period's length (data/trend.py)."""
+
+    AUTO = "auto"
+    DAY = "day"
+    WEEK = "week"  # Monday to Sunday
+    MONTH = "month"
 
 
 ROLES = ("viewer", "analyst", "admin")  # each role can do everything the ones before it can

@@ -1,4 +1,5 @@
-/* Cell renderers of the transactional page's campaign table (layouts/transactional.py).
+/* Cell renderers of the app's grids: the SMS dispatch history's text cells (ClampText) and the
+ * transactional page's campaign table (layouts/transactional.py).
  *
  * AG Grid community has no master/detail: an open campaign is followed by a full-width
  * row (isFullWidthRow) drawn by TrxDetail; trxKeepDetailsUnderParents
@@ -92,5 +93,12 @@ var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGrid
             React.createElement("span", {className: "trx-glyph", "aria-hidden": "true"}, open ? "\u2212" : "+"),
             " " + props.text
         );
+    };
+
+    // A text cell of the dispatch history: at most two lines, cut with "…" (the full text is the
+    // cell's tooltip), so a narrow column gives way without hiding the numbers beside it.
+    dagcomponentfuncs.ClampText = function (props) {
+        var shown = props.valueFormatted !== undefined && props.valueFormatted !== null ? props.valueFormatted : props.value;
+        return React.createElement("span", {className: "cell-clamp"}, shown === null || shown === undefined ? "" : String(shown));
     };
 })();

@@ -38,3 +38,49 @@ dagfuncs.trxKeepDetailsUnderParents = function (params) {
 dagfuncs.keepMembersUnderCampaigns = function (params) {
     dagfuncs.keepChildrenUnderParents(params, "parent_id");
 };
+
+// The grids' numbers (valueFormatter): the language's digits, decimal sign and group separator,
+// grouped from four digits on ("1 725" beside "13 180"), the rule the server's formatting (Babel:
+// KPI cards, details, DOCX) follows. The browser's own toLocaleString leaves four-digit Polish
+// numbers ungrouped (CLDR minimumGroupingDigits 2), so the integer part is grouped here.
+// `percent`: a share 0..1 shown with one decimal ("94,9%"); no value: "—".
+dagfuncs.formatNumber = (function () {
+    var formats = {};
+    var groups = {};
+
+    function format(locale, percent) {
+        var key = locale + (percent ? "%" : "");
+        if (!formats[key]) {
+            formats[key] = new Intl.NumberFormat(
+                locale,
+                percent
+                    ? {style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false}
+                    : {maximumFractionDigits: 0, useGrouping: false}
+            );
+        }
+        return formats[key];
+    }
+
+    function groupSign(locale) {
+        if (groups[locale] === undefined) {
+            var part = new Intl.NumberFormat(locale, {useGrouping: true}).formatToParts(1234567).filter(function (p) {
+                return p.type === "group";
+            })[0];
+            groups[locale] = part ? part.value : "";
+        }
+        return groups[locale];
+    }
+
+    return function (value, locale, percent) {
+        if (value === null || value === undefined || value === "" || isNaN(Number(value))) {
+            return "\u2014";
+        }
+        var sign = groupSign(locale);
+        return format(locale, percent)
+            .formatToParts(Number(value))
+            .map(function (part) {
+                return part.type === "integer" ? part.value.replace(/\B(?=(\d{3})+(?!\d))/g, sign) : part.value;
+            })
+            .join("");
+    };
+})();

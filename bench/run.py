@@ -6,7 +6,8 @@ var/bench/, starts two server processes over it (`app.py serve`, one with
 SMSREPORTS_ROLLUPS=off as the raw-scan baseline), and times each dashboard
 interaction as the browser sends it (every one with rollups first, then each by raw scan, so
 a raw scan's aftermath is never timed as the other's): a POST to /_dash-update-component (period presets,
-dispatch and campaign details, opening a campaign's "+" row on both pages). Figures are
+the trend's day / week / month switch over all time, dispatch and campaign details, opening a
+campaign's "+" row on both pages). Figures are
 min / median / p95 in milliseconds; ratio = raw median / rollup median. Opening a row
 is timed over different campaigns and periods, so no cache answers it. Sorting
 happens in the browser (AG Grid) and sends no request. The last line printed is one
@@ -177,6 +178,10 @@ def interactions(
     out = []
     for preset in PRESETS:
         out.append((f"period {preset}", [payload(report, {"sms-period.value": preset, **lang}, ["sms-period.value"])]))
+    # The trend's switch (a bar a day / week / month): only the chart is answered, summed from the daily rollup rows.
+    for grain in ("day", "week", "month"):
+        values = {"sms-period.value": "all", "sms-trend-grain.value": grain, **lang}
+        out.append((f"trend {grain}", [payload(report, values, ["sms-trend-grain.value"])]))
     for i, number in enumerate(dispatches[:3]):
         cell = {"colId": "details", "rowId": str(number), "value": "Szczegóły", "timestamp": i}
         out.append(
@@ -201,6 +206,9 @@ def interactions(
     )
     for preset in PRESETS:
         out.append((f"trx {preset}", [payload(trx, {"trx-period.value": preset, **lang}, ["trx-period.value"])]))
+    for grain in ("day", "week", "month"):
+        values = {"trx-period.value": "all", "trx-trend-grain.value": grain, **lang}
+        out.append((f"trx trend {grain}", [payload(trx, values, ["trx-trend-grain.value"])]))
     out.append(
         (
             "trx row +",

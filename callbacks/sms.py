@@ -17,6 +17,7 @@ from data.queries import dispatches as dispatch_queries
 from data.queries import sms as sms_queries
 from data.queries.history import SORTABLE, HistoryFilter, Sort, history_records
 from data.schema import StatusGroup
+from data.trend import bucketed, granularity_for
 from i18n import lang_or_default, t
 from i18n.labels import period_label, trend_labels
 from layouts import sms
@@ -52,9 +53,12 @@ def report(
     lang: str | None,
     flt: HistoryFilter | None = None,
     expanded: frozenset[int] = frozenset(),
+    grain: str | None = None,
+    trend_only: bool = False,
 ) -> dict:
-    """Returns everything the page shows for a period choice (and grouping filter, open campaigns),
-    keyed by REPORT_OUTPUTS."""
+    """Returns everything the page shows for a period choice (and grouping filter, open campaigns, what one bar
+    of the trend covers: `grain`), keyed by REPORT_OUTPUTS. With `trend_only` (only `grain` changed) the
+    trend alone is computed; the rest is no_update."""
     lang = lang_or_default(lang)
     out = _blank()
     try:
@@ -64,15 +68,21 @@ def report(
         return out
     out["period_label"] = period_label(period, lang)
     try:
-        return _fill(ctx, period, preset, lang, out, flt, expanded)
+        return _fill(ctx, period, preset, lang, out, flt, expanded, grain, trend_only)
     except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
         if ctx.db.note_failure(exc):  # a lake file found unreadable: answer again without its month
             try:
-                return _fill(ctx, period, preset, lang, out, flt, expanded)
+                return _fill(ctx, period, preset, lang, out, flt, expanded, grain, trend_only)
             except Exception as again:  # noqa: BLE001
                 exc = again
         out["alert"] = failure_alert(exc, lang, "SMS")
     return out
+
+
+def _trend(trend, period: Period, grain: str | None, lang: str) -> dict:
+    """Returns the trend figure of a period's daily `trend`, by the chosen (or the period's) granularity."""
+    chosen = granularity_for(period, grain)
+    return trend_figure(bucketed(trend, chosen), trend_labels(lang), lang, chosen)
 
 
 def _fill(
@@ -83,14 +93,18 @@ def _fill(
     out: dict,
     flt: HistoryFilter | None,
     expanded: frozenset[int],
+    grain: str | None = None,
+    trend_only: bool = False,
 ) -> dict:
     compare = preset != Preset.ALL
-    out["alert"] = data_notices(ctx, lang) or None
     now, prev, trend = sms_queries.period_summary(ctx.db, period=period, compare=compare)
+    if trend_only:
+        return {**dict.fromkeys(REPORT_OUTPUTS, no_update), "trend": _trend(trend, period, grain, lang)}
+    out["alert"] = data_notices(ctx, lang) or None
     campaigns, members = ctx.campaign_frames()
     rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
     out["kpis"] = sms.kpi_cards(now, prev, lang)
-    out["trend"] = trend_figure(trend, trend_labels(lang), lang)
+    out["trend"] = _trend(trend, period, grain, lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)
     shown = sum(
         1
@@ -249,13 +263,22 @@ def register(app, ctx: PageContext) -> None:
         *view_inputs(),
         Input(Camp.CHANGES, "data"),
         Input(Camp.EXPANDED, "data"),
+        Input(Sms.TREND_GRAIN, "value"),
         State(Shell.LANG, "data"),
     )
-    def update_report(preset, start, end, text, fstart, fend, _changes, expanded, lang):
+    def update_report(preset, start, end, text, fstart, fend, _changes, expanded, grain, lang):
         preset, start, end, text, fstart, fend = map(inputs.text, (preset, start, end, text, fstart, fend))
         flt = campaign_callbacks.filter_or_none(text, fstart, fend)
         out = report(
-            ctx, preset=preset, start=start, end=end, lang=lang, flt=flt, expanded=frozenset(inputs.integers(expanded))
+            ctx,
+            preset=preset,
+            start=start,
+            end=end,
+            lang=lang,
+            flt=flt,
+            expanded=frozenset(inputs.integers(expanded)),
+            grain=inputs.text(grain),
+            trend_only=set(dash_ctx.triggered_prop_ids) == {f"{Sms.TREND_GRAIN}.value"},
         )
         return tuple(out[k] for k in REPORT_OUTPUTS)
 

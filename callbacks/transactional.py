@@ -12,11 +12,13 @@ from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
+from choices import Granularity
 from data.db import LakeUnavailable
 from data.period import Period, PeriodError, Preset, resolve_period
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.schema import check_source
+from data.trend import bucketed, granularity_for
 from i18n import lang_or_default, t
 from i18n.labels import campaign_name, named_campaigns, period_label
 from layouts import transactional
@@ -65,7 +67,10 @@ def chart_labels(lang: str) -> dict[str, str]:
         "ctr_raw": t(lang, "trx.kpi.ctr_raw"),
         "ctr_axis": t(lang, "trend.ctr"),
         "day": t(lang, "trend.day"),
+        "week": t(lang, "trend.week"),
+        "month": t(lang, "trend.month"),
         "count": t(lang, "trend.count"),
+        "empty": t(lang, "trend.empty"),
     }
 
 
@@ -105,10 +110,13 @@ def report(
     lang: str | None,
     rows_only: bool = False,
     can_download: bool = True,
+    grain: str | None = None,
+    grain_only: bool = False,
 ) -> dict:
     """Returns everything the page shows for a period and filters, keyed by REPORT_OUTPUTS
-    (rows: the campaign rows, each open one followed by its details). With `rows_only`
-    (a row was opened or closed) only rows, count and empty are computed; the rest is no_update."""
+    (rows: the campaign rows, each open one followed by its details; `grain`: what one bar of the
+    charts covers). With `rows_only` (a row was opened or closed) only rows, count and empty are
+    computed, with `grain_only` (the granularity changed) those and the trend; the rest is no_update."""
     lang = lang_or_default(lang)
     out = _blank()
     try:
@@ -127,11 +135,14 @@ def report(
                 list(open_keys or []),
                 lang,
                 out,
-                rows_only,
+                rows_only or grain_only,
                 can_download,
+                grain,
+                grain_only,
             )
-            if rows_only:
-                out.update({k: no_update for k in REPORT_OUTPUTS if k not in ("rows", "count", "empty")})
+            if rows_only or grain_only:
+                kept = ("rows", "count", "empty", "trend") if grain_only else ("rows", "count", "empty")
+                out.update({k: no_update for k in REPORT_OUTPUTS if k not in kept})
             return out
         except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
             if attempt == 2 or not ctx.db.note_failure(exc):
@@ -150,7 +161,10 @@ def _fill(
     out: dict,
     rows_only: bool,
     can_download: bool = True,
+    grain: str | None = None,
+    with_trend: bool = False,
 ) -> dict:
+    chosen = granularity_for(period, grain)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
         # The open rows' details and the daily counts are read while the table is (DuckDB works
         # outside the GIL); only the details of campaigns the table has are shown.
@@ -164,10 +178,12 @@ def _fill(
                 source=source,
                 lang=lang,
                 can_download=can_download,
+                grain=chosen,
             )
             for key, campaign in _campaigns(open_keys)
         }
-        daily = None if rows_only else trx_queries.trx_daily(ctx.db, period=period, source=source)
+        wanted = with_trend or not rows_only
+        daily = trx_queries.trx_daily(ctx.db, period=period, source=source) if wanted else None
         records = table.result()
     shown = {r["key"] for r in records}
     details = {key: row for key, row in opened.items() if key in shown}
@@ -175,11 +191,12 @@ def _fill(
     out["count"] = t(lang, "trx.table.count", n=len(records))
     if not records:
         out["empty"] = empty_state(lang, "trx.table.empty", spacing="mb-2")
+    if daily is not None:
+        out["trend"] = trend_figure(bucketed(daily, chosen), chart_labels(lang), lang, chosen)
     if rows_only:
         return out
     out["alert"] = data_notices(ctx, lang) or None
     out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang)
-    out["trend"] = trend_figure(daily, chart_labels(lang), lang)
     query = ctx.urls.TransactionalQuery(period, source, text)
     out["csv_href"] = ctx.urls.transactional_url("csv", query, lang)
     out["doc_href"] = ctx.urls.transactional_url("docx", query, lang)
@@ -198,13 +215,23 @@ def _campaigns(keys: list[str]) -> list[tuple[str, Campaign]]:
 
 
 def cached_detail(
-    ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str, can_download: bool = True
+    ctx: PageContext,
+    *,
+    period: Period,
+    key: str,
+    name: str,
+    source: str | None,
+    lang: str,
+    can_download: bool = True,
+    grain: Granularity | None = None,
 ) -> dict:
     """Returns `detail(...)`, remembered per lake version: opening a row sends every open row's details
     again, and only the new one has to be queried."""
     return ctx.db.remember(
-        ("trx-detail", period, key, name, source, lang, can_download),
-        lambda: detail(ctx, period=period, key=key, name=name, source=source, lang=lang, can_download=can_download),
+        ("trx-detail", period, key, name, source, lang, can_download, grain),
+        lambda: detail(
+            ctx, period=period, key=key, name=name, source=source, lang=lang, can_download=can_download, grain=grain
+        ),
     )
 
 
@@ -227,10 +254,20 @@ def campaign_records(ctx: PageContext, *, period: Period, lang: str, source: str
 
 
 def detail(
-    ctx: PageContext, *, period: Period, key: str, name: str, source: str | None, lang: str, can_download: bool = True
+    ctx: PageContext,
+    *,
+    period: Period,
+    key: str,
+    name: str,
+    source: str | None,
+    lang: str,
+    can_download: bool = True,
+    grain: Granularity | None = None,
 ) -> dict:
-    """Returns the detail row of campaign `key`: its daily CTR, breakdowns, time to first click, latest messages
-    (numbers masked), and the link to download its messages (with numbers) when `can_download`."""
+    """Returns the detail row of campaign `key`: its CTR by `grain` (by default the period's), breakdowns, time
+    to first click, latest messages (numbers masked), and the link to download its messages (with numbers)
+    when `can_download`."""
+    grain = granularity_for(period, grain)
     found = trx_queries.trx_detail(
         ctx.db, period=period, campaign=Campaign.from_key(key), source=source, latest=LATEST_MESSAGES
     )
@@ -249,7 +286,9 @@ def detail(
         key=key,
         name=name,
         lang=lang,
-        ctr_fig=ctr_figure(found.daily, chart_labels(lang), lang, height=transactional.CHART_HEIGHT),
+        ctr_fig=ctr_figure(
+            bucketed(found.daily, grain), chart_labels(lang), lang, height=transactional.CHART_HEIGHT, grain=grain
+        ),
         by_source=found.by_source,
         groups=found.groups,
         reasons=found.reasons,
@@ -307,12 +346,14 @@ def register(app, ctx: PageContext) -> None:
         Input(Trx.FILTER_TEXT, "value"),
         Input(Trx.FILTER_SOURCE, "value"),
         Input(Trx.OPEN, "data"),
+        Input(Trx.TREND_GRAIN, "value"),
         State(Shell.LANG, "data"),
     )
-    def update_report(preset, start, end, text, source, open_keys, lang):
+    def update_report(preset, start, end, text, source, open_keys, grain, lang):
         # A row opened or closed: only the table changes (every open row's details are sent again,
         # so the answer to the latest click is complete even if an earlier one was superseded).
-        rows_only = set(dash_ctx.triggered_prop_ids) == {f"{Trx.OPEN}.data"}
+        triggered = set(dash_ctx.triggered_prop_ids)
+        rows_only = triggered == {f"{Trx.OPEN}.data"}
         preset, start, end, text, source = map(inputs.text, (preset, start, end, text, source))
         open_keys = inputs.texts(open_keys)
         out = report(
@@ -326,5 +367,7 @@ def register(app, ctx: PageContext) -> None:
             lang=lang,
             rows_only=rows_only,
             can_download=ctx.can("numbers"),
+            grain=inputs.text(grain),
+            grain_only=triggered == {f"{Trx.TREND_GRAIN}.value"},
         )
         return tuple(out[k] for k in REPORT_OUTPUTS)

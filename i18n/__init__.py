@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval
 from babel.numbers import format_decimal, format_percent
 
 from i18n.en import MESSAGES as EN
@@ -62,10 +62,16 @@ def plural_categories(lang: str) -> frozenset[str]:
 
 
 def fmt_int(value: int | float | None, lang: str) -> str:
-    """Returns a whole number formatted for the language ("12 345" / "12,345")."""
+    """Returns a whole number formatted for the language ("1 725", "12 345" / "1,725", "12,345").
+
+    Every count the app shows is grouped from four digits on, in both languages: a column
+    must not mix "1725" with "13 180" (CLDR lets Polish leave four-digit numbers ungrouped,
+    and browsers do; the grids group them too: assets/dashAgGridFunctions.js formatNumber).
+    Exports meant for machines (CSV, XML) keep plain digits.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
-    return format_decimal(int(value), locale=LOCALES[lang_or_default(lang)])
+    return format_decimal(int(value), format="#,##0", locale=LOCALES[lang_or_default(lang)])
 
 
 def fmt_pct(value: float | None, lang: str, digits: int = 1) -> str:
@@ -92,6 +98,22 @@ def fmt_datetime(value: dt.datetime | None, lang: str) -> str:
         return DASH
     pattern = "dd.MM.yyyy HH:mm" if lang_or_default(lang) == "pl" else "d MMM yyyy HH:mm"
     return format_datetime(value, pattern, locale=LOCALES[lang_or_default(lang)])
+
+
+@lru_cache(maxsize=4096)
+def fmt_date_range(start: dt.date, end: dt.date, lang: str) -> str:
+    """Returns a range of days as short as it reads ("03–09.11.2026", "28.12.2026–03.01.2027" / "3–9 Nov 2026");
+    one day when `start` is `end`."""
+    if start == end:
+        return fmt_date(start, lang)
+    lang = lang_or_default(lang)
+    return format_interval(start, end, "yMd" if lang == "pl" else "yMMMd", locale=LOCALES[lang])
+
+
+@lru_cache(maxsize=4096)
+def fmt_month(value: dt.date, lang: str, *, short: bool = False) -> str:
+    """Returns the month of a date with its year ("listopad 2026" / "November 2026"; `short`: "lis 2026" / "Nov 2026")."""
+    return format_date(value, "LLL yyyy" if short else "LLLL yyyy", locale=LOCALES[lang_or_default(lang)])
 
 
 def js_locale(lang: str) -> str:

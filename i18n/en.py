@@ -36,7 +36,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "kpi.of_sent": "{pct} of sent",
     "kpi.previous": "prev.: {value}",
     "kpi.ctr_hint": "clicked / delivered (bots excluded)",
-    "trend.title": "Daily trend",
     "trend.sent": "Sent",
     "trend.delivered": "Delivered",
     "trend.ctr": "CTR",
@@ -242,7 +241,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "trx.kpi.ctr_hint": "clicked by people / delivered",
     "trx.kpi.ctr_raw_hint": "any click, link previews and scanners too",
     "trx.kpi.bot_gap": "bots inflate CTR by {pp} pp",
-    "trx.trend.title": "Daily traffic",
     "trx.table.title": "Campaigns",
     "trx.table.count": {
         "one": "{n} campaign in the period",
@@ -275,7 +273,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "trx.col.clicks_raw": "Clicks (all)",
     "trx.col.first_click": "First human click",
     "trx.detail.title": "Campaign: {name}",
-    "trx.detail.ctr_title": "Daily CTR",
     "trx.detail.by_source": "By source",
     "trx.detail.by_status": "By status",
     "trx.detail.by_reason": "By reason",
@@ -407,4 +404,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "admin.action.users": "User changes",
     # issue 16, points 12, 14, 15
     "doc.no_dispatches": "No dispatches in this period.",
+    # issue 16, points 9-11: trend charts by day, week or month
+    "trend.heading": "Trend over the period",
+    "trx.trend.heading": "Traffic over the period",
+    "trx.detail.ctr_heading": "CTR over the period",
+    "trend.week": "Week (Monday to Sunday)",
+    "trend.month": "Month",
+    "trend.grain.label": "Each bar:",
+    "trend.grain.auto": "auto",
+    "trend.grain.day": "a day",
+    "trend.grain.week": "a week",
+    "trend.grain.month": "a month",
 }

@@ -1,10 +1,12 @@
-"""Labels the pages and the exports share: period ranges, chart legends, campaign and source names, months left out."""
+"""Labels the pages and the exports share: period ranges, chart legends and buckets, campaign and source names,
+months left out."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
-from i18n import fmt_date, t
+from i18n import fmt_date, fmt_date_range, fmt_month, t
 
 
 def period_label(period, lang: str) -> str:
@@ -14,8 +16,22 @@ def period_label(period, lang: str) -> str:
 
 def trend_labels(lang: str) -> dict[str, str]:
     """Returns the translated labels of the trend chart."""
-    keys = ["sent", "delivered", "ctr", "prev_sent", "prev_delivered", "prev_ctr", "day", "count", "empty"]
+    keys = ["sent", "delivered", "ctr", "prev_sent", "prev_delivered", "prev_ctr", "day", "week", "month", "count"]
+    keys.append("empty")
     return {k: t(lang, f"trend.{k}") for k in keys}
+
+
+def bucket_label(start: dt.date, end: dt.date, grain: str, lang: str) -> str:
+    """Returns what one bar of a trend chart covers, in full: a day ("07.11.2026"), a whole month ("listopad
+    2026"), or else its days ("03–09.11.2026": a week, or a month the period cuts)."""
+    if grain == "month" and start.day == 1 and (end + dt.timedelta(days=1)).day == 1:
+        return fmt_month(start, lang)
+    return fmt_date_range(start, end, lang)
+
+
+def bucket_tick(start: dt.date, grain: str, lang: str) -> str:
+    """Returns the short axis label of a bar starting on `start`: its first day, or its month ("lis 2026")."""
+    return fmt_month(start, lang, short=True) if grain == "month" else fmt_date(start, lang)
 
 
 def campaign_name(label: str | None, lang: str) -> str:

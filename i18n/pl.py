@@ -36,7 +36,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "kpi.of_sent": "{pct} wysłanych",
     "kpi.previous": "poprz.: {value}",
     "kpi.ctr_hint": "kliknięte / dostarczone (bez botów)",
-    "trend.title": "Trend dzienny",
     "trend.sent": "Wysłane",
     "trend.delivered": "Dostarczone",
     "trend.ctr": "CTR",
@@ -266,7 +265,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "trx.kpi.ctr_hint": "kliknięte przez ludzi / dostarczone",
     "trx.kpi.ctr_raw_hint": "każde kliknięcie, także podglądy linków i skanery",
     "trx.kpi.bot_gap": "boty zawyżają CTR o {pp} pkt proc.",
-    "trx.trend.title": "Ruch dzienny",
     "trx.table.title": "Kampanie",
     "trx.table.count": {
         "one": "{n} kampania w okresie",
@@ -301,7 +299,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "trx.col.clicks_raw": "Kliknięcia (wszystkie)",
     "trx.col.first_click": "Pierwsze kliknięcie (człowiek)",
     "trx.detail.title": "Kampania: {name}",
-    "trx.detail.ctr_title": "Dzienny CTR",
     "trx.detail.by_source": "Według źródła",
     "trx.detail.by_status": "Według statusu",
     "trx.detail.by_reason": "Według przyczyny",
@@ -439,4 +436,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "admin.action.users": "Zmiany użytkowników",
     # issue 16, points 12, 14, 15
     "doc.no_dispatches": "Brak wysyłek w tym okresie.",
+    # issue 16, points 9-11: trend charts by day, week or month
+    "trend.heading": "Trend w okresie",
+    "trx.trend.heading": "Ruch w okresie",
+    "trx.detail.ctr_heading": "CTR w okresie",
+    "trend.week": "Tydzień (od poniedziałku)",
+    "trend.month": "Miesiąc",
+    "trend.grain.label": "Jeden słupek:",
+    "trend.grain.auto": "automatycznie",
+    "trend.grain.day": "dzień",
+    "trend.grain.week": "tydzień",
+    "trend.grain.month": "miesiąc",
 }

@@ -1,11 +1,13 @@
-"""Pieces every page shows: notes for empty answers, errors, warnings."""
+"""Pieces every page shows: notes for empty answers, errors, warnings, the trend chart card."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
+from choices import Granularity
 from i18n import t
+from layouts.figures import graph_config
 
 
 def empty_state(lang: str, key: str, *, spacing: str = "mb-3") -> dbc.Alert:
@@ -29,3 +31,37 @@ def failure_alert(exc: Exception, lang: str, *, no_data: bool) -> dbc.Alert:
     if no_data:
         return empty_state(lang, "empty.lake")
     return error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
+
+
+def trend_card(lang: str, *, title: str, graph_id: str, grain_id: str) -> dbc.Card:
+    """Returns the card of a page's trend chart, with the switch of what one bar covers (auto: by the period's
+    length; kept for the browser session)."""
+    switch = html.Div(
+        [
+            html.Span(t(lang, "trend.grain.label"), className="small text-muted me-2"),
+            dbc.RadioItems(
+                id=grain_id,
+                options=[{"label": t(lang, f"trend.grain.{g.value}"), "value": g.value} for g in Granularity],
+                value=Granularity.AUTO.value,
+                className="btn-group",
+                inputClassName="btn-check",
+                labelClassName="btn btn-outline-secondary btn-sm",
+                labelCheckedClassName="active",
+                persistence=True,
+                persistence_type="session",
+            ),
+        ],
+        className="radio-group d-flex align-items-center",
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [html.Span(title), switch],
+                    className="d-flex justify-content-between align-items-center flex-wrap gap-2",
+                )
+            ),
+            dbc.CardBody(dcc.Graph(id=graph_id, config=graph_config(), style={"height": "320px"})),
+        ],
+        className="mb-3",
+    )

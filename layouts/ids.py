@@ -30,6 +30,7 @@ class Sms(StrEnum):
     ALERT = "sms-alert"
     KPIS = "sms-kpis"
     TREND = "sms-trend"
+    TREND_GRAIN = "sms-trend-grain"  # what one bar of the trend covers: auto, day, week, month
     HISTORY_COUNT = "sms-history-count"
     HISTORY_EMPTY = "sms-history-empty"
     GRID = "sms-grid"
@@ -53,6 +54,7 @@ class Trx(StrEnum):
     ALERT = "trx-alert"
     KPIS = "trx-kpis"
     TREND = "trx-trend"
+    TREND_GRAIN = "trx-trend-grain"
     FILTER_TEXT = "trx-filter-text"
     FILTER_SOURCE = "trx-filter-source"
     TABLE_COUNT = "trx-table-count"

@@ -18,7 +18,7 @@ def app_layout(default_lang: str) -> html.Div:
             dcc.Store(id=Shell.PERIOD, storage_type="session"),
             html.Div(id=Shell.NAVBAR, children=navbar(default_lang, "/")),
             html.Div(id=Shell.LOCAL_BANNER),
-            dbc.Container(id=Shell.PAGE, fluid="xl", className="py-3"),
+            dbc.Container(id=Shell.PAGE, fluid="xxl", className="py-3"),
         ]
     )
 
@@ -79,7 +79,7 @@ def navbar(lang: str, path: str, account: dict | None = None) -> dbc.Navbar:
                     className="d-flex align-items-center",
                 ),
             ],
-            fluid="xl",
+            fluid="xxl",
         ),
         color="primary",
         dark=True,

@@ -10,11 +10,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
+from i18n import fmt_date_range, fmt_datetime, fmt_int, fmt_pct, t
 from layouts import campaigns, period
+from layouts.components import trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
-from layouts.grid import grid_locale
+from layouts.grid import grid_locale, number_formatter
 from layouts.ids import SMS_PERIOD, Camp, Sms, details_group, kpi_card, numbers_link
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
@@ -29,6 +30,8 @@ KPI_ICONS = {
 }
 PRESETS = period.PRESETS
 
+ROW_HEIGHT = 48  # px: two lines of text in the text columns
+
 NumbersHref = Callable[[str, str | None, str], str]  # (status group, reason, csv|xml) -> download address
 
 
@@ -41,13 +44,7 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
             period_control(lang, tz, stored_period),
             html.Div(id=Sms.ALERT),
             dcc.Loading(html.Div(id=Sms.KPIS, className="mb-3"), type="dot", delay_show=300),
-            dbc.Card(
-                [
-                    dbc.CardHeader(t(lang, "trend.title")),
-                    dbc.CardBody(dcc.Graph(id=Sms.TREND, config=graph_config(), style={"height": "320px"})),
-                ],
-                className="mb-3",
-            ),
+            trend_card(lang, title=t(lang, "trend.heading"), graph_id=Sms.TREND, grain_id=Sms.TREND_GRAIN),
             campaigns.stores(),
             history_card(lang, can_change=can_change),
             details_modal(lang),
@@ -106,30 +103,43 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
     return dbc.Row(cards, className="g-2")
 
 
-def _number_formatter(lang: str, *, percent: bool = False) -> dict:
-    locale = js_locale(lang)
-    if percent:
-        expr = (
-            f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}', "
-            "{style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1})"
-        )
-    else:
-        expr = f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}')"
-    return {"function": expr}
+#: Widths (px) of the columns that never give way: the numbers, the date, the dispatch number and the
+#: actions. With the text columns at their narrowest they fit a 1280 px wide window (the page's
+#: container is then 1256 px wide), so the key numbers are never behind a horizontal scroll.
+NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 68}
+TEXT_MIN_WIDTH = {"name": 100, "message_text": 110, "recipient_group": 90, "campaign": 80}
 
 
 def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
     """Returns the dispatch history's column definitions in `lang` (campaign rows share them);
-    campaign names and descriptions are editable in place when `can_change`."""
+    campaign names and descriptions are editable in place when `can_change`.
+
+    The numbers keep their width; the text columns share what is left (two lines each, the
+    full text on hover) and give way first on a narrow screen."""
 
     def num(field: str, percent: bool = False) -> dict:
         return {
             "field": field,
             "headerName": t(lang, f"col.{field}"),
             "type": "rightAligned",
-            "valueFormatter": _number_formatter(lang, percent=percent),
+            "valueFormatter": number_formatter(lang, percent=percent),
             "filter": False,
-            "width": 115,
+            "headerTooltip": t(lang, f"col.{field}"),
+            "width": NUMBER_WIDTHS[field],
+            "minWidth": NUMBER_WIDTHS[field],
+            "suppressSizeToFit": True,
+        }
+
+    def text(field: str, flex: float, **more) -> dict:
+        return {
+            "field": field,
+            "headerName": t(lang, f"col.{field}"),
+            "tooltipField": field,
+            "flex": flex,
+            "minWidth": TEXT_MIN_WIDTH[field],
+            "cellRenderer": "ClampText",
+            "cellClass": "text-cell",
+            **more,
         }
 
     campaign_row = "params.data.kind === 'campaign'"
@@ -138,7 +148,7 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
         {
             "field": "toggle",
             "headerName": "",
-            "width": 48,
+            "width": 32,
             "sortable": False,
             "resizable": False,
             "cellClass": "toggle-cell",
@@ -147,34 +157,26 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
         {
             "field": "number",
             "headerName": t(lang, "col.number"),
-            "width": 115,
+            "width": 76,
+            "minWidth": 76,
             "sortingOrder": ["desc", "asc", None],
+            # An identifier, not a quantity: never grouped.
             "valueFormatter": {"function": "params.value == null ? '—' : params.value"},
         },
-        {
-            "field": "name",
-            "headerName": t(lang, "col.name"),
-            "tooltipField": "name",
-            "flex": 1,
-            "minWidth": 170,
-            "editable": editable,
-        },
-        {
-            "field": "message_text",
-            "headerName": t(lang, "col.message_text"),
-            "tooltipField": "message_text",
-            "flex": 2,
-            "minWidth": 220,
-            "editable": editable,
-        },
-        {"field": "recipient_group", "headerName": t(lang, "col.recipient_group"), "flex": 1, "minWidth": 150},
-        {"field": "campaign", "headerName": t(lang, "col.campaign"), "width": 150},
+        text("name", 2, editable=editable),
+        text("message_text", 3, editable=editable),
+        text("recipient_group", 1.5),
+        text("campaign", 1),
         {
             "field": "sent_at",
             "headerName": t(lang, "col.sent_at"),
-            "width": 150,
+            "width": 100,  # date over time: two lines
+            "minWidth": 100,
             "sort": "desc",
             "valueFormatter": {"function": "params.data.sent_at_label"},
+            "tooltipField": "sent_at_full",
+            "cellRenderer": "ClampText",
+            "cellClass": "text-cell",
         },
         num("sent"),
         num("delivered"),
@@ -185,7 +187,7 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
             "field": "details",
             "headerName": t(lang, "col.details"),
             "sortable": False,
-            "width": 120,
+            "width": 100,
             "pinned": "right",
             "cellClass": "details-cell link-primary",
             "valueGetter": {"function": f"'{t(lang, 'action.details')} ›'"},
@@ -203,9 +205,11 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
     for r in records:
         sent_at = pd.Timestamp(r["sent_at"]).to_pydatetime()
         campaign = r["kind"] == "campaign"
-        label = fmt_datetime(sent_at, lang)
+        label = full = fmt_datetime(sent_at, lang)
         if campaign and r["last_at"] != r["sent_at"]:
-            label += " – " + fmt_datetime(pd.Timestamp(r["last_at"]).to_pydatetime(), lang)
+            last_at = pd.Timestamp(r["last_at"]).to_pydatetime()
+            full += " – " + fmt_datetime(last_at, lang)
+            label = fmt_date_range(sent_at.date(), last_at.date(), lang) if last_at.date() != sent_at.date() else full
         group = r["recipient_group"]
         if campaign:
             group = t(lang, "camp.dispatches", n=int(r["dispatches"])) + (
@@ -226,7 +230,8 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "recipient_group": group,
                 "campaign": None if campaign else r["campaign_name"],
                 "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"),
-                "sent_at_label": label,
+                "sent_at_label": label,  # a campaign's days ("24.11–01.12.2026"), its times on hover
+                "sent_at_full": full,
                 "sent": int(r["sent"]),
                 "delivered": int(r["delivered"]),
                 "delivered_pct": num(r["delivered_pct"]),
@@ -278,8 +283,14 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                         id=Sms.GRID,
                         columnDefs=grid_columns(lang, can_change=can_change),
                         rowData=[],
-                        defaultColDef={"sortable": True, "resizable": True},
+                        defaultColDef={
+                            "sortable": True,
+                            "resizable": True,
+                            "wrapHeaderText": True,
+                            "autoHeaderHeight": True,
+                        },
                         dashGridOptions={
+                            "rowHeight": ROW_HEIGHT,
                             "pagination": True,
                             "paginationPageSize": 20,
                             "paginationPageSizeSelector": [20, 50, 100],
@@ -293,7 +304,7 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                                 "headerCheckbox": True,
                                 "enableClickSelection": False,
                             },
-                            "selectionColumnDef": {"pinned": "left", "width": 44},
+                            "selectionColumnDef": {"pinned": "left", "width": 40},
                             "postSortRows": {"function": "keepMembersUnderCampaigns(params)"},
                             "rowClassRules": {
                                 "campaign-row": "params.data.kind === 'campaign'",

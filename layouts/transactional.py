@@ -13,11 +13,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, js_locale, t
+from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, t
 from layouts import period
+from layouts.components import trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
-from layouts.grid import grid_locale
+from layouts.grid import grid_locale, number_formatter
 from layouts.ids import TRX_PERIOD, Trx, trx_kpi_card
 
 KPI_ORDER = ["sent", "delivered", "clicked", "ctr", "ctr_raw"]
@@ -42,13 +43,7 @@ def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
             period.period_control(lang, tz, TRX_PERIOD, stored_period),
             html.Div(id=Trx.ALERT),
             dcc.Loading(html.Div(id=Trx.KPIS, className="mb-3"), type="dot", delay_show=300),
-            dbc.Card(
-                [
-                    dbc.CardHeader(t(lang, "trx.trend.title")),
-                    dbc.CardBody(dcc.Graph(id=Trx.TREND, config=graph_config(), style={"height": "320px"})),
-                ],
-                className="mb-3",
-            ),
+            trend_card(lang, title=t(lang, "trx.trend.heading"), graph_id=Trx.TREND, grain_id=Trx.TREND_GRAIN),
             table_card(lang),
             dcc.Store(id=Trx.OPEN, data=[]),
             dcc.Store(id=Trx.TOGGLE),
@@ -105,17 +100,6 @@ def kpi_cards(row: pd.Series, lang: str) -> dbc.Row:
         for key in KPI_ORDER
     ]
     return dbc.Row(cards, className="g-2")
-
-
-def number_formatter(lang: str, *, percent: bool = False) -> dict:
-    """Returns an AG Grid value formatter: the language's number (or percentage) form, "—" for no value."""
-    locale = js_locale(lang)
-    if percent:
-        return {
-            "function": f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}', "
-            "{style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1})"
-        }
-    return {"function": f"params.value == null ? '—' : Number(params.value).toLocaleString('{locale}')"}
 
 
 def grid_columns(lang: str) -> list[dict]:
@@ -482,7 +466,7 @@ def detail_panel(
                 [
                     html.Div(
                         [
-                            _heading(t(lang, "trx.detail.ctr_title")),
+                            _heading(t(lang, "trx.detail.ctr_heading")),
                             dcc.Graph(
                                 figure=ctr_fig,
                                 config={**graph_config(), "displayModeBar": False},

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from i18n import fmt_date
-from layouts.figures import CTR_COLOR, DELIVERED_COLOR, SENT_COLOR, base_layout, counts_and_ctr_layout, numbers
+from layouts.figures import (
+    CTR_COLOR,
+    DELIVERED_COLOR,
+    SENT_COLOR,
+    axis_title,
+    base_layout,
+    bucket_axis,
+    count_axis,
+    counts_and_ctr_layout,
+    ctr_lines,
+    empty_figure,
+    numbers,
+    percent_axis,
+)
 
 RAW_CTR_COLOR = "#6f42c1"
 DELAY_COLOR = "#0dcaf0"
@@ -15,71 +27,75 @@ def _percent(values) -> list:
     return [None if pd.isna(v) else float(v) * 100 for v in values]
 
 
-def _ctr_lines(daily: pd.DataFrame, days: list[str], labels: dict[str, str], *, axis: str | None) -> list[dict]:
-    """Human CTR as a solid line, raw (bot-inclusive) CTR as a dotted one; gaps on days with nothing delivered."""
-    lines = []
+def _ctr_lines(daily: pd.DataFrame, x: list[str], labels: dict[str, str], *, axis: str | None) -> tuple[list, list]:
+    """Returns (traces, every percentage drawn): human CTR as a solid line, raw (bot-inclusive) CTR as a
+    dashed one; gaps where nothing was delivered."""
+    traces, drawn = [], []
     for column, label, color, dash in (
         ("ctr", labels["ctr"], CTR_COLOR, "solid"),
-        ("ctr_raw", labels["ctr_raw"], RAW_CTR_COLOR, "dot"),
+        ("ctr_raw", labels["ctr_raw"], RAW_CTR_COLOR, "dash"),
     ):
-        line = {
-            "type": "scatter",
-            "x": days,
-            "y": _percent(daily[column]),
-            "name": label,
-            "mode": "lines+markers",
-            "line": {"color": color, "dash": dash, "width": 2},
-            "marker": {"size": 3},
-            "connectgaps": False,
-            "hovertemplate": "%{y:.2f}%<extra>" + label + "</extra>",
-        }
-        if axis:
-            line["yaxis"] = axis
-        lines.append(line)
-    return lines
+        percents = _percent(daily[column])
+        drawn += percents
+        traces += ctr_lines(x, percents, name=label, color=color, dash=dash, axis=axis)
+    return traces, drawn
 
 
-def trend_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str) -> dict:
-    """Returns the daily transactional traffic: sent and delivered bars, human CTR (solid) and
-    raw CTR (dotted) on the right axis. `labels`: sent, delivered, ctr, ctr_raw, ctr_axis, day, count."""
-    days = [fmt_date(d, lang) for d in daily["day"]]
+def trend_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str, grain: str = "day") -> dict:
+    """Returns the transactional traffic of a period bucketed by `grain` (`data.trend.bucketed`): sent and
+    delivered bars, human CTR (solid) and raw CTR (dashed) on the right axis; "no messages" when there are none.
+    `labels`: sent, delivered, ctr, ctr_raw, ctr_axis, day, week, month, count, empty."""
+    if daily.empty or not daily["sent"].any():
+        return empty_figure(lang, labels["empty"])
+    x, x_axis = bucket_axis(daily, grain, lang, axis_title(labels, grain))
+    sent, delivered = numbers(daily["sent"]), numbers(daily["delivered"])
+    lines, percents = _ctr_lines(daily, x, labels, axis="y2")
     data = [
         {
             "type": "bar",
-            "x": days,
-            "y": numbers(daily["sent"]),
+            "x": x,
+            "y": sent,
             "name": labels["sent"],
             "marker": {"color": SENT_COLOR},
             "opacity": 0.55,
+            "hovertemplate": "%{y:,d}<extra>" + labels["sent"] + "</extra>",
         },
         {
             "type": "bar",
-            "x": days,
-            "y": numbers(daily["delivered"]),
+            "x": x,
+            "y": delivered,
             "name": labels["delivered"],
             "marker": {"color": DELIVERED_COLOR},
             "opacity": 0.8,
+            "hovertemplate": "%{y:,d}<extra>" + labels["delivered"] + "</extra>",
         },
-        *_ctr_lines(daily, days, labels, axis="y2"),
+        *lines,
     ]
-    return {
-        "data": data,
-        "layout": counts_and_ctr_layout(lang, count=labels["count"], ctr=labels["ctr_axis"], day=labels["day"]),
-    }
+    layout = counts_and_ctr_layout(
+        lang,
+        x_axis=x_axis,
+        count_axis_=count_axis(sent + delivered, labels["count"]),
+        ctr_axis=percent_axis(percents, labels["ctr_axis"]),
+    )
+    return {"data": data, "layout": layout}
 
 
-def ctr_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str, height: int = 230) -> dict:
-    """Returns one campaign's daily CTR: human (solid) and raw (dotted), in percent."""
-    days = [fmt_date(d, lang) for d in daily["day"]]
+def ctr_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str, height: int = 230, grain: str = "day") -> dict:
+    """Returns one campaign's CTR bucketed by `grain`: human (solid) and raw (dashed), in percent; "no
+    messages" when nothing was delivered."""
+    if daily.empty or not daily["delivered"].any():
+        return empty_figure(lang, labels["empty"], height=height)
+    x, x_axis = bucket_axis(daily, grain, lang, None)
+    lines, percents = _ctr_lines(daily, x, labels, axis=None)
     layout = base_layout(
         lang,
         height=height,
-        margin={"l": 45, "r": 10, "t": 10, "b": 30},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
         legend={"orientation": "h", "y": -0.25},
-        yaxis={"rangemode": "tozero", "ticksuffix": "%", "tickformat": ".1f"},
-        xaxis={"type": "category", "nticks": 8},
+        yaxis=percent_axis(percents, None, gridcolor="#eee"),
+        xaxis=x_axis,
     )
-    return {"data": _ctr_lines(daily, days, labels, axis=None), "layout": layout}
+    return {"data": lines, "layout": layout}
 
 
 def delay_figure(bins: pd.DataFrame, names: list[str], count_label: str, lang: str, height: int = 200) -> dict:

@@ -1,4 +1,4 @@
-"""The daily trend drawn as a PNG with matplotlib, for the DOCX export.
+"""The trend (a bar a day, week or month) drawn as a PNG with matplotlib, for the DOCX export.
 
 Drawn from the same DataFrame the page's Plotly chart uses, so the server needs no
 browser. Only the object-oriented API is used (``Figure`` + the Agg canvas): no
@@ -27,10 +27,13 @@ SENT_COLOR = "#4C78A8"
 DELIVERED_COLOR = "#54A24B"
 CTR_COLOR = "#F58518"
 PREV_COLOR = "#7F7F7F"
-#: Date labels on the x axis per language: "25.11" / "Nov 25".
+#: Date labels on the x axis per language: "25.11" / "Nov 25" (a day, or a week's Monday), "lis 2026" / "Nov 2026".
 DAY_PATTERNS = {"pl": "dd.MM", "en": "MMM d"}
+MONTH_PATTERN = "LLL yyyy"
 MAX_DAY_TICKS = 12
 MIN_DAY_SLOTS = 7
+#: Round steps of both axes (times a power of ten): ticks read 0, 500, 1 000 and 0%, 2%, 4%.
+ROUND_STEPS = [1, 2, 5, 10]
 
 
 def _floats(trend: pd.DataFrame, column: str) -> np.ndarray:
@@ -54,12 +57,13 @@ def trend_png(
     *,
     labels: dict[str, str],
     lang: str,
+    grain: str = "day",
     width_in: float = 8.0,
     height_in: float = 3.2,
     dpi: int = 150,
 ) -> bytes:
     """Returns :func:`trend_figure` as a PNG (`width_in` x `height_in` inches at `dpi`)."""
-    fig = trend_figure(trend, labels=labels, lang=lang, width_in=width_in, height_in=height_in, dpi=dpi)
+    fig = trend_figure(trend, labels=labels, lang=lang, grain=grain, width_in=width_in, height_in=height_in, dpi=dpi)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
@@ -70,18 +74,22 @@ def trend_figure(
     *,
     labels: dict[str, str],
     lang: str,
+    grain: str = "day",
     width_in: float = 8.0,
     height_in: float = 3.2,
     dpi: int = 150,
 ) -> Figure:
-    """Returns a matplotlib Figure (with an Agg canvas) of the daily trend: sent and delivered bars, CTR (%) on a second
-    axis, and the previous period's sent as a dashed line aligned by day offset.
+    """Returns a matplotlib Figure (with an Agg canvas) of the trend, a bar per `grain` ("day", "week", "month"):
+    sent and delivered bars, CTR (%) on a second axis, and the previous period's sent as a dashed line aligned by
+    day offset. The page's chart draws the same (layouts/figures.py).
 
-    `trend` has the columns ``day``, ``sent``, ``delivered``, ``clicked``, ``ctr``
-    (0..1 or NaN), ``prev_sent``, ``prev_delivered``, ``prev_ctr`` (NaN/None when there
-    is no previous period); ``prev_*`` may be missing altogether. `labels` holds the
-    translated texts under "sent", "delivered", "ctr", "prev_sent", "day", "count" and
-    "empty" (shown instead of a chart when `trend` has no rows).
+    `trend` has one row per bar (`data.trend.bucketed`, or one per day) with the columns
+    ``day`` (its first day), ``sent``, ``delivered``, ``clicked``, ``ctr`` (0..1 or NaN:
+    nothing delivered, drawn as a gap bridged by a dotted line), ``prev_sent``,
+    ``prev_delivered``, ``prev_ctr`` (NaN/None when there is no previous period); ``prev_*``
+    may be missing altogether. `labels` holds the translated texts under "sent",
+    "delivered", "ctr", "prev_sent", "day" (and "week", "month" for those grains), "count"
+    and "empty" (shown instead of a chart when the period has no messages).
     """
     lang = lang_or_default(lang)
     locale = LOCALES[lang]
@@ -89,7 +97,7 @@ def trend_figure(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
 
-    if trend is None or len(trend) == 0:
+    if trend is None or len(trend) == 0 or not np.nansum(_floats(trend, "sent")):
         ax.set_axis_off()
         ax.text(
             0.5,
@@ -139,13 +147,13 @@ def trend_figure(
     pad = max(0.6, (MIN_DAY_SLOTS - len(x)) / 2)  # a lone day is not one huge bar
     ax.set_xlim(-pad, len(x) - 1 + pad)
     ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=ROUND_STEPS, integer=True, min_n_ticks=1))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: format_decimal(int(round(value)), locale=locale)))
     ax.set_ylabel(_label(labels, "count"))
-    ax.set_xlabel(_label(labels, "day"))
+    ax.set_xlabel(labels.get(grain) or _label(labels, "day"))
     step = max(1, math.ceil(len(x) / MAX_DAY_TICKS))
     ax.xaxis.set_major_locator(FixedLocator(x[::step]))
-    pattern = DAY_PATTERNS[lang]
+    pattern = MONTH_PATTERN if grain == "month" else DAY_PATTERNS[lang]
     day_labels = [format_date(day, pattern, locale=locale) for day in days]
     ax.xaxis.set_major_formatter(
         FuncFormatter(
@@ -158,13 +166,16 @@ def trend_figure(
     ax.tick_params(labelsize=8)
 
     ctr_ax = ax.twinx()
+    known = ~np.isnan(ctr)
+    # Where nothing was delivered there is no CTR: a gap in the line, bridged by a faint dotted one.
+    ctr_ax.plot(x[known], ctr[known], color=CTR_COLOR, linewidth=0.9, linestyle=":", alpha=0.7, zorder=3)
     (ctr_line,) = ctr_ax.plot(
-        x, ctr, color=CTR_COLOR, linewidth=1.8, marker="o", markersize=2.5, label=_label(labels, "ctr"), zorder=4
+        x, ctr, color=CTR_COLOR, linewidth=1.8, marker="o", markersize=3, label=_label(labels, "ctr"), zorder=4
     )
     handles.append(ctr_line)
-    top = np.nanmax(ctr) if not np.all(np.isnan(ctr)) else 0.0
-    ctr_ax.set_ylim(0, max(top * 1.15, 0.01))
-    ctr_ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    top = np.nanmax(ctr) if known.any() else 0.0
+    ctr_ax.set_ylim(0, max(top * 1.1, 0.01))
+    ctr_ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=ROUND_STEPS))
     ctr_ax.yaxis.set_major_formatter(
         FuncFormatter(lambda value, _pos: format_percent(value, format="#,##0.#%", locale=locale))
     )

@@ -12,6 +12,7 @@ from data.db import Db
 from data.period import Period
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
+from data.trend import bucketed, granularity_for
 from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from i18n.labels import left_out, period_label, trend_labels
 from reports.chart import trend_png
@@ -191,6 +192,7 @@ def dispatches_docx(
     table as `view` shows it."""
     frame = (view or HistoryView()).rows(db, period)
     totals, _prev, trend = sms_queries.period_summary(db, period=period)
+    grain = granularity_for(period)  # the page's "auto"
     return report_docx(
         title=t(lang, "doc.title"),
         meta=[
@@ -200,7 +202,9 @@ def dispatches_docx(
         ]
         + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(months_left_out(db), lang)) else []),
         kpis=kpi_items(totals, lang),
-        chart_png=trend_png(trend, labels=trend_labels(lang), lang=lang) if has_messages(trend) else None,
+        chart_png=trend_png(bucketed(trend, grain), labels=trend_labels(lang), lang=lang, grain=grain)
+        if has_messages(trend)
+        else None,
         no_chart=t(lang, "trend.empty"),
         table=doc_table(frame, lang),
         table_title=t(lang, "doc.table"),

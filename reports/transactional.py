@@ -13,6 +13,7 @@ from data.db import Db
 from data.period import Period
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
+from data.trend import bucketed, granularity_for
 from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from i18n.labels import left_out, named_campaigns, period_label, source_name, trend_labels
 from reports.chart import trend_png
@@ -148,6 +149,7 @@ def transactional_docx(
     frame = campaign_table(db, period=period, lang=lang, source=source, text=text)
     totals = trx_queries.trx_kpis(db, period=period, source=source).iloc[0]
     daily = trx_queries.trx_daily(db, period=period, source=source)
+    grain = granularity_for(period)  # the page's "auto"
     meta = [(t(lang, "doc.period"), period_label(period, lang)), (t(lang, "trx.doc.source"), source_name(source, lang))]
     if (text or "").strip():
         meta.append((t(lang, "trx.doc.campaign_filter"), text.strip()))
@@ -158,7 +160,9 @@ def transactional_docx(
         title=t(lang, "trx.doc.title"),
         meta=meta,
         kpis=kpi_items(totals, lang),
-        chart_png=trend_png(daily, labels=trend_labels(lang), lang=lang) if has_messages(daily) else None,
+        chart_png=trend_png(bucketed(daily, grain), labels=trend_labels(lang), lang=lang, grain=grain)
+        if has_messages(daily)
+        else None,
         no_chart=t(lang, "trend.empty"),
         table=doc_table(frame, lang),
         table_title=t(lang, "trx.doc.table"),

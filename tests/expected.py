@@ -100,3 +100,30 @@ def reason_counts(m: pd.DataFrame) -> dict[tuple[str, str], int]:
     )
     bad = m[group.notna()]
     return bad.groupby([group[bad.index], bad["reason"].fillna("none")]).size().to_dict()
+
+
+def bucket_keys(days: pd.Series, period: Period, grain: str) -> pd.Series:
+    """The bucket of each day of `period` (a day, a week from Monday, a month: pandas periods), named by its
+    first day within the period."""
+    stamps = pd.to_datetime(pd.Series(list(days), dtype="object"))
+    if grain == "day":
+        first = stamps
+    else:
+        first = stamps.dt.to_period("W-SUN" if grain == "week" else "M").dt.start_time
+    return first.clip(lower=pd.Timestamp(period.start)).dt.date
+
+
+def bucketed(m: pd.DataFrame, period: Period, grain: str, count=None, *, of: Period | None = None) -> pd.DataFrame:
+    """One row per bucket of `period` (empty buckets as zeros), indexed by the bucket's first day within the
+    period: `count` (default `counts`) of the messages of `m` whose day falls in it. With `of` (the previous
+    period), `m` holds that period's messages and each is placed at the same offset in `period`."""
+    count = count or counts
+    days = pd.Series([period.start + dt.timedelta(days=i) for i in range((period.end - period.start).days + 1)])
+    index = list(dict.fromkeys(bucket_keys(days, period, grain)))
+    day = m["day"]
+    if of is not None:
+        day = day.map(lambda d: period.start + (d - of.start))
+    keys = bucket_keys(day, period, grain) if len(m) else pd.Series([], dtype="object")
+    rows = {key: count(group) for key, group in m.groupby(keys.to_numpy())} if len(m) else {}
+    zero = count(m.iloc[0:0])
+    return pd.DataFrame([rows.get(k, zero) for k in index], index=pd.Index(index, name="day"))

@@ -65,8 +65,8 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
 
     The kpis are the bulk counts (COUNT_COLUMNS) with delivered_pct and ctr. The trend
     has one row per day of the period (days without messages as zeros): day, sent,
-    delivered, clicked, ctr, and prev_day, prev_sent, prev_delivered, prev_ctr (the
-    same offset in the previous period; NaN when `compare` is False).
+    delivered, clicked, ctr, and prev_day, prev_sent, prev_delivered, prev_clicked, prev_ctr
+    (the same offset in the previous period; NaN when `compare` is False).
     """
     prev = period.previous()
     found = _counts_by_day(db, Period(prev.start if compare else period.start, period.end, period.tz))
@@ -84,7 +84,13 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
         }
     )
     if not compare:
-        trend = trend.assign(prev_day=None, prev_sent=float("nan"), prev_delivered=float("nan"), prev_ctr=float("nan"))
+        trend = trend.assign(
+            prev_day=None,
+            prev_sent=float("nan"),
+            prev_delivered=float("nan"),
+            prev_clicked=float("nan"),
+            prev_ctr=float("nan"),
+        )
         return _sums(now), None, trend
     before_days = prev.day_list()
     before = [found.get(d, zero) for d in before_days]
@@ -92,6 +98,7 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
         prev_day=before_days,
         prev_sent=pd.Series([float(r[sent]) for r in before], dtype="float64"),
         prev_delivered=pd.Series([float(r[delivered]) for r in before], dtype="float64"),
+        prev_clicked=pd.Series([float(r[clicked]) for r in before], dtype="float64"),
         prev_ctr=pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in before], dtype="float64"),
     )
     return _sums(now), _sums(before), trend

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+
+from dash import no_update
 
 from callbacks import shell as shell_cb
 from callbacks import sms as sms_cb
 from config import Config
 from data.period import Period
+from layouts import sms
 from layouts.ids import Shell
 from tests.conftest import TZ, UNTIL
+from tests.expected import bucketed as expected_buckets
 from tests.expected import bulk_in_period, counts, daily
 from web.context import AppContext
 
@@ -55,9 +61,66 @@ def test_custom_period_fills_every_part(ctx, frames):
     assert csv_href == "/export/dispatches.csv?from=2026-10-01&to=2026-11-20&lang=en"
     assert doc_href == "/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en"
     assert out["period_error"] is None and out["alert"] is None
-    names = [trace["name"] for trace in out["trend"]["data"]]
+    names = [trace["name"] for trace in out["trend"]["data"] if trace.get("showlegend", True)]
     assert names == ["Sent", "Delivered", "Sent (previous period)", "CTR"]
     assert out["trend"]["data"][0]["y"] == [float(v) for v in daily(m, period)["sent"]]
+
+
+def legend(figure: dict) -> list[str]:
+    return [trace["name"] for trace in figure["data"] if trace.get("showlegend", True)]
+
+
+def test_trend_bars_follow_the_period_or_the_switch(ctx, frames):
+    # 51 days: a bar a day; "week" on the switch: a bar a week (Monday to Sunday), summed with pandas.
+    period = Period(dt.date(2026, 10, 1), UNTIL, TZ)
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl")
+    assert len(out["trend"]["data"][0]["x"]) == period.days
+    assert out["trend"]["layout"]["xaxis"]["title"]["text"] == "Dzień"
+    weekly = sms_cb.report(
+        ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl", grain="week", trend_only=True
+    )
+    assert all(weekly[k] is no_update for k in sms_cb.REPORT_OUTPUTS if k != "trend")  # only the chart changes
+    figure = weekly["trend"]
+    want = expected_buckets(bulk_in_period(frames, period), period, "week")
+    assert figure["data"][0]["x"][:2] == ["01–04.10.2026", "05–11.10.2026"]  # Thursday to Sunday, then a week
+    assert figure["data"][0]["y"] == [float(v) for v in want["sent"]]
+    assert figure["data"][1]["y"] == [float(v) for v in want["delivered"]]
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Tydzień (od poniedziałku)"
+    # All time (about 18 months here): a bar a month.
+    whole = sms_cb.report(ctx, preset="all", start=None, end=None, lang="en")
+    months = whole["trend"]["data"][0]["x"]
+    assert 12 <= len(months) <= 24 and "October 2026" in months and "September 2025" in months
+    assert "–" in months[0] and "–" not in months[1]  # the month the period cuts names its days
+    axis = whole["trend"]["layout"]["xaxis"]
+    ticks = dict(zip(axis["tickvals"], axis["ticktext"]))
+    assert 6 <= len(ticks) <= 12 and set(ticks) <= set(months)  # short labels, thinned out
+    assert all(re.fullmatch(r"[A-Z][a-z]{2,3} 20\d\d", text) for text in ticks.values()), ticks  # "Oct 2026"
+
+
+def test_trend_ticks_are_round_and_gaps_stay_gaps(ctx):
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl")
+    layout = out["trend"]["layout"]
+    for axis in (layout["yaxis"], layout["yaxis2"]):
+        step = axis["dtick"]
+        assert axis["range"][0] == 0 and axis["tickmode"] == "linear"
+        assert step / 10 ** math.floor(math.log10(step)) in (1, 2, 5), step
+        assert 3 <= axis["range"][1] / step <= 6
+        assert axis["automargin"] is True  # the axis title never sits on the tick labels
+    assert layout["separators"] == ",\u00a0"  # "1 725" as the KPI cards write it
+    ctr = [trace for trace in out["trend"]["data"] if trace.get("yaxis") == "y2"]
+    line = next(trace for trace in ctr if trace.get("showlegend", True))
+    bridge = next(trace for trace in ctr if not trace.get("showlegend", True))
+    assert None in line["y"] and line["connectgaps"] is False  # days without deliveries: no CTR
+    assert bridge["connectgaps"] is True and bridge["line"]["dash"] == "dot" and bridge["hoverinfo"] == "skip"
+
+
+def test_an_empty_period_says_no_data(ctx):
+    out = sms_cb.report(ctx, preset="custom", start="2020-01-01", end="2020-03-31", lang="pl")
+    figure = out["trend"]
+    assert figure["data"] == [] and [a["text"] for a in figure["layout"]["annotations"]] == [
+        "Brak wiadomości w tym okresie"
+    ]
+    assert figure["layout"]["yaxis"]["visible"] is False
 
 
 def test_inverted_range_is_a_readable_message(ctx):
@@ -131,3 +194,33 @@ def test_unreadable_file_is_left_out_and_named(demo_dir, tmp_path):
     assert "Traceback" not in text and out["kpis"] is not None
     _title, body = sms_cb.details(broken, number=1, lang="en")
     assert "could not be prepared" not in " ".join(texts(body))
+
+
+def test_a_campaign_row_names_its_days_and_shows_its_times_on_hover():
+    # Two lines in the narrow date column: the days a campaign's dispatches went out; the times on hover.
+    row = {
+        "row_id": "c7",
+        "kind": "campaign",
+        "parent_id": None,
+        "campaign_id": 7,
+        "dispatch_id": None,
+        "number": None,
+        "name": "Jesień",
+        "message_text": "",
+        "recipient_group": None,
+        "dispatches": 3,
+        "rule": None,
+        "campaign_name": None,
+        "sent_at": dt.datetime(2026, 11, 24, 10, 19),
+        "last_at": dt.datetime(2026, 12, 1, 10, 49),
+        "sent": 1725,
+        "delivered": 1700,
+        "delivered_pct": 1700 / 1725,
+        "clicked": 10,
+        "ctr": 10 / 1700,
+    }
+    (got,) = sms.grid_rows([row], "pl")
+    assert got["sent_at_label"] == "24.11–01.12.2026"
+    assert got["sent_at_full"] == "24.11.2026 10:19 – 01.12.2026 10:49"
+    (same_day,) = sms.grid_rows([{**row, "last_at": dt.datetime(2026, 11, 24, 12, 0)}], "en")
+    assert same_day["sent_at_label"] == same_day["sent_at_full"] == "24 Nov 2026 10:19 – 24 Nov 2026 12:00"

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import plotly.io
+import pytest
 from dash import html, no_update
 
 from callbacks import shell as shell_cb
@@ -19,6 +20,8 @@ from layouts.ids import SMS_PERIOD, TRX_PERIOD, Sms, Trx
 from reports.transactional import campaign_table
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
+from tests.expected import bucketed as expected_buckets
+from tests.expected import trx_counts, trx_in_period
 from web.context import AppContext
 
 START = "2026-09-01"
@@ -58,10 +61,57 @@ def test_report_fills_every_part(ctx):
     assert f"{int(kpis['sent']):,}" in kpi_text and "CTR (people)" in kpi_text and "CTR incl. bots" in kpi_text
     assert out["csv_href"] == f"/export/transactional.csv?from={START}&to={UNTIL}&lang=en"
     assert out["period_label"] == "1 Sept 2026 – 20 Nov 2026"
-    names = [trace["name"] for trace in out["trend"]["data"]]
-    assert names == ["Sent", "Delivered", "CTR (people)", "CTR incl. bots"]
-    assert out["trend"]["data"][3]["line"]["dash"] == "dot" and out["trend"]["data"][2]["line"]["dash"] == "solid"
+    lines = {trace["name"]: trace for trace in out["trend"]["data"] if trace.get("showlegend", True)}
+    assert list(lines) == ["Sent", "Delivered", "CTR (people)", "CTR incl. bots"]
+    assert lines["CTR incl. bots"]["line"]["dash"] == "dash" and lines["CTR (people)"]["line"]["dash"] == "solid"
     assert out["alert"] is None and out["period_error"] is None
+
+
+def graphs(component) -> list[dict]:
+    """The figures of every dcc.Graph in a component tree."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for n in node:
+                walk(n)
+        elif getattr(node, "figure", None) is not None:
+            found.append(node.figure)
+        elif hasattr(node, "children"):
+            walk(node.children)
+
+    walk(component)
+    return found
+
+
+def test_the_switch_redraws_the_charts_by_week_or_month(ctx, frames):
+    key = "label:potwierdzenie-zamowienia"
+    out = report(ctx, open_keys=[key], grain="month", grain_only=True)
+    # Only the charts change: the trend, and the open rows' CTR (the table is sent again with them).
+    assert out["kpis"] is no_update and out["csv_href"] is no_update and out["period_label"] is no_update
+    figure = out["trend"]
+    assert figure["data"][0]["x"] == ["wrzesień 2026", "październik 2026", "01–20.11.2026"]
+    want = expected_buckets(trx_in_period(frames, PERIOD), PERIOD, "month", trx_counts)
+    assert figure["data"][0]["y"] == [float(v) for v in want["sent"]]
+    assert figure["data"][1]["y"] == [float(v) for v in want["delivered"]]
+    people = next(t for t in figure["data"] if t.get("name") == "CTR (ludzie)")
+    assert people["y"] == pytest.approx([100 * c / d for c, d in zip(want["clicked"], want["delivered"])])
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Miesiąc"
+    detail = next(r for r in out["rows"] if r.get("detail_of") == key)["detail"]
+    ctr_chart = graphs(detail)[0]
+    assert ctr_chart["data"][0]["x"] == figure["data"][0]["x"]
+    # "auto" for 81 days: a bar a day.
+    daily = report(ctx, open_keys=[key])
+    assert len(daily["trend"]["data"][0]["x"]) == PERIOD.days
+    assert len(graphs(next(r for r in daily["rows"] if r.get("detail_of") == key)["detail"])[0]["data"][0]["x"]) == (
+        PERIOD.days
+    )
+
+
+def test_an_empty_period_says_no_data(ctx):
+    out = report(ctx, start="2020-01-01", end="2020-01-31", lang="en")
+    assert out["trend"]["data"] == []
+    assert [a["text"] for a in out["trend"]["layout"]["annotations"]] == ["No messages in this period"]
 
 
 def test_rows_are_json_for_the_grid(ctx):
@@ -106,7 +156,7 @@ def test_detail_shows_chart_breakdowns_delay_and_latest(ctx):
     panel = row["detail"]
     text = " ".join(texts(panel))
     for heading in (
-        "Dzienny CTR",
+        "CTR w okresie",
         "Według źródła",
         "Według statusu",
         "Według przyczyny",
@@ -117,7 +167,7 @@ def test_detail_shows_chart_breakdowns_delay_and_latest(ctx):
         assert heading in text, heading
     graphs = find(panel, lambda n: getattr(n, "figure", None) is not None)
     ctr = graphs[0].figure
-    assert [tr["line"]["dash"] for tr in ctr["data"]] == ["solid", "dot"]
+    assert [tr["line"]["dash"] for tr in ctr["data"] if tr.get("showlegend", True)] == ["solid", "dash"]
     totals = trx_queries.trx_kpis(
         ctx.db, period=PERIOD, campaign=trx_queries.Campaign("potwierdzenie-zamowienia")
     ).iloc[0]

@@ -170,3 +170,68 @@ def test_reports_never_import_dash_nor_pyplot():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def mantissas(values) -> set[float]:
+    """The first significant digit pattern of each non-zero step between ticks (1, 2 or 5 for round ticks)."""
+    steps = {round(b - a, 12) for a, b in zip(values, values[1:])}
+    return {round(s / 10 ** np.floor(np.log10(s)), 6) for s in steps if s > 0}
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_a_period_without_messages_says_so(lang):
+    quiet = trend(20, previous=False)
+    quiet[["sent", "delivered", "clicked"]] = 0
+    quiet["ctr"] = np.nan
+    figure = trend_figure(quiet, labels=LABELS[lang], lang=lang)
+    assert [text.get_text() for text in figure.axes[0].texts] == [LABELS[lang]["empty"]]
+    assert len(figure.axes) == 1 and not figure.axes[0].axison  # no "0 0 0 1 1 1" ticks
+
+
+def test_ticks_are_round_on_both_axes():
+    frame = trend(30)
+    frame["sent"] = 7000 + (frame.index % 3) * 100  # 2.5-step country: 0, 2 500, 5 000, 7 500
+    frame["delivered"] = frame["sent"] - 300
+    frame["ctr"] = 0.06 + 0.04 * (frame.index % 2)  # up to 10 %: not 2,5 % / 7,5 %
+    frame.loc[3, "ctr"] = np.nan
+    figure = trend_figure(frame, labels=LABELS["pl"], lang="pl")
+    figure.canvas.draw()
+    counts, ctr = figure.axes
+    count_ticks = [v for v in counts.get_yticks() if counts.get_ylim()[0] <= v <= counts.get_ylim()[1]]
+    ctr_ticks = [v for v in ctr.get_yticks() if ctr.get_ylim()[0] <= v <= ctr.get_ylim()[1] + 1e-12]
+    assert mantissas(count_ticks) <= {1.0, 2.0, 5.0}, count_ticks
+    assert mantissas(ctr_ticks) <= {1.0, 2.0, 5.0}, ctr_ticks
+    assert max(ctr_ticks) >= 0.1 - 1e-9 and len(ctr_ticks) >= 3
+
+
+def test_days_without_deliveries_are_gaps_bridged_by_a_dotted_line():
+    figure = trend_figure(trend(14), labels=LABELS["pl"], lang="pl")
+    ctr = figure.axes[1]
+    solid = [line for line in ctr.get_lines() if line.get_linestyle() == "-"]
+    dotted = [line for line in ctr.get_lines() if line.get_linestyle() == ":"]
+    assert len(solid) == 1 and len(dotted) == 1
+    assert np.isnan(solid[0].get_ydata()[3])  # day 4 delivered nothing: no CTR, a gap in the line
+    assert not np.isnan(dotted[0].get_ydata()).any() and 3 not in list(dotted[0].get_xdata())
+
+
+@pytest.mark.parametrize(
+    "lang, first, title", [("pl", "lis 2025", "Miesiąc"), ("en", "Nov 2025", "Month")], ids=["pl", "en"]
+)
+def test_monthly_bars_are_named_by_their_month(lang, first, title):
+    months = pd.DataFrame(
+        {
+            "day": [dt.date(2025, 11, 1) + pd.DateOffset(months=i) for i in range(14)],
+            "sent": [10_000 + 500 * i for i in range(14)],
+            "delivered": [9_500 + 400 * i for i in range(14)],
+            "clicked": [400] * 14,
+        }
+    )
+    months["day"] = [d.date() for d in months["day"]]
+    months["ctr"] = months["clicked"] / months["delivered"]
+    labels = {**LABELS[lang], "month": title}
+    figure = trend_figure(months, labels=labels, lang=lang, grain="month")
+    figure.canvas.draw()
+    counts = figure.axes[0]
+    ticks = tick_texts(counts.xaxis)
+    assert ticks[0] == first and 6 <= len(ticks) <= 12
+    assert counts.get_xlabel() == title

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from data.period import Period
+from i18n import fmt_int
 from reports.dispatches import dispatches_csv, dispatches_docx
 from tests.conftest import TZ, UNTIL
 
@@ -202,3 +203,19 @@ def test_docx_ctr_has_the_same_decimals_in_both_reports(ctx):
                 ctr += [row[i] for row in cells[1:] for i, head in enumerate(cells[0]) if head.startswith("CTR")]
     assert len(ctr) > 10
     assert all(re.fullmatch(r"\d+,\d\d%|—", value) for value in ctr), ctr
+
+
+def test_docx_groups_numbers_as_the_page_does(ctx, demo_dir):
+    # One rule on the pages (KPI cards, grid) and in the DOCX: grouped from four digits ("1 725" beside
+    # "13 180"); the CSV keeps plain digits (test_csv_rows_equal_lake_counts).
+    data = dispatches_docx(ctx.db, period=PERIOD, lang="pl", generated_at=dt.datetime(2026, 11, 25, 12, 0))
+    doc = docx.Document(io.BytesIO(data))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Numer wysyłki")
+    sent_col = [c.text for c in table.rows[0].cells].index("Wysłane")
+    want = lake_counts(demo_dir, PERIOD)
+    texts = {int(r.cells[0].text): r.cells[sent_col].text for r in table.rows[1:]}
+    assert texts == {number: fmt_int(counts[0], "pl") for number, counts in want.items()}
+    four = [text for number, text in texts.items() if 1000 <= want[number][0] < 10_000]
+    assert four and all(text[1] == "\xa0" for text in four), four
+    cells = {c.text for t in doc.tables if t is not table for row in t.rows for c in row.cells}
+    assert fmt_int(sum(counts[0] for counts in want.values()), "pl") in cells, cells  # the KPI "Wysłane"

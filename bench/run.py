@@ -6,7 +6,8 @@ var/bench/, starts two server processes over it (`app.py serve`, one with
 SMSREPORTS_ROLLUPS=off as the raw-scan baseline), and times each dashboard
 interaction as the browser sends it (every one with rollups first, then each by raw scan, so
 a raw scan's aftermath is never timed as the other's): a POST to /_dash-update-component (period presets,
-dispatch and campaign details, opening a campaign's "+" row on both pages). Figures are
+custom ranges (a century, a month before the lake began), dispatch and campaign details, opening a
+campaign's "+" row on both pages). Figures are
 min / median / p95 in milliseconds; ratio = raw median / rollup median. Opening a row
 is timed over different campaigns and periods, so no cache answers it. Sorting
 happens in the browser (AG Grid) and sends no request. The last line printed is one
@@ -40,6 +41,9 @@ from data.rollups import build_rollups  # noqa: E402
 
 TZ = "Europe/Warsaw"
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
+# Custom ranges as a user may type them: a century (cut to the lake's days: must cost what "all" costs)
+# and a month long before the lake began (nothing to read: must cost less than a preset).
+CUSTOM = {"century": ("1990-01-01", "2099-12-31"), "2020-03": ("2020-03-01", "2020-03-31")}
 
 
 def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
@@ -177,6 +181,9 @@ def interactions(
     out = []
     for preset in PRESETS:
         out.append((f"period {preset}", [payload(report, {"sms-period.value": preset, **lang}, ["sms-period.value"])]))
+    for name, (start, end) in CUSTOM.items():
+        chosen = {"sms-period.value": "custom", "sms-period-range.start_date": start, "sms-period-range.end_date": end}
+        out.append((f"custom {name}", [payload(report, {**chosen, **lang}, ["sms-period-range.end_date"])]))
     for i, number in enumerate(dispatches[:3]):
         cell = {"colId": "details", "rowId": str(number), "value": "Szczegóły", "timestamp": i}
         out.append(
@@ -201,6 +208,9 @@ def interactions(
     )
     for preset in PRESETS:
         out.append((f"trx {preset}", [payload(trx, {"trx-period.value": preset, **lang}, ["trx-period.value"])]))
+    for name, (start, end) in CUSTOM.items():
+        chosen = {"trx-period.value": "custom", "trx-period-range.start_date": start, "trx-period-range.end_date": end}
+        out.append((f"trx {name}", [payload(trx, {**chosen, **lang}, ["trx-period-range.end_date"])]))
     out.append(
         (
             "trx row +",

@@ -82,7 +82,7 @@ def period_control(lang: str, tz: str, ids: PeriodIds, stored: dict | None = Non
                             id=ids.range_box,
                             className="period-range",
                             style=range_style(preset),
-                            **{"data-datepicker-lang": lang},
+                            **{"data-datepicker-lang": lang_or_default(lang)},
                         ),
                         md=4,
                         className="text-md-end",

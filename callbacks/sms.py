@@ -12,14 +12,14 @@ from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
-from data.period import Period, PeriodError, Preset
+from data.period import Choice, Period
 from data.queries import dispatches as dispatch_queries
 from data.queries import sms as sms_queries
 from data.queries.history import SORTABLE, HistoryFilter, Sort, history_records
 from data.schema import StatusGroup
 from data.trend import bucketed, granularity_for
 from i18n import lang_or_default, t
-from i18n.labels import period_label, trend_labels
+from i18n.labels import trend_labels
 from layouts import sms
 from layouts.components import empty_state, error_alert
 from layouts.figures import reasons_figure, trend_figure
@@ -27,13 +27,24 @@ from layouts.ids import SMS_PERIOD, Camp, Shell, Sms
 
 log = logging.getLogger(__name__)
 
-REPORT_OUTPUTS = ["period_label", "period_error", "alert", "kpis", "trend", "rows", "count", "empty", "filter_count"]
+REPORT_OUTPUTS = [
+    *period_callbacks.OUTPUTS,
+    "alert",
+    "kpis",
+    "trend",
+    "rows",
+    "count",
+    "empty",
+    "filter_count",
+]
 
 
 def _blank() -> dict:
     return {
         "period_label": "",
         "period_error": None,
+        "range_start": no_update,
+        "range_end": no_update,
         "alert": None,
         "kpis": None,
         "trend": {},
@@ -61,21 +72,15 @@ def report(
     trend alone is computed; the rest is no_update."""
     lang = lang_or_default(lang)
     out = _blank()
-    try:
-        period = ctx.period(preset, start, end)
-    except PeriodError as exc:
-        out["period_error"] = error_alert(t(lang, exc.key, **exc.values))
-        return out
-    out["period_label"] = period_label(period, lang)
-    try:
-        return _fill(ctx, period, preset, lang, out, flt, expanded, grain, trend_only)
-    except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
-        if ctx.db.note_failure(exc):  # a lake file found unreadable: answer again without its month
-            try:
-                return _fill(ctx, period, preset, lang, out, flt, expanded, grain, trend_only)
-            except Exception as again:  # noqa: BLE001
-                exc = again
-        out["alert"] = failure_alert(exc, lang, "SMS")
+    for attempt in (1, 2):  # a second time when a lake file was found unreadable: without its month
+        try:
+            choice = period_callbacks.resolve(ctx, preset, start, end)
+            out.update(period_callbacks.shown(choice, start, end, lang))
+            return _fill(ctx, choice, lang, out, flt, expanded, grain, trend_only)
+        except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
+            if attempt == 2 or not ctx.db.note_failure(exc):
+                out["alert"] = failure_alert(exc, lang, "SMS")
+                break
     return out
 
 
@@ -87,8 +92,7 @@ def _trend(trend, period: Period, grain: str | None, lang: str) -> dict:
 
 def _fill(
     ctx: PageContext,
-    period: Period,
-    preset: str | None,
+    choice: Choice,
     lang: str,
     out: dict,
     flt: HistoryFilter | None,
@@ -96,8 +100,18 @@ def _fill(
     grain: str | None = None,
     trend_only: bool = False,
 ) -> dict:
-    compare = preset != Preset.ALL
-    now, prev, trend = sms_queries.period_summary(ctx.db, period=period, compare=compare)
+    if choice.period is None:  # a custom range without a day of data: nothing to read
+        now, prev, trend = sms_queries.empty_summary()
+        if trend_only:
+            return {**dict.fromkeys(REPORT_OUTPUTS, no_update), "trend": trend_figure(trend, trend_labels(lang), lang)}
+        out["alert"] = data_notices(ctx, lang) or None
+        out["kpis"] = sms.kpi_cards(now, prev, lang)
+        out["trend"] = trend_figure(trend, trend_labels(lang), lang)
+        out["count"] = t(lang, "history.count", n=0)
+        out["empty"] = empty_state(lang, "history.empty")
+        return out
+    period = choice.period
+    now, prev, trend = sms_queries.period_summary(ctx.db, period=period, compare=choice.compare)
     if trend_only:
         return {**dict.fromkeys(REPORT_OUTPUTS, no_update), "trend": _trend(trend, period, grain, lang)}
     out["alert"] = data_notices(ctx, lang) or None
@@ -136,8 +150,10 @@ def export_links(
     """Returns the CSV and DOC addresses of what the table shows: period, filter, sort, per campaign or dispatch."""
     lang = lang_or_default(lang)
     try:
-        period = ctx.period(preset, start, end)
-    except PeriodError:
+        period = period_callbacks.resolve(ctx, preset, start, end).period
+    except Exception:  # noqa: BLE001 - no lake, or a file found unreadable: the report says so; no links
+        return None, None
+    if period is None:
         return None, None
     query = ctx.urls.DispatchesQuery(
         period,
@@ -253,6 +269,8 @@ def register(app, ctx: PageContext) -> None:
     @app.callback(
         Output(Sms.PERIOD_LABEL, "children"),
         Output(Sms.PERIOD_ERROR, "children"),
+        Output(Sms.PERIOD_RANGE, "start_date"),
+        Output(Sms.PERIOD_RANGE, "end_date"),
         Output(Sms.ALERT, "children"),
         Output(Sms.KPIS, "children"),
         Output(Sms.TREND, "figure"),

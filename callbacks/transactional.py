@@ -14,23 +14,22 @@ from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from choices import Granularity
 from data.db import LakeUnavailable
-from data.period import Period, PeriodError, Preset, resolve_period
+from data.period import Choice, Period
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.schema import check_source
 from data.trend import bucketed, granularity_for
 from i18n import lang_or_default, t
-from i18n.labels import campaign_name, named_campaigns, period_label
+from i18n.labels import campaign_name, named_campaigns
 from layouts import transactional
-from layouts.components import empty_state, error_alert
+from layouts.components import empty_state
 from layouts.ids import TRX_PERIOD, Shell, Trx
 from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 
 log = logging.getLogger(__name__)
 
 REPORT_OUTPUTS = [
-    "period_label",
-    "period_error",
+    *period_callbacks.OUTPUTS,
     "alert",
     "kpis",
     "trend",
@@ -47,6 +46,8 @@ def _blank() -> dict:
     return {
         "period_label": "",
         "period_error": None,
+        "range_start": no_update,
+        "range_end": no_update,
         "alert": None,
         "kpis": None,
         "trend": {},
@@ -74,13 +75,14 @@ def chart_labels(lang: str) -> dict[str, str]:
     }
 
 
-def resolve(ctx: PageContext, preset: str | None, start: str | None, end: str | None) -> Period:
-    """Returns the chosen period; "all time" starts on the first day with any message (PeriodError when incomplete)."""
-    first = None
-    if preset == Preset.ALL:
-        days = [d for d in (ctx.first_day(), _trx_first_day(ctx)) if d is not None]
-        first = min(days) if days else None
-    return resolve_period(preset, start=start, end=end, today=ctx.today(), first_day=first, tz=ctx.tz)
+def resolve(ctx: PageContext, preset: str | None, start: str | None, end: str | None) -> Choice:
+    """Returns what the page shows for a period choice; "all time" starts on the first day with any message."""
+    return period_callbacks.resolve(ctx, preset, start, end, first_day=lambda: _first_day(ctx))
+
+
+def _first_day(ctx: PageContext):
+    days = [d for d in (ctx.first_day(), _trx_first_day(ctx)) if d is not None]
+    return min(days) if days else None
 
 
 def _trx_first_day(ctx: PageContext):
@@ -119,17 +121,13 @@ def report(
     computed, with `grain_only` (the granularity changed) those and the trend; the rest is no_update."""
     lang = lang_or_default(lang)
     out = _blank()
-    try:
-        period = resolve(ctx, preset, start, end)
-    except PeriodError as exc:
-        out["period_error"] = error_alert(t(lang, exc.key, **exc.values))
-        return out
-    out["period_label"] = period_label(period, lang)
     for attempt in (1, 2):  # a second time when a lake file was found unreadable: without its month
         try:
+            choice = resolve(ctx, preset, start, end)
+            out.update(period_callbacks.shown(choice, start, end, lang))
             out = _fill(
                 ctx,
-                period,
+                choice.period,
                 (text or "").strip(),
                 source_filter(source),
                 list(open_keys or []),
@@ -153,7 +151,7 @@ def report(
 
 def _fill(
     ctx: PageContext,
-    period: Period,
+    period: Period | None,
     text: str,
     source: str | None,
     open_keys: list[str],
@@ -164,6 +162,15 @@ def _fill(
     grain: str | None = None,
     with_trend: bool = False,
 ) -> dict:
+    if period is None:  # a custom range without a day of data: nothing to read
+        out["count"] = t(lang, "trx.table.count", n=0)
+        out["empty"] = empty_state(lang, "trx.table.empty", spacing="mb-2")
+        if not rows_only:
+            out["alert"] = data_notices(ctx, lang) or None
+            daily = trx_queries.trx_no_days()
+            out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang)
+            out["trend"] = trend_figure(daily, chart_labels(lang), lang)
+        return out
     chosen = granularity_for(period, grain)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
         # The open rows' details and the daily counts are read while the table is (DuckDB works
@@ -332,6 +339,8 @@ def register(app, ctx: PageContext) -> None:
     @app.callback(
         Output(Trx.PERIOD_LABEL, "children"),
         Output(Trx.PERIOD_ERROR, "children"),
+        Output(Trx.PERIOD_RANGE, "start_date"),
+        Output(Trx.PERIOD_RANGE, "end_date"),
         Output(Trx.ALERT, "children"),
         Output(Trx.KPIS, "children"),
         Output(Trx.TREND, "figure"),

@@ -102,3 +102,73 @@ def resolve_period(
     if lo is None or hi is None:
         raise PeriodError("period.error.missing")
     return Period(lo, hi, tz)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a page shows for a period choice.
+
+    `period`: the days reported (None: a custom range without a single day of data); `asked`: the custom
+    range as chosen (its days in order), None for a preset; `data_days`: the lake's first and last day with
+    data (None when it has none); `pending`: a custom range still incomplete or unreadable, so `period` is
+    the default preset's until one is chosen.
+    """
+
+    period: Period | None
+    asked: Period | None = None
+    data_days: tuple[dt.date, dt.date] | None = None
+    pending: bool = False
+
+    @property
+    def shown(self) -> Period:
+        """Returns the days the page names: those reported, or the range asked for when it has no data."""
+        return self.period if self.period is not None else self.asked
+
+    @property
+    def clipped(self) -> bool:
+        """Returns whether the range asked for was cut to the days with data."""
+        return self.asked is not None and self.period is not None and self.period != self.asked
+
+    @property
+    def compare(self) -> bool:
+        """Returns whether the previous period of equal length has days with data (else no comparison:
+        for all time, for a range cut at the first day, and for years before the lake began)."""
+        if self.period is None or self.data_days is None:
+            return False
+        return self.period.previous().end >= self.data_days[0]
+
+
+def choose(
+    preset: str | None,
+    *,
+    start: str | dt.date | None,
+    end: str | dt.date | None,
+    today: dt.date,
+    first_day: dt.date | None,
+    data_days: tuple[dt.date, dt.date] | None,
+    tz: str,
+) -> Choice:
+    """Returns what a page shows for a period choice.
+
+    A preset as `resolve_period` gives it. A custom range has its days put in order (an end before the
+    start is the same range) and is cut to the days with data: from the lake's first day to its last or
+    today, whichever is later (so a range of a century costs what "all time" costs). An incomplete or
+    unreadable range leaves the default preset shown (`pending`).
+    """
+    if preset != Preset.CUSTOM:
+        period = resolve_period(preset, today=today, first_day=first_day, tz=tz)
+        return Choice(period, data_days=data_days)
+    try:
+        lo, hi = parse_day(start), parse_day(end)
+    except PeriodError:
+        lo = hi = None
+    if lo is None or hi is None:
+        return Choice(resolve_period(Preset.M1, today=today, first_day=None, tz=tz), data_days=data_days, pending=True)
+    lo, hi = min(lo, hi), max(lo, hi)
+    asked = Period(lo, hi, tz)
+    if data_days is None:
+        return Choice(None, asked)
+    first, last = data_days[0], max(data_days[1], today)
+    if hi < first or lo > last:
+        return Choice(None, asked, data_days)
+    return Choice(Period(max(lo, first), min(hi, last), tz), asked, data_days)

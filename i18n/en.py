@@ -415,4 +415,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "trend.grain.day": "a day",
     "trend.grain.week": "a week",
     "trend.grain.month": "a month",
+    # issue 16, points 7-8 (the period control's custom range)
+    "period.format_hint": "Type dates as 31 Oct 2026 or pick them in the calendar.",
+    "period.pending": "Choose the first and the last day of the range. Until then the page shows the last month.",
+    "period.clipped": "The chosen range {asked} goes beyond the data, which covers {first} – {last}. Showing {shown}.",
+    "period.no_data": "There is no data in the chosen range {asked}: the data covers {first} – {last}.",
+    "period.no_data_at_all": "There is no data in the chosen range {asked}: no messages have been loaded yet.",
 }

@@ -447,4 +447,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "trend.grain.day": "dzień",
     "trend.grain.week": "tydzień",
     "trend.grain.month": "miesiąc",
+    # issue 16, points 7-8 (the period control's custom range)
+    "period.format_hint": "Wpisz daty jako dd.mm.rrrr (np. 31.10.2026) albo wybierz je w kalendarzu.",
+    "period.pending": "Wybierz pierwszy i ostatni dzień zakresu. Do tego czasu strona pokazuje ostatni miesiąc.",
+    "period.clipped": "Wybrany zakres {asked} wykracza poza dane, które obejmują dni {first} – {last}. Pokazano {shown}.",
+    "period.no_data": "W wybranym zakresie {asked} nie ma danych: obejmują one dni {first} – {last}.",
+    "period.no_data_at_all": "W wybranym zakresie {asked} nie ma danych: nie wczytano jeszcze żadnej wiadomości.",
 }

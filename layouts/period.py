@@ -10,10 +10,13 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from choices import Preset
-from i18n import t
+from i18n import lang_or_default, t
 from layouts.ids import PeriodIds
 
 PRESETS = [Preset.M1, Preset.M2, Preset.M3, Preset.M6, Preset.M12, Preset.ALL, Preset.CUSTOM]
+# How the range picker shows and reads dates: as the page writes them (i18n.fmt_date). Month and day names
+# come from assets/datepicker-locale.js, which reads the language from the box's data-datepicker-lang.
+DISPLAY_FORMAT = {"pl": "DD.MM.YYYY", "en": "D MMM YYYY"}
 
 
 def chosen(stored: dict | None) -> tuple[str, str | None, str | None]:
@@ -61,18 +64,25 @@ def period_control(lang: str, tz: str, ids: PeriodIds, stored: dict | None = Non
                     ),
                     dbc.Col(
                         html.Div(
-                            dcc.DatePickerRange(
-                                id=ids.range,
-                                display_format="YYYY-MM-DD",
-                                first_day_of_week=1,
-                                start_date=start,
-                                end_date=end,
-                                start_date_placeholder_text=t(lang, "period.from"),
-                                end_date_placeholder_text=t(lang, "period.to"),
-                                clearable=True,
-                            ),
+                            [
+                                dcc.DatePickerRange(
+                                    id=ids.range,
+                                    display_format=DISPLAY_FORMAT[lang_or_default(lang)],
+                                    month_format="MMMM YYYY",
+                                    first_day_of_week=1,
+                                    number_of_months_shown=2,
+                                    updatemode="bothdates",
+                                    start_date=start,
+                                    end_date=end,
+                                    start_date_placeholder_text=t(lang, "period.from"),
+                                    end_date_placeholder_text=t(lang, "period.to"),
+                                ),
+                                html.Div(t(lang, "period.format_hint"), className="form-text"),
+                            ],
                             id=ids.range_box,
+                            className="period-range",
                             style=range_style(preset),
+                            **{"data-datepicker-lang": lang_or_default(lang)},
                         ),
                         md=4,
                         className="text-md-end",
@@ -96,3 +106,15 @@ def period_control(lang: str, tz: str, ids: PeriodIds, stored: dict | None = Non
         ),
         className="mb-3",
     )
+
+
+def note(text: str) -> dbc.Alert:
+    """Returns a note of the period control on the days shown (a range cut to the data, or without any)."""
+    return dbc.Alert(
+        [html.I(className="bi bi-info-circle me-2"), text], color="info", className="mb-0 mt-2 py-2 small period-note"
+    )
+
+
+def hint(text: str) -> html.Div:
+    """Returns a quiet hint of the period control (a custom range not chosen yet): not an error."""
+    return html.Div([html.I(className="bi bi-calendar-range me-1"), text], className="form-text period-hint")

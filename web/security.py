@@ -81,6 +81,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Shell.PERIOD: "viewer",
     Shell.LOCAL_BANNER: "viewer",
     Sms.PERIOD_RANGE_BOX: "viewer",
+    Sms.PERIOD_RANGE: "viewer",  # the page's report sets the range picker to the days a preset shows
     Sms.PERIOD_LABEL: "viewer",
     Sms.PERIOD_ERROR: "viewer",
     Sms.ALERT: "viewer",
@@ -109,6 +110,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Camp.CONFIRM_BODY: CAN["campaigns"],
     Camp.PENDING: CAN["campaigns"],
     Trx.PERIOD_RANGE_BOX: "viewer",
+    Trx.PERIOD_RANGE: "viewer",
     Trx.PERIOD_LABEL: "viewer",
     Trx.PERIOD_ERROR: "viewer",
     Trx.ALERT: "viewer",

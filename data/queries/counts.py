@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from data.db import Db
 from data.period import Period
 from data.schema import STATUS_GROUP, StatusGroup, statuses_in
 
@@ -55,6 +56,18 @@ def period_params(period: Period) -> dict[str, object]:
         "mlo": month_of(lo),
         "mhi": month_of(hi - dt.timedelta(microseconds=1)),
     }
+
+
+def data_days(db: Db) -> tuple[dt.date, dt.date] | None:
+    """Returns the lake's first and last local day with messages of any source (the `daily` rollup), or None
+    when it has none; once per lake version."""
+    src = db.sources()
+
+    def found():
+        lo, hi = db.cursor().execute(f"SELECT min(day), max(day) FROM {src['daily']}").fetchall()[0]
+        return None if lo is None else (lo, hi)
+
+    return db.remember("data_days", found)
 
 
 def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

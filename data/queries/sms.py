@@ -104,6 +104,20 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
     return _sums(now), _sums(before), trend
 
 
+def empty_summary() -> tuple[pd.Series, None, pd.DataFrame]:
+    """Returns what `period_summary` returns for a range without a day of data: zero kpis, no previous
+    period, a trend with its columns and no days (nothing is queried)."""
+    trend = pd.DataFrame(
+        {
+            "day": pd.Series([], dtype="object"),
+            **{c: pd.Series([], dtype="int64") for c in ("sent", "delivered", "clicked")},
+            **{c: pd.Series([], dtype="float64") for c in ("ctr", "prev_sent", "prev_delivered", "prev_ctr")},
+        }
+    )
+    trend.insert(5, "prev_day", pd.Series([], dtype="object"))
+    return _sums([]), None, trend
+
+
 _DISPATCH_COLUMNS = [
     "dispatch_id",
     "number",

@@ -302,6 +302,12 @@ def trx_daily(db: Db, *, period: Period, source: str | None = None, campaign: Ca
     return _daily_part(_trx_breakdowns(db, period=period, source=source, campaign=campaign, sets=("day",)))
 
 
+def trx_no_days() -> pd.DataFrame:
+    """Returns what `trx_daily` returns for a range without a day of data: its columns, no rows (nothing is queried)."""
+    empty = {c: pd.Series([], dtype="int64") for c in TRX_COUNT_COLUMNS}
+    return _with_trx_rates(pd.DataFrame({"day": pd.Series([], dtype="object"), **empty}))
+
+
 TRX_CAMPAIGN_COLUMNS = ["campaign_label", "key", "first_at", *TRX_COUNT_COLUMNS, "delivered_pct", "ctr", "ctr_raw"]
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data.period import Period, PeriodError, months_back, resolve_period
+from data.period import Period, PeriodError, choose, months_back, resolve_period
 
 
 def test_presets_end_today_and_start_the_day_after_n_months_back():
@@ -55,3 +55,56 @@ def test_previous_period_has_equal_length_and_touches(start, length):
     p = Period(start, start + dt.timedelta(days=length - 1), "UTC")
     prev = p.previous()
     assert prev.days == p.days and prev.end + dt.timedelta(days=1) == p.start
+
+
+TODAY = dt.date(2026, 11, 25)
+DATA = (dt.date(2025, 6, 1), dt.date(2026, 11, 24))  # the lake's first and last day with messages
+
+
+def custom(start, end, data_days=DATA):
+    return choose("custom", start=start, end=end, today=TODAY, first_day=None, data_days=data_days, tz="UTC")
+
+
+def test_a_custom_range_is_cut_to_the_days_with_data():
+    c = custom("1990-01-01", "2099-12-31")
+    assert (c.asked.start, c.asked.end) == (dt.date(1990, 1, 1), dt.date(2099, 12, 31)) and c.clipped
+    # From the first day with data to today (the lake's last day is yesterday: today is never cut off).
+    assert (c.period.start, c.period.end) == (DATA[0], TODAY) and c.shown == c.period
+    assert not c.compare  # the previous period lies wholly before the lake began
+    inside = custom("2026-10-01", "2026-10-31")
+    assert inside.period == inside.asked and not inside.clipped and inside.compare
+
+
+def test_a_custom_range_without_data_reads_nothing():
+    c = custom("2020-03-01", "2020-03-31")
+    assert c.period is None and c.shown == c.asked == Period(dt.date(2020, 3, 1), dt.date(2020, 3, 31), "UTC")
+    assert custom("2027-01-01", "2027-01-31").period is None
+    assert custom("2026-10-01", "2026-10-31", data_days=None).period is None  # a lake without a message
+    assert not c.compare
+
+
+def test_an_end_before_the_start_is_the_same_range():
+    assert custom("2026-10-31", "2026-10-01") == custom("2026-10-01", "2026-10-31")
+
+
+def test_an_incomplete_custom_range_keeps_the_default_preset():
+    one_month = resolve_period("1m", today=TODAY, first_day=None, tz="UTC")
+    for start, end in (
+        (None, None),
+        ("2026-10-01", None),
+        (None, "2026-10-01"),
+        ("31.10.2026", "2026-11-01"),
+        ("x", "y"),
+    ):
+        c = custom(start, end)
+        assert c.pending and c.period == one_month and c.asked is None, (start, end)
+
+
+def test_presets_compare_only_with_a_previous_period_that_has_data():
+    def preset(name, first=None):
+        return choose(name, start=None, end=None, today=TODAY, first_day=first, data_days=DATA, tz="UTC")
+
+    assert preset("3m").compare and preset("12m").compare
+    assert not preset("all", DATA[0]).compare
+    young = (dt.date(2026, 11, 1), TODAY)
+    assert not choose("3m", start=None, end=None, today=TODAY, first_day=None, data_days=young, tz="UTC").compare

@@ -12,8 +12,7 @@ from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
-from data.db import LakeUnavailable
-from data.period import Period, PeriodError, Preset, resolve_period
+from data.period import Period, PeriodError
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.schema import check_source
@@ -70,19 +69,8 @@ def chart_labels(lang: str) -> dict[str, str]:
 
 
 def resolve(ctx: PageContext, preset: str | None, start: str | None, end: str | None) -> Period:
-    """Returns the chosen period; "all time" starts on the first day with any message (PeriodError when incomplete)."""
-    first = None
-    if preset == Preset.ALL:
-        days = [d for d in (ctx.first_day(), _trx_first_day(ctx)) if d is not None]
-        first = min(days) if days else None
-    return resolve_period(preset, start=start, end=end, today=ctx.today(), first_day=first, tz=ctx.tz)
-
-
-def _trx_first_day(ctx: PageContext):
-    try:
-        return trx_queries.trx_first_day(ctx.db)
-    except LakeUnavailable:
-        return None
+    """Returns the chosen period, as every page resolves it (PeriodError when incomplete)."""
+    return ctx.period(preset, start, end)
 
 
 def source_filter(value: str | None) -> str | None:

@@ -7,7 +7,6 @@ download reads raw messages, filtered by dispatch.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
 
@@ -31,17 +30,6 @@ from data.schema import StatusGroup, statuses_in
 def _ints(frame: pd.DataFrame) -> pd.DataFrame:
     frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].to_numpy(dtype="int64")
     return frame
-
-
-def first_day(db: Db) -> dt.date | None:
-    """Returns the first local day with bulk messages, or None when there is none (once per lake version)."""
-    src = db.sources()
-
-    def found():
-        rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchall()
-        return rows[0][0] if rows else None
-
-    return db.remember("first_day", found)
 
 
 def _counts_by_day(db: Db, period: Period) -> dict:

@@ -93,17 +93,6 @@ def _trx_filter(source: str | None, campaign: Campaign | None, params: dict[str,
     return where
 
 
-def trx_first_day(db: Db) -> dt.date | None:
-    """Returns the first local day with transactional messages, or None when there is none (once per lake version)."""
-    src = db.sources()
-
-    def found():
-        rows = db.cursor().execute(f"SELECT min(day) FROM {src['transactional_daily']}").fetchall()
-        return rows[0][0] if rows else None
-
-    return db.remember("trx_first_day", found)
-
-
 def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
     """Returns one row of transactional counts (COUNT_COLUMNS + clicked_raw) with delivered_pct, ctr and ctr_raw."""
     src = db.sources()

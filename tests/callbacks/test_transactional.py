@@ -9,6 +9,7 @@ import plotly.io
 from dash import html, no_update
 
 from callbacks import shell as shell_cb
+from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
 from config import Config
 from data.period import Period
@@ -188,10 +189,15 @@ def test_inverted_range_and_missing_lake(ctx, tmp_path):
     assert "python app.py demo" in " ".join(texts(out["alert"]))
 
 
-def test_all_time_starts_with_the_first_message(ctx, frames):
-    period = trx_cb.resolve(ctx, "all", None, None)
+def test_all_time_is_the_same_on_both_pages(ctx, frames):
+    # "All time" starts on the lake's first day with any message, bulk or not, on either page.
     m = frames["messages"]
-    assert period.start == m["created_at"].min().tz_convert(TZ).date()
+    first = m["created_at"].min().tz_convert(TZ).date()
+    assert first < m.loc[m["source"] == "bulk", "created_at"].min().tz_convert(TZ).date()
+    assert trx_cb.resolve(ctx, "all", None, None).start == first
+    trx = trx_cb.report(ctx, preset="all", start=None, end=None, lang="pl")
+    sms = sms_cb.report(ctx, preset="all", start=None, end=None, lang="pl")
+    assert sms["period_label"] == trx["period_label"] == f"{first:%d.%m.%Y} – {ctx.today():%d.%m.%Y}"
 
 
 def test_page_route_and_navbar(ctx):

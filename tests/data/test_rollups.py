@@ -14,6 +14,7 @@ from data.db import Db
 from data.lake import Lake, transaction, write_clicks, write_dispatches, write_messages
 from data.period import Period
 from data.queries import sms as sms_queries
+from data.queries import status as status_queries
 from data.queries import transactional as trx_queries
 from data.rollups import build_rollups, rollup_status
 from data.schema import CLICKS, DISPATCHES, MESSAGES
@@ -177,7 +178,7 @@ def test_details_equal_raw_scan(lake, dispatch_id):
         pd.testing.assert_frame_equal(
             fn(fast, dispatch_id=dispatch_id), fn(raw, dispatch_id=dispatch_id), check_dtype=False, obj=fn.__name__
         )
-    assert sms_queries.first_day(fast) == sms_queries.first_day(raw) == dt.date(2026, 3, 28)
+    assert status_queries.first_day(fast) == status_queries.first_day(raw) == dt.date(2026, 3, 28)
 
 
 def test_awkward_numbers_are_what_a_person_counts(lake):

@@ -13,6 +13,7 @@ from data.db import Db
 from data.lake import Lake
 from data.period import Period
 from data.pii import mask_msisdn
+from data.queries import status as status_queries
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.rollups import delay_bucket_width
@@ -213,10 +214,11 @@ def test_messages_stream_of_a_campaign(db, frames):
     assert list(rows["created_at"]) == sorted(rows["created_at"], reverse=True)
 
 
-def test_first_day(db, frames):
+def test_first_day_is_the_first_message_of_any_source(db, frames):
     m = frames["messages"]
-    first = m.loc[m["source"] != "bulk", "created_at"].min().tz_convert(TZ).date()
-    assert trx_queries.trx_first_day(db) == first
+    first = m["created_at"].min().tz_convert(TZ).date()
+    assert status_queries.first_day(db) == first
+    assert first < m.loc[m["source"] == "bulk", "created_at"].min().tz_convert(TZ).date()  # before any dispatch
 
 
 def test_campaign_keys_round_trip():

@@ -1,4 +1,4 @@
-"""Pieces every page shows: notes for empty answers, errors, warnings."""
+"""Pieces every page shows: notes for empty answers, errors, warnings, and the "?" that defines a figure."""
 
 from __future__ import annotations
 
@@ -29,3 +29,12 @@ def failure_alert(exc: Exception, lang: str, *, no_data: bool) -> dbc.Alert:
     if no_data:
         return empty_state(lang, "empty.lake")
     return error_alert(t(lang, "error.generic", error=f"{type(exc).__name__}: {exc}"))
+
+
+def help_icon(text: str) -> html.I:
+    """Returns the "?" beside a figure: its definition `text` on hover (the title), to keyboard and screen readers.
+
+    Plain html only, so it also works inside the transactional table's expanded rows."""
+    return html.I(
+        className="bi bi-question-circle help-icon ms-1", title=text, tabIndex=0, role="img", **{"aria-label": text}
+    )

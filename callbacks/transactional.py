@@ -12,7 +12,7 @@ from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
-from data.period import Period, PeriodError
+from data.period import Period, PeriodError, Preset
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.schema import check_source
@@ -110,6 +110,7 @@ def report(
             out = _fill(
                 ctx,
                 period,
+                preset != Preset.ALL,
                 (text or "").strip(),
                 source_filter(source),
                 list(open_keys or []),
@@ -131,6 +132,7 @@ def report(
 def _fill(
     ctx: PageContext,
     period: Period,
+    compare: bool,
     text: str,
     source: str | None,
     open_keys: list[str],
@@ -155,7 +157,7 @@ def _fill(
             )
             for key, campaign in _campaigns(open_keys)
         }
-        daily = None if rows_only else trx_queries.trx_daily(ctx.db, period=period, source=source)
+        daily, before = (None, None) if rows_only else _daily(ctx, period, source, compare)
         records = table.result()
     shown = {r["key"] for r in records}
     details = {key: row for key, row in opened.items() if key in shown}
@@ -166,12 +168,23 @@ def _fill(
     if rows_only:
         return out
     out["alert"] = data_notices(ctx, lang) or None
-    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang)
+    prev = trx_queries.trx_totals(before) if before is not None else None
+    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang, prev)
     out["trend"] = trend_figure(daily, chart_labels(lang), lang)
     query = ctx.urls.TransactionalQuery(period, source, text)
     out["csv_href"] = ctx.urls.transactional_url("csv", query, lang)
     out["doc_href"] = ctx.urls.transactional_url("docx", query, lang)
     return out
+
+
+def _daily(ctx: PageContext, period: Period, source: str | None, compare: bool):
+    """Returns the daily counts of the period and (when `compare`) of the previous period of equal length,
+    else None: both from one query over the days of both."""
+    if not compare:
+        return trx_queries.trx_daily(ctx.db, period=period, source=source), None
+    both = trx_queries.trx_daily(ctx.db, period=Period(period.previous().start, period.end, period.tz), source=source)
+    now = both["day"] >= period.start
+    return both[now].reset_index(drop=True), both[~now].reset_index(drop=True)
 
 
 def _campaigns(keys: list[str]) -> list[tuple[str, Campaign]]:

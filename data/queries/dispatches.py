@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data.db import Db
+from data.queries.sms import dispatch_sent_at
 
 
 def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
@@ -17,16 +18,18 @@ def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
         .execute(
             f"""
         SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
-               timezone($tz, d.created_at) AS created_at,
-               (SELECT timezone($tz, min(first_at)) FROM {src["dispatch_daily"]} f
-                WHERE f.dispatch_id = d.dispatch_id) AS sent_at
+               timezone($tz, d.created_at) AS created_at
         FROM {src["dispatches"]} d WHERE d.number = $number
         """,
             {"number": int(number), "tz": tz},
         )
         .df()
     )
-    return None if frame.empty else frame.iloc[0].to_dict()
+    if frame.empty:
+        return None
+    info = frame.iloc[0].to_dict()
+    info["sent_at"] = dispatch_sent_at(db, dispatch_id=info["dispatch_id"], tz=tz)
+    return info
 
 
 def dispatch_ids(db: Db, *, numbers: list[int]) -> dict[int, str]:

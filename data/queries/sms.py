@@ -8,6 +8,7 @@ download reads raw messages, filtered by dispatch.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
 
@@ -128,6 +129,13 @@ def _dispatch_totals(db: Db, tz: str) -> tuple[list[int], list[tuple]]:
         return [int(r[0]) for r in rows], [r[1:] for r in rows]
 
     return db.remember(("dispatch_totals", tz), found)
+
+
+def dispatch_sent_at(db: Db, *, dispatch_id: str, tz: str) -> dt.datetime | None:
+    """Returns when a dispatch went out: its first message, local time in `tz` (naive), as the dispatch
+    history shows it; None before any message."""
+    first = db.remember(("dispatch_sent_at", tz), lambda: {r[0]: r[7] for r in _dispatch_totals(db, tz)[1]})
+    return first.get(dispatch_id)
 
 
 def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> list[dict[str, object]]:

@@ -262,17 +262,16 @@ def _source_part(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _groups_part(parts: dict) -> pd.DataFrame:
-    totals = {c: int(parts["source"][c].sum()) for c in TRX_COUNT_COLUMNS}
-    order = [StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING]
-    bases = {group: whole for group, whole in GROUP_SHARES.values()}
+    totals = {c: int(parts["source"][c].sum()) for c in TRX_COUNT_COLUMNS}  # a group's count is its column
+    order = [
+        g.value for g in (StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING)
+    ]
+    base = dict(GROUP_SHARES.values())  # group -> the count its share is of
     return pd.DataFrame(
         {
-            "status_group": [g.value for g in order],
-            "count": pd.Series([totals[g.value] for g in order], dtype="int64"),
-            "share": pd.Series(
-                [totals[g.value] / totals[bases[g.value]] if totals[bases[g.value]] else math.nan for g in order],
-                dtype="float64",
-            ),
+            "status_group": order,
+            "count": pd.Series([totals[g] for g in order], dtype="int64"),
+            "share": pd.Series([share([totals[g]], [totals[base[g]]])[0] for g in order], dtype="float64"),
         }
     )
 

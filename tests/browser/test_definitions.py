@@ -91,7 +91,8 @@ def test_transactional_cards_compare_and_the_expanded_row_agrees(dash_duo, brows
 
     # Open the campaign with the most clicks: its time-to-first-click counts the table's clicked messages.
     by_clicks = sorted(
-        dash_duo.find_elements(rows), key=lambda r: -value(text_of(r.find_element(By.CSS_SELECTOR, "[col-id='clicked']")))
+        dash_duo.find_elements(rows),
+        key=lambda r: -value(text_of(r.find_element(By.CSS_SELECTOR, "[col-id='clicked']"))),
     )
     key = by_clicks[0].get_attribute("row-id")
     clicked = value(text_of(by_clicks[0].find_element(By.CSS_SELECTOR, "[col-id='clicked']")))

@@ -18,6 +18,7 @@ JSON object with every figure.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -25,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psutil
 import requests
@@ -37,7 +39,6 @@ from bench.server import PeakRss, Server  # noqa: E402
 from config import Config  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.lake import Lake, transaction  # noqa: E402
-from data.period import today_in  # noqa: E402
 from data.rollups import build_rollups  # noqa: E402
 
 TZ = "Europe/Warsaw"
@@ -57,7 +58,7 @@ def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
         Lake(data_dir / "lake"),
         messages=messages,
         seed=1,
-        until=today_in(TZ),
+        until=dt.datetime.now(ZoneInfo(TZ)),  # built now: nothing after this moment
         tz=TZ,
         big_dispatch=big,
         with_rollups=False,

@@ -13,7 +13,6 @@ from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from choices import Granularity
-from data.db import LakeUnavailable
 from data.period import Choice, Period
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
@@ -76,20 +75,9 @@ def chart_labels(lang: str) -> dict[str, str]:
 
 
 def resolve(ctx: PageContext, preset: str | None, start: str | None, end: str | None) -> Choice:
-    """Returns what the page shows for a period choice; "all time" starts on the first day with any message."""
-    return period_callbacks.resolve(ctx, preset, start, end, first_day=lambda: _first_day(ctx))
-
-
-def _first_day(ctx: PageContext):
-    days = [d for d in (ctx.first_day(), _trx_first_day(ctx)) if d is not None]
-    return min(days) if days else None
-
-
-def _trx_first_day(ctx: PageContext):
-    try:
-        return trx_queries.trx_first_day(ctx.db)
-    except LakeUnavailable:
-        return None
+    """Returns what the page shows for a period choice, as every page resolves it ("all time" from the lake's
+    first day with any message)."""
+    return period_callbacks.resolve(ctx, preset, start, end)
 
 
 def source_filter(value: str | None) -> str | None:
@@ -128,6 +116,7 @@ def report(
             out = _fill(
                 ctx,
                 choice.period,
+                choice.compare,
                 (text or "").strip(),
                 source_filter(source),
                 list(open_keys or []),
@@ -152,6 +141,7 @@ def report(
 def _fill(
     ctx: PageContext,
     period: Period | None,
+    compare: bool,
     text: str,
     source: str | None,
     open_keys: list[str],
@@ -190,7 +180,7 @@ def _fill(
             for key, campaign in _campaigns(open_keys)
         }
         wanted = with_trend or not rows_only
-        daily = trx_queries.trx_daily(ctx.db, period=period, source=source) if wanted else None
+        daily, before = _daily(ctx, period, source, compare and not rows_only) if wanted else (None, None)
         records = table.result()
     shown = {r["key"] for r in records}
     details = {key: row for key, row in opened.items() if key in shown}
@@ -203,11 +193,22 @@ def _fill(
     if rows_only:
         return out
     out["alert"] = data_notices(ctx, lang) or None
-    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang)
+    prev = trx_queries.trx_totals(before) if before is not None else None
+    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang, prev)
     query = ctx.urls.TransactionalQuery(period, source, text)
     out["csv_href"] = ctx.urls.transactional_url("csv", query, lang)
     out["doc_href"] = ctx.urls.transactional_url("docx", query, lang)
     return out
+
+
+def _daily(ctx: PageContext, period: Period, source: str | None, compare: bool):
+    """Returns the daily counts of the period and (when `compare`) of the previous period of equal length,
+    else None: both from one query over the days of both."""
+    if not compare:
+        return trx_queries.trx_daily(ctx.db, period=period, source=source), None
+    both = trx_queries.trx_daily(ctx.db, period=Period(period.previous().start, period.end, period.tz), source=source)
+    now = both["day"] >= period.start
+    return both[now].reset_index(drop=True), both[~now].reset_index(drop=True)
 
 
 def _campaigns(keys: list[str]) -> list[tuple[str, Campaign]]:

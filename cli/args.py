@@ -37,6 +37,23 @@ def day(value: str, flag: str) -> dt.date:
         raise
 
 
+def moment(value: str, flag: str, tz: str) -> dt.date | dt.datetime:
+    """Returns the moment `value` given for `flag`: an aware time (YYYY-MM-DDTHH:MM[:SS], local in `tz`), a date
+    (YYYY-MM-DD), or now in `tz` when empty."""
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return dt.datetime.now(ZoneInfo(tz))
+    if len(value) == 10:
+        return day(value, flag)
+    try:
+        found = dt.datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{flag}: {value!r} is neither a date (YYYY-MM-DD) nor a time (YYYY-MM-DDTHH:MM)")
+        raise
+    return found if found.tzinfo is not None else found.replace(tzinfo=ZoneInfo(tz))
+
+
 def choice(value: str, choices: tuple[str, ...], flag: str) -> str:
     """Returns `value` when it is one of `choices`."""
     if value not in choices:

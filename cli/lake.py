@@ -10,13 +10,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from cli.args import config, day, fail
+from cli.args import config, fail, moment
 
 
 def demo(
     messages: int = typer.Option(2_000_000, help="How many messages (bulk and transactional)."),
     seed: int = typer.Option(7, help="Random seed: the same arguments give the same lake."),
-    until: str = typer.Option("", help="Last day of data, YYYY-MM-DD (default: today)."),
+    until: str = typer.Option(
+        "",
+        help="The moment the demo is built, in the reporting time zone: YYYY-MM-DDTHH:MM, or YYYY-MM-DD for the "
+        "end of that day (default: now). Nothing comes after it.",
+    ),
     big_dispatch: int = typer.Option(0, help="Add one dispatch with this many recipients."),
     if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing when a lake exists."),
 ) -> None:
@@ -25,7 +29,6 @@ def demo(
 
     from data.demo import build_demo
     from data.lake import Lake
-    from data.period import today_in
 
     cfg = config()
     lake = Lake(cfg.lake_dir)
@@ -34,7 +37,7 @@ def demo(
         return
     if messages <= 0:
         fail("--messages must be positive")
-    last = day(until, "--until") if until else today_in(cfg.timezone)
+    last = moment(until, "--until", cfg.timezone)
     with Progress(transient=False) as progress:
         tasks: dict[str, int] = {}
 

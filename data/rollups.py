@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from data import schema as lake_schema
 from data.lake import Lake, write_text_atomic
 
-VERSION = 3
+VERSION = 4  # 4: the click-delay histogram counts delivered messages without a delivery time too
 NAMES = ("dispatch_daily", "transactional_daily", "daily", "transactional_click_delay", "transactional_latest")
 # The newest messages kept per month, campaign label, source and local day: the detail row of a
 # transactional campaign shows 10, and any period's newest 10 are among its days' newest 10.
@@ -112,7 +112,9 @@ def rollup_from(name: str, base: str) -> str:
 def click_delay_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true") -> str:
     """Returns the time from delivery to the first human click of delivered transactional
     messages: one row per month, campaign label, source, local day (of created_at) and
-    delay bucket, with messages (how many first clicks fell in the bucket).
+    delay bucket, with messages (how many first clicks fell in the bucket). Every delivered
+    message with a human click is in it, so its messages add up to the pages' clicked count;
+    without a delivery time the delay runs from sending (or creation).
 
     `delay_bucket` is the bucket's lower bound in seconds: whole minutes below a day,
     whole hours below a week, whole days beyond (`delay_bucket_width`), of the delay in
@@ -127,11 +129,12 @@ def click_delay_sql(*, messages: str, clicks: str, tz: str, month_filter: str = 
                CAST(count(*) AS BIGINT) AS messages
         FROM (
             SELECT m.month, m.campaign_label, m.source, m.created_at,
-                   greatest((epoch_us(c.first_click) - epoch_us(m.done_at)) // 1000000, 0) AS delay
+                   greatest((epoch_us(c.first_click) - epoch_us(coalesce(m.done_at, m.sent_at, m.created_at)))
+                            // 1000000, 0) AS delay
             FROM {messages} m
             JOIN (SELECT message_id, min(clicked_at) AS first_click FROM {clicks} WHERE NOT is_bot GROUP BY message_id) c
               ON c.message_id = m.message_id
-            WHERE m.source <> 'bulk' AND m.status = 'delivered' AND m.done_at IS NOT NULL AND ({month_filter})
+            WHERE m.source <> 'bulk' AND m.status = 'delivered' AND ({month_filter})
         )
         GROUP BY ALL
     """

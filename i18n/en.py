@@ -421,4 +421,58 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "period.clipped": "The chosen range {asked} goes beyond the data, which covers {first} – {last}. Showing {shown}.",
     "period.no_data": "There is no data in the chosen range {asked}: the data covers {first} – {last}.",
     "period.no_data_at_all": "There is no data in the chosen range {asked}: no messages have been loaded yet.",
+    # issue 16, points 4-6 and 13: one definition per figure, shown by the "?" next to it
+    "help.kpi.sent": (
+        "Messages created in the period that left for the operators: all but those not sent "
+        "(invalid or blocked number)."
+    ),
+    "help.kpi.delivered": "Messages created in the period with a confirmed delivery. Percentage: delivered / sent.",
+    "help.kpi.not_sent": "Messages created in the period that never left: invalid or blocked number.",
+    "help.kpi.not_delivered": (
+        "Sent messages of the period the operator did not deliver (the reasons are in a dispatch's details)."
+    ),
+    "help.kpi.pending": "Sent messages of the period still waiting for their delivery report.",
+    "help.kpi.clicked": (
+        "Delivered messages of the period whose link a person clicked at least once. Bots are left out: "
+        "link previews, scanners and clicks within 10 s of delivery."
+    ),
+    "help.kpi.ctr": "Clicked / delivered: the share of the delivered messages people clicked.",
+    "help.kpi.previous": '"prev.": the same figure in the previous period of equal length.',
+    "help.history": (
+        "A row is a whole dispatch: all its messages, including those created after the period. A dispatch "
+        'belongs to the period its first message went out in ("Sent on"), and shows the same figures '
+        "everywhere (table, details, CSV and DOC). Sent, delivered, delivered % (of sent), clicked and CTR are "
+        "counted as on the cards above. A campaign sums its dispatches shown in the table."
+    ),
+    "help.group.delivered": "Messages with a confirmed delivery. Percentage: of the sent ones, as in the table.",
+    "help.group.not_sent": "Messages that never left: invalid or blocked number. Percentage: of all messages.",
+    "help.group.not_delivered": "Sent messages the operator did not deliver. Percentage: of the sent ones.",
+    "help.group.pending": "Sent messages still waiting for their delivery report. Percentage: of the sent ones.",
+    "help.reason_share": (
+        "Share of the messages that did not get through (not sent and not delivered together): the rows add up to 100%."
+    ),
+    "details.of_all": "{pct} of all",
+    "details.sent_at": "sent {date}",
+    "help.trx.sent": (
+        "Test and API messages created in the period that left for the operators: all but those not sent "
+        "(invalid or blocked number)."
+    ),
+    "help.trx.clicked": (
+        "Delivered messages of the period whose link a person clicked at least once. Beneath: delivered "
+        "messages with any click, bots' too."
+    ),
+    "help.trx.ctr": "Clicked by people / delivered.",
+    "help.trx.ctr_raw": "Delivered messages with any click (link previews and scanners too) / delivered.",
+    "help.trx.table": (
+        "A row is a campaign's messages created in the period; sent, delivered, clicked and CTR are counted as "
+        "on the cards above, in the details, CSV and DOC too."
+    ),
+    "help.trx.status_share": (
+        "Delivered, not delivered and pending: percentage of the sent messages (100% together). Not sent: "
+        "percentage of all messages."
+    ),
+    "help.trx.delay": (
+        "Time from the delivery report (without one: from sending) to a person's first click, for every clicked "
+        'message: as many messages as the "Clicked" column counts.'
+    ),
 }

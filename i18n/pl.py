@@ -453,4 +453,64 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "period.clipped": "Wybrany zakres {asked} wykracza poza dane, które obejmują dni {first} – {last}. Pokazano {shown}.",
     "period.no_data": "W wybranym zakresie {asked} nie ma danych: obejmują one dni {first} – {last}.",
     "period.no_data_at_all": "W wybranym zakresie {asked} nie ma danych: nie wczytano jeszcze żadnej wiadomości.",
+    # issue 16, points 4-6 and 13: one definition per figure, shown by the "?" next to it
+    "help.kpi.sent": (
+        "Wiadomości utworzone w okresie, które wyszły do operatorów: wszystkie poza niewysłanymi "
+        "(błędny lub zablokowany numer)."
+    ),
+    "help.kpi.delivered": (
+        "Wiadomości utworzone w okresie z potwierdzonym doręczeniem. Procent: dostarczone / wysłane."
+    ),
+    "help.kpi.not_sent": "Wiadomości utworzone w okresie, które nie wyszły: błędny lub zablokowany numer.",
+    "help.kpi.not_delivered": (
+        "Wysłane wiadomości z okresu, których operator nie doręczył (powody w szczegółach wysyłki)."
+    ),
+    "help.kpi.pending": "Wysłane wiadomości z okresu, które wciąż czekają na raport doręczenia.",
+    "help.kpi.clicked": (
+        "Dostarczone wiadomości z okresu, w których człowiek kliknął link co najmniej raz. Boty się nie "
+        "liczą: podglądy linków, skanery i kliknięcia w ciągu 10 s od doręczenia."
+    ),
+    "help.kpi.ctr": "Kliknięte / dostarczone: jaka część dostarczonych wiadomości została kliknięta przez ludzi.",
+    "help.kpi.previous": "„poprz.”: ta sama wielkość w poprzednim okresie tej samej długości.",
+    "help.history": (
+        "Wiersz to cała wysyłka: wszystkie jej wiadomości, także te utworzone już po okresie. Wysyłka należy do "
+        "okresu, w którym wyszła jej pierwsza wiadomość („Data wysyłki”), i wszędzie (w tabeli, szczegółach, CSV "
+        "i DOC) ma te same liczby. Wysłane, dostarczone, % dostarczonych (z wysłanych), kliknięte i CTR liczone "
+        "są jak na kartach powyżej. Kampania sumuje swoje wysyłki widoczne w tabeli."
+    ),
+    "help.group.delivered": "Wiadomości z potwierdzonym doręczeniem. Procent: z wysłanych, jak w tabeli.",
+    "help.group.not_sent": (
+        "Wiadomości, które nie wyszły: błędny lub zablokowany numer. Procent: ze wszystkich wiadomości."
+    ),
+    "help.group.not_delivered": "Wysłane wiadomości, których operator nie doręczył. Procent: z wysłanych.",
+    "help.group.pending": "Wysłane wiadomości, które wciąż czekają na raport doręczenia. Procent: z wysłanych.",
+    "help.reason_share": (
+        "Udział w wiadomościach, które nie dotarły (niewysłane i niedostarczone razem): wiersze sumują się do 100%."
+    ),
+    "details.of_all": "{pct} wszystkich",
+    "details.sent_at": "wysłana {date}",
+    "help.trx.sent": (
+        "Wiadomości testowe i z API utworzone w okresie, które wyszły do operatorów: wszystkie poza "
+        "niewysłanymi (błędny lub zablokowany numer)."
+    ),
+    "help.trx.clicked": (
+        "Dostarczone wiadomości z okresu, w których człowiek kliknął link co najmniej raz. Pod spodem: "
+        "dostarczone wiadomości z jakimkolwiek kliknięciem, także botów."
+    ),
+    "help.trx.ctr": "Kliknięte przez ludzi / dostarczone.",
+    "help.trx.ctr_raw": (
+        "Dostarczone wiadomości z jakimkolwiek kliknięciem (także podglądy linków i skanery) / dostarczone."
+    ),
+    "help.trx.table": (
+        "Wiersz to wiadomości kampanii utworzone w okresie; wysłane, dostarczone, kliknięte i CTR liczone są "
+        "jak na kartach powyżej, także w szczegółach, CSV i DOC."
+    ),
+    "help.trx.status_share": (
+        "Dostarczone, niedostarczone i oczekujące: procent wysłanych (razem 100%). Niewysłane: procent "
+        "wszystkich wiadomości."
+    ),
+    "help.trx.delay": (
+        "Czas od raportu doręczenia (bez niego: od wysłania) do pierwszego kliknięcia człowieka, dla każdej "
+        "klikniętej wiadomości: tyle wiadomości, ile w kolumnie „Kliknięte”."
+    ),
 }

@@ -1,4 +1,5 @@
-"""Pieces every page shows: notes for empty answers, errors, warnings, the trend chart card."""
+"""Pieces every page shows: notes for empty answers, errors, warnings, the trend chart card, and the "?" that
+defines a figure."""
 
 from __future__ import annotations
 
@@ -64,4 +65,13 @@ def trend_card(lang: str, *, title: str, graph_id: str, grain_id: str) -> dbc.Ca
             dbc.CardBody(dcc.Graph(id=graph_id, config=graph_config(), style={"height": "320px"})),
         ],
         className="mb-3",
+    )
+
+
+def help_icon(text: str) -> html.I:
+    """Returns the "?" beside a figure: its definition `text` on hover (the title), to keyboard and screen readers.
+
+    Plain html only, so it also works inside the transactional table's expanded rows."""
+    return html.I(
+        className="bi bi-question-circle help-icon ms-1", title=text, tabIndex=0, role="img", **{"aria-label": text}
     )

@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from i18n import fmt_date_range, fmt_datetime, fmt_int, fmt_pct, t
 from layouts import campaigns, period
-from layouts.components import trend_card
+from layouts.components import help_icon, trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
@@ -84,7 +84,14 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
                     dbc.CardBody(
                         [
                             html.Div(
-                                [html.I(className=f"bi {KPI_ICONS[key]} me-1"), t(lang, f"kpi.{key}")],
+                                [
+                                    html.I(className=f"bi {KPI_ICONS[key]} me-1"),
+                                    t(lang, f"kpi.{key}"),
+                                    help_icon(
+                                        t(lang, f"help.kpi.{key}")
+                                        + (" " + t(lang, "help.kpi.previous") if prev is not None else "")
+                                    ),
+                                ],
                                 className="small text-muted",
                             ),
                             html.Div(value(now, key), className="fs-4 fw-semibold kpi-value"),
@@ -251,7 +258,10 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                     [
                         dbc.Col(
                             [
-                                html.Span(t(lang, "history.title"), className="fw-semibold me-3"),
+                                html.Span(
+                                    [t(lang, "history.title"), help_icon(t(lang, "help.history"))],
+                                    className="fw-semibold me-3",
+                                ),
                                 html.Span(id=Sms.HISTORY_COUNT, className="text-muted small"),
                             ]
                         ),
@@ -358,6 +368,14 @@ def download_links(href: NumbersHref | None, group: str, reason: str | None) -> 
     )
 
 
+def _sent_at(info: dict):
+    """Returns when the dispatch went out (its first message, as the history shows it), else when it was set up."""
+    when = info.get("sent_at")
+    if when is None or pd.isna(when):
+        when = info["created_at"]
+    return pd.Timestamp(when).to_pydatetime()
+
+
 def details_body(
     info: dict,
     counts: pd.Series,
@@ -377,18 +395,24 @@ def details_body(
         ("not_delivered", counts["not_delivered"], "danger"),
         ("pending", counts["pending"], "warning"),
     ]
+
+    def share(group: str) -> str:
+        # the bases of data.queries.counts.GROUP_SHARES: not sent of all messages, the others of the sent ones
+        pct = fmt_pct(counts[f"{group}_pct"], lang)
+        return t(lang, "details.of_all" if group == "not_sent" else "kpi.of_sent", pct=pct)
+
     group_cards = dbc.Row(
         [
             dbc.Col(
                 dbc.Card(
                     dbc.CardBody(
                         [
-                            html.Div(t(lang, f"group.{g}"), className="small text-muted"),
-                            html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
                             html.Div(
-                                fmt_pct(n / counts["recipients"] if counts["recipients"] else None, lang),
+                                [t(lang, f"group.{g}"), help_icon(t(lang, f"help.group.{g}"))],
                                 className="small text-muted",
                             ),
+                            html.Div(fmt_int(n, lang), className=f"fs-4 fw-semibold text-{color}"),
+                            html.Div(share(g), className="small text-muted details-share"),
                             download_links(numbers_href, g, None) if n else html.Span(),
                         ],
                         className="p-2",
@@ -421,7 +445,7 @@ def details_body(
                         "details.subtitle",
                         name=info.get("name") or "",
                         group=info.get("recipient_group") or "",
-                        date=fmt_datetime(pd.Timestamp(info["created_at"]).to_pydatetime(), lang),
+                        date=t(lang, "details.sent_at", date=fmt_datetime(_sent_at(info), lang)),
                     ),
                     className="text-muted mb-1",
                 ),
@@ -452,7 +476,9 @@ def details_body(
         header = html.Thead(
             html.Tr(
                 [
-                    html.Th(t(lang, f"col.{c}"))
+                    html.Th([t(lang, "col.share"), help_icon(t(lang, "help.reason_share"))])
+                    if c == "share"
+                    else html.Th(t(lang, f"col.{c}"))
                     for c in ("status_group", "reason", "count", "share", "explanation", "download")
                     if c != "download" or can_download
                 ]
@@ -471,4 +497,13 @@ def details_body(
                 dcc.Graph(figure=reasons_fig, config=graph_config(), id=Sms.DETAILS_REASONS_CHART),
             ]
         )
-    return html.Div([head, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part])
+    # The row's figures as the table shows them (same definitions: the "?" on the cards above the table).
+    summary = html.Div(
+        [
+            html.Span([t(lang, "kpi.sent"), ": ", html.Strong(fmt_int(counts["sent"], lang))], className="me-3"),
+            html.Span([t(lang, "kpi.clicked"), ": ", html.Strong(fmt_int(counts["clicked"], lang))], className="me-3"),
+            html.Span([t(lang, "kpi.ctr"), ": ", html.Strong(fmt_pct(counts["ctr"], lang))]),
+        ],
+        className="small mb-2 details-summary",
+    )
+    return html.Div([head, summary, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part])

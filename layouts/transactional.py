@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, t
 from layouts import period
-from layouts.components import trend_card
+from layouts.components import help_icon, trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
@@ -28,6 +28,14 @@ KPI_ICONS = {
     "clicked": "bi-hand-index",
     "ctr": "bi-person-check",
     "ctr_raw": "bi-robot",
+}
+# Each card's definition (the "?"): the SMS page's where the figure is the same.
+HELP = {
+    "sent": "help.trx.sent",
+    "delivered": "help.kpi.delivered",
+    "clicked": "help.trx.clicked",
+    "ctr": "help.trx.ctr",
+    "ctr_raw": "help.trx.ctr_raw",
 }
 SOURCES = ["all", "test", "api"]
 DETAIL_PREFIX = "detail:"
@@ -51,15 +59,23 @@ def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
     )
 
 
-def kpi_cards(row: pd.Series, lang: str) -> dbc.Row:
-    """Returns the KPI cards of a `data.queries.transactional.trx_kpis` row: sent, delivered (% of sent), clicked, CTR, raw CTR."""
-    values = {
+def kpi_values(row: pd.Series, lang: str) -> dict[str, str]:
+    """Returns the cards' figures of a `trx_kpis` row, formatted: sent, delivered, clicked, CTR, raw CTR."""
+    return {
         "sent": fmt_int(row["sent"], lang),
         "delivered": fmt_int(row["delivered"], lang),
         "clicked": fmt_int(row["clicked"], lang),
         "ctr": fmt_pct(row["ctr"], lang, 2),
         "ctr_raw": fmt_pct(row["ctr_raw"], lang, 2),
     }
+
+
+def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None) -> dbc.Row:
+    """Returns the KPI cards of a `data.queries.transactional.trx_kpis` row: sent, delivered (% of sent), clicked,
+    CTR, raw CTR; each with the previous period's figure beneath when `prev` (a row of that period) is given."""
+    values = kpi_values(row, lang)
+    before = kpi_values(prev, lang) if prev is not None else None
+    previous_help = " " + t(lang, "help.kpi.previous") if prev is not None else ""
     extra = {
         "sent": [],
         "delivered": [
@@ -76,13 +92,22 @@ def kpi_cards(row: pd.Series, lang: str) -> dbc.Row:
     if not pd.isna(row["ctr"]) and not pd.isna(row["ctr_raw"]):
         gap = fmt_decimal((row["ctr_raw"] - row["ctr"]) * 100, lang, 2)
         extra["ctr_raw"].append(html.Div(t(lang, "trx.kpi.bot_gap", pp=gap), className="small text-danger"))
+    if before is not None:
+        for key in KPI_ORDER:
+            extra[key].append(
+                html.Div(t(lang, "kpi.previous", value=before[key]), className="small text-muted trx-kpi-previous")
+            )
     cards = [
         dbc.Col(
             dbc.Card(
                 dbc.CardBody(
                     [
                         html.Div(
-                            [html.I(className=f"bi {KPI_ICONS[key]} me-1"), t(lang, f"trx.kpi.{key}")],
+                            [
+                                html.I(className=f"bi {KPI_ICONS[key]} me-1"),
+                                t(lang, f"trx.kpi.{key}"),
+                                help_icon(t(lang, HELP[key]) + previous_help),
+                            ],
                             className="small text-muted",
                         ),
                         html.Div(values[key], className="fs-4 fw-semibold kpi-value"),
@@ -225,7 +250,10 @@ def table_card(lang: str) -> dbc.Card:
                     [
                         dbc.Col(
                             [
-                                html.Span(t(lang, "trx.table.title"), className="fw-semibold me-3"),
+                                html.Span(
+                                    [t(lang, "trx.table.title"), help_icon(t(lang, "help.trx.table"))],
+                                    className="fw-semibold me-3",
+                                ),
                                 html.Span(id=Trx.TABLE_COUNT, className="text-muted small"),
                             ]
                         ),
@@ -296,8 +324,8 @@ def _table(
     )
 
 
-def _heading(text: str) -> html.Div:
-    return html.Div(text, className="small fw-semibold text-muted text-uppercase mb-1")
+def _heading(text: str, *extra) -> html.Div:
+    return html.Div([text, *extra], className="small fw-semibold text-muted text-uppercase mb-1")
 
 
 def source_table(by_source: pd.DataFrame, lang: str) -> html.Table:
@@ -337,9 +365,13 @@ def status_table(groups: pd.DataFrame, lang: str) -> html.Table:
         for r in _records(groups, ["status_group", "count", "share"])
     ]
     total = int(groups["count"].sum())
-    foot = [t(lang, "trx.detail.total"), fmt_int(total, lang), fmt_pct(1.0 if total else None, lang)]
+    foot = [t(lang, "trx.detail.total"), fmt_int(total, lang), ""]  # the shares have two bases: no 100% here
     return _table(
-        [t(lang, "col.status_group"), t(lang, "col.count"), t(lang, "col.share")],
+        [
+            t(lang, "col.status_group"),
+            t(lang, "col.count"),
+            html.Span([t(lang, "col.share"), help_icon(t(lang, "help.trx.status_share"))]),
+        ],
         rows,
         class_name="trx-by-status",
         foot=foot,
@@ -376,7 +408,7 @@ def reason_table(reasons: pd.DataFrame, lang: str):
             [
                 html.Th(t(lang, "col.reason")),
                 html.Th(t(lang, "col.count"), className="text-end"),
-                html.Th(t(lang, "col.share"), className="text-end"),
+                html.Th([t(lang, "col.share"), help_icon(t(lang, "help.reason_share"))], className="text-end"),
             ]
         )
     )
@@ -476,7 +508,10 @@ def detail_panel(
                         ],
                         className="col-lg-7",
                     ),
-                    html.Div([_heading(t(lang, "trx.detail.delay")), delay], className="col-lg-5"),
+                    html.Div(
+                        [_heading(t(lang, "trx.detail.delay"), help_icon(t(lang, "help.trx.delay"))), delay],
+                        className="col-lg-5",
+                    ),
                 ],
                 className="row g-3",
             ),

@@ -29,6 +29,25 @@ def bulk_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     return m
 
 
+def sent_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
+    """Every message of the dispatches sent in the period (their first message on one of its local days),
+    whatever its day, with a `clicked` flag (human clicks)."""
+    m = frames["messages"]
+    bulk = m[m["source"] == "bulk"]
+    first = bulk.groupby("dispatch_id")["created_at"].min().dt.tz_convert(period.tz).dt.date
+    chosen = first[(first >= period.start) & (first <= period.end)].index
+    return of_dispatches(frames, list(chosen))
+
+
+def across_midnight(frames: dict[str, pd.DataFrame], tz: str) -> tuple[str, dt.date]:
+    """A bulk dispatch whose messages span two local days, and the day it began (the newest such one)."""
+    bulk = frames["messages"][frames["messages"]["source"] == "bulk"]
+    local = bulk["created_at"].dt.tz_convert(tz).dt.date
+    days = local.groupby(bulk["dispatch_id"]).agg(["min", "max"])
+    split = days[days["min"] != days["max"]].sort_values("min")
+    return split.index[-1], split["min"].iloc[-1]
+
+
 def of_dispatches(frames: dict[str, pd.DataFrame], dispatch_ids: list[str]) -> pd.DataFrame:
     """Every message of these dispatches (whatever its day), with a `clicked` flag (human clicks)."""
     m = frames["messages"]
@@ -57,7 +76,8 @@ def of_campaign(m: pd.DataFrame, label: str | None) -> pd.DataFrame:
 
 
 def counts(m: pd.DataFrame) -> dict[str, int]:
-    """The report's counts of a set of messages."""
+    """The report's counts of a set of messages (clicked: delivered messages with a human click)."""
+    delivered = m["status"] == "delivered"
     return {
         "recipients": len(m),
         "sent": int((m["status"] != "not_sent").sum()),
@@ -65,13 +85,14 @@ def counts(m: pd.DataFrame) -> dict[str, int]:
         "not_sent": int((m["status"] == "not_sent").sum()),
         "not_delivered": int(m["status"].isin(NOT_DELIVERED).sum()),
         "pending": int((m["status"] == "pending").sum()),
-        "clicked": int(m["clicked"].sum()),
+        "clicked": int((m["clicked"] & delivered).sum()),
     }
 
 
 def trx_counts(m: pd.DataFrame) -> dict[str, int]:
-    """The transactional report's counts of a set of messages: `counts` and clicked_raw (bot clicks too)."""
-    return {**counts(m), "clicked_raw": int(m["clicked_raw"].sum())}
+    """The transactional report's counts of a set of messages: `counts` and clicked_raw (delivered messages
+    with any click, bots' too)."""
+    return {**counts(m), "clicked_raw": int((m["clicked_raw"] & (m["status"] == "delivered")).sum())}
 
 
 def rate(part: int, whole: int) -> float:

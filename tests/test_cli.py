@@ -168,3 +168,32 @@ def test_campaigns_cli_uses_the_store_and_refuses_unknown_ids(demo_dir, tmp_path
     )
     assert run(["campaigns", "ungroup", cid], data).exit_code == 0
     assert run(["campaigns", "list"], data).stdout == ""
+
+
+def test_demo_is_built_up_to_now(tmp_path):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import duckdb
+
+    from data.lake import Lake
+
+    result = run(["demo", "--messages", "3000"], tmp_path)
+    done = dt.datetime.now(ZoneInfo("Europe/Warsaw"))
+    assert result.exit_code == 0, result.stderr
+    lake = Lake(tmp_path / "lake")
+    con = duckdb.connect()
+    newest = con.execute(
+        "SELECT max(greatest(created_at, coalesce(sent_at, created_at), coalesce(done_at, created_at))) "
+        "FROM read_parquet($g)",
+        {"g": lake.messages_glob},
+    ).fetchone()[0]
+    assert newest < done
+
+    at = run(["demo", "--messages", "3000", "--until", "2026-11-20T09:30"], tmp_path)
+    assert at.exit_code == 0, at.stderr
+    newest = con.execute("SELECT max(created_at) FROM read_parquet($g)", {"g": lake.messages_glob}).fetchone()[0]
+    moment = dt.datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Europe/Warsaw"))
+    assert moment - dt.timedelta(hours=1) < newest < moment
+    bad = run(["demo", "--messages", "3000", "--until", "20.11.2026"], tmp_path)
+    assert bad.exit_code != 0 and "--until" in bad.stderr

@@ -13,7 +13,7 @@ from data.db import Db, LakeUnavailable
 from data.lake import Lake
 from data.period import Period, resolve_period, today_in
 from data.queries import dispatches as dispatch_queries
-from data.queries import sms as sms_queries
+from data.queries import status as status_queries
 from data.store.campaigns import CampaignStore
 from data.store.sqlite import store_path
 from web import urls as urls_module
@@ -68,9 +68,10 @@ class AppContext:
         return today_in(self.tz)
 
     def first_day(self) -> dt.date | None:
-        """Returns the first day with bulk data, or None when the lake is empty."""
+        """Returns the first day with any message (where "all time" starts on every page), or None when the
+        lake is empty."""
         try:
-            return sms_queries.first_day(self.db)
+            return status_queries.first_day(self.db)
         except LakeUnavailable:
             return None
 

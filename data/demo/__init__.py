@@ -24,9 +24,11 @@ Properties the rest of the project relies on:
   once, whole (one file each for messages and clicks).
 - The lake is built as a new version (`data.lake.transaction(fresh=True)`) with its
   rollups, published in one atomic step; a failure leaves the old lake as it was.
-- "Now" is the end of the `until` day in `tz`: nothing happens after it. Messages
-  whose final status would come later are `pending` (all within the last three
-  days); clicks that would come later are not there.
+- "Now" is `until`: the moment the demo is built (the CLI passes the current time),
+  or the end of the day when `until` is a date. Nothing happens at or after it: the
+  last day's dispatch and transactional messages come before it, messages whose
+  final status would come later are `pending` (all within the last three days), and
+  clicks that would come later are not there.
 
 The modules, in the order the data is made:
 - catalogue: what the demo draws from (providers, operators, outcomes and raw codes,

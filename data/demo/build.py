@@ -4,7 +4,7 @@ new version of the lake."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from numpy.random import PCG64, Generator
@@ -24,7 +24,8 @@ class DemoSummary:
     clicks: int  # click rows (human and bot)
     months: int  # calendar months (in tz) from first_day to last_day
     first_day: date  # first day with data, in tz
-    last_day: date  # == until
+    last_day: date  # the day of `until`, in tz
+    built_at: datetime  # the moment the demo is built (`until`, or the end of the day `until`), in tz
 
 
 def build_demo(
@@ -32,7 +33,7 @@ def build_demo(
     *,
     messages: int = 2_000_000,
     seed: int = 7,
-    until: date,
+    until: date | datetime,
     tz: str,
     big_dispatch: int | None = None,
     progress: ProgressFn | None = None,
@@ -44,18 +45,33 @@ def build_demo(
     before `until` and the days of `until`'s month up to it (days counted in `tz`,
     the reporting time zone: an IANA name, no default),
     plus `big_dispatch` recipients of one extra bulk dispatch a few days before
-    `until` when given. `progress(stage, done, total)` is called once per month
-    (stage "messages") and at the end (stage "swap").
+    `until` when given. `until` is the moment the demo is built (a datetime; naive:
+    local time in `tz`), or a date: the end of that day. Nothing happens at or after
+    it: no message, status or click. `progress(stage, done, total)` is called once
+    per month (stage "messages") and at the end (stage "swap").
     """
+    zone = ZoneInfo(tz)
     if isinstance(until, datetime):
-        until = until.date()
+        moment = until if until.tzinfo is not None else until.replace(tzinfo=zone)
+        local = moment.astimezone(zone)
+        until = local.date()
+        if local.time() == time(0):  # a moment at midnight: the day before, whole
+            until -= timedelta(days=1)
+    else:
+        moment = datetime.combine(until + timedelta(days=1), time(0), zone)
     if messages < 1000:
         raise ValueError("messages must be at least 1000")
     if big_dispatch is not None and big_dispatch < 0:
         raise ValueError("big_dispatch must be positive")
-    zone = ZoneInfo(tz)
+    now_us = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
     plan = make_plan(
-        Generator(PCG64(seed)), messages=messages, seed=seed, until=until, tz=zone, big_dispatch=big_dispatch
+        Generator(PCG64(seed)),
+        messages=messages,
+        seed=seed,
+        until=until,
+        tz=zone,
+        big_dispatch=big_dispatch,
+        now_us=now_us,
     )
 
     with transaction(lake, fresh=True) as staging:
@@ -74,4 +90,5 @@ def build_demo(
         months=n_months,
         first_day=plan.first_day,
         last_day=until,
+        built_at=moment.astimezone(zone),
     )

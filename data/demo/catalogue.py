@@ -558,3 +558,33 @@ SOURCES = ("bulk", "test", "api")
 
 
 UA_VOCAB = tuple(ua for ua, _ in HUMAN_USER_AGENTS) + PREVIEW_USER_AGENTS + SCANNER_USER_AGENTS
+
+# Transactional messages by hour of the local day: few at night, peaks late morning and evening.
+API_HOURS_W = np.array(
+    [
+        0.3,
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1.0,
+        1.6,
+        2.0,
+        2.2,
+        2.1,
+        2.0,
+        1.9,
+        1.9,
+        1.9,
+        2.0,
+        2.1,
+        2.3,
+        2.4,
+        2.3,
+        1.8,
+        1.1,
+        0.6,
+    ]
+)

@@ -79,6 +79,8 @@ def write_months(plan: Plan, lake: Lake, seed: int, progress: ProgressFn | None)
             specs = concat_specs(parts)
             del parts
             specs, carry = split_specs(specs, end)
+            if len(specs) and int(specs.created_us.max()) >= plan.now_us:  # nothing happens after now
+                raise AssertionError("messages after the moment the demo is built")
             specs = specs.take(file_order(specs, rank))
             big_specs = concat_specs(
                 [big_carry] + [bulk_specs(big_rng, plan, [i], 1 << 40) for i in big if start_month[i] == m]

@@ -15,6 +15,7 @@ from numpy.random import PCG64, Generator
 
 from data import schema
 from data.demo.catalogue import (
+    API_HOURS_W,
     API_LABELS,
     CITIES,
     GROUPS_LARGE,
@@ -80,9 +81,9 @@ class Plan:
     tz: ZoneInfo
     first_day: date
     until: date
-    now_us: int
+    now_us: int  # the moment the demo is built: nothing happens at or after it
     day_dates: list[date]
-    day_start_us: np.ndarray  # len(days) + 1
+    day_start_us: np.ndarray  # len(days) + 1: local midnights, the last one ending `until`
     dispatches: list[Dispatch]
     entities: list[Entity]
     label_entity0: int  # entity index of API_LABELS[0]
@@ -130,13 +131,47 @@ def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
     return sizes + minimum
 
 
-def make_plan(rng: Generator, *, messages: int, seed: int, until: date, tz: ZoneInfo, big_dispatch: int | None) -> Plan:
-    """Returns the plan of a demo lake (all draws from `rng`, the big dispatch's from its own stream)."""
+def api_hour_cdf(frac: np.ndarray | float) -> np.ndarray:
+    """Returns the share of a day's transactional messages sent before `frac` of the day (0..1)."""
+    p = API_HOURS_W / API_HOURS_W.sum()
+    cum = np.concatenate([[0.0], np.cumsum(p)])
+    x = np.clip(np.asarray(frac, dtype=np.float64) * 24.0, 0.0, 24.0)
+    h = np.minimum(x.astype(np.int64), 23)
+    return cum[h] + (x - h) * p[h]
+
+
+def api_hour_quantile(u: np.ndarray) -> np.ndarray:
+    """Returns the fraction of the day before which a share `u` of its transactional messages is sent
+    (the inverse of `api_hour_cdf`)."""
+    p = API_HOURS_W / API_HOURS_W.sum()
+    cum = np.concatenate([[0.0], np.cumsum(p)])
+    h = np.clip(np.searchsorted(cum, u, side="right") - 1, 0, 23)
+    return (h + (u - cum[h]) / p[h]) / 24.0
+
+
+def make_plan(
+    rng: Generator,
+    *,
+    messages: int,
+    seed: int,
+    until: date,
+    tz: ZoneInfo,
+    big_dispatch: int | None,
+    now_us: int | None = None,
+) -> Plan:
+    """Returns the plan of a demo lake (all draws from `rng`, the big dispatch's from its own stream).
+
+    `now_us` is the moment the demo is built, on the day `until` (default: the end of that
+    day): the last day's dispatch and transactional messages come before it.
+    """
     first_day = _add_months(date(until.year, until.month, 1), -18)
     n_days = (until - first_day).days + 1
     day_dates = [first_day + timedelta(days=i) for i in range(n_days)]
     day_start = np.array([_local_us(tz, d) for d in day_dates + [until + timedelta(days=1)]], dtype=np.int64)
-    now_us = int(day_start[-1])
+    if now_us is None:
+        now_us = int(day_start[-1])
+    if not day_start[-2] < now_us <= day_start[-1]:
+        raise ValueError("the moment the demo is built must fall on the day `until`")
     start_us = int(day_start[0])
 
     n_bulk = _n_dispatches(messages)
@@ -188,6 +223,8 @@ def make_plan(rng: Generator, *, messages: int, seed: int, until: date, tz: Zone
         elif kind == "last_day":
             start = _local_us(tz, until, float(rng.uniform(15.0, 17.5)) * 3600)
             duration = int(min(size / rng.uniform(20, 80), 3600) * US)
+            # over a few minutes before now (on the day before, when the day has barely begun)
+            start = min(start, now_us - duration - 5 * 60 * US)
         elif kind == "evening":
             d = day_dates[int(regular_days[i])]
             start = _local_us(tz, d, float(rng.uniform(23 + 25 / 60, 23 + 50 / 60)) * 3600)
@@ -357,6 +394,8 @@ def make_plan(rng: Generator, *, messages: int, seed: int, until: date, tz: Zone
     n_api = max(0, messages - bulk_total - len(t_created))
     api_weekday = np.array([1.05, 1.0, 1.0, 1.0, 1.05, 0.85, 0.75])
     api_day_w = (0.7 + 0.6 * t) * api_weekday[weekday] * np.where(month >= 11, 1.3, 1.0)
+    if now_us < day_start[-1]:  # the last day only up to now (api_specs places its messages before it)
+        api_day_w[-1] *= float(api_hour_cdf((now_us - day_start[-2]) / (day_start[-1] - day_start[-2])))
     # how many per day; their times and labels are drawn month by month (api_specs)
     api_per_day = rng.multinomial(n_api, api_day_w / api_day_w.sum())
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.random import Generator
 
-from data.demo.catalogue import API_LABELS
+from data.demo.catalogue import API_HOURS_W, API_LABELS
 from data.demo.draws import distinct_sample
-from data.demo.plan import Plan
+from data.demo.plan import Plan, api_hour_cdf, api_hour_quantile
 
 
 @dataclass
@@ -71,36 +71,6 @@ def bulk_specs(rng: Generator, plan: Plan, idx: list[int], seq0: int) -> Specs:
     )
 
 
-API_HOURS_W = np.array(
-    [
-        0.3,
-        0.2,
-        0.1,
-        0.1,
-        0.1,
-        0.2,
-        0.5,
-        1.0,
-        1.6,
-        2.0,
-        2.2,
-        2.1,
-        2.0,
-        1.9,
-        1.9,
-        1.9,
-        2.0,
-        2.1,
-        2.3,
-        2.4,
-        2.3,
-        1.8,
-        1.1,
-        0.6,
-    ]
-)
-
-
 def api_specs(rng: Generator, plan: Plan, days: np.ndarray, seq0: int) -> Specs:
     """The transactional messages of `days` (indices into plan.day_dates)."""
     per_day = plan.api_per_day[days]
@@ -110,10 +80,16 @@ def api_specs(rng: Generator, plan: Plan, days: np.ndarray, seq0: int) -> Specs:
     hour = rng.choice(24, size=n, p=API_HOURS_W / API_HOURS_W.sum())
     frac = (hour + rng.random(n)) / 24.0
     day_len = np.diff(plan.day_start_us)[day_idx]
+    last = len(plan.day_dates) - 1
+    cut = (plan.now_us - plan.day_start_us[last]) / (plan.day_start_us[-1] - plan.day_start_us[last])
+    if cut < 1.0:  # the last day up to now: the day's rhythm, cut off at now (the same order of messages)
+        today = np.flatnonzero(day_idx == last)
+        frac[today] = api_hour_quantile(api_hour_cdf(frac[today]) * api_hour_cdf(cut))
     shares = np.array([s for _, s, *_ in API_LABELS])
     label = rng.choice(len(API_LABELS), size=n, p=shares / shares.sum()).astype(np.int32)
+    created = plan.day_start_us[day_idx] + (frac * day_len).astype(np.int64)
     return Specs(
-        created_us=plan.day_start_us[day_idx] + (frac * day_len).astype(np.int64),
+        created_us=np.minimum(created, plan.now_us - 1),
         source=np.full(n, 2, dtype=np.int8),
         entity=plan.label_entity0 + label,
         dispatch=np.full(n, -1, dtype=np.int32),

@@ -27,7 +27,9 @@ STATUS_GROUP_SQL = (
     "CASE status " + " ".join(f"WHEN '{s.value}' THEN '{g.value}'" for s, g in STATUS_GROUP.items()) + " END"
 )
 
-# Sums over rollup rows (columns status, messages, clicked).
+# Sums over rollup rows (columns status, messages, clicked). Clicked counts delivered messages only (with a
+# human click): CTR = clicked / delivered is a share of the delivered messages, and the transactional
+# time-to-first-click histogram counts the very same messages.
 COUNTS_SQL = f"""
     coalesce(sum(messages), 0) AS recipients,
     coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS sent,
@@ -35,7 +37,7 @@ COUNTS_SQL = f"""
     coalesce(sum(messages) FILTER (WHERE status = 'not_sent'), 0) AS not_sent,
     coalesce(sum(messages) FILTER (WHERE status IN ({in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS not_delivered,
     coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS pending,
-    coalesce(sum(clicked), 0) AS clicked
+    coalesce(sum(clicked) FILTER (WHERE status = 'delivered'), 0) AS clicked
 """
 
 
@@ -78,9 +80,21 @@ def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return out
 
 
+# The share of each status group, as every page, dialog and export shows it: (group, its base). Delivered,
+# not delivered and pending are shares of the sent messages (they add up to 1); not sent, of all messages.
+GROUP_SHARES = {
+    "delivered_pct": ("delivered", "sent"),
+    "not_sent_pct": ("not_sent", "recipients"),
+    "not_delivered_pct": ("not_delivered", "sent"),
+    "pending_pct": ("pending", "sent"),
+}
+
+
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Returns `frame` with delivered_pct (delivered/sent) and ctr (clicked/delivered); NaN where undefined."""
+    """Returns `frame` with the GROUP_SHARES columns (delivered_pct = delivered/sent, ...) and ctr
+    (clicked/delivered); NaN where undefined."""
     out = frame.copy()
-    out["delivered_pct"] = share(out["delivered"].to_numpy(), out["sent"].to_numpy())
+    for column, (part, whole) in GROUP_SHARES.items():
+        out[column] = share(out[part].to_numpy(), out[whole].to_numpy())
     out["ctr"] = share(out["clicked"].to_numpy(), out["delivered"].to_numpy())
     return out

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from data.db import Db
+from data.queries.sms import dispatch_sent_at
 
 
 def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
-    """Returns the dispatch with this user-facing number (created_at in local time), or None."""
+    """Returns the dispatch with this user-facing number, or None: created_at (when it was set up) and
+    sent_at (its first message, as the dispatch history shows it; None before any), in local time."""
     src = db.sources()
     frame = (
         db.cursor()
@@ -23,7 +25,11 @@ def dispatch_info(db: Db, *, number: int, tz: str) -> dict[str, object] | None:
         )
         .df()
     )
-    return None if frame.empty else frame.iloc[0].to_dict()
+    if frame.empty:
+        return None
+    info = frame.iloc[0].to_dict()
+    info["sent_at"] = dispatch_sent_at(db, dispatch_id=info["dispatch_id"], tz=tz)
+    return info
 
 
 def dispatch_ids(db: Db, *, numbers: list[int]) -> dict[int, str]:
@@ -55,13 +61,18 @@ def dispatch_numbers(db: Db, *, dispatch_ids: list[str]) -> dict[str, int]:
 
 
 def dispatch_catalog(db: Db, *, tz: str) -> pd.DataFrame:
-    """Returns every dispatch: dispatch_id, number, name, description, sent_on (local date of creation)."""
+    """Returns every dispatch: dispatch_id, number, name, description, sent_on (the local day of its first
+    message, as the dispatch history dates it; of its creation before any message)."""
     src = db.sources()
     return (
         db.cursor()
         .execute(
-            f"SELECT dispatch_id, number, name, description, CAST(timezone($tz, created_at) AS DATE) AS sent_on "
-            f"FROM {src['dispatches']} ORDER BY number",
+            f"""SELECT d.dispatch_id, d.number, d.name, d.description,
+                       CAST(timezone($tz, coalesce(f.first_at, d.created_at)) AS DATE) AS sent_on
+                FROM {src["dispatches"]} d
+                LEFT JOIN (SELECT dispatch_id, min(first_at) AS first_at FROM {src["dispatch_daily"]}
+                           GROUP BY dispatch_id) f USING (dispatch_id)
+                ORDER BY d.number""",
             {"tz": tz},
         )
         .df()

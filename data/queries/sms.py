@@ -7,6 +7,7 @@ download reads raw messages, filtered by dispatch.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
@@ -31,17 +32,6 @@ from data.schema import StatusGroup, statuses_in
 def _ints(frame: pd.DataFrame) -> pd.DataFrame:
     frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].to_numpy(dtype="int64")
     return frame
-
-
-def first_day(db: Db) -> dt.date | None:
-    """Returns the first local day with bulk messages, or None when there is none (once per lake version)."""
-    src = db.sources()
-
-    def found():
-        rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']} WHERE source = 'bulk'").fetchall()
-        return rows[0][0] if rows else None
-
-    return db.remember("first_day", found)
 
 
 def _counts_by_day(db: Db, period: Period) -> dict:
@@ -131,32 +121,64 @@ _DISPATCH_COLUMNS = [
 ]
 
 
+def _dispatch_totals(db: Db, tz: str) -> tuple[list[int], list[tuple]]:
+    """Returns every dispatch with messages, oldest first (by its first message, then number): the UTC
+    microseconds of each one's first message, and its _DISPATCH_COLUMNS values (sent_at in `tz`, naive).
+
+    A dispatch's figures do not depend on the period, only which dispatches a period lists does:
+    they are summed once per lake version (one pass over the dispatch rollup), and each period
+    takes its slice."""
+    src = db.sources()
+
+    def found():
+        rows = (
+            db.cursor()
+            .execute(
+                f"""
+            WITH c AS (SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
+                       FROM {src["dispatch_daily"]} GROUP BY dispatch_id)
+            SELECT epoch_us(c.first_at), d.dispatch_id, d.number, d.name, d.description, d.message_text,
+                   d.recipient_group, d.sender, timezone($tz, c.first_at),
+                   {", ".join("c." + col for col in COUNT_COLUMNS)}
+            FROM c JOIN {src["dispatches"]} d USING (dispatch_id)
+            ORDER BY c.first_at, d.number
+            """,
+                {"tz": tz},
+            )
+            .fetchall()
+        )
+        return [int(r[0]) for r in rows], [r[1:] for r in rows]
+
+    return db.remember(("dispatch_totals", tz), found)
+
+
+def dispatch_sent_at(db: Db, *, dispatch_id: str, tz: str) -> dt.datetime | None:
+    """Returns when a dispatch went out: its first message, local time in `tz` (naive), as the dispatch
+    history shows it; None before any message."""
+    first = db.remember(("dispatch_sent_at", tz), lambda: {r[0]: r[7] for r in _dispatch_totals(db, tz)[1]})
+    return first.get(dispatch_id)
+
+
 def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = None) -> list[dict[str, object]]:
-    """Returns one dict per dispatch with messages in the period, newest first (plain Python values:
-    cheaper for a page's few hundred rows).
+    """Returns one dict per dispatch sent in the period, newest first (plain Python values: cheaper
+    for a page's few hundred rows).
+
+    A dispatch is sent when its first message is created, and belongs to the period of
+    that day; its counts are those of all its messages, whenever they were created (so a
+    dispatch reads the same in every period, table, details and export).
 
     Keys: dispatch_id, number, name, description, message_text, recipient_group,
-    sender, sent_at (first message in the period, local time, naive),
-    COUNT_COLUMNS, delivered_pct, ctr; and campaign_id (None when in no campaign)
-    when the campaign `members` (dispatch_id, campaign_id) are given.
+    sender, sent_at (its first message, local time, naive), COUNT_COLUMNS,
+    delivered_pct, ctr; and campaign_id (None when in no campaign) when the campaign
+    `members` (dispatch_id, campaign_id) are given.
     """
-    src = db.sources()
-    sql = f"""
-        WITH c AS (
-            SELECT dispatch_id, min(first_at) AS first_at, {COUNTS_SQL}
-            FROM {src["dispatch_daily"]} WHERE {PERIOD_WHERE} GROUP BY dispatch_id
-        )
-        SELECT d.dispatch_id, d.number, d.name, d.description, d.message_text, d.recipient_group, d.sender,
-               timezone($tz, c.first_at) AS sent_at,
-               {", ".join("c." + col for col in COUNT_COLUMNS)}
-        FROM c JOIN {src["dispatches"]} d USING (dispatch_id)
-        ORDER BY c.first_at DESC, d.number DESC
-    """
-    rows = db.cursor().execute(sql, {**period_params(period), "tz": period.tz}).fetchall()
+    first, rows = _dispatch_totals(db, period.tz)
+    lo, hi = (int(b.timestamp()) * 1_000_000 for b in period.bounds_utc())  # local midnights: whole seconds
+    chosen = rows[bisect.bisect_left(first, lo) : bisect.bisect_left(first, hi)]
     # A few hundred dispatches at most: campaigns are joined here rather than registered with DuckDB.
     owner = {} if members is None else dict(zip(members["dispatch_id"], members["campaign_id"]))
     out = []
-    for row in rows:
+    for row in reversed(chosen):
         r = dict(zip(_DISPATCH_COLUMNS, row))
         r["number"] = int(r["number"])
         for c in COUNT_COLUMNS:
@@ -184,8 +206,9 @@ def dispatch_counts(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame
 def dispatch_reasons(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFrame:
     """Returns the reasons of the not-sent and not-delivered messages of a dispatch (or several), most frequent first.
 
-    Columns: status_group, reason (None when the provider gave none), count, share
-    (of the messages in that status group).
+    Columns: status_group, reason (None when the provider gave none), count, share (of
+    all the messages that did not get through: not sent and not delivered; the rows add
+    up to 1).
     """
     src = db.sources()
     groups = [StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value]
@@ -195,7 +218,7 @@ def dispatch_reasons(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFram
             FROM {src["dispatch_daily"]} WHERE list_contains($ids, dispatch_id)
         )
         SELECT status_group, reason, sum(messages) AS count,
-               sum(messages) / sum(sum(messages)) OVER (PARTITION BY status_group) AS share
+               sum(messages) / sum(sum(messages)) OVER () AS share
         FROM m WHERE status_group IN ({in_list(groups)})
         GROUP BY status_group, reason ORDER BY count DESC, status_group, reason
     """

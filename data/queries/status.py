@@ -1,8 +1,23 @@
-"""The lake's state for the readiness check: how many messages it holds and the newest one's time."""
+"""The lake's state: how many messages it holds and the newest one's time (the readiness check), and
+its first day (where "all time" starts on every page)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from data.db import Db
+
+
+def first_day(db: Db) -> dt.date | None:
+    """Returns the first local day with any message (bulk, test or API), or None when there is none:
+    "all time" starts there on both report pages (once per lake version)."""
+    src = db.sources()
+
+    def found():
+        rows = db.cursor().execute(f"SELECT min(day) FROM {src['daily']}").fetchall()
+        return rows[0][0] if rows else None
+
+    return db.remember("first_day", found)
 
 
 def lake_state(db: Db) -> dict[str, object]:

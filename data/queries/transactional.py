@@ -24,7 +24,15 @@ import pyarrow as pa
 from data.db import Db
 from data.period import Period
 from data.pii import mask_msisdn
-from data.queries.counts import COUNT_COLUMNS, PERIOD_WHERE, in_list, month_of, period_params, share
+from data.queries.counts import (
+    COUNT_COLUMNS,
+    GROUP_SHARES,
+    PERIOD_WHERE,
+    in_list,
+    month_of,
+    period_params,
+    share,
+)
 from data.rollups import LATEST_KEPT, delay_bucket_width
 from data.schema import STATUS_GROUP, StatusGroup, statuses_in
 
@@ -33,7 +41,8 @@ NO_CAMPAIGN_KEY = "none"
 _LABEL_PREFIX = "label:"
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 TRX_COUNT_COLUMNS = [*COUNT_COLUMNS, "clicked_raw"]
-# Sums over transactional_daily rows, as BIGINT (so the frames need no conversion).
+# Sums over transactional_daily rows, as BIGINT (so the frames need no conversion); clicks of delivered
+# messages only, as COUNTS_SQL counts them.
 TRX_COUNTS_SQL = f"""
     CAST(coalesce(sum(messages), 0) AS BIGINT) AS recipients,
     CAST(coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS BIGINT) AS sent,
@@ -42,8 +51,8 @@ TRX_COUNTS_SQL = f"""
     CAST(coalesce(sum(messages) FILTER (WHERE status IN ({in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS BIGINT)
         AS not_delivered,
     CAST(coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS BIGINT) AS pending,
-    CAST(coalesce(sum(clicked), 0) AS BIGINT) AS clicked,
-    CAST(coalesce(sum(clicked_raw), 0) AS BIGINT) AS clicked_raw
+    CAST(coalesce(sum(clicked) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicked,
+    CAST(coalesce(sum(clicked_raw) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicked_raw
 """
 
 
@@ -93,17 +102,6 @@ def _trx_filter(source: str | None, campaign: Campaign | None, params: dict[str,
     return where
 
 
-def trx_first_day(db: Db) -> dt.date | None:
-    """Returns the first local day with transactional messages, or None when there is none (once per lake version)."""
-    src = db.sources()
-
-    def found():
-        rows = db.cursor().execute(f"SELECT min(day) FROM {src['transactional_daily']}").fetchall()
-        return rows[0][0] if rows else None
-
-    return db.remember("trx_first_day", found)
-
-
 def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Campaign | None = None) -> pd.DataFrame:
     """Returns one row of transactional counts (COUNT_COLUMNS + clicked_raw) with delivered_pct, ctr and ctr_raw."""
     src = db.sources()
@@ -132,8 +130,6 @@ def _trx_counts(rows: list[tuple]) -> list[int]:
     recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicked_raw = 0
     for status, messages, clicks, clicks_raw in rows:
         recipients += messages
-        clicked += clicks
-        clicked_raw += clicks_raw
         if status is None:  # SQL's FILTER (WHERE status ...) leaves NULL out of every status count
             continue
         if status == "not_sent":
@@ -142,6 +138,8 @@ def _trx_counts(rows: list[tuple]) -> list[int]:
         sent += messages
         if status == "delivered":
             delivered += messages
+            clicked += clicks
+            clicked_raw += clicks_raw
         elif status == "pending":
             pending += messages
         elif status in _NOT_DELIVERED:
@@ -175,8 +173,8 @@ def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
             "not_sent": total(messages, not_sent),
             "not_delivered": total(messages, np.isin(status, list(_NOT_DELIVERED))),
             "pending": total(messages, status == "pending"),
-            "clicked": total(found["clicked"]),
-            "clicked_raw": total(found["clicked_raw"]),
+            "clicked": total(found["clicked"], status == "delivered"),
+            "clicked_raw": total(found["clicked_raw"], status == "delivered"),
         }
     )
     frame.insert(0, "day", days)
@@ -264,17 +262,16 @@ def _source_part(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _groups_part(parts: dict) -> pd.DataFrame:
-    found: dict[str, int] = {}
-    for group, _reason, count in parts["reason"]:
-        found[group] = found.get(group, 0) + count
-    order = [StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING]
-    counts = [int(found.get(g.value, 0)) for g in order]
-    total = sum(counts)
+    totals = {c: int(parts["source"][c].sum()) for c in TRX_COUNT_COLUMNS}  # a group's count is its column
+    order = [
+        g.value for g in (StatusGroup.DELIVERED, StatusGroup.NOT_SENT, StatusGroup.NOT_DELIVERED, StatusGroup.PENDING)
+    ]
+    base = dict(GROUP_SHARES.values())  # group -> the count its share is of
     return pd.DataFrame(
         {
-            "status_group": [g.value for g in order],
-            "count": pd.Series(counts, dtype="int64"),
-            "share": pd.Series([c / total if total else math.nan for c in counts], dtype="float64"),
+            "status_group": order,
+            "count": pd.Series([totals[g] for g in order], dtype="int64"),
+            "share": pd.Series([share([totals[g]], [totals[base[g]]])[0] for g in order], dtype="float64"),
         }
     )
 
@@ -282,16 +279,14 @@ def _groups_part(parts: dict) -> pd.DataFrame:
 def _reasons_part(parts: dict) -> pd.DataFrame:
     shown = (StatusGroup.NOT_SENT.value, StatusGroup.NOT_DELIVERED.value)
     rows = [r for r in parts["reason"] if r[0] in shown]
-    whole: dict[str, int] = {}
-    for group, _reason, count in rows:
-        whole[group] = whole.get(group, 0) + count
+    whole = sum(count for _group, _reason, count in rows)  # every message that did not get through
     rows.sort(key=lambda r: (-r[2], r[0], r[1] is None, r[1] or ""))
     return pd.DataFrame(
         {
             "status_group": pd.Series([r[0] for r in rows], dtype="object"),
             "reason": pd.Series([r[1] for r in rows], dtype="object"),
             "count": pd.Series([r[2] for r in rows], dtype="int64"),
-            "share": pd.Series([r[2] / whole[r[0]] if whole[r[0]] else math.nan for r in rows], dtype="float64"),
+            "share": pd.Series([r[2] / whole if whole else math.nan for r in rows], dtype="float64"),
         }
     )
 
@@ -551,9 +546,10 @@ class TrxDetail:
     daily: `trx_daily`; delays: `trx_click_delay`; latest: `trx_latest_messages`;
     by_source: one row per source (test, api) with messages: source, COUNT_COLUMNS,
     clicked_raw and the rates; groups: the four status groups in the users' order:
-    status_group, count, share (of all messages; NaN when none); reasons: the reasons
-    of not-sent and not-delivered messages, most frequent first: status_group, reason
-    (None when the provider gave none), count, share (of that status group).
+    status_group, count, share (`GROUP_SHARES`: delivered, not delivered and pending of
+    the sent messages, not sent of all); reasons: the reasons of not-sent and
+    not-delivered messages, most frequent first: status_group, reason (None when the
+    provider gave none), count, share (of all not sent and not delivered messages).
     """
 
     daily: pd.DataFrame

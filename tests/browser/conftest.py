@@ -1,16 +1,17 @@
-"""Browser-test fixtures: a demo lake ending today, and the app over it."""
+"""Browser-test fixtures: a demo lake built now (nothing after this moment), and the app over it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from config import ROOT, Config
 from data.demo import build_demo
 from data.lake import Lake
-from data.period import today_in
 
 TZ = "Europe/Warsaw"
 SCREENSHOTS = Path(os.environ.get("SMSREPORTS_SCREENSHOTS", ROOT / "var" / "screenshots"))
@@ -19,7 +20,7 @@ SCREENSHOTS = Path(os.environ.get("SMSREPORTS_SCREENSHOTS", ROOT / "var" / "scre
 @pytest.fixture(scope="session")
 def browser_config(tmp_path_factory) -> Config:
     data_dir = tmp_path_factory.mktemp("browser-data")
-    build_demo(Lake(data_dir / "lake"), messages=40_000, seed=5, until=today_in(TZ), tz=TZ)
+    build_demo(Lake(data_dir / "lake"), messages=40_000, seed=5, until=dt.datetime.now(ZoneInfo(TZ)), tz=TZ)
     return Config(data_dir=data_dir, timezone=TZ)
 
 

@@ -90,7 +90,9 @@ def test_trend_bars_follow_the_period_or_the_switch(ctx, frames):
     whole = sms_cb.report(ctx, preset="all", start=None, end=None, lang="en")
     months = whole["trend"]["data"][0]["x"]
     assert 12 <= len(months) <= 24 and "October 2026" in months and "September 2025" in months
-    assert "–" in months[0] and "–" not in months[1]  # the month the period cuts names its days
+    first = ctx.period("all").start
+    cut = first.day != 1  # a month the period cuts short names its days
+    assert ("–" in months[0]) == cut and "–" not in months[1]
     axis = whole["trend"]["layout"]["xaxis"]
     ticks = dict(zip(axis["tickvals"], axis["ticktext"]))
     assert 6 <= len(ticks) <= 12 and set(ticks) <= set(months)  # short labels, thinned out

@@ -10,6 +10,7 @@ import pytest
 from dash import html, no_update
 
 from callbacks import shell as shell_cb
+from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
 from config import Config
 from data.period import Period
@@ -237,10 +238,15 @@ def test_missing_lake_says_how_to_get_data(tmp_path):
     assert "python app.py demo" in " ".join(texts(out["alert"]))
 
 
-def test_all_time_starts_with_the_first_message(ctx, frames):
-    period = trx_cb.resolve(ctx, "all", None, None).period
+def test_all_time_is_the_same_on_both_pages(ctx, frames):
+    # "All time" starts on the lake's first day with any message, bulk or not, on either page.
     m = frames["messages"]
-    assert period.start == m["created_at"].min().tz_convert(TZ).date()
+    first = m["created_at"].min().tz_convert(TZ).date()
+    assert first < m.loc[m["source"] == "bulk", "created_at"].min().tz_convert(TZ).date()
+    assert trx_cb.resolve(ctx, "all", None, None).period.start == first
+    trx = trx_cb.report(ctx, preset="all", start=None, end=None, lang="pl")
+    sms = sms_cb.report(ctx, preset="all", start=None, end=None, lang="pl")
+    assert sms["period_label"] == trx["period_label"] == f"{first:%d.%m.%Y} – {ctx.today():%d.%m.%Y}"
 
 
 def test_page_route_and_navbar(ctx):
@@ -281,3 +287,29 @@ def test_opening_a_row_reuses_the_table_a_period_change_reads_again(ctx, monkeyp
     assert again["rows"] == [] and "the table was read again" in json.dumps(
         again["alert"].to_plotly_json(), default=str
     )
+
+
+def test_kpi_cards_show_the_previous_period(ctx, frames):
+    # As on the SMS page: each card with the figure of the period of equal length before it (none for all time).
+    from i18n import fmt_int, fmt_pct
+    from layouts.ids import trx_kpi_card
+    from tests.expected import rate, trx_counts, trx_in_period
+
+    out = report(ctx, lang="pl")
+    before = trx_counts(trx_in_period(frames, PERIOD.previous()))
+    assert before["sent"] > 0
+    want = {
+        "sent": fmt_int(before["sent"], "pl"),
+        "delivered": fmt_int(before["delivered"], "pl"),
+        "clicked": fmt_int(before["clicked"], "pl"),
+        "ctr": fmt_pct(rate(before["clicked"], before["delivered"]), "pl", 2),
+        "ctr_raw": fmt_pct(rate(before["clicked_raw"], before["delivered"]), "pl", 2),
+    }
+    for key, value in want.items():
+        card = find(out["kpis"], lambda c, k=key: getattr(c, "id", None) == trx_kpi_card(k))[0]
+        assert f"poprz.: {value}" in texts(card), key
+    now = trx_counts(trx_in_period(frames, PERIOD))
+    sent_card = find(out["kpis"], lambda c: getattr(c, "id", None) == trx_kpi_card("sent"))[0]
+    assert fmt_int(now["sent"], "pl") in texts(sent_card)
+    everything = report(ctx, lang="pl", preset="all")
+    assert not any(s.startswith("poprz.") for s in texts(everything["kpis"]))

@@ -513,3 +513,72 @@ def test_rejects_tiny_sizes(tmp_path):
     with pytest.raises(ValueError):
         _build(tmp_path / "x", messages=10)
     assert not (tmp_path / "x").exists()
+
+
+# --------------------------------------------------------------------------- #
+# Built at a moment: nothing after it
+# --------------------------------------------------------------------------- #
+
+MOMENT = datetime(2026, 11, 20, 12, 10, tzinfo=ZoneInfo(TZ))
+
+
+def _latest(root: Path) -> dict[str, datetime]:
+    lake = Lake(root)
+    con = duckdb.connect()
+    m = f"read_parquet('{lake.messages_glob}', hive_partitioning=true)"
+    c = f"read_parquet('{lake.clicks_glob}', hive_partitioning=true)"
+    d = f"read_parquet('{lake.dispatches_file}')"
+    return {
+        "created_at": one(con, f"SELECT max(created_at) FROM {m}"),
+        "sent_at": one(con, f"SELECT max(sent_at) FROM {m}"),
+        "done_at": one(con, f"SELECT max(done_at) FROM {m}"),
+        "clicked_at": one(con, f"SELECT max(clicked_at) FROM {c}"),
+        "dispatch created_at": one(con, f"SELECT max(created_at) FROM {d}"),
+        "api": one(con, f"SELECT max(created_at) FROM {m} WHERE source = 'api'"),
+        "bulk": one(con, f"SELECT max(created_at) FROM {m} WHERE source = 'bulk'"),
+    }
+
+
+@pytest.fixture(scope="module")
+def at_noon(tmp_path_factory):
+    root = tmp_path_factory.mktemp("noon") / "lake"
+    return root, _build(root, messages=20_000, until=MOMENT)
+
+
+def test_nothing_after_the_moment_the_demo_is_built(at_noon):
+    root, s = at_noon
+    latest = _latest(root)
+    for what in ("created_at", "sent_at", "done_at", "clicked_at", "dispatch created_at"):
+        assert latest[what] < MOMENT, what
+    # the day goes on until then: transactional traffic this morning, the day's dispatch before noon
+    assert MOMENT - timedelta(hours=1) < latest["api"] < MOMENT
+    assert latest["bulk"].astimezone(ZoneInfo(TZ)).date() == MOMENT.date()
+    assert s.messages == 20_000  # as many as asked for, all before the moment
+    assert s.last_day == MOMENT.date() and s.built_at == MOMENT
+    con = duckdb.connect()
+    m = f"read_parquet('{Lake(root).messages_glob}', hive_partitioning=true)"
+    assert one(con, f"SELECT count(*) FROM {m} WHERE status = 'pending'") > 0
+
+
+def test_the_same_moment_gives_the_same_lake(at_noon, tmp_path):
+    root, _ = at_noon
+    again = tmp_path / "again"
+    _build(again, messages=20_000, until=MOMENT.replace(tzinfo=None))  # naive: local time in tz
+    assert _files(again) == _files(root)
+
+
+def test_a_moment_just_after_midnight(tmp_path):
+    moment = datetime(2026, 11, 20, 0, 20, tzinfo=ZoneInfo(TZ))
+    root = tmp_path / "lake"
+    s = _build(root, messages=5_000, until=moment)
+    assert s.messages == 5_000 and s.last_day == moment.date()
+    latest = _latest(root)
+    assert max(v for v in latest.values() if v is not None) < moment
+
+
+def test_a_date_is_the_end_of_that_day(tmp_path):
+    s = _build(tmp_path / "lake", messages=5_000)
+    assert s.built_at == datetime(2026, 11, 21, tzinfo=ZoneInfo(TZ))
+    midnight = _build(tmp_path / "midnight", messages=5_000, until=datetime(2026, 11, 21, tzinfo=ZoneInfo(TZ)))
+    assert midnight.last_day == UNTIL
+    assert _files(tmp_path / "midnight") == _files(tmp_path / "lake")

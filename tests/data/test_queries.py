@@ -15,7 +15,18 @@ from data.queries import dispatches as dispatch_queries
 from data.queries import sms as sms_queries
 from data.schema import StatusGroup
 from tests.conftest import TZ, UNTIL
-from tests.expected import bulk_in_period, counts, daily, of_dispatches, rate, reason_counts
+from tests.expected import (
+    across_midnight,
+    bulk_in_period,
+    counts,
+    daily,
+    of_dispatches,
+    rate,
+    reason_counts,
+    sent_in_period,
+)
+
+COUNTS = set(counts(pd.DataFrame({"status": [], "clicked": []})))
 
 PERIODS = [
     Period(dt.date(2026, 10, 21), UNTIL, TZ),
@@ -64,12 +75,24 @@ def test_trend_sets_previous_period_beside(ctx, frames):
     assert list(flat["sent"]) == list(trend["sent"])
 
 
-def test_dispatch_records_match_pandas(ctx, frames):
+@pytest.mark.parametrize("cut", [False, True], ids=["period", "period cutting a dispatch"])
+def test_dispatch_records_match_pandas(ctx, frames, cut):
+    # A dispatch is listed in the period of its first message, with all its messages, whichever day they fell on.
     period = PERIODS[0]
+    if cut:
+        split, began = across_midnight(frames, TZ)
+        period = Period(began + dt.timedelta(days=1), began + dt.timedelta(days=30), TZ)
+        assert split in set(bulk_in_period(frames, period)["dispatch_id"])  # some of its messages are in it
     records = sms_queries.dispatch_records(ctx.db, period=period)
     got = pd.DataFrame(records).set_index("dispatch_id")
-    m = bulk_in_period(frames, period)
-    assert set(got.index) == set(m["dispatch_id"]) and len(records) == len(got)
+    m = sent_in_period(frames, period)
+    assert set(got.index) == set(m["dispatch_id"]) and len(records) == len(got) > 0
+    if cut:
+        assert split not in got.index
+        began_then = sms_queries.dispatch_records(ctx.db, period=Period(began, began, TZ))
+        assert counts(of_dispatches(frames, [split])) == {
+            k: v for r in began_then if r["dispatch_id"] == split for k, v in r.items() if k in COUNTS
+        }
     for dispatch_id, group in m.groupby("dispatch_id"):
         want = counts(group)
         assert {k: got.loc[dispatch_id, k] for k in want} == want
@@ -84,7 +107,7 @@ def test_dispatch_records_match_pandas(ctx, frames):
 
 def test_dispatch_records_name_their_campaign(ctx, frames):
     period = PERIODS[0]
-    ids = sorted(bulk_in_period(frames, period)["dispatch_id"].unique())
+    ids = sorted(sent_in_period(frames, period)["dispatch_id"].unique())
     members = pd.DataFrame({"dispatch_id": ids[:2], "campaign_id": [4, 4]})
     records = sms_queries.dispatch_records(ctx.db, period=period, members=members)
     assert {r["dispatch_id"]: r["campaign_id"] for r in records} == {d: (4 if d in ids[:2] else None) for d in ids}
@@ -97,8 +120,10 @@ def test_dispatch_details_and_reasons(ctx, frames):
     assert {k: int(got[k]) for k in counts(m)} == counts(m)
     reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=d["dispatch_id"])
     assert {(r.status_group, r.reason or "none"): r.count for r in reasons.itertuples()} == reason_counts(m)
-    for _status_group, part in reasons.groupby("status_group"):
-        assert part["share"].sum() == pytest.approx(1.0)
+    # one base for every share: the messages that did not get through (not sent and not delivered)
+    failed = counts(m)["not_sent"] + counts(m)["not_delivered"]
+    assert list(reasons["share"]) == pytest.approx([c / failed for c in reasons["count"]])
+    assert reasons["share"].sum() == pytest.approx(1.0)
 
 
 def test_dispatch_info_unknown_number(ctx):

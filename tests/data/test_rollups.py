@@ -14,6 +14,7 @@ from data.db import Db
 from data.lake import Lake, transaction, write_clicks, write_dispatches, write_messages
 from data.period import Period
 from data.queries import sms as sms_queries
+from data.queries import status as status_queries
 from data.queries import transactional as trx_queries
 from data.rollups import build_rollups, rollup_status
 from data.schema import CLICKS, DISPATCHES, MESSAGES
@@ -87,6 +88,9 @@ def awkward_messages() -> list[dict]:
                 reason=None if i % 4 else "carrier_filtered",
             )
         )
+    # A delivery receipt that gave no time, on a message someone clicked.
+    no_time = message(90, at(2026, 3, 29, 6), source="api", label="kod-2fa")
+    rows.append({**no_time, "done_at": None})
     return rows
 
 
@@ -104,6 +108,7 @@ def awkward_clicks() -> list[dict]:
         click(62, at(2026, 5, 10, 8)),  # a click on a pending message
         click(71, at(2026, 3, 29, 9)),
         click(75, at(2026, 3, 29, 9), "curl/8", True),
+        click(90, at(2026, 3, 29, 7)),
     ]
 
 
@@ -177,7 +182,7 @@ def test_details_equal_raw_scan(lake, dispatch_id):
         pd.testing.assert_frame_equal(
             fn(fast, dispatch_id=dispatch_id), fn(raw, dispatch_id=dispatch_id), check_dtype=False, obj=fn.__name__
         )
-    assert sms_queries.first_day(fast) == sms_queries.first_day(raw) == dt.date(2026, 3, 28)
+    assert status_queries.first_day(fast) == status_queries.first_day(raw) == dt.date(2026, 3, 28)
 
 
 def test_awkward_numbers_are_what_a_person_counts(lake):
@@ -190,13 +195,19 @@ def test_awkward_numbers_are_what_a_person_counts(lake):
         if m["source"] == "bulk" and m["created_at"].astimezone(WAW).date() == dt.date(2026, 3, 29)
     ]
     assert day["recipients"] == len(in_day) == 34
-    assert day["clicked"] == 1  # m7 (delivery never confirmed); m0's clicks count on the 28th, m1 only by a bot
+    # Clicked counts delivered messages: m7's click (delivery never confirmed) is not among them; m0's clicks
+    # count on the 28th, m1 was clicked only by a bot.
+    assert day["clicked"] == 0
     the_28th, _, _ = sms_queries.period_summary(fast, period=Period(dt.date(2026, 3, 28), dt.date(2026, 3, 28), TZ))
     assert the_28th["clicked"] == 1
-    april = sms_queries.dispatch_records(fast, period=PERIODS[2])
-    assert [r["number"] for r in april] == [2] and april[0]["recipients"] == 10  # 00:00..00:09 local on 1 April
+    # A dispatch belongs to the day its first message was created, with all its messages: d2 began at 23:50
+    # on 31 March and ended on 1 April (local April, in the UTC-March partition).
+    assert sms_queries.dispatch_records(fast, period=PERIODS[2]) == []
+    march_31 = sms_queries.dispatch_records(fast, period=Period(dt.date(2026, 3, 31), dt.date(2026, 3, 31), TZ))
+    assert [r["number"] for r in march_31] == [2] and march_31[0]["recipients"] == 20
+    assert march_31[0]["sent_at"] == dt.datetime(2026, 3, 31, 23, 50)
     counts = sms_queries.dispatch_counts(fast, dispatch_id="d3").iloc[0]
-    assert (counts["pending"], counts["delivered"], counts["clicked"]) == (10, 0, 1)
+    assert (counts["pending"], counts["delivered"], counts["clicked"]) == (10, 0, 0)  # m62's click: still pending
     assert pd.isna(counts["ctr"])  # nothing delivered: no CTR, not 0
 
 
@@ -288,3 +299,18 @@ def test_every_page_answer_equals_raw_scan(lake, period):
             )
             for part in ("daily", "delays", "by_source", "groups", "reasons", "latest"):
                 pd.testing.assert_frame_equal(getattr(a, part), getattr(b, part), check_dtype=False, obj=part)
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
+def test_the_click_delay_histogram_counts_the_clicked_messages(lake, period):
+    # One definition of clicked: delivered messages with a human click, in the table and in the histogram of
+    # times to the first click (a delivered message without a delivery time too: counted from sending).
+    for db in both(lake):
+        for label in ("kod-2fa", None):
+            campaign = trx_queries.Campaign(label)
+            kpis = trx_queries.trx_kpis(db, period=period, campaign=campaign).iloc[0]
+            delays = trx_queries.trx_click_delay(db, period=period, campaign=campaign)
+            assert int(delays["messages"].sum()) == int(kpis["clicked"]), label
+    day = Period(dt.date(2026, 3, 29), dt.date(2026, 3, 29), TZ)
+    delays = trx_queries.trx_click_delay(both(lake)[0], period=day, campaign=trx_queries.Campaign("kod-2fa"))
+    assert 3600 in set(delays["delay_bucket"])  # m90: sent 06:00, clicked 07:00, no delivery time

@@ -22,7 +22,8 @@ PERIOD = Period(dt.date(2026, 9, 1), UNTIL, TZ)
 
 
 def lake_counts(demo_dir, period: Period) -> dict[int, tuple[int, int, int, int]]:
-    """Dispatch number -> (sent, delivered, not_sent, human-clicked), straight from the Parquet files."""
+    """Dispatch number -> (sent, delivered, not_sent, delivered and clicked by a person) of every dispatch whose
+    first message was created in the period (all its messages), straight from the Parquet files."""
     lake = demo_dir / "lake"
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -32,12 +33,13 @@ def lake_counts(demo_dir, period: Period) -> dict[int, tuple[int, int, int, int]
                sum(CASE WHEN m.status <> 'not_sent' THEN 1 ELSE 0 END),
                sum(CASE WHEN m.status = 'delivered' THEN 1 ELSE 0 END),
                sum(CASE WHEN m.status = 'not_sent' THEN 1 ELSE 0 END),
-               sum(CASE WHEN EXISTS (SELECT 1 FROM read_parquet('{lake}/clicks/*/*.parquet') c
-                                     WHERE c.message_id = m.message_id AND NOT c.is_bot) THEN 1 ELSE 0 END)
+               sum(CASE WHEN m.status = 'delivered' AND EXISTS (
+                            SELECT 1 FROM read_parquet('{lake}/clicks/*/*.parquet') c
+                            WHERE c.message_id = m.message_id AND NOT c.is_bot) THEN 1 ELSE 0 END)
         FROM read_parquet('{lake}/messages/*/*.parquet') m
         JOIN read_parquet('{lake}/dispatches/dispatches.parquet') d ON d.dispatch_id = m.dispatch_id
-        WHERE (m.created_at AT TIME ZONE ?)::DATE BETWEEN ? AND ?
         GROUP BY d.number
+        HAVING (min(m.created_at) AT TIME ZONE ?)::DATE BETWEEN ? AND ?
         """,
         [period.tz, period.start, period.end],
     ).fetchall()

@@ -168,19 +168,9 @@ def binary_issues(name: str, lines: Lines) -> list[Issue]:
 # --------------------------------------------------------------------------- normalise
 
 
-# Text columns that normalise() reads only through fields.text / lower / upper, which work on each
-# distinct value of a dictionary-encoded column: a parser may give these dictionary-encoded
-# (canonical Parquet does, for all but the ids) and they are decoded once, already normalised.
-PER_DISTINCT = frozenset({"provider", "source", "dispatch_id", "campaign_label", "sender", "country", "operator",
-                          "status", "reason", "raw_status", "raw_error", "encoding", "currency", "dispatch_name",
-                          "recipient_group", "description"})
-
-
 def _column(table: pa.Table, name: str, n: int) -> pa.Array:
     if name in table.column_names:
         col = table[name]
-        if name in PER_DISTINCT and pa.types.is_dictionary(col.type):
-            return col
         if isinstance(col, pa.ChunkedArray):
             col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
         want = RECORD.field(name).type if name in RECORD.names else col.type

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import functools
 import re
 
 import duckdb
@@ -32,24 +31,6 @@ def as_array(values, type_=pa.string()) -> pa.Array:
     return values
 
 
-def _per_distinct(fn):
-    """`fn` of a text column that, given a dictionary-encoded column, runs once per distinct value
-    and spreads the results back to the rows (a plain string array either way)."""
-    @functools.wraps(fn)
-    def each(values) -> pa.Array:
-        kind = getattr(values, "type", None)
-        if kind is None or not pa.types.is_dictionary(kind) or not (
-                pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
-            return fn(values)
-        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-        out = [each(c.dictionary).take(c.indices) for c in chunks]
-        if not out:
-            return pa.array([], pa.string())
-        return out[0] if len(out) == 1 else pa.concat_arrays(out)
-    return each
-
-
-@_per_distinct
 def text(values) -> pa.Array:
     """Returns strings trimmed of blanks, with empty strings as null."""
     arr = as_array(values)
@@ -68,7 +49,6 @@ def text(values) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
-@_per_distinct
 def lower(values) -> pa.Array:
     """Returns `text(values)` lower-cased."""
     arr = text(values)
@@ -77,7 +57,6 @@ def lower(values) -> pa.Array:
     return pc.utf8_lower(arr) if ((data >= 65) & (data <= 90) | (data >= 128)).any() else arr
 
 
-@_per_distinct
 def upper(values) -> pa.Array:
     """Returns `text(values)` upper-cased."""
     arr = text(values)

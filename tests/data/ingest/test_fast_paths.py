@@ -8,8 +8,6 @@
   Arrow's trim on every value, and `fields.lower`/`upper` (only when some byte would
   change) against Arrow's case mapping; `fields.compact_dates` (no per-value digit
   check when every byte is a digit) against the check on every value;
-- the same three on dictionary-encoded columns (canonical Parquet reads its columns of
-  few values so, and they work on each distinct value once) against the plain column;
 - new dispatches' rows ordered by a stable sort of their group alone when each
   group is in time order already, against np.lexsort;
 - `merge.all_distinct` (ids of one length hashed and sorted with numpy) against a set;
@@ -193,20 +191,6 @@ def test_all_distinct_on_many_ids_of_one_width():
     ids = [f"msg-{i * 7919 % 1_000_003:016x}" for i in range(50_000)]
     assert all_distinct(pa.array(ids))
     assert not all_distinct(pa.array(ids + [ids[12_345]]))
-
-
-@SETTINGS
-@given(st.lists(st.none() | st.sampled_from(["", " ", " Delivered ", "DELIVRD", "x\t", "ś", "Ab", "ab"]), max_size=12),
-       st.integers(min_value=1, max_value=4))
-def test_dictionary_columns_normalise_like_plain_ones(values, chunks):
-    plain = pa.array(values, pa.string())
-    step = max(1, -(-len(values) // chunks))
-    parts = [plain.slice(i, step).dictionary_encode() for i in range(0, len(values), step)] or [plain.dictionary_encode()]
-    encoded = pa.chunked_array(parts)
-    for fn in (fields.text, fields.lower, fields.upper):
-        assert fn(encoded).type == pa.string()
-        assert fn(encoded).to_pylist() == fn(plain).to_pylist()
-        assert fn(parts[0]).to_pylist() == fn(plain.slice(0, len(parts[0]))).to_pylist()
 
 
 @SETTINGS

@@ -136,21 +136,16 @@ def compact_dates(values, tz: str) -> tuple[pa.Array, pa.Array]:
     if n == 0:
         return pa.array([], TS), pa.array([], pa.bool_())
     length = pc.binary_length(arr)
-    tens = pc.equal(length, 10)
-    every_ten = pc.all(tens).as_py() is not False  # (nulls aside)
-    ten = pc.strptime(arr if every_ten else pc.if_else(tens, arr, pa.scalar(None, pa.string())),
-                      format="%y%m%d%H%M", unit="us", error_is_null=True)
+    ten = pc.strptime(pc.if_else(pc.equal(length, 10), arr, pa.scalar(None, pa.string())), format="%y%m%d%H%M",
+                      unit="us", error_is_null=True)
     naive = ten
-    if not every_ten and pc.any(pc.equal(length, 12)).as_py():
+    if pc.any(pc.equal(length, 12)).as_py():
         twelve = pc.strptime(pc.if_else(pc.equal(length, 12), arr, pa.scalar(None, pa.string())),
                              format="%y%m%d%H%M%S", unit="us", error_is_null=True)
         naive = pc.coalesce(ten, twelve)
-    # strptime is lenient about what it skips: the text must be digits only (no need to look at each value
-    # when every byte is a digit; `text` left no empty value)
-    data = _value_bytes(arr)
-    if not ((data >= 48) & (data <= 57)).all():
-        digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
-        naive = pc.if_else(digits, naive, pa.scalar(None, naive.type))
+    # strptime is lenient about what it skips: the text must be digits only
+    digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
+    naive = pc.if_else(digits, naive, pa.scalar(None, naive.type))
     out = pc.assume_timezone(naive, timezone=tz, ambiguous="earliest", nonexistent="earliest").cast(TS)
     ok = pc.or_(pc.is_null(arr), pc.is_valid(out))
     return out, ok

@@ -5,8 +5,6 @@
   run over blocks of lines against the whole file at once;
 - text lines kept as byte ranges against the decoder's per-line path;
 - `fields.lower`/`upper` (only when some byte would change) against Arrow's case mapping;
-  `fields.compact_dates` (no per-value digit check when every byte is a digit) against
-  the check on every value;
 - new dispatches' rows ordered by a stable sort of their group alone when each
   group is in time order already, against np.lexsort;
 - `merge.all_distinct` (ids of one length hashed and sorted with numpy) against a set;
@@ -208,24 +206,3 @@ def test_is_sorted_when_sort_changes_nothing(rows, presort):
     if presort:
         table = table.sort_by(keys)
     assert is_sorted(table, keys) == table.sort_by(keys)["row"].equals(table["row"])
-
-
-def _compact_dates_everywhere(values: list[str | None], tz: str) -> list:
-    """fields.compact_dates the long way: each length and the digits checked on every value."""
-    arr = fields.text(pa.array(values, pa.string()))
-    length = pc.binary_length(arr)
-    naive = pc.coalesce(*(pc.strptime(pc.if_else(pc.equal(length, n), arr, pa.scalar(None, pa.string())), format=f,
-                                      unit="us", error_is_null=True)
-                          for n, f in ((10, "%y%m%d%H%M"), (12, "%y%m%d%H%M%S"))))
-    digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
-    naive = pc.if_else(digits, naive, pa.scalar(None, naive.type))
-    return pc.assume_timezone(naive, timezone=tz, ambiguous="earliest", nonexistent="earliest").cast(TS).to_pylist()
-
-
-@SETTINGS
-@given(st.lists(st.none() | st.sampled_from(["2510141000", "251014100000", "2510141000 ", "25101410x0", "2513141000",
-                                             "251014100", "", " 2510141000", "-510141000", "2510141000\u00a0"]),
-                max_size=8))
-def test_compact_dates_fast_path(values):
-    out, _ = fields.compact_dates(pa.array(values, pa.string()), "Europe/Warsaw")
-    assert out.to_pylist() == _compact_dates_everywhere(values, "Europe/Warsaw")

@@ -426,20 +426,6 @@ def ensure_dispatches_file(lake: Lake) -> None:
         write_dispatches(lake, schema.DISPATCHES.empty_table())
 
 
-def _by_group_then_time(codes: np.ndarray, times: np.ndarray, groups: int) -> np.ndarray:
-    """np.lexsort((times, codes)): positions by group, then time, then position.
-
-    Rows usually come in time order within a group (a log is written as it happens,
-    the lake's months are sorted): then a stable sort of the small group codes alone
-    (numpy's radix sort) gives the same order in a sixth of the time."""
-    if groups <= np.iinfo(np.int16).max:
-        order = np.argsort(codes.astype(np.int16), kind="stable")
-        by_group, by_time = codes[order], times[order]
-        if bool(((by_time[1:] >= by_time[:-1]) | (by_group[1:] != by_group[:-1])).all()):
-            return order
-    return np.lexsort((times, codes))
-
-
 def _ensure_dispatches(lake: Lake, out: pa.Table, result: MessagesMerged) -> None:
     """Adds a dispatch for every dispatch_id of bulk messages that the dispatches table lacks."""
     is_bulk = pc.fill_null(pc.equal(out["source"], "bulk"), False)
@@ -459,7 +445,7 @@ def _ensure_dispatches(lake: Lake, out: pa.Table, result: MessagesMerged) -> Non
         encoded = encoded.combine_chunks()
     codes = _np(encoded.indices)
     created = _micros(out["created_at"], _MAX)[rows]
-    order = _by_group_then_time(codes, created, len(encoded.dictionary))
+    order = np.lexsort((created, codes))
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     n = len(rows)

@@ -5,8 +5,6 @@
   run over blocks of lines against the whole file at once;
 - text lines kept as byte ranges against the decoder's per-line path;
 - `fields.lower`/`upper` (only when some byte would change) against Arrow's case mapping;
-- new dispatches' rows ordered by a stable sort of their group alone when each
-  group is in time order already, against np.lexsort;
 - `merge.all_distinct` (ids of one length hashed and sorted with numpy) against a set;
 - the lake writer's month keys (numpy) and its check that a month is in order already
   (then it is not sorted) against Arrow's strftime and sort.
@@ -15,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +20,7 @@ from hypothesis import strategies as st
 
 from data.ingest import fields
 from data.ingest.core import normalise
-from data.ingest.merge import _by_group_then_time, all_distinct
+from data.ingest.merge import all_distinct
 from data.ingest.smpp_dlr import _split_fields, _split_in_blocks, parse_lines
 from data.ingest.textio import decode, lines_of
 from data.lake import is_sorted, month_keys
@@ -169,17 +166,6 @@ def test_all_distinct_is_a_set_count(values, shift, with_null):
     assert all_distinct(arr) == expected
     same_length = [v.ljust(5, "-")[:5] for v in values]  # all one width: the hashed path
     assert all_distinct(pa.array(same_length, pa.string())) == (len(set(same_length)) == len(same_length))
-
-
-@SETTINGS
-@given(st.lists(st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=5)), max_size=30),
-       st.booleans())
-def test_group_then_time_order_is_lexsort(rows, in_time_order):
-    if in_time_order:  # the fast path's case: each group's times already ascending
-        rows = sorted(rows, key=lambda r: r[1])
-    codes = np.array([c for c, _ in rows], dtype=np.int32)
-    times = np.array([t for _, t in rows], dtype=np.int64)
-    assert _by_group_then_time(codes, times, 4).tolist() == np.lexsort((times, codes)).tolist()
 
 
 def test_all_distinct_on_many_ids_of_one_width():

@@ -67,13 +67,13 @@ PROVIDER_VOCABULARY = {"twilio": "twilio", "infobip": "infobip", "vonage": "vona
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Options:
     """How to read the files of one import."""
 
+    tz: str  # zone of times written without an offset (config.py holds the default)
     provider: str | None = None  # provider name for formats that do not say it (smpp-dlr)
     region: str = "PL"  # default region of numbers written without a country code
-    tz: str = "Europe/Warsaw"  # zone of times written without an offset
     now: dt.datetime | None = None  # "now" for the future-date check (UTC); the clock when None
     future_slack: dt.timedelta = dt.timedelta(days=1)  # clocks and zones differ; beyond this, "future"
 

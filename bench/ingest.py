@@ -1,6 +1,11 @@
 """Ingest speed (`make bench-ingest [INGEST_MESSAGES=N]`): `app.py ingest`'s work against the
 time DuckDB alone needs to read the same file, in the same run.
 
+The target is relative: the import's CPU time over DuckDB's own read of the same file
+(one thread each, measured in the same run) at most 2.5x for the canonical CSV and
+Parquet files and 12x for the receipt log. The last line says each ratio and whether
+it is met (and by how much it is missed).
+
 Inputs are made once under var/bench-ingest/ (git-ignored) from a demo lake of N
 messages: the messages as one canonical Parquet file and as canonical CSV, and a
 Kannel access log with one SMPP delivery receipt per message (`Receive DLR` lines,
@@ -46,7 +51,8 @@ from data.rollups import build_rollups  # noqa: E402
 
 TZ = "Europe/Warsaw"
 UNTIL = dt.date(2026, 10, 31)
-TARGETS = {"canonical_parquet": 1_000_000, "canonical_csv": 1_000_000, "smpp_dlr": 200_000}  # rows/s/core
+# the import's CPU time / DuckDB's read of the same file on one thread, at most
+TARGETS = {"canonical_parquet": 2.5, "canonical_csv": 2.5, "smpp_dlr": 12.0}
 
 # status -> (stat, err) of an SMPP receipt
 SMPP_OF = {"delivered": ("DELIVRD", "000"), "undelivered": ("UNDELIV", "027"), "expired": ("EXPIRED", "000"),
@@ -173,15 +179,18 @@ def main(argv: list[str] | None = None) -> dict:
             "duckdb_rows_per_s_per_core": round(duck1[2] / duck1[1]) if duck1[1] else None,
             "duckdb_load_average": duck_load,
             "ingest_over_duckdb_cpu": round(used / duck1[1], 2) if duck1[1] else None,
-            "target_rows_per_s_per_core": TARGETS[kind],
+            "target_ingest_over_duckdb": TARGETS[kind],
         }
-        r["target_met"] = r["rows_per_s_per_core"] >= TARGETS[kind]
+        ratio = r["ingest_over_duckdb_cpu"]
+        r["target_met"] = ratio is not None and ratio <= TARGETS[kind]
+        r["target_missed_by"] = None if r["target_met"] or ratio is None else round(ratio / TARGETS[kind], 2)
         results[kind] = r
+        verdict = "met" if r["target_met"] else f"missed: {r['target_missed_by']}x the target"
         print(f"{kind:18s} {rows:>10,} rows  ingest ({threads} Arrow thread{'s' * (threads > 1)}, load {load_before}) "
-              f"{wall:6.2f} s wall {used:6.2f} s cpu = {r['rows_per_s_per_core']:>9,} rows/s/core "
-              f"(target {TARGETS[kind]:,})  |  DuckDB read (load {duck_load}) 1 thread {duck1[1]:5.2f} s cpu = "
+              f"{wall:6.2f} s wall {used:6.2f} s cpu = {r['rows_per_s_per_core']:>9,} rows/s/core  |  "
+              f"DuckDB read (load {duck_load}) 1 thread {duck1[1]:5.2f} s cpu = "
               f"{r['duckdb_rows_per_s_per_core']:>9,} rows/s/core, all cores {duck[0]:5.2f} s wall  |  "
-              f"ingest/DuckDB cpu {r['ingest_over_duckdb_cpu']}x", flush=True)
+              f"ingest/DuckDB cpu {ratio}x (target <= {TARGETS[kind]}x: {verdict})", flush=True)
     # the rollups an import of the canonical Parquet file would build
     ingest_once("canonical_parquet", inputs["canonical_parquet"], work)
     lake = Lake(work / "lake")
@@ -194,6 +203,9 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average": [round(x, 2) for x in os.getloadavg()]},
         "results": results, "rollups_wall_s": round(rwall, 3), "rollups_cpu_s": round(rused, 3),
+        "targets": {kind: {"ingest_over_duckdb_cpu": r["ingest_over_duckdb_cpu"], "target": r["target_ingest_over_duckdb"],
+                           "met": r["target_met"], "missed_by": r["target_missed_by"]} for kind, r in results.items()},
+        "all_targets_met": all(r["target_met"] for r in results.values()),
     }
     print(json.dumps(report))
     return report

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data.ingest import fields
-from data.ingest.core import PER_DISTINCT, RECORD, Issue, Options, Parsed, empty_records
+from data.ingest.core import RECORD, Issue, Options, Parsed, empty_records
 from data.ingest.csvio import header_key, parsed_csv
 
 FORMAT = "canonical"
@@ -61,8 +61,6 @@ def coerce(columns: dict[str, pa.Array], n: int, tz: str) -> tuple[pa.Table, pa.
         elif want == pa.float64():
             values, ok = fields.decimals(arr)
             checks.append((ok, f"{name} is not a number"))
-        elif name in PER_DISTINCT and pa.types.is_dictionary(arr.type):  # normalised per distinct value
-            values = arr
         else:  # text: trimmed and checked once, by core.normalise
             arr = fields.as_array(arr)
             values = fields.ids_as_text(arr) if pa.types.is_floating(arr.type) else arr.cast(pa.string())
@@ -98,14 +96,7 @@ def parse_csv(data: bytes, name: str, opts: Options) -> Parsed:
 
 def parse_parquet(path: Path, name: str, opts: Options) -> Parsed:
     try:
-        # one chunk per row group (read_table cuts them smaller); the columns of few distinct values as
-        # dictionaries, as Parquet stores them: half the reading, and normalise() then works on each
-        # distinct value once
-        footer = pq.read_metadata(path)  # read once: the schema picks the columns, the reader reuses it
-        schema = footer.schema.to_arrow_schema()
-        few = [name for name in schema.names if pa.types.is_string(schema.field(name).type)
-               and header_key(name) in KNOWN and KNOWN[header_key(name)] in PER_DISTINCT]
-        table = pq.ParquetFile(path, metadata=footer, read_dictionary=few).read()
+        table = pq.ParquetFile(path).read()  # one chunk per row group (read_table cuts them smaller)
     except (pa.ArrowInvalid, OSError) as exc:
         return Parsed(name, FORMAT, empty_records(), [Issue(name, 0, f"not a readable Parquet file: {exc}", "")])
     parsed = Parsed(name, FORMAT, empty_records(), rows=table.num_rows)

@@ -67,13 +67,13 @@ PROVIDER_VOCABULARY = {"twilio": "twilio", "infobip": "infobip", "vonage": "vona
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Options:
     """How to read the files of one import."""
 
+    tz: str  # zone of times written without an offset (config.py holds the default)
     provider: str | None = None  # provider name for formats that do not say it (smpp-dlr)
     region: str = "PL"  # default region of numbers written without a country code
-    tz: str = "Europe/Warsaw"  # zone of times written without an offset
     now: dt.datetime | None = None  # "now" for the future-date check (UTC); the clock when None
     future_slack: dt.timedelta = dt.timedelta(days=1)  # clocks and zones differ; beyond this, "future"
 
@@ -168,19 +168,9 @@ def binary_issues(name: str, lines: Lines) -> list[Issue]:
 # --------------------------------------------------------------------------- normalise
 
 
-# Text columns that normalise() reads only through fields.text / lower / upper, which work on each
-# distinct value of a dictionary-encoded column: a parser may give these dictionary-encoded
-# (canonical Parquet does, for all but the ids) and they are decoded once, already normalised.
-PER_DISTINCT = frozenset({"provider", "source", "dispatch_id", "campaign_label", "sender", "country", "operator",
-                          "status", "reason", "raw_status", "raw_error", "encoding", "currency", "dispatch_name",
-                          "recipient_group", "description"})
-
-
 def _column(table: pa.Table, name: str, n: int) -> pa.Array:
     if name in table.column_names:
         col = table[name]
-        if name in PER_DISTINCT and pa.types.is_dictionary(col.type):
-            return col
         if isinstance(col, pa.ChunkedArray):
             col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
         want = RECORD.field(name).type if name in RECORD.names else col.type

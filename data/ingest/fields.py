@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import functools
 import re
 
 import duckdb
@@ -32,24 +31,6 @@ def as_array(values, type_=pa.string()) -> pa.Array:
     return values
 
 
-def _per_distinct(fn):
-    """`fn` of a text column that, given a dictionary-encoded column, runs once per distinct value
-    and spreads the results back to the rows (a plain string array either way)."""
-    @functools.wraps(fn)
-    def each(values) -> pa.Array:
-        kind = getattr(values, "type", None)
-        if kind is None or not pa.types.is_dictionary(kind) or not (
-                pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
-            return fn(values)
-        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-        out = [each(c.dictionary).take(c.indices) for c in chunks]
-        if not out:
-            return pa.array([], pa.string())
-        return out[0] if len(out) == 1 else pa.concat_arrays(out)
-    return each
-
-
-@_per_distinct
 def text(values) -> pa.Array:
     """Returns strings trimmed of blanks, with empty strings as null."""
     arr = as_array(values)
@@ -57,10 +38,6 @@ def text(values) -> pa.Array:
         arr = arr.cast(pa.string())
     if len(arr) == 0 or arr.null_count == len(arr):
         return arr
-    edges = _edges(arr)
-    if edges is not None:  # no value starts or ends with white space (or a non-ASCII byte): no trimming needed
-        empty = pa.array(edges, pa.bool_())
-        return pc.if_else(empty, pa.scalar(None, pa.string()), arr) if edges.any() else arr
     trimmed = pc.utf8_trim_whitespace(arr)
     empty = pc.equal(trimmed, "")
     if not pc.any(empty).as_py():
@@ -68,7 +45,6 @@ def text(values) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
-@_per_distinct
 def lower(values) -> pa.Array:
     """Returns `text(values)` lower-cased."""
     arr = text(values)
@@ -77,7 +53,6 @@ def lower(values) -> pa.Array:
     return pc.utf8_lower(arr) if ((data >= 65) & (data <= 90) | (data >= 128)).any() else arr
 
 
-@_per_distinct
 def upper(values) -> pa.Array:
     """Returns `text(values)` upper-cased."""
     arr = text(values)
@@ -99,25 +74,6 @@ def _value_bytes(arr: pa.Array) -> np.ndarray:
     """The bytes of a string array's values, as numpy (no copy)."""
     offsets, data = string_bytes(arr)
     return data[offsets[0]:offsets[-1]]
-
-
-_SPACEY = np.zeros(256, dtype=bool)
-_SPACEY[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, *range(128, 256)]] = True  # what Arrow trims (28-31: separators)
-
-
-def _edges(arr: pa.Array) -> np.ndarray | None:
-    """Which values are empty strings, when no value needs trimming (its first and last bytes, numpy); else None."""
-    offsets, buf = string_bytes(arr)
-    empty = np.diff(offsets) == 0
-    if len(buf):
-        last = len(buf) - 1
-        first_byte = buf[np.minimum(offsets[:-1], last)]
-        last_byte = buf[np.clip(offsets[1:] - 1, 0, last)]
-        if (~empty & (_SPACEY[first_byte] | _SPACEY[last_byte])).any():
-            return None
-    if arr.null_count and empty.any():
-        empty &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    return empty
 
 
 def times(values, tz: str) -> tuple[pa.Array, pa.Array]:
@@ -180,21 +136,16 @@ def compact_dates(values, tz: str) -> tuple[pa.Array, pa.Array]:
     if n == 0:
         return pa.array([], TS), pa.array([], pa.bool_())
     length = pc.binary_length(arr)
-    tens = pc.equal(length, 10)
-    every_ten = pc.all(tens).as_py() is not False  # (nulls aside)
-    ten = pc.strptime(arr if every_ten else pc.if_else(tens, arr, pa.scalar(None, pa.string())),
-                      format="%y%m%d%H%M", unit="us", error_is_null=True)
+    ten = pc.strptime(pc.if_else(pc.equal(length, 10), arr, pa.scalar(None, pa.string())), format="%y%m%d%H%M",
+                      unit="us", error_is_null=True)
     naive = ten
-    if not every_ten and pc.any(pc.equal(length, 12)).as_py():
+    if pc.any(pc.equal(length, 12)).as_py():
         twelve = pc.strptime(pc.if_else(pc.equal(length, 12), arr, pa.scalar(None, pa.string())),
                              format="%y%m%d%H%M%S", unit="us", error_is_null=True)
         naive = pc.coalesce(ten, twelve)
-    # strptime is lenient about what it skips: the text must be digits only (no need to look at each value
-    # when every byte is a digit; `text` left no empty value)
-    data = _value_bytes(arr)
-    if not ((data >= 48) & (data <= 57)).all():
-        digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
-        naive = pc.if_else(digits, naive, pa.scalar(None, naive.type))
+    # strptime is lenient about what it skips: the text must be digits only
+    digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
+    naive = pc.if_else(digits, naive, pa.scalar(None, naive.type))
     out = pc.assume_timezone(naive, timezone=tz, ambiguous="earliest", nonexistent="earliest").cast(TS)
     ok = pc.or_(pc.is_null(arr), pc.is_valid(out))
     return out, ok

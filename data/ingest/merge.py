@@ -121,7 +121,7 @@ def all_distinct(ids: pa.Array) -> bool:
     """True when no value of `ids` repeats.
 
     Ids all of one length (hex ids, UUIDs: the usual case) are hashed a machine word
-    at a time and sorted with numpy, a sixth of the time of Arrow's hash table. Only
+    at a time and sorted with numpy, under half the time of Arrow's hash table. Only
     distinct hashes prove distinct ids: when two hashes meet (or the ids differ in
     length), Arrow counts exactly.
     """
@@ -246,7 +246,7 @@ def merge_messages(lake: Lake, rows: pa.Table, *, names: list[str], raw_text, pr
     both = rows if existing is None or existing.num_rows == 0 else \
         pa.concat_tables([rows, existing.select(rows.column_names)])
     ids = both["message_id"].combine_chunks() if isinstance(both["message_id"], pa.ChunkedArray) else both["message_id"]
-    if all_distinct(ids):  # one record per message (a first import): no codes needed, 40% faster
+    if all_distinct(ids):  # one record per message (a first import): no codes needed, a quarter of their time
         in_multi = np.zeros(len(ids), dtype=bool)
     else:
         codes = _np(pc.dictionary_encode(ids).indices)
@@ -426,20 +426,6 @@ def ensure_dispatches_file(lake: Lake) -> None:
         write_dispatches(lake, schema.DISPATCHES.empty_table())
 
 
-def _by_group_then_time(codes: np.ndarray, times: np.ndarray, groups: int) -> np.ndarray:
-    """np.lexsort((times, codes)): positions by group, then time, then position.
-
-    Rows usually come in time order within a group (a log is written as it happens,
-    the lake's months are sorted): then a stable sort of the small group codes alone
-    (numpy's radix sort) gives the same order in a sixth of the time."""
-    if groups <= np.iinfo(np.int16).max:
-        order = np.argsort(codes.astype(np.int16), kind="stable")
-        by_group, by_time = codes[order], times[order]
-        if bool(((by_time[1:] >= by_time[:-1]) | (by_group[1:] != by_group[:-1])).all()):
-            return order
-    return np.lexsort((times, codes))
-
-
 def _ensure_dispatches(lake: Lake, out: pa.Table, result: MessagesMerged) -> None:
     """Adds a dispatch for every dispatch_id of bulk messages that the dispatches table lacks."""
     is_bulk = pc.fill_null(pc.equal(out["source"], "bulk"), False)
@@ -459,7 +445,7 @@ def _ensure_dispatches(lake: Lake, out: pa.Table, result: MessagesMerged) -> Non
         encoded = encoded.combine_chunks()
     codes = _np(encoded.indices)
     created = _micros(out["created_at"], _MAX)[rows]
-    order = _by_group_then_time(codes, created, len(encoded.dictionary))
+    order = np.lexsort((created, codes))
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     n = len(rows)

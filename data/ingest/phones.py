@@ -233,11 +233,6 @@ def country_operator(e164) -> tuple[pa.Array, pa.Array]:
     n = len(arr)
     if n == 0:
         return pa.array([], pa.string()), pa.array([], pa.string())
-    if arr.null_count > n // 2:  # work on the numbers that are there
-        present = pc.is_valid(arr)
-        country, operator = country_operator(arr.filter(present))
-        nothing = pa.nulls(n, pa.string())
-        return _scatter(country, present, nothing), _scatter(operator, present, nothing)
     if n > 1000:  # the same recipients come back: each distinct number once
         encoded = pc.dictionary_encode(arr)
         if len(encoded.dictionary) < n * 0.7:

@@ -93,7 +93,7 @@ def ingest(
     data_dir: Path,
     fmt: str = "auto",
     options: Options | None = None,
-    report_tz: str = "Europe/Warsaw",
+    report_tz: str,
     links: Path | None = None,
     rollups: str = "auto",
     progress: ProgressFn | None = None,
@@ -102,13 +102,15 @@ def ingest(
 ) -> Summary:
     """Imports `paths` into the lake of `data_dir` (see the module's docstring).
 
+    `report_tz` is the reporting time zone the rollups are built in (config.py's
+    `timezone`); `options` default to reading times without an offset in it too.
     `fmt` is a format name of `formats.FORMATS` or "auto". `rollups`: "auto" rebuilds
     the touched months when the lake has rollups (and builds them for a lake that
     had no messages yet), "always", or "never". `engine` builds them (`build_rollups`:
     None for DuckDB in this process, or a `data.spark.SparkEngine`).
     """
     started = time.perf_counter()
-    opts = options or Options()
+    opts = options or Options(tz=report_tz)
     paths = [Path(p) for p in paths]
     shown = list(names) if names is not None else [str(p) for p in paths]
     for p in paths:

@@ -4,14 +4,7 @@
   order) against the regular expressions and the tolerant per-line parser alone, and
   run over blocks of lines against the whole file at once;
 - text lines kept as byte ranges against the decoder's per-line path;
-- `fields.text` (trims only when a value has a blank or non-ASCII end) against
-  Arrow's trim on every value, and `fields.lower`/`upper` (only when some byte would
-  change) against Arrow's case mapping; `fields.compact_dates` (no per-value digit
-  check when every byte is a digit) against the check on every value;
-- the same three on dictionary-encoded columns (canonical Parquet reads its columns of
-  few values so, and they work on each distinct value once) against the plain column;
-- new dispatches' rows ordered by a stable sort of their group alone when each
-  group is in time order already, against np.lexsort;
+- `fields.lower`/`upper` (only when some byte would change) against Arrow's case mapping;
 - `merge.all_distinct` (ids of one length hashed and sorted with numpy) against a set;
 - the lake writer's month keys (numpy) and its check that a month is in order already
   (then it is not sorted) against Arrow's strftime and sort.
@@ -20,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +20,7 @@ from hypothesis import strategies as st
 
 from data.ingest import fields
 from data.ingest.core import normalise
-from data.ingest.merge import _by_group_then_time, all_distinct
+from data.ingest.merge import all_distinct
 from data.ingest.smpp_dlr import _split_fields, _split_in_blocks, parse_lines
 from data.ingest.textio import decode, lines_of
 from data.lake import is_sorted, month_keys
@@ -154,16 +146,14 @@ def test_lines_as_byte_ranges_are_the_decoded_lines(lines, newline, final_newlin
 @SETTINGS
 @given(st.lists(st.none() | st.text(max_size=6) | st.sampled_from(["", " ", "\u00a0x", "x\t", "ś", " a b ", "Ab", "ab"]),
                 max_size=12))
-def test_text_trims_like_arrow(values):
+def test_case_mapping_like_arrow(values):
     arr = pa.array(values, pa.string())
-    trimmed = pc.utf8_trim_whitespace(arr)
-    expected = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-    assert fields.text(arr).to_pylist() == expected.to_pylist()
+    expected = fields.text(arr)
     assert fields.lower(arr).to_pylist() == pc.utf8_lower(expected).to_pylist()
     assert fields.upper(arr).to_pylist() == pc.utf8_upper(expected).to_pylist()
     if len(arr) > 2:
-        assert fields.text(arr.slice(1)).to_pylist() == expected.slice(1).to_pylist()
         assert fields.lower(arr.slice(1)).to_pylist() == pc.utf8_lower(expected.slice(1)).to_pylist()
+        assert fields.upper(arr.slice(1)).to_pylist() == pc.utf8_upper(expected.slice(1)).to_pylist()
 
 
 @SETTINGS
@@ -178,35 +168,10 @@ def test_all_distinct_is_a_set_count(values, shift, with_null):
     assert all_distinct(pa.array(same_length, pa.string())) == (len(set(same_length)) == len(same_length))
 
 
-@SETTINGS
-@given(st.lists(st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=5)), max_size=30),
-       st.booleans())
-def test_group_then_time_order_is_lexsort(rows, in_time_order):
-    if in_time_order:  # the fast path's case: each group's times already ascending
-        rows = sorted(rows, key=lambda r: r[1])
-    codes = np.array([c for c, _ in rows], dtype=np.int32)
-    times = np.array([t for _, t in rows], dtype=np.int64)
-    assert _by_group_then_time(codes, times, 4).tolist() == np.lexsort((times, codes)).tolist()
-
-
 def test_all_distinct_on_many_ids_of_one_width():
     ids = [f"msg-{i * 7919 % 1_000_003:016x}" for i in range(50_000)]
     assert all_distinct(pa.array(ids))
     assert not all_distinct(pa.array(ids + [ids[12_345]]))
-
-
-@SETTINGS
-@given(st.lists(st.none() | st.sampled_from(["", " ", " Delivered ", "DELIVRD", "x\t", "ś", "Ab", "ab"]), max_size=12),
-       st.integers(min_value=1, max_value=4))
-def test_dictionary_columns_normalise_like_plain_ones(values, chunks):
-    plain = pa.array(values, pa.string())
-    step = max(1, -(-len(values) // chunks))
-    parts = [plain.slice(i, step).dictionary_encode() for i in range(0, len(values), step)] or [plain.dictionary_encode()]
-    encoded = pa.chunked_array(parts)
-    for fn in (fields.text, fields.lower, fields.upper):
-        assert fn(encoded).type == pa.string()
-        assert fn(encoded).to_pylist() == fn(plain).to_pylist()
-        assert fn(parts[0]).to_pylist() == fn(plain.slice(0, len(parts[0]))).to_pylist()
 
 
 @SETTINGS
@@ -227,24 +192,3 @@ def test_is_sorted_when_sort_changes_nothing(rows, presort):
     if presort:
         table = table.sort_by(keys)
     assert is_sorted(table, keys) == table.sort_by(keys)["row"].equals(table["row"])
-
-
-def _compact_dates_everywhere(values: list[str | None], tz: str) -> list:
-    """fields.compact_dates the long way: each length and the digits checked on every value."""
-    arr = fields.text(pa.array(values, pa.string()))
-    length = pc.binary_length(arr)
-    naive = pc.coalesce(*(pc.strptime(pc.if_else(pc.equal(length, n), arr, pa.scalar(None, pa.string())), format=f,
-                                      unit="us", error_is_null=True)
-                          for n, f in ((10, "%y%m%d%H%M"), (12, "%y%m%d%H%M%S"))))
-    digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
-    naive = pc.if_else(digits, naive, pa.scalar(None, naive.type))
-    return pc.assume_timezone(naive, timezone=tz, ambiguous="earliest", nonexistent="earliest").cast(TS).to_pylist()
-
-
-@SETTINGS
-@given(st.lists(st.none() | st.sampled_from(["2510141000", "251014100000", "2510141000 ", "25101410x0", "2513141000",
-                                             "251014100", "", " 2510141000", "-510141000", "2510141000\u00a0"]),
-                max_size=8))
-def test_compact_dates_fast_path(values):
-    out, _ = fields.compact_dates(pa.array(values, pa.string()), "Europe/Warsaw")
-    assert out.to_pylist() == _compact_dates_everywhere(values, "Europe/Warsaw")

@@ -164,8 +164,8 @@ def test_canonical_parquet_reads_like_csv(data_dir, tmp_path):
 
 
 def test_canonical_parquet_with_or_without_dictionaries_and_row_groups(data_dir, tmp_path):
-    """Parquet's columns of few values are read dictionary-encoded, one dictionary per row group:
-    untidy values (blanks around them, other case, empty) come out as from plain columns."""
+    """A Parquet file stored with dictionaries and small row groups reads like one without: untidy values
+    (blanks around them, other case, empty) come out the same."""
     table = pcsv.read_csv(SAMPLES / "canonical.csv", parse_options=pcsv.ParseOptions(delimiter=";"),
                           convert_options=pcsv.ConvertOptions(column_types={"msisdn": "string", "raw_error": "string"}))
     untidy = {"status": lambda v: f" {v.upper()} " if v else "", "country": lambda v: f"{v.lower()} " if v else v,

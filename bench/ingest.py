@@ -21,6 +21,7 @@ cores (wall time). The load average before each figure is printed beside it (oth
 work on the machine slows both sides alike: compare the ratios). The last line
 printed is one JSON object with every figure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,9 +56,16 @@ UNTIL = dt.date(2026, 10, 31)
 TARGETS = {"canonical_parquet": 2.5, "canonical_csv": 2.5, "smpp_dlr": 12.0}
 
 # status -> (stat, err) of an SMPP receipt
-SMPP_OF = {"delivered": ("DELIVRD", "000"), "undelivered": ("UNDELIV", "027"), "expired": ("EXPIRED", "000"),
-           "rejected": ("REJECTD", "069"), "not_sent": ("REJECTD", "00B"), "failed": ("UNDELIV", "034"),
-           "unknown": ("UNKNOWN", "000"), "pending": ("ENROUTE", "000")}
+SMPP_OF = {
+    "delivered": ("DELIVRD", "000"),
+    "undelivered": ("UNDELIV", "027"),
+    "expired": ("EXPIRED", "000"),
+    "rejected": ("REJECTD", "069"),
+    "not_sent": ("REJECTD", "00B"),
+    "failed": ("UNDELIV", "034"),
+    "unknown": ("UNKNOWN", "000"),
+    "pending": ("ENROUTE", "000"),
+}
 
 
 def cpu() -> float:
@@ -82,8 +90,11 @@ def make_inputs(folder: Path, messages: int) -> dict[str, Path]:
     build_demo(lake, messages=messages, seed=3, until=UNTIL, tz=TZ, with_rollups=False)
     files = sorted(lake.messages_dir.glob("month=*/*.parquet"))
     table = pa.concat_tables([pq.read_table(f, schema=schema.MESSAGES) for f in files])
-    out = {"canonical_parquet": folder / "messages.parquet", "canonical_csv": folder / "messages.csv",
-           "smpp_dlr": folder / "kannel-access.log"}
+    out = {
+        "canonical_parquet": folder / "messages.parquet",
+        "canonical_csv": folder / "messages.csv",
+        "smpp_dlr": folder / "kannel-access.log",
+    }
     pq.write_table(table, out["canonical_parquet"], compression="zstd")
     pcsv.write_csv(table, out["canonical_csv"])
     write_kannel_log(table, out["smpp_dlr"])
@@ -105,11 +116,28 @@ def write_kannel_log(table: pa.Table, path: Path) -> None:
     err = pc.if_else(raw_smpp, pc.coalesce(table["raw_error"], err.take(which)), err.take(which))
     pmid = table["provider_message_id"]
     number = pc.utf8_slice_codeunits(table["msisdn"], 1)  # SMSCs write 48600100200
-    parts = [pc.strftime(done, format="%Y-%m-%d %H:%M:%S"), " Receive DLR [SMSC:smsapi] [SVC:sklep] [ACT:] [BINF:] [FID:",
-             pmid, "] [META:?smpp?dlr_err=", err, "&] [from:", number, "] [to:", table["sender"],
-             "] [flags:-1:-1:-1:-1:1] [msg:104:id:", pmid, " sub:001 dlvrd:001 submit date:",
-             pc.strftime(created, format="%y%m%d%H%M"), " done date:", pc.strftime(done, format="%y%m%d%H%M"),
-             " stat:", stat, " err:", err, " text:Promocja jesienna -20%] [udh:0:]\n"]
+    parts = [
+        pc.strftime(done, format="%Y-%m-%d %H:%M:%S"),
+        " Receive DLR [SMSC:smsapi] [SVC:sklep] [ACT:] [BINF:] [FID:",
+        pmid,
+        "] [META:?smpp?dlr_err=",
+        err,
+        "&] [from:",
+        number,
+        "] [to:",
+        table["sender"],
+        "] [flags:-1:-1:-1:-1:1] [msg:104:id:",
+        pmid,
+        " sub:001 dlvrd:001 submit date:",
+        pc.strftime(created, format="%y%m%d%H%M"),
+        " done date:",
+        pc.strftime(done, format="%y%m%d%H%M"),
+        " stat:",
+        stat,
+        " err:",
+        err,
+        " text:Promocja jesienna -20%] [udh:0:]\n",
+    ]
     lines = pc.binary_join_element_wise(*parts, "")
     with open(path, "wb") as fh:
         for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
@@ -127,8 +155,10 @@ def duckdb_read(kind: str, path: Path, threads: int | None) -> tuple[float, floa
     elif kind == "canonical_csv":
         sql = f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')"
     else:
-        sql = (f"CREATE TABLE t AS SELECT * FROM read_csv('{path}', header=false, delim='\\t', quote='', "
-               "escape='', columns={'line': 'VARCHAR'})")
+        sql = (
+            f"CREATE TABLE t AS SELECT * FROM read_csv('{path}', header=false, delim='\\t', quote='', "
+            "escape='', columns={'line': 'VARCHAR'})"
+        )
     wall, used, _ = timed(lambda: con.execute(sql))
     rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
     con.close()
@@ -137,8 +167,9 @@ def duckdb_read(kind: str, path: Path, threads: int | None) -> tuple[float, floa
 
 def ingest_once(kind: str, path: Path, work: Path) -> tuple[float, float, object]:
     shutil.rmtree(work, ignore_errors=True)
-    opts = Options(provider="smsapi" if kind == "smpp_dlr" else None, tz=TZ,
-                   now=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+    opts = Options(
+        provider="smsapi" if kind == "smpp_dlr" else None, tz=TZ, now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    )
     fmt = "smpp-dlr" if kind == "smpp_dlr" else "canonical"
     return timed(lambda: ingest([path], data_dir=work, fmt=fmt, options=opts, report_tz=TZ, rollups="never"))
 
@@ -169,13 +200,20 @@ def main(argv: list[str] | None = None) -> dict:
         duck = min((duckdb_read(kind, path, None) for _ in range(args.repeat)), key=lambda r: r[0])
         rows = summary.rows_read
         r = {
-            "rows": rows, "bytes": path.stat().st_size, "messages": summary.messages_new,
+            "rows": rows,
+            "bytes": path.stat().st_size,
+            "messages": summary.messages_new,
             "quarantined": summary.quarantined,
-            "ingest_wall_s": round(wall, 3), "ingest_cpu_s": round(used, 3),
-            "rows_per_s": round(rows / wall), "rows_per_s_per_core": round(rows / used),
-            "ingest_arrow_threads": threads, "ingest_load_average": load_before,
-            "duckdb_read_wall_s": round(duck[0], 3), "duckdb_read_cpu_s": round(duck[1], 3),
-            "duckdb_read_1_thread_s": round(duck1[0], 3), "duckdb_read_1_thread_cpu_s": round(duck1[1], 3),
+            "ingest_wall_s": round(wall, 3),
+            "ingest_cpu_s": round(used, 3),
+            "rows_per_s": round(rows / wall),
+            "rows_per_s_per_core": round(rows / used),
+            "ingest_arrow_threads": threads,
+            "ingest_load_average": load_before,
+            "duckdb_read_wall_s": round(duck[0], 3),
+            "duckdb_read_cpu_s": round(duck[1], 3),
+            "duckdb_read_1_thread_s": round(duck1[0], 3),
+            "duckdb_read_1_thread_cpu_s": round(duck1[1], 3),
             "duckdb_rows_per_s_per_core": round(duck1[2] / duck1[1]) if duck1[1] else None,
             "duckdb_load_average": duck_load,
             "ingest_over_duckdb_cpu": round(used / duck1[1], 2) if duck1[1] else None,
@@ -186,11 +224,14 @@ def main(argv: list[str] | None = None) -> dict:
         r["target_missed_by"] = None if r["target_met"] or ratio is None else round(ratio / TARGETS[kind], 2)
         results[kind] = r
         verdict = "met" if r["target_met"] else f"missed: {r['target_missed_by']}x the target"
-        print(f"{kind:18s} {rows:>10,} rows  ingest ({threads} Arrow thread{'s' * (threads > 1)}, load {load_before}) "
-              f"{wall:6.2f} s wall {used:6.2f} s cpu = {r['rows_per_s_per_core']:>9,} rows/s/core  |  "
-              f"DuckDB read (load {duck_load}) 1 thread {duck1[1]:5.2f} s cpu = "
-              f"{r['duckdb_rows_per_s_per_core']:>9,} rows/s/core, all cores {duck[0]:5.2f} s wall  |  "
-              f"ingest/DuckDB cpu {ratio}x (target <= {TARGETS[kind]}x: {verdict})", flush=True)
+        print(
+            f"{kind:18s} {rows:>10,} rows  ingest ({threads} Arrow thread{'s' * (threads > 1)}, load {load_before}) "
+            f"{wall:6.2f} s wall {used:6.2f} s cpu = {r['rows_per_s_per_core']:>9,} rows/s/core  |  "
+            f"DuckDB read (load {duck_load}) 1 thread {duck1[1]:5.2f} s cpu = "
+            f"{r['duckdb_rows_per_s_per_core']:>9,} rows/s/core, all cores {duck[0]:5.2f} s wall  |  "
+            f"ingest/DuckDB cpu {ratio}x (target <= {TARGETS[kind]}x: {verdict})",
+            flush=True,
+        )
     # the rollups an import of the canonical Parquet file would build
     ingest_once("canonical_parquet", inputs["canonical_parquet"], work)
     lake = Lake(work / "lake")
@@ -199,12 +240,27 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"rollups of the canonical import (all months): {rwall:.2f} s wall {rused:.2f} s cpu")
     shutil.rmtree(work, ignore_errors=True)
     report = {
-        "benchmark": "ingest", "messages": args.messages, "repeat": args.repeat,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average": [round(x, 2) for x in os.getloadavg()]},
-        "results": results, "rollups_wall_s": round(rwall, 3), "rollups_cpu_s": round(rused, 3),
-        "targets": {kind: {"ingest_over_duckdb_cpu": r["ingest_over_duckdb_cpu"], "target": r["target_ingest_over_duckdb"],
-                           "met": r["target_met"], "missed_by": r["target_missed_by"]} for kind, r in results.items()},
+        "benchmark": "ingest",
+        "messages": args.messages,
+        "repeat": args.repeat,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+        "results": results,
+        "rollups_wall_s": round(rwall, 3),
+        "rollups_cpu_s": round(rused, 3),
+        "targets": {
+            kind: {
+                "ingest_over_duckdb_cpu": r["ingest_over_duckdb_cpu"],
+                "target": r["target_ingest_over_duckdb"],
+                "met": r["target_met"],
+                "missed_by": r["target_missed_by"],
+            }
+            for kind, r in results.items()
+        },
         "all_targets_met": all(r["target_met"] for r in results.values()),
     }
     print(json.dumps(report))

@@ -5,6 +5,7 @@ clicks), all producing records that `core.normalise` turns into rows of
 `schema.MESSAGES`; `merge` folds them into the lake; `run.ingest` does a whole
 import in one lake transaction. See README, "Importing logs".
 """
+
 from data.ingest.core import Issue, Options
 from data.ingest.formats import NAMES as FORMAT_NAMES
 from data.ingest.formats import check_format, detect

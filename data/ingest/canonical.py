@@ -13,6 +13,7 @@ or raw_status read with the provider's code table) and a time. Times are ISO 860
 without an offset they are read in `--tz`. Other columns are ignored (and named in
 the summary's notes).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,13 @@ from data.ingest.core import RECORD, Issue, Options, Parsed, empty_records
 from data.ingest.csvio import header_key, parsed_csv
 
 FORMAT = "canonical"
-EXTRA = {"messagetext": "text", "body": "text", "name": "dispatch_name", "number": "dispatch_number",
-         "recipientgroup": "recipient_group"}
+EXTRA = {
+    "messagetext": "text",
+    "body": "text",
+    "name": "dispatch_name",
+    "number": "dispatch_number",
+    "recipientgroup": "recipient_group",
+}
 TIME_COLUMNS = ("created_at", "sent_at", "done_at")
 KNOWN = {header_key(n): n for n in RECORD.names if n not in ("event_at", "mccmnc")}
 
@@ -122,8 +128,11 @@ def parse_parquet(path: Path, name: str, opts: Options) -> Parsed:
 
 def looks_like(head: str, header_keys: set[str]) -> bool:
     """True when a CSV header names the lake's columns (for --format auto)."""
-    return {"createdat"} <= header_keys and bool({"messageid", "providermessageid"} & header_keys) \
+    return (
+        {"createdat"} <= header_keys
+        and bool({"messageid", "providermessageid"} & header_keys)
         and bool({"status", "rawstatus"} & header_keys)
+    )
 
 
 __all__ = ["parse", "parse_csv", "parse_parquet", "coerce", "column_map", "looks_like", "FORMAT"]

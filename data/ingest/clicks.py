@@ -15,6 +15,7 @@ message's delivery (its done_at, looked up in the lake). A click on a message th
 lake does not have is quarantined ("unknown message id"). The same event (message,
 time, user agent) imported twice is one click.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,9 +38,19 @@ ALIASES = {
     "clicked_at": ("clickedat", "clicktime", "clickdate", "clickedtime", "timestamp", "time", "date"),
     "user_agent": ("useragent", "ua", "agent"),
 }
-CLICK_COLUMNS = pa.schema([("message_id", pa.string()), ("provider", pa.string()), ("provider_message_id", pa.string()),
-                           ("link_id", pa.string()), ("clicked_at", TS), ("user_agent", pa.string()),
-                           ("_line", pa.int64()), ("_item", pa.string()), ("_file", pa.int32())])
+CLICK_COLUMNS = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("provider", pa.string()),
+        ("provider_message_id", pa.string()),
+        ("link_id", pa.string()),
+        ("clicked_at", TS),
+        ("user_agent", pa.string()),
+        ("_line", pa.int64()),
+        ("_item", pa.string()),
+        ("_file", pa.int32()),
+    ]
+)
 
 
 def _pick(k: dict, name: str):
@@ -59,19 +70,37 @@ def _records(rows: list[dict], lines: list[int], items: list[str | None], tz: st
     col = {name: pa.array([r.get(name) for r in rows], pa.string()) for name in ALIASES}
     raw_time = fields.text(col["clicked_at"])
     clicked, ok = fields.any_times(raw_time, tz)
-    error = fields.first_error(n, [
-        (pc.or_(pc.or_(pc.is_valid(fields.text(col["message_id"])), pc.is_valid(fields.text(col["provider_message_id"]))),
-                pc.is_valid(fields.text(col["link_id"]))), "no message id, provider's id or short-link id"),
-        (pc.is_valid(raw_time), "no click time"),
-        (ok, pc.binary_join_element_wise("click time is not a time: ", pc.fill_null(raw_time, ""), "")),
-    ])
+    error = fields.first_error(
+        n,
+        [
+            (
+                pc.or_(
+                    pc.or_(
+                        pc.is_valid(fields.text(col["message_id"])),
+                        pc.is_valid(fields.text(col["provider_message_id"])),
+                    ),
+                    pc.is_valid(fields.text(col["link_id"])),
+                ),
+                "no message id, provider's id or short-link id",
+            ),
+            (pc.is_valid(raw_time), "no click time"),
+            (ok, pc.binary_join_element_wise("click time is not a time: ", pc.fill_null(raw_time, ""), "")),
+        ],
+    )
     given = pa.array([r.get("_error") for r in rows], pa.string())
-    return pa.table({
-        "message_id": fields.text(col["message_id"]), "provider": fields.lower(col["provider"]),
-        "provider_message_id": fields.text(col["provider_message_id"]), "link_id": fields.text(col["link_id"]),
-        "clicked_at": clicked, "user_agent": col["user_agent"], "_line": pa.array(lines, pa.int64()),
-        "_item": pa.array(items, pa.string()), "_error": pc.coalesce(given, error),
-    })
+    return pa.table(
+        {
+            "message_id": fields.text(col["message_id"]),
+            "provider": fields.lower(col["provider"]),
+            "provider_message_id": fields.text(col["provider_message_id"]),
+            "link_id": fields.text(col["link_id"]),
+            "clicked_at": clicked,
+            "user_agent": col["user_agent"],
+            "_line": pa.array(lines, pa.int64()),
+            "_item": pa.array(items, pa.string()),
+            "_error": pc.coalesce(given, error),
+        }
+    )
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
@@ -81,8 +110,13 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
 
         table = pq.read_table(path)
         rows = [_row(payloads.keyed(r)) for r in table.to_pylist()]
-        parsed = Parsed(name, FORMAT, _records(rows, list(range(1, len(rows) + 1)), [None] * len(rows), opts.tz),
-                        rows=len(rows), kind="clicks")
+        parsed = Parsed(
+            name,
+            FORMAT,
+            _records(rows, list(range(1, len(rows) + 1)), [None] * len(rows), opts.tz),
+            rows=len(rows),
+            kind="clicks",
+        )
         parsed.raw = lambda line, item=None: json.dumps(table.slice(line - 1, 1).to_pylist()[0], default=str)
         return parsed
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -125,12 +159,22 @@ def normalise(parsed: Parsed, opts: Options, file_index: int) -> tuple[pa.Table,
     limit = pa.scalar(opts.now_utc() + opts.future_slack, TS)
     clicked = t["clicked_at"]
     shown = pc.strftime(clicked, format="%Y-%m-%d %H:%M UTC")
-    error = pc.coalesce(t["_error"], fields.first_error(n, [
-        (pc.or_(pc.is_null(clicked), pc.less_equal(clicked, limit)),
-         pc.binary_join_element_wise("click time is in the future: ", shown, "")),
-        (pc.or_(pc.is_null(clicked), pc.greater_equal(clicked, pa.scalar(EARLIEST, TS))),
-         pc.binary_join_element_wise("click time is before 2000: ", shown, "")),
-    ]))
+    error = pc.coalesce(
+        t["_error"],
+        fields.first_error(
+            n,
+            [
+                (
+                    pc.or_(pc.is_null(clicked), pc.less_equal(clicked, limit)),
+                    pc.binary_join_element_wise("click time is in the future: ", shown, ""),
+                ),
+                (
+                    pc.or_(pc.is_null(clicked), pc.greater_equal(clicked, pa.scalar(EARLIEST, TS))),
+                    pc.binary_join_element_wise("click time is before 2000: ", shown, ""),
+                ),
+            ],
+        ),
+    )
     if parsed.cut_line is not None:
         on_cut = pc.fill_null(pc.equal(t["_line"], parsed.cut_line), False)
         marked = pc.and_(on_cut, pc.invert(pc.fill_null(pc.match_substring(error, "truncated last line"), True)))
@@ -139,16 +183,25 @@ def normalise(parsed: Parsed, opts: Options, file_index: int) -> tuple[pa.Table,
     issues = []
     if pc.any(bad).as_py():
         idx = pc.indices_nonzero(bad)
-        for ln, it, why in zip(t["_line"].take(idx).to_pylist(), t["_item"].take(idx).to_pylist(),
-                               error.take(idx).to_pylist()):
+        for ln, it, why in zip(
+            t["_line"].take(idx).to_pylist(), t["_item"].take(idx).to_pylist(), error.take(idx).to_pylist()
+        ):
             issues.append(Issue(parsed.name, int(ln), why, parsed.raw_text(int(ln), it), it))
     good = t.filter(pc.invert(bad))
-    out = pa.table({
-        "message_id": good["message_id"], "provider": good["provider"],
-        "provider_message_id": good["provider_message_id"], "link_id": good["link_id"],
-        "clicked_at": good["clicked_at"], "user_agent": good["user_agent"], "_line": good["_line"],
-        "_item": good["_item"], "_file": pa.repeat(pa.scalar(file_index, pa.int32()), good.num_rows),
-    }, schema=CLICK_COLUMNS)
+    out = pa.table(
+        {
+            "message_id": good["message_id"],
+            "provider": good["provider"],
+            "provider_message_id": good["provider_message_id"],
+            "link_id": good["link_id"],
+            "clicked_at": good["clicked_at"],
+            "user_agent": good["user_agent"],
+            "_line": good["_line"],
+            "_item": good["_item"],
+            "_file": pa.repeat(pa.scalar(file_index, pa.int32()), good.num_rows),
+        },
+        schema=CLICK_COLUMNS,
+    )
     return out, issues
 
 
@@ -163,5 +216,11 @@ def read_links(path: Path, opts: Options) -> pa.Table:
     t = parsed.records
     keep = pc.is_valid(t["link_id"])
     t = t.filter(keep)
-    return pa.table({"link_id": t["link_id"], "message_id": t["message_id"],
-                     "provider_message_id": t["provider_message_id"], "provider": t["provider"]})
+    return pa.table(
+        {
+            "link_id": t["link_id"],
+            "message_id": t["message_id"],
+            "provider_message_id": t["provider_message_id"],
+            "provider": t["provider"],
+        }
+    )

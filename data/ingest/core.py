@@ -7,6 +7,7 @@ lines it could not read at all (`Issue`s). `normalise` turns records into rows o
 `Issue` with the reason. Nothing is dropped without a trace: a record is either a
 row or an issue, and issues go to the quarantine file.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,10 +62,15 @@ RECORD = pa.schema(
 AUX = ["text", "dispatch_name", "dispatch_number", "recipient_group", "description"]
 
 # Provider name -> the code table its raw statuses are read with (canonical files).
-PROVIDER_VOCABULARY = {"twilio": "twilio", "infobip": "infobip", "vonage": "vonage", "nexmo": "vonage",
-                       "smsapi": "smsapi"}
+PROVIDER_VOCABULARY = {
+    "twilio": "twilio",
+    "infobip": "infobip",
+    "vonage": "vonage",
+    "nexmo": "vonage",
+    "smsapi": "smsapi",
+}
 
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +84,7 @@ class Options:
     future_slack: dt.timedelta = dt.timedelta(days=1)  # clocks and zones differ; beyond this, "future"
 
     def now_utc(self) -> dt.datetime:
-        return (self.now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        return (self.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
 
 
 @dataclass
@@ -161,8 +167,10 @@ def line_issue(parsed_name: str, lines: Lines, number: int, reason: str, item: s
 
 
 def binary_issues(name: str, lines: Lines) -> list[Issue]:
-    return [Issue(name, n, "binary data (control characters or bytes that are no text)", raw)
-            for n, raw in sorted(lines.binary.items())]
+    return [
+        Issue(name, n, "binary data (control characters or bytes that are no text)", raw)
+        for n, raw in sorted(lines.binary.items())
+    ]
 
 
 # --------------------------------------------------------------------------- normalise
@@ -191,8 +199,9 @@ def classify_column(vocab: pa.Array, raw_status: pa.Array, raw_error: pa.Array) 
     if n == 0:
         return pa.array([], pa.string()), pa.array([], pa.string()), pa.array([], pa.bool_())
     sep = "\x1f"
-    key = pc.binary_join_element_wise(pc.fill_null(vocab, ""), pc.fill_null(raw_status, "\x00"),
-                                      pc.fill_null(raw_error, "\x00"), sep)
+    key = pc.binary_join_element_wise(
+        pc.fill_null(vocab, ""), pc.fill_null(raw_status, "\x00"), pc.fill_null(raw_error, "\x00"), sep
+    )
     encoded = pc.dictionary_encode(key)
     statuses, reasons, known = [], [], []
     for k in encoded.dictionary.to_pylist():
@@ -208,8 +217,11 @@ def classify_column(vocab: pa.Array, raw_status: pa.Array, raw_error: pa.Array) 
         reasons.append(reason.value if reason else None)
         known.append(ok)
     idx = encoded.indices
-    return (pa.array(statuses, pa.string()).take(idx), pa.array(reasons, pa.string()).take(idx),
-            pa.array(known, pa.bool_()).take(idx))
+    return (
+        pa.array(statuses, pa.string()).take(idx),
+        pa.array(reasons, pa.string()).take(idx),
+        pa.array(known, pa.bool_()).take(idx),
+    )
 
 
 @dataclass
@@ -265,14 +277,20 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     if pc.any(need).as_py():
         c_status, c_reason, c_known = classify_column(vocab, raw_status, raw_error)
         status = pc.coalesce(given_status, pc.if_else(need, c_status, pa.scalar(None, pa.string())))
-        reason = pc.if_else(pc.is_valid(given_status), given_reason,
-                            pc.if_else(need, c_reason, pa.scalar(None, pa.string())))
+        reason = pc.if_else(
+            pc.is_valid(given_status), given_reason, pc.if_else(need, c_reason, pa.scalar(None, pa.string()))
+        )
     else:  # every status given (or none at all): no codes to read
         c_known = pa.repeat(True, n)
         status = given_status
-        reason = given_reason if given_status.null_count == 0 else \
-            pc.if_else(pc.is_valid(given_status), given_reason, pa.scalar(None, pa.string()))
-    no_reason = pc.fill_null(pc.is_in(status, value_set=pa.array([Status.DELIVERED.value, Status.PENDING.value])), False)
+        reason = (
+            given_reason
+            if given_status.null_count == 0
+            else pc.if_else(pc.is_valid(given_status), given_reason, pa.scalar(None, pa.string()))
+        )
+    no_reason = pc.fill_null(
+        pc.is_in(status, value_set=pa.array([Status.DELIVERED.value, Status.PENDING.value])), False
+    )
     reason = pc.if_else(no_reason, pa.scalar(None, pa.string()), reason)
     known = pc.or_(pc.is_valid(given_status), pc.fill_null(c_known, True))
     checks.append((pc.is_valid(status), "no status (neither status nor the provider's raw status)"))
@@ -282,7 +300,11 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     checks.append(_check(pc.is_null(why), "recipient is not a phone number: ", col["msisdn"]))
     country = fields.upper(col["country"])
     operator = fields.text(col["operator"])
-    mcc_op = phones.operator_from_mccmnc(col["mccmnc"]) if pc.any(pc.is_valid(col["mccmnc"])).as_py() else pa.nulls(n, pa.string())
+    mcc_op = (
+        phones.operator_from_mccmnc(col["mccmnc"])
+        if pc.any(pc.is_valid(col["mccmnc"])).as_py()
+        else pa.nulls(n, pa.string())
+    )
     operator = first_valid(operator, mcc_op)
     missing = pc.and_(pc.is_valid(msisdn), pc.or_(pc.is_null(country), pc.is_null(operator)))
     if pc.any(missing).as_py():
@@ -296,10 +318,16 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     seg_range = pc.or_(pc.is_null(segments), pc.and_(pc.greater_equal(segments, 0), pc.less_equal(segments, 255)))
     checks.append((seg_range, "segments out of range (0-255)"))
     encoding = fields.lower(col["encoding"])
-    encoding = pc.if_else(pc.fill_null(pc.is_in(encoding, value_set=pa.array(["ucs-2", "utf-16", "unicode"])), False),
-                          pa.scalar("ucs2", pa.string()), encoding)
-    encoding = pc.if_else(pc.fill_null(pc.is_in(encoding, value_set=pa.array(["gsm", "gsm-7", "gsm 03.38", "7bit"])), False),
-                          pa.scalar("gsm7", pa.string()), encoding)
+    encoding = pc.if_else(
+        pc.fill_null(pc.is_in(encoding, value_set=pa.array(["ucs-2", "utf-16", "unicode"])), False),
+        pa.scalar("ucs2", pa.string()),
+        encoding,
+    )
+    encoding = pc.if_else(
+        pc.fill_null(pc.is_in(encoding, value_set=pa.array(["gsm", "gsm-7", "gsm 03.38", "7bit"])), False),
+        pa.scalar("gsm7", pa.string()),
+        encoding,
+    )
     checks.append((_enum_check(encoding, ["gsm7", "ucs2"]), "unknown encoding (gsm7 or ucs2)"))
     body = col["text"]
     want_enc = pc.and_(pc.is_valid(body), pc.or_(pc.is_null(segments), pc.is_null(encoding)))
@@ -317,11 +345,22 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     now = opts.now_utc()
     limit = pa.scalar(now + opts.future_slack, TS)
     floor = pa.scalar(EARLIEST, TS)
-    for name, values in (("created_at", created_at), ("sent_at", sent_at), ("done_at", done_at), ("event_at", event_at)):
-        checks.append(_check(pc.or_(pc.is_null(values), pc.less_equal(values, limit)),
-                             f"{_label(name)} is in the future: ", values))
-        checks.append(_check(pc.or_(pc.is_null(values), pc.greater_equal(values, floor)),
-                             f"{_label(name)} is before 2000: ", values))
+    for name, values in (
+        ("created_at", created_at),
+        ("sent_at", sent_at),
+        ("done_at", done_at),
+        ("event_at", event_at),
+    ):
+        checks.append(
+            _check(
+                pc.or_(pc.is_null(values), pc.less_equal(values, limit)), f"{_label(name)} is in the future: ", values
+            )
+        )
+        checks.append(
+            _check(
+                pc.or_(pc.is_null(values), pc.greater_equal(values, floor)), f"{_label(name)} is before 2000: ", values
+            )
+        )
     created_given = pc.is_valid(created_at)
     created_at = first_valid(created_at, sent_at, event_at, done_at)
     event_at = first_valid(event_at, done_at, sent_at, created_at)
@@ -341,8 +380,14 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     if parsed.cut_line is not None:
         # On an unfinished last line, an unknown status is a cut-off value rather than a new code.
         on_cut = pc.fill_null(pc.equal(line, parsed.cut_line), False)
-        error = pc.coalesce(error, pc.if_else(pc.and_(on_cut, pc.invert(known)),
-                                              pa.scalar("unknown status value", pa.string()), pa.scalar(None, pa.string())))
+        error = pc.coalesce(
+            error,
+            pc.if_else(
+                pc.and_(on_cut, pc.invert(known)),
+                pa.scalar("unknown status value", pa.string()),
+                pa.scalar(None, pa.string()),
+            ),
+        )
         marked = pc.and_(on_cut, pc.invert(pc.fill_null(pc.match_substring(error, "truncated last line"), True)))
         error = pc.if_else(marked, pc.binary_join_element_wise(error, TRUNCATED, ""), error)
 
@@ -438,11 +483,18 @@ def _encoding_of(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _empty_rows() -> pa.Table:
     return pa.table(
-        {**{f.name: pa.array([], f.type if f.name != "segments" else pa.int64()) for f in schema.MESSAGES},
-         **{name: pa.array([], RECORD.field(name).type) for name in AUX},
-         "_line": pa.array([], pa.int64()), "_item": pa.array([], pa.string()), "_file": pa.array([], pa.int32()),
-         "_event_at": pa.array([], TS), "_derived": pa.array([], pa.bool_()), "_known": pa.array([], pa.bool_()),
-         "_created_given": pa.array([], pa.bool_())})
+        {
+            **{f.name: pa.array([], f.type if f.name != "segments" else pa.int64()) for f in schema.MESSAGES},
+            **{name: pa.array([], RECORD.field(name).type) for name in AUX},
+            "_line": pa.array([], pa.int64()),
+            "_item": pa.array([], pa.string()),
+            "_file": pa.array([], pa.int32()),
+            "_event_at": pa.array([], TS),
+            "_derived": pa.array([], pa.bool_()),
+            "_known": pa.array([], pa.bool_()),
+            "_created_given": pa.array([], pa.bool_()),
+        }
+    )
 
 
 def concat_rows(parts: list[pa.Table]) -> pa.Table:
@@ -453,8 +505,14 @@ def concat_rows(parts: list[pa.Table]) -> pa.Table:
     return table.append_column("_seq", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 
-def build_records(rows: list[dict], lines: list[int], items: list[str | None] | None = None, *, tz: str,
-                  times: dict[str, str] | None = None) -> pa.Table:
+def build_records(
+    rows: list[dict],
+    lines: list[int],
+    items: list[str | None] | None = None,
+    *,
+    tz: str,
+    times: dict[str, str] | None = None,
+) -> pa.Table:
     """Records from Python dicts whose values are text (as JSON and forms give them).
 
     `times` says how each time column is written: "any" (ISO 8601, RFC 2822, ...;

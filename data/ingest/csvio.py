@@ -10,6 +10,7 @@ The separator is guessed from the header line: `,` `;` tab or `|` (Polish Excel
 writes `;`). Header names are compared lower-cased with spaces, dashes and
 underscores removed, so `Date Sent`, `date_sent` and `DateSent` are one column.
 """
+
 from __future__ import annotations
 
 import csv
@@ -120,11 +121,16 @@ def _fast(data: bytes, name: str) -> CsvColumns | None:
     try:
         table = pcsv.read_csv(
             io.BytesIO(body),
-            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=False, invalid_row_handler=on_invalid,
-                                            ignore_empty_lines=True),
+            parse_options=pcsv.ParseOptions(
+                delimiter=sep, newlines_in_values=False, invalid_row_handler=on_invalid, ignore_empty_lines=True
+            ),
             # empty fields, quoted or not, are null
-            convert_options=pcsv.ConvertOptions(column_types=_all_text(header_line, sep), strings_can_be_null=True,
-                                                quoted_strings_can_be_null=True, null_values=[""]),
+            convert_options=pcsv.ConvertOptions(
+                column_types=_all_text(header_line, sep),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
         return None
@@ -161,8 +167,9 @@ def _slow(text: Lines, name: str) -> CsvColumns:
     values = text.lines.to_pylist()
     header_no = next((i for i, v in enumerate(values) if v.strip() and (i + 1) not in text.binary), None)
     if header_no is None:
-        return CsvColumns([], {}, pa.array([], pa.int64()), issues=issues, encoding=text.encoding,
-                          text_lines=lambda: text)
+        return CsvColumns(
+            [], {}, pa.array([], pa.int64()), issues=issues, encoding=text.encoding, text_lines=lambda: text
+        )
     sep = sniff_separator(values[header_no])
     try:
         header = next(csv.reader([values[header_no]], delimiter=sep))
@@ -196,15 +203,15 @@ def _slow(text: Lines, name: str) -> CsvColumns:
         end = state["line"]
         first = start
         start = end + 1
-        if (not record or all(not f.strip() for f in record)) and \
-                all(not values[i - 1].strip() for i in range(first, end + 1)):  # (a lone quote is no blank line)
+        if (not record or all(not f.strip() for f in record)) and all(
+            not values[i - 1].strip() for i in range(first, end + 1)
+        ):  # (a lone quote is no blank line)
             if first not in text.binary:
                 blank += 1
             continue
         rows += 1
         if len(record) != width:
-            issues.append(_record_issue(name, text, first, end,
-                                        f"expected {width} fields, found {len(record)}"))
+            issues.append(_record_issue(name, text, first, end, f"expected {width} fields, found {len(record)}"))
             continue
         if any("\x00" in f for f in record):
             issues.append(_record_issue(name, text, first, end, "binary data in a field"))
@@ -215,8 +222,17 @@ def _slow(text: Lines, name: str) -> CsvColumns:
     cols: dict[str, pa.Array] = {}
     for key, vals in zip(keys, columns):
         cols.setdefault(key, pa.array(vals, pa.string()))
-    return CsvColumns(header, cols, pa.array(line_numbers, pa.int64()), issues=issues, rows=rows + len(text.binary),
-                      blank=blank, encoding=text.encoding, text_lines=lambda: text, header_line=header_no + 1)
+    return CsvColumns(
+        header,
+        cols,
+        pa.array(line_numbers, pa.int64()),
+        issues=issues,
+        rows=rows + len(text.binary),
+        blank=blank,
+        encoding=text.encoding,
+        text_lines=lambda: text,
+        header_line=header_no + 1,
+    )
 
 
 def _record_issue(name: str, text: Lines, first: int, last: int, reason: str) -> Issue:

@@ -4,6 +4,7 @@ Each returns (values, ok) where `ok` is False for a value that is present but ca
 be read (the caller turns that into a quarantine reason); missing values (null or
 blank) give null and ok=True.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,10 @@ from data.schema import TS
 _NULL_TS = pa.scalar(None, TS)
 
 
-def as_array(values, type_=pa.string()) -> pa.Array:
+STRING = pa.string()
+
+
+def as_array(values, type_=STRING) -> pa.Array:
     """Returns `values` (list, Array or ChunkedArray) as one Arrow array of `type_` when it is a string type."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
@@ -65,7 +69,7 @@ def string_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     n = len(arr)
     if n == 0:
         return np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.uint8)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
     data = arr.buffers()[2]
     return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
 
@@ -73,7 +77,7 @@ def string_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def _value_bytes(arr: pa.Array) -> np.ndarray:
     """The bytes of a string array's values, as numpy (no copy)."""
     offsets, data = string_bytes(arr)
-    return data[offsets[0]:offsets[-1]]
+    return data[offsets[0] : offsets[-1]]
 
 
 def times(values, tz: str) -> tuple[pa.Array, pa.Array]:
@@ -98,8 +102,9 @@ def times(values, tz: str) -> tuple[pa.Array, pa.Array]:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     try:  # every value naive
-        out = pc.assume_timezone(arr.cast(pa.timestamp("us")), timezone=tz, ambiguous="earliest",
-                                 nonexistent="earliest").cast(TS)
+        out = pc.assume_timezone(
+            arr.cast(pa.timestamp("us")), timezone=tz, ambiguous="earliest", nonexistent="earliest"
+        ).cast(TS)
         return out, pa.repeat(True, n)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
@@ -107,7 +112,7 @@ def times(values, tz: str) -> tuple[pa.Array, pa.Array]:
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"SET TimeZone = '{_zone(tz)}'")
-        tab = pa.table({"s": arr})
+        con.register("tab", pa.table({"s": arr}))
         got = con.sql("SELECT try_cast(s AS TIMESTAMPTZ) AS t FROM tab").to_arrow_table()["t"]
     finally:
         con.close()
@@ -136,12 +141,20 @@ def compact_dates(values, tz: str) -> tuple[pa.Array, pa.Array]:
     if n == 0:
         return pa.array([], TS), pa.array([], pa.bool_())
     length = pc.binary_length(arr)
-    ten = pc.strptime(pc.if_else(pc.equal(length, 10), arr, pa.scalar(None, pa.string())), format="%y%m%d%H%M",
-                      unit="us", error_is_null=True)
+    ten = pc.strptime(
+        pc.if_else(pc.equal(length, 10), arr, pa.scalar(None, pa.string())),
+        format="%y%m%d%H%M",
+        unit="us",
+        error_is_null=True,
+    )
     naive = ten
     if pc.any(pc.equal(length, 12)).as_py():
-        twelve = pc.strptime(pc.if_else(pc.equal(length, 12), arr, pa.scalar(None, pa.string())),
-                             format="%y%m%d%H%M%S", unit="us", error_is_null=True)
+        twelve = pc.strptime(
+            pc.if_else(pc.equal(length, 12), arr, pa.scalar(None, pa.string())),
+            format="%y%m%d%H%M%S",
+            unit="us",
+            error_is_null=True,
+        )
         naive = pc.coalesce(ten, twelve)
     # strptime is lenient about what it skips: the text must be digits only
     digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]+$"), False)
@@ -222,8 +235,16 @@ def ids_as_text(values) -> pa.Array:
     return text(arr)
 
 
-_MORE_FORMATS = ("%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%dT%H:%M:%S.%f%z", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
-                 "%d/%m/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%b %d, %Y %I:%M:%S %p", "%b %d, %Y %H:%M:%S")
+_MORE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S %Z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%b %d, %Y %I:%M:%S %p",
+    "%b %d, %Y %H:%M:%S",
+)
 
 
 def any_times(values, tz: str) -> tuple[pa.Array, pa.Array]:
@@ -241,7 +262,7 @@ def any_times(values, tz: str) -> tuple[pa.Array, pa.Array]:
         got = None
         if re.fullmatch(r"[0-9]{9,13}(\.[0-9]+)?", v):
             num = float(v)
-            got = dt.datetime.fromtimestamp(num / 1000 if num > 1e11 else num, dt.timezone.utc)
+            got = dt.datetime.fromtimestamp(num / 1000 if num > 1e11 else num, dt.UTC)
         if got is None:
             try:
                 parsed = email.utils.parsedate_to_datetime(v)
@@ -259,12 +280,12 @@ def any_times(values, tz: str) -> tuple[pa.Array, pa.Array]:
 
                     zone = ZoneInfo(tz)
                 if fmt.endswith("%Z"):
-                    parsed = parsed.replace(tzinfo=dt.timezone.utc)
+                    parsed = parsed.replace(tzinfo=dt.UTC)
                 else:
                     parsed = parsed.replace(tzinfo=zone)
             got = parsed
             break
-        solved.append(got.astimezone(dt.timezone.utc) if got is not None else None)
+        solved.append(got.astimezone(dt.UTC) if got is not None else None)
     idx = pc.index_in(arr, value_set=pa.array(odd, pa.string()))
     fixed = pa.array(solved, TS).take(idx)
     out = pc.if_else(bad, fixed, out)

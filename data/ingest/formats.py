@@ -9,6 +9,7 @@ form-encoded webhook bodies (Twilio `MessageSid=`, SMSAPI `MsgId=`, Vonage
 A file it cannot place is read as "unrecognised": every line is quarantined with
 that reason, and the rest of the import goes on.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -68,8 +69,10 @@ def check_format(name: str) -> str:
     return key
 
 
-_RECEIPT = re.compile(r"(?i)\bid:\s*\S+.*\bstat(?:e|us)?:\s*\w+"
-                      r"|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (Sent SMS|Receive DLR|FAILED Send SMS) \[SMSC:")
+_RECEIPT = re.compile(
+    r"(?i)\bid:\s*\S+.*\bstat(?:e|us)?:\s*\w+"
+    r"|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (Sent SMS|Receive DLR|FAILED Send SMS) \[SMSC:"
+)
 _JSON_KEYS = [
     ("infobip", re.compile(r'"results"\s*:\s*\[')),
     ("clicks", re.compile(r'"(clicked_at|clickedAt|click_time|clickDate|click_date)"')),
@@ -114,8 +117,9 @@ def detect(path: Path) -> str:
         return "canonical"
     if ({"sid", "messagesid", "smssid"} & keys) and ({"status"} & keys):
         return "twilio"
-    if ({"clickedat", "clicktime", "clickdate", "timestamp", "time"} & keys) and \
-            ({"messageid", "providermessageid", "linkid", "shortlinkid", "msgid"} & keys):
+    if ({"clickedat", "clicktime", "clickdate", "timestamp", "time"} & keys) and (
+        {"messageid", "providermessageid", "linkid", "shortlinkid", "msgid"} & keys
+    ):
         return "clicks"
     return "unrecognised"
 

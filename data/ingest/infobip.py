@@ -18,6 +18,7 @@ pricePerMessage x message count. Times are ISO 8601 with an offset
 (`2019-11-09T16:00:00.000+0000`).
 https://www.infobip.com/docs/api/channels/sms/sms-messaging/logs-and-status-reports/receive-outbound-sms-message-report
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -75,8 +76,9 @@ def record(item: dict, logged: str | None = None) -> dict:
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
-    parsed, found = payloads.start(Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=VOCABULARY,
-                                   fixed_provider=PROVIDER)
+    parsed, found = payloads.start(
+        Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=VOCABULARY, fixed_provider=PROVIDER
+    )
     lines = parsed.lines
     text = "\n".join(lines.lines.to_pylist())
     offset = 0
@@ -100,8 +102,9 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 at, offset = payloads.line_of(text, mid, offset)
                 line = at or p.line
             found.add(record(entry, p.time), line, item, entry)
-    parsed.records = (build_records(found.rows, found.numbers, found.items, tz=opts.tz)
-                      if found.rows else empty_records())
+    parsed.records = (
+        build_records(found.rows, found.numbers, found.items, tz=opts.tz) if found.rows else empty_records()
+    )
     if parsed.rows == 0:
         parsed.notes.append("empty file")
     parsed.raw = found.raw

@@ -23,6 +23,7 @@ Messages (DESIGN.md, "The lake": one row per message, its latest known state):
   that month plus the new state of its messages); other months are not touched, so
   importing the same file again changes no file at all.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -76,8 +77,7 @@ def _con(lake: Lake) -> duckdb.DuckDBPyConnection:
 def _messages_relation(lake: Lake) -> str | None:
     if not lake.month_dirs():
         return None
-    return (f"read_parquet({sql_literal(lake.messages_glob)}, hive_partitioning=true, "
-            "hive_types={'month': VARCHAR})")
+    return f"read_parquet({sql_literal(lake.messages_glob)}, hive_partitioning=true, hive_types={{'month': VARCHAR}})"
 
 
 def _read_month(lake: Lake, month: str) -> pa.Table | None:
@@ -113,8 +113,17 @@ def _valid(arr) -> np.ndarray:
 
 
 # odd 64-bit constants: multiplying by one is a bijection, so ids that differ in one word never collide
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
-                 0x85EBCA77C2B2AE63, 0xFF51AFD7ED558CCD], dtype=np.uint64)
+_MIX = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0x27D4EB2F165667C5,
+        0x85EBCA77C2B2AE63,
+        0xFF51AFD7ED558CCD,
+    ],
+    dtype=np.uint64,
+)
 
 
 def all_distinct(ids: pa.Array) -> bool:
@@ -133,7 +142,7 @@ def all_distinct(ids: pa.Array) -> bool:
         width = int(offsets[1] - offsets[0])
         if 0 < width <= 8 * len(_MIX) and bool((np.diff(offsets) == width).all()):
             words = -(-width // 8)
-            data = data[offsets[0]:offsets[-1]].reshape(n, width)
+            data = data[offsets[0] : offsets[-1]].reshape(n, width)
             padded = np.zeros((n, words * 8), dtype=np.uint8)
             padded[:, :width] = data
             word = padded.view(np.uint64)
@@ -206,8 +215,11 @@ def _equal_rows(a: pa.Table, b: pa.Table) -> np.ndarray:
         eq = pc.equal(x, y)
         both_null = pc.and_(pc.is_null(x), pc.is_null(y))
         eq = pc.or_(pc.fill_null(eq, False), both_null)
-        same &= np.asarray(eq.to_numpy(zero_copy_only=False), dtype=bool) if not isinstance(eq, pa.ChunkedArray) \
+        same &= (
+            np.asarray(eq.to_numpy(zero_copy_only=False), dtype=bool)
+            if not isinstance(eq, pa.ChunkedArray)
             else np.asarray(eq.combine_chunks().to_numpy(zero_copy_only=False), dtype=bool)
+        )
     return same
 
 
@@ -243,8 +255,11 @@ def merge_messages(lake: Lake, rows: pa.Table, *, names: list[str], raw_text, pr
             existing = existing.filter(still)
 
     # --- one row per message
-    both = rows if existing is None or existing.num_rows == 0 else \
-        pa.concat_tables([rows, existing.select(rows.column_names)])
+    both = (
+        rows
+        if existing is None or existing.num_rows == 0
+        else pa.concat_tables([rows, existing.select(rows.column_names)])
+    )
     ids = both["message_id"].combine_chunks() if isinstance(both["message_id"], pa.ChunkedArray) else both["message_id"]
     if all_distinct(ids):  # one record per message (a first import): no codes needed, a quarter of their time
         in_multi = np.zeros(len(ids), dtype=bool)
@@ -260,26 +275,42 @@ def merge_messages(lake: Lake, rows: pa.Table, *, names: list[str], raw_text, pr
     rows = both  # for the quarantine below: the records of each message
     # no row said the source: bulk when there is a dispatch, else a transactional (API) message
     if merged["source"].null_count:
-        merged = merged.set_column(merged.schema.get_field_index("source"), "source", pc.coalesce(
-            merged["source"], pc.if_else(pc.is_valid(merged["dispatch_id"]), pa.scalar("bulk"), pa.scalar("api"))))
+        merged = merged.set_column(
+            merged.schema.get_field_index("source"),
+            "source",
+            pc.coalesce(
+                merged["source"], pc.if_else(pc.is_valid(merged["dispatch_id"]), pa.scalar("bulk"), pa.scalar("api"))
+            ),
+        )
 
     # --- a message new to the lake needs a time to be placed in a month
     no_time = pc.and_(pc.is_null(merged["created_at"]), pc.equal(merged["_origin"], 0))
     if pc.any(no_time).as_py():
         lost = merged.filter(no_time)["message_id"]
         bad_rows = rows.filter(pc.and_(pc.is_in(rows["message_id"], value_set=lost), pc.equal(rows["_origin"], 0)))
-        for ln, fi, it in zip(bad_rows["_line"].to_pylist(), bad_rows["_file"].to_pylist(), bad_rows["_item"].to_pylist()):
-            result.issues.append(Issue(names[fi], int(ln or 0),
-                                       "update of a message the lake does not have, and no time to place it",
-                                       raw_text(fi, int(ln or 0), it), it))
+        for ln, fi, it in zip(
+            bad_rows["_line"].to_pylist(), bad_rows["_file"].to_pylist(), bad_rows["_item"].to_pylist()
+        ):
+            result.issues.append(
+                Issue(
+                    names[fi],
+                    int(ln or 0),
+                    "update of a message the lake does not have, and no time to place it",
+                    raw_text(fi, int(ln or 0), it),
+                    it,
+                )
+            )
         merged = merged.filter(pc.invert(no_time))
         total_records -= bad_rows.num_rows
 
     # --- new, changed, unchanged
     in_lake = pc.equal(merged["_origin"], 1)
     lake_ids = existing["message_id"] if existing is not None and existing.num_rows else pa.array([], pa.string())
-    in_lake = pc.fill_null(pc.is_in(merged["message_id"], value_set=lake_ids), False) if len(lake_ids) else \
-        pa.repeat(False, merged.num_rows)
+    in_lake = (
+        pc.fill_null(pc.is_in(merged["message_id"], value_set=lake_ids), False)
+        if len(lake_ids)
+        else pa.repeat(False, merged.num_rows)
+    )
     changed = np.ones(merged.num_rows, dtype=bool)
     old_month: dict[str, str] = {}
     if len(lake_ids):
@@ -368,8 +399,9 @@ def _find_existing(lake: Lake, relation: str, rows: pa.Table) -> tuple[pa.Table,
         pos = pc.index_in(row_key, value_set=lake_key)
         lake_id = by_key["message_id"].take(pos)
         use = pc.and_(pc.fill_null(rows["_derived"], False), pc.is_valid(lake_id))
-        rows = rows.set_column(rows.schema.get_field_index("message_id"), "message_id",
-                               pc.if_else(use, lake_id, rows["message_id"]))
+        rows = rows.set_column(
+            rows.schema.get_field_index("message_id"), "message_id", pc.if_else(use, lake_id, rows["message_id"])
+        )
         months = sorted(set(found["month"].to_pylist()))
         files = [str(p) for m in months for p in sorted((lake.messages_dir / f"month={m}").glob("*.parquet"))]
         con.register("found", found.select(["message_id", "month"]))
@@ -380,8 +412,12 @@ def _find_existing(lake: Lake, relation: str, rows: pa.Table) -> tuple[pa.Table,
     finally:
         con.close()
     existing = existing.select(schema.MESSAGES.names + ["_month"])
-    existing = pa.table({**{n: existing[n].cast(schema.MESSAGES.field(n).type) for n in schema.MESSAGES.names},
-                         "_month": existing["_month"]})
+    existing = pa.table(
+        {
+            **{n: existing[n].cast(schema.MESSAGES.field(n).type) for n in schema.MESSAGES.names},
+            "_month": existing["_month"],
+        }
+    )
     return rows, _lake_rows(existing)
 
 
@@ -395,14 +431,19 @@ def _lake_rows(existing: pa.Table) -> pa.Table:
     cols["segments"] = existing["segments"].cast(pa.int64())
     for name in AUX:
         cols[name] = pa.nulls(n, pa.int64() if name == "dispatch_number" else pa.string())
-    cols.update({
-        "_line": pa.nulls(n, pa.int64()), "_item": pa.nulls(n, pa.string()), "_file": pa.nulls(n, pa.int32()),
-        "_event_at": pa.nulls(n, TS), "_derived": pa.repeat(False, n) if n else pa.array([], pa.bool_()),
-        "_known": pa.repeat(True, n) if n else pa.array([], pa.bool_()),
-        "_created_given": pa.repeat(True, n) if n else pa.array([], pa.bool_()),
-        "_seq": pa.repeat(pa.scalar(-1, pa.int64()), n) if n else pa.array([], pa.int64()),
-        "_origin": pa.repeat(pa.scalar(1, pa.int8()), n) if n else pa.array([], pa.int8()),
-    })
+    cols.update(
+        {
+            "_line": pa.nulls(n, pa.int64()),
+            "_item": pa.nulls(n, pa.string()),
+            "_file": pa.nulls(n, pa.int32()),
+            "_event_at": pa.nulls(n, TS),
+            "_derived": pa.repeat(False, n) if n else pa.array([], pa.bool_()),
+            "_known": pa.repeat(True, n) if n else pa.array([], pa.bool_()),
+            "_created_given": pa.repeat(True, n) if n else pa.array([], pa.bool_()),
+            "_seq": pa.repeat(pa.scalar(-1, pa.int64()), n) if n else pa.array([], pa.int64()),
+            "_origin": pa.repeat(pa.scalar(1, pa.int8()), n) if n else pa.array([], pa.int8()),
+        }
+    )
     return pa.table(cols)
 
 
@@ -449,7 +490,9 @@ def _ensure_dispatches(lake: Lake, out: pa.Table, result: MessagesMerged) -> Non
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     n = len(rows)
-    firsts: list[dict] = [{"dispatch_id": d} for d in encoded.dictionary.take(pa.array(sorted_codes[starts])).to_pylist()]
+    firsts: list[dict] = [
+        {"dispatch_id": d} for d in encoded.dictionary.take(pa.array(sorted_codes[starts])).to_pylist()
+    ]
     for f, when in zip(firsts, out["created_at"].take(pa.array(rows[order[starts]])).to_pylist()):
         f["created_at"] = when
     for c in cols:
@@ -469,12 +512,18 @@ def _ensure_dispatches(lake: Lake, out: pa.Table, result: MessagesMerged) -> Non
                 next_number += 1
             number = next_number
         numbers.add(number)
-        added.append({
-            "dispatch_id": d["dispatch_id"], "number": int(number), "name": d.get("dispatch_name") or d["dispatch_id"],
-            "description": d.get("description"), "message_text": d.get("text") or "",
-            "recipient_group": d.get("recipient_group") or "", "sender": d.get("sender") or "",
-            "created_at": d["created_at"],
-        })
+        added.append(
+            {
+                "dispatch_id": d["dispatch_id"],
+                "number": int(number),
+                "name": d.get("dispatch_name") or d["dispatch_id"],
+                "description": d.get("description"),
+                "message_text": d.get("text") or "",
+                "recipient_group": d.get("recipient_group") or "",
+                "sender": d.get("sender") or "",
+                "created_at": d["created_at"],
+            }
+        )
     table = pa.concat_tables([have, pa.Table.from_pylist(added, schema=schema.DISPATCHES)])
     write_dispatches(lake, table)
     result.new_dispatches = len(added)
@@ -494,7 +543,9 @@ class ClicksMerged:
     issues: list[Issue] = field(default_factory=list)
 
 
-def merge_clicks(lake: Lake, clicks: pa.Table, *, names: list[str], raw_text, links: pa.Table | None = None) -> ClicksMerged:
+def merge_clicks(
+    lake: Lake, clicks: pa.Table, *, names: list[str], raw_text, links: pa.Table | None = None
+) -> ClicksMerged:
     """Resolves click rows to messages, marks bots (data/clicks.py) and merges them into the lake.
 
     `clicks` columns: message_id, provider, provider_message_id, link_id (one of them
@@ -518,9 +569,16 @@ def merge_clicks(lake: Lake, clicks: pa.Table, *, names: list[str], raw_text, li
     pmid = pc.coalesce(clicks["provider_message_id"], link_pmid)
     prov = pc.coalesce(clicks["provider"], link_prov)
     work = pa.table({"mid": mid, "pmid": pmid, "prov": prov, "i": pa.array(np.arange(n, dtype=np.int64))})
-    found = pa.table({"i": pa.array([], pa.int64()), "message_id": pa.array([], pa.string()),
-                      "status": pa.array([], pa.string()), "done_at": pa.array([], TS), "created_at": pa.array([], TS),
-                      "matches": pa.array([], pa.int64())})
+    found = pa.table(
+        {
+            "i": pa.array([], pa.int64()),
+            "message_id": pa.array([], pa.string()),
+            "status": pa.array([], pa.string()),
+            "done_at": pa.array([], TS),
+            "created_at": pa.array([], TS),
+            "matches": pa.array([], pa.int64()),
+        }
+    )
     if relation is not None:
         con = _con(lake)
         try:
@@ -550,27 +608,48 @@ def merge_clicks(lake: Lake, clicks: pa.Table, *, names: list[str], raw_text, li
     ambiguous = pc.greater(matches, 1)
     unknown = pc.is_null(message_id)
     has_link = pc.is_valid(clicks["link_id"])
-    reason = pc.if_else(ambiguous, pa.scalar("the provider's id matches more than one message; give the provider"),
-                        pc.if_else(unknown, pc.if_else(pc.and_(has_link, pc.and_(pc.is_null(mid), pc.is_null(pmid))),
-                                                       pa.scalar("unknown short-link id (not in --links)"),
-                                                       pa.scalar("unknown message id")),
-                                   pa.scalar(None, pa.string())))
+    reason = pc.if_else(
+        ambiguous,
+        pa.scalar("the provider's id matches more than one message; give the provider"),
+        pc.if_else(
+            unknown,
+            pc.if_else(
+                pc.and_(has_link, pc.and_(pc.is_null(mid), pc.is_null(pmid))),
+                pa.scalar("unknown short-link id (not in --links)"),
+                pa.scalar("unknown message id"),
+            ),
+            pa.scalar(None, pa.string()),
+        ),
+    )
     bad = pc.is_valid(reason)
     if pc.any(bad).as_py():
         idx = pc.indices_nonzero(bad)
-        for ln, fi, it, why in zip(clicks["_line"].take(idx).to_pylist(), clicks["_file"].take(idx).to_pylist(),
-                                   clicks["_item"].take(idx).to_pylist(), reason.take(idx).to_pylist()):
+        for ln, fi, it, why in zip(
+            clicks["_line"].take(idx).to_pylist(),
+            clicks["_file"].take(idx).to_pylist(),
+            clicks["_item"].take(idx).to_pylist(),
+            reason.take(idx).to_pylist(),
+        ):
             result.issues.append(Issue(names[fi], int(ln or 0), why, raw_text(fi, int(ln or 0), it), it))
     good = pc.invert(bad)
     clicked_at = clicks["clicked_at"].filter(good)
     ua = clicks["user_agent"].filter(good)
     delivered = pc.fill_null(pc.equal(status.filter(good), Status.DELIVERED.value), False)
-    seconds = pc.divide(pc.cast(pc.subtract(pc.cast(clicked_at, pa.int64()), pc.cast(done_at.filter(good), pa.int64())),
-                                pa.float64()), 1e6)
+    seconds = pc.divide(
+        pc.cast(pc.subtract(pc.cast(clicked_at, pa.int64()), pc.cast(done_at.filter(good), pa.int64())), pa.float64()),
+        1e6,
+    )
     seconds = pc.if_else(delivered, seconds, pa.scalar(None, pa.float64()))
     is_bot = click_rules.bot_click_mask(ua, seconds)
-    new = pa.table({"message_id": message_id.filter(good), "clicked_at": clicked_at, "user_agent": ua,
-                    "is_bot": pa.array(is_bot, pa.bool_())}, schema=schema.CLICKS)
+    new = pa.table(
+        {
+            "message_id": message_id.filter(good),
+            "clicked_at": clicked_at,
+            "user_agent": ua,
+            "is_bot": pa.array(is_bot, pa.bool_()),
+        },
+        schema=schema.CLICKS,
+    )
     created = created_at.filter(good)
     # one row per distinct click event (message, time, user agent)
     key = _click_key(new)

@@ -12,6 +12,7 @@ pretty-printed over many lines) is read as one; each of its items then carries t
 line where its id appears. `Payload.time` is the timestamp in front of the body,
 if any (when the receiver got it).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,7 @@ def _body_of(line: str) -> tuple[str, str | None]:
     ts = None
     m = _PREFIX_TS.match(s)
     if m:
-        ts, s = m.group("ts").replace(",", "."), s[m.end():]
+        ts, s = m.group("ts").replace(",", "."), s[m.end() :]
     if s[:1] in "{[":
         return s, ts
     m = re.match(r"^(?:(?:GET|POST|PUT)\s+)?(\S*?\?)?(?P<q>\S*=\S*)$", s)

@@ -16,10 +16,11 @@ metadata, and phonenumbers itself is called once per distinct odd value only:
   `phonenumbers.carrier.name_for_number`, only valid mobile numbers get an operator;
   a number ported to another network keeps its range's operator.
 """
+
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import phonenumbers
@@ -41,7 +42,7 @@ OPERATOR_BY_MCCMNC = {"26001": "Plus", "26002": "T-Mobile", "26003": "Orange", "
 _NULL_STR = pa.scalar(None, pa.string())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _region_rules(region: str) -> tuple[str, str | None, tuple[int, ...]]:
     """(country code, national prefix, lengths of national mobile / fixed numbers) of a region."""
     md = PhoneMetadata.metadata_for_region(region.upper())
@@ -90,7 +91,7 @@ def all_e164(arr: pa.Array) -> bool:
     lengths = np.diff(offsets)
     if lengths.min() < 8 or lengths.max() > 16:  # "+", then 7 to 15 digits
         return False
-    data = data[offsets[0]:offsets[-1]]
+    data = data[offsets[0] : offsets[-1]]
     starts = offsets[:-1] - offsets[0]
     second = data[starts + 1]
     if not ((data[starts] == ord("+")).all() and ((second >= ord("1")) & (second <= ord("9"))).all()):
@@ -112,10 +113,14 @@ def normalise(values, region: str = "PL") -> tuple[pa.Array, pa.Array]:
     # as SMSCs write them: the country code and the national number, no "+"
     cc, _, lengths = _region_rules(region)
     if lengths:
-        bare = pc.fill_null(pc.match_substring_regex(
-            arr, f"^{cc}[0-9]{{{min(lengths)},{max(lengths)}}}$"), False)
-        bare = pc.and_(bare, pc.fill_null(pc.is_in(pc.subtract(pc.binary_length(arr), len(cc)),
-                                                   value_set=pa.array(list(lengths), pa.int32())), False))
+        bare = pc.fill_null(pc.match_substring_regex(arr, f"^{cc}[0-9]{{{min(lengths)},{max(lengths)}}}$"), False)
+        bare = pc.and_(
+            bare,
+            pc.fill_null(
+                pc.is_in(pc.subtract(pc.binary_length(arr), len(cc)), value_set=pa.array(list(lengths), pa.int32())),
+                False,
+            ),
+        )
         if pc.any(bare).as_py():
             arr = pc.if_else(bare, pc.binary_join_element_wise("+", arr, ""), arr)
             already = pc.or_(already, bare)
@@ -191,7 +196,7 @@ def _country_codes() -> dict[int, tuple[str, ...]]:
     return {int(k): tuple(v) for k, v in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _carrier_table(cc: str) -> list[tuple[int, pa.Array, pa.Array]]:
     """phonenumbers' carrier prefixes of one country code, longest first: [(width, prefixes, names)]."""
     from phonenumbers.carrierdata import CARRIER_DATA
@@ -207,10 +212,12 @@ def _carrier_table(cc: str) -> list[tuple[int, pa.Array, pa.Array]]:
         keys, vals = widths.setdefault(len(prefix), ([], []))
         keys.append(prefix)
         vals.append(name)
-    return [(w, pa.array(k, pa.string()), pa.array(v, pa.string())) for w, (k, v) in sorted(widths.items(), reverse=True)]
+    return [
+        (w, pa.array(k, pa.string()), pa.array(v, pa.string())) for w, (k, v) in sorted(widths.items(), reverse=True)
+    ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _valid_rule(region: str) -> tuple[str, tuple[int, ...]] | None:
     """A regular expression and the lengths of a region's valid mobile national numbers.
 

@@ -8,6 +8,7 @@ the same transaction. Lines that cannot be used are written to
 `<data_dir>/quarantine/<import>.jsonl` (file, line, reason, raw text) after the lake
 is published, and counted in the returned `Summary`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -169,8 +170,9 @@ def ingest(
         if click_parts:
             from data.ingest.clicks import concat_clicks
 
-            clicked = merge_clicks(staging, concat_clicks(click_parts), names=names_list, raw_text=raw_text,
-                                   links=link_table)
+            clicked = merge_clicks(
+                staging, concat_clicks(click_parts), names=names_list, raw_text=raw_text, links=link_table
+            )
             issues.extend(clicked.issues)
         touched = set(merged.months) | (clicked.message_months if clicked else set())
         state = read_state(staging)

@@ -26,6 +26,7 @@ Arrow's split kernels over the whole file at once (no Python object per line); o
 layouts go through RE2 regular expressions (`extract_regex`), on those lines only;
 what is left through the tolerant Python parser.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,18 +47,37 @@ VOCABULARY = "smpp"
 DEFAULT_PROVIDER = "smpp"
 
 # Kannel access-log lines of any layout (tags missing in older versions): slow, for the lines the split misses.
-KANNEL_RE = (r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<what>Receive DLR|Sent SMS|FAILED Send SMS|Receive SMS)"
-             r".*?(?:\[FID:(?P<fid>[^\]]*)\].*?)?\[from:(?P<src>[^\]]*)\] \[to:(?P<dst>[^\]]*)\]"
-             r"(?:.*?\[msg:(?P<mlen>\d+):(?P<msg>.*?)\] \[udh)?")
+KANNEL_RE = (
+    r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<what>Receive DLR|Sent SMS|FAILED Send SMS|Receive SMS)"
+    r".*?(?:\[FID:(?P<fid>[^\]]*)\].*?)?\[from:(?P<src>[^\]]*)\] \[to:(?P<dst>[^\]]*)\]"
+    r"(?:.*?\[msg:(?P<mlen>\d+):(?P<msg>.*?)\] \[udh)?"
+)
 # The same receipt anywhere in a line (after a syslog prefix, say).
-ANYWHERE_RE = (r"(?:^|[\s:\[])id:(?P<id>[^ \]]+) sub:[^ ]* dlvrd:[^ ]* submit date:(?P<submit>[0-9]*)"
-               r" done date:(?P<done>[0-9]*) stat:(?P<stat>[A-Za-z_]*) err:(?P<err>[0-9A-Za-z]*)")
+ANYWHERE_RE = (
+    r"(?:^|[\s:\[])id:(?P<id>[^ \]]+) sub:[^ ]* dlvrd:[^ ]* submit date:(?P<submit>[0-9]*)"
+    r" done date:(?P<done>[0-9]*) stat:(?P<stat>[A-Za-z_]*) err:(?P<err>[0-9A-Za-z]*)"
+)
 _TOKEN = re.compile(
     r"(?i)(?:^|[\s\[,;|:])(?P<key>submit[ _-]?date|sub[ _-]?date|done[ _-]?date|msg[ _-]?id|id|sub|dlvrd|"
-    r"stat(?:e|us)?|err(?:or)?(?:[ _-]?code)?|text)\s*[:=]\s*(?P<value>[^\s\]]*)")
-_KEYS = {"submitdate": "submit", "subdate": "submit", "donedate": "done", "msgid": "id", "id": "id", "sub": "sub",
-         "dlvrd": "dlvrd", "stat": "stat", "state": "stat", "status": "stat", "err": "err", "error": "err",
-         "errcode": "err", "errorcode": "err", "text": "text"}
+    r"stat(?:e|us)?|err(?:or)?(?:[ _-]?code)?|text)\s*[:=]\s*(?P<value>[^\s\]]*)"
+)
+_KEYS = {
+    "submitdate": "submit",
+    "subdate": "submit",
+    "donedate": "done",
+    "msgid": "id",
+    "id": "id",
+    "sub": "sub",
+    "dlvrd": "dlvrd",
+    "stat": "stat",
+    "state": "stat",
+    "status": "stat",
+    "err": "err",
+    "error": "err",
+    "errcode": "err",
+    "errorcode": "err",
+    "text": "text",
+}
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
@@ -67,8 +87,15 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
 def parse_lines(lines: Lines, name: str, opts: Options, *, fast: bool = True) -> Parsed:
     """Records of a file's lines. `fast=False` reads every line with the regular expressions instead of the
     split kernels (the tests check that both give the same records)."""
-    parsed = Parsed(name, FORMAT, empty_records(), binary_issues(name, lines), lines=lines, vocabulary=VOCABULARY,
-                    default_provider=DEFAULT_PROVIDER)
+    parsed = Parsed(
+        name,
+        FORMAT,
+        empty_records(),
+        binary_issues(name, lines),
+        lines=lines,
+        vocabulary=VOCABULARY,
+        default_provider=DEFAULT_PROVIDER,
+    )
     n = len(lines)
     parsed.rows = n - lines.blank
     if n == 0 or parsed.rows == 0:
@@ -102,8 +129,11 @@ def parse_lines(lines: Lines, name: str, opts: Options, *, fast: bool = True) ->
     is_mo = pc.fill_null(pc.equal(what, "Receive SMS"), False)
     fast = pc.or_(pc.and_(pc.invert(is_mo), r_ok), is_sent)
     blank = pa.array(lines.blank_mask())
-    binary = pa.repeat(False, n) if not lines.binary else \
-        pc.is_in(pa.array(np.arange(1, n + 1, dtype=np.int64)), value_set=pa.array(list(lines.binary), pa.int64()))
+    binary = (
+        pa.repeat(False, n)
+        if not lines.binary
+        else pc.is_in(pa.array(np.arange(1, n + 1, dtype=np.int64)), value_set=pa.array(list(lines.binary), pa.int64()))
+    )
     slow = pc.and_(pc.and_(pc.invert(fast), pc.invert(blank)), pc.invert(binary))
 
     numbers = pa.array(np.arange(1, n + 1, dtype=np.int64))
@@ -118,26 +148,44 @@ def parse_lines(lines: Lines, name: str, opts: Options, *, fast: bool = True) ->
     msisdn = pc.if_else(is_sent, dst, src)
     sender = pc.if_else(is_sent, src, dst)
     failed = pc.fill_null(pc.equal(what, "FAILED Send SMS"), False)
-    status = pc.if_else(is_sent, pc.if_else(failed, pa.scalar(Status.FAILED.value), pa.scalar(Status.PENDING.value)),
-                        pa.scalar(None, pa.string()))
+    status = pc.if_else(
+        is_sent,
+        pc.if_else(failed, pa.scalar(Status.FAILED.value), pa.scalar(Status.PENDING.value)),
+        pa.scalar(None, pa.string()),
+    )
     reason = pc.if_else(failed, pa.scalar(Reason.PLATFORM_ERROR.value), pa.scalar(None, pa.string()))
     msg_text = pc.if_else(is_sent, k("msg"), pa.scalar(None, pa.string()))
     created = pc.if_else(is_sent, ts, pa.scalar(None, ts.type))
     sent = pc.coalesce(pc.if_else(is_sent, ts, pa.scalar(None, ts.type)), submit)
     event = pc.coalesce(ts, done, submit)
-    error = fields.first_error(n, [
-        (pc.or_(pc.invert(k_ok), ts_ok), "bad log time"),
-        (submit_ok, "submit date is not YYMMDDhhmm[ss]"),
-        (done_ok, "done date is not YYMMDDhhmm[ss]"),
-        (pc.is_valid(pmid), "no message id"),
-        (pc.or_(is_sent, pc.is_valid(fields.text(stat))), "no stat field in the receipt"),
-    ])
-    table = pa.table({
-        "provider_message_id": pmid, "msisdn": msisdn, "sender": sender, "created_at": created, "sent_at": sent,
-        "done_at": pc.if_else(is_sent, pa.scalar(None, done.type), done), "event_at": event, "status": status,
-        "reason": reason, "raw_status": fields.text(stat), "raw_error": fields.text(err), "text": msg_text,
-        "_line": numbers, "_error": error,
-    }).filter(fast)
+    error = fields.first_error(
+        n,
+        [
+            (pc.or_(pc.invert(k_ok), ts_ok), "bad log time"),
+            (submit_ok, "submit date is not YYMMDDhhmm[ss]"),
+            (done_ok, "done date is not YYMMDDhhmm[ss]"),
+            (pc.is_valid(pmid), "no message id"),
+            (pc.or_(is_sent, pc.is_valid(fields.text(stat))), "no stat field in the receipt"),
+        ],
+    )
+    table = pa.table(
+        {
+            "provider_message_id": pmid,
+            "msisdn": msisdn,
+            "sender": sender,
+            "created_at": created,
+            "sent_at": sent,
+            "done_at": pc.if_else(is_sent, pa.scalar(None, done.type), done),
+            "event_at": event,
+            "status": status,
+            "reason": reason,
+            "raw_status": fields.text(stat),
+            "raw_error": fields.text(err),
+            "text": msg_text,
+            "_line": numbers,
+            "_error": error,
+        }
+    ).filter(fast)
 
     # Receive SMS: inbound messages
     for i in pc.indices_nonzero(pc.and_(is_mo, pc.invert(binary))).to_pylist():
@@ -177,8 +225,9 @@ def _put(base: pa.Array, positions: pa.Array, values: pa.Array) -> pa.Array:
     return pc.if_else(pa.array(mask), values.take(pa.array(picks, mask=picks < 0)), base)
 
 
-def _parts(values: pa.Array, pattern: str, wanted: list[int], max_splits: int | None = None
-           ) -> tuple[dict[int, pa.Array], np.ndarray]:
+def _parts(
+    values: pa.Array, pattern: str, wanted: list[int], max_splits: int | None = None
+) -> tuple[dict[int, pa.Array], np.ndarray]:
     """Pieces number `wanted` of each value split on `pattern` (null where missing), and the number of pieces."""
     lists = pc.split_pattern(values, pattern, max_splits=max_splits)
     offsets = np.asarray(lists.offsets.to_numpy(), dtype=np.int64)
@@ -198,12 +247,15 @@ def _after(values: pa.Array, prefix: str, strip_end: int = 0) -> tuple[pa.Array,
     return pc.utf8_slice_codeunits(values, len(prefix), -strip_end if strip_end else None), ok
 
 
-def _split_in_blocks(text: pa.Array, closed: pa.Array | None, block: int = 65536
-                     ) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
+def _split_in_blocks(
+    text: pa.Array, closed: pa.Array | None, block: int = 65536
+) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
     """`_split_fields` of blocks of lines, put together: twice as fast as the whole file at once (the pieces of a
     block fit in memory the allocator has at hand, and more of them in the CPU's cache)."""
-    parts = [_split_fields(text.slice(a, block), None if closed is None else closed.slice(a, block))
-             for a in range(0, len(text), block)]
+    parts = [
+        _split_fields(text.slice(a, block), None if closed is None else closed.slice(a, block))
+        for a in range(0, len(text), block)
+    ]
     if len(parts) == 1:
         return parts[0]
     f = {key: pa.concat_arrays([p[0][key] for p in parts]) for key in parts[0][0]}
@@ -219,9 +271,12 @@ def _split_fields(text: pa.Array, closed: pa.Array | None = None) -> tuple[dict[
     head = tags[0]
     ts = pc.utf8_slice_codeunits(head, 0, 19)
     what = pc.utf8_slice_codeunits(head, 20)
-    ok = pc.and_(pc.fill_null(pc.is_in(what, value_set=pa.array(["Receive DLR", "Sent SMS", "FAILED Send SMS",
-                                                                    "Receive SMS"])), False),
-                 pa.array(count >= 12))
+    ok = pc.and_(
+        pc.fill_null(
+            pc.is_in(what, value_set=pa.array(["Receive DLR", "Sent SMS", "FAILED Send SMS", "Receive SMS"])), False
+        ),
+        pa.array(count >= 12),
+    )
     ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(ts, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"), False))
     values = {}
     for i, name, prefix in [(5, "fid", "FID:"), (7, "src", "from:"), (8, "dst", "to:")]:
@@ -246,14 +301,19 @@ def _split_fields(text: pa.Array, closed: pa.Array | None = None) -> tuple[dict[
         r_ok = pc.and_(r_ok, pc.fill_null(pc.starts_with(words[i], prefix), False))
     r_ok = pc.and_(r_ok, pc.invert(pc.and_(k_ok, sent_line)))
     f = {
-        "ts": pc.if_else(k_ok, ts, none), "what": pc.if_else(k_ok, what, none),
-        "fid": fields.text(pc.if_else(k_ok, values["fid"], none)), "src": fields.text(pc.if_else(k_ok, values["src"], none)),
-        "dst": fields.text(pc.if_else(k_ok, values["dst"], none)), "msg": pc.if_else(k_ok, msg, none),
+        "ts": pc.if_else(k_ok, ts, none),
+        "what": pc.if_else(k_ok, what, none),
+        "fid": fields.text(pc.if_else(k_ok, values["fid"], none)),
+        "src": fields.text(pc.if_else(k_ok, values["src"], none)),
+        "dst": fields.text(pc.if_else(k_ok, values["dst"], none)),
+        "msg": pc.if_else(k_ok, msg, none),
         "id": fields.text(pc.if_else(r_ok, rid, none)),
         "submit": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[4], 5), none)),
         "done": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[6], 5), none)),
         "stat": fields.text(pc.if_else(r_ok, pc.utf8_slice_codeunits(words[7], 5), none)),
-        "err": fields.text(pc.if_else(r_ok, pc.utf8_rtrim(pc.utf8_slice_codeunits(words[8], 4), characters="]\r\n"), none)),
+        "err": fields.text(
+            pc.if_else(r_ok, pc.utf8_rtrim(pc.utf8_slice_codeunits(words[8], 4), characters="]\r\n"), none)
+        ),
     }
     return f, k_ok, r_ok
 
@@ -270,14 +330,29 @@ def _regex_fields(text: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Arr
 
     body = pc.coalesce(k("msg"), text)
     receipt = pc.extract_regex(body, ANYWHERE_RE)
-    r_ok = pc.and_(pc.is_valid(receipt), pc.invert(pc.fill_null(
-        pc.is_in(k("what"), value_set=pa.array(["Sent SMS", "FAILED Send SMS", "Receive SMS"])), False)))
+    r_ok = pc.and_(
+        pc.is_valid(receipt),
+        pc.invert(
+            pc.fill_null(pc.is_in(k("what"), value_set=pa.array(["Sent SMS", "FAILED Send SMS", "Receive SMS"])), False)
+        ),
+    )
 
     def r(field: str) -> pa.Array:
         return fields.text(pc.if_else(r_ok, pc.struct_field(receipt, field), none))
 
-    f = {"ts": k("ts"), "what": k("what"), "fid": k("fid"), "src": k("src"), "dst": k("dst"), "msg": k("msg"),
-         "id": r("id"), "submit": r("submit"), "done": r("done"), "stat": r("stat"), "err": r("err")}
+    f = {
+        "ts": k("ts"),
+        "what": k("what"),
+        "fid": k("fid"),
+        "src": k("src"),
+        "dst": k("dst"),
+        "msg": k("msg"),
+        "id": r("id"),
+        "submit": r("submit"),
+        "done": r("done"),
+        "stat": r("stat"),
+        "err": r("err"),
+    }
     return f, k_ok, r_ok
 
 
@@ -299,8 +374,14 @@ def parse_line(line: str, opts: Options) -> tuple[dict | None, str | None]:
     if not found.get("stat"):
         return None, "no stat field in the receipt"
     ts = re.match(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})", line)
-    return {"id": found["id"], "stat": found["stat"], "err": found.get("err") or None, "submit": found.get("submit"),
-            "done": found.get("done"), "ts": ts.group(1) if ts else None}, None
+    return {
+        "id": found["id"],
+        "stat": found["stat"],
+        "err": found.get("err") or None,
+        "submit": found.get("submit"),
+        "done": found.get("done"),
+        "ts": ts.group(1) if ts else None,
+    }, None
 
 
 def _jasmin(line: str) -> tuple[dict | None, str | None]:
@@ -312,8 +393,14 @@ def _jasmin(line: str) -> tuple[dict | None, str | None]:
         return None, "no message id"
     if not values.get("message_status"):
         return None, "no message_status"
-    return {"id": mid, "stat": values["message_status"], "err": values.get("err") or None,
-            "submit": values.get("subdate"), "done": values.get("donedate"), "ts": None}, None
+    return {
+        "id": mid,
+        "stat": values["message_status"],
+        "err": values.get("err") or None,
+        "submit": values.get("subdate"),
+        "done": values.get("donedate"),
+        "ts": None,
+    }, None
 
 
 def _rows_table(rows: list[dict], numbers: list[int], opts: Options) -> pa.Table:
@@ -322,12 +409,29 @@ def _rows_table(rows: list[dict], numbers: list[int], opts: Options) -> pa.Table
     done, done_ok = fields.compact_dates(col["done"], opts.tz)
     ts, ts_ok = fields.times(col["ts"], opts.tz)
     n = len(rows)
-    error = fields.first_error(n, [(submit_ok, "submit date is not YYMMDDhhmm[ss]"),
-                                   (done_ok, "done date is not YYMMDDhhmm[ss]"), (ts_ok, "bad log time")])
-    return pa.table({
-        "provider_message_id": fields.text(col["id"]), "msisdn": pa.nulls(n, pa.string()),
-        "sender": pa.nulls(n, pa.string()), "created_at": pa.nulls(n, submit.type), "sent_at": submit,
-        "done_at": done, "event_at": pc.coalesce(ts, done, submit), "status": pa.nulls(n, pa.string()),
-        "reason": pa.nulls(n, pa.string()), "raw_status": fields.text(col["stat"]), "raw_error": fields.text(col["err"]),
-        "text": pa.nulls(n, pa.string()), "_line": pa.array(numbers, pa.int64()), "_error": error,
-    })
+    error = fields.first_error(
+        n,
+        [
+            (submit_ok, "submit date is not YYMMDDhhmm[ss]"),
+            (done_ok, "done date is not YYMMDDhhmm[ss]"),
+            (ts_ok, "bad log time"),
+        ],
+    )
+    return pa.table(
+        {
+            "provider_message_id": fields.text(col["id"]),
+            "msisdn": pa.nulls(n, pa.string()),
+            "sender": pa.nulls(n, pa.string()),
+            "created_at": pa.nulls(n, submit.type),
+            "sent_at": submit,
+            "done_at": done,
+            "event_at": pc.coalesce(ts, done, submit),
+            "status": pa.nulls(n, pa.string()),
+            "reason": pa.nulls(n, pa.string()),
+            "raw_status": fields.text(col["stat"]),
+            "raw_error": fields.text(col["err"]),
+            "text": pa.nulls(n, pa.string()),
+            "_line": pa.array(numbers, pa.int64()),
+            "_error": error,
+        }
+    )

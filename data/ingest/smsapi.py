@@ -16,6 +16,7 @@ SMPP interface) is read with the SMPP table instead. `points` is kept as price
 (SMSAPI bills in points; currency left empty). The network code (mcc+mnc) names
 the operator when it is a known Polish network.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,8 +71,9 @@ def split_callback(form: dict[str, str]) -> list[dict[str, str]]:
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
-    parsed, found = payloads.start(Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=None,
-                                   fixed_provider=PROVIDER)
+    parsed, found = payloads.start(
+        Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=None, fixed_provider=PROVIDER
+    )
     lines = parsed.lines
     for p in payloads.readable(parsed):
         body = p.body
@@ -90,10 +92,12 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 parsed.issues.append(Issue(name, p.line, "not a report object", lines.text(p.line), item))
                 continue
             found.add(record(payloads.keyed(entry), p.time), p.line, item, entry)
-    parsed.records = (build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
-                      if found.rows else empty_records())
+    parsed.records = (
+        build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
+        if found.rows
+        else empty_records()
+    )
     if parsed.rows == 0:
         parsed.notes.append("empty file")
     parsed.raw = found.raw
     return parsed
-

@@ -12,6 +12,7 @@ which of them cannot be text at all:
 - `ends_with_newline` tells whether the last line was complete: a parser that
   cannot read the last line says "truncated last line" when it was not.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -33,9 +34,19 @@ class Lines:
     the bytes (smpp_dlr) never needs a Python object, or even an Arrow string, per line.
     """
 
-    def __init__(self, name: str, lines: pa.Array | None, encoding: str, ends_with_newline: bool,
-                 binary: dict[int, str] | None = None, blank: int = 0, *, buffer: pa.Buffer | None = None,
-                 starts: np.ndarray | None = None, ends: np.ndarray | None = None):
+    def __init__(
+        self,
+        name: str,
+        lines: pa.Array | None,
+        encoding: str,
+        ends_with_newline: bool,
+        binary: dict[int, str] | None = None,
+        blank: int = 0,
+        *,
+        buffer: pa.Buffer | None = None,
+        starts: np.ndarray | None = None,
+        ends: np.ndarray | None = None,
+    ):
         self.name = name
         self._lines = lines
         self.encoding = encoding
@@ -70,8 +81,11 @@ class Lines:
         large = len(buf) >= 2**31 - 1
         kind = pa.LargeStringArray if large else pa.StringArray
         view = kind.from_buffers(n, pa.py_buffer(offsets.astype(np.int64 if large else np.int32)), self.buffer)
-        closed = (self.ends > self.starts) & (buf[np.maximum(self.ends - 1, 0)] == ord("]")) if len(buf) else \
-            np.zeros(n, dtype=bool)
+        closed = (
+            (self.ends > self.starts) & (buf[np.maximum(self.ends - 1, 0)] == ord("]"))
+            if len(buf)
+            else np.zeros(n, dtype=bool)
+        )
         return view, pa.array(closed)
 
     def blank_mask(self) -> np.ndarray:
@@ -127,7 +141,7 @@ def cut(buffer: pa.Buffer, starts: np.ndarray, ends: np.ndarray, valid: np.ndarr
 def decode(data: bytes) -> tuple[list[str] | str, str, dict[int, str]]:
     """Returns (text or per-line texts, encoding, undecodable lines) of a file's bytes."""
     if data.startswith(codecs.BOM_UTF8):
-        data, bom = data[len(codecs.BOM_UTF8):], "utf-8-sig"
+        data, bom = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
     elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         try:
             return data.decode("utf-16"), "utf-16", {}
@@ -169,8 +183,9 @@ def _fast_lines(body: bytes) -> tuple[pa.Buffer, np.ndarray, np.ndarray, bool] |
     if not body.isascii():
         small = len(body) < 2**31 - 1
         kind = pa.StringArray if small else pa.LargeStringArray
-        probe = kind.from_buffers(1, pa.py_buffer(np.array([0, len(body)], dtype=np.int32 if small else np.int64)),
-                                  pa.py_buffer(body))
+        probe = kind.from_buffers(
+            1, pa.py_buffer(np.array([0, len(body)], dtype=np.int32 if small else np.int64)), pa.py_buffer(body)
+        )
         try:
             probe.validate(full=True)  # checks the UTF-8
         except pa.ArrowInvalid:
@@ -180,7 +195,7 @@ def _fast_lines(body: bytes) -> tuple[pa.Buffer, np.ndarray, np.ndarray, bool] |
     step = 1 << 20
     parts, low = [], 0  # newlines; bytes below 32: the newlines, and maybe CR, tab, control characters
     for a in range(0, len(buf), step):
-        chunk = buf[a:a + step]
+        chunk = buf[a : a + step]
         parts.append(np.flatnonzero(chunk == 10) + a)
         low += int(np.count_nonzero(chunk < 32))
     nl = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
@@ -202,7 +217,7 @@ def _fast_lines(body: bytes) -> tuple[pa.Buffer, np.ndarray, np.ndarray, bool] |
 
 def lines_of(data: bytes, name: str) -> Lines:
     bom = data.startswith(codecs.BOM_UTF8)
-    body = data[len(codecs.BOM_UTF8):] if bom else data
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
     arr = None
     bad: dict[int, str] = {}
     control = True
@@ -214,8 +229,17 @@ def lines_of(data: bytes, name: str) -> Lines:
             buffer, starts, ends, control = fast
             encoding = "utf-8-sig" if bom else "utf-8"
             if not control:  # the usual case: the lines stay byte ranges of the file
-                return Lines(name, None, encoding, body.endswith(b"\n"), {}, int(_blank_ranges(buffer, starts, ends).sum()),
-                             buffer=buffer, starts=starts, ends=ends)
+                return Lines(
+                    name,
+                    None,
+                    encoding,
+                    body.endswith(b"\n"),
+                    {},
+                    int(_blank_ranges(buffer, starts, ends).sum()),
+                    buffer=buffer,
+                    starts=starts,
+                    ends=ends,
+                )
             arr = cut(buffer, starts, ends)
     if arr is not None:
         encoding = "utf-8-sig" if bom else "utf-8"
@@ -238,8 +262,15 @@ def lines_of(data: bytes, name: str) -> Lines:
         binary = pc.fill_null(pc.match_substring_regex(arr, BINARY_RE), False) if control else None
         if binary is not None and pc.any(binary).as_py():
             for i in pc.indices_nonzero(binary).to_pylist():
-                bad.setdefault(i + 1, arr[i].as_py().encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
-                               .encode("unicode_escape").decode("ascii"))
+                bad.setdefault(
+                    i + 1,
+                    arr[i]
+                    .as_py()
+                    .encode("utf-8", "surrogatepass")
+                    .decode("utf-8", "backslashreplace")
+                    .encode("unicode_escape")
+                    .decode("ascii"),
+                )
             arr = pc.if_else(binary, pa.scalar("", arr.type), arr)
     blank = 0
     if len(arr):

@@ -20,6 +20,7 @@ Statuses and error codes map through `schema.TWILIO_STATUS` / `TWILIO_ERROR`.
 Inbound messages (direction inbound, status received) are not deliveries and are
 quarantined as such.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,11 +41,20 @@ def record(k: dict, logged: str | None = None) -> dict:
     sid = t(k.get("sid")) or t(k.get("messagesid")) or t(k.get("smssid"))
     status = t(k.get("status")) or t(k.get("messagestatus")) or t(k.get("smsstatus"))
     direction = (t(k.get("direction")) or "").lower()
-    row: dict = {"provider_message_id": sid, "raw_status": status,
-                 "raw_error": t(k.get("errorcode")), "msisdn": t(k.get("to")), "sender": t(k.get("from")),
-                 "text": t(k.get("body")), "created_at": t(k.get("datecreated")), "sent_at": t(k.get("datesent")),
-                 "event_at": logged or t(k.get("dateupdated")), "done_at": t(k.get("rawdlrdonedate")),
-                 "currency": t(k.get("priceunit")), "campaign_label": None}
+    row: dict = {
+        "provider_message_id": sid,
+        "raw_status": status,
+        "raw_error": t(k.get("errorcode")),
+        "msisdn": t(k.get("to")),
+        "sender": t(k.get("from")),
+        "text": t(k.get("body")),
+        "created_at": t(k.get("datecreated")),
+        "sent_at": t(k.get("datesent")),
+        "event_at": logged or t(k.get("dateupdated")),
+        "done_at": t(k.get("rawdlrdonedate")),
+        "currency": t(k.get("priceunit")),
+        "campaign_label": None,
+    }
     segments = t(k.get("numsegments"))
     row["segments"] = segments if segments not in ("0", None) else None  # 0 when sent through a Messaging Service
     price = t(k.get("price"))
@@ -89,8 +99,11 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 at, offset = payloads.line_of(text, sid, offset)
                 line = at or p.line
             found.add(record(k, p.time), line, item, entry)
-    parsed.records = (build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
-                      if found.rows else empty_records())
+    parsed.records = (
+        build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
+        if found.rows
+        else empty_records()
+    )
     if not found.rows and not parsed.issues:
         parsed.notes.append("empty file")
     parsed.raw = found.raw

@@ -13,6 +13,7 @@ status and err-code map through `schema.VONAGE_STATUS` / `VONAGE_ERROR`. A long
 message is several parts with their own messageId and receipt: each part counts as
 a message, as Vonage bills it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,8 +54,9 @@ def record(item: dict, logged: str | None = None) -> dict:
 
 
 def parse(path: Path, name: str, opts: Options) -> Parsed:
-    parsed, found = payloads.start(Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=VOCABULARY,
-                                   fixed_provider=PROVIDER)
+    parsed, found = payloads.start(
+        Path(path).read_bytes(), name, FORMAT, empty_records(), vocabulary=VOCABULARY, fixed_provider=PROVIDER
+    )
     lines = parsed.lines
     for p in payloads.readable(parsed):
         entries = p.body if isinstance(p.body, list) else [p.body]
@@ -65,8 +67,11 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 parsed.issues.append(Issue(name, p.line, "not a receipt object", lines.text(p.line), item))
                 continue
             found.add(record(entry, p.time), p.line, item, entry)
-    parsed.records = (build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
-                      if found.rows else empty_records())
+    parsed.records = (
+        build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
+        if found.rows
+        else empty_records()
+    )
     if parsed.rows == 0:
         parsed.notes.append("empty file")
     parsed.raw = found.raw

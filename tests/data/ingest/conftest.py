@@ -1,4 +1,5 @@
 """Helpers of the ingest tests: sample files, a fixed "now", reading a lake back."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from data.ingest import Options, ingest
 from data.lake import Lake
 
 SAMPLES = ROOT / "tests" / "samples" / "ingest"
-NOW = dt.datetime(2025, 11, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
 TZ = "Europe/Warsaw"
 
 
@@ -28,8 +29,15 @@ def run(data_dir: Path, *files, fmt: str = "auto", links=None, rollups: str = "n
     """Imports files (names of samples, or paths) into data_dir; returns the Summary (rollups: as `ingest`'s;
     not built unless asked, to keep the tests quick)."""
     paths = [f if isinstance(f, Path) else SAMPLES / f for f in files]
-    return ingest(paths, data_dir=data_dir, fmt=fmt, options=options(**opts), report_tz=TZ,
-                  links=(links if links is None or isinstance(links, Path) else SAMPLES / links), rollups=rollups)
+    return ingest(
+        paths,
+        data_dir=data_dir,
+        fmt=fmt,
+        options=options(**opts),
+        report_tz=TZ,
+        links=(links if links is None or isinstance(links, Path) else SAMPLES / links),
+        rollups=rollups,
+    )
 
 
 def messages(data_dir: Path) -> dict[str, dict]:
@@ -55,8 +63,11 @@ def lake_files(data_dir: Path) -> dict[str, str]:
     root = (data_dir / "lake").resolve()
     if not root.exists():
         return {}
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def quarantined(summary) -> list[dict]:

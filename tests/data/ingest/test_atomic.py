@@ -1,5 +1,6 @@
 """Atomicity: an import killed (SIGKILL) at a random moment leaves the lake as it was before
 or as it is after, never half; a new import then succeeds."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,9 @@ def state(data_dir: Path) -> dict:
     for name in NAMES:
         files = sorted((root / "rollups" / name).glob("month=*/*.parquet"))
         if files:
-            rows = duckdb.sql(f"SELECT * FROM read_parquet({[str(f) for f in files]}, hive_partitioning=true) "
-                              "ORDER BY ALL").fetchall()
+            rows = duckdb.sql(
+                f"SELECT * FROM read_parquet({[str(f) for f in files]}, hive_partitioning=true) ORDER BY ALL"
+            ).fetchall()
             out[f"rollups/{name}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     out["rollups fresh"] = rollup_status(Lake(data_dir / "lake"), tz=TZ).fresh
     return out
@@ -47,21 +49,30 @@ def big_canonical(path: Path, n: int) -> Path:
     rng = random.Random(1)
     statuses = ["delivered"] * 8 + ["undelivered", "expired"]
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write("message_id,provider,provider_message_id,source,dispatch_id,sender,msisdn,created_at,done_at,status,reason,text\n")
+        fh.write(
+            "message_id,provider,provider_message_id,source,dispatch_id,sender,msisdn,created_at,done_at,status,reason,text\n"
+        )
         for i in range(n):
             month = 7 + i % 3
             status = statuses[rng.randrange(len(statuses))]
             reason = {"undelivered": "absent_subscriber", "expired": "expired_validity"}.get(status, "")
-            fh.write(f"k-{i:07d},smsapi,K{i:07d},bulk,d-{month}-{i % 7},SKLEP,+4860{rng.randrange(10**7):07d},"
-                     f"2025-{month:02d}-{1 + i % 27:02d}T10:{i % 60:02d}:00Z,2025-{month:02d}-{1 + i % 27:02d}T10:{i % 60:02d}:09Z,"
-                     f"{status},{reason},Promocja {i % 7}\n")
+            fh.write(
+                f"k-{i:07d},smsapi,K{i:07d},bulk,d-{month}-{i % 7},SKLEP,+4860{rng.randrange(10**7):07d},"
+                f"2025-{month:02d}-{1 + i % 27:02d}T10:{i % 60:02d}:00Z,2025-{month:02d}-{1 + i % 27:02d}T10:{i % 60:02d}:09Z,"
+                f"{status},{reason},Promocja {i % 7}\n"
+            )
     return path
 
 
 def cli(data_dir: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": TZ}
-    return subprocess.Popen([sys.executable, str(ROOT / "app.py"), "ingest", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "ingest", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """`ingest`, run in this process: one line on stderr and a non-zero exit for bad arguments; a summary
 (`python app.py ingest` itself: tests/test_app_py.py)."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,18 @@ def cli(data_dir, *args, env=None):
     return CliRunner().invoke(commands, ["ingest", *map(str, args)], env=environ, catch_exceptions=False)
 
 
-@pytest.mark.parametrize("args,needle", [
-    ([], "give at least one file"),
-    (["missing.csv"], "no such file"),
-    ([SAMPLES / "canonical.csv", "--format", "xml"], "--format must be auto or one of"),
-    ([SAMPLES / "canonical.csv", "--region", "XX"], "--region: unknown region 'XX'"),
-    ([SAMPLES / "canonical.csv", "--tz", "Mars/Olympus"], "--tz: unknown time zone"),
-    ([SAMPLES / "canonical.csv", "--provider", "a:b"], "--provider must be a plain name"),
-    ([SAMPLES / "clicks.csv", "--links", "nope.csv"], "--links: no such file"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        ([], "give at least one file"),
+        (["missing.csv"], "no such file"),
+        ([SAMPLES / "canonical.csv", "--format", "xml"], "--format must be auto or one of"),
+        ([SAMPLES / "canonical.csv", "--region", "XX"], "--region: unknown region 'XX'"),
+        ([SAMPLES / "canonical.csv", "--tz", "Mars/Olympus"], "--tz: unknown time zone"),
+        ([SAMPLES / "canonical.csv", "--provider", "a:b"], "--provider must be a plain name"),
+        ([SAMPLES / "clicks.csv", "--links", "nope.csv"], "--links: no such file"),
+    ],
+)
 def test_bad_arguments_exit_non_zero_with_one_line(tmp_path, args, needle):
     env = {"SMSREPORTS_DATA_DIR": str(tmp_path / "data"), "SMSREPORTS_TIMEZONE": "Europe/Warsaw"}
     result = CliRunner().invoke(commands, ["ingest", *map(str, args)], env=env)

@@ -1,5 +1,6 @@
 """The provider code tables of data/schema.py: every entry is the taxonomy's, unknown codes
 are `unknown`, and the demo's raw codes classify as the demo classified them."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,9 +9,19 @@ from data import schema
 from data.demo import catalogue as demo
 from data.schema import Reason, Status, classify
 
-TABLES = [schema.SMPP_STATUS, schema.SMPP_ERROR, schema.TWILIO_STATUS, schema.TWILIO_ERROR, schema.INFOBIP_STATUS,
-          schema.INFOBIP_GROUP, schema.INFOBIP_ERROR, schema.SMSAPI_STATUS, schema.SMSAPI_ERROR,
-          schema.VONAGE_STATUS, schema.VONAGE_ERROR]
+TABLES = [
+    schema.SMPP_STATUS,
+    schema.SMPP_ERROR,
+    schema.TWILIO_STATUS,
+    schema.TWILIO_ERROR,
+    schema.INFOBIP_STATUS,
+    schema.INFOBIP_GROUP,
+    schema.INFOBIP_ERROR,
+    schema.SMSAPI_STATUS,
+    schema.SMSAPI_ERROR,
+    schema.VONAGE_STATUS,
+    schema.VONAGE_ERROR,
+]
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: str(len(t)))
@@ -38,24 +49,30 @@ def test_the_demo_raw_codes_classify_as_the_demo_did(provider):
             # cannot know it will never come: "sent" is pending until a receipt arrives.
             assert classify("twilio", raw_status, raw_error)[:2] == (Status.PENDING, None)
             continue
-        assert classify(DEMO_VOCABULARY[provider], raw_status, raw_error)[:2] == (status, reason), (raw_status, raw_error)
+        assert classify(DEMO_VOCABULARY[provider], raw_status, raw_error)[:2] == (status, reason), (
+            raw_status,
+            raw_error,
+        )
 
 
-@pytest.mark.parametrize("vocabulary,raw_status,raw_error,want", [
-    ("smpp", "DELIVRD", "000", (Status.DELIVERED, None)),
-    ("smpp", "delivrd", None, (Status.DELIVERED, None)),  # case does not matter
-    ("smpp", "DELIVERED", None, (Status.DELIVERED, None)),  # a spelling some SMSCs use
-    ("smpp", "UNDELIV", "27", (Status.UNDELIVERED, Reason.ABSENT_SUBSCRIBER)),  # decimal without zeros
-    ("smpp", "UNDELIV", "0x1B", (Status.UNDELIVERED, Reason.ABSENT_SUBSCRIBER)),  # the same as hex
-    ("smpp", "UNDELIV", "999", (Status.UNDELIVERED, None)),  # unknown error: the status alone
-    ("smpp", "EXPIRED", "027", (Status.EXPIRED, Reason.EXPIRED_VALIDITY)),  # errors refine failures only
-    ("smpp", "DELIVRD", "013", (Status.DELIVERED, None)),
-    ("twilio", "undelivered", "30007", (Status.REJECTED, Reason.CARRIER_FILTERED)),
-    ("infobip", "REJECTED", None, (Status.REJECTED, None)),  # a group name alone
-    ("smsapi", "DELIVERED", None, (Status.DELIVERED, None)),  # name and code alike
-    ("smsapi", "404", None, (Status.DELIVERED, None)),
-    ("vonage", "failed", "6", (Status.REJECTED, Reason.CARRIER_FILTERED)),
-])
+@pytest.mark.parametrize(
+    "vocabulary,raw_status,raw_error,want",
+    [
+        ("smpp", "DELIVRD", "000", (Status.DELIVERED, None)),
+        ("smpp", "delivrd", None, (Status.DELIVERED, None)),  # case does not matter
+        ("smpp", "DELIVERED", None, (Status.DELIVERED, None)),  # a spelling some SMSCs use
+        ("smpp", "UNDELIV", "27", (Status.UNDELIVERED, Reason.ABSENT_SUBSCRIBER)),  # decimal without zeros
+        ("smpp", "UNDELIV", "0x1B", (Status.UNDELIVERED, Reason.ABSENT_SUBSCRIBER)),  # the same as hex
+        ("smpp", "UNDELIV", "999", (Status.UNDELIVERED, None)),  # unknown error: the status alone
+        ("smpp", "EXPIRED", "027", (Status.EXPIRED, Reason.EXPIRED_VALIDITY)),  # errors refine failures only
+        ("smpp", "DELIVRD", "013", (Status.DELIVERED, None)),
+        ("twilio", "undelivered", "30007", (Status.REJECTED, Reason.CARRIER_FILTERED)),
+        ("infobip", "REJECTED", None, (Status.REJECTED, None)),  # a group name alone
+        ("smsapi", "DELIVERED", None, (Status.DELIVERED, None)),  # name and code alike
+        ("smsapi", "404", None, (Status.DELIVERED, None)),
+        ("vonage", "failed", "6", (Status.REJECTED, Reason.CARRIER_FILTERED)),
+    ],
+)
 def test_classify(vocabulary, raw_status, raw_error, want):
     assert classify(vocabulary, raw_status, raw_error)[:2] == want
 

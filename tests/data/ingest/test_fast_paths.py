@@ -9,6 +9,7 @@
 - the lake writer's month keys (numpy) and its check that a month is in order already
   (then it is not sorted) against Arrow's strftime and sort.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,11 +30,15 @@ from tests.data.ingest.conftest import SAMPLES, options
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-KANNEL = ("2025-10-14 09:00:09 Receive DLR [SMSC:plus] [SVC:sklep] [ACT:] [BINF:] [FID:{id}] [META:?smpp?dlr_err={err}&] "
-          "[from:{number}] [to:SKLEP] [flags:-1:-1:-1:-1:1] [msg:114:id:{id} sub:001 dlvrd:001 submit date:2510140900 "
-          "done date:2510140901 stat:{stat} err:{err} text:{text}] [udh:0:]")
-SENT = ("2025-10-14 09:00:01 Sent SMS [SMSC:plus] [SVC:sklep] [ACT:] [BINF:] [FID:{id}] [META:] [from:SKLEP] "
-        "[to:{number}] [flags:-1:0:-1:0:19] [msg:26:{text}] [udh:0:]")
+KANNEL = (
+    "2025-10-14 09:00:09 Receive DLR [SMSC:plus] [SVC:sklep] [ACT:] [BINF:] [FID:{id}] [META:?smpp?dlr_err={err}&] "
+    "[from:{number}] [to:SKLEP] [flags:-1:-1:-1:-1:1] [msg:114:id:{id} sub:001 dlvrd:001 submit date:2510140900 "
+    "done date:2510140901 stat:{stat} err:{err} text:{text}] [udh:0:]"
+)
+SENT = (
+    "2025-10-14 09:00:01 Sent SMS [SMSC:plus] [SVC:sklep] [ACT:] [BINF:] [FID:{id}] [META:] [from:SKLEP] "
+    "[to:{number}] [flags:-1:0:-1:0:19] [msg:26:{text}] [udh:0:]"
+)
 AWKWARD = [
     KANNEL.format(id="1A2B3C01", number="48601200001", stat="DELIVRD", err="000", text="Promocja -20%"),
     KANNEL.format(id="1A2B3C02", number="601 200 002", stat="UNDELIV", err="00B", text="Zażółć gęślą"),  # local number
@@ -44,11 +49,14 @@ AWKWARD = [
     KANNEL.format(id="1A2B3C07", number="abc", stat="DELIVRD", err="000", text="not a number"),
     KANNEL.format(id="1A2B3C08", number="48601200008", stat="DELIVRD", err="000", text="").replace(" text:]", "]"),
     KANNEL.format(id="1A2B3C09", number="48601200009", stat="DELIVRD", err="000", text="x").replace(
-        "2025-10-14 09:00:09", "2025-10-14 09:00:09.250"),  # fractional seconds: another layout
+        "2025-10-14 09:00:09", "2025-10-14 09:00:09.250"
+    ),  # fractional seconds: another layout
     KANNEL.format(id="1A2B3C10", number="48601200010", stat="DELIVRD", err="000", text="x").replace(
-        "submit date:2510140900", "submit date:251014090012"),  # 12-digit date
+        "submit date:2510140900", "submit date:251014090012"
+    ),  # 12-digit date
     KANNEL.format(id="1A2B3C11", number="48601200011", stat="DELIVRD", err="000", text="x").replace(
-        "done date:2510140901", "done date:25101409"),  # bad date
+        "done date:2510140901", "done date:25101409"
+    ),  # bad date
     SENT.format(id="1A2B3C12", number="+48601200012", text="Promocja -20% na wszystko!"),
     SENT.format(id="1A2B3C13", number="601200013", text="tekst [z nawiasem]").replace("Sent SMS", "FAILED Send SMS"),
     SENT.format(id="", number="+48601200014", text="STOP").replace("Sent SMS", "Receive SMS"),
@@ -104,15 +112,23 @@ def test_smpp_paths_agree_on_the_samples():
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(AWKWARD) | st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=60),
-                min_size=1, max_size=12), st.sampled_from(["\n", "\r\n"]), st.booleans())
+@given(
+    st.lists(
+        st.sampled_from(AWKWARD) | st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=60),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
 def test_smpp_paths_agree_on_any_lines(lines, newline, final_newline):
     both((newline.join(lines) + (newline if final_newline else "")).encode("utf-8", "surrogatepass"))
 
 
 def test_smpp_split_in_blocks_is_the_split_of_the_whole():
-    text, closed = lines_of(("\r\n".join(AWKWARD + [SENT.format(id="1", number="48601200001", text="x")])).encode(),
-                            "x").with_endings()
+    text, closed = lines_of(
+        ("\r\n".join(AWKWARD + [SENT.format(id="1", number="48601200001", text="x")])).encode(), "x"
+    ).with_endings()
     whole, k_whole, r_whole = _split_fields(text, closed)
     blocks, k_blocks, r_blocks = _split_in_blocks(text, closed, block=3)
     assert k_blocks.equals(k_whole) and r_blocks.equals(r_whole)
@@ -120,12 +136,19 @@ def test_smpp_split_in_blocks_is_the_split_of_the_whole():
 
 
 @SETTINGS
-@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)),
-                        max_size=20), max_size=10),
-       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.booleans())
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=20),
+        max_size=10,
+    ),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.booleans(),
+)
 def test_lines_as_byte_ranges_are_the_decoded_lines(lines, newline, final_newline, bom):
-    data = (b"\xef\xbb\xbf" if bom else b"") + (newline.join(lines) + (newline if final_newline and lines else "")
-                                                ).encode("utf-8")
+    data = (b"\xef\xbb\xbf" if bom else b"") + (
+        newline.join(lines) + (newline if final_newline and lines else "")
+    ).encode("utf-8")
     got = lines_of(data, "t")
     text, _, _ = decode(data)
     expected = text.split("\n")
@@ -136,16 +159,22 @@ def test_lines_as_byte_ranges_are_the_decoded_lines(lines, newline, final_newlin
     expected = [e[:-1] if e.endswith("\r") else e for e in expected]
     binary = {i + 1 for i, e in enumerate(expected) if any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in e)}
     assert set(got.binary) == binary
-    assert [v for i, v in enumerate(got.lines.to_pylist(), 1) if i not in binary] == \
-        [e for i, e in enumerate(expected, 1) if i not in binary]
-    assert [got.text(i) for i in range(1, len(expected) + 1) if i not in binary] == \
-        [e for i, e in enumerate(expected, 1) if i not in binary]
+    assert [v for i, v in enumerate(got.lines.to_pylist(), 1) if i not in binary] == [
+        e for i, e in enumerate(expected, 1) if i not in binary
+    ]
+    assert [got.text(i) for i in range(1, len(expected) + 1) if i not in binary] == [
+        e for i, e in enumerate(expected, 1) if i not in binary
+    ]
     assert got.blank == sum(1 for i, e in enumerate(expected, 1) if i not in binary and not e.strip(" \t\f\v"))
 
 
 @SETTINGS
-@given(st.lists(st.none() | st.text(max_size=6) | st.sampled_from(["", " ", "\u00a0x", "x\t", "ś", " a b ", "Ab", "ab"]),
-                max_size=12))
+@given(
+    st.lists(
+        st.none() | st.text(max_size=6) | st.sampled_from(["", " ", "\u00a0x", "x\t", "ś", " a b ", "Ab", "ab"]),
+        max_size=12,
+    )
+)
 def test_case_mapping_like_arrow(values):
     arr = pa.array(values, pa.string())
     expected = fields.text(arr)
@@ -157,9 +186,15 @@ def test_case_mapping_like_arrow(values):
 
 
 @SETTINGS
-@given(st.lists(st.text(alphabet="ab\x00ś", min_size=1, max_size=3) | st.text(alphabet="0123456789abcdef", min_size=16,
-                                                                            max_size=16), max_size=40),
-       st.integers(min_value=0, max_value=3), st.booleans())
+@given(
+    st.lists(
+        st.text(alphabet="ab\x00ś", min_size=1, max_size=3)
+        | st.text(alphabet="0123456789abcdef", min_size=16, max_size=16),
+        max_size=40,
+    ),
+    st.integers(min_value=0, max_value=3),
+    st.booleans(),
+)
 def test_all_distinct_is_a_set_count(values, shift, with_null):
     arr = pa.array(["x"] * shift + values + ([None] if with_null else []), pa.string()).slice(shift)
     expected = len(set(arr.to_pylist())) == len(arr)
@@ -175,20 +210,34 @@ def test_all_distinct_on_many_ids_of_one_width():
 
 
 @SETTINGS
-@given(st.lists(st.none() | st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 12, 31),
-                                          timezones=st.just(dt.timezone.utc)), max_size=12))
+@given(
+    st.lists(
+        st.none()
+        | st.datetimes(
+            min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 12, 31), timezones=st.just(dt.UTC)
+        ),
+        max_size=12,
+    )
+)
 def test_month_keys_are_strftime(times):
     arr = pa.array(times, TS)
     assert month_keys(arr).to_pylist() == pc.strftime(arr, format="%Y-%m").to_pylist()
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.none() | st.sampled_from(["a", "b", "ab", "ś"]), st.none() | st.integers(0, 3)), max_size=10),
-       st.booleans())
+@given(
+    st.lists(st.tuples(st.none() | st.sampled_from(["a", "b", "ab", "ś"]), st.none() | st.integers(0, 3)), max_size=10),
+    st.booleans(),
+)
 def test_is_sorted_when_sort_changes_nothing(rows, presort):
     keys = [("d", "ascending"), ("t", "ascending")]
-    table = pa.table({"d": pa.array([d for d, _ in rows], pa.string()), "t": pa.array([t for _, t in rows], pa.int64()),
-                      "row": pa.array(range(len(rows)), pa.int64())})
+    table = pa.table(
+        {
+            "d": pa.array([d for d, _ in rows], pa.string()),
+            "t": pa.array([t for _, t in rows], pa.int64()),
+            "row": pa.array(range(len(rows)), pa.int64()),
+        }
+    )
     if presort:
         table = table.sort_by(keys)
     assert is_sorted(table, keys) == table.sort_by(keys)["row"].equals(table["row"])

@@ -4,6 +4,7 @@ Empty file, binary garbage, a truncated last line, Windows line endings, cp1250 
 UTF-8 with BOM, numbers in local format, unknown status codes, dates in the future,
 duplicate ids.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -112,8 +113,12 @@ def test_cp1250_and_utf8_bom_read_like_utf8(tmp_path, fmt, encoding):
 
 @pytest.mark.parametrize("fmt", MESSAGE_FORMATS)
 def test_numbers_in_local_format(tmp_path, data_dir, fmt):
-    records = [line(fmt, 1, number="600 100 200"), line(fmt, 2, number="0048600100201"),
-               line(fmt, 3, number="48600100202"), line(fmt, 4, number="600-100-203")]
+    records = [
+        line(fmt, 1, number="600 100 200"),
+        line(fmt, 2, number="0048600100201"),
+        line(fmt, 3, number="48600100202"),
+        line(fmt, 4, number="600-100-203"),
+    ]
     summary = load(data_dir, fmt, write(tmp_path, fmt, text(fmt, records)))
     assert summary.quarantined == 0
     got = {mid: (m["msisdn"], m["country"], m["operator"]) for mid, m in messages(data_dir).items()}
@@ -169,9 +174,11 @@ def test_a_cp1250_csv_row_with_a_field_too_many_is_quarantined_without_a_traceba
     """pyarrow's CSV reader cannot show a handler such a row (it is no UTF-8) and printed a traceback;
     the file goes to the line-by-line reader instead, which quarantines the row with its number."""
     header = "message_id,provider,provider_message_id,msisdn,created_at,raw_status,raw_error\n"
-    rows = ["m1,plus,p1,+48600100200,2025-10-20T10:00:00Z,DELIVRD,000\n",
-            "m2,plus,p2,+48600100201,2025-10-20T10:00:00Z,DELIVRD,000,łódź\n",
-            "m3,plus,p3,+48600100202,2025-10-20T10:00:00Z,DELIVRD,000\n"]
+    rows = [
+        "m1,plus,p1,+48600100200,2025-10-20T10:00:00Z,DELIVRD,000\n",
+        "m2,plus,p2,+48600100201,2025-10-20T10:00:00Z,DELIVRD,000,łódź\n",
+        "m3,plus,p3,+48600100202,2025-10-20T10:00:00Z,DELIVRD,000\n",
+    ]
     path = tmp_path / "cp1250.csv"
     path.write_bytes((header + "".join(rows)).encode("cp1250"))
     summary = run(data_dir, path)

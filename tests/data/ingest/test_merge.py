@@ -1,5 +1,6 @@
 """Merge semantics: updates in any order, final over non-final, latest done_at, idempotency,
 and updates of messages the lake already has (a demo lake), month by month."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from data.lake import Lake
 from data.rollups import read_state, rollup_status
 from tests.data.ingest.conftest import SAMPLES, TZ, lake_files, messages, quarantined, run
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def receipt(mid: str, stat: str, done: str, err: str = "000", submit: str = "2510141000") -> str:
@@ -73,10 +74,23 @@ def test_attributes_of_several_updates_are_combined(tmp_path, data_dir):
 
 
 def test_importing_twice_changes_no_file(tmp_path, data_dir):
-    names = ["canonical.csv", "smpp_kannel.log", "smpp_receipts.log", "jasmin_dlr.log", "twilio_messages.csv",
-             "twilio_messages.json", "twilio_callbacks.log", "infobip_reports.json", "infobip_reports_v3.jsonl",
-             "smsapi_callbacks.log", "smsapi_reports.jsonl", "vonage_dlr.log", "vonage_dlr.jsonl", "clicks.csv",
-             "clicks.jsonl"]
+    names = [
+        "canonical.csv",
+        "smpp_kannel.log",
+        "smpp_receipts.log",
+        "jasmin_dlr.log",
+        "twilio_messages.csv",
+        "twilio_messages.json",
+        "twilio_callbacks.log",
+        "infobip_reports.json",
+        "infobip_reports_v3.jsonl",
+        "smsapi_callbacks.log",
+        "smsapi_reports.jsonl",
+        "vonage_dlr.log",
+        "vonage_dlr.jsonl",
+        "clicks.csv",
+        "clicks.jsonl",
+    ]
     first = run(data_dir, *names, links="links.csv", provider="plus")
     before = lake_files(data_dir)
     second = run(data_dir, *names, links="links.csv", provider="plus")
@@ -116,12 +130,17 @@ def test_receipts_update_the_lake_s_own_messages(tmp_path, demo_dir):
     after = messages(data_dir)
     for r in target:
         m = after[r["message_id"]]  # the demo's id, found by (provider, provider_message_id)
-        assert (m["status"], m["raw_status"], m["msisdn"], m["created_at"]) == \
-            ("delivered", "DELIVRD", r["msisdn"], r["created_at"])
+        assert (m["status"], m["raw_status"], m["msisdn"], m["created_at"]) == (
+            "delivered",
+            "DELIVRD",
+            r["msisdn"],
+            r["created_at"],
+        )
         assert m["done_at"] is not None
     months = {f"month={r['created_at']:%Y-%m}" for r in target}
-    changed = {k for k in set(before_files) | set(lake_files(data_dir))
-               if before_files.get(k) != lake_files(data_dir).get(k)}
+    changed = {
+        k for k in set(before_files) | set(lake_files(data_dir)) if before_files.get(k) != lake_files(data_dir).get(k)
+    }
     assert {c.split("/")[1] for c in changed if c.startswith("messages/")} == months  # only those months rewritten
     assert read_state(lake) is not None and rollup_status(lake, tz=TZ).fresh  # rollups rebuilt, fresh
     assert len(after) == len(messages(demo_dir))

@@ -1,4 +1,5 @@
 """Phone numbers: the column-wise normalisation agrees with phonenumbers itself."""
+
 from __future__ import annotations
 
 import phonenumbers
@@ -10,12 +11,23 @@ from phonenumbers import carrier
 from data.ingest import phones
 
 
-@pytest.mark.parametrize("raw,want", [
-    ("+48 600 100 200", "+48600100200"), ("600 100 200", "+48600100200"), ("600-100-200", "+48600100200"),
-    ("0048600100200", "+48600100200"), ("48600100200", "+48600100200"), ("(+48) 600 100 200", "+48600100200"),
-    ("+48600100200", "+48600100200"), ("+4860010020", "+4860010020"), ("+44 (0)20 7946 0958", "+442079460958"),
-    ("+1 650 253 0000", "+16502530000"), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "raw,want",
+    [
+        ("+48 600 100 200", "+48600100200"),
+        ("600 100 200", "+48600100200"),
+        ("600-100-200", "+48600100200"),
+        ("0048600100200", "+48600100200"),
+        ("48600100200", "+48600100200"),
+        ("(+48) 600 100 200", "+48600100200"),
+        ("+48600100200", "+48600100200"),
+        ("+4860010020", "+4860010020"),
+        ("+44 (0)20 7946 0958", "+442079460958"),
+        ("+1 650 253 0000", "+16502530000"),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_normalise(raw, want):
     got, why = phones.normalise([raw], "PL")
     assert got.to_pylist() == [want] and why.to_pylist() == [None]
@@ -32,8 +44,12 @@ def test_another_default_region():
     assert got.to_pylist() == ["+4915123456789", "+4930123456"]
 
 
-national = st.tuples(st.sampled_from(["45", "50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88",
-                                      "22", "12", "58", "61"]), st.integers(0, 9_999_999))
+national = st.tuples(
+    st.sampled_from(
+        ["45", "50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88", "22", "12", "58", "61"]
+    ),
+    st.integers(0, 9_999_999),
+)
 shapes = st.sampled_from(["+48{n}", "48{n}", "0048{n}", "{n}", "+48 {a} {b} {c}", "{a}-{b}-{c}"])
 
 
@@ -59,8 +75,10 @@ def test_operator_from_network_code():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.from_regex(r"\A\+[0-9]{5,17}\Z") | st.text(alphabet="+0123456789 a", max_size=18), max_size=8),
-       st.integers(min_value=0, max_value=2))
+@given(
+    st.lists(st.from_regex(r"\A\+[0-9]{5,17}\Z") | st.text(alphabet="+0123456789 a", max_size=18), max_size=8),
+    st.integers(min_value=0, max_value=2),
+)
 def test_all_e164_is_the_regex_on_every_value(values, shift):
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -1,5 +1,6 @@
 """Property tests of every parser: any input line either becomes a valid row or is
 quarantined with a reason, and no exception escapes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,22 +29,27 @@ SEPARATORS = "&=:;, []{}\"'"
 def mutated(draw, fmt: str) -> str:
     """A valid record of `fmt` with random damage: spans cut, characters inserted, values replaced."""
     i = draw(st.integers(1, 99999))
-    value = line(fmt, i, status=draw(st.sampled_from([WRITTEN[fmt][2] or "x", "ENROUTE", "failed", "ZZ", ""])),
-                 number=draw(st.sampled_from(["+48601700001", "600 100 200", "0048600100200", "abc", "", "+1"])),
-                 label=draw(st.text(min_size=0, max_size=8).filter(lambda s: "\n" not in s and "\r" not in s)))
+    value = line(
+        fmt,
+        i,
+        status=draw(st.sampled_from([WRITTEN[fmt][2] or "x", "ENROUTE", "failed", "ZZ", ""])),
+        number=draw(st.sampled_from(["+48601700001", "600 100 200", "0048600100200", "abc", "", "+1"])),
+        label=draw(st.text(min_size=0, max_size=8).filter(lambda s: "\n" not in s and "\r" not in s)),
+    )
     for _ in range(draw(st.integers(0, 3))):
         if not value:
             break
         at = draw(st.integers(0, len(value) - 1))
         action = draw(st.sampled_from(["cut", "insert", "replace"]))
-        noise = draw(st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=6)
-                     | st.sampled_from(list(SEPARATORS)))
+        noise = draw(
+            st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=6) | st.sampled_from(list(SEPARATORS))
+        )
         if action == "cut":
-            value = value[:at] + value[at + draw(st.integers(1, 10)):]
+            value = value[:at] + value[at + draw(st.integers(1, 10)) :]
         elif action == "insert":
             value = value[:at] + noise + value[at:]
         else:
-            value = value[:at] + noise + value[at + len(noise):]
+            value = value[:at] + noise + value[at + len(noise) :]
     return value
 
 
@@ -90,8 +96,10 @@ def check(fmt: str, lines: list[str]) -> None:
         assert row["segments"] is None or 0 <= row["segments"] <= 255
         assert row["message_id"]
         limit = opts.now_utc() + opts.future_slack
-        assert all(row[c] is None or dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc) <= row[c] <= limit
-                   for c in ("created_at", "sent_at", "done_at"))
+        assert all(
+            row[c] is None or dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= row[c] <= limit
+            for c in ("created_at", "sent_at", "done_at")
+        )
 
 
 def _property(fmt: str):

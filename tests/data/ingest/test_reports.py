@@ -1,5 +1,6 @@
 """The reports show imported data exactly as they show demo data: an import into an empty
 data directory, read through the app's own context and queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,12 +8,12 @@ import datetime as dt
 import pytest
 
 from config import Config
-from web.context import AppContext
 from data.period import Period
 from data.queries import sms as sms_queries
 from data.queries import transactional as trx_queries
 from data.queries.counts import COUNT_COLUMNS
 from tests.data.ingest.conftest import TZ, run
+from web.context import AppContext
 
 OCTOBER = Period(dt.date(2025, 10, 1), dt.date(2025, 10, 31), TZ)
 
@@ -33,28 +34,46 @@ def test_kpis_and_dispatches_of_an_imported_file(imported, use_rollups):
     # oct-sale: 2 delivered, 1 undelivered, 1 expired, 1 not sent (invalid number), 1 pending;
     # clicks: c-0001 by a person (and a scanner 4 s after delivery), c-0002 only by a link preview
     assert {c: int(k[c]) for c in COUNT_COLUMNS} == {
-        "recipients": 6, "sent": 5, "delivered": 2, "not_sent": 1, "not_delivered": 2, "pending": 1, "clicked": 1}
+        "recipients": 6,
+        "sent": 5,
+        "delivered": 2,
+        "not_sent": 1,
+        "not_delivered": 2,
+        "pending": 1,
+        "clicked": 1,
+    }
     assert k["delivered_pct"] == pytest.approx(2 / 5)
     assert k["ctr"] == pytest.approx(1 / 2)
     rows = sms_queries.dispatch_records(ctx.db, period=OCTOBER)
     assert len(rows) == 1
     d = rows[0]
-    assert (d["number"], d["name"], d["recipient_group"], d["sender"]) == (1, "Wyprzedaż jesienna", "Klienci VIP", "SKLEP")
+    assert (d["number"], d["name"], d["recipient_group"], d["sender"]) == (
+        1,
+        "Wyprzedaż jesienna",
+        "Klienci VIP",
+        "SKLEP",
+    )
     assert d["message_text"].startswith("Wyprzedaż jesienna")
     assert (int(d["recipients"]), int(d["delivered"]), int(d["not_delivered"]), int(d["clicked"])) == (6, 2, 2, 1)
     reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id="oct-sale")
     assert {(r.status_group, r.reason): int(r.count) for r in reasons.itertuples()} == {
-        ("not_delivered", "absent_subscriber"): 1, ("not_delivered", "expired_validity"): 1,
-        ("not_sent", "invalid_number"): 1}
+        ("not_delivered", "absent_subscriber"): 1,
+        ("not_delivered", "expired_validity"): 1,
+        ("not_sent", "invalid_number"): 1,
+    }
     trx = trx_queries.trx_kpis(ctx.db, period=OCTOBER).iloc[0]
     assert (int(trx["recipients"]), int(trx["delivered"])) == (2, 2)  # one API message and one test send
 
 
 def test_a_later_import_updates_the_reports(imported, tmp_path):
     receipt = tmp_path / "late.log"
-    receipt.write_text("id:5F1A0006 sub:001 dlvrd:001 submit date:2510201000 done date:2510201003 stat:DELIVRD "
-                       "err:000 text:x\n", encoding="utf-8")
-    summary = run(imported, receipt, provider="smsapi", rollups="auto")  # the pending c-0006, known to SMSAPI as 5F1A0006
+    receipt.write_text(
+        "id:5F1A0006 sub:001 dlvrd:001 submit date:2510201000 done date:2510201003 stat:DELIVRD err:000 text:x\n",
+        encoding="utf-8",
+    )
+    summary = run(
+        imported, receipt, provider="smsapi", rollups="auto"
+    )  # the pending c-0006, known to SMSAPI as 5F1A0006
     assert summary.messages_updated == 1
     ctx = AppContext.create(Config(data_dir=imported, timezone=TZ))
     assert ctx.db.rollup_status().fresh

@@ -20,12 +20,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import TZ  # noqa: E402
 from bench.server import PeakRss, Server  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.lake import Lake  # noqa: E402
 from data.period import today_in  # noqa: E402
-
-TZ = "Europe/Warsaw"
 
 
 def ensure_lake(data_dir: Path, recipients: int, messages: int) -> int:

@@ -44,13 +44,13 @@ import pyarrow.compute as pc  # noqa: E402
 import pyarrow.csv as pcsv  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from bench import TZ  # noqa: E402
 from data import schema  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.ingest import Options, ingest  # noqa: E402
 from data.lake import Lake, transaction  # noqa: E402
 from data.rollups import build_rollups  # noqa: E402
 
-TZ = "Europe/Warsaw"
 UNTIL = dt.date(2026, 10, 31)
 # the import's CPU time / DuckDB's read of the same file on one thread, at most
 TARGETS = {"canonical_parquet": 2.5, "canonical_csv": 2.5, "smpp_dlr": 12.0}

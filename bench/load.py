@@ -34,10 +34,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import TZ  # noqa: E402
 from bench.run import callback_specs, payload  # noqa: E402
 from bench.server import Server  # noqa: E402
 
-TZ = "Europe/Warsaw"
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
 
 

@@ -34,6 +34,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import TZ  # noqa: E402
 from bench.download import measure as measure_download  # noqa: E402
 from bench.server import PeakRss, Server  # noqa: E402
 from config import Config  # noqa: E402
@@ -41,7 +42,6 @@ from data.demo import build_demo  # noqa: E402
 from data.lake import Lake, transaction  # noqa: E402
 from data.rollups import build_rollups  # noqa: E402
 
-TZ = "Europe/Warsaw"
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
 # Custom ranges as a user may type them: a century (cut to the lake's days: must cost what "all" costs)
 # and a month long before the lake began (nothing to read: must cost less than a preset).

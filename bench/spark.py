@@ -24,10 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import TZ  # noqa: E402
 from data.lake import Lake, transaction  # noqa: E402
 from data.rollups import build_rollups  # noqa: E402
-
-TZ = "Europe/Warsaw"
 
 
 def count_messages(lake: Lake) -> int:

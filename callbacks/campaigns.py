@@ -246,6 +246,13 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
     return _result()
 
 
+def change_log(ctx: PageContext, *, lang: str | None, limit: int = 50):
+    """Returns the change log's body: the newest grouping changes, times in the reporting time zone."""
+    lang = lang_or_default(lang)
+    log_rows = ctx.store.audit(limit=limit)
+    return view.audit_table(lang, log_rows, ctx.tz) if not log_rows.empty else t(lang, "camp.audit_empty")
+
+
 def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
     """Returns the open campaigns after a click on a campaign row's +/- cell (None: not such a click)."""
     if (
@@ -407,9 +414,7 @@ def register(app, ctx: PageContext) -> None:
         options = [{"label": f"{r.name} ({r.members})", "value": int(r.id)} for r in campaigns.itertuples()]
         if not audit_open:
             return no_update, options
-        log_rows = ctx.store.audit(limit=50)
-        body = view.audit_table(lang, log_rows) if not log_rows.empty else t(lang, "camp.audit_empty")
-        return body, options
+        return change_log(ctx, lang=lang), options
 
     @app.callback(
         Output(Camp.EXPANDED, "data"),

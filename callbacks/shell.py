@@ -36,7 +36,7 @@ def render(
     elif path == "/transactional":
         body = transactional.page(lang, ctx.tz, stored_period)
     elif path == "/admin" and account is not None:
-        body = admin.page(lang)
+        body = admin.page(lang, ctx.tz)
     else:
         body = shell.not_found(lang, path)
     return shell.navbar(lang, path, account), body

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from i18n import fmt_datetime, t
+from i18n import fmt_instant, t
 from layouts.ids import Camp
 
 
@@ -219,24 +219,17 @@ def audit_panel(lang: str) -> dbc.Collapse:
     )
 
 
-def audit_table(lang: str, log: pd.DataFrame) -> dbc.Table:
-    """Returns the newest grouping changes: when, who, what."""
+def audit_table(lang: str, log: pd.DataFrame, tz: str) -> dbc.Table:
+    """Returns the newest grouping changes: when (in the reporting time zone `tz`), who, what, and whether undone."""
     rows = []
     for r in log.itertuples():
         summary = json.loads(r.summary)
-        what = change_text(lang, {"action": r.action, **summary})
-        if r.undone_by:
+        if r.action == "undo":  # its summary is the undone change's, action included: say it was undone
+            what = t(lang, "camp.undid", what=change_text(lang, summary))
+        else:
+            what = change_text(lang, {**summary, "action": r.action})
+        if pd.notna(r.undone_by):  # the store's column is NaN, not None, where no undo refers to the row
             what += " " + t(lang, "camp.undone")
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(
-                        fmt_datetime(pd.Timestamp(r.at).tz_convert("UTC").to_pydatetime().replace(tzinfo=None), lang)
-                    ),
-                    html.Td(r.who),
-                    html.Td(what),
-                ]
-            )
-        )
+        rows.append(html.Tr([html.Td(fmt_instant(r.at, lang, tz)), html.Td(r.who), html.Td(what)]))
     head = html.Thead(html.Tr([html.Th(t(lang, k)) for k in ("camp.audit_when", "camp.audit_who", "camp.audit_what")]))
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, className="mb-0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
+import pandas as pd
 import pytest
 
 from callbacks import campaigns as camp_cb
@@ -191,3 +192,50 @@ def test_exported_csv_follows_filter_sort_and_per_campaign(gctx):
     )
     assert 1 <= len(filtered) - 1 == len(want) < len(dispatches)
     assert sorted(int(r[0]) for r in filtered[1:]) == sorted(int(n) for n in want["number"])
+
+
+def log_rows(body) -> list[list[str]]:
+    """The change log as a user reads it: one list of cell texts per row, newest first."""
+    return [[" ".join(texts(cell)) for cell in tr.children] for tr in body.children[1].children]
+
+
+def local_minute(at: str) -> str:
+    """A stored instant as the Polish page writes it in Warsaw time, computed here with pandas."""
+    return pd.Timestamp(at).tz_convert(TZ).strftime("%d.%m.%Y %H:%M")
+
+
+def test_change_log_marks_only_undone_changes_and_shows_warsaw_time(gctx):
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+    camp_cb.grouping_action(gctx, action="group", lang="pl", selected=dispatches[:2])
+    camp_cb.grouping_action(gctx, action="group", lang="pl", selected=dispatches[2:3])
+    camp_cb.grouping_action(gctx, action="undo", lang="pl")  # undoes the second group
+    camp_cb.grouping_action(gctx, action="group", lang="pl", selected=dispatches[3:5])
+    shown = log_rows(camp_cb.change_log(gctx, lang="pl"))
+    stored = gctx.store.audit(limit=50)
+    assert [row[0] for row in shown] == [local_minute(at) for at in stored["at"]]
+    assert [row[2] for row in shown] == [
+        "Zgrupowano wysyłki: 2 („Nowa kampania 2”)",
+        "Cofnięto: Zgrupowano wysyłki: 1 („Nowa kampania 2”)",
+        "Zgrupowano wysyłki: 1 („Nowa kampania 2”) (cofnięte)",
+        "Zgrupowano wysyłki: 2 („Nowa kampania”)",
+    ]
+    english = log_rows(camp_cb.change_log(gctx, lang="en"))
+    assert [row[2].endswith("(undone)") for row in english] == [False, False, True, False]
+
+
+def test_change_log_times_follow_the_reporting_zone_across_summer_time(gctx):
+    from layouts import campaigns as camp_view
+
+    log = pd.DataFrame(
+        {
+            "id": [2, 1],
+            "at": ["2026-07-01T10:05:00.000000+00:00", "2026-12-06T11:53:21.000000+00:00"],
+            "who": ["anna", "adam"],
+            "action": ["remove", "add"],
+            "summary": ['{"dispatches": 1}', '{"campaign": 1, "dispatches": 2}'],
+            "undone_by": [None, None],
+        }
+    )
+    shown = log_rows(camp_view.audit_table("pl", log, TZ))
+    assert [row[0] for row in shown] == ["01.07.2026 12:05", "06.12.2026 12:53"]
+    assert not any("(cofnięte)" in row[2] for row in shown)

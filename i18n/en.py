@@ -355,4 +355,15 @@ MESSAGES: dict[str, str] = {
     "admin.choose": "Choose a user and what to do.",
     "admin.not_yourself": "You cannot change your own account here.",
     "admin.action.users": "User changes",
+    # issue 16, points 1-3
+    "camp.confirm_into_new": 'Dispatches that will go into the new campaign "{name}": {n}.',
+    "camp.confirm_into": 'Dispatches that will go into campaign "{name}": {n}.',
+    "camp.confirm_moving": "Of these, already in another campaign (they will be moved out of it): {n}.",
+    "camp.confirm_row": "no. {number} · {name}",
+    "camp.confirm_from": 'moved from campaign "{name}"',
+    "camp.numbers": "no. {numbers}",
+    "camp.already_in_target": "The selected dispatches are already in this campaign.",
+    "camp.filtered_all_grouped": 'Every matching dispatch is already in a campaign (matching: {n}). "Group filtered" joins only dispatches in no campaign; to move one, open its campaign, select it and use "Add to campaign".',
+    "camp.filtered_none": "No dispatch of the period matches the filter.",
+    "camp.filtered_kept": "matching dispatches left in their campaigns: {n}",
 }

@@ -355,4 +355,15 @@ MESSAGES: dict[str, str] = {
     "admin.choose": "Wybierz użytkownika i czynność.",
     "admin.not_yourself": "Tu nie można zmienić własnego konta.",
     "admin.action.users": "Zmiany użytkowników",
+    # issue 16, points 1-3
+    "camp.confirm_into_new": "Wysyłki, które trafią do nowej kampanii „{name}”: {n}.",
+    "camp.confirm_into": "Wysyłki, które trafią do kampanii „{name}”: {n}.",
+    "camp.confirm_moving": "W tym należące już do innej kampanii (zostaną z niej przeniesione): {n}.",
+    "camp.confirm_row": "nr {number} · {name}",
+    "camp.confirm_from": "przeniesiona z kampanii „{name}”",
+    "camp.numbers": "nr {numbers}",
+    "camp.already_in_target": "Zaznaczone wysyłki już należą do tej kampanii.",
+    "camp.filtered_all_grouped": "Wszystkie pasujące wysyłki należą już do kampanii (pasujące: {n}). „Grupuj przefiltrowane” łączy tylko wysyłki spoza kampanii; aby przenieść wysyłkę, rozwiń jej kampanię, zaznacz ją i użyj „Dodaj do kampanii”.",
+    "camp.filtered_none": "Żadna wysyłka w okresie nie pasuje do filtra.",
+    "camp.filtered_kept": "pasujące wysyłki pozostawione w swoich kampaniach: {n}",
 }

@@ -166,19 +166,41 @@ def confirm_modal(lang: str) -> dbc.Modal:
     )
 
 
-def confirm_body(lang: str, moves: pd.DataFrame, numbers: dict[str, int]) -> html.Div:
-    """Returns which dispatches would move from which campaign."""
+def confirm_body(lang: str, *, into: str, new: bool, items: list[dict]) -> html.Div:
+    """Returns the confirmation of a group or add that moves dispatches out of other campaigns: every dispatch that
+    will go into campaign `into` (a `new` one or not), items of number, name and "from" (the campaign it leaves,
+    or None), those leaving another campaign marked."""
+    moving = [i for i in items if i.get("from")]
+
+    def item(i: dict) -> html.Li:
+        label = (
+            t(lang, "camp.confirm_row", number=i["number"], name=i["name"])
+            if i.get("name")
+            else t(lang, "camp.numbers", numbers=i["number"])
+        )
+        parts = [html.Span(label)]
+        if i.get("from"):
+            parts = [
+                html.I(className="bi bi-arrow-left-right me-1 text-warning"),
+                *parts,
+                html.Span(" — " + t(lang, "camp.confirm_from", name=i["from"]), className="fw-semibold"),
+            ]
+        return html.Li(parts, **{"data-number": str(i["number"])})
+
     return html.Div(
         [
-            html.P(t(lang, "camp.confirm_text", n=len(moves))),
-            html.Ul(
-                [
-                    html.Li(t(lang, "camp.confirm_item", number=numbers.get(r.dispatch_id, "?"), name=r.name))
-                    for r in moves.itertuples()
-                ]
-            ),
+            html.P(t(lang, "camp.confirm_into_new" if new else "camp.confirm_into", name=into, n=len(items))),
+            html.P(t(lang, "camp.confirm_moving", n=len(moving)), className="fw-semibold"),
+            html.Ul([item(i) for i in sorted(items, key=lambda i: i["number"])], className="mb-0"),
         ]
     )
+
+
+def numbers_text(lang: str, numbers: list[int], shown: int = 10) -> str:
+    """Returns the dispatch numbers a change touched, for its notice ("nr 12, 15, 18"; the first `shown`, then "…")."""
+    ordered = sorted(numbers)
+    listed = ", ".join(map(str, ordered[:shown])) + (", …" if len(ordered) > shown else "")
+    return t(lang, "camp.numbers", numbers=listed)
 
 
 def toast(lang: str) -> dbc.Toast:

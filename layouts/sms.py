@@ -225,6 +225,7 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "message_text": r["message_text"],
                 "recipient_group": group,
                 "campaign": None if campaign else r["campaign_name"],
+                "dispatches": int(r["dispatches"]),  # a campaign row: its dispatches in view ("Group filtered")
                 "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"),
                 "sent_at_label": label,
                 "sent": int(r["sent"]),

@@ -12,6 +12,8 @@ from callbacks import campaigns as camp_cb
 from callbacks import sms as sms_cb
 from config import Config
 from data.queries.history import HistoryFilter, Sort
+from i18n import t
+from layouts.campaigns import change_text
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
 from web.context import AppContext
@@ -24,6 +26,11 @@ def gctx(demo_dir, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data, symlinks=True)
     return AppContext.create(Config(data_dir=data, timezone=TZ))
+
+
+def confirm_items(body) -> list[str]:
+    """The dispatches a move confirmation lists, as a user reads them."""
+    return ["".join(texts(li)) for li in body.children[-1].children]
 
 
 def rows(ctx, **kw):
@@ -64,9 +71,20 @@ def test_moving_from_another_campaign_asks_first(gctx):
     camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[:2])
     out = camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[1:3])
     assert not out["changed"] and out["pending"]["ids"] == [dispatches[1]["dispatch_id"], dispatches[2]["dispatch_id"]]
-    assert f"dispatch no. {dispatches[1]['number']} from campaign" in " ".join(texts(out["confirm"]))
+    # The confirmation names every dispatch that will go into the new campaign, the one leaving another marked.
+    one, two = dispatches[1], dispatches[2]
+    assert confirm_items(out["confirm"]) == sorted(
+        [
+            f'no. {one["number"]} · {one["name"]} — moved from campaign "New campaign"',
+            f"no. {two['number']} · {two['name']}",
+        ],
+        key=lambda s: int(s.split()[1]),
+    )
+    assert 'the new campaign "New campaign": 2.' in " ".join(texts(out["confirm"]))
     out = camp_cb.grouping_action(gctx, action="confirmed", lang="en", pending=out["pending"])
-    assert out["changed"]
+    assert out["changed"] and out["toast"].endswith(
+        f"no. {', '.join(str(n) for n in sorted([one['number'], two['number']]))}"
+    )
     members = gctx.store.members().set_index("dispatch_id")["campaign_id"]
     assert (
         members[dispatches[1]["dispatch_id"]]
@@ -148,7 +166,8 @@ def test_add_to_an_existing_campaign(gctx):
     out = camp_cb.grouping_action(gctx, action="add", lang="en", selected=dispatches[2:4], target=None)
     assert not out["changed"] and "Choose the campaign" in " ".join(texts(out["message"]))
     out = camp_cb.grouping_action(gctx, action="add", lang="en", selected=dispatches[2:4], target=cid)
-    assert out["changed"] and out["toast"] == "Added 2 dispatches to the campaign"
+    numbers = ", ".join(str(n) for n in sorted(r["number"] for r in dispatches[2:4]))
+    assert out["changed"] and out["toast"] == f"Added 2 dispatches to the campaign · no. {numbers}"
     campaign = next(r for r in rows(gctx) if r["kind"] == "campaign")
     assert campaign["sent"] == sum(r["sent"] for r in dispatches[:4])
 
@@ -239,3 +258,79 @@ def test_change_log_times_follow_the_reporting_zone_across_summer_time(gctx):
     shown = log_rows(camp_view.audit_table("pl", log, TZ))
     assert [row[0] for row in shown] == ["01.07.2026 12:05", "06.12.2026 12:53"]
     assert not any("(cofnięte)" in row[2] for row in shown)
+
+
+def test_group_filtered_takes_the_matches_in_no_campaign_and_says_when_there_are_none(gctx):
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+    camp_cb.grouping_action(gctx, action="group", lang="pl", selected=dispatches[:1])
+    flt = HistoryFilter(text=dispatches[0]["name"].split()[0])
+    shown = sms_cb.report(gctx, lang="pl", flt=flt, **PERIOD)["rows"]
+    free, grouped = camp_cb.filtered_matches(shown)
+    assert grouped == 1 and free and dispatches[0]["dispatch_id"] not in free
+    # A forged request naming the grouped match too: it stays in its campaign.
+    out = camp_cb.grouping_action(
+        gctx, action="group_filtered", lang="pl", filtered_ids=[*free, dispatches[0]["dispatch_id"]], name="F"
+    )
+    assert out["changed"] and out["confirm"] is None
+    assert out["toast"].endswith(t("pl", "camp.filtered_kept", n=1))
+    held = gctx.store.members().groupby("campaign_id")["dispatch_id"].apply(set).to_dict()
+    by_name = dict(zip(gctx.store.campaigns()["name"], gctx.store.campaigns()["id"]))
+    assert held[by_name["F"]] == set(free) and held[by_name["Nowa kampania"]] == {dispatches[0]["dispatch_id"]}
+
+    # Every match is in a campaign now: the page says so, in either language, and changes nothing.
+    shown = sms_cb.report(gctx, lang="en", flt=flt, **PERIOD)["rows"]
+    free, grouped = camp_cb.filtered_matches(shown)
+    assert free == [] and grouped == len(held[by_name["F"]]) + 1
+    for lang in ("pl", "en"):
+        out = camp_cb.grouping_action(
+            gctx, action="group_filtered", lang=lang, filtered_ids=free, grouped_matches=grouped, name="G"
+        )
+        message = " ".join(texts(out["message"]))
+        assert not out["changed"] and message == t(lang, "camp.filtered_all_grouped", n=grouped)
+        assert t(lang, "camp.select_dispatches") not in message
+    out = camp_cb.grouping_action(gctx, action="group_filtered", lang="en", filtered_ids=[], name="G")
+    assert " ".join(texts(out["message"])) == "No dispatch of the period matches the filter."
+    assert sorted(gctx.store.campaigns()["name"]) == ["F", "Nowa kampania"]
+
+
+def test_add_counts_and_names_only_the_dispatches_that_move(gctx):
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+    camp_cb.grouping_action(gctx, action="group", lang="en", selected=dispatches[:2])
+    cid = int(gctx.store.campaigns()["id"].iloc[0])
+    out = camp_cb.grouping_action(gctx, action="add", lang="en", selected=dispatches[1:3], target=cid)
+    added = change_text("en", {"action": "add", "dispatches": 1})
+    assert out["toast"] == f"{added} · no. {dispatches[2]['number']}"
+    assert set(gctx.store.members()["dispatch_id"]) == {r["dispatch_id"] for r in dispatches[:3]}
+    out = camp_cb.grouping_action(gctx, action="add", lang="en", selected=dispatches[1:3], target=cid)
+    assert not out["changed"] and " ".join(texts(out["message"])) == t("en", "camp.already_in_target")
+    out = camp_cb.grouping_action(gctx, action="add", lang="en", selected=dispatches[3:4], target=cid + 99)
+    assert not out["changed"] and "Choose the campaign" in " ".join(texts(out["message"]))
+
+
+def test_a_change_clears_the_ticks_and_a_hint_keeps_them(gctx):
+    """Over HTTP, as the page sends it: the grouping answer unticks every row after a change (issue 16.3)."""
+    import json
+
+    from app import create_app
+    from layouts.ids import Camp, Sms
+    from tests.test_access import callback_body, csrf
+
+    app = create_app(gctx.config)
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200  # local mode: the page's CSRF cookie
+    dispatches = [r for r in rows(gctx) if r["kind"] == "dispatch"]
+
+    def press(button: str, selected: list[dict]) -> dict:
+        values = {f"{button}.n_clicks": 1, f"{Sms.GRID}.selectedRows": selected, "shell-lang.data": "pl"}
+        body = callback_body(app, f"{Camp.CHANGES}.data", values, f"{button}.n_clicks")
+        answer = client.post("/_dash-update-component", json=body, headers=csrf(client))
+        assert answer.status_code == 200, answer.text
+        return json.loads(answer.text)["response"]
+
+    grouped = press(Camp.GROUP, dispatches[:3])
+    assert grouped[Sms.GRID]["selectedRows"] == [] and grouped[Camp.CHANGES]["data"] == 1
+    members = [dict(r, campaign_id=int(gctx.store.campaigns()["id"].iloc[0])) for r in dispatches[:2]]
+    removed = press(Camp.REMOVE, members)
+    assert removed[Sms.GRID]["selectedRows"] == []
+    hint = press(Camp.REMOVE, dispatches[3:4])  # not in a campaign: a hint, nothing changed, the ticks stay
+    assert Sms.GRID not in hint and "Zaznacz wysyłki" in json.dumps(hint[Camp.MESSAGE], ensure_ascii=False)

@@ -77,8 +77,8 @@ def test_every_action_clears_the_ticks_and_moves_exactly_what_it_names(dash_duo,
     tick(dash_duo, *ids[:3])
     click(dash_duo, f"#{Camp.GROUP}")
     wait_for(lambda: members(ctx) == {default: {r["dispatch_id"] for r in rows[:3]}}, message="grouped")
-    toast_names(dash_duo, lang, [r["number"] for r in rows[:3]])
     wait_for(lambda: ticked(dash_duo) == [], message="no ticks after grouping")
+    toast_names(dash_duo, lang, [r["number"] for r in rows[:3]])
     cid = int(ctx.store.campaigns()["id"].iloc[0])
 
     # 2. Open it, take two out: nothing stays ticked.
@@ -87,16 +87,16 @@ def test_every_action_clears_the_ticks_and_moves_exactly_what_it_names(dash_duo,
     tick(dash_duo, ids[0], ids[1])
     click(dash_duo, f"#{Camp.REMOVE}")
     wait_for(lambda: members(ctx) == {default: {rows[2]["dispatch_id"]}}, message="removed")
-    toast_names(dash_duo, lang, [r["number"] for r in rows[:2]])
     wait_for(lambda: ticked(dash_duo) == [], message="no ticks after removing")
+    toast_names(dash_duo, lang, [r["number"] for r in rows[:2]])
 
     # 3. Add one to the campaign: exactly that one moves (before, the two still ticked went along).
     tick(dash_duo, ids[3])
     dash_duo.select_dcc_dropdown(f"#{Camp.ADD_TARGET}", value=f"{default} (1)")
     click(dash_duo, f"#{Camp.ADD}")
     wait_for(lambda: members(ctx) == {default: {rows[2]["dispatch_id"], rows[3]["dispatch_id"]}}, message="added one")
-    toast_names(dash_duo, lang, [rows[3]["number"]])
     wait_for(lambda: ticked(dash_duo) == [], message="no ticks after adding")
+    toast_names(dash_duo, lang, [rows[3]["number"]])
     shot(f"grouping-selection-cleared-{lang}")
 
     # 4. Group a member with a free dispatch: the confirmation names both, the member marked as moving.
@@ -122,8 +122,8 @@ def test_every_action_clears_the_ticks_and_moves_exactly_what_it_names(dash_duo,
         == {default: {rows[3]["dispatch_id"]}, second: {rows[2]["dispatch_id"], rows[4]["dispatch_id"]}},
         message="moved and grouped",
     )
-    toast_names(dash_duo, lang, [rows[2]["number"], rows[4]["number"]])
     wait_for(lambda: ticked(dash_duo) == [], message="no ticks after a confirmed move")
+    toast_names(dash_duo, lang, [rows[2]["number"], rows[4]["number"]])
 
     # 5. Group filtered, twice: the second time every match is in a campaign, and the page says so.
     word = rows[0]["name"].split()[0]

@@ -225,7 +225,6 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "message_text": r["message_text"],
                 "recipient_group": group,
                 "campaign": None if campaign else r["campaign_name"],
-                "dispatches": int(r["dispatches"]),  # a campaign row: its dispatches in view ("Group filtered")
                 "sent_at": sent_at.strftime("%Y-%m-%d %H:%M"),
                 "sent_at_label": label,
                 "sent": int(r["sent"]),
@@ -233,6 +232,8 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "delivered_pct": num(r["delivered_pct"]),
                 "clicked": int(r["clicked"]),
                 "ctr": num(r["ctr"]),
+                # a campaign row: how many of its dispatches are in view ("Group filtered" counts them)
+                **({"dispatches": int(r["dispatches"])} if campaign else {}),
             }
         )
     return rows

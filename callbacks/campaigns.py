@@ -189,15 +189,9 @@ def _plan(ctx: PageContext, req: Request, ids: list[str], plan: dict) -> dict:
     plan = {**plan, "ids": ids}
     moves = ctx.store.conflicts(ids, into=into)
     if not moves.empty:
-        names = {r.get("dispatch_id"): r.get("name") for r in [*req.selected] if isinstance(r, dict)}
-        items = [
-            {
-                "number": known[i],
-                "name": names.get(i) or "",
-                "from": dict(zip(moves["dispatch_id"], moves["name"])).get(i),
-            }
-            for i in ids
-        ]
+        names = {r.get("dispatch_id"): r.get("name") for r in req.selected}  # the rows' names, for reading only
+        leaving = dict(zip(moves["dispatch_id"], moves["name"]))
+        items = [{"number": known[i], "name": names.get(i) or "", "from": leaving.get(i)} for i in ids]
         return _result(confirm=view.confirm_body(req.lang, into=into_name, new=new, items=items), pending=plan)
     return _perform(ctx, req.lang, plan, move=False, who=req.who, numbers=[known[i] for i in ids])
 

@@ -35,7 +35,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
         csrf_token_name=security.CSRF_COOKIE,  # the renderer sends this cookie's token back in the header
         csrf_header_name=security.CSRF_HEADER,
     )
-    app.layout = app_layout(config.default_lang)
+    app.layout = lambda: app_layout(security.request_lang())  # each page load in the language its cookie keeps
     routes.register(app.server, ctx)
     shell_callbacks.register(app, ctx)
     sms_callbacks.register(app, ctx)

@@ -21,7 +21,7 @@ def admin_view(ctx: PageContext, *, action: str | None, lang: str | None) -> tup
     store = ctx.users()
     log = store.audit(limit=AUDIT_ROWS, action=action if action in admin.AUDIT_ACTIONS else None)
     users = store.list()
-    return admin.users_table(lang, users), admin.audit_table(lang, log), [u.name for u in users]
+    return admin.users_table(lang, users, ctx.tz), admin.audit_table(lang, log, ctx.tz), [u.name for u in users]
 
 
 def change_user(

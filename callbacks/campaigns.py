@@ -14,7 +14,7 @@ from data.period import PeriodError, parse_day
 from data.queries import dispatches as dispatch_queries
 from data.queries.history import HistoryFilter
 from data.store.campaigns import CampaignError
-from i18n import lang_or_default, t
+from i18n import fmt_int, lang_or_default, t
 from layouts import campaigns as view
 from layouts.components import error_alert, warning_alert
 from layouts.ids import Camp, Shell, Sms
@@ -58,13 +58,15 @@ def _result(**changes) -> dict:
 
 @dataclass(frozen=True)
 class Request:
-    """What a grouping action is asked with: the ticked rows, the target campaign, the filtered dispatches, the
-    new campaign's name and rule, the action waiting for confirmation, and who asks."""
+    """What a grouping action is asked with: the ticked rows, the target campaign, the filtered dispatches (and
+    how many more matches are inside campaigns), the new campaign's name and rule, the action waiting for
+    confirmation, and who asks."""
 
     lang: str
     selected: list[dict]
     target: int | None
     filtered_ids: list[str]
+    grouped_matches: int
     name: str | None
     rule: HistoryFilter | None
     pending: dict | None
@@ -79,6 +81,7 @@ def grouping_action(
     selected: list[dict] | None = None,
     target: int | None = None,
     filtered_ids: list[str] | None = None,
+    grouped_matches: int = 0,
     name: str | None = None,
     rule: HistoryFilter | None = None,
     pending: dict | None = None,
@@ -86,15 +89,19 @@ def grouping_action(
 ) -> dict:
     """Carries out one grouping action (a key of HANDLERS) and returns what the page shows next.
 
-    Keys: changed (the table must be read again), message (an alert), toast (text of
-    the undo notice), confirm (body of the move confirmation), pending (the action
-    waiting for that confirmation). `who` is recorded as the author of the change.
+    Keys: changed (the table must be read again, and the ticks are cleared), message
+    (an alert), toast (text of the undo notice), confirm (body of the move
+    confirmation: every dispatch the action will put into the campaign, those leaving
+    another campaign marked), pending (the action waiting for that confirmation). `who`
+    is recorded as the author of the change. "group_filtered" takes the filtered
+    dispatches that are in no campaign (`filtered_ids`, less any the store has in one);
+    `grouped_matches` more matches inside campaigns stay there, and the notice says so.
     """
     lang = lang_or_default(lang)
     handler = HANDLERS.get(action)
     if handler is None:
         return _result()
-    req = Request(lang, selected or [], target, filtered_ids or [], name, rule, pending, who)
+    req = Request(lang, selected or [], target, filtered_ids or [], max(0, grouped_matches), name, rule, pending, who)
     try:
         return handler(ctx, req)
     except CampaignError as exc:
@@ -132,8 +139,14 @@ def _add_selected(ctx: PageContext, req: Request) -> dict:
 
 
 def _group_filtered(ctx: PageContext, req: Request) -> dict:
-    ids = [i for i in req.filtered_ids if isinstance(i, str)]
-    return _plan(
+    matches = [i for i in req.filtered_ids if isinstance(i, str)]
+    members = set(ctx.store.members()["dispatch_id"])
+    ids = [i for i in matches if i not in members]
+    kept = max(req.grouped_matches, len(matches) - len(ids))
+    if not ids:
+        key = "camp.filtered_all_grouped" if kept else "camp.filtered_none"
+        return _result(message=warning_alert(t(req.lang, key, count=fmt_int(kept, req.lang))))
+    out = _plan(
         ctx,
         req,
         ids,
@@ -144,6 +157,9 @@ def _group_filtered(ctx: PageContext, req: Request) -> dict:
             "rule": req.rule.rule().to_json() if req.rule is not None else None,
         },
     )
+    if kept and out["toast"]:
+        out["toast"] += " · " + t(req.lang, "camp.filtered_kept", count=fmt_int(kept, req.lang))
+    return out
 
 
 def _dispatch_ids(selected: list[dict]) -> list[str]:
@@ -151,19 +167,33 @@ def _dispatch_ids(selected: list[dict]) -> list[str]:
 
 
 def _plan(ctx: PageContext, req: Request, ids: list[str], plan: dict) -> dict:
-    """Groups or adds `ids` as `plan` says, after asking to confirm when some are in another campaign."""
+    """Groups or adds `ids` as `plan` says, after asking to confirm when some are in another campaign; the
+    confirmation lists every dispatch that will go into the campaign, the plan exactly those."""
     known = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
-    ids[:] = [i for i in ids if i in known]  # ids a forged request made up are not grouped
+    ids = list(dict.fromkeys(i for i in ids if i in known))  # ids a forged request made up are not grouped
     if not ids:
         return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
     into = plan.get("target") if plan["action"] == "add" else None
-    if plan["action"] == "add" and into is None:
-        return _result(message=warning_alert(t(req.lang, "camp.select_target")))
+    if plan["action"] == "add":
+        campaigns = ctx.store.campaigns().set_index("id")
+        if into is None or into not in campaigns.index:
+            return _result(message=warning_alert(t(req.lang, "camp.select_target")))
+        members = ctx.store.members()
+        inside = set(members.loc[members["campaign_id"] == into, "dispatch_id"])
+        ids = [i for i in ids if i not in inside]  # already there: nothing to add, nothing to count
+        if not ids:
+            return _result(message=warning_alert(t(req.lang, "camp.already_in_target")))
+        into_name, new = campaigns.loc[into, "name"], False
+    else:
+        into_name, new = plan["name"], True
+    plan = {**plan, "ids": ids}
     moves = ctx.store.conflicts(ids, into=into)
     if not moves.empty:
-        numbers = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=list(moves["dispatch_id"]))
-        return _result(confirm=view.confirm_body(req.lang, moves, numbers), pending=plan)
-    return _perform(ctx, req.lang, plan, move=False, who=req.who)
+        names = {r.get("dispatch_id"): r.get("name") for r in req.selected}  # the rows' names, for reading only
+        leaving = dict(zip(moves["dispatch_id"], moves["name"]))
+        items = [{"number": known[i], "name": names.get(i) or "", "from": leaving.get(i)} for i in ids]
+        return _result(confirm=view.confirm_body(req.lang, into=into_name, new=new, items=items), pending=plan)
+    return _perform(ctx, req.lang, plan, move=False, who=req.who, numbers=[known[i] for i in ids])
 
 
 def _ungroup(ctx: PageContext, req: Request) -> dict:
@@ -188,8 +218,13 @@ def _remove(ctx: PageContext, req: Request) -> dict:
     ]
     if not ids:
         return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
+    ids = list(dict.fromkeys(ids))
     ctx.store.remove(ids, who=req.who)
-    return _result(changed=True, toast=view.change_text(req.lang, {"action": "remove", "dispatches": len(ids)}))
+    known = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids)
+    toast = view.change_text(req.lang, {"action": "remove", "dispatches": len(ids)})
+    return _result(
+        changed=True, toast=f"{toast} · {view.numbers_text(req.lang, [known[i] for i in ids if i in known])}"
+    )
 
 
 HANDLERS = {
@@ -203,18 +238,28 @@ HANDLERS = {
 }
 
 
-def _perform(ctx: PageContext, lang: str, plan: dict, *, move: bool, who: str = WHO) -> dict:
+def _perform(
+    ctx: PageContext, lang: str, plan: dict, *, move: bool, who: str = WHO, numbers: list[int] | None = None
+) -> dict:
+    """Carries out a planned group or add; the notice names the dispatches' `numbers` (read again when not given)."""
     from data.store.campaigns import Rule
 
     store = ctx.store
+    ids = [i for i in plan.get("ids") or [] if isinstance(i, str)]
+    if numbers is None:  # a confirmed plan comes back from the browser: only dispatches of the lake
+        known = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids) if ids else {}
+        ids = [i for i in ids if i in known]
+        numbers = [known[i] for i in ids]
+        if not ids:
+            return _result(message=warning_alert(t(lang, "camp.select_dispatches")))
     if plan["action"] == "add":
-        store.add(int(plan["target"]), plan["ids"], who=who, move=move)
-        return _result(changed=True, toast=view.change_text(lang, {"action": "add", "dispatches": len(plan["ids"])}))
-    cid = store.group(plan["ids"], name=plan["name"], who=who, move=move, rule=Rule.from_json(plan.get("rule")))
-    name = store.campaigns().set_index("id").loc[cid, "name"]
-    return _result(
-        changed=True, toast=view.change_text(lang, {"action": "group", "dispatches": len(plan["ids"]), "name": name})
-    )
+        store.add(int(plan["target"]), ids, who=who, move=move)
+        toast = view.change_text(lang, {"action": "add", "dispatches": len(ids)})
+    else:
+        cid = store.group(ids, name=plan["name"], who=who, move=move, rule=Rule.from_json(plan.get("rule")))
+        name = store.campaigns().set_index("id").loc[cid, "name"]
+        toast = view.change_text(lang, {"action": "group", "dispatches": len(ids), "name": name})
+    return _result(changed=True, toast=f"{toast} · {view.numbers_text(lang, numbers)}")
 
 
 def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, who: str = WHO) -> dict:
@@ -246,6 +291,25 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
     return _result()
 
 
+def filtered_matches(rows: list[dict] | None) -> tuple[list[str], int]:
+    """Returns what "Group filtered" is asked with from the grid's rows (the period's dispatches matching the filter):
+    the dispatches in no campaign, and how many matches are inside campaigns (their rows' counts)."""
+    free, grouped = [], 0
+    for r in rows or []:
+        if r.get("kind") == "dispatch" and r.get("parent_id") is None and isinstance(r.get("dispatch_id"), str):
+            free.append(r["dispatch_id"])
+        elif r.get("kind") == "campaign":
+            grouped += inputs.integer(r.get("dispatches")) or 0
+    return free, grouped
+
+
+def change_log(ctx: PageContext, *, lang: str | None, limit: int = 50):
+    """Returns the change log's body: the newest grouping changes, times in the reporting time zone."""
+    lang = lang_or_default(lang)
+    log_rows = ctx.store.audit(limit=limit)
+    return view.audit_table(lang, log_rows, ctx.tz) if not log_rows.empty else t(lang, "camp.audit_empty")
+
+
 def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
     """Returns the open campaigns after a click on a campaign row's +/- cell (None: not such a click)."""
     if (
@@ -271,6 +335,7 @@ def register(app, ctx: PageContext) -> None:
         Output(Camp.CONFIRM, "is_open"),
         Output(Camp.CONFIRM_BODY, "children"),
         Output(Camp.PENDING, "data"),
+        Output(Sms.GRID, "selectedRows"),
         Input(Camp.GROUP, "n_clicks"),
         Input(Camp.UNGROUP, "n_clicks"),
         Input(Camp.ADD, "n_clicks"),
@@ -326,7 +391,7 @@ def register(app, ctx: PageContext) -> None:
         text, start, end, name = inputs.text(text), inputs.text(start), inputs.text(end), inputs.text(name)
         trigger = dash_ctx.triggered_id
         if trigger == Camp.CONFIRM_CANCEL:
-            return no_update, None, no_update, no_update, False, None, None
+            return no_update, None, no_update, no_update, False, None, None, no_update
         account = ctx.account()
         who = account.name if account else WHO
         if trigger == Sms.GRID:
@@ -345,8 +410,9 @@ def register(app, ctx: PageContext) -> None:
                     no_update,
                     no_update,
                     no_update,
+                    no_update,
                 )
-            filtered = [r["dispatch_id"] for r in rows or [] if r.get("kind") == "dispatch"]
+            filtered, grouped = filtered_matches(rows)
             action = ACTIONS[trigger]
             out = grouping_action(
                 ctx,
@@ -355,6 +421,7 @@ def register(app, ctx: PageContext) -> None:
                 selected=selected,
                 target=target,
                 filtered_ids=filtered,
+                grouped_matches=grouped,
                 name=name,
                 rule=flt if save_rule and flt.active else None,
                 pending=pending,
@@ -374,6 +441,8 @@ def register(app, ctx: PageContext) -> None:
             out["confirm"] is not None,
             out["confirm"],
             out["pending"],
+            # A change was made: no tick survives it, so the next action takes only what is ticked after it.
+            [] if out["changed"] and action != "rename" else no_update,
         )
 
     @app.callback(
@@ -407,9 +476,7 @@ def register(app, ctx: PageContext) -> None:
         options = [{"label": f"{r.name} ({r.members})", "value": int(r.id)} for r in campaigns.itertuples()]
         if not audit_open:
             return no_update, options
-        log_rows = ctx.store.audit(limit=50)
-        body = view.audit_table(lang, log_rows) if not log_rows.empty else t(lang, "camp.audit_empty")
-        return body, options
+        return change_log(ctx, lang=lang), options
 
     @app.callback(
         Output(Camp.EXPANDED, "data"),

@@ -9,13 +9,15 @@ from i18n import lang_or_default
 from layouts import admin, shell, sms, transactional
 from layouts.ids import Shell
 
+BUTTONS = {Shell.LANG_PL: "pl", Shell.LANG_EN: "en"}
 
-def chosen_lang(triggered_id: str | None, current: str | None) -> str:
-    """Returns the language a click on PL/EN asks for (the current one otherwise)."""
-    if triggered_id == Shell.LANG_PL:
-        return "pl"
-    if triggered_id == Shell.LANG_EN:
-        return "en"
+
+def chosen_lang(triggered: list[str], clicks: dict[str, int | None], current: str | None) -> str:
+    """Returns the language a click on PL or EN asks for, else the current one. `triggered` are the ids that fired,
+    `clicks` their n_clicks: the navbar is drawn anew with every page, and then both buttons fire at once with no
+    clicks; that is no choice (taking it for one set Polish on every navigation)."""
+    if len(triggered) == 1 and triggered[0] in BUTTONS and clicks.get(triggered[0]):
+        return BUTTONS[triggered[0]]
     return lang_or_default(current)
 
 
@@ -34,7 +36,7 @@ def render(
     elif path == "/transactional":
         body = transactional.page(lang, ctx.tz, stored_period)
     elif path == "/admin" and account is not None:
-        body = admin.page(lang)
+        body = admin.page(lang, ctx.tz)
     else:
         body = shell.not_found(lang, path)
     return shell.navbar(lang, path, account), body
@@ -50,11 +52,15 @@ def register(app, ctx: PageContext) -> None:
         State(Shell.LANG, "data"),
         prevent_initial_call=True,
     )
-    def switch_lang(_pl, _en, current):
+    def switch_lang(pl_clicks, en_clicks, current):
         from dash import ctx as dash_ctx
 
-        lang = chosen_lang(dash_ctx.triggered_id, current)
-        return no_update if lang == current else lang
+        triggered = [str(i) for i in dash_ctx.triggered_prop_ids.values()]
+        lang = chosen_lang(triggered, {Shell.LANG_PL: pl_clicks, Shell.LANG_EN: en_clicks}, current)
+        if lang == current:
+            return no_update
+        ctx.remember_lang(lang)
+        return lang
 
     @app.callback(
         Output(Shell.NAVBAR, "children"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import typer
 
 from cli.args import config, fail
@@ -50,7 +51,7 @@ def campaigns_list() -> None:
         numbers = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=list(members["dispatch_id"]))
     for row in campaigns.itertuples():
         mine = sorted(numbers.get(d, 0) for d in members.loc[members["campaign_id"] == row.id, "dispatch_id"])
-        rule = " [rule]" if row.rule else ""
+        rule = " [rule]" if pd.notna(row.rule) else ""  # the column is NaN, not None, for a campaign without one
         typer.echo(f"{row.id}\t{row.name}{rule}\t{', '.join(map(str, mine))}\t{row.description}")
 
 

@@ -48,13 +48,23 @@ def users_add(name: str, role: str = typer.Option(..., "--role", help="viewer, a
     typer.echo(f"added {user.name} ({user.role})")
 
 
+def _local(instant: str | None, tz: str) -> str:
+    """Returns a stored instant (ISO, UTC) as ISO in the reporting time zone with its offset, or "-"."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not instant:
+        return "-"
+    return dt.datetime.fromisoformat(instant).astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
+
+
 @app.command("list")
 def users_list() -> None:
-    """List users: name, role, enabled or disabled, last log-in."""
+    """List users: name, role, enabled or disabled, last log-in (in the reporting time zone)."""
+    tz = config().timezone
     for user in _users().list():
-        typer.echo(
-            f"{user.name}\t{user.role}\t{'enabled' if user.enabled else 'disabled'}\t{user.last_login_at or '-'}"
-        )
+        state = "enabled" if user.enabled else "disabled"
+        typer.echo(f"{user.name}\t{user.role}\t{state}\t{_local(user.last_login_at, tz)}")
 
 
 @app.command("set-role")

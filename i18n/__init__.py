@@ -7,6 +7,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_interval
@@ -114,6 +115,26 @@ def fmt_date_range(start: dt.date, end: dt.date, lang: str) -> str:
 def fmt_month(value: dt.date, lang: str, *, short: bool = False) -> str:
     """Returns the month of a date with its year ("listopad 2026" / "November 2026"; `short`: "lis 2026" / "Nov 2026")."""
     return format_date(value, "LLL yyyy" if short else "LLLL yyyy", locale=LOCALES[lang_or_default(lang)])
+
+
+def fmt_instant(value: str | dt.datetime | None, lang: str, tz: str, *, seconds: bool = False) -> str:
+    """Returns an instant as the date and time of the reporting zone `tz` ("06.12.2026 12:53" / "6 Dec 2026 12:53",
+    with `seconds` "12:53:21"): ISO text with its offset as the stores keep it, or an aware datetime; a naive one
+    is UTC. "—" when missing or unreadable."""
+    try:
+        if value is None or bool(value != value):  # None, NaN, NaT
+            return DASH
+    except TypeError:  # pandas' NA
+        return DASH
+    try:
+        when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return DASH
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    local = when.astimezone(ZoneInfo(tz))
+    pattern = "dd.MM.yyyy HH:mm" if lang_or_default(lang) == "pl" else "d MMM yyyy HH:mm"
+    return format_datetime(local, pattern + (":ss" if seconds else ""), locale=LOCALES[lang_or_default(lang)])
 
 
 def js_locale(lang: str) -> str:

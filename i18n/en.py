@@ -173,11 +173,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "camp.save_rule": "Save the filter as the campaign's rule",
     "camp.group_filtered": "Group filtered",
     "camp.confirm_title": "Move dispatches?",
-    "camp.confirm_text": {
-        "one": "One of these dispatches already belongs to another campaign and will be moved:",
-        "other": "{n} of these dispatches already belong to other campaigns and will be moved:",
-    },
-    "camp.confirm_item": 'dispatch no. {number} from campaign "{name}"',
     "camp.cancel": "Cancel",
     "camp.confirm_move": "Move and group",
     "camp.undo": "Undo",
@@ -475,4 +470,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "Time from the delivery report (without one: from sending) to a person's first click, for every clicked "
         'message: as many messages as the "Clicked" column counts.'
     ),
+    # issue 16, points 1-3
+    "camp.confirm_into_new": 'Dispatches that will go into the new campaign "{name}": {count}.',
+    "camp.confirm_into": 'Dispatches that will go into campaign "{name}": {count}.',
+    "camp.confirm_moving": "Of these, already in another campaign (they will be moved out of it): {count}.",
+    "camp.confirm_row": "no. {number} · {name}",
+    "camp.confirm_from": 'moved from campaign "{name}"',
+    "camp.numbers": "no. {numbers}",
+    "camp.already_in_target": "The selected dispatches are already in this campaign.",
+    "camp.filtered_all_grouped": 'Every matching dispatch is already in a campaign (matching: {count}). "Group filtered" joins only dispatches in no campaign; to move one, open its campaign, select it and use "Add to campaign".',
+    "camp.filtered_none": "No dispatch of the period matches the filter.",
+    "camp.filtered_kept": "matching dispatches left in their campaigns: {count}",
 }

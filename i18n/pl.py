@@ -183,13 +183,6 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "camp.save_rule": "Zapisz filtr jako regułę kampanii",
     "camp.group_filtered": "Grupuj przefiltrowane",
     "camp.confirm_title": "Przenieść wysyłki?",
-    "camp.confirm_text": {
-        "one": "Jedna z tych wysyłek należy już do innej kampanii i zostanie przeniesiona:",
-        "few": "{n} z tych wysyłek należą już do innych kampanii i zostaną przeniesione:",
-        "many": "{n} z tych wysyłek należy już do innych kampanii i zostanie przeniesionych:",
-        "other": "{n} z tych wysyłek należy już do innych kampanii i zostanie przeniesionych:",
-    },
-    "camp.confirm_item": "wysyłka nr {number} z kampanii „{name}”",
     "camp.cancel": "Anuluj",
     "camp.confirm_move": "Przenieś i grupuj",
     "camp.undo": "Cofnij",
@@ -513,4 +506,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
         "Czas od raportu doręczenia (bez niego: od wysłania) do pierwszego kliknięcia człowieka, dla każdej "
         "klikniętej wiadomości: tyle wiadomości, ile w kolumnie „Kliknięte”."
     ),
+    # issue 16, points 1-3
+    "camp.confirm_into_new": "Wysyłki, które trafią do nowej kampanii „{name}”: {count}.",
+    "camp.confirm_into": "Wysyłki, które trafią do kampanii „{name}”: {count}.",
+    "camp.confirm_moving": "W tym należące już do innej kampanii (zostaną z niej przeniesione): {count}.",
+    "camp.confirm_row": "nr {number} · {name}",
+    "camp.confirm_from": "przeniesiona z kampanii „{name}”",
+    "camp.numbers": "nr {numbers}",
+    "camp.already_in_target": "Zaznaczone wysyłki już należą do tej kampanii.",
+    "camp.filtered_all_grouped": "Wszystkie pasujące wysyłki należą już do kampanii (pasujące: {count}). „Grupuj przefiltrowane” łączy tylko wysyłki spoza kampanii; aby przenieść wysyłkę, rozwiń jej kampanię, zaznacz ją i użyj „Dodaj do kampanii”.",
+    "camp.filtered_none": "Żadna wysyłka w okresie nie pasuje do filtra.",
+    "camp.filtered_kept": "pasujące wysyłki pozostawione w swoich kampaniach: {count}",
 }

@@ -9,7 +9,7 @@ import pandas as pd
 from dash import dcc, html
 
 from choices import ROLES
-from i18n import fmt_int, t
+from i18n import fmt_instant, fmt_int, t
 from layouts.ids import Admin
 
 AUDIT_ACTIONS = ("login", "export", "campaign", "users", "denied")
@@ -30,14 +30,20 @@ AUDIT_SHOWN = (
 )
 
 
-def page(lang: str) -> html.Div:
-    """Returns the administration page skeleton; its callback fills the users and the audit."""
+def page(lang: str, tz: str) -> html.Div:
+    """Returns the administration page skeleton, stating the time zone `tz` its times are in; its callback fills
+    the users and the audit."""
     options = [{"label": t(lang, "admin.audit_all"), "value": ""}] + [
         {"label": t(lang, f"admin.action.{a}"), "value": a} for a in AUDIT_ACTIONS
     ]
     return html.Div(
         [
-            html.H1(t(lang, "admin.title"), className="h3 mb-3"),
+            html.H1(t(lang, "admin.title"), className="h3 mb-1"),
+            html.P(
+                [html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
+                id=Admin.TIMEZONE,
+                className="text-muted small mb-3",
+            ),
             dbc.Card(
                 [
                     dbc.CardHeader(t(lang, "admin.users")),
@@ -153,8 +159,8 @@ def user_forms(lang: str) -> dbc.Row:
     )
 
 
-def users_table(lang: str, users: list) -> html.Div | dbc.Table:
-    """Returns the users (data.store.users.User) as a table."""
+def users_table(lang: str, users: list, tz: str) -> html.Div | dbc.Table:
+    """Returns the users (data.store.users.User) as a table, times in the reporting time zone `tz`."""
     if not users:
         return html.Div(t(lang, "admin.no_users"), className="text-muted")
     head = html.Thead(
@@ -166,8 +172,8 @@ def users_table(lang: str, users: list) -> html.Div | dbc.Table:
                 html.Td(u.name, className="fw-semibold"),
                 html.Td(t(lang, f"role.{u.role}")),
                 html.Td(t(lang, "admin.enabled" if u.enabled else "admin.disabled")),
-                html.Td(u.created_at or ""),
-                html.Td(u.last_login_at or "—"),
+                html.Td(fmt_instant(u.created_at, lang, tz)),
+                html.Td(fmt_instant(u.last_login_at, lang, tz)),
             ],
             **{"data-user": u.name},
         )
@@ -185,8 +191,9 @@ def _filter_text(raw: str) -> str:
         return raw
 
 
-def audit_table(lang: str, log: pd.DataFrame) -> html.Div:
-    """Returns the newest access events as a table, with how many are shown."""
+def audit_table(lang: str, log: pd.DataFrame, tz: str) -> html.Div:
+    """Returns the newest access events as a table (times to the second, in the reporting time zone `tz`), with
+    how many are shown."""
     if log.empty:
         return html.Div(t(lang, "admin.audit_empty"), className="text-muted")
     head = html.Thead(
@@ -195,7 +202,7 @@ def audit_table(lang: str, log: pd.DataFrame) -> html.Div:
     rows = []
     for r in log.itertuples(index=False):
         cells = {
-            "at": r.at,
+            "at": fmt_instant(r.at, lang, tz, seconds=True),
             "who": r.who,
             "role": r.role,
             "address": r.address,

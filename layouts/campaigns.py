@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from i18n import fmt_datetime, t
+from i18n import fmt_instant, fmt_int, t
 from layouts.ids import Camp
 
 
@@ -166,19 +166,48 @@ def confirm_modal(lang: str) -> dbc.Modal:
     )
 
 
-def confirm_body(lang: str, moves: pd.DataFrame, numbers: dict[str, int]) -> html.Div:
-    """Returns which dispatches would move from which campaign."""
+def confirm_body(lang: str, *, into: str, new: bool, items: list[dict]) -> html.Div:
+    """Returns the confirmation of a group or add that moves dispatches out of other campaigns: every dispatch that
+    will go into campaign `into` (a `new` one or not), items of number, name and "from" (the campaign it leaves,
+    or None), those leaving another campaign marked."""
+    moving = [i for i in items if i.get("from")]
+
+    def item(i: dict) -> html.Li:
+        label = (
+            t(lang, "camp.confirm_row", number=i["number"], name=i["name"])
+            if i.get("name")
+            else t(lang, "camp.numbers", numbers=i["number"])
+        )
+        parts = [html.Span(label)]
+        if i.get("from"):
+            parts = [
+                html.I(className="bi bi-arrow-left-right me-1 text-warning"),
+                *parts,
+                html.Span(" — " + t(lang, "camp.confirm_from", name=i["from"]), className="fw-semibold"),
+            ]
+        return html.Li(parts, **{"data-number": str(i["number"])})
+
     return html.Div(
         [
-            html.P(t(lang, "camp.confirm_text", n=len(moves))),
-            html.Ul(
-                [
-                    html.Li(t(lang, "camp.confirm_item", number=numbers.get(r.dispatch_id, "?"), name=r.name))
-                    for r in moves.itertuples()
-                ]
+            html.P(
+                t(
+                    lang,
+                    "camp.confirm_into_new" if new else "camp.confirm_into",
+                    name=into,
+                    count=fmt_int(len(items), lang),
+                )
             ),
+            html.P(t(lang, "camp.confirm_moving", count=fmt_int(len(moving), lang)), className="fw-semibold"),
+            html.Ul([item(i) for i in sorted(items, key=lambda i: i["number"])], className="mb-0"),
         ]
     )
+
+
+def numbers_text(lang: str, numbers: list[int], shown: int = 10) -> str:
+    """Returns the dispatch numbers a change touched, for its notice ("nr 12, 15, 18"; the first `shown`, then "…")."""
+    ordered = sorted(numbers)
+    listed = ", ".join(map(str, ordered[:shown])) + (", …" if len(ordered) > shown else "")
+    return t(lang, "camp.numbers", numbers=listed)
 
 
 def toast(lang: str) -> dbc.Toast:
@@ -220,24 +249,17 @@ def audit_panel(lang: str) -> dbc.Collapse:
     )
 
 
-def audit_table(lang: str, log: pd.DataFrame) -> dbc.Table:
-    """Returns the newest grouping changes: when, who, what."""
+def audit_table(lang: str, log: pd.DataFrame, tz: str) -> dbc.Table:
+    """Returns the newest grouping changes: when (in the reporting time zone `tz`), who, what, and whether undone."""
     rows = []
     for r in log.itertuples():
         summary = json.loads(r.summary)
-        what = change_text(lang, {"action": r.action, **summary})
-        if r.undone_by:
+        if r.action == "undo":  # its summary is the undone change's, action included: say it was undone
+            what = t(lang, "camp.undid", what=change_text(lang, summary))
+        else:
+            what = change_text(lang, {**summary, "action": r.action})
+        if pd.notna(r.undone_by):  # the store's column is NaN, not None, where no undo refers to the row
             what += " " + t(lang, "camp.undone")
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(
-                        fmt_datetime(pd.Timestamp(r.at).tz_convert("UTC").to_pydatetime().replace(tzinfo=None), lang)
-                    ),
-                    html.Td(r.who),
-                    html.Td(what),
-                ]
-            )
-        )
+        rows.append(html.Tr([html.Td(fmt_instant(r.at, lang, tz)), html.Td(r.who), html.Td(what)]))
     head = html.Thead(html.Tr([html.Th(t(lang, k)) for k in ("camp.audit_when", "camp.audit_who", "camp.audit_what")]))
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, className="mb-0")

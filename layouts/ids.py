@@ -156,3 +156,4 @@ class Admin(StrEnum):
     CHANGE_ACTION = "admin-change-action"
     APPLY = "admin-apply"
     MESSAGE = "admin-message"
+    TIMEZONE = "admin-timezone"  # the zone the page's times are in

@@ -9,14 +9,16 @@ from i18n import t
 from layouts.ids import Shell
 
 
-def app_layout(default_lang: str) -> html.Div:
-    """Returns the root layout: URL, language store, navbar and page slot."""
+def app_layout(lang: str) -> html.Div:
+    """Returns the root layout in `lang` (the language the request's cookie keeps): URL, language store, navbar
+    and page slot. The language lives in the page's memory and in that cookie, not in the browser's storage:
+    the server that draws the first page (and the log-in page) has to know it."""
     return html.Div(
         [
             dcc.Location(id=Shell.URL),
-            dcc.Store(id=Shell.LANG, storage_type="local", data=default_lang),
+            dcc.Store(id=Shell.LANG, data=lang),
             dcc.Store(id=Shell.PERIOD, storage_type="session"),
-            html.Div(id=Shell.NAVBAR, children=navbar(default_lang, "/")),
+            html.Div(id=Shell.NAVBAR, children=navbar(lang, "/")),
             html.Div(id=Shell.LOCAL_BANNER),
             dbc.Container(id=Shell.PAGE, fluid="xxl", className="py-3"),
         ]

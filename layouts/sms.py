@@ -244,6 +244,8 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "delivered_pct": num(r["delivered_pct"]),
                 "clicked": int(r["clicked"]),
                 "ctr": num(r["ctr"]),
+                # a campaign row: how many of its dispatches are in view ("Group filtered" counts them)
+                **({"dispatches": int(r["dispatches"])} if campaign else {}),
             }
         )
     return rows

@@ -139,6 +139,23 @@ def test_bad_arguments_exit_non_zero_with_one_line(demo_dir, tmp_path, args, nee
     assert not (tmp_path / "out").exists()
 
 
+def test_campaigns_list_tags_only_the_campaigns_with_a_rule(demo_dir, tmp_path, frames):
+    import shutil
+
+    from data.store.campaigns import CampaignStore, Rule
+    from data.store.sqlite import store_path
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data, symlinks=True)
+    store = CampaignStore(store_path(data))
+    ids = list(frames["dispatches"]["dispatch_id"].iloc[:3])
+    store.group(ids[:1], name="Plain", who="t")
+    store.group(ids[1:2], name="Ruled", who="t", rule=Rule("no dispatch is named like this"))
+    store.group(ids[2:], name="Plain too", who="t")
+    listed = [line.split("\t")[1] for line in run(["campaigns", "list"], data).stdout.splitlines()]
+    assert listed == ["Plain", "Ruled [rule]", "Plain too"]
+
+
 def test_campaigns_cli_uses_the_store_and_refuses_unknown_ids(demo_dir, tmp_path, frames):
     import shutil
 

@@ -88,17 +88,6 @@ COUNTED = {
          "22 pasujące wysyłki", "25 pasujących wysyłek"],
         ["1 matching dispatch", "2 matching dispatches"],
     ),
-    "camp.confirm_text": (
-        {},
-        ["Jedna z tych wysyłek należy już do innej kampanii i zostanie przeniesiona:",
-         "2 z tych wysyłek należą już do innych kampanii i zostaną przeniesione:",
-         "5 z tych wysyłek należy już do innych kampanii i zostanie przeniesionych:",
-         "12 z tych wysyłek należy już do innych kampanii i zostanie przeniesionych:",
-         "22 z tych wysyłek należą już do innych kampanii i zostaną przeniesione:",
-         "25 z tych wysyłek należy już do innych kampanii i zostanie przeniesionych:"],
-        ["One of these dispatches already belongs to another campaign and will be moved:",
-         "2 of these dispatches already belong to other campaigns and will be moved:"],
-    ),
     "camp.did.group": (
         {"name": "Jesień"},
         ["Zgrupowano 1 wysyłkę w kampanii „Jesień”", "Zgrupowano 2 wysyłki w kampanii „Jesień”",

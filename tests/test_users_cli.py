@@ -36,6 +36,12 @@ def test_users_add_list_set_role_disable_reset(cli, tmp_path):
     assert store.authenticate("ala", "another-password") is None  # still disabled
     assert cli("disable", "ala", "--enable").exit_code == 0
     assert store.authenticate("ala", "another-password").role == "admin"
+    # The last log-in in the reporting time zone (Europe/Warsaw by default), with its offset.
+    import pandas as pd
+
+    last = cli("list").output.strip().split("\t")[3]
+    stored = pd.Timestamp(store.get("ala").last_login_at)
+    assert pd.Timestamp(last) == stored and last == stored.tz_convert("Europe/Warsaw").isoformat()
 
 
 def test_serve_refuses_an_open_address_without_users(tmp_path, monkeypatch):

@@ -113,6 +113,12 @@ class AppContext:
 
         return security.can(capability)
 
+    def remember_lang(self, lang: str) -> None:
+        """Keeps the language a user chose for their next pages, reloads and log-in (a cookie of the response)."""
+        from web import security
+
+        security.remember_lang(lang)
+
     def page_role(self, path: str) -> str | None:
         """Returns the role a page needs."""
         from web import security

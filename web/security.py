@@ -35,11 +35,13 @@ from config import Config
 from data.store.audit import AuditEvent
 from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
-from i18n import lang_or_default, t
+from i18n import LANGS, lang_or_default, t
 from layouts.ids import Admin, Camp, Shell, Sms, Trx
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
 CSRF_HEADER = "X-CSRFToken"
+LANG_COOKIE = "smsreports_lang"  # the chosen language: the log-in page, the app's first page and reloads read it
+LANG_COOKIE_DAYS = 365
 LOCAL = "local"
 CACHE_S = 2.0  # how long a process trusts what it read of the users table
 SEEN_EVERY_S = 60  # the session's last-seen time is refreshed at most this often
@@ -393,8 +395,7 @@ def _denied(account: Account | None, what: str, needed: str | None) -> Response:
             detail=f"{what} needs {needed or 'nobody'}",
         )
     )
-    lang = lang_or_default(request.args.get("lang"))
-    abort(Response(t(lang, "access.denied"), status=403, mimetype="text/plain"))
+    abort(Response(t(request_lang(), "access.denied"), status=403, mimetype="text/plain"))
 
 
 def _check_request():
@@ -410,9 +411,7 @@ def _check_request():
         if request.method == "GET" and endpoint in ("/", "/<path:path>"):
             target = request.full_path.rstrip("?")
             return redirect("/login?" + urlencode({"next": target}))
-        return Response(
-            t(lang_or_default(request.args.get("lang")), "access.login_needed"), status=401, mimetype="text/plain"
-        )
+        return Response(t(request_lang(), "access.login_needed"), status=401, mimetype="text/plain")
     g.account = account
     needed = ENDPOINT_ROLES.get(endpoint)
     what = endpoint or request.path
@@ -432,6 +431,42 @@ def _in_request() -> bool:
         return True
     except RuntimeError:
         return False
+
+
+# ------------------------------------------------------------------ language
+def request_lang() -> str:
+    """Returns the language of the current request: its `lang` argument or form field, else the language cookie,
+    else the app's default (also outside a request)."""
+    if not _in_request():
+        return lang_or_default(None)
+    for asked in (request.values.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in LANGS:
+            return asked
+    try:
+        return lang_or_default(_state().default_lang)
+    except (KeyError, RuntimeError):  # before install(): no state yet
+        return lang_or_default(None)
+
+
+def remember_lang(lang: str) -> None:
+    """Keeps `lang` in the language cookie of the current response (nothing outside a request, or for an unknown
+    language), so the next page, a reload and the log-in page open in it."""
+    from flask import after_this_request
+
+    if not _in_request() or lang_or_default(lang) != lang or request.cookies.get(LANG_COOKIE) == lang:
+        return
+
+    @after_this_request
+    def _set(response: Response) -> Response:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=LANG_COOKIE_DAYS * 86400,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
 
 # ------------------------------------------------------------------- headers
@@ -495,7 +530,9 @@ def _login_view():
     from layouts.login import login_page
 
     state = _state()
-    lang = lang_or_default(request.values.get("lang") or state.default_lang)
+    lang = request_lang()
+    if request.values.get("lang") == lang:  # a choice on the log-in page holds on the pages after it
+        remember_lang(lang)
     next_path = _safe_next(request.values.get("next"))
     if state.users.count() == 0 and is_loopback(client_address()):
         return redirect(next_path)
@@ -587,5 +624,4 @@ def install(app, config: Config) -> None:
     @server.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         record(event("csrf", outcome="denied", detail=exc.description or ""))
-        lang = lang_or_default(request.args.get("lang"))
-        return Response(t(lang, "access.csrf"), status=400, mimetype="text/plain")
+        return Response(t(request_lang(), "access.csrf"), status=400, mimetype="text/plain")

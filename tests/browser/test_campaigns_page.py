@@ -127,18 +127,9 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     click(dash_duo, f"#{Camp.FILTER_RULE}")
     click(dash_duo, f"#{Camp.FILTER_GROUP}")
 
-    def confirm_shown():
-        found = dash_duo.find_elements(f"#{Camp.CONFIRM_BODY}")
-        return bool(found) and found[0].is_displayed()
-
-    wait_for(
-        lambda: confirm_shown() or "Filtrowane" in ctx.store.campaigns()["name"].tolist(), message="group or confirm"
-    )
-    if confirm_shown():  # some filtered dispatches were in the first campaign: the dialog names them
-        moving = len(dash_duo.find_elements(f"#{Camp.CONFIRM_BODY} li"))
-        assert t("pl", "camp.confirm_text", n=moving) in dash_duo.find_element(f"#{Camp.CONFIRM_BODY}").text
-        click(dash_duo, f"#{Camp.CONFIRM_OK}")
+    # Only the matches in no campaign are grouped (those in the first campaign stay there): nothing to confirm.
     wait_for(lambda: "Filtrowane" in ctx.store.campaigns()["name"].tolist(), message="filtered group")
+    assert ctx.store.campaigns().set_index("name").loc["Black Friday <img src=x onerror=alert(1)>", "members"] == 3
     assert ctx.store.campaigns().set_index("name").loc["Filtrowane", "rule"] is not None
     shot("campaigns-filtered-pl")
 
@@ -147,7 +138,7 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     members = ctx.store.members()
     # the newest member the page shows, so its row is drawn near the top of the open campaign (the grid
     # draws only the rows in view; the filter may have grouped every dispatch of the period), and not
-    # one of the three still ticked since step 1
+    # one of the first campaign's three
     owner = dict(zip(members["dispatch_id"], members["campaign_id"]))
     some = next(d for d in frame["dispatch_id"] if d in owner and d not in chosen)  # frame: newest first
     number = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=[some])[some]
@@ -163,5 +154,11 @@ def test_grouping_as_a_user(dash_duo, browser_config, shot, tmp_path):
     # The change log lists what happened.
     click(dash_duo, f"#{Camp.AUDIT_TOGGLE}")
     dash_duo.wait_for_contains_text(f"#{Camp.AUDIT_BODY}", "Zgrupowano 3 wysyłki w kampanii", timeout=10)
+    # Only the ungrouping was undone, and times are Warsaw's, as the page states (issue 16.2).
+    log = dash_duo.find_element(f"#{Camp.AUDIT_BODY}").text
+    assert log.count("(cofnięte)") == 1 and "Rozgrupowano 1 kampanię (3 wysyłki) (cofnięte)" in log
+    newest = pd.Timestamp(ctx.store.audit(limit=1)["at"].iloc[0]).tz_convert("Europe/Warsaw")
+    first_row = dash_duo.find_element(f"#{Camp.AUDIT_BODY} tbody tr td").text
+    assert first_row == newest.strftime("%d.%m.%Y %H:%M")
     shot("campaigns-audit-pl")
     assert dash_duo.get_logs() == [], dash_duo.get_logs()

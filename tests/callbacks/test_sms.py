@@ -170,8 +170,12 @@ def test_clicked_dispatch_only_from_details_column():
 
 
 def test_language_switch_and_routing(ctx):
-    assert shell_cb.chosen_lang(Shell.LANG_EN, "pl") == "en"
-    assert shell_cb.chosen_lang(None, "xx") == "pl"
+    clicks = {Shell.LANG_PL: 0, Shell.LANG_EN: 1}
+    assert shell_cb.chosen_lang([Shell.LANG_EN], clicks, "pl") == "en"
+    assert shell_cb.chosen_lang([], clicks, "xx") == "pl"
+    # Every page draws the navbar anew: both buttons fire at once, unclicked. The choice stays (issue 16.1).
+    assert shell_cb.chosen_lang([Shell.LANG_PL, Shell.LANG_EN], {Shell.LANG_PL: 0, Shell.LANG_EN: 0}, "en") == "en"
+    assert shell_cb.chosen_lang([Shell.LANG_PL], {Shell.LANG_PL: 0}, "en") == "en"
     _nav, page = shell_cb.render(ctx, "/nope", "en")
     assert "No such page: /nope" in " ".join(texts(page))
 

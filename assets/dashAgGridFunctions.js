@@ -54,8 +54,10 @@ dagfuncs.formatNumber = (function () {
             formats[key] = new Intl.NumberFormat(
                 locale,
                 percent
-                    ? {style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false}
-                    : {maximumFractionDigits: 0, useGrouping: false}
+                    // halves to even, as Babel rounds the KPI cards and the DOCX (6.25 % -> 6.2 %)
+                    ? {style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false,
+                       roundingMode: "halfEven"}
+                    : {maximumFractionDigits: 0, useGrouping: false, roundingMode: "halfEven"}
             );
         }
         return formats[key];

@@ -1,0 +1,189 @@
+"""The message search index: what finds one message by its number or id without scanning the lake.
+
+The lake is sorted by dispatch and time, which serves per-dispatch downloads but not a
+look-up by phone number: every row group holds every kind of number. So each month of
+messages gets two derived tables, built beside the rollups (`data.rollups.build_rollups`
+calls `build_search_index` for the months it rebuilds) but outside the rollup set: they
+grow with the messages, not with dispatches x days, so no server loads them, and only
+DuckDB builds them (the Spark engine builds the rollups; these follow in this process).
+
+- `by_number/month=YYYY-MM/data_N.parquet`: one row per message, sorted by msisdn (then
+  created_at, message_id), in row groups of ROW_GROUP_ROWS: msisdn, created_at,
+  message_id, and `detail`, a JSON object with the rest of what a search shows (source,
+  dispatch_id, campaign_label, status, reason, raw_status, raw_error, sent_ms and
+  done_ms: milliseconds after created_at, floored; clicks: [[epoch ms, is_bot], ...]).
+  One JSON column rather than ten: a look-up decodes one small row group per month, and
+  each column of it costs a fixed amount, so fewer columns answer 3x faster.
+- `by_id/month=YYYY-MM/data_N.parquet`: one row per message, sorted by `key`
+  (`message_key`: 31 bits of the MD5 of the message id) with its msisdn: an id leads to
+  its number, and the number to the message.
+
+Row-group statistics (min/max of msisdn, of key) are the index: a reader that keeps them
+in memory (`data.queries.search`) reads one row group of each month per look-up.
+`<lake>/search/_state.json` records the format version and the lake signatures each
+month was built from (as the rollups' state does); a month whose messages changed since
+is answered from the raw messages instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from data.lake import Lake, write_text_atomic
+from data.rollups import source_state, sql_literal
+
+VERSION = 1
+ROW_GROUP_ROWS = 4096
+ROW_GROUPS_PER_FILE = 64  # files of 256K rows: small footers, opened per look-up
+TABLES = ("by_number", "by_id")
+_HIVE = "hive_partitioning=true, hive_types={'month': VARCHAR}"
+_COPY = (
+    f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, "
+    f"ROW_GROUPS_PER_FILE {ROW_GROUPS_PER_FILE}, PARQUET_VERSION V2"
+)
+
+
+def search_dir(lake: Lake) -> Path:
+    """Returns the folder of the search index of `lake`."""
+    return lake.root / "search"
+
+
+def table_dir(lake: Lake, table: str, month: str) -> Path:
+    """Returns the folder of one month of one index table ("by_number" or "by_id")."""
+    return search_dir(lake) / table / f"month={month}"
+
+
+def message_key(message_id: str) -> int:
+    """Returns the `key` of a message id in the by_id table: DuckDB's `CAST(md5_number(id) >> 97 AS
+    INTEGER)`, the top 31 bits of the last 4 bytes of the MD5 digest read little-endian. (31, not 32:
+    an unsigned key DuckDB writes delta-encoded beyond 2^31 is one pyarrow cannot read.)"""
+    return int.from_bytes(hashlib.md5(message_id.encode("utf-8")).digest()[12:], "little") >> 1
+
+
+def number_sql(messages: str, clicks: str, month: str) -> str:
+    """Returns the by_number rows of one month (`messages`: that month's files; `clicks`: all clicks, hive-partitioned)."""
+    return f"""
+        WITH m AS (
+            SELECT message_id, msisdn, created_at, source, dispatch_id, campaign_label, status, reason,
+                   raw_status, raw_error, sent_at, done_at
+            FROM {messages}
+        ),
+        k AS (
+            SELECT message_id, list([epoch_us(clicked_at) // 1000, CAST(is_bot AS BIGINT)] ORDER BY clicked_at) AS clicks
+            FROM {clicks}
+            WHERE month >= {sql_literal(month)} AND message_id IN (SELECT message_id FROM m)
+            GROUP BY message_id
+        )
+        SELECT m.msisdn, m.created_at, m.message_id,
+               to_json(struct_pack(
+                   source := m.source, dispatch_id := m.dispatch_id, campaign_label := m.campaign_label,
+                   status := m.status, reason := m.reason, raw_status := m.raw_status, raw_error := m.raw_error,
+                   sent_ms := epoch_us(m.sent_at) // 1000 - epoch_us(m.created_at) // 1000,
+                   done_ms := epoch_us(m.done_at) // 1000 - epoch_us(m.created_at) // 1000,
+                   clicks := coalesce(k.clicks, [])
+               )) AS detail
+        FROM m LEFT JOIN k USING (message_id)
+        ORDER BY m.msisdn, m.created_at, m.message_id
+    """
+
+
+def id_sql(messages: str) -> str:
+    """Returns the by_id rows of one month's `messages`: key (`message_key`) and msisdn, sorted by key."""
+    return f"""
+        SELECT CAST(md5_number(message_id) >> 97 AS INTEGER) AS key, msisdn
+        FROM {messages} ORDER BY key, msisdn
+    """
+
+
+def _state_file(lake: Lake) -> Path:
+    return search_dir(lake) / "_state.json"
+
+
+def read_state(lake: Lake) -> dict | None:
+    """Returns the index's state record, or None when there is no index."""
+    try:
+        return json.loads(_state_file(lake).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def fresh_months(lake: Lake) -> set[str]:
+    """Returns the months whose index matches the lake's messages and clicks (the others: read raw)."""
+    state = read_state(lake)
+    if not state or state.get("version") != VERSION:
+        return set()
+    months, clicks = source_state(lake)
+    if state.get("clicks") != clicks:
+        return set()
+    built = state.get("months", {})
+    return {m for m, sig in months.items() if built.get(m) == sig}
+
+
+def build_search_index(
+    lake: Lake,
+    *,
+    months: Iterable[str] | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> dict[str, object]:
+    """(Re)builds the search index of `months` (all when None) in `lake` and returns figures
+    (months, rows, seconds). Call it on a lake being written, as `build_rollups`."""
+    started = time.perf_counter()
+    current, clicks_sig = source_state(lake)
+    chosen = sorted(current) if months is None else sorted(set(months))
+    root = search_dir(lake)
+    root.mkdir(parents=True, exist_ok=True)
+    config: dict[str, object] = {"threads": threads} if threads else {}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(":memory:", config=config)
+    rows = 0
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET temp_directory = {sql_literal(str(lake.root.parent / '.duckdb-tmp'))}")
+        has_clicks = any(lake.clicks_dir.glob("month=*/*.parquet"))
+        clicks = (
+            f"read_parquet({sql_literal(lake.clicks_glob)}, {_HIVE})"
+            if has_clicks
+            else "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::BOOLEAN AS is_bot,"
+            " NULL::VARCHAR AS month WHERE false)"
+        )
+        for month in chosen:
+            staged = {}
+            if month in current:
+                messages = f"read_parquet({sql_literal(str(lake.messages_dir / f'month={month}' / '*.parquet'))})"
+                for table, sql in (("by_number", number_sql(messages, clicks, month)), ("by_id", id_sql(messages))):
+                    scratch = root / f".{table}.{month}.{uuid.uuid4().hex}.tmp"
+                    con.execute(f"COPY ({sql}) TO {sql_literal(str(scratch))} ({_COPY})")
+                    staged[table] = scratch
+                rows += con.execute(
+                    f"SELECT count(*) FROM read_parquet({sql_literal(str(lake.messages_dir / f'month={month}' / '*.parquet'))})"
+                ).fetchall()[0][0]
+            for table in TABLES:
+                final = table_dir(lake, table, month)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                if final.exists():
+                    shutil.rmtree(final)
+                if table in staged:
+                    staged[table].rename(final)
+    finally:
+        con.close()
+        for left in root.glob(".*.tmp"):
+            shutil.rmtree(left, ignore_errors=True)
+    state = read_state(lake) if months is not None else None
+    if not state or state.get("version") != VERSION:
+        state = {"version": VERSION, "months": {}}
+    recorded = {m: s for m, s in state.get("months", {}).items() if m in current and m not in chosen}
+    recorded.update({m: current[m] for m in chosen if m in current})
+    state.update(months=recorded, clicks=clicks_sig, built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
+    return {"months": len(chosen), "rows": int(rows), "seconds": round(time.perf_counter() - started, 3)}

@@ -137,7 +137,10 @@ class _Ranges:
 def _ranges(folder: Path, column: str) -> _Ranges:
     found = []
     nulls = []
-    for path in sorted(folder.glob("*.parquet")):
+    paths = sorted(folder.glob("*.parquet"))
+    if not paths:
+        raise FileNotFoundError(f"{folder}: no index files")
+    for path in paths:
         meta = pq.read_metadata(path)
         at = meta.schema.to_arrow_schema().get_field_index(column)
         for i in range(meta.num_row_groups):

@@ -19,28 +19,30 @@ GROUP_COLORS = {"delivered": "success", "not_sent": "secondary", "not_delivered"
 def search_box(lang: str) -> dbc.Form:
     """Returns the search box: a phone number or message id, Enter or the button opens the results."""
     return dbc.Form(
-        dbc.InputGroup(
-            [
-                dbc.Input(
-                    id=Search.TEXT,
-                    type="search",
-                    placeholder=t(lang, "search.placeholder"),
-                    maxLength=100,
-                    autoComplete="off",
-                    n_submit=0,
-                    debounce=False,
-                    **{"aria-label": t(lang, "search.label")},
-                ),
-                dbc.Button(
-                    [html.I(className="bi bi-search me-1"), t(lang, "search.button")],
-                    id=Search.BUTTON,
-                    color="primary",
-                    outline=True,
-                    n_clicks=0,
-                ),
-            ],
-            size="sm",
-        ),
+        [
+            dbc.Label(t(lang, "search.label"), html_for=Search.TEXT, className="visually-hidden"),
+            dbc.InputGroup(
+                [
+                    dbc.Input(
+                        id=Search.TEXT,
+                        type="search",
+                        placeholder=t(lang, "search.placeholder"),
+                        maxLength=100,
+                        autoComplete="off",
+                        n_submit=0,
+                        debounce=False,
+                    ),
+                    dbc.Button(
+                        [html.I(className="bi bi-search me-1"), t(lang, "search.button")],
+                        id=Search.BUTTON,
+                        color="primary",
+                        outline=True,
+                        n_clicks=0,
+                    ),
+                ],
+                size="sm",
+            ),
+        ],
         className="search-box",
         # Enter must not reload the page: the callback answers n_submit
         prevent_default_on_submit=True,

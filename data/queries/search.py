@@ -140,19 +140,20 @@ def _ranges(folder: Path, column: str) -> _Ranges:
     paths = sorted(folder.glob("*.parquet"))
     if not paths:
         raise FileNotFoundError(f"{folder}: no index files")
-    for path in paths:
+    for file in paths:
+        path = str(file)  # one string per file, shared by its row groups' entries
         meta = pq.read_metadata(path)
         at = meta.schema.to_arrow_schema().get_field_index(column)
         for i in range(meta.num_row_groups):
             stats = meta.row_group(i).column(at).statistics
             if stats is None:  # no statistics: the row group may hold anything
-                found.append((None, None, str(path), i))
-                nulls.append((str(path), i))
+                found.append((None, None, path, i))
+                nulls.append((path, i))
                 continue
             if stats.has_min_max:
-                found.append((stats.min, stats.max, str(path), i))
+                found.append((stats.min, stats.max, path, i))
             if stats.null_count:
-                nulls.append((str(path), i))
+                nulls.append((path, i))
     if any(f[0] is None for f in found):
         raise ValueError(f"{folder}: index file without statistics")
     found.sort(key=lambda f: (f[0], f[1]))

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from data.db import Db
 from data.ingest.phones import normalise
+from data.lake import Lake
 from data.pii import mask_msisdn
 from data.rollups import sql_literal
 from data.schema import STATUS_GROUP, Status
@@ -146,16 +147,12 @@ def _ranges(folder: Path, column: str) -> _Ranges:
         at = meta.schema.to_arrow_schema().get_field_index(column)
         for i in range(meta.num_row_groups):
             stats = meta.row_group(i).column(at).statistics
-            if stats is None:  # no statistics: the row group may hold anything
-                found.append((None, None, path, i))
-                nulls.append((path, i))
-                continue
+            if stats is None:  # the row group could hold anything: not an index to trust
+                raise ValueError(f"{path}: row group {i} has no statistics")
             if stats.has_min_max:
                 found.append((stats.min, stats.max, path, i))
             if stats.null_count:
                 nulls.append((path, i))
-    if any(f[0] is None for f in found):
-        raise ValueError(f"{folder}: index file without statistics")
     found.sort(key=lambda f: (f[0], f[1]))
     return _Ranges([f[0] for f in found], [f[1] for f in found], [(f[2], f[3]) for f in found], nulls)
 
@@ -172,12 +169,15 @@ def _directory(db: Db) -> dict[str, dict[str, _Ranges]]:
         cached = _DIRECTORIES.get(key)
     if cached is not None and snapshot is not None and cached[0] == snapshot:
         return cached[1]
-    fresh = fresh_months(db.lake)
+    # The version's own folder, not the lake's link: a search still reading when the next version is
+    # published reads the files these ranges describe (a replaced version is kept until the next write).
+    lake = Lake(db.lake.root.resolve())
+    fresh = fresh_months(lake)
     directory: dict[str, dict[str, _Ranges]] = {t: {} for t in TABLES}
     for month in sorted(fresh):
         try:
-            directory["by_number"][month] = _ranges(search_dir(db.lake) / "by_number" / f"month={month}", "msisdn")
-            directory["by_id"][month] = _ranges(search_dir(db.lake) / "by_id" / f"month={month}", "key")
+            directory["by_number"][month] = _ranges(search_dir(lake) / "by_number" / f"month={month}", "msisdn")
+            directory["by_id"][month] = _ranges(search_dir(lake) / "by_id" / f"month={month}", "key")
         except (OSError, ValueError):  # a missing or unreadable index month: read that month raw
             directory["by_number"].pop(month, None)
             directory["by_id"].pop(month, None)

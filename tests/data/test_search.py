@@ -227,3 +227,41 @@ def test_ids_and_bad_input():
         with pytest.raises(SearchError) as exc:
             parse_query(text, region="PL")
         assert exc.value.key == key
+
+
+def test_a_new_lake_version_is_searched_at_once(config, tmp_path, frames, chosen):
+    from data.lake import transaction, write_messages
+    from data.rollups import build_rollups
+
+    shutil.copytree(config.lake_dir.parent / "lake.d", tmp_path / "lake.d", symlinks=True)
+    (tmp_path / "lake").symlink_to(os.readlink(config.lake_dir))
+    lake = Lake(tmp_path / "lake")
+    number = chosen["pending"]
+    db = Db(lake, tz=TZ)
+    try:
+        before = find_messages(db, query=SearchQuery(number, None), tz=TZ, reveal=True)
+        # One more message to the number, imported into its newest month (a new lake version).
+        m = frames["messages"]
+        newest = m[m["msisdn"] == number].sort_values("created_at").iloc[-1]
+        month = newest["created_at"].strftime("%Y-%m")
+        rows = m[m["created_at"].dt.strftime("%Y-%m") == month].copy()
+        extra = newest.copy()
+        extra["message_id"] = "msg-added-in-test"
+        extra["created_at"] = newest["created_at"] + pd.Timedelta(seconds=1)
+        rows = pd.concat([rows, extra.to_frame().T], ignore_index=True).astype(rows.dtypes.to_dict())
+        with transaction(lake) as staging:
+            write_messages(staging, pa_table(rows), month=month)
+            build_rollups(staging, tz=TZ, months=[month])
+        after = find_messages(db, query=SearchQuery(number, None), tz=TZ, reveal=True)
+        assert after.total == before.total + 1 and after.raw_months == ()
+        assert after.messages["message_id"].iloc[0] == "msg-added-in-test"
+    finally:
+        db.close()
+
+
+def pa_table(frame: pd.DataFrame):
+    import pyarrow as pa
+
+    from data.schema import MESSAGES
+
+    return pa.Table.from_pandas(frame[MESSAGES.names], schema=MESSAGES, preserve_index=False)

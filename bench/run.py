@@ -37,7 +37,7 @@ from config import Config  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.lake import Lake, transaction  # noqa: E402
 from data.period import today_in  # noqa: E402
-from data.rollups import build_rollups  # noqa: E402
+from data.rollups import build_rollups, rollup_status  # noqa: E402
 
 TZ = "Europe/Warsaw"
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
@@ -318,6 +318,11 @@ def main() -> None:
         metavar="NAME",
         help="time only the interactions whose name starts with NAME (repeatable)",
     )
+    parser.add_argument(
+        "--reuse-rollups",
+        action="store_true",
+        help="time the interactions over the rollups and search index the lake has (when fresh): no build figures",
+    )
     args = parser.parse_args()
     big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
     data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
@@ -328,13 +333,16 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB",
         "load_average_at_start": round(os.getloadavg()[0], 1),
     }
-    figures.update(rollup_figures(Lake(data_dir / "lake")))
-    print(
-        f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
-        f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) {figures['rollup_one_month_s']} s; "
-        f"search index {figures['search_index_full_s']} s from scratch, {figures['search_index_one_month_s']} s one month, "
-        f"{figures['search_index_mb']} MB"
-    )
+    if args.reuse_rollups and rollup_status(Lake(data_dir / "lake"), tz=TZ).fresh:
+        print(f"lake: {lake_info['messages']:,} messages; rollups and search index reused (not timed)")
+    else:
+        figures.update(rollup_figures(Lake(data_dir / "lake")))
+        print(
+            f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
+            f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) "
+            f"{figures['rollup_one_month_s']} s; search index {figures['search_index_full_s']} s from scratch, "
+            f"{figures['search_index_one_month_s']} s one month, {figures['search_index_mb']} MB"
+        )
 
     specs = callback_specs()
     steps = interactions(

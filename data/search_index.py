@@ -18,8 +18,9 @@ DuckDB builds them (the Spark engine builds the rollups; these follow in this pr
   (`message_key`: 31 bits of the MD5 of the message id) with its msisdn: an id leads to
   its number, and the number to the message.
 
-Row-group statistics (min/max of msisdn, of key) are the index: a reader that keeps them
-in memory (`data.queries.search`) reads one row group of each month per look-up.
+Row-group statistics (min/max of msisdn, of key) are the index: each month folder has them
+gathered in `ranges.json` (`write_ranges`), which a reader keeps in memory
+(`data.queries.search`) to read one row group of each month per look-up.
 `<lake>/search/_state.json` records the format version and the lake signatures each
 month was built from (as the rollups' state does); a month whose messages changed since
 is answered from the raw messages instead.
@@ -37,6 +38,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from data.lake import Lake, write_text_atomic
 from data.rollups import source_state, sql_literal
@@ -67,6 +69,31 @@ def message_key(message_id: str) -> int:
     INTEGER)`, the top 31 bits of the last 4 bytes of the MD5 digest read little-endian. (31, not 32:
     an unsigned key DuckDB writes delta-encoded beyond 2^31 is one pyarrow cannot read.)"""
     return int.from_bytes(hashlib.md5(message_id.encode("utf-8")).digest()[12:], "little") >> 1
+
+
+RANGES_FILE = "ranges.json"
+KEY_COLUMN = {"by_number": "msisdn", "by_id": "key"}
+
+
+def write_ranges(folder: Path, column: str) -> None:
+    """Writes RANGES_FILE into a month folder of an index table: for each row group of its files,
+    the file name, the row group's number and the min and max of `column` (from the footers'
+    statistics), and which row groups hold rows without a value. A reader loads these few kB
+    instead of every file's footer."""
+    groups, nulls = [], []
+    for path in sorted(folder.glob("*.parquet")):
+        meta = pq.read_metadata(path)
+        at = meta.schema.to_arrow_schema().get_field_index(column)
+        for i in range(meta.num_row_groups):
+            stats = meta.row_group(i).column(at).statistics
+            if stats is None:
+                raise ValueError(f"{path}: row group {i} has no statistics")
+            if stats.has_min_max:
+                groups.append([path.name, i, stats.min, stats.max])
+            if stats.null_count:
+                nulls.append([path.name, i])
+    groups.sort(key=lambda g: (g[2], g[3]))
+    (folder / RANGES_FILE).write_text(json.dumps({"column": column, "groups": groups, "nulls": nulls}), encoding="utf-8")
 
 
 def number_sql(messages: str, clicks: str, month: str) -> str:
@@ -164,6 +191,7 @@ def build_search_index(
                 for table, sql in (("by_number", number_sql(messages, clicks, month)), ("by_id", id_sql(messages))):
                     scratch = root / f".{table}.{month}.{uuid.uuid4().hex}.tmp"
                     con.execute(f"COPY ({sql}) TO {sql_literal(str(scratch))} ({_COPY})")
+                    write_ranges(scratch, KEY_COLUMN[table])
                     staged[table] = scratch
                 rows += con.execute(
                     f"SELECT count(*) FROM read_parquet({sql_literal(str(lake.messages_dir / f'month={month}' / '*.parquet'))})"

@@ -30,7 +30,7 @@ from data.lake import Lake
 from data.pii import mask_msisdn
 from data.rollups import sql_literal
 from data.schema import STATUS_GROUP, Status
-from data.search_index import TABLES, fresh_months, message_key, search_dir
+from data.search_index import RANGES_FILE, TABLES, fresh_months, message_key, search_dir
 
 MAX_INPUT = 100  # characters: a phone number or a message id is never longer
 SHOWN = 50  # messages a search returns at most (the newest); `SearchResult.total` counts them all
@@ -137,25 +137,19 @@ class _Ranges:
 
 
 def _ranges(folder: Path, column: str) -> _Ranges:
-    found = []
-    nulls = []
-    paths = sorted(folder.glob("*.parquet"))
-    if not paths:
-        raise FileNotFoundError(f"{folder}: no index files")
-    for file in paths:
-        path = str(file)  # one string per file, shared by its row groups' entries
-        meta = pq.read_metadata(path)
-        at = meta.schema.to_arrow_schema().get_field_index(column)
-        for i in range(meta.num_row_groups):
-            stats = meta.row_group(i).column(at).statistics
-            if stats is None:  # the row group could hold anything: not an index to trust
-                raise ValueError(f"{path}: row group {i} has no statistics")
-            if stats.has_min_max:
-                found.append((stats.min, stats.max, path, i))
-            if stats.null_count:
-                nulls.append((path, i))
-    found.sort(key=lambda f: (f[0], f[1]))
-    return _Ranges([f[0] for f in found], [f[1] for f in found], [(f[2], f[3]) for f in found], nulls)
+    """Returns the row-group ranges of one month folder of an index table (its RANGES_FILE)."""
+    found = json.loads((folder / RANGES_FILE).read_text(encoding="utf-8"))
+    if found.get("column") != column:
+        raise ValueError(f"{folder}: ranges of {found.get('column')!r}, not {column!r}")
+    names = {g[0] for g in found["groups"]} | {n[0] for n in found["nulls"]}
+    files = {name: str(folder / name) for name in names}  # one string per file, shared by its row groups
+    groups = found["groups"]
+    return _Ranges(
+        [g[2] for g in groups],
+        [g[3] for g in groups],
+        [(files[g[0]], g[1]) for g in groups],
+        [(files[n[0]], n[1]) for n in found["nulls"]],
+    )
 
 
 _DIRECTORIES: dict[str, tuple[str, dict]] = {}

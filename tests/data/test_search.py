@@ -3,11 +3,13 @@ index it reads (and the raw messages when the index is missing or stale), and wh
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -175,9 +177,21 @@ def test_the_index_files(config, frames):
     per_month = m.groupby(m["created_at"].dt.strftime("%Y-%m")).size()
     assert fresh_months(lake) == set(per_month.index)
     for month, count in per_month.items():
-        numbers = pq.read_table(search_dir(lake) / "by_number" / f"month={month}")
-        ids = pq.read_table(search_dir(lake) / "by_id" / f"month={month}")
+        numbers, ids = (
+            pa.concat_tables(
+                pq.read_table(f)
+                for f in sorted(
+                    (search_dir(lake) / table / f"month={month}").glob("*.parquet"), key=lambda f: int(f.stem[5:])
+                )
+            )
+            for table in ("by_number", "by_id")
+        )
         assert numbers.num_rows == ids.num_rows == count
+        folder = search_dir(lake) / "by_number" / f"month={month}"
+        ranges = json.loads((folder / "ranges.json").read_text())
+        listed = {(g[0], g[1]) for g in ranges["groups"]} | {(n[0], n[1]) for n in ranges["nulls"]}
+        every = {(f.name, i) for f in folder.glob("*.parquet") for i in range(pq.read_metadata(f).num_row_groups)}
+        assert listed == every and [g[2] for g in ranges["groups"]] == sorted(g[2] for g in ranges["groups"])
         values = numbers["msisdn"].to_pylist()
         assert values == sorted(values, key=lambda v: (v is None, v or ""))
         keys = ids["key"].to_pylist()

@@ -9,17 +9,17 @@ rollups are off (the benchmark's raw-scan baseline), are read from the raw messa
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import json
 import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -119,21 +119,28 @@ class SearchResult:
 # ------------------------------------------------------------------ the index's row-group ranges
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Ranges:
-    """The row groups of one month of one index table, ordered by their key range."""
+    """The row groups of one month of one index table, ordered by their key range, in numpy arrays
+    (a few bytes a row group: the directory of a billion messages stays in tens of MB)."""
 
-    mins: list = field(default_factory=list)
-    maxs: list = field(default_factory=list)
-    where: list[tuple[str, int]] = field(default_factory=list)  # (file, row group)
-    nulls: list[tuple[str, int]] = field(default_factory=list)  # row groups holding rows without a key
+    mins: np.ndarray  # keys: bytes (msisdn, compared as Parquet compares them) or int64 (key)
+    maxs: np.ndarray
+    reach: np.ndarray  # the largest max so far: where a key's row groups can start
+    files: tuple[str, ...]
+    file_at: np.ndarray  # int32: index into files
+    group_at: np.ndarray  # int32: row group within its file
+    nulls: tuple[tuple[str, int], ...]  # row groups holding rows without a key
 
     def holding(self, key) -> list[tuple[str, int]]:
         """Returns the row groups whose range holds `key` (None: the rows without a key)."""
         if key is None:
-            return self.nulls
-        lo, hi = bisect.bisect_left(self.maxs, key), bisect.bisect_right(self.mins, key)
-        return self.where[lo:hi]
+            return list(self.nulls)
+        if isinstance(key, str):
+            key = key.encode("utf-8")
+        lo = int(np.searchsorted(self.reach, key, "left"))
+        hi = int(np.searchsorted(self.mins, key, "right"))
+        return [(self.files[self.file_at[i]], int(self.group_at[i])) for i in range(lo, hi) if self.maxs[i] >= key]
 
 
 def _ranges(folder: Path, column: str) -> _Ranges:
@@ -141,14 +148,26 @@ def _ranges(folder: Path, column: str) -> _Ranges:
     found = json.loads((folder / RANGES_FILE).read_text(encoding="utf-8"))
     if found.get("column") != column:
         raise ValueError(f"{folder}: ranges of {found.get('column')!r}, not {column!r}")
-    names = {g[0] for g in found["groups"]} | {n[0] for n in found["nulls"]}
-    files = {name: str(folder / name) for name in names}  # one string per file, shared by its row groups
     groups = found["groups"]
+    names = sorted({g[0] for g in groups} | {n[0] for n in found["nulls"]})
+    index = {name: i for i, name in enumerate(names)}
+    text = column == "msisdn"
+    lows = [g[2].encode("utf-8") if text else g[2] for g in groups]
+    highs = [g[3].encode("utf-8") if text else g[3] for g in groups]
+    reach, top = [], None
+    for high in highs:
+        top = high if top is None or high > top else top
+        reach.append(top)
+    kind = ("S" if groups else "S1") if text else "int64"
+    files = tuple(str(folder / name) for name in names)
     return _Ranges(
-        [g[2] for g in groups],
-        [g[3] for g in groups],
-        [(files[g[0]], g[1]) for g in groups],
-        [(files[n[0]], n[1]) for n in found["nulls"]],
+        np.array(lows, dtype=kind),
+        np.array(highs, dtype=kind),
+        np.array(reach, dtype=kind),
+        files,
+        np.array([index[g[0]] for g in groups], dtype="int32"),
+        np.array([g[1] for g in groups], dtype="int32"),
+        tuple((files[index[n[0]]], int(n[1])) for n in found["nulls"]),
     )
 
 

@@ -21,14 +21,15 @@ DuckDB builds them (the Spark engine builds the rollups; these follow in this pr
 Row-group statistics (min/max of msisdn, of key) are the index: each month folder has them
 gathered in `ranges.json` (`write_ranges`), which a reader keeps in memory
 (`data.queries.search`) to read one row group of each month per look-up.
-`<lake>/search/_state.json` records the format version and the lake signatures each
-month was built from (as the rollups' state does); a month whose messages changed since
-is answered from the raw messages instead.
+The rollups' state record (`<lake>/rollups/_state.json`) holds the lake signatures each
+month was built from and, under `search_index`, the index format of each month; a month
+whose messages changed since is answered from the raw messages instead (`fresh_months`).
+The index folder holds nothing that depends on when it was built: the same lake gives
+the same files, byte for byte.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import shutil
@@ -40,8 +41,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from data.lake import Lake, write_text_atomic
-from data.rollups import source_state, sql_literal
+from data.lake import Lake
+from data.rollups import read_state, source_state, sql_literal
 
 VERSION = 1
 ROW_GROUP_ROWS = 4096
@@ -93,7 +94,9 @@ def write_ranges(folder: Path, column: str) -> None:
             if stats.null_count:
                 nulls.append([path.name, i])
     groups.sort(key=lambda g: (g[2], g[3]))
-    (folder / RANGES_FILE).write_text(json.dumps({"column": column, "groups": groups, "nulls": nulls}), encoding="utf-8")
+    (folder / RANGES_FILE).write_text(
+        json.dumps({"column": column, "groups": groups, "nulls": nulls}), encoding="utf-8"
+    )
 
 
 def number_sql(messages: str, clicks: str, month: str) -> str:
@@ -131,28 +134,20 @@ def id_sql(messages: str) -> str:
     """
 
 
-def _state_file(lake: Lake) -> Path:
-    return search_dir(lake) / "_state.json"
-
-
-def read_state(lake: Lake) -> dict | None:
-    """Returns the index's state record, or None when there is no index."""
-    try:
-        return json.loads(_state_file(lake).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def fresh_months(lake: Lake) -> set[str]:
-    """Returns the months whose index matches the lake's messages and clicks (the others: read raw)."""
+    """Returns the months whose index matches the lake's messages and clicks (the others: read raw).
+
+    The index is built with the rollups, so the rollups' state record says which lake
+    signatures each month was built from; its `search_index` names the index format of
+    each month built (a month of an older format, or not built, is not fresh)."""
     state = read_state(lake)
-    if not state or state.get("version") != VERSION:
+    if not state:
         return set()
     months, clicks = source_state(lake)
     if state.get("clicks") != clicks:
         return set()
-    built = state.get("months", {})
-    return {m for m, sig in months.items() if built.get(m) == sig}
+    built, index = state.get("months", {}), state.get("search_index", {})
+    return {m for m, sig in months.items() if built.get(m) == sig and index.get(m) == VERSION}
 
 
 def build_search_index(
@@ -162,8 +157,9 @@ def build_search_index(
     threads: int | None = None,
     memory_limit: str | None = None,
 ) -> dict[str, object]:
-    """(Re)builds the search index of `months` (all when None) in `lake` and returns figures
-    (months, rows, seconds). Call it on a lake being written, as `build_rollups`."""
+    """(Re)builds the search index of `months` (all when None) in `lake` and returns figures: months,
+    rows, seconds, and `built` (the months now indexed). Call it on a lake being written, from
+    `build_rollups`, which records the months built in its state (`fresh_months`)."""
     started = time.perf_counter()
     current, clicks_sig = source_state(lake)
     chosen = sorted(current) if months is None else sorted(set(months))
@@ -207,11 +203,9 @@ def build_search_index(
         con.close()
         for left in root.glob(".*.tmp"):
             shutil.rmtree(left, ignore_errors=True)
-    state = read_state(lake) if months is not None else None
-    if not state or state.get("version") != VERSION:
-        state = {"version": VERSION, "months": {}}
-    recorded = {m: s for m, s in state.get("months", {}).items() if m in current and m not in chosen}
-    recorded.update({m: current[m] for m in chosen if m in current})
-    state.update(months=recorded, clicks=clicks_sig, built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
-    return {"months": len(chosen), "rows": int(rows), "seconds": round(time.perf_counter() - started, 3)}
+    return {
+        "months": len(chosen),
+        "rows": int(rows),
+        "seconds": round(time.perf_counter() - started, 3),
+        "built": [m for m in chosen if m in current],
+    }

@@ -8,7 +8,7 @@ interaction as the browser sends it (every one with rollups first, then each by 
 a raw scan's aftermath is never timed as the other's): a POST to /_dash-update-component (period presets,
 the trend's day / week / month switch over all time, custom ranges (a century, a month before the lake
 began), dispatch and campaign details, opening a
-campaign's "+" row on both pages). Figures are
+campaign's "+" row on both pages, finding one message by number and by id). Figures are
 min / median / p95 in milliseconds; ratio = raw median / rollup median. Opening a row
 is timed over different campaigns and periods, so no cache answers it. Sorting
 happens in the browser (AG Grid) and sends no request. The last line printed is one
@@ -40,7 +40,7 @@ from bench.server import PeakRss, Server  # noqa: E402
 from config import Config  # noqa: E402
 from data.demo import build_demo  # noqa: E402
 from data.lake import Lake, transaction  # noqa: E402
-from data.rollups import build_rollups  # noqa: E402
+from data.rollups import build_rollups, rollup_status  # noqa: E402
 
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
 # Custom ranges as a user may type them: a century (cut to the lake's days: must cost what "all" costs)
@@ -88,11 +88,15 @@ def rollup_figures(lake: Lake) -> dict:
     newest = sorted(p.name.removeprefix("month=") for p in lake.month_dirs())[-1]
     with transaction(lake) as staging:
         one = build_rollups(staging, tz=TZ, months=[newest])
+    index = lake.root / "search"
     return {
         "rollup_full_s": full["seconds"],
         "rollup_rows": sum(full["rows"].values()),
         "rollup_one_month_s": one["seconds"],
         "rollup_one_month": newest,
+        "search_index_full_s": full["search_index_seconds"],
+        "search_index_one_month_s": one["search_index_seconds"],
+        "search_index_mb": round(sum(f.stat().st_size for f in index.rglob("*.parquet")) / 2**20, 1),
     }
 
 
@@ -171,8 +175,39 @@ def trx_keys(data_dir: Path) -> list[str]:
     return [Campaign(r[0]).key for r in rows]
 
 
+def search_samples(data_dir: Path, count: int = 20) -> tuple[list[str], list[str]]:
+    """Returns `count` phone numbers and `count` message ids to search for, taken at fixed places of the
+    lake's months (newest first; the numbers as users type them, in national form without the country code)."""
+    import pyarrow.parquet as pq
+
+    lake = Lake(data_dir / "lake")
+    numbers, ids = [], []
+    months = list(reversed(lake.month_dirs()))
+    for i in range(count):
+        path = sorted(months[i % len(months)].glob("*.parquet"))[0]
+        with pq.ParquetFile(path) as f:
+            group = f.read_row_group((i * 7) % f.metadata.num_row_groups, columns=["msisdn", "message_id"])
+        row = (i * 7919) % group.num_rows
+        numbers.append(group["msisdn"][row].as_py().removeprefix("+48"))
+        ids.append(group["message_id"][(row + 1) % group.num_rows].as_py())
+    return numbers, ids
+
+
+def search_warm_up(body: dict) -> dict:
+    """Returns a search request like `body` for a number nobody has (answered from the index all the same)."""
+    warm = json.loads(json.dumps(body))
+    for item in warm["state"]:
+        if item["id"] == "search-text":
+            item["value"] = "+48 500 000 000"
+    return warm
+
+
 def interactions(
-    specs: dict, dispatches: list[int], campaigns: list[int], keys: list[str]
+    specs: dict,
+    dispatches: list[int],
+    campaigns: list[int],
+    keys: list[str],
+    searches: tuple[list[str], list[str]] = ([], []),
 ) -> list[tuple[str, list[dict]]]:
     """Returns (name, request bodies) of every dashboard interaction that reaches the server. An
     interaction with several bodies sends each once, in turn: each is a different question (no cache helps)."""
@@ -230,6 +265,22 @@ def interactions(
             ],
         )
     )
+    search = specs["search-modal.is_open"]
+    for name, texts in (("search number", searches[0]), ("search id", searches[1])):
+        if texts:
+            out.append(
+                (
+                    name,
+                    [
+                        payload(
+                            search,
+                            {"search-text.value": text, "search-text.n_submit": 1, **lang},
+                            ["search-text.n_submit"],
+                        )
+                        for text in texts
+                    ],
+                )
+            )
     return out
 
 
@@ -285,6 +336,11 @@ def main() -> None:
         metavar="NAME",
         help="time only the interactions whose name starts with NAME (repeatable)",
     )
+    parser.add_argument(
+        "--reuse-rollups",
+        action="store_true",
+        help="time the interactions over the rollups and search index the lake has (when fresh): no build figures",
+    )
     args = parser.parse_args()
     big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
     data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
@@ -295,14 +351,25 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB",
         "load_average_at_start": round(os.getloadavg()[0], 1),
     }
-    figures.update(rollup_figures(Lake(data_dir / "lake")))
-    print(
-        f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
-        f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) {figures['rollup_one_month_s']} s"
-    )
+    if args.reuse_rollups and rollup_status(Lake(data_dir / "lake"), tz=TZ).fresh:
+        print(f"lake: {lake_info['messages']:,} messages; rollups and search index reused (not timed)")
+    else:
+        figures.update(rollup_figures(Lake(data_dir / "lake")))
+        print(
+            f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
+            f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) "
+            f"{figures['rollup_one_month_s']} s; search index {figures['search_index_full_s']} s from scratch, "
+            f"{figures['search_index_one_month_s']} s one month, {figures['search_index_mb']} MB"
+        )
 
     specs = callback_specs()
-    steps = interactions(specs, lake_info["recent_dispatches"], bench_campaigns(data_dir), trx_keys(data_dir))
+    steps = interactions(
+        specs,
+        lake_info["recent_dispatches"],
+        bench_campaigns(data_dir),
+        trx_keys(data_dir),
+        search_samples(data_dir),
+    )
     if args.only:
         steps = [(name, bodies) for name, bodies in steps if name.startswith(tuple(args.only))]
     fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"})
@@ -315,6 +382,10 @@ def main() -> None:
             for name, bodies in steps:
                 if len(bodies) == 1:  # the first call warms caches, as any page view does
                     timed(fast, bodies, 1)
+                elif name.startswith(
+                    "search"
+                ):  # a search no one times first: the index's ranges, read once per lake version
+                    timed(fast, [search_warm_up(bodies[0])], 1)
                 # Several bodies: each a different question, asked once (a second round could be answered by a cache).
                 count = args.repeat if len(bodies) == 1 else min(args.repeat, len(bodies))
                 rows.append(

@@ -10,6 +10,7 @@ from dash import ctx as dash_ctx
 from callbacks import campaigns as campaign_callbacks
 from callbacks import inputs
 from callbacks import period as period_callbacks
+from callbacks import search as search_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from data.period import Choice, Period
@@ -265,6 +266,7 @@ def register(app, ctx: PageContext) -> None:
 
     period_callbacks.register(app, SMS_PERIOD)
     campaign_callbacks.register(app, ctx)
+    search_callbacks.register(app, ctx)
 
     @app.callback(
         Output(Sms.PERIOD_LABEL, "children"),

@@ -70,7 +70,7 @@ def rollup(
     ),
     spark_conf: list[str] = typer.Option(None, "--spark-conf", help="Extra Spark setting KEY=VALUE (repeatable)."),
 ) -> None:
-    """Rebuild the rollups (after a change of time zone, or when the page says they are stale)."""
+    """Rebuild the rollups and the message search index (after a change of time zone, or when the page says they are stale)."""
     from data.lake import Lake, transaction
     from data.rollups import build_rollups, rollup_status
 
@@ -88,7 +88,8 @@ def rollup(
             figures = build_rollups(staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads, engine=runner)
     typer.echo(
         f"rollups rebuilt by {figures['engine']} ({'were: ' + before.reason if before.reason else 'were fresh'}): "
-        f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s"
+        f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s; "
+        f"message search index in {figures['search_index_seconds']} s"
     )
 
 

@@ -314,7 +314,9 @@ def build_rollups(
     folders are replaced in place. Months given must include every month whose
     messages changed and every month whose messages got new clicks. `engine` runs
     the SQL: DuckDB in this process by default (`threads`, `memory_limit`), or a
-    `data.spark.SparkEngine`; the files written are the same either way.
+    `data.spark.SparkEngine`; the files written are the same either way. The message
+    search index of the same months follows, always built by DuckDB in this process
+    (`data.search_index`); "seconds" is the rollups' time, "search_index_seconds" the index's.
     """
     started = time.perf_counter()
     current, clicks_sig = source_state(lake)
@@ -353,18 +355,34 @@ def build_rollups(
                         fresh.rename(final)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
+    seconds = round(time.perf_counter() - started, 3)
+    # The message search index is built for the same months, outside the rollup set (see data/search_index.py).
+    from data.search_index import VERSION as SEARCH_INDEX_VERSION
+    from data.search_index import build_search_index
+
+    index = build_search_index(
+        lake, months=None if months is None else chosen, threads=threads, memory_limit=memory_limit
+    )
     state = read_state(lake) if months is not None else None
     if not state or state.get("version") != VERSION or state.get("tz") != tz:
         state = {"version": VERSION, "tz": tz, "months": {}}
     recorded = {m: s for m, s in state.get("months", {}).items() if m in current and m not in chosen}
     recorded.update({m: current[m] for m in chosen if m in current})
-    state.update(months=recorded, clicks=clicks_sig, built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    indexed = {m: v for m, v in state.get("search_index", {}).items() if m in recorded and m not in chosen}
+    indexed.update(dict.fromkeys(index["built"], SEARCH_INDEX_VERSION))
+    state.update(
+        months=recorded,
+        clicks=clicks_sig,
+        search_index=indexed,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
     write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
     return {
         "months": len(chosen),
         "rows": rows,
-        "seconds": round(time.perf_counter() - started, 3),
+        "seconds": seconds,
         "engine": engine.name,
+        "search_index_seconds": index["seconds"],
     }
 
 

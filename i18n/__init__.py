@@ -162,3 +162,13 @@ def fmt_decimal(value: float | None, lang: str, digits: int = 1) -> str:
         return DASH
     fmt = "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(value, format=fmt, locale=LOCALES[lang_or_default(lang)])
+
+
+@lru_cache(maxsize=8192)
+def fmt_datetime_seconds(value: dt.datetime | None, lang: str) -> str:
+    """Returns a local date and time to the second ("25.11.2026 14:05:09" / "25 Nov 2026 14:05:09"):
+    a message's timeline, where seconds tell the steps apart."""
+    if value is None:
+        return DASH
+    pattern = "dd.MM.yyyy HH:mm:ss" if lang_or_default(lang) == "pl" else "d MMM yyyy HH:mm:ss"
+    return format_datetime(value, pattern, locale=LOCALES[lang_or_default(lang)])

@@ -44,6 +44,18 @@ class Sms(StrEnum):
     DETAILS_REASONS_CHART = "sms-details-reasons-chart"
 
 
+class Search(StrEnum):
+    """Find one message (SMS page): the search box in the page header and the results dialog."""
+
+    TEXT = "search-text"
+    BUTTON = "search-button"
+    MODAL = "search-modal"
+    TITLE = "search-title"
+    BODY = "search-body"
+    CLOSE = "search-close"
+    RESULTS = "search-results"  # the list of messages found
+
+
 class Trx(StrEnum):
     PERIOD_PRESET = "trx-period"
     PERIOD_RANGE = "trx-period-range"

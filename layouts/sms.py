@@ -11,7 +11,7 @@ import pandas as pd
 from dash import dcc, html
 
 from i18n import fmt_date_range, fmt_datetime, fmt_int, fmt_pct, t
-from layouts import campaigns, period
+from layouts import campaigns, period, search
 from layouts.components import help_icon, trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
@@ -40,7 +40,13 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
     Without `can_change` (viewer role) the grouping actions are hidden and campaign names are not editable."""
     return html.Div(
         [
-            html.H1(t(lang, "page.sms.title"), className="h3 mb-3"),
+            dbc.Row(
+                [
+                    dbc.Col(html.H1(t(lang, "page.sms.title"), className="h3 mb-0")),
+                    dbc.Col(search.search_box(lang), xs=12, md=5, lg=4),
+                ],
+                className="align-items-center mb-3 g-2",
+            ),
             period_control(lang, tz, stored_period),
             html.Div(id=Sms.ALERT),
             dcc.Loading(html.Div(id=Sms.KPIS, className="mb-3"), type="dot", delay_show=300),
@@ -48,6 +54,7 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
             campaigns.stores(),
             history_card(lang, can_change=can_change),
             details_modal(lang),
+            search.modal(lang),
             campaigns.confirm_modal(lang),
             campaigns.toast(lang),
         ]

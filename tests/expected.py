@@ -148,3 +148,49 @@ def bucketed(m: pd.DataFrame, period: Period, grain: str, count=None, *, of: Per
     rows = {key: count(group) for key, group in m.groupby(keys.to_numpy())} if len(m) else {}
     zero = count(m.iloc[0:0])
     return pd.DataFrame([rows.get(k, zero) for k in index], index=pd.Index(index, name="day"))
+
+
+def messages_found(
+    frames: dict[str, pd.DataFrame], tz: str, *, msisdn: str | None = None, message_id: str | None = None
+) -> pd.DataFrame:
+    """The messages to `msisdn` (or with `message_id`), newest first, as a search shows them: their
+    dispatch's number and name, local times (sent, done and clicks floored to the millisecond) and
+    clicks as (local time, is_bot), oldest first."""
+    m = frames["messages"]
+    m = m[m["msisdn"] == msisdn] if msisdn is not None else m[m["message_id"] == message_id]
+    m = m.sort_values(["created_at", "message_id"], ascending=False)
+    dispatches = frames["dispatches"].set_index("dispatch_id")
+    clicks = frames["clicks"][frames["clicks"]["message_id"].isin(set(m["message_id"]))].sort_values("clicked_at")
+
+    def local(ts, floor_ms: bool = True):
+        if pd.isna(ts):
+            return None
+        ts = ts.tz_convert(tz)
+        return (ts.floor("ms") if floor_ms else ts).tz_localize(None).to_pydatetime()
+
+    def text(value):
+        return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+    rows = []
+    for r in m.itertuples(index=False):
+        known = text(r.dispatch_id) is not None and r.dispatch_id in dispatches.index
+        mine = clicks[clicks["message_id"] == r.message_id]
+        rows.append(
+            {
+                "message_id": r.message_id,
+                "msisdn": r.msisdn,
+                "source": text(r.source),
+                "dispatch_number": int(dispatches.loc[r.dispatch_id, "number"]) if known else None,
+                "dispatch_name": dispatches.loc[r.dispatch_id, "name"] if known else None,
+                "campaign_label": text(r.campaign_label),
+                "status": text(r.status),
+                "reason": text(r.reason),
+                "raw_status": text(r.raw_status),
+                "raw_error": text(r.raw_error),
+                "created_at": local(r.created_at, floor_ms=False),
+                "sent_at": local(r.sent_at),
+                "done_at": local(r.done_at),
+                "clicks": [(local(at), bool(bot)) for at, bot in zip(mine["clicked_at"], mine["is_bot"])],
+            }
+        )
+    return pd.DataFrame(rows, columns=list(rows[0]) if rows else None, dtype="object")

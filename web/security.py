@@ -36,7 +36,7 @@ from data.store.audit import AuditEvent
 from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
 from i18n import LANGS, lang_or_default, t
-from layouts.ids import Admin, Camp, Shell, Sms, Trx
+from layouts.ids import Admin, Camp, Search, Shell, Sms, Trx
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
 CSRF_HEADER = "X-CSRFToken"
@@ -97,6 +97,9 @@ OUTPUT_ROLES: dict[str, str] = {
     Sms.DETAILS: "viewer",
     Sms.DETAILS_TITLE: "viewer",
     Sms.DETAILS_BODY: "viewer",
+    Search.MODAL: "viewer",  # numbers in it are masked for viewers (data.queries.search)
+    Search.TITLE: "viewer",
+    Search.BODY: "viewer",
     Camp.FILTER_COUNT: "viewer",
     Camp.FILTER_PANEL: "viewer",
     Camp.AUDIT: "viewer",

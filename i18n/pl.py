@@ -385,6 +385,7 @@ MESSAGES: dict[str, str] = {
     "search.sent": "Wysłana do operatora",
     "search.done": "Status końcowy",
     "search.not_yet": "jeszcze nie",
+    "search.at_once": "w ciągu sekundy",
     "search.after": "po {duration}",
     "search.click": "Kliknięcie",
     "search.bot": "bot",

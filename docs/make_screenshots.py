@@ -1,4 +1,4 @@
-"""Takes the README's screenshots of a running app (python docs/make_screenshots.py [URL] [sms|transactional]).
+"""Takes the README's screenshots of a running app (python docs/make_screenshots.py [URL] [sms|search|transactional]).
 
 Start the app first (`make run`); the PNGs are written to docs/ at 1280 px width.
 Without a page name, both pages' screenshots are taken.
@@ -13,6 +13,7 @@ from pathlib import Path
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -44,16 +45,50 @@ def save(browser: webdriver.Chrome, name: str, width: int = 1000, element=None) 
     print(f"{path} ({path.stat().st_size // 1024} KB)")
 
 
-def main(url: str, pages: tuple[str, ...] = ("sms", "transactional")) -> None:
+def main(url: str, pages: tuple[str, ...] = ("sms", "search", "transactional")) -> None:
     browser = driver()
     wait = WebDriverWait(browser, 30)
     try:
         if "sms" in pages:
             sms(browser, wait, url)
+        if "search" in pages:
+            search(browser, wait, url)
         if "transactional" in pages:
             transactional(browser, wait, url)
     finally:
         browser.quit()
+
+
+def number_to_show() -> str:
+    """Returns the number of the newest message that was not delivered (a reason to explain), read from
+    the data directory the app serves (SMSREPORTS_DATA_DIR), as a customer would say it: national, in
+    groups of three."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    sys.path.insert(0, str(DOCS.parent))
+    from config import Config
+    from data.lake import Lake
+
+    newest = Lake(Config.from_env().lake_dir).month_dirs()[-1]
+    table = pq.read_table(newest, columns=["msisdn", "status", "created_at"])
+    failed = table.filter(pc.is_in(table["status"], value_set=pc.cast(["undelivered", "expired"], "string")))
+    top = failed.sort_by([("created_at", "descending")])["msisdn"][0].as_py()
+    national = top.removeprefix("+48")
+    return " ".join(national[i : i + 3] for i in range(0, len(national), 3))
+
+
+def search(browser: webdriver.Chrome, wait: WebDriverWait, url: str) -> None:
+    """Find one message: a number typed in the SMS page's search box, the dialog with its messages."""
+    browser.get(url)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#sms-grid .ag-row")))
+    box = browser.find_element(By.ID, "search-text")
+    box.send_keys(number_to_show())
+    box.send_keys(Keys.ENTER)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#search-results .search-message")))
+    time.sleep(1.5)
+    save(browser, "sms-search")
+    browser.find_element(By.ID, "search-close").click()
 
 
 def sms(browser: webdriver.Chrome, wait: WebDriverWait, url: str) -> None:
@@ -99,4 +134,7 @@ def transactional(browser: webdriver.Chrome, wait: WebDriverWait, url: str) -> N
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8050", tuple(sys.argv[2:]) or ("sms", "transactional"))
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8050",
+        tuple(sys.argv[2:]) or ("sms", "search", "transactional"),
+    )

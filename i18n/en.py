@@ -511,6 +511,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "search.sent": "Sent to the operator",
     "search.done": "Final status",
     "search.not_yet": "not yet",
+    "search.at_once": "within a second",
     "search.after": "after {duration}",
     "search.click": "Click",
     "search.bot": "bot",

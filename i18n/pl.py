@@ -547,6 +547,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "search.sent": "Wysłana do operatora",
     "search.done": "Status końcowy",
     "search.not_yet": "jeszcze nie",
+    "search.at_once": "w ciągu sekundy",
     "search.after": "po {duration}",
     "search.click": "Kliknięcie",
     "search.bot": "bot",

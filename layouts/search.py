@@ -89,7 +89,10 @@ def _after(value, start, lang: str) -> str:
     value, start = _py(value), _py(start)
     if value is None or start is None:
         return ""
-    return t(lang, "search.after", duration=fmt_duration((value - start).total_seconds(), lang))
+    seconds = (value - start).total_seconds()
+    if seconds < 1:
+        return t(lang, "search.at_once")
+    return t(lang, "search.after", duration=fmt_duration(seconds, lang))
 
 
 def _step(label: str, when: str, extra: str = "", *, muted: bool = False, badge=None) -> html.Li:
@@ -160,9 +163,11 @@ def message_card(m, lang: str) -> html.Div:
                 dbc.Badge(
                     t(lang, f"search.group.{group}"), color=GROUP_COLORS.get(group, "secondary"), className="me-2"
                 ),
-                # which kind of failure (expired, rejected...); the other groups name their status already
+                # which kind of failure (expired, rejected...); the group's name says the rest
                 html.Span(
-                    t(lang, f"search.status.{m.status}") if m.status and group == "not_delivered" else "",
+                    t(lang, f"search.status.{m.status}")
+                    if m.status and group == "not_delivered" and m.status != "undelivered"
+                    else "",
                     className="text-muted small",
                 ),
             ],

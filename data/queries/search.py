@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -215,24 +214,13 @@ def _read(where: list[tuple[str, int]], columns: list[str], column: str, value) 
     return out
 
 
-_POOL: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    """Returns this process's two reader threads (made on first use, again in a forked child)."""
-    global _POOL
-    with _DIRECTORIES_LOCK:
-        if _POOL is None or _POOL[0] != os.getpid():
-            _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="search"))
-        return _POOL[1]
-
-
 def _each_month(months: list[str], read) -> list[dict]:
     """Returns the rows `read(month)` gives for each month, two months at a time (pyarrow decodes
     outside the GIL: a search waits for half as many reads)."""
     if len(months) < 2:
         return [r for m in months for r in read(m)]
-    return [r for rows in _pool().map(read, months) for r in rows]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="search") as pool:
+        return [r for rows in pool.map(read, months) for r in rows]
 
 
 # ------------------------------------------------------------------ look-ups

@@ -308,7 +308,7 @@ MESSAGES: dict[str, str] = {
     "camp.viewer_note": "Viewer role: grouping campaigns and downloading phone numbers are not available.",
     "admin.title": "Administration",
     "admin.users": "Users",
-    "admin.users_hint": "Add users and change their role here, or from the command line: python app.py users add | list | set-role | disable | reset-password (passwords are reset there).",
+    "admin.users_hint": "Add users and change their role here, or from the command line: python app.py users add | list | set-role | disable | reset-password | sessions (passwords are reset there).",
     "admin.no_users": "No users (local mode).",
     "admin.col.name": "User",
     "admin.col.role": "Role",
@@ -355,4 +355,13 @@ MESSAGES: dict[str, str] = {
     "admin.choose": "Choose a user and what to do.",
     "admin.not_yourself": "You cannot change your own account here.",
     "admin.action.users": "User changes",
+    # issue 18, points 1-4: sessions
+    "admin.sessions": "Open sessions",
+    "admin.no_sessions": "No open sessions.",
+    "admin.col.sessions": "Sessions",
+    "admin.col.session_created": "Logged in (UTC)",
+    "admin.col.session_seen": "Last seen (UTC)",
+    "admin.col.user_agent": "Browser",
+    "admin.col.session_id": "Session",
+    "admin.end_sessions": "End their sessions (logged out everywhere)",
 }

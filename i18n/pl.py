@@ -308,7 +308,7 @@ MESSAGES: dict[str, str] = {
     "camp.viewer_note": "Rola przeglądającego: grupowanie kampanii i pobieranie numerów telefonów są niedostępne.",
     "admin.title": "Administracja",
     "admin.users": "Użytkownicy",
-    "admin.users_hint": "Użytkowników dodaje się i zmienia tutaj albo w wierszu poleceń: python app.py users add | list | set-role | disable | reset-password (tam też zmienia się hasła).",
+    "admin.users_hint": "Użytkowników dodaje się i zmienia tutaj albo w wierszu poleceń: python app.py users add | list | set-role | disable | reset-password | sessions (tam też zmienia się hasła).",
     "admin.no_users": "Brak użytkowników (tryb lokalny).",
     "admin.col.name": "Użytkownik",
     "admin.col.role": "Rola",
@@ -355,4 +355,13 @@ MESSAGES: dict[str, str] = {
     "admin.choose": "Wybierz użytkownika i czynność.",
     "admin.not_yourself": "Tu nie można zmienić własnego konta.",
     "admin.action.users": "Zmiany użytkowników",
+    # issue 18, points 1-4: sessions
+    "admin.sessions": "Otwarte sesje",
+    "admin.no_sessions": "Brak otwartych sesji.",
+    "admin.col.sessions": "Sesje",
+    "admin.col.session_created": "Zalogowano (UTC)",
+    "admin.col.session_seen": "Ostatnio (UTC)",
+    "admin.col.user_agent": "Przeglądarka",
+    "admin.col.session_id": "Sesja",
+    "admin.end_sessions": "Zakończ sesje (wylogowanie wszędzie)",
 }

@@ -154,3 +154,4 @@ class Admin(StrEnum):
     CHANGE_ACTION = "admin-change-action"
     APPLY = "admin-apply"
     MESSAGE = "admin-message"
+    SESSIONS = "admin-sessions"

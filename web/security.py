@@ -43,6 +43,7 @@ CSRF_HEADER = "X-CSRFToken"
 LOCAL = "local"
 CACHE_S = 2.0  # how long a process trusts what it read of the users table
 SEEN_EVERY_S = 60  # the session's last-seen time is refreshed at most this often
+SESSION_KEY = "sid"  # the one thing the session cookie carries (besides the CSRF token's secret)
 
 # What each named capability needs.
 CAN = {"view": "viewer", "numbers": "analyst", "campaigns": "analyst", "users": "admin", "audit": "admin"}
@@ -126,6 +127,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.CHANGE_USER: CAN["users"],
     Admin.MESSAGE: CAN["users"],
     Admin.NEW_PASSWORD: CAN["users"],
+    Admin.SESSIONS: CAN["users"],
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
@@ -340,21 +342,33 @@ class _Sessions(SecureCookieSessionInterface):
 def _account_of_request(state: _AppState) -> Account | None:
     if state.users.count() == 0:
         return LOCAL_ACCOUNT if is_loopback(client_address()) else None
-    name = session.get("user")
-    if not name:
+    token = session.get(SESSION_KEY)
+    if not token:
         return None
+    sessions = state.users.store.sessions
+    found = sessions.find(token)
     now = time.time()
-    seen = session.get("seen", 0)
-    if now - seen > state.idle_s:
+    if found is None or not found.enabled or found.role not in ROLES:
         session.clear()
         return None
-    user = state.users.get(name)
-    if user is None or not user.enabled or user.epoch != session.get("epoch"):
+    if now - found.last_seen > state.idle_s:
+        _quietly(lambda: sessions.end(found.id))
         session.clear()
         return None
-    if now - seen > SEEN_EVERY_S:
-        session["seen"] = int(now)
-    return Account(user.name, user.role)
+    if now - found.last_seen > SEEN_EVERY_S:
+        _quietly(lambda: sessions.touch(found.id, now=now))
+    g.session_id = found.id
+    return Account(found.user, found.role)
+
+
+def _quietly(write) -> None:
+    """Runs a store write whose failure must not fail the request (a session's last-seen time); logs it."""
+    try:
+        write()
+    except Exception as exc:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).warning("session store write failed: %s", exc)
 
 
 def callback_role(output_key: str, callback_map: dict) -> str | None:
@@ -502,9 +516,8 @@ def _login_view():
     name = (request.form.get("name") or "").strip()[:64]
     password = request.form.get("password") or ""
     store = state.users.store
-    address = client_address()
-    wait = store.login_wait(name, address)
-    if wait > 0:
+    turn = store.begin_login(name, client_address())  # counted and recorded before the password is checked
+    if turn.refused:
         record(
             event(
                 "login",
@@ -512,28 +525,32 @@ def _login_view():
                 outcome="refused",
                 target="/login",
                 filter={},
-                detail=f"rate limit: wait {wait:.0f} s",
+                detail=f"rate limit: wait {turn.wait_s:.0f} s",
             )
         )
-        message = t(lang, "login.too_many", seconds=int(wait) + 1)
+        seconds = int(turn.wait_s) + 1
+        message = t(lang, "login.too_many", seconds=seconds)
         return Response(
             login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=message),
             status=429,
-            headers={"Retry-After": str(int(wait) + 1)},
+            headers={"Retry-After": str(seconds)},
             mimetype="text/html",
         )
+    if turn.wait_s > 0:  # the name is being guessed: this address, with no failures, waits its turn
+        time.sleep(turn.wait_s)
     user = store.authenticate(name, password)
+    store.end_login(turn, ok=user is not None)
     if user is None:
-        store.login_failed(name, address)
         record(event("login", who=name or "-", outcome="failed", target="/login", filter={}))
         return Response(
             login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=t(lang, "login.failed")),
             status=401,
             mimetype="text/html",
         )
+    token = store.sessions.open(user.name, address=client_address(), user_agent=request.headers.get("User-Agent", ""))
     session.clear()
     session.permanent = True
-    session.update({"user": user.name, "epoch": user.epoch, "seen": int(time.time())})
+    session[SESSION_KEY] = token
     g.account = Account(user.name, user.role)
     record(event("login", outcome="ok", target="/login", filter={}))
     return redirect(next_path)
@@ -542,6 +559,7 @@ def _login_view():
 def _logout_view():
     account = current_account()
     if account is not None and not account.local:
+        _state().users.store.sessions.end_token(session.get(SESSION_KEY))
         record(event("logout", outcome="ok", filter={}))
     session.clear()
     return redirect("/login")

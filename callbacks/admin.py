@@ -18,7 +18,8 @@ AUDIT_ROWS = 200
 
 
 def admin_view(ctx: PageContext, *, action: str | None, lang: str | None) -> tuple:
-    """Returns (users table, open sessions table, audit table, user choices) of the administration page."""
+    """Returns (users table, open sessions table, chain status, audit table, user choices) of the administration
+    page; the access log's hash chain is checked (its new rows each time, the whole of it every few minutes)."""
     lang = lang_or_default(lang)
     store = ctx.users()
     log = store.audit(limit=AUDIT_ROWS, action=action if action in admin.AUDIT_ACTIONS else None)
@@ -28,6 +29,7 @@ def admin_view(ctx: PageContext, *, action: str | None, lang: str | None) -> tup
     return (
         admin.users_table(lang, users, per_user),
         admin.sessions_table(lang, sessions),
+        admin.chain_status(lang, store.access.check()),
         admin.audit_table(lang, log),
         [u.name for u in users],
     )
@@ -79,6 +81,7 @@ def register(app, ctx: PageContext) -> None:
     @app.callback(
         Output(Admin.USERS, "children"),
         Output(Admin.SESSIONS, "children"),
+        Output(Admin.CHAIN, "children"),
         Output(Admin.AUDIT, "children"),
         Output(Admin.CHANGE_USER, "options"),
         Output(Admin.MESSAGE, "children"),
@@ -120,5 +123,5 @@ def register(app, ctx: PageContext) -> None:
                 kind, _, detail = done.partition(":")
                 ctx.record(kind, detail=detail, filter={})
                 password_out = ""
-        users, sessions, audit, names = admin_view(ctx, action=action, lang=lang)
-        return users, sessions, audit, names, message, password_out
+        users, sessions, chain, audit, names = admin_view(ctx, action=action, lang=lang)
+        return users, sessions, chain, audit, names, message, password_out

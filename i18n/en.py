@@ -364,4 +364,13 @@ MESSAGES: dict[str, str] = {
     "admin.col.user_agent": "Browser",
     "admin.col.session_id": "Session",
     "admin.end_sessions": "End their sessions (logged out everywhere)",
+    # issue 18, points 5-7: the access log
+    "error.audit_unwritable": "This download cannot be recorded in the access log (the server cannot write it), so it is not served. Try again later or tell the administrator.",
+    "admin.col.ref": "Start",
+    "admin.col.hash": "Chain hash",
+    "admin.chain_title": "Chain of the access log",
+    "audit.chain.ok": "Intact: no row changed, removed or inserted (rows checked: {n}).",
+    "audit.chain.changed": "Broken at row {id}: the row was changed (its fields no longer match its hash).",
+    "audit.chain.missing": "Broken at row {id}: rows missing before it (ids {first}–{last}).",
+    "admin.audit_interrupted": "interrupted: a download that started and never ended (its process was stopped), or one still being sent.",
 }

@@ -364,4 +364,13 @@ MESSAGES: dict[str, str] = {
     "admin.col.user_agent": "Przeglądarka",
     "admin.col.session_id": "Sesja",
     "admin.end_sessions": "Zakończ sesje (wylogowanie wszędzie)",
+    # issue 18, points 5-7: the access log
+    "error.audit_unwritable": "Tego pobrania nie da się zapisać w dzienniku dostępu (serwer nie może do niego pisać), więc nie zostanie wydane. Spróbuj później albo powiadom administratora.",
+    "admin.col.ref": "Początek",
+    "admin.col.hash": "Skrót łańcucha",
+    "admin.chain_title": "Łańcuch dziennika dostępu",
+    "audit.chain.ok": "Nienaruszony: żaden wiersz nie został zmieniony, usunięty ani wstawiony (sprawdzone wiersze: {n}).",
+    "audit.chain.changed": "Przerwany w wierszu {id}: wiersz został zmieniony (jego pola nie zgadzają się ze skrótem).",
+    "audit.chain.missing": "Przerwany w wierszu {id}: przed nim brakuje wierszy (identyfikatory {first}–{last}).",
+    "admin.audit_interrupted": "interrupted (przerwane): pobieranie, które się zaczęło i nie skończyło (jego proces zatrzymano), albo takie, które wciąż trwa.",
 }

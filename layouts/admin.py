@@ -96,7 +96,7 @@ def page(lang: str) -> html.Div:
                             className="align-items-center",
                         )
                     ),
-                    dbc.CardBody(html.Div(id=Admin.AUDIT)),
+                    dbc.CardBody([html.Div(id=Admin.CHAIN, className="mb-2"), html.Div(id=Admin.AUDIT)]),
                 ],
                 className="mb-3",
             ),
@@ -205,6 +205,20 @@ def sessions_table(lang: str, sessions: list) -> html.Div | dbc.Table:
     )
 
 
+def chain_status(lang: str, check) -> html.Div:
+    """Returns whether the access log's hash chain holds (data.store.audit.ChainCheck), as a small alert."""
+    alert = dbc.Alert(
+        [
+            html.I(className=f"bi {'bi-shield-check' if check.ok else 'bi-shield-exclamation'} me-2"),
+            html.Strong(t(lang, "admin.chain_title") + ": "),
+            t(lang, check.problem, **check.values),
+        ],
+        color="success" if check.ok else "danger",
+        className="py-2 mb-0 small",
+    )
+    return html.Div(alert, **{"data-chain": "ok" if check.ok else "broken"})
+
+
 def _filter_text(raw: str) -> str:
     if not raw:
         return ""
@@ -241,12 +255,15 @@ def audit_table(lang: str, log: pd.DataFrame) -> html.Div:
         rows.append(
             html.Tr(
                 [html.Td(cells[c], title=r.sha256 if c == "sha256" else None) for c in AUDIT_SHOWN],
-                className="table-danger" if r.outcome in ("denied", "failed", "refused") else None,
+                className="table-danger" if r.outcome in ("denied", "failed", "refused", "interrupted") else None,
             )
         )
     return html.Div(
         [
-            html.P(t(lang, "admin.audit_hint", n=len(log)), className="small text-muted"),
+            html.P(
+                [t(lang, "admin.audit_hint", n=len(log)), " ", t(lang, "admin.audit_interrupted")],
+                className="small text-muted",
+            ),
             dbc.Table(
                 [head, html.Tbody(rows)],
                 size="sm",

@@ -155,3 +155,4 @@ class Admin(StrEnum):
     APPLY = "admin-apply"
     MESSAGE = "admin-message"
     SESSIONS = "admin-sessions"
+    CHAIN = "admin-chain"

@@ -236,7 +236,7 @@ def test_analyst_download_is_audited_with_rows_and_hash(app, store, frames):
     assert row["sha256"] == hashlib.sha256(body).hexdigest()
     assert json.loads(row["filter"]) == {"dispatch": str(number), "status": "delivered", "lang": "en"}
     docx = client.get("/export/dispatches.docx?from=2026-10-01&to=2026-11-20")
-    assert docx.status_code == 200
+    assert docx.status_code == 200 and docx.data  # received whole: its record ends
     row = last_audit(store, "export")
     assert row["action"] == "export.dispatches" and row["sha256"] == hashlib.sha256(docx.data).hexdigest()
     shown = Document(io.BytesIO(docx.data)).tables[-1]  # the dispatches table: a header, then a row each
@@ -528,3 +528,63 @@ def test_admin_sees_a_users_open_sessions_and_ends_them(app, store):
     assert '"data-session-user": "vera"' not in json.dumps(out["admin-sessions"])
     assert vera.get("/_dash-layout").status_code == 401 and admin.get("/_dash-layout").status_code == 200
     assert last_audit(store, "users")["action"] == "users.end_sessions"
+
+
+def test_a_download_that_cannot_be_recorded_is_refused(app, store, frames, monkeypatch, caplog):
+    import logging
+    import sqlite3
+
+    from data.store import sqlite as sqlite_module
+
+    number = int(frames["dispatches"]["number"].iloc[0])
+    analyst, admin = login(app, "anna"), login(app, "adam")
+    rows_before = len(list(store.audit_rows()))
+    real_connect = sqlite3.connect
+
+    def read_only(target, *args, **kwargs):  # what a read-only mount or a full disk leaves of the store
+        return real_connect(f"file:{target}?mode=ro", *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite_module.sqlite3, "connect", read_only)
+    caplog.set_level(logging.ERROR)
+    for client, url in (
+        (analyst, f"/export/numbers.csv?dispatch={number}&status=delivered&lang=en"),
+        (analyst, f"/export/numbers.xml?dispatch={number}&status=delivered&lang=en"),
+        (analyst, "/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en"),
+        (analyst, "/export/transactional-messages.csv?from=2026-10-01&to=2026-11-20&campaign=none&lang=en"),
+        (admin, "/admin/audit.csv?lang=en"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert "cannot be recorded in the access log" in response.text and "48" not in response.text, url
+    refusals = [r for r in caplog.records if "download refused" in r.getMessage()]
+    assert len(refusals) == 5 and not any(r.exc_info for r in caplog.records)
+    assert "anna" in refusals[0].getMessage() and "/export/numbers.csv" in refusals[0].getMessage()
+    monkeypatch.undo()
+    assert len(list(store.audit_rows())) == rows_before  # nothing was recorded, and nothing was sent
+
+
+def test_admin_sees_whether_the_chain_holds_and_interrupted_downloads(app, store, monkeypatch):
+    """(Last in this module: it breaks the module's access log.)"""
+    import sqlite3
+
+    from data.store import audit as audit_module
+    from data.store.audit import AuditEvent
+
+    store.access.start(AuditEvent(who="anna", role="analyst", address="10.0.0.5", action="export.numbers"))
+    client = login(app, "adam")
+
+    def shown() -> str:
+        body = callback_body(app, "admin-users.children", {"shell-lang.data": "en"}, "admin-refresh.n_clicks")
+        response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+        assert response.status_code == 200
+        return json.dumps(response.json["response"])
+
+    page = shown()
+    assert '"data-chain": "ok"' in page and "Intact" in page and '"interrupted"' in page
+    con = sqlite3.connect(store.path, isolation_level=None)  # someone with write access to the file
+    con.execute("DROP TRIGGER access_audit_no_update")
+    con.execute("UPDATE access_audit SET who = 'someone else' WHERE id = 2")
+    con.close()
+    monkeypatch.setattr(audit_module, "FULL_CHECK_S", 0)  # the page checks the whole chain every few minutes
+    page = shown()
+    assert '"data-chain": "broken"' in page and "Broken at row 2" in page

@@ -128,6 +128,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.MESSAGE: CAN["users"],
     Admin.NEW_PASSWORD: CAN["users"],
     Admin.SESSIONS: CAN["users"],
+    Admin.CHAIN: CAN["audit"],
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)

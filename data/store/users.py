@@ -31,6 +31,7 @@ LOGIN_LIMIT = 5  # attempts checked per window, per address and per user name (b
 LOGIN_WINDOW_S = 60.0
 SLOW_BASE_S = 0.5  # beyond the limit of a name, an address without failures waits this, doubled per failure...
 SLOW_MAX_S = 8.0  # ...up to this; a turn further away is refused
+PENDING_WAIT_S = 1.0  # how long an address waits when attempts of its own still being checked fill its limit
 HASHER = PasswordHasher()  # argon2id with the library's defaults; tests may swap in a cheaper one
 MIGRATIONS = {
     # Access control (issue 6), with the access audit of data/store/audit.py.
@@ -54,6 +55,10 @@ MIGRATIONS = {
         CREATE INDEX login_failures_by_at ON login_failures(at);
     """,
 }
+MIGRATIONS[3] = """
+    -- An attempt is recorded before its password is checked (issue 18): pending until its outcome is known.
+    ALTER TABLE login_failures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+"""
 register_migrations(__name__, MIGRATIONS)
 
 
@@ -229,8 +234,9 @@ class UserStore:
         Counting and recording happen in one write transaction, so attempts arriving together
         see each other: at most LOGIN_LIMIT are checked per address and per user name within
         LOGIN_WINDOW_S. An attempt recorded counts as a failure until `end_login` says it
-        succeeded. Beyond the limit, an address is refused (429) until its oldest attempt of
-        the window ages out. The limit of a user name refuses only addresses that have failed
+        succeeded. Beyond the limit, an address is refused (429) until its oldest failure of
+        the window ages out (PENDING_WAIT_S when attempts still being checked make the count:
+        their outcome is soon known). The limit of a user name refuses only addresses that have failed
         within the window themselves; an address with no failures waits its turn instead
         (SLOW_BASE_S doubled with each further failure for the name, at most SLOW_MAX_S, one
         attempt at a time), so nobody can lock a user out by failing on purpose."""
@@ -238,14 +244,14 @@ class UserStore:
         since = now - LOGIN_WINDOW_S
         key, address = (name or "").strip().casefold(), address or ""
         with self._db.write() as con:
-            by_address = [
-                r[0]
-                for r in con.execute(
-                    "SELECT at FROM login_failures WHERE address = ? AND at > ? ORDER BY at DESC", (address, since)
-                )
-            ]
+            by_address = con.execute(
+                "SELECT at, pending FROM login_failures WHERE address = ? AND at > ? ORDER BY at DESC", (address, since)
+            ).fetchall()
             if len(by_address) >= LOGIN_LIMIT:
-                return LoginTurn(None, by_address[LOGIN_LIMIT - 1] + LOGIN_WINDOW_S - now)
+                failed = [r[0] for r in by_address if not r[1]]
+                if len(failed) >= LOGIN_LIMIT:
+                    return LoginTurn(None, failed[LOGIN_LIMIT - 1] + LOGIN_WINDOW_S - now)
+                return LoginTurn(None, PENDING_WAIT_S)  # attempts still being checked: soon known
             by_name = [
                 r[0]
                 for r in con.execute(
@@ -254,21 +260,27 @@ class UserStore:
             ]
             turn = now
             if len(by_name) >= LOGIN_LIMIT:
-                if by_address:
+                if any(not r[1] for r in by_address):  # this address failed too
                     return LoginTurn(None, max(by_name[LOGIN_LIMIT - 1] + LOGIN_WINDOW_S - now, 1.0))
                 delay = min(SLOW_BASE_S * 2 ** (len(by_name) - LOGIN_LIMIT), SLOW_MAX_S)
                 turn = max(now, by_name[0]) + delay
                 if turn - now > SLOW_MAX_S:
                     return LoginTurn(None, turn - now)
-            cur = con.execute("INSERT INTO login_failures (at, name, address) VALUES (?, ?, ?)", (turn, key, address))
+            cur = con.execute(
+                "INSERT INTO login_failures (at, name, address, pending) VALUES (?, ?, ?, 1)", (turn, key, address)
+            )
             con.execute("DELETE FROM login_failures WHERE at < ?", (now - 3600,))
             return LoginTurn(int(cur.lastrowid), turn - now)
 
     def end_login(self, turn: LoginTurn, *, ok: bool) -> None:
         """Completes an attempt `begin_login` admitted: a success no longer counts; a failure stays recorded."""
-        if ok and turn.attempt is not None:
-            with self._db.write() as con:
+        if turn.attempt is None:
+            return
+        with self._db.write() as con:
+            if ok:
                 con.execute("DELETE FROM login_failures WHERE id = ?", (turn.attempt,))
+            else:
+                con.execute("UPDATE login_failures SET pending = 0 WHERE id = ?", (turn.attempt,))
 
     # ------------------------------------------------------------------ audit
     def record(self, event: AuditEvent) -> int:

@@ -13,7 +13,16 @@ from config import Config
 from data.store.audit import AuditEvent
 from data.store.campaigns import CampaignStore
 from data.store.sqlite import migrations, store_path
-from data.store.users import LOGIN_LIMIT, LOGIN_WINDOW_S, SLOW_BASE_S, SLOW_MAX_S, UserError, UserStore, allows
+from data.store.users import (
+    LOGIN_LIMIT,
+    LOGIN_WINDOW_S,
+    PENDING_WAIT_S,
+    SLOW_BASE_S,
+    SLOW_MAX_S,
+    UserError,
+    UserStore,
+    allows,
+)
 from web import security
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -98,6 +107,8 @@ def test_rate_limit_per_address_is_strict(store):
     now = 1_000_000.0
     turns = [store.begin_login(f"user{i}", "10.0.0.3", now=now + i) for i in range(LOGIN_LIMIT)]
     assert all(not t.refused and t.wait_s == 0 for t in turns)
+    for turn in turns:
+        store.end_login(turn, ok=False)
     refused = store.begin_login("someone", "10.0.0.3", now=now + 10)  # five attempts from here within the minute
     assert refused.refused and refused.wait_s == pytest.approx(LOGIN_WINDOW_S - 10)
     assert not store.begin_login("someone", "10.0.0.3", now=now + LOGIN_WINDOW_S + 1).refused  # the minute passed
@@ -106,7 +117,8 @@ def test_rate_limit_per_address_is_strict(store):
 def test_an_attempt_counts_from_before_its_check_until_it_succeeds(store):
     now = 1_000_000.0
     pending = [store.begin_login("ala", "10.0.0.1", now=now) for _ in range(LOGIN_LIMIT)]
-    assert store.begin_login("ala", "10.0.0.1", now=now).refused  # five in flight: none of them checked yet
+    busy = store.begin_login("ala", "10.0.0.1", now=now)  # five in flight: none of them checked yet
+    assert busy.refused and busy.wait_s == PENDING_WAIT_S  # their outcome is known soon: no minute to wait
     for turn in pending:
         store.end_login(turn, ok=True)  # successes no longer count
     assert not store.begin_login("ala", "10.0.0.1", now=now).refused

@@ -373,4 +373,6 @@ MESSAGES: dict[str, str] = {
     "audit.chain.changed": "Broken at row {id}: the row was changed (its fields no longer match its hash).",
     "audit.chain.missing": "Broken at row {id}: rows missing before it (ids {first}–{last}).",
     "admin.audit_interrupted": "interrupted: a download that started and never ended (its process was stopped), or one still being sent.",
+    # issue 18, point 8: local mode on opt-in only
+    "login.no_users": "No users are defined yet, so nobody can log in. An administrator adds the first one on the server: python app.py users add NAME --role admin",
 }

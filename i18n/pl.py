@@ -373,4 +373,6 @@ MESSAGES: dict[str, str] = {
     "audit.chain.changed": "Przerwany w wierszu {id}: wiersz został zmieniony (jego pola nie zgadzają się ze skrótem).",
     "audit.chain.missing": "Przerwany w wierszu {id}: przed nim brakuje wierszy (identyfikatory {first}–{last}).",
     "admin.audit_interrupted": "interrupted (przerwane): pobieranie, które się zaczęło i nie skończyło (jego proces zatrzymano), albo takie, które wciąż trwa.",
+    # issue 18, point 8: local mode on opt-in only
+    "login.no_users": "Nie ma jeszcze żadnych użytkowników, więc nikt nie może się zalogować. Administrator dodaje pierwszego na serwerze: python app.py users add NAZWA --role admin",
 }

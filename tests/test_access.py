@@ -410,9 +410,36 @@ def test_idle_sessions_end(app, config, access_dir):
     assert client.get("/_dash-layout").status_code == 401
 
 
+def test_without_users_or_local_mode_nothing_is_served(config, tmp_path):
+    """A new data directory, or one whose store was deleted: without `serve --local`, nobody gets in."""
+    (tmp_path / "lake").symlink_to(config.lake_dir, target_is_directory=True)
+    closed = create_app(config.with_(data_dir=tmp_path, local_mode=False)).server.test_client()
+    assert closed.get("/").status_code == 302 and closed.get("/login").status_code == 200
+    assert "users add NAME --role admin" in closed.get("/login?lang=en").text
+    assert closed.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 401
+    assert closed.get("/admin/audit.csv").status_code == 401 and closed.get("/_dash-layout").status_code == 401
+
+
+def test_deleting_the_store_of_a_running_app_opens_nothing(access_dir, config, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    (data).mkdir()
+    (data / "lake").symlink_to(config.lake_dir, target_is_directory=True)
+    shutil.copy(access_dir / "store.sqlite", data / "store.sqlite")  # adam, anna, vera...
+    running = create_app(config.with_(data_dir=data, local_mode=False))
+    for name in ("store.sqlite", "store.sqlite-wal", "store.sqlite-shm"):
+        (data / name).unlink(missing_ok=True)
+    client = running.server.test_client()
+    time.sleep(security.CACHE_S + 0.1)  # what the process remembered of the users table is gone too
+    assert client.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 401
+    assert client.get("/").status_code == 302
+
+
 def test_local_mode_serves_this_computer_only(config, tmp_path):
     (tmp_path / "lake").symlink_to(config.lake_dir, target_is_directory=True)
     local = create_app(config.with_(data_dir=tmp_path))
+    assert config.local_mode  # the tests' settings ask for it, as `make run` does
     client = local.server.test_client()
     assert client.get("/").status_code == 200 and client.get("/login").status_code == 302
     client.get("/")

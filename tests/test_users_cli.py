@@ -48,6 +48,20 @@ def test_serve_refuses_an_open_address_without_users(tmp_path, monkeypatch):
     result = run(["serve", "--host", "0.0.0.0", "--port", "1"], tmp_path)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "no users defined" in result.stderr
+    result = run(["serve", "--host", "0.0.0.0", "--port", "1", "--local"], tmp_path)  # local mode: this computer only
+    assert result.exit_code == 2 and "bind to 127.0.0.1" in result.stderr
+
+
+def test_serve_without_users_starts_only_in_local_mode(tmp_path, monkeypatch):
+    from web import serving
+
+    started = []
+    monkeypatch.setattr(serving, "serve", lambda config, **kwargs: started.append(config))
+    result = run(["serve", "--port", "1"], tmp_path)  # a new or emptied data directory: it does not open
+    assert result.exit_code == 2 and not started
+    assert result.stderr.count("\n") == 1 and "python app.py users add NAME --role admin" in result.stderr
+    result = run(["serve", "--port", "1", "--local"], tmp_path)
+    assert result.exit_code == 0 and started[0].local_mode
 
 
 def test_users_sessions_lists_and_ends_them(cli, tmp_path):

@@ -167,11 +167,16 @@ def is_loopback(host: str | None) -> bool:
 
 
 def check_serve_allowed(config: Config, host: str) -> None:
-    """Raises ServeRefused when `serve` must not start: no users exist and `host` is not a loopback
-    address (local mode, without log-in, is for this machine only)."""
-    if is_loopback(host):
+    """Raises ServeRefused when `serve` must not start: no users exist and local mode was not asked for
+    (`serve --local`), or it was and `host` is not a loopback address (local mode is for this machine only)."""
+    if user_store(config).count() > 0:
         return
-    if user_store(config).count() == 0:
+    if not config.local_mode:
+        raise ServeRefused(
+            "no users defined: add the first admin with 'python app.py users add NAME --role admin' "
+            "(or run 'serve --local' to use the app on this computer without log-in)"
+        )
+    if not is_loopback(host):
         raise ServeRefused(
             f"no users defined: refusing to serve on {host} without log-in; add one with "
             f"'python app.py users add NAME --role admin', or bind to 127.0.0.1 (local mode)"
@@ -319,6 +324,7 @@ class _AppState:
     idle_s: float
     output_roles: dict[str, str | None]
     default_lang: str
+    local_mode: bool = False
 
 
 def _state() -> _AppState:
@@ -340,8 +346,13 @@ class _Sessions(SecureCookieSessionInterface):
         return True
 
 
+def _local_mode(state: _AppState) -> bool:
+    """Tells whether the app runs in local mode now: asked for (`serve --local`) and no users exist."""
+    return state.local_mode and state.users.count() == 0
+
+
 def _account_of_request(state: _AppState) -> Account | None:
-    if state.users.count() == 0:
+    if _local_mode(state):
         return LOCAL_ACCOUNT if is_loopback(client_address()) else None
     token = session.get(SESSION_KEY)
     if not token:
@@ -418,7 +429,7 @@ def _check_request():
         return None
     account = _account_of_request(state)
     if account is None:
-        if state.users.count() == 0:  # local mode for loopback clients only
+        if _local_mode(state):  # local mode for loopback clients only
             return Response(t(state.default_lang, "access.local_only"), status=403, mimetype="text/plain")
         if request.method == "GET" and endpoint in ("/", "/<path:path>"):
             target = request.full_path.rstrip("?")
@@ -510,10 +521,11 @@ def _login_view():
     state = _state()
     lang = lang_or_default(request.values.get("lang") or state.default_lang)
     next_path = _safe_next(request.values.get("next"))
-    if state.users.count() == 0 and is_loopback(client_address()):
+    if _local_mode(state) and is_loopback(client_address()):
         return redirect(next_path)
     if request.method == "GET":
-        return login_page(lang, csrf_token=generate_csrf(), next_path=next_path)
+        nobody = t(lang, "login.no_users") if state.users.count() == 0 else None  # nobody can log in yet: say so
+        return login_page(lang, csrf_token=generate_csrf(), next_path=next_path, error=nobody)
     name = (request.form.get("name") or "").strip()[:64]
     password = request.form.get("password") or ""
     store = state.users.store
@@ -589,9 +601,14 @@ def install(app, config: Config) -> None:
         idle_s=config.session_idle_hours * 3600,
         output_roles={},
         default_lang=config.default_lang,
+        local_mode=config.local_mode,
     )
     server.extensions["smsreports_security"] = state
     state.output_roles.update({key: callback_role(key, app.callback_map) for key in app.callback_map})
+    if not config.local_mode and state.users.count() == 0:
+        server.logger.warning(
+            "no users defined: nobody can log in; add the first admin with 'python app.py users add NAME --role admin'"
+        )
 
     # The central check runs before Flask-WTF's (registered below), so a request without an account is
     # answered 401/403 whatever it carries; a logged-in request without its CSRF token gets 400.

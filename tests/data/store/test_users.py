@@ -165,12 +165,16 @@ def test_secret_key_is_made_once_private_and_kept(tmp_path):
     assert security.secret_key(config.with_(secret_key="from-env")) == "from-env"
 
 
-def test_serve_refuses_an_open_address_without_users(tmp_path):
+def test_serve_refuses_without_users_unless_local_mode_on_this_computer(tmp_path):
     config = Config(data_dir=tmp_path)
-    security.check_serve_allowed(config, "127.0.0.1")
-    security.check_serve_allowed(config, "localhost")
+    for host in ("127.0.0.1", "0.0.0.0"):
+        with pytest.raises(security.ServeRefused, match="add the first admin"):
+            security.check_serve_allowed(config, host)
+    local = config.with_(local_mode=True)
+    security.check_serve_allowed(local, "127.0.0.1")
+    security.check_serve_allowed(local, "localhost")
     with pytest.raises(security.ServeRefused, match="no users defined"):
-        security.check_serve_allowed(config, "0.0.0.0")
+        security.check_serve_allowed(local, "0.0.0.0")
     UserStore(store_path(tmp_path), hasher=CHEAP).add("ala", role="admin", password="longenough")
     security.check_serve_allowed(config, "0.0.0.0")
 

@@ -20,8 +20,9 @@ $(STAMP): requirements.txt
 demo: venv
 	$(BIN)/python app.py demo --if-missing --messages $(MESSAGES)
 
+# --local: while no users exist, the app serves this computer without log-in (README, "Users and roles").
 run: demo
-	$(BIN)/python app.py serve
+	$(BIN)/python app.py serve --local
 
 # The tests also cover the optional Spark engine (tests/data/test_spark.py): pyspark and sqlglot.
 $(SPARK_STAMP): requirements-spark.txt $(STAMP)

@@ -33,6 +33,9 @@ class Config:
     store_timeout_s: float = 30.0  # how long a campaign or user change waits for another writer of the store
     secret_key: str | None = field(default=None, repr=False)  # signs session cookies; None: var/secret_key
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto the app believes
+    # While no users exist, serve this computer without log-in. Only `serve --local` (which `make run` passes)
+    # turns it on: never the environment, so a store deleted behind a server's back opens nothing.
+    local_mode: bool = False
 
     @property
     def lake_dir(self) -> Path:

@@ -50,7 +50,7 @@ def ensure_lake(data_dir: Path, recipients: int, messages: int) -> int:
 
 def measure(data_dir: Path, number: int, fmt: str = "csv") -> dict:
     """Serves the app in a subprocess and downloads the delivered numbers; returns the figures."""
-    server = Server.start(data_dir, tz=TZ)
+    server = Server.start(data_dir, tz=TZ, local=True)
     try:
         base = server.base
         requests.get(base + "/ready", timeout=30)  # warm up: imports, first DuckDB query

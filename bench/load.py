@@ -1,15 +1,16 @@
 """Load test (`make loadtest`): N simulated users click through the dashboard for a while against
 `app.py serve --workers 2` (gunicorn) on the loopback address, over a demo lake.
 
-Each user is a thread with its own HTTP session. It opens the page as a browser does
-(the page, its layout and callback list), takes the CSRF token the page carries (cookie
-or meta tag) when there is one, logs in first when SMSREPORTS_LOAD_USER and
-SMSREPORTS_LOAD_PASSWORD are set, then repeats the dashboard's interactions in random
-order — the same callback requests the browser posts to /_dash-update-component
-(bench/run.py's payloads): period presets and custom ranges on both pages, dispatch
-details, opening a transactional row, switching pages, export links — with a short
-think time between clicks. Any answer other than 200/204, and any failed request, is
-an error.
+Each user is a thread with its own HTTP session. It logs in — as one of three users the
+test adds to the data directory, a viewer, an analyst and an admin in turn (mixed roles),
+or as SMSREPORTS_LOAD_USER with SMSREPORTS_LOAD_PASSWORD when they are set — opens the
+page as a browser does (the page, its layout and callback list), takes the CSRF token the
+page carries, then repeats the dashboard's interactions in random order — the same
+callback requests the browser posts to /_dash-update-component (bench/run.py's
+payloads): period presets and custom ranges on both pages, dispatch details, opening a
+transactional row, switching pages, export links; analysts and admins also download a
+dispatch's numbers (each download is two rows of the access log) — with a short think
+time between clicks. Any answer other than 200/204, and any failed request, is an error.
 
 It prints p50/p95/p99 latency, requests per second, errors, and each worker's resident
 memory before and after; the last line is one JSON object with every figure.
@@ -39,6 +40,25 @@ from bench.run import callback_specs, payload  # noqa: E402
 from bench.server import Server  # noqa: E402
 
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
+LOAD_USERS = {"load-viewer": "viewer", "load-analyst": "analyst", "load-admin": "admin"}
+LOAD_PASSWORD = "load-test-password"  # of the users above, which exist only in the load test's data directory
+
+
+def ensure_users(data_dir: Path) -> list[tuple[str, str, str]]:
+    """Returns (name, password, role) of the accounts the simulated users log in as: SMSREPORTS_LOAD_USER when set,
+    else a viewer, an analyst and an admin added to `data_dir` (once)."""
+    from data.store.sqlite import store_path
+    from data.store.users import UserStore
+
+    name, password = os.environ.get("SMSREPORTS_LOAD_USER"), os.environ.get("SMSREPORTS_LOAD_PASSWORD")
+    store = UserStore(store_path(data_dir))
+    if name and password:
+        user = store.get(name)
+        return [(name, password, user.role if user else "viewer")]
+    for user, role in LOAD_USERS.items():
+        if store.get(user) is None:
+            store.add(user, role=role, password=LOAD_PASSWORD)
+    return [(user, LOAD_PASSWORD, role) for user, role in LOAD_USERS.items()]
 
 
 def ensure_lake(data_dir: Path, messages: int) -> None:
@@ -76,8 +96,9 @@ def lake_choices(data_dir: Path) -> dict[str, list]:
     return {"numbers": [int(n) for n in numbers], "trx_keys": ["none"] + [f"label:{x}" for x in labels]}
 
 
-def interactions(specs: dict, choices: dict, rng: random.Random) -> list[tuple[str, dict]]:
-    """Returns (name, callback request body) of one user's clicks, in the (random) order the user makes them."""
+def interactions(specs: dict, choices: dict, rng: random.Random, role: str = "viewer") -> list[tuple[str, dict | str]]:
+    """Returns (name, callback request body or download path) of one user's clicks, in the (random) order the user
+    makes them; analysts and admins download a dispatch's numbers too."""
     sms, details = specs["sms-kpis.children"], specs["sms-details.is_open"]
     links, trx, page = specs["sms-export-csv.href"], specs["trx-kpis.children"], specs["shell-page.children"]
     lang = rng.choice(["pl", "en"])
@@ -137,6 +158,9 @@ def interactions(specs: dict, choices: dict, rng: random.Random) -> list[tuple[s
     out.append(
         ("page switch", payload(page, {"shell-url.pathname": "/", "shell-lang.data": lang}, ["shell-url.pathname"]))
     )
+    if role in ("analyst", "admin") and choices["numbers"]:
+        number = rng.choice(choices["numbers"])
+        out.append(("numbers download", f"/export/numbers.csv?dispatch={number}&status=delivered&lang={lang}"))
     rng.shuffle(out)
     return out
 
@@ -167,21 +191,30 @@ def csrf_headers(session: requests.Session, page_html: str) -> dict[str, str]:
     return {"X-CSRFToken": meta.group(1)} if meta else {}
 
 
-def open_session(base: str, tally: Tally) -> tuple[requests.Session, dict[str, str]]:
-    """Logs in when SMSREPORTS_LOAD_USER/PASSWORD are set, loads the page as a browser does; returns
-    the session and the headers its callback requests carry."""
+def log_in(base: str, account: tuple[str, str, str]) -> requests.Session:
+    """Returns a session logged in as `account` (name, password, role). A log-in asked to wait (429: many users log
+    in from this one address at once) waits as it is told and tries again, as a person would."""
     session = requests.Session()
-    user, password = os.environ.get("SMSREPORTS_LOAD_USER"), os.environ.get("SMSREPORTS_LOAD_PASSWORD")
-    if user and password:
+    user, password, _role = account
+    for _ in range(60):
         form = session.get(base + "/login", timeout=30).text
         token = re.search(r'name="csrf_token" value="([^"]*)"', form)
         answer = session.post(
             base + "/login",
             data={"name": user, "password": password, "next": "/", "csrf_token": token.group(1) if token else ""},
             timeout=30,
+            allow_redirects=False,
         )
-        if answer.status_code >= 400:
-            raise RuntimeError(f"log-in as {user} failed: HTTP {answer.status_code}")
+        if answer.status_code != 429:
+            break
+        time.sleep(float(answer.headers.get("Retry-After", "1")))
+    if answer.status_code != 302:
+        raise RuntimeError(f"log-in as {user} failed: HTTP {answer.status_code}")
+    return session
+
+
+def open_page(base: str, session: requests.Session, tally: Tally) -> dict[str, str]:
+    """Loads the page as a browser does; returns the headers its callback requests carry."""
     for path in ("/", "/_dash-layout", "/_dash-dependencies"):
         started = time.perf_counter()
         answer = session.get(base + path, timeout=60)
@@ -192,14 +225,33 @@ def open_session(base: str, tally: Tally) -> tuple[requests.Session, dict[str, s
         )
         if path == "/":
             page = answer.text
-    return session, {"Content-Type": "application/json", **csrf_headers(session, page)}
+    return {"Content-Type": "application/json", **csrf_headers(session, page)}
 
 
-def user(base: str, steps: list[tuple[str, dict]], deadline: float, think_s: float, tally: Tally, seed: int) -> None:
-    """One simulated user: clicks through `steps` over and over until `deadline`."""
+def user(
+    base: str,
+    steps: list[tuple[str, dict | str]],
+    clock: dict[str, float],
+    start: threading.Barrier,
+    think_s: float,
+    tally: Tally,
+    seed: int,
+    account: tuple[str, str, str],
+) -> None:
+    """One simulated user: logs in as `account`, waits until every user has (`start`; the load is measured from
+    there, until clock["deadline"]), loads the page and clicks through `steps` (callback bodies, or the path of a
+    download) over and over."""
     rng = random.Random(seed)
     try:
-        session, headers = open_session(base, tally)
+        session = log_in(base, account)
+    except Exception as exc:  # noqa: BLE001 - counted, the others go on
+        tally.add("log-in", 0.0, f"{type(exc).__name__}: {exc}")
+        start.wait()
+        return
+    start.wait()
+    deadline = clock["deadline"]
+    try:
+        headers = open_page(base, session, tally)
     except Exception as exc:  # noqa: BLE001 - counted, the others go on
         tally.add("page load", 0.0, f"{type(exc).__name__}: {exc}")
         return
@@ -210,9 +262,12 @@ def user(base: str, steps: list[tuple[str, dict]], deadline: float, think_s: flo
             started = time.perf_counter()
             error = None
             try:
-                answer = session.post(
-                    base + "/_dash-update-component", data=json.dumps(body), headers=headers, timeout=60
-                )
+                if isinstance(body, str):  # a download, read whole
+                    answer = session.get(base + body, timeout=60)
+                else:
+                    answer = session.post(
+                        base + "/_dash-update-component", data=json.dumps(body), headers=headers, timeout=60
+                    )
                 if answer.status_code not in (200, 204):
                     error = f"HTTP {answer.status_code}: {answer.text[:200]}"
             except requests.RequestException as exc:
@@ -249,6 +304,7 @@ def run(
         raise SystemExit(f"no lake at {data_dir / 'lake'}")
     specs = callback_specs()
     choices = lake_choices(data_dir)
+    accounts = ensure_users(data_dir)
     log = data_dir / "load-server.log"
     with open(log, "w") as err:  # the server's own log, for when something goes wrong
         server = Server.start(data_dir, tz=TZ, workers=workers, env=env, stderr=err)
@@ -257,28 +313,39 @@ def run(
     try:
         requests.get(server.base + "/ready", timeout=60)
         rss_before = worker_rss(server.proc.pid)
-        deadline = time.monotonic() + duration_s
-        started = time.perf_counter()
+        clock: dict[str, float] = {}
+
+        def go() -> None:  # every user has logged in: the measured part starts
+            clock["logged_in"] = time.perf_counter()
+            clock["deadline"] = time.monotonic() + duration_s
+
+        start = threading.Barrier(users, action=go)
+        began = time.perf_counter()
         threads = []
         for i in range(users):
-            steps = interactions(specs, choices, random.Random(seed * 1000 + i))
+            account = accounts[i % len(accounts)]
+            steps = interactions(specs, choices, random.Random(seed * 1000 + i), account[2])
             thread = threading.Thread(
-                target=user, args=(server.base, steps, deadline, think_s, tally, seed * 1000 + i), daemon=True
+                target=user,
+                args=(server.base, steps, clock, start, think_s, tally, seed * 1000 + i, account),
+                daemon=True,
             )
             thread.start()
             threads.append(thread)
-            time.sleep(min(0.05, duration_s / max(users, 1) / 10))  # users arrive over a moment, not all at once
+            time.sleep(0.05)  # users arrive over a moment, not all at once
         for thread in threads:
-            thread.join(duration_s + 120)
-        elapsed = time.perf_counter() - started
+            thread.join(duration_s + 300)
+        elapsed = time.perf_counter() - clock.get("logged_in", began)
         rss_after = worker_rss(server.proc.pid)
     finally:
         server.stop()
     ordered = sorted(tally.ms)
     return {
         "users": users,
+        "roles": sorted({a[2] for a in accounts}),
         "workers": workers,
         "duration_s": round(elapsed, 1),
+        "log_in_s": round(clock.get("logged_in", began) - began, 1),  # all users logging in, before the clock
         "think_s": think_s,
         "requests": len(ordered),
         "requests_per_s": round(len(ordered) / elapsed, 1),
@@ -311,7 +378,8 @@ def main() -> None:
     ensure_lake(data_dir, args.messages)
     figures = run(data_dir, users=args.users, duration_s=args.duration, workers=args.workers, think_s=args.think)
     print(
-        f"{figures['users']} users x {figures['duration_s']} s against {figures['workers']} gunicorn workers: "
+        f"{figures['users']} users ({', '.join(figures['roles'])}; all logged in after {figures['log_in_s']} s) "
+        f"x {figures['duration_s']} s against {figures['workers']} gunicorn workers: "
         f"{figures['requests']:,} requests, {figures['requests_per_s']} req/s, {figures['errors']} errors"
     )
     print(f"latency p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")

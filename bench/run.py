@@ -372,7 +372,7 @@ def main() -> None:
     )
     if args.only:
         steps = [(name, bodies) for name, bodies in steps if name.startswith(tuple(args.only))]
-    fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"})
+    fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"}, local=True)
     raw = None  # started once the rollup side is timed: nothing else runs while that is measured
     rows = []
     try:
@@ -400,7 +400,7 @@ def main() -> None:
                 print(f"  {_row_text(rows[-1])}", file=sys.stderr, flush=True)
         peak = rss.peak
         if args.raw_repeat > 0:
-            raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"})
+            raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"}, local=True)
         for row, (_name, bodies) in zip(rows, steps) if raw else ():
             row["raw_ms"] = stats(timed(raw, bodies, args.raw_repeat))
             row["ratio"] = round(row["raw_ms"]["median"] / max(row["rollups_ms"]["median"], 0.1), 1)

@@ -31,13 +31,22 @@ class Server:
 
     @classmethod
     def start(
-        cls, data_dir: Path, *, tz: str, env: dict[str, str] | None = None, workers: int = 1, stderr=subprocess.DEVNULL
+        cls,
+        data_dir: Path,
+        *,
+        tz: str,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
+        stderr=subprocess.DEVNULL,
+        local: bool = False,
     ) -> Server:
-        """Starts the server (one process by default; gunicorn with `workers` > 1) and returns once /health answers."""
+        """Starts the server (one process by default; gunicorn with `workers` > 1; `local`: `serve --local`, for a
+        data directory without users) and returns once /health answers."""
         port = free_port()
         full_env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": tz, **(env or {})}
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", str(workers)],
+            [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", str(workers)]
+            + (["--local"] if local else []),
             env=full_env,
             stdout=subprocess.DEVNULL,
             stderr=stderr,

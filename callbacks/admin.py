@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from dash import Input, Output, State, no_update
 from dash import ctx as dash_ctx
 
@@ -16,12 +18,21 @@ AUDIT_ROWS = 200
 
 
 def admin_view(ctx: PageContext, *, action: str | None, lang: str | None) -> tuple:
-    """Returns (users table, audit table, user choices) of the administration page."""
+    """Returns (users table, open sessions table, chain status, audit table, user choices) of the administration
+    page; the access log's hash chain is checked (its new rows each time, the whole of it every few minutes)."""
     lang = lang_or_default(lang)
     store = ctx.users()
     log = store.audit(limit=AUDIT_ROWS, action=action if action in admin.AUDIT_ACTIONS else None)
     users = store.list()
-    return admin.users_table(lang, users, ctx.tz), admin.audit_table(lang, log, ctx.tz), [u.name for u in users]
+    sessions = store.sessions.list(idle_s=ctx.config.session_idle_hours * 3600)
+    per_user = Counter(s.user.casefold() for s in sessions)
+    return (
+        admin.users_table(lang, users, ctx.tz, per_user),
+        admin.sessions_table(lang, sessions),
+        admin.chain_status(lang, store.access.check()),
+        admin.audit_table(lang, log, ctx.tz),
+        [u.name for u in users],
+    )
 
 
 def change_user(
@@ -36,7 +47,7 @@ def change_user(
     lang: str,
 ) -> tuple[str, str | None]:
     """Adds a user (`what` "add": name, role, password) or changes one (`what` "change": name and
-    `change` "role:<role>", "disable" or "enable"). Returns (audit action, error text or None).
+    `change` "role:<role>", "disable", "enable" or "end_sessions"). Returns (audit action, error text or None).
     Nobody changes their own account here (no admin locks themselves out)."""
     lang = lang_or_default(lang)
     try:
@@ -53,6 +64,12 @@ def change_user(
         if change in ("disable", "enable"):
             user = store.set_enabled(name, change == "enable")
             return f"users.{change}:{user.name}", None
+        if change == "end_sessions":
+            user = store.get(name)
+            if user is None:
+                raise UserError("users.error.unknown", name=name)
+            ended = store.sessions.end_user(user.name)
+            return f"users.end_sessions:{user.name}:{ended}", None
         return "", t(lang, "admin.choose")
     except UserError as exc:
         return "", t(lang, exc.key, **exc.values)
@@ -63,6 +80,8 @@ def register(app, ctx: PageContext) -> None:
 
     @app.callback(
         Output(Admin.USERS, "children"),
+        Output(Admin.SESSIONS, "children"),
+        Output(Admin.CHAIN, "children"),
         Output(Admin.AUDIT, "children"),
         Output(Admin.CHANGE_USER, "options"),
         Output(Admin.MESSAGE, "children"),
@@ -104,5 +123,5 @@ def register(app, ctx: PageContext) -> None:
                 kind, _, detail = done.partition(":")
                 ctx.record(kind, detail=detail, filter={})
                 password_out = ""
-        users, audit, names = admin_view(ctx, action=action, lang=lang)
-        return users, audit, names, message, password_out
+        users, sessions, chain, audit, names = admin_view(ctx, action=action, lang=lang)
+        return users, sessions, chain, audit, names, message, password_out

@@ -53,20 +53,16 @@ def _warn_left_out(db) -> None:
 
 def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str, object]) -> None:
     """Writes what `chunks()` yields to `out` (atomically) and says so; no lake or a full disk ends the command
-    with one line, leaving nothing at `out`. Like every download, it goes on the access record: who (the
-    account running the command), what (`action`, the options in `what`), rows, bytes and SHA-256 written."""
+    with one line, leaving nothing at `out`. Like every download, it goes on the access record first (who: the
+    account running the command; what: `action`, the options in `what`), and is refused when that record cannot
+    be written; its end adds rows, bytes and SHA-256 written."""
     from data.db import LakeUnavailable
     from data.store.audit import AuditEvent
-    from reports.audit import audited
+    from reports.audit import NotRecorded, recorded
     from web.security import user_store
 
-    store = user_store(cfg)
-
-    def record(evt) -> None:
-        try:
-            store.record(evt)
-        except Exception as exc:  # noqa: BLE001 - the file is written; say the record failed
-            typer.echo(f"warning: the access record could not be written: {exc}", err=True)
+    def finish_failed(exc: Exception, _done) -> None:  # the file is written; say its record is incomplete
+        typer.echo(f"warning: the end of this export could not be recorded in the access log: {exc}", err=True)
 
     evt = AuditEvent(
         who=getpass.getuser(),
@@ -78,7 +74,11 @@ def _write(cfg, db, out: Path, chunks, *, action: str, fmt: str, what: dict[str,
         format=fmt,
     )
     try:
-        size = write_atomic(out, audited(chunks(), evt, fmt, record))
+        body = recorded(chunks(), evt, fmt, user_store(cfg).access, finish_failed=finish_failed)
+    except NotRecorded as exc:
+        fail(f"the access log cannot be written ({exc}): nothing exported")
+    try:
+        size = write_atomic(out, body)
     except LakeUnavailable as exc:
         fail(f"no data: {exc}")
     except OSError as exc:  # e.g. a full disk: nothing is left at --out (written through a temporary file)

@@ -14,19 +14,25 @@ def serve(
         None, "--workers", help="Server processes (gunicorn); default: the CPU count. 1: one process (waitress)."
     ),
     threads: int = typer.Option(8, help="Threads per process."),
+    local: bool = typer.Option(
+        False,
+        "--local",
+        help="While no users exist, serve this computer without log-in (loopback only). Without it, a data "
+        "directory with no users does not start.",
+    ),
 ) -> None:
     """Serve the dashboard (gunicorn with --workers processes; --workers 1: waitress in this process)."""
     from app import create_app
     from web import serving
     from web.security import check_serve_allowed
 
-    cfg = config()
+    cfg = config().with_(local_mode=local)
     host, port = host or cfg.host, port or cfg.port
     workers = serving.default_workers() if workers is None else workers
     if workers < 1 or threads < 1:
         fail("--workers and --threads must be positive")
     try:
-        check_serve_allowed(cfg, host)  # e.g. a non-loopback address while no users exist
+        check_serve_allowed(cfg, host)  # no users and no --local, or --local on a non-loopback address
     except Exception as exc:  # noqa: BLE001 - its message is the reason not to start
         fail(str(exc))
     typer.echo(

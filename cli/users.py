@@ -1,4 +1,4 @@
-"""`users add|list|set-role|disable|reset-password`: who may use the dashboard, with which role."""
+"""`users add|list|set-role|disable|reset-password|sessions`: who may use the dashboard, with which role."""
 
 from __future__ import annotations
 
@@ -91,3 +91,37 @@ def users_reset_password(name: str) -> None:
         fail(f"no user called {name}")
     user = _change(lambda: store.reset_password(name, _read_password()))
     typer.echo(f"password of {user.name} changed")
+
+
+@app.command("sessions")
+def users_sessions(
+    name: str, end: bool = typer.Option(False, "--end", help="End them all: the user is logged out everywhere.")
+) -> None:
+    """List a user's open sessions (since, last seen, address, browser), or end them with --end."""
+    cfg = config()
+    store = _users()
+    user = store.get(name)
+    if user is None:
+        fail(f"no user called {name}")
+    if end:
+        ended = _change(lambda: store.sessions.end_user(user.name))
+        try:
+            store.record(_cli_event("users.end_sessions", detail=f"{user.name}:{ended}", filter={}))
+        except Exception as exc:  # noqa: BLE001 - the sessions are ended; say the record failed
+            typer.echo(f"warning: the access record could not be written: {exc}", err=True)
+        typer.echo(f"ended {ended} session(s) of {user.name}")
+        return
+    sessions = store.sessions.list(user.name, idle_s=cfg.session_idle_hours * 3600)
+    if not sessions:
+        typer.echo(f"{user.name} has no open session")
+    for s in sessions:
+        typer.echo(f"{s.short}\t{s.created_at}\t{s.last_seen_at}\t{s.address or '-'}\t{s.user_agent or '-'}")
+
+
+def _cli_event(action: str, **values):
+    """Returns an access-log event of the command line (who: the account running it)."""
+    import getpass
+
+    from data.store.audit import AuditEvent
+
+    return AuditEvent(who=getpass.getuser(), role="cli", address="command line", action=action, **values)

@@ -344,7 +344,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "camp.viewer_note": "Viewer role: grouping campaigns and downloading phone numbers are not available.",
     "admin.title": "Administration",
     "admin.users": "Users",
-    "admin.users_hint": "Add users and change their role here, or from the command line: python app.py users add | list | set-role | disable | reset-password (passwords are reset there).",
+    "admin.users_hint": "Add users and change their role here, or from the command line: python app.py users add | list | set-role | disable | reset-password | sessions (passwords are reset there).",
     "admin.no_users": "No users (local mode).",
     "admin.col.name": "User",
     "admin.col.role": "Role",
@@ -530,4 +530,24 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "search.status.failed": "failed",
     "search.status.unknown": "unknown",
     "admin.action.search": "Message searches",
+    # issue 18, points 1-4: sessions
+    "admin.sessions": "Open sessions",
+    "admin.no_sessions": "No open sessions.",
+    "admin.col.sessions": "Sessions",
+    "admin.col.session_created": "Logged in (UTC)",
+    "admin.col.session_seen": "Last seen (UTC)",
+    "admin.col.user_agent": "Browser",
+    "admin.col.session_id": "Session",
+    "admin.end_sessions": "End their sessions (logged out everywhere)",
+    # issue 18, points 5-7: the access log
+    "error.audit_unwritable": "This download cannot be recorded in the access log (the server cannot write it), so it is not served. Try again later or tell the administrator.",
+    "admin.col.ref": "Start",
+    "admin.col.hash": "Chain hash",
+    "admin.chain_title": "Chain of the access log",
+    "audit.chain.ok": "Intact: no row changed, removed or inserted (rows checked: {count}).",
+    "audit.chain.changed": "Broken at row {id}: the row was changed (its fields no longer match its hash).",
+    "audit.chain.missing": "Broken at row {id}: rows missing before it (ids {first}–{last}).",
+    "admin.audit_interrupted": "interrupted: a download that started and never ended (its process was stopped), or one still being sent.",
+    # issue 18, point 8: local mode on opt-in only
+    "login.no_users": "No users are defined yet, so nobody can log in. An administrator adds the first one on the server: python app.py users add NAME --role admin",
 }

@@ -370,7 +370,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "camp.viewer_note": "Rola przeglądającego: grupowanie kampanii i pobieranie numerów telefonów są niedostępne.",
     "admin.title": "Administracja",
     "admin.users": "Użytkownicy",
-    "admin.users_hint": "Użytkowników dodaje się i zmienia tutaj albo w wierszu poleceń: python app.py users add | list | set-role | disable | reset-password (tam też zmienia się hasła).",
+    "admin.users_hint": "Użytkowników dodaje się i zmienia tutaj albo w wierszu poleceń: python app.py users add | list | set-role | disable | reset-password | sessions (tam też zmienia się hasła).",
     "admin.no_users": "Brak użytkowników (tryb lokalny).",
     "admin.col.name": "Użytkownik",
     "admin.col.role": "Rola",
@@ -566,4 +566,24 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "search.status.failed": "błąd",
     "search.status.unknown": "nieznany",
     "admin.action.search": "Wyszukiwania wiadomości",
+    # issue 18, points 1-4: sessions
+    "admin.sessions": "Otwarte sesje",
+    "admin.no_sessions": "Brak otwartych sesji.",
+    "admin.col.sessions": "Sesje",
+    "admin.col.session_created": "Zalogowano (UTC)",
+    "admin.col.session_seen": "Ostatnio (UTC)",
+    "admin.col.user_agent": "Przeglądarka",
+    "admin.col.session_id": "Sesja",
+    "admin.end_sessions": "Zakończ sesje (wylogowanie wszędzie)",
+    # issue 18, points 5-7: the access log
+    "error.audit_unwritable": "Tego pobrania nie da się zapisać w dzienniku dostępu (serwer nie może do niego pisać), więc nie zostanie wydane. Spróbuj później albo powiadom administratora.",
+    "admin.col.ref": "Początek",
+    "admin.col.hash": "Skrót łańcucha",
+    "admin.chain_title": "Łańcuch dziennika dostępu",
+    "audit.chain.ok": "Nienaruszony: żaden wiersz nie został zmieniony, usunięty ani wstawiony (sprawdzone wiersze: {count}).",
+    "audit.chain.changed": "Przerwany w wierszu {id}: wiersz został zmieniony (jego pola nie zgadzają się ze skrótem).",
+    "audit.chain.missing": "Przerwany w wierszu {id}: przed nim brakuje wierszy (identyfikatory {first}–{last}).",
+    "admin.audit_interrupted": "interrupted (przerwane): pobieranie, które się zaczęło i nie skończyło (jego proces zatrzymano), albo takie, które wciąż trwa.",
+    # issue 18, point 8: local mode on opt-in only
+    "login.no_users": "Nie ma jeszcze żadnych użytkowników, więc nikt nie może się zalogować. Administrator dodaje pierwszego na serwerze: python app.py users add NAZWA --role admin",
 }

@@ -51,6 +51,8 @@ def page(lang: str, tz: str) -> html.Div:
                         [
                             html.P(t(lang, "admin.users_hint"), className="small text-muted"),
                             html.Div(id=Admin.USERS),
+                            html.Div(t(lang, "admin.sessions"), className="fw-semibold small mt-3 mb-1"),
+                            html.Div(id=Admin.SESSIONS),
                             user_forms(lang),
                             html.Div(id=Admin.MESSAGE, className="mt-2"),
                         ]
@@ -100,7 +102,7 @@ def page(lang: str, tz: str) -> html.Div:
                             className="align-items-center",
                         )
                     ),
-                    dbc.CardBody(html.Div(id=Admin.AUDIT)),
+                    dbc.CardBody([html.Div(id=Admin.CHAIN, className="mb-2"), html.Div(id=Admin.AUDIT)]),
                 ],
                 className="mb-3",
             ),
@@ -114,6 +116,7 @@ def user_forms(lang: str) -> dbc.Row:
     actions = [{"label": t(lang, "admin.set_role", role=t(lang, f"role.{r}")), "value": f"role:{r}"} for r in ROLES] + [
         {"label": t(lang, "admin.disable"), "value": "disable"},
         {"label": t(lang, "admin.enable"), "value": "enable"},
+        {"label": t(lang, "admin.end_sessions"), "value": "end_sessions"},
     ]
     return dbc.Row(
         [
@@ -159,13 +162,14 @@ def user_forms(lang: str) -> dbc.Row:
     )
 
 
-def users_table(lang: str, users: list, tz: str) -> html.Div | dbc.Table:
-    """Returns the users (data.store.users.User) as a table, times in the reporting time zone `tz`."""
+def users_table(lang: str, users: list, tz: str, open_sessions: dict[str, int] | None = None) -> html.Div | dbc.Table:
+    """Returns the users (data.store.users.User) as a table, times in the reporting time zone `tz`, with how many
+    sessions each has open."""
     if not users:
         return html.Div(t(lang, "admin.no_users"), className="text-muted")
-    head = html.Thead(
-        html.Tr([html.Th(t(lang, f"admin.col.{c}")) for c in ("name", "role", "enabled", "created", "last_login")])
-    )
+    open_sessions = {k.casefold(): v for k, v in (open_sessions or {}).items()}
+    columns = ("name", "role", "enabled", "created", "last_login", "sessions")
+    head = html.Thead(html.Tr([html.Th(t(lang, f"admin.col.{c}")) for c in columns]))
     rows = [
         html.Tr(
             [
@@ -174,12 +178,52 @@ def users_table(lang: str, users: list, tz: str) -> html.Div | dbc.Table:
                 html.Td(t(lang, "admin.enabled" if u.enabled else "admin.disabled")),
                 html.Td(fmt_instant(u.created_at, lang, tz)),
                 html.Td(fmt_instant(u.last_login_at, lang, tz)),
+                html.Td(fmt_int(open_sessions.get(u.name.casefold(), 0), lang)),
             ],
             **{"data-user": u.name},
         )
         for u in users
     ]
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True, responsive=True, className="mb-0")
+
+
+def sessions_table(lang: str, sessions: list) -> html.Div | dbc.Table:
+    """Returns the open sessions (data.store.sessions.Session) as a table: user, since, last seen, address, browser."""
+    if not sessions:
+        return html.Div(t(lang, "admin.no_sessions"), className="text-muted small")
+    columns = ("name", "session_created", "session_seen", "address", "user_agent", "session_id")
+    head = html.Thead(html.Tr([html.Th(t(lang, f"admin.col.{c}")) for c in columns]))
+    rows = [
+        html.Tr(
+            [
+                html.Td(s.user, className="fw-semibold"),
+                html.Td(s.created_at),
+                html.Td(s.last_seen_at),
+                html.Td(s.address),
+                html.Td(s.user_agent[:80], title=s.user_agent),
+                html.Td(html.Code(s.short)),
+            ],
+            **{"data-session-user": s.user},
+        )
+        for s in sessions
+    ]
+    return dbc.Table(
+        [head, html.Tbody(rows)], size="sm", striped=True, responsive=True, className="small mb-0 admin-sessions"
+    )
+
+
+def chain_status(lang: str, check) -> html.Div:
+    """Returns whether the access log's hash chain holds (data.store.audit.ChainCheck), as a small alert."""
+    alert = dbc.Alert(
+        [
+            html.I(className=f"bi {'bi-shield-check' if check.ok else 'bi-shield-exclamation'} me-2"),
+            html.Strong(t(lang, "admin.chain_title") + ": "),
+            t(lang, check.problem, **check.values),
+        ],
+        color="success" if check.ok else "danger",
+        className="py-2 mb-0 small",
+    )
+    return html.Div(alert, **{"data-chain": "ok" if check.ok else "broken"})
 
 
 def _filter_text(raw: str) -> str:
@@ -219,12 +263,15 @@ def audit_table(lang: str, log: pd.DataFrame, tz: str) -> html.Div:
         rows.append(
             html.Tr(
                 [html.Td(cells[c], title=r.sha256 if c == "sha256" else None) for c in AUDIT_SHOWN],
-                className="table-danger" if r.outcome in ("denied", "failed", "refused") else None,
+                className="table-danger" if r.outcome in ("denied", "failed", "refused", "interrupted") else None,
             )
         )
     return html.Div(
         [
-            html.P(t(lang, "admin.audit_hint", n=len(log)), className="small text-muted"),
+            html.P(
+                [t(lang, "admin.audit_hint", n=len(log)), " ", t(lang, "admin.audit_interrupted")],
+                className="small text-muted",
+            ),
             dbc.Table(
                 [head, html.Tbody(rows)],
                 size="sm",

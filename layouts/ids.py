@@ -169,3 +169,5 @@ class Admin(StrEnum):
     APPLY = "admin-apply"
     MESSAGE = "admin-message"
     TIMEZONE = "admin-timezone"  # the zone the page's times are in
+    SESSIONS = "admin-sessions"
+    CHAIN = "admin-chain"

@@ -1,7 +1,9 @@
-"""The access record of a download: rows, bytes and SHA-256 of what was sent, written when the stream ends.
+"""The access record of a download: `started` before its first byte, then rows, bytes and SHA-256 of what
+was sent, written when the stream ends.
 
-Both the web routes and the command line's exports wrap their file in `audited`; each passes the event
-(who, what) and the function that writes it to its store."""
+Both the web routes and the command line's exports wrap their file in `recorded`: it puts the download on
+the access log (data.store.audit.AccessAudit) before anything is sent, refusing it (NotRecorded) when the
+log cannot be written, and tallies the stream (`audited`) whose end completes the record."""
 
 from __future__ import annotations
 
@@ -11,6 +13,37 @@ from dataclasses import replace
 from typing import Any
 
 from reports.docx import table_rows
+
+
+class NotRecorded(RuntimeError):
+    """The access log cannot be written, so the download must not be served; the text says why."""
+
+
+def recorded(
+    chunks: Iterable[bytes],
+    evt: Any,
+    counting: str,
+    log: Any,
+    *,
+    finish_failed: Callable[[Exception, Any], None] | None = None,
+) -> Iterator[bytes]:
+    """Records `evt` as started on `log` (an AccessAudit) and returns `chunks` tallied by `audited`, whose end
+    records the outcome (ok, failed, aborted) with `ref` to the start. NotRecorded, before any byte, when the
+    start cannot be written. A failure to record the end goes to `finish_failed` (the bytes are sent by then)."""
+    try:
+        started = log.start(evt)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the write (full disk, read-only, locked) refuses
+        raise NotRecorded(f"{type(exc).__name__}: {exc}") from exc
+
+    def finish(done: Any) -> None:
+        try:
+            log.finish(started, done)
+        except Exception as exc:
+            if finish_failed is None:
+                raise
+            finish_failed(exc, done)
+
+    return audited(chunks, evt, counting, finish)
 
 
 def audited(chunks: Iterable[bytes], evt: Any, counting: str, record: Callable[[Any], None]) -> Iterator[bytes]:

@@ -28,7 +28,8 @@ def demo_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def config(demo_dir) -> Config:
-    return Config(data_dir=demo_dir, timezone=TZ)
+    """The settings over the demo lake, in local mode (no users: this computer without log-in), as `make run`."""
+    return Config(data_dir=demo_dir, timezone=TZ, local_mode=True)
 
 
 @pytest.fixture(scope="session")

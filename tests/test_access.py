@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import time
 
 import pytest
 from argon2 import PasswordHasher
@@ -235,7 +236,7 @@ def test_analyst_download_is_audited_with_rows_and_hash(app, store, frames):
     assert row["sha256"] == hashlib.sha256(body).hexdigest()
     assert json.loads(row["filter"]) == {"dispatch": str(number), "status": "delivered", "lang": "en"}
     docx = client.get("/export/dispatches.docx?from=2026-10-01&to=2026-11-20")
-    assert docx.status_code == 200
+    assert docx.status_code == 200 and docx.data  # received whole: its record ends
     row = last_audit(store, "export")
     assert row["action"] == "export.dispatches" and row["sha256"] == hashlib.sha256(docx.data).hexdigest()
     shown = Document(io.BytesIO(docx.data)).tables[-1]  # the dispatches table: a header, then a row each
@@ -288,21 +289,89 @@ def test_login_rate_limit_per_user_and_address(app, store):
     refused = client.post("/login", data={"name": "zoe", "password": PASSWORD, "csrf_token": token, "lang": "en"})
     assert refused.status_code == 429 and "Too many failed log-ins" in refused.text
     assert last_audit(store, "login")["outcome"] == "refused"
-    # the right password from elsewhere is also refused for that user for the minute
+    # from an address that failed too, the name is refused for the minute
+    failing = app.server.test_client()
+    failing.environ_base["REMOTE_ADDR"] = "10.9.9.11"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', failing.get("/login").text).group(1)
+    assert failing.post("/login", data={"name": "zoe", "password": "wrong", "csrf_token": token}).status_code == 401
+    assert failing.post("/login", data={"name": "zoe", "password": PASSWORD, "csrf_token": token}).status_code == 429
+    # nobody locks zoe out: her right password from an address with no failures gets in, after a short wait
     other = app.server.test_client()
     other.environ_base["REMOTE_ADDR"] = "10.9.9.10"
     token = re.search(r'name="csrf_token" value="([^"]+)"', other.get("/login").text).group(1)
-    assert other.post("/login", data={"name": "zoe", "password": PASSWORD, "csrf_token": token}).status_code == 429
+    assert other.post("/login", data={"name": "zoe", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert other.get("/_dash-layout").status_code == 200
 
 
-def test_sessions_end_when_the_role_changes(app, store):
+def test_parallel_wrong_passwords_are_checked_five_times_at_most(app, store, monkeypatch):
+    """Thirty wrong passwords at once for one name: each is counted before its password is checked."""
+    import threading
+
+    store.add("yuri", role="viewer", password=PASSWORD)
+    checked = []
+    with app.server.app_context():
+        app_store = security._state().users.store
+
+    class SlowHasher:
+        """The app's hasher, counting the passwords it checks; each check takes as long as a real argon2 one."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def verify(self, digest, password):
+            checked.append(password)
+            time.sleep(0.05)
+            return self.inner.verify(digest, password)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(app_store, "hasher", SlowHasher(app_store.hasher))
+    clients = []
+    for _ in range(30):
+        client = app.server.test_client()
+        client.environ_base["REMOTE_ADDR"] = "10.7.7.7"
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        clients.append((client, token))
+    codes, start = [], threading.Barrier(30)
+
+    def attempt(client, token):
+        start.wait()
+        codes.append(client.post("/login", data={"name": "yuri", "password": "wrong", "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) <= 5 and sorted(codes) == [401] * len(checked) + [429] * (30 - len(checked))
+
+
+def test_a_replayed_cookie_opens_nothing_after_log_out(app, store):
+    client = login(app, "anna")
+    cookie = client.get_cookie("smsreports_session").value
+    client.post("/logout", data={"csrf_token": client.get_cookie(security.CSRF_COOKIE).value})
+    replay = app.server.test_client()
+    replay.set_cookie("smsreports_session", cookie)
+    assert replay.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 401
+    assert replay.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda store: store.set_role("anna", "analyst"),  # any change of the user ends their sessions
+        lambda store: store.reset_password("anna", PASSWORD),
+        lambda store: store.set_enabled("anna", True),
+        lambda store: store.sessions.end_user("anna"),
+    ],
+)
+def test_sessions_end_when_the_user_changes(app, store, change):
     client = login(app, "anna")
     assert client.get("/_dash-layout").status_code == 200
-    store.set_role("anna", "analyst")  # any change of the user ends their sessions
-    import time
-
-    time.sleep(security.CACHE_S + 0.1)
-    assert client.get("/_dash-layout").status_code == 401
+    change(store)
+    assert not store.sessions.list("anna")
+    assert client.get("/_dash-layout").status_code == 401  # at once, in every process: the row is gone
 
 
 def test_campaign_change_is_made_and_recorded_as_the_user(app, store, frames, access_dir):
@@ -337,15 +406,40 @@ def test_idle_sessions_end(app, config, access_dir):
     idle = create_app(config.with_(data_dir=access_dir, session_idle_hours=1.5 / 3600))
     client = login(idle, "vera")
     assert client.get("/_dash-layout").status_code == 200
-    import time
-
     time.sleep(1.6)
     assert client.get("/_dash-layout").status_code == 401
+
+
+def test_without_users_or_local_mode_nothing_is_served(config, tmp_path):
+    """A new data directory, or one whose store was deleted: without `serve --local`, nobody gets in."""
+    (tmp_path / "lake").symlink_to(config.lake_dir, target_is_directory=True)
+    closed = create_app(config.with_(data_dir=tmp_path, local_mode=False)).server.test_client()
+    assert closed.get("/").status_code == 302 and closed.get("/login").status_code == 200
+    assert "users add NAME --role admin" in closed.get("/login?lang=en").text
+    assert closed.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 401
+    assert closed.get("/admin/audit.csv").status_code == 401 and closed.get("/_dash-layout").status_code == 401
+
+
+def test_deleting_the_store_of_a_running_app_opens_nothing(access_dir, config, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    (data).mkdir()
+    (data / "lake").symlink_to(config.lake_dir, target_is_directory=True)
+    shutil.copy(access_dir / "store.sqlite", data / "store.sqlite")  # adam, anna, vera...
+    running = create_app(config.with_(data_dir=data, local_mode=False))
+    for name in ("store.sqlite", "store.sqlite-wal", "store.sqlite-shm"):
+        (data / name).unlink(missing_ok=True)
+    client = running.server.test_client()
+    time.sleep(security.CACHE_S + 0.1)  # what the process remembered of the users table is gone too
+    assert client.get("/export/numbers.csv?dispatch=1&status=delivered").status_code == 401
+    assert client.get("/").status_code == 302
 
 
 def test_local_mode_serves_this_computer_only(config, tmp_path):
     (tmp_path / "lake").symlink_to(config.lake_dir, target_is_directory=True)
     local = create_app(config.with_(data_dir=tmp_path))
+    assert config.local_mode  # the tests' settings ask for it, as `make run` does
     client = local.server.test_client()
     assert client.get("/").status_code == 200 and client.get("/login").status_code == 302
     client.get("/")
@@ -443,3 +537,81 @@ def test_admin_adds_and_changes_users_in_the_app(app, store):
     )
     assert viewer.post("/_dash-update-component", json=body, headers=csrf(viewer)).status_code == 403
     assert store.get("evil") is None
+
+
+def test_admin_sees_a_users_open_sessions_and_ends_them(app, store):
+    vera = login(app, "vera", address="10.1.2.3")
+    admin = login(app, "adam")
+
+    def post(values, trigger):
+        body = callback_body(app, "admin-users.children", {"shell-lang.data": "en", **values}, trigger)
+        response = admin.post("/_dash-update-component", json=body, headers=csrf(admin))
+        assert response.status_code == 200
+        return response.json["response"]
+
+    shown = json.dumps(post({}, "admin-refresh.n_clicks")["admin-sessions"])
+    assert '"data-session-user": "vera"' in shown and "10.1.2.3" in shown
+    out = post({"admin-change-user.value": "vera", "admin-change-action.value": "end_sessions"}, "admin-apply.n_clicks")
+    assert '"data-session-user": "vera"' not in json.dumps(out["admin-sessions"])
+    assert vera.get("/_dash-layout").status_code == 401 and admin.get("/_dash-layout").status_code == 200
+    assert last_audit(store, "users")["action"] == "users.end_sessions"
+
+
+def test_a_download_that_cannot_be_recorded_is_refused(app, store, frames, monkeypatch, caplog):
+    import logging
+    import sqlite3
+
+    from data.store import sqlite as sqlite_module
+
+    number = int(frames["dispatches"]["number"].iloc[0])
+    analyst, admin = login(app, "anna"), login(app, "adam")
+    rows_before = len(list(store.audit_rows()))
+    real_connect = sqlite3.connect
+
+    def read_only(target, *args, **kwargs):  # what a read-only mount or a full disk leaves of the store
+        return real_connect(f"file:{target}?mode=ro", *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite_module.sqlite3, "connect", read_only)
+    caplog.set_level(logging.ERROR)
+    for client, url in (
+        (analyst, f"/export/numbers.csv?dispatch={number}&status=delivered&lang=en"),
+        (analyst, f"/export/numbers.xml?dispatch={number}&status=delivered&lang=en"),
+        (analyst, "/export/dispatches.docx?from=2026-10-01&to=2026-11-20&lang=en"),
+        (analyst, "/export/transactional-messages.csv?from=2026-10-01&to=2026-11-20&campaign=none&lang=en"),
+        (admin, "/admin/audit.csv?lang=en"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert "cannot be recorded in the access log" in response.text and "48" not in response.text, url
+    refusals = [r for r in caplog.records if "download refused" in r.getMessage()]
+    assert len(refusals) == 5 and not any(r.exc_info for r in caplog.records)
+    assert "anna" in refusals[0].getMessage() and "/export/numbers.csv" in refusals[0].getMessage()
+    monkeypatch.undo()
+    assert len(list(store.audit_rows())) == rows_before  # nothing was recorded, and nothing was sent
+
+
+def test_admin_sees_whether_the_chain_holds_and_interrupted_downloads(app, store, monkeypatch):
+    """(Last in this module: it breaks the module's access log.)"""
+    import sqlite3
+
+    from data.store import audit as audit_module
+    from data.store.audit import AuditEvent
+
+    store.access.start(AuditEvent(who="anna", role="analyst", address="10.0.0.5", action="export.numbers"))
+    client = login(app, "adam")
+
+    def shown() -> str:
+        body = callback_body(app, "admin-users.children", {"shell-lang.data": "en"}, "admin-refresh.n_clicks")
+        response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+        assert response.status_code == 200
+        return json.dumps(response.json["response"])
+
+    page = shown()
+    assert '"data-chain": "ok"' in page and "Intact" in page and '"interrupted"' in page
+    con = sqlite3.connect(store.path, isolation_level=None)  # someone with write access to the file
+    con.execute("DROP TRIGGER access_audit_no_update")
+    con.execute("UPDATE access_audit SET who = 'someone else' WHERE id = 2")
+    con.close()
+    monkeypatch.setattr(audit_module, "FULL_CHECK_S", 0)  # the page checks the whole chain every few minutes
+    page = shown()
+    assert '"data-chain": "broken"' in page and "Broken at row 2" in page

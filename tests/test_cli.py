@@ -214,3 +214,24 @@ def test_demo_is_built_up_to_now(tmp_path):
     assert moment - dt.timedelta(hours=1) < newest < moment
     bad = run(["demo", "--messages", "3000", "--until", "20.11.2026"], tmp_path)
     assert bad.exit_code != 0 and "--until" in bad.stderr
+
+
+def test_an_export_that_cannot_be_recorded_writes_nothing(demo_dir, tmp_path, monkeypatch):
+    import sqlite3
+
+    from config import Config
+    from data.store import sqlite as sqlite_module
+    from web.security import user_store
+
+    user_store(Config(data_dir=demo_dir))  # the store exists
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite_module.sqlite3,
+        "connect",
+        lambda target, *args, **kwargs: real_connect(f"file:{target}?mode=ro", *args, uri=True, **kwargs),
+    )
+    out = tmp_path / "d.csv"
+    args = ["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "csv", "--out", out]
+    result = run(args, demo_dir)
+    assert result.exit_code == 2 and "the access log cannot be written" in result.stderr
+    assert result.stderr.count("\n") == 1 and not out.exists()

@@ -54,3 +54,33 @@ def test_serve_refuses_an_open_address_without_users(tmp_path, monkeypatch):
     result = run(["serve", "--host", "0.0.0.0", "--port", "1"], tmp_path)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "no users defined" in result.stderr
+    result = run(["serve", "--host", "0.0.0.0", "--port", "1", "--local"], tmp_path)  # local mode: this computer only
+    assert result.exit_code == 2 and "bind to 127.0.0.1" in result.stderr
+
+
+def test_serve_without_users_starts_only_in_local_mode(tmp_path, monkeypatch):
+    from web import serving
+
+    started = []
+    monkeypatch.setattr(serving, "serve", lambda config, **kwargs: started.append(config))
+    result = run(["serve", "--port", "1"], tmp_path)  # a new or emptied data directory: it does not open
+    assert result.exit_code == 2 and not started
+    assert result.stderr.count("\n") == 1 and "python app.py users add NAME --role admin" in result.stderr
+    result = run(["serve", "--port", "1", "--local"], tmp_path)
+    assert result.exit_code == 0 and started[0].local_mode
+
+
+def test_users_sessions_lists_and_ends_them(cli, tmp_path):
+    from config import Config
+    from web.security import user_store
+
+    assert cli("add", "ala", "--role", "analyst", input="long-password\n").exit_code == 0
+    store = user_store(Config(data_dir=tmp_path))
+    token = store.sessions.open("ala", address="10.0.0.7", user_agent="Firefox/140")
+    listed = cli("sessions", "ala")
+    assert listed.exit_code == 0 and "10.0.0.7" in listed.output and "Firefox/140" in listed.output
+    assert token not in listed.output  # what logs in is never shown
+    ended = cli("sessions", "ala", "--end")
+    assert ended.exit_code == 0 and "ended 1 session" in ended.output
+    assert store.sessions.find(token) is None and "no open session" in cli("sessions", "ala").output
+    assert cli("sessions", "ghost").exit_code == 2

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import traceback
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
 import flask_bootstrap
 from dash.exceptions import DependencyException
-from flask import Flask, Response, abort, jsonify, request, send_from_directory, stream_with_context
+from flask import Flask, Response, abort, current_app, jsonify, request, send_from_directory, stream_with_context
 
 from data.db import LakeUnavailable
 from data.queries import dispatches as dispatch_queries
 from data.queries import status as status_queries
 from data.queries import transactional as trx_queries
 from i18n import lang_or_default, t
-from reports.audit import audited
+from reports.audit import NotRecorded, recorded
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
-from reports.docx import table_rows
 from reports.numbers import numbers_csv, numbers_xml
 from reports.transactional import file_stem, messages_csv, transactional_csv, transactional_docx
 from web import security, urls
@@ -37,29 +34,34 @@ class BadRequest(ValueError):
 
 
 def _attachment(body, filename: str, content_type: str) -> Response:
-    """Returns a download response; every download is on record (security.event: who, role, address, filter):
-    whole bodies at once, streamed ones when the stream ends, with rows, bytes and SHA-256 of what was sent."""
+    """Returns a download response, on record first (security.event: who, role, address, filter): a `started`
+    row before anything is sent, its end (rows, bytes, SHA-256 of what was sent) when the body has been sent.
+    A download that cannot be put on record is refused (503), and the refusal goes to the server log."""
     fmt = filename.rsplit(".", 1)[-1]
     evt = security.event("export." + (request.endpoint or "").removeprefix("export_").removesuffix("_csv"), format=fmt)
-    if isinstance(body, bytes):
-        security.record(
-            replace(
-                evt,
-                rows=table_rows(body) if fmt == "docx" else None,
-                bytes=len(body),
-                sha256=hashlib.sha256(body).hexdigest(),
-            )
-        )
-    else:
-        store = security.audit_store()  # kept: the stream ends after the request
-        body = audited(
-            body,
+    counting = ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt
+    logger = current_app.logger
+
+    def finish_failed(exc: Exception, done) -> None:
+        logger.error("access log: the end of a download could not be recorded: %s (%s %s)", exc, done.who, done.target)
+
+    size = len(body) if isinstance(body, bytes) else None
+    try:
+        body = recorded(
+            [body] if isinstance(body, bytes) else body,
             evt,
-            ROW_COUNTING.get(request.endpoint, "csv") if fmt == "csv" else fmt,
-            lambda done: security.record(done, store),
+            counting,
+            security.audit_store().access,  # kept: the stream ends after the request
+            finish_failed=finish_failed,
         )
+    except NotRecorded as exc:
+        logger.error("download refused, the access log cannot be written: %s (%s %s)", exc, evt.who, evt.target)
+        lang = lang_or_default(request.args.get("lang"))
+        return Response(t(lang, "error.audit_unwritable"), status=503, mimetype="text/plain")
     # content_type is sent as given; Flask's mimetype= would append a second "; charset=utf-8" to text/*.
     response = Response(body, content_type=content_type)
+    if size is not None:
+        response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -45,6 +45,7 @@ LANG_COOKIE_DAYS = 365
 LOCAL = "local"
 CACHE_S = 2.0  # how long a process trusts what it read of the users table
 SEEN_EVERY_S = 60  # the session's last-seen time is refreshed at most this often
+SESSION_KEY = "sid"  # the one thing the session cookie carries (besides the CSRF token's secret)
 
 # What each named capability needs.
 CAN = {"view": "viewer", "numbers": "analyst", "campaigns": "analyst", "users": "admin", "audit": "admin"}
@@ -133,6 +134,8 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.CHANGE_USER: CAN["users"],
     Admin.MESSAGE: CAN["users"],
     Admin.NEW_PASSWORD: CAN["users"],
+    Admin.SESSIONS: CAN["users"],
+    Admin.CHAIN: CAN["audit"],
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
@@ -171,11 +174,16 @@ def is_loopback(host: str | None) -> bool:
 
 
 def check_serve_allowed(config: Config, host: str) -> None:
-    """Raises ServeRefused when `serve` must not start: no users exist and `host` is not a loopback
-    address (local mode, without log-in, is for this machine only)."""
-    if is_loopback(host):
+    """Raises ServeRefused when `serve` must not start: no users exist and local mode was not asked for
+    (`serve --local`), or it was and `host` is not a loopback address (local mode is for this machine only)."""
+    if user_store(config).count() > 0:
         return
-    if user_store(config).count() == 0:
+    if not config.local_mode:
+        raise ServeRefused(
+            "no users defined: add the first admin with 'python app.py users add NAME --role admin' "
+            "(or run 'serve --local' to use the app on this computer without log-in)"
+        )
+    if not is_loopback(host):
         raise ServeRefused(
             f"no users defined: refusing to serve on {host} without log-in; add one with "
             f"'python app.py users add NAME --role admin', or bind to 127.0.0.1 (local mode)"
@@ -323,6 +331,7 @@ class _AppState:
     idle_s: float
     output_roles: dict[str, str | None]
     default_lang: str
+    local_mode: bool = False
 
 
 def _state() -> _AppState:
@@ -344,24 +353,41 @@ class _Sessions(SecureCookieSessionInterface):
         return True
 
 
+def _local_mode(state: _AppState) -> bool:
+    """Tells whether the app runs in local mode now: asked for (`serve --local`) and no users exist."""
+    return state.local_mode and state.users.count() == 0
+
+
 def _account_of_request(state: _AppState) -> Account | None:
-    if state.users.count() == 0:
+    if _local_mode(state):
         return LOCAL_ACCOUNT if is_loopback(client_address()) else None
-    name = session.get("user")
-    if not name:
+    token = session.get(SESSION_KEY)
+    if not token:
         return None
+    sessions = state.users.store.sessions
+    found = sessions.find(token)
     now = time.time()
-    seen = session.get("seen", 0)
-    if now - seen > state.idle_s:
+    if found is None or not found.enabled or found.role not in ROLES:
         session.clear()
         return None
-    user = state.users.get(name)
-    if user is None or not user.enabled or user.epoch != session.get("epoch"):
+    if now - found.last_seen > state.idle_s:
+        _quietly(lambda: sessions.end(found.id))
         session.clear()
         return None
-    if now - seen > SEEN_EVERY_S:
-        session["seen"] = int(now)
-    return Account(user.name, user.role)
+    if now - found.last_seen > SEEN_EVERY_S:
+        _quietly(lambda: sessions.touch(found.id, now=now))
+    g.session_id = found.id
+    return Account(found.user, found.role)
+
+
+def _quietly(write) -> None:
+    """Runs a store write whose failure must not fail the request (a session's last-seen time); logs it."""
+    try:
+        write()
+    except Exception as exc:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).warning("session store write failed: %s", exc)
 
 
 def callback_role(output_key: str, callback_map: dict) -> str | None:
@@ -409,7 +435,7 @@ def _check_request():
         return None
     account = _account_of_request(state)
     if account is None:
-        if state.users.count() == 0:  # local mode for loopback clients only
+        if _local_mode(state):  # local mode for loopback clients only
             return Response(t(state.default_lang, "access.local_only"), status=403, mimetype="text/plain")
         if request.method == "GET" and endpoint in ("/", "/<path:path>"):
             target = request.full_path.rstrip("?")
@@ -537,16 +563,16 @@ def _login_view():
     if request.values.get("lang") == lang:  # a choice on the log-in page holds on the pages after it
         remember_lang(lang)
     next_path = _safe_next(request.values.get("next"))
-    if state.users.count() == 0 and is_loopback(client_address()):
+    if _local_mode(state) and is_loopback(client_address()):
         return redirect(next_path)
     if request.method == "GET":
-        return login_page(lang, csrf_token=generate_csrf(), next_path=next_path)
+        nobody = t(lang, "login.no_users") if state.users.count() == 0 else None  # nobody can log in yet: say so
+        return login_page(lang, csrf_token=generate_csrf(), next_path=next_path, error=nobody)
     name = (request.form.get("name") or "").strip()[:64]
     password = request.form.get("password") or ""
     store = state.users.store
-    address = client_address()
-    wait = store.login_wait(name, address)
-    if wait > 0:
+    turn = store.begin_login(name, client_address())  # counted and recorded before the password is checked
+    if turn.refused:
         record(
             event(
                 "login",
@@ -554,28 +580,32 @@ def _login_view():
                 outcome="refused",
                 target="/login",
                 filter={},
-                detail=f"rate limit: wait {wait:.0f} s",
+                detail=f"rate limit: wait {turn.wait_s:.0f} s",
             )
         )
-        message = t(lang, "login.too_many", seconds=int(wait) + 1)
+        seconds = int(turn.wait_s) + 1
+        message = t(lang, "login.too_many", seconds=seconds)
         return Response(
             login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=message),
             status=429,
-            headers={"Retry-After": str(int(wait) + 1)},
+            headers={"Retry-After": str(seconds)},
             mimetype="text/html",
         )
+    if turn.wait_s > 0:  # the name is being guessed: this address, with no failures, waits its turn
+        time.sleep(turn.wait_s)
     user = store.authenticate(name, password)
+    store.end_login(turn, ok=user is not None)
     if user is None:
-        store.login_failed(name, address)
         record(event("login", who=name or "-", outcome="failed", target="/login", filter={}))
         return Response(
             login_page(lang, csrf_token=generate_csrf(), next_path=next_path, name=name, error=t(lang, "login.failed")),
             status=401,
             mimetype="text/html",
         )
+    token = store.sessions.open(user.name, address=client_address(), user_agent=request.headers.get("User-Agent", ""))
     session.clear()
     session.permanent = True
-    session.update({"user": user.name, "epoch": user.epoch, "seen": int(time.time())})
+    session[SESSION_KEY] = token
     g.account = Account(user.name, user.role)
     record(event("login", outcome="ok", target="/login", filter={}))
     return redirect(next_path)
@@ -584,6 +614,7 @@ def _login_view():
 def _logout_view():
     account = current_account()
     if account is not None and not account.local:
+        _state().users.store.sessions.end_token(session.get(SESSION_KEY))
         record(event("logout", outcome="ok", filter={}))
     session.clear()
     return redirect("/login")
@@ -612,9 +643,14 @@ def install(app, config: Config) -> None:
         idle_s=config.session_idle_hours * 3600,
         output_roles={},
         default_lang=config.default_lang,
+        local_mode=config.local_mode,
     )
     server.extensions["smsreports_security"] = state
     state.output_roles.update({key: callback_role(key, app.callback_map) for key in app.callback_map})
+    if not config.local_mode and state.users.count() == 0:
+        server.logger.warning(
+            "no users defined: nobody can log in; add the first admin with 'python app.py users add NAME --role admin'"
+        )
 
     # The central check runs before Flask-WTF's (registered below), so a request without an account is
     # answered 401/403 whatever it carries; a logged-in request without its CSRF token gets 400.

@@ -35,6 +35,10 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "loglevel": "info",
         "proc_name": "smsreports",
         "control_socket_disable": True,  # no gunicornc socket in $HOME
+        # Gunicorn believes X-Forwarded-Proto & co. from loopback clients by default, so a forged header made
+        # cookies `Secure`: it believes nobody, and the app's own ProxyFix (SMSREPORTS_TRUSTED_PROXIES) decides.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
     }
 
 

@@ -7,7 +7,9 @@ readable by their owner only (it holds password hashes); every change is one
 
 `PRAGMA user_version` is the schema version. Each store module registers the
 migrations of its own tables under the version they were made at (1: campaigns; 2:
-users, log-in failures and the access audit); a new table takes the next number.
+users, log-in failures and the access audit; 3: sessions; 4: the access audit's hash
+chain); a new table takes the next number. A step is an SQL script, or a function given
+the connection (for what SQL alone cannot do, such as hashing the rows already there).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,7 +29,8 @@ LEGACY_FILE = "campaigns.sqlite"  # the store's name before it held users and th
 BUSY = "campaign.error.busy"
 READ_ONLY = "campaign.error.read_only"
 
-_MIGRATIONS: dict[int, dict[str, str]] = {}  # version -> {owning module: SQL script}
+Step = str | Callable[[sqlite3.Connection], None]
+_MIGRATIONS: dict[int, dict[str, Step]] = {}  # version -> {owning module: SQL script or function}
 
 
 class StoreError(ValueError):
@@ -39,14 +42,15 @@ class StoreError(ValueError):
         self.values = values
 
 
-def register_migrations(owner: str, migrations: Mapping[int, str]) -> None:
-    """Adds a store module's migrations (schema version -> SQL script of its tables) to the schema."""
+def register_migrations(owner: str, migrations: Mapping[int, Step]) -> None:
+    """Adds a store module's migrations (schema version -> SQL script of its tables, or a function of the
+    connection) to the schema."""
     for version, script in migrations.items():
         _MIGRATIONS.setdefault(int(version), {})[owner] = script
 
 
-def migrations() -> dict[int, list[str]]:
-    """Returns every registered migration: schema version -> its SQL scripts (by owning module).
+def migrations() -> dict[int, list[Step]]:
+    """Returns every registered migration: schema version -> its steps (by owning module).
 
     A version missing between 1 and the newest is an error: a store module was not imported
     (data/store/__init__.py imports them all), and skipping its step would leave its tables out."""
@@ -261,6 +265,9 @@ class Database:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             for target in (v for v in steps if v > version):
                 for script in steps[target]:
+                    if callable(script):
+                        script(con)
+                        continue
                     for statement in _statements(script):
                         con.execute(statement)
                 con.execute(f"PRAGMA user_version = {int(target)}")

@@ -1,9 +1,10 @@
 """Users, roles and the log-in rate limit, in the data directory's SQLite store (data/store/sqlite.py).
 
 Tables: `users` (name, role, argon2 hash, enabled, epoch: bumped by every change that
-must end the user's sessions) and `login_failures` (the rate limit's memory, shared by
-every server process). The access audit lives in data/store/audit.py; UserStore hands
-its record/audit/audit_rows on to it. No Dash imports.
+must end the user's sessions, which the same transaction deletes from data/store/sessions.py)
+and `login_failures` (the rate limit's memory, shared by every server process: each log-in
+attempt is recorded before its password is checked). The access audit lives in
+data/store/audit.py; UserStore hands its record/audit/audit_rows on to it. No Dash imports.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from choices import ROLES  # re-exported for the access layer
 from data.store.audit import AccessAudit, AuditEvent
+from data.store.sessions import SessionStore, end_user_sessions
 from data.store.sqlite import Database, StoreError, register_migrations
 
 NAME_RE = re.compile(r"^[\w.@+-]{1,64}$")
 PASSWORD_MIN = 8
-LOGIN_LIMIT = 5  # failures per window, per user name and per address
+LOGIN_LIMIT = 5  # attempts checked per window, per address and per user name (begin_login)
 LOGIN_WINDOW_S = 60.0
+SLOW_BASE_S = 0.5  # beyond the limit of a name, an address without failures waits this, doubled per failure...
+SLOW_MAX_S = 8.0  # ...up to this; a turn further away is refused
+PENDING_WAIT_S = 1.0  # how long an address waits when attempts of its own still being checked fill its limit
 HASHER = PasswordHasher()  # argon2id with the library's defaults; tests may swap in a cheaper one
 MIGRATIONS = {
     # Access control (issue 6), with the access audit of data/store/audit.py.
@@ -50,7 +55,24 @@ MIGRATIONS = {
         CREATE INDEX login_failures_by_at ON login_failures(at);
     """,
 }
+MIGRATIONS[3] = """
+    -- An attempt is recorded before its password is checked (issue 18): pending until its outcome is known.
+    ALTER TABLE login_failures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+"""
 register_migrations(__name__, MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class LoginTurn:
+    """What `begin_login` decided: `attempt` is the recorded attempt (None: refused, try again in `wait_s`
+    seconds); an admitted attempt is checked after waiting `wait_s` (its turn, when the name is being guessed)."""
+
+    attempt: int | None
+    wait_s: float = 0.0
+
+    @property
+    def refused(self) -> bool:
+        return self.attempt is None
 
 
 class UserError(StoreError):
@@ -113,6 +135,7 @@ class UserStore:
         self._db = Database(path, timeout_s=timeout_s)
         self.path = self._db.path
         self.access = AccessAudit(self.path, timeout_s=timeout_s)
+        self.sessions = SessionStore(self.path, timeout_s=timeout_s)
         self.hasher = hasher or HASHER
         self._dummy = None
 
@@ -161,6 +184,7 @@ class UserStore:
             )
             if cur.rowcount == 0:
                 raise UserError("users.error.unknown", name=name)
+            end_user_sessions(con, name)
         return self.get(name)
 
     def set_role(self, name: str, role: str) -> User:
@@ -204,30 +228,59 @@ class UserStore:
         return self._dummy
 
     # ------------------------------------------------------------- rate limit
-    def login_wait(self, name: str, address: str, *, now: float | None = None) -> float:
-        """Returns how many seconds log-ins for this name or from this address must wait (0: go ahead):
-        LOGIN_LIMIT failures within LOGIN_WINDOW_S of either block until the oldest of them ages out."""
+    def begin_login(self, name: str, address: str, *, now: float | None = None) -> LoginTurn:
+        """Decides, before any password is checked, whether a log-in attempt may be checked, and records it.
+
+        Counting and recording happen in one write transaction, so attempts arriving together
+        see each other: at most LOGIN_LIMIT are checked per address and per user name within
+        LOGIN_WINDOW_S. An attempt recorded counts as a failure until `end_login` says it
+        succeeded. Beyond the limit, an address is refused (429) until its oldest failure of
+        the window ages out (PENDING_WAIT_S when attempts still being checked make the count:
+        their outcome is soon known). The limit of a user name refuses only addresses that have failed
+        within the window themselves; an address with no failures waits its turn instead
+        (SLOW_BASE_S doubled with each further failure for the name, at most SLOW_MAX_S, one
+        attempt at a time), so nobody can lock a user out by failing on purpose."""
         now = time.time() if now is None else now
         since = now - LOGIN_WINDOW_S
-        wait = 0.0
-        for column, value in (("name", (name or "").strip().casefold()), ("address", address or "")):
-            rows = self._read(
-                f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?",
-                (value, since, LOGIN_LIMIT),
-            )
-            if len(rows) >= LOGIN_LIMIT:
-                wait = max(wait, rows[-1][0] + LOGIN_WINDOW_S - now)
-        return max(0.0, wait)
-
-    def login_failed(self, name: str, address: str, *, now: float | None = None) -> None:
-        """Remembers a failed log-in (and forgets those older than an hour)."""
-        now = time.time() if now is None else now
+        key, address = (name or "").strip().casefold(), address or ""
         with self._db.write() as con:
-            con.execute(
-                "INSERT INTO login_failures (at, name, address) VALUES (?, ?, ?)",
-                (now, (name or "").strip().casefold(), address or ""),
+            by_address = con.execute(
+                "SELECT at, pending FROM login_failures WHERE address = ? AND at > ? ORDER BY at DESC", (address, since)
+            ).fetchall()
+            if len(by_address) >= LOGIN_LIMIT:
+                failed = [r[0] for r in by_address if not r[1]]
+                if len(failed) >= LOGIN_LIMIT:
+                    return LoginTurn(None, failed[LOGIN_LIMIT - 1] + LOGIN_WINDOW_S - now)
+                return LoginTurn(None, PENDING_WAIT_S)  # attempts still being checked: soon known
+            by_name = [
+                r[0]
+                for r in con.execute(
+                    "SELECT at FROM login_failures WHERE name = ? AND at > ? ORDER BY at DESC", (key, since)
+                )
+            ]
+            turn = now
+            if len(by_name) >= LOGIN_LIMIT:
+                if any(not r[1] for r in by_address):  # this address failed too
+                    return LoginTurn(None, max(by_name[LOGIN_LIMIT - 1] + LOGIN_WINDOW_S - now, 1.0))
+                delay = min(SLOW_BASE_S * 2 ** (len(by_name) - LOGIN_LIMIT), SLOW_MAX_S)
+                turn = max(now, by_name[0]) + delay
+                if turn - now > SLOW_MAX_S:
+                    return LoginTurn(None, turn - now)
+            cur = con.execute(
+                "INSERT INTO login_failures (at, name, address, pending) VALUES (?, ?, ?, 1)", (turn, key, address)
             )
             con.execute("DELETE FROM login_failures WHERE at < ?", (now - 3600,))
+            return LoginTurn(int(cur.lastrowid), turn - now)
+
+    def end_login(self, turn: LoginTurn, *, ok: bool) -> None:
+        """Completes an attempt `begin_login` admitted: a success no longer counts; a failure stays recorded."""
+        if turn.attempt is None:
+            return
+        with self._db.write() as con:
+            if ok:
+                con.execute("DELETE FROM login_failures WHERE id = ?", (turn.attempt,))
+            else:
+                con.execute("UPDATE login_failures SET pending = 0 WHERE id = ?", (turn.attempt,))
 
     # ------------------------------------------------------------------ audit
     def record(self, event: AuditEvent) -> int:

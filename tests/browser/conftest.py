@@ -21,7 +21,7 @@ SCREENSHOTS = Path(os.environ.get("SMSREPORTS_SCREENSHOTS", ROOT / "var" / "scre
 def browser_config(tmp_path_factory) -> Config:
     data_dir = tmp_path_factory.mktemp("browser-data")
     build_demo(Lake(data_dir / "lake"), messages=40_000, seed=5, until=dt.datetime.now(ZoneInfo(TZ)), tz=TZ)
-    return Config(data_dir=data_dir, timezone=TZ)
+    return Config(data_dir=data_dir, timezone=TZ, local_mode=True)  # no users: this computer, as `make run`
 
 
 @pytest.fixture

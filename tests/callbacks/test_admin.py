@@ -33,7 +33,7 @@ def test_audit_and_users_show_warsaw_time_with_the_zone_stated(actx):
     users.add("adam", role="admin", password="correct horse")
     assert users.authenticate("adam", "correct horse") is not None  # sets the last log-in
     users.record(AuditEvent(who="adam", role="admin", address="127.0.0.1", action="login"))
-    users_table, audit, names = admin_cb.admin_view(actx, action=None, lang="pl")
+    users_table, _sessions, _chain, audit, names = admin_cb.admin_view(actx, action=None, lang="pl")
     assert names == ["adam"]
 
     stored = users.audit(limit=1).iloc[0]["at"]  # ISO in UTC, as the store keeps it

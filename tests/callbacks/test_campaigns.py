@@ -25,7 +25,7 @@ PERIOD = {"preset": "custom", "start": "2026-06-01", "end": UNTIL.isoformat()}
 def gctx(demo_dir, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data, symlinks=True)
-    return AppContext.create(Config(data_dir=data, timezone=TZ))
+    return AppContext.create(Config(data_dir=data, timezone=TZ, local_mode=True))  # no users: as `make run`
 
 
 def confirm_items(body) -> list[str]:

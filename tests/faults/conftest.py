@@ -28,7 +28,8 @@ def data_copy(demo_dir, tmp_path) -> Path:
 
 @pytest.fixture
 def copy_config(data_copy) -> Config:
-    return Config(data_dir=data_copy, timezone=TZ)
+    """The settings over the copy, in local mode (no users: this computer without log-in)."""
+    return Config(data_dir=data_copy, timezone=TZ, local_mode=True)
 
 
 class RunningServer:
@@ -51,9 +52,10 @@ class RunningServer:
 
 
 def start_server(
-    data_dir: Path, *, workers: int, module: str = "app", env: dict[str, str] | None = None
+    data_dir: Path, *, workers: int, module: str = "app", env: dict[str, str] | None = None, local: bool = False
 ) -> RunningServer:
-    """Starts `python -m <module> serve --workers N` over `data_dir` on a free loopback port; returns once /health answers."""
+    """Starts `python -m <module> serve --workers N` over `data_dir` on a free loopback port (`local`: with
+    --local, for a data directory without users); returns once /health answers."""
     import subprocess
     import sys
     import time
@@ -81,6 +83,7 @@ def start_server(
                 str(workers),
                 "--threads",
                 "4",
+                *(["--local"] if local else []),
             ],
             cwd=ROOT,
             env=full_env,

@@ -130,6 +130,7 @@ def test_streamed_download_failing_midway_is_a_broken_download(data_copy, frames
         workers=workers,
         module="tests.faults.faulty_server",
         env={"SMSREPORTS_FAULT_DISPATCH": failing, "SMSREPORTS_EXPORT_BATCH_ROWS": "100"},
+        local=True,
     )
     try:
         if workers > 1:

@@ -152,7 +152,7 @@ FORMATS = ["csv", "csv", "csv", "xml", "xml", "docx", "pdf", "csv%00", "..%2f"]
 @pytest.fixture(scope="module")
 def fuzz_app(demo_dir, tmp_path_factory):
     data_dir = copy_data(demo_dir, tmp_path_factory.mktemp("fuzz") / "data")
-    app = create_app(Config(data_dir=data_dir, timezone=TZ))
+    app = create_app(Config(data_dir=data_dir, timezone=TZ, local_mode=True))
     from data.store.campaigns import CampaignStore
     from data.store.sqlite import store_path
 

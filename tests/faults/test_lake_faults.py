@@ -72,7 +72,7 @@ def test_corrupt_month_in_http_exports_and_readiness(broken, frames):
     data_dir, month = broken
     from config import Config
 
-    client = create_app(Config(data_dir=data_dir, timezone=TZ)).server.test_client()
+    client = create_app(Config(data_dir=data_dir, timezone=TZ, local_mode=True)).server.test_client()
     ready = client.get("/ready")
     assert ready.status_code == 200 and month in ready.json["left_out"]
     response = client.get(f"/export/dispatches.csv?from={START}&to={UNTIL}&lang=en")

@@ -91,3 +91,23 @@ def test_serve_refuses_a_public_address_without_users_before_starting(tmp_path, 
     assert result.exit_code == 2 and "no users defined" in result.output, result.output
     result = CliRunner().invoke(cli_module.cli, ["serve", "--workers", "0"])
     assert result.exit_code == 2 and "must be positive" in result.output
+
+
+@pytest.mark.parametrize("workers", [2, 1], ids=["gunicorn", "waitress"])
+def test_a_forged_forwarded_proto_never_makes_cookies_secure(data_copy, workers):
+    """Without trusted proxies, `X-Forwarded-Proto: https` from a loopback client is a header like any other."""
+    import requests
+
+    from data.store.users import UserStore
+    from tests.faults.conftest import start_server
+
+    UserStore(store_path(data_copy)).add("ala", role="admin", password="long-password")
+    server = start_server(data_copy, workers=workers)
+    try:
+        forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl"}
+        for _ in range(4):  # every worker
+            response = requests.get(server.base + "/login", headers=forged, timeout=10)
+            cookie = response.headers["Set-Cookie"]
+            assert cookie.startswith("smsreports_session=") and "Secure" not in cookie, cookie
+    finally:
+        server.stop()

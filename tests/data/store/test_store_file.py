@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 
 from config import ROOT, Config
 from data.store import sqlite as store_sqlite
-from data.store.audit import AuditEvent
+from data.store.audit import JSONL_FILE, AuditEvent
 from data.store.campaigns import CampaignStore
 from data.store.sqlite import LEGACY_FILE, STORE_FILE, migrations, store_path
 from data.store.users import UserStore
@@ -57,7 +57,8 @@ def old_store(data_dir):
 
 
 def leftovers(data_dir) -> list[str]:
-    return sorted(p.name for p in data_dir.iterdir() if p.name != STORE_FILE)
+    """Returns what the data directory holds besides the store and the access log's JSON copy."""
+    return sorted(p.name for p in data_dir.iterdir() if p.name not in (STORE_FILE, JSONL_FILE))
 
 
 def test_the_store_is_named_for_what_it_holds(tmp_path):
@@ -153,14 +154,15 @@ def test_a_store_at_the_current_version_opens_unchanged(tmp_path):
 
 
 def test_each_store_module_owns_its_tables_migrations():
-    """Version numbers are those of the databases already out there: 1 campaigns, 2 users and the access audit."""
+    """Version numbers are those of the databases already out there: 1 campaigns, 2 users and the access audit,
+    3 sessions, 4 the access audit's hash chain (a function: it hashes the rows already there)."""
     con = sqlite3.connect(":memory:")
     owners = {}
-    for module in ("campaigns", "users", "audit"):
+    for module in ("campaigns", "users", "audit", "sessions"):
         steps = __import__(f"data.store.{module}", fromlist=["MIGRATIONS"]).MIGRATIONS
         for version, script in steps.items():
             before = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            con.executescript(script)
+            script(con) if callable(script) else con.executescript(script)
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} - before
             owners.update({t: (module, version) for t in tables if not t.startswith("sqlite_")})
     assert owners == {
@@ -170,5 +172,6 @@ def test_each_store_module_owns_its_tables_migrations():
         "users": ("users", 2),
         "login_failures": ("users", 2),
         "access_audit": ("audit", 2),
+        "sessions": ("sessions", 3),
     }
-    assert sorted(migrations()) == [1, 2]
+    assert sorted(migrations()) == [1, 2, 3, 4]

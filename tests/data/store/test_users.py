@@ -12,8 +12,17 @@ from argon2 import PasswordHasher
 from config import Config
 from data.store.audit import AuditEvent
 from data.store.campaigns import CampaignStore
-from data.store.sqlite import store_path
-from data.store.users import LOGIN_LIMIT, LOGIN_WINDOW_S, UserError, UserStore, allows
+from data.store.sqlite import migrations, store_path
+from data.store.users import (
+    LOGIN_LIMIT,
+    LOGIN_WINDOW_S,
+    PENDING_WAIT_S,
+    SLOW_BASE_S,
+    SLOW_MAX_S,
+    UserError,
+    UserStore,
+    allows,
+)
 from web import security
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -94,18 +103,42 @@ def test_audit_is_append_only(store):
     assert store.audit(action="export")["who"].tolist() == ["ala"] and store.audit(action="login").empty
 
 
-def test_rate_limit_per_user_and_per_address(store):
+def test_rate_limit_per_address_is_strict(store):
+    now = 1_000_000.0
+    turns = [store.begin_login(f"user{i}", "10.0.0.3", now=now + i) for i in range(LOGIN_LIMIT)]
+    assert all(not t.refused and t.wait_s == 0 for t in turns)
+    for turn in turns:
+        store.end_login(turn, ok=False)
+    refused = store.begin_login("someone", "10.0.0.3", now=now + 10)  # five attempts from here within the minute
+    assert refused.refused and refused.wait_s == pytest.approx(LOGIN_WINDOW_S - 10)
+    assert not store.begin_login("someone", "10.0.0.3", now=now + LOGIN_WINDOW_S + 1).refused  # the minute passed
+
+
+def test_an_attempt_counts_from_before_its_check_until_it_succeeds(store):
+    now = 1_000_000.0
+    pending = [store.begin_login("ala", "10.0.0.1", now=now) for _ in range(LOGIN_LIMIT)]
+    busy = store.begin_login("ala", "10.0.0.1", now=now)  # five in flight: none of them checked yet
+    assert busy.refused and busy.wait_s == PENDING_WAIT_S  # their outcome is known soon: no minute to wait
+    for turn in pending:
+        store.end_login(turn, ok=True)  # successes no longer count
+    assert not store.begin_login("ala", "10.0.0.1", now=now).refused
+
+
+def test_a_guessed_name_slows_clean_addresses_and_refuses_failing_ones(store):
     now = 1_000_000.0
     for i in range(LOGIN_LIMIT - 1):
-        store.login_failed("ala", "10.0.0.1", now=now + i)
-    assert store.login_wait("ala", "10.0.0.1", now=now + 5) == 0
-    store.login_failed("ala", "10.0.0.2", now=now + 5)  # the 5th failure for the name, from elsewhere
-    assert store.login_wait("ALA", "10.9.9.9", now=now + 6) == pytest.approx(LOGIN_WINDOW_S - 6)
-    assert store.login_wait("ola", "10.0.0.1", now=now + 6) == 0  # 4 from this address: not yet
-    for i in range(LOGIN_LIMIT):
-        store.login_failed(f"user{i}", "10.0.0.3", now=now + i)
-    assert store.login_wait("someone", "10.0.0.3", now=now + 10) > 0
-    assert store.login_wait("ala", "10.0.0.1", now=now + LOGIN_WINDOW_S + 1) == 0  # the minute has passed
+        store.end_login(store.begin_login("ala", "10.0.0.1", now=now + i), ok=False)
+    store.end_login(store.begin_login("ala", "10.0.0.2", now=now + 5), ok=False)  # the 5th failure for the name
+    again = store.begin_login("ALA", "10.0.0.2", now=now + 6)  # an address that failed: refused for the minute
+    assert again.refused and again.wait_s == pytest.approx(LOGIN_WINDOW_S - 6)
+    clean = store.begin_login("ala", "10.9.9.9", now=now + 6)  # no failures from here: waits its turn, not refused
+    assert not clean.refused and clean.wait_s == pytest.approx(SLOW_BASE_S)
+    store.end_login(clean, ok=False)
+    later = [store.begin_login("ala", f"10.8.0.{i}", now=now + 7) for i in range(4)]  # each in turn, doubling
+    waits = [t.wait_s for t in later if not t.refused]
+    assert waits == sorted(waits) and waits[1] - waits[0] == pytest.approx(4 * SLOW_BASE_S)
+    assert max(waits) <= SLOW_MAX_S and later[-1].refused  # a turn further away than that: refused
+    assert not store.begin_login("ola", "10.7.0.1", now=now + 7).refused  # other names are not slowed
 
 
 def test_store_migrates_an_existing_campaign_database(tmp_path):
@@ -116,7 +149,11 @@ def test_store_migrates_an_existing_campaign_database(tmp_path):
     campaigns = CampaignStore(path)
     cid = campaigns.group(["d1"], name="Kampania", who="local")
     users = UserStore(path, hasher=CHEAP)
-    assert campaigns.schema_version() == 2 and users.count() == 0 and list(campaigns.campaigns()["id"]) == [cid]
+    assert (
+        campaigns.schema_version() == max(migrations())
+        and users.count() == 0
+        and list(campaigns.campaigns()["id"]) == [cid]
+    )
 
 
 def test_secret_key_is_made_once_private_and_kept(tmp_path):
@@ -128,12 +165,16 @@ def test_secret_key_is_made_once_private_and_kept(tmp_path):
     assert security.secret_key(config.with_(secret_key="from-env")) == "from-env"
 
 
-def test_serve_refuses_an_open_address_without_users(tmp_path):
+def test_serve_refuses_without_users_unless_local_mode_on_this_computer(tmp_path):
     config = Config(data_dir=tmp_path)
-    security.check_serve_allowed(config, "127.0.0.1")
-    security.check_serve_allowed(config, "localhost")
+    for host in ("127.0.0.1", "0.0.0.0"):
+        with pytest.raises(security.ServeRefused, match="add the first admin"):
+            security.check_serve_allowed(config, host)
+    local = config.with_(local_mode=True)
+    security.check_serve_allowed(local, "127.0.0.1")
+    security.check_serve_allowed(local, "localhost")
     with pytest.raises(security.ServeRefused, match="no users defined"):
-        security.check_serve_allowed(config, "0.0.0.0")
+        security.check_serve_allowed(local, "0.0.0.0")
     UserStore(store_path(tmp_path), hasher=CHEAP).add("ala", role="admin", password="longenough")
     security.check_serve_allowed(config, "0.0.0.0")
 

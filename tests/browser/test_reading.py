@@ -79,7 +79,7 @@ def stale_config(tmp_path_factory) -> Config:
     """A lake whose last message is 120 days old: the last month is empty."""
     data_dir = tmp_path_factory.mktemp("stale-data")
     build_demo(Lake(data_dir / "lake"), messages=4000, seed=3, until=today_in(TZ) - dt.timedelta(days=120), tz=TZ)
-    return Config(data_dir=data_dir, timezone=TZ)
+    return Config(data_dir=data_dir, timezone=TZ, local_mode=True)
 
 
 def until(check, timeout: float = 15, what: str = "condition"):

@@ -200,18 +200,9 @@ def counts_and_ctr_layout(lang: str, *, x_axis: dict, count_axis_: dict, ctr_axi
     )
 
 
-def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str, grain: str = "day") -> dict:
-    """Returns the trend of a period bucketed by `grain` (`data.trend.bucketed`): sent and delivered bars,
-    CTR line (right axis), previous period dashed; "no messages" when the period has none.
-
-    A plain figure dict: building it through plotly.graph_objects validation costs
-    100 ms per call, more than every query of the page together.
-    """
-    if trend.empty or not trend["sent"].any():
-        return empty_figure(lang, labels["empty"])
-    x, x_axis = bucket_axis(trend, grain, lang, axis_title(labels, grain))
-    sent, delivered = numbers(trend["sent"]), numbers(trend["delivered"])
-    data = [
+def count_bars(x: list, sent: list, delivered: list, labels: dict[str, str]) -> list[dict]:
+    """Returns the sent and delivered bars both pages' trend charts draw."""
+    return [
         {
             "type": "bar",
             "x": x,
@@ -230,6 +221,22 @@ def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str, grain: 
             "opacity": 0.8,
             "hovertemplate": "%{y:,d}<extra>" + labels["delivered"] + "</extra>",
         },
+    ]
+
+
+def trend_figure(trend: pd.DataFrame, labels: dict[str, str], lang: str, grain: str = "day") -> dict:
+    """Returns the trend of a period bucketed by `grain` (`data.trend.bucketed`): sent and delivered bars,
+    CTR line (right axis), previous period dashed; "no messages" when the period has none.
+
+    A plain figure dict: building it through plotly.graph_objects validation costs
+    100 ms per call, more than every query of the page together.
+    """
+    if trend.empty or not trend["sent"].any():
+        return empty_figure(lang, labels["empty"])
+    x, x_axis = bucket_axis(trend, grain, lang, axis_title(labels, grain))
+    sent, delivered = numbers(trend["sent"]), numbers(trend["delivered"])
+    data = [
+        *count_bars(x, sent, delivered, labels),
     ]
     heights = sent + delivered
     if trend["prev_sent"].notna().any():

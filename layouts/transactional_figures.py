@@ -6,12 +6,11 @@ import pandas as pd
 
 from layouts.figures import (
     CTR_COLOR,
-    DELIVERED_COLOR,
-    SENT_COLOR,
     axis_title,
     base_layout,
     bucket_axis,
     count_axis,
+    count_bars,
     counts_and_ctr_layout,
     ctr_lines,
     empty_figure,
@@ -51,24 +50,7 @@ def trend_figure(daily: pd.DataFrame, labels: dict[str, str], lang: str, grain: 
     sent, delivered = numbers(daily["sent"]), numbers(daily["delivered"])
     lines, percents = _ctr_lines(daily, x, labels, axis="y2")
     data = [
-        {
-            "type": "bar",
-            "x": x,
-            "y": sent,
-            "name": labels["sent"],
-            "marker": {"color": SENT_COLOR},
-            "opacity": 0.55,
-            "hovertemplate": "%{y:,d}<extra>" + labels["sent"] + "</extra>",
-        },
-        {
-            "type": "bar",
-            "x": x,
-            "y": delivered,
-            "name": labels["delivered"],
-            "marker": {"color": DELIVERED_COLOR},
-            "opacity": 0.8,
-            "hovertemplate": "%{y:,d}<extra>" + labels["delivered"] + "</extra>",
-        },
+        *count_bars(x, sent, delivered, labels),
         *lines,
     ]
     layout = counts_and_ctr_layout(

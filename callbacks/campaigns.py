@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from dash import Input, Output, State, no_update
 from dash import ctx as dash_ctx
+from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import PageContext
@@ -222,10 +223,12 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
     lang = lang_or_default(lang)
     for change in changes or []:
         row = change.get("data") or {}
-        if row.get("kind") != "campaign":
+        if not isinstance(row, dict) or row.get("kind") != "campaign":
             continue
         try:
-            cid = int(row["campaign_id"])
+            cid = inputs.whole(row.get("campaign_id"))
+            if cid is None:  # not a campaign's id (a forged request)
+                raise KeyError(row.get("campaign_id"))
             if change.get("colId") == "name":
                 ctx.store.rename(cid, name=str(change.get("value") or ""), who=who)
                 return _result(
@@ -241,21 +244,17 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
         except KeyError:
             return _result(
                 changed=True,
-                message=error_alert(t(lang, "campaign.error.unknown_campaign", ids=row.get("campaign_id"))),
+                message=error_alert(t(lang, "campaign.error.unknown_campaign", ids=str(row.get("campaign_id"))[:40])),
             )
     return _result()
 
 
 def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
     """Returns the open campaigns after a click on a campaign row's +/- cell (None: not such a click)."""
-    if (
-        not cell
-        or cell.get("colId") != "toggle"
-        or not str(cell.get("rowId", "")).startswith("c")
-        or not str(cell["rowId"])[1:].isdecimal()
-    ):
+    row_id = str(cell.get("rowId", "")) if cell else ""
+    cid = inputs.whole(row_id[1:]) if row_id.startswith("c") else None
+    if not cell or cell.get("colId") != "toggle" or cid is None:
         return None
-    cid = int(str(cell["rowId"])[1:])
     current = set(expanded or [])
     return sorted(current ^ {cid})
 
@@ -327,6 +326,8 @@ def register(app, ctx: PageContext) -> None:
         trigger = dash_ctx.triggered_id
         if trigger == Camp.CONFIRM_CANCEL:
             return no_update, None, no_update, no_update, False, None, None
+        if trigger != Sms.GRID and trigger not in ACTIONS:  # none of its buttons fired: a forged request
+            raise PreventUpdate
         account = ctx.account()
         who = account.name if account else WHO
         if trigger == Sms.GRID:

@@ -11,6 +11,7 @@ from dash import ctx as dash_ctx
 from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
+from callbacks.inputs import InputRefused
 from callbacks.notices import data_notices, failure_alert
 from data.db import LakeUnavailable
 from data.period import Period, PeriodError, Preset, resolve_period
@@ -26,6 +27,7 @@ from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 
 log = logging.getLogger(__name__)
 
+MAX_OPEN_ROWS = 20  # rows open at once (assets/transactional.js keeps the browser to it; more is refused)
 REPORT_OUTPUTS = [
     "period_label",
     "period_error",
@@ -110,6 +112,8 @@ def report(
     (rows: the campaign rows, each open one followed by its details). With `rows_only`
     (a row was opened or closed) only rows, count and empty are computed; the rest is no_update."""
     lang = lang_or_default(lang)
+    if len(dict.fromkeys(open_keys or [])) > MAX_OPEN_ROWS:  # the page never sends more (assets/transactional.js)
+        raise InputRefused(f"more than {MAX_OPEN_ROWS} open rows")
     out = _blank()
     try:
         period = resolve(ctx, preset, start, end)
@@ -151,11 +155,13 @@ def _fill(
     rows_only: bool,
     can_download: bool = True,
 ) -> dict:
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
-        # The open rows' details and the daily counts are read while the table is (DuckDB works
-        # outside the GIL); only the details of campaigns the table has are shown.
-        table = pool.submit(table_records, ctx, period=period, lang=lang, source=source, text=text, reuse=rows_only)
-        opened = {
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-daily") as pool:
+        # The daily counts are read while the table is (DuckDB works outside the GIL); then the details of
+        # the open rows the table has, only: a key of no campaign in the table costs nothing.
+        daily_read = None if rows_only else pool.submit(trx_queries.trx_daily, ctx.db, period=period, source=source)
+        records = table_records(ctx, period=period, lang=lang, source=source, text=text, reuse=rows_only)
+        shown = {r["key"] for r in records}
+        details = {
             key: cached_detail(
                 ctx,
                 period=period,
@@ -166,11 +172,9 @@ def _fill(
                 can_download=can_download,
             )
             for key, campaign in _campaigns(open_keys)
+            if key in shown
         }
-        daily = None if rows_only else trx_queries.trx_daily(ctx.db, period=period, source=source)
-        records = table.result()
-    shown = {r["key"] for r in records}
-    details = {key: row for key, row in opened.items() if key in shown}
+        daily = None if daily_read is None else daily_read.result()
     out["rows"] = transactional.grid_rows(records, details)
     out["count"] = t(lang, "trx.table.count", n=len(records))
     if not records:
@@ -271,11 +275,12 @@ def detail(
 
 
 def toggled(open_keys: list[str] | None, key: str | None) -> list[str]:
-    """Returns the open campaigns after a click on the +/- of `key` (what assets/transactional.js does in the browser)."""
+    """Returns the open campaigns after a click on the +/- of `key` (what assets/transactional.js does in the
+    browser): at most MAX_OPEN_ROWS, the one opened first closing when one more opens."""
     keys = list(open_keys or [])
     if not key:
         return keys
-    return [k for k in keys if k != key] if key in keys else [*keys, key]
+    return [k for k in keys if k != key] if key in keys else [*keys, key][-MAX_OPEN_ROWS:]
 
 
 def register(app, ctx: PageContext) -> None:

@@ -29,9 +29,14 @@ def config() -> Config:
 
 
 def day(value: str, flag: str) -> dt.date:
-    """Returns the date `value` (YYYY-MM-DD) given for `flag`."""
+    """Returns the date `value` (YYYY-MM-DD, within 2000-01-01..2100-12-31) given for `flag`."""
+    from data.period import FIRST_DAY, LAST_DAY, PeriodError, check_day
+
     try:
-        return dt.date.fromisoformat(value)
+        return check_day(dt.date.fromisoformat(value))
+    except PeriodError:
+        fail(f"{flag}: {value} is outside {FIRST_DAY}..{LAST_DAY}")
+        raise
     except ValueError:
         fail(f"{flag}: {value!r} is not a date (YYYY-MM-DD)")
         raise

@@ -375,4 +375,7 @@ MESSAGES: dict[str, str] = {
     "admin.audit_interrupted": "interrupted (przerwane): pobieranie, które się zaczęło i nie skończyło (jego proces zatrzymano), albo takie, które wciąż trwa.",
     # issue 18, point 8: local mode on opt-in only
     "login.no_users": "Nie ma jeszcze żadnych użytkowników, więc nikt nie może się zalogować. Administrator dodaje pierwszego na serwerze: python app.py users add NAZWA --role admin",
+    # issue 18, points 9-11: bad input never answers 500
+    "period.error.range": "Data {value} jest poza zakresem: wybierz dzień od {first} do {last}.",
+    "error.too_large": "Żądanie jest za duże ({error}): nic nie zostało zrobione.",
 }

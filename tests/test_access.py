@@ -615,3 +615,25 @@ def test_admin_sees_whether_the_chain_holds_and_interrupted_downloads(app, store
     monkeypatch.setattr(audit_module, "FULL_CHECK_S", 0)  # the page checks the whole chain every few minutes
     page = shown()
     assert '"data-chain": "broken"' in page and "Broken at row 2" in page
+
+
+def test_a_download_failing_before_its_first_byte_is_answered_with_every_header(app, frames, monkeypatch):
+    from data.db import LakeUnavailable
+    from web import routes
+
+    number = int(frames["dispatches"]["number"].iloc[0])
+    client = login(app, "anna")
+    for fault, status in ((OSError("No space left on device"), 500), (LakeUnavailable("no lake at /x"), 503)):
+
+        def failing(*_args, fault=fault, **_kwargs):
+            raise fault
+            yield b""  # a generator, as the real one
+
+        monkeypatch.setattr(routes, "numbers_csv", failing)
+        response = client.get(f"/export/numbers.csv?dispatch={number}&status=delivered&lang=en")
+        assert response.status_code == status and "Content-Disposition" not in response.headers
+        assert (
+            response.headers["X-Frame-Options"] == "DENY"
+            and "frame-ancestors 'none'" in (response.headers["Content-Security-Policy"])
+        )
+        assert response.text and "Traceback" not in response.text

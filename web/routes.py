@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import flask_bootstrap
 from dash.exceptions import DependencyException
 from flask import Flask, Response, abort, current_app, jsonify, request, send_from_directory, stream_with_context
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from callbacks.inputs import InputRefused
 from data.db import LakeUnavailable
 from data.queries import dispatches as dispatch_queries
 from data.queries import status as status_queries
@@ -56,12 +59,32 @@ def _attachment(body, filename: str, mimetype: str) -> Response:
         logger.error("download refused, the access log cannot be written: %s (%s %s)", exc, evt.who, evt.target)
         lang = lang_or_default(request.args.get("lang"))
         return Response(t(lang, "error.audit_unwritable"), status=503, mimetype="text/plain")
-    response = Response(body, mimetype=mimetype)
+    response = Response(_primed(body), mimetype=mimetype)
     if size is not None:
         response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _primed(body: Iterator[bytes]) -> Iterator[bytes]:
+    """Returns `body` with its first chunk made now, in the request: what fails before anything is sent (no
+    lake, a damaged month) is answered by the error handlers, with a message and every header, rather than by
+    the server's bare 500. Closing what it returns closes `body` (a client that went away: "aborted")."""
+    first = next(body, _END)
+
+    def rest() -> Iterator[bytes]:
+        try:
+            if first is not _END:
+                yield first
+            yield from body
+        finally:
+            body.close()
+
+    return rest()
+
+
+_END = object()
 
 
 # How rows are counted in a streamed CSV: "lines" where no field can hold a line break (numbers, messages
@@ -245,8 +268,16 @@ def register(server: Flask, ctx: AppContext) -> None:
 
     @server.errorhandler(BadRequest)
     def bad_request(exc: BadRequest):
-        lang = lang_or_default(request.args.get("lang"))
-        return Response(t(lang, "error.bad_request", error=str(exc)), status=400, mimetype="text/plain")
+        return security.bad_request(str(exc))
+
+    @server.errorhandler(InputRefused)
+    def input_refused(exc: InputRefused):
+        return security.bad_request(str(exc))
+
+    @server.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):
+        limit = ctx.config.max_body_bytes
+        return security.bad_request(f"body over {limit} bytes", status=413, key="error.too_large")
 
     @server.errorhandler(LakeUnavailable)
     def lake_unavailable(exc: LakeUnavailable):

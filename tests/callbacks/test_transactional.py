@@ -232,3 +232,22 @@ def test_opening_a_row_reuses_the_table_a_period_change_reads_again(ctx, monkeyp
     assert again["rows"] == [] and "the table was read again" in json.dumps(
         again["alert"].to_plotly_json(), default=str
     )
+
+
+def test_open_rows_are_capped_and_made_up_ones_cost_nothing(ctx, monkeypatch):
+    import pytest
+
+    from callbacks.inputs import InputRefused
+
+    keys = [f"label:made-up-{i}" for i in range(trx_cb.MAX_OPEN_ROWS)]
+    asked = []
+    real_detail = trx_cb.cached_detail
+    monkeypatch.setattr(trx_cb, "cached_detail", lambda *a, **kw: asked.append(kw["key"]) or real_detail(*a, **kw))
+    out = report(ctx, open_keys=[*keys, "none"][-trx_cb.MAX_OPEN_ROWS :], rows_only=True)
+    assert asked == ["none"] and "detail:none" in [r["row_id"] for r in out["rows"]]  # only a row the table has
+    with pytest.raises(InputRefused):
+        report(ctx, open_keys=[*keys, "none"], rows_only=True)
+    opened = []
+    for key in [*keys, "none"]:
+        opened = trx_cb.toggled(opened, key)
+    assert len(opened) == trx_cb.MAX_OPEN_ROWS and opened[-1] == "none" and keys[0] not in opened

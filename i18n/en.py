@@ -378,4 +378,6 @@ MESSAGES: dict[str, str] = {
     # issue 18, points 9-11: bad input never answers 500
     "period.error.range": "Date {value} is out of range: choose a day from {first} to {last}.",
     "error.too_large": "The request is too large ({error}): nothing was done.",
+    # issue 18, points 12-15: faults
+    "error.months_unreadable": "This download needs data from {months}. That file cannot be read now, so the download would be incomplete and is not made. Downloads of other months work; an administrator can restore the file or import the month again.",
 }

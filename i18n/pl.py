@@ -378,4 +378,6 @@ MESSAGES: dict[str, str] = {
     # issue 18, points 9-11: bad input never answers 500
     "period.error.range": "Data {value} jest poza zakresem: wybierz dzień od {first} do {last}.",
     "error.too_large": "Żądanie jest za duże ({error}): nic nie zostało zrobione.",
+    # issue 18, points 12-15: faults
+    "error.months_unreadable": "Do tego pobrania potrzebne są dane z: {months}. Tego pliku nie da się teraz odczytać, więc pobrany plik byłby niepełny i nie zostanie przygotowany. Pobrania z innych miesięcy działają; administrator może przywrócić plik albo ponownie zaimportować miesiąc.",
 }

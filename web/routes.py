@@ -14,11 +14,12 @@ from flask import Flask, Response, abort, current_app, jsonify, request, send_fr
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from callbacks.inputs import InputRefused
-from data.db import LakeUnavailable
+from data.db import LakeUnavailable, MonthsUnreadable
 from data.queries import dispatches as dispatch_queries
 from data.queries import status as status_queries
 from data.queries import transactional as trx_queries
 from i18n import lang_or_default, t
+from i18n.labels import left_out
 from reports.audit import NotRecorded, recorded
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
 from reports.numbers import numbers_csv, numbers_xml
@@ -129,7 +130,12 @@ def register(server: Flask, ctx: AppContext) -> None:
         """Readiness: a short query on the lake and on the campaign store; 503 naming what failed."""
         checks, failed, body = {}, [], {}
         try:
-            state = status_queries.lake_state(ctx.db)
+            try:
+                state = status_queries.lake_state(ctx.db)
+            except Exception as exc:
+                if not ctx.db.note_failure(exc):  # a file found unreadable only now: answer without its month
+                    raise
+                state = status_queries.lake_state(ctx.db)
             newest = state["newest"]
             body.update(
                 messages=state["messages"],
@@ -278,6 +284,15 @@ def register(server: Flask, ctx: AppContext) -> None:
     def too_large(exc: RequestEntityTooLarge):
         limit = ctx.config.max_body_bytes
         return security.bad_request(f"body over {limit} bytes", status=413, key="error.too_large")
+
+    @server.errorhandler(MonthsUnreadable)
+    def months_unreadable(exc: MonthsUnreadable):
+        lang = lang_or_default(request.args.get("lang"))
+        months = left_out(exc.months, lang)
+        current_app.logger.warning(
+            "download refused, it needs months that cannot be read: %s (%s)", months, request.path
+        )
+        return Response(t(lang, "error.months_unreadable", months=months), status=503, mimetype="text/plain")
 
     @server.errorhandler(LakeUnavailable)
     def lake_unavailable(exc: LakeUnavailable):

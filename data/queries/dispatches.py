@@ -54,6 +54,27 @@ def dispatch_numbers(db: Db, *, dispatch_ids: list[str]) -> dict[str, int]:
     return {d: int(n) for d, n in rows}
 
 
+def dispatch_months(db: Db, *, dispatch_ids: list[str]) -> set[str]:
+    """Returns the lake months ("YYYY-MM", UTC) that hold messages of these dispatches: the month each was
+    created in, and those the rollups counted its messages in; when the rollups are not read (they would be
+    counted from the readable months only), the month after its creation as well."""
+    src = db.sources()
+    ids = list(dispatch_ids)
+    created = db.cursor().execute(
+        f"SELECT strftime(created_at AT TIME ZONE 'UTC', '%Y-%m'), "
+        f"strftime((created_at AT TIME ZONE 'UTC') + INTERVAL 1 MONTH, '%Y-%m') "
+        f"FROM {src['dispatches']} WHERE list_contains($ids, dispatch_id)",
+        {"ids": ids},
+    )
+    pairs = created.fetchall()
+    if not db.reads_rollups():
+        return {m for pair in pairs for m in pair if m}
+    counted = db.cursor().execute(
+        f"SELECT DISTINCT month FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)", {"ids": ids}
+    )
+    return {first for first, _next in pairs if first} | {m for (m,) in counted.fetchall() if m}
+
+
 def dispatch_catalog(db: Db, *, tz: str) -> pd.DataFrame:
     """Returns every dispatch: dispatch_id, number, name, description, sent_on (local date of creation)."""
     src = db.sources()

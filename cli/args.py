@@ -20,12 +20,20 @@ def fail(message: str) -> None:
 
 
 def config() -> Config:
-    """Returns the environment's settings, or ends the command naming the bad one."""
+    """Returns the environment's settings, or ends the command naming the bad one; the data directory is made
+    its owner's only (data.lake.private_data_dir) before anything is written there."""
+    from data.lake import private_data_dir
+
     try:
-        return Config.from_env()
+        cfg = Config.from_env()
     except ConfigError as exc:
         fail(str(exc))
         raise
+    try:
+        private_data_dir(cfg.data_dir)
+    except OSError as exc:
+        fail(f"SMSREPORTS_DATA_DIR: cannot use {cfg.data_dir} ({exc.strerror or exc})")
+    return cfg
 
 
 def day(value: str, flag: str) -> dt.date:

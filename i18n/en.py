@@ -380,4 +380,6 @@ MESSAGES: dict[str, str] = {
     "error.too_large": "The request is too large ({error}): nothing was done.",
     # issue 18, points 12-15: faults
     "error.months_unreadable": "This download needs data from {months}. That file cannot be read now, so the download would be incomplete and is not made. Downloads of other months work; an administrator can restore the file or import the month again.",
+    "users.error.read_only": "The user store cannot be written (read-only or full disk); nothing was changed.",
+    "users.error.busy": "The user store is being changed by someone else right now; nothing was changed. Try again in a moment.",
 }

@@ -380,4 +380,6 @@ MESSAGES: dict[str, str] = {
     "error.too_large": "Żądanie jest za duże ({error}): nic nie zostało zrobione.",
     # issue 18, points 12-15: faults
     "error.months_unreadable": "Do tego pobrania potrzebne są dane z: {months}. Tego pliku nie da się teraz odczytać, więc pobrany plik byłby niepełny i nie zostanie przygotowany. Pobrania z innych miesięcy działają; administrator może przywrócić plik albo ponownie zaimportować miesiąc.",
+    "users.error.read_only": "Nie można zapisać magazynu użytkowników (tylko do odczytu albo pełny dysk); nic nie zostało zmienione.",
+    "users.error.busy": "Ktoś inny zmienia teraz magazyn użytkowników; nic nie zostało zmienione. Spróbuj ponownie za chwilę.",
 }

@@ -106,9 +106,39 @@ def grouping_action(
 
 
 def _confirmed(ctx: PageContext, req: Request) -> dict:
-    if not req.pending:
+    plan = _pending_plan(req.pending)
+    if plan is None:
         return _result()
-    return _perform(ctx, req.lang, req.pending, move=True, who=req.who)
+    known = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=plan["ids"]) if plan["ids"] else {}
+    plan["ids"] = [i for i in plan["ids"] if i in known]  # ids a forged request made up are not grouped
+    if not plan["ids"]:
+        return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
+    return _perform(ctx, req.lang, plan, move=True, who=req.who)
+
+
+def _pending_plan(pending: object) -> dict | None:
+    """Returns the plan waiting for confirmation (`_plan` keeps it in the page), or None when the page sent
+    something else (a forged request): an action, dispatch ids, and a name or a target campaign."""
+    from data.store.campaigns import Rule
+
+    if not isinstance(pending, dict) or pending.get("action") not in ("group", "add"):
+        return None
+    plan = {
+        "action": pending["action"],
+        "ids": inputs.texts(pending.get("ids")),
+        "name": inputs.text(pending.get("name")) or "",
+        "target": inputs.whole(pending.get("target")),
+    }
+    if (plan["action"] == "add" and plan["target"] is None) or (plan["action"] == "group" and not plan["name"]):
+        return None
+    rule = pending.get("rule")
+    if rule is not None:
+        try:
+            Rule.from_json(rule)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
+        plan["rule"] = rule
+    return plan
 
 
 def _undo(ctx: PageContext, req: Request) -> dict:

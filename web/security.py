@@ -462,6 +462,7 @@ def bad_request(why: str, *, status: int = 400, key: str = "error.bad_request") 
     language, and one line in the server log (no traceback: anyone can send these)."""
     from flask import current_app
 
+    why = why.encode("utf-8", "backslashreplace").decode("utf-8")  # a forged text may hold lone surrogates
     current_app.logger.warning("bad request %s %s: %s", request.method, request.path[:200], why[:300])
     return Response(t(lang_or_default(request.args.get("lang")), key, error=why), status=status, mimetype="text/plain")
 

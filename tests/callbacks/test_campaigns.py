@@ -191,3 +191,21 @@ def test_exported_csv_follows_filter_sort_and_per_campaign(gctx):
     )
     assert 1 <= len(filtered) - 1 == len(want) < len(dispatches)
     assert sorted(int(r[0]) for r in filtered[1:]) == sorted(int(n) for n in want["number"])
+
+
+def test_a_forged_confirmation_groups_only_dispatches_that_exist(gctx):
+    real = [r["dispatch_id"] for r in rows(gctx) if r["kind"] == "dispatch"][:2]
+    for pending in (
+        {"action": "group", "ids": ["made-up-1", "made-up-2"], "name": "Forged"},
+        {"action": "add", "ids": real, "target": "abc"},
+        {"action": "group", "ids": real, "name": "X", "rule": '{"start": "9999-99-99"}'},
+        {"ids": real},
+        ["not", "a", "plan"],
+    ):
+        out = camp_cb.grouping_action(gctx, action="confirmed", lang="en", pending=pending)
+        assert not out["changed"], pending
+    assert gctx.store.members().empty
+    out = camp_cb.grouping_action(
+        gctx, action="confirmed", lang="en", pending={"action": "group", "ids": [*real, "made-up"], "name": "Real"}
+    )
+    assert out["changed"] and sorted(gctx.store.members()["dispatch_id"]) == sorted(real)

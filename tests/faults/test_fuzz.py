@@ -147,6 +147,12 @@ row = st.fixed_dictionaries(
         "data": st.fixed_dictionaries(
             {}, optional={"kind": st.sampled_from(["dispatch", "campaign"]), "campaign_id": scalar, "dispatch_id": text}
         ),
+        # what the grouping keeps while it asks to confirm a move (camp-pending), forged
+        "action": st.sampled_from(["group", "add", "ungroup", "x"]),
+        "ids": st.lists(st.sampled_from(["fuzz-a", "made-up-1", "made-up-2"]) | text, max_size=3),
+        "name": text,
+        "target": scalar,
+        "rule": st.one_of(text, st.just('{"text": "x", "start": "9999-99-99"}'), st.just('{"text": "a"}')),
     },
 )
 json_value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4))

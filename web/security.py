@@ -215,13 +215,12 @@ def secret_key(config: Config) -> str:
 
 # --------------------------------------------------------------------- accounts
 class _Users:
-    """The process's short-lived view of the users table (CACHE_S), so each request costs no query."""
+    """The user store, with how many users exist remembered for CACHE_S (local mode asks on each request)."""
 
     def __init__(self, store: UserStore):
         self.store = store
         self._lock = threading.Lock()
         self._count: tuple[float, int] | None = None
-        self._users: dict[str, tuple[float, object]] = {}
 
     def count(self) -> int:
         now = time.monotonic()
@@ -232,17 +231,6 @@ class _Users:
         with self._lock:
             self._count = (now, value)
         return value
-
-    def get(self, name: str):
-        now = time.monotonic()
-        with self._lock:
-            hit = self._users.get(name)
-            if hit and now - hit[0] < CACHE_S:
-                return hit[1]
-        user = self.store.get(name)
-        with self._lock:
-            self._users[name] = (now, user)
-        return user
 
 
 def current_account() -> Account | None:
@@ -371,6 +359,7 @@ def _account_of_request(state: _AppState) -> Account | None:
         return None
     if now - found.last_seen > SEEN_EVERY_S:
         _quietly(lambda: sessions.touch(found.id, now=now))
+        session.modified = True  # the cookie is sent again, its expiry (the idle time) counted from now
     g.session_id = found.id
     return Account(found.user, found.role)
 

@@ -17,12 +17,14 @@ def create_app(config: Config | None = None) -> dash.Dash:
     from callbacks import shell as shell_callbacks
     from callbacks import sms as sms_callbacks
     from callbacks import transactional as transactional_callbacks
+    from data.lake import private_data_dir
     from i18n import t
     from layouts.shell import app_layout
     from web import routes, security
     from web.context import AppContext
 
     config = config or Config.from_env()
+    private_data_dir(config.data_dir)  # before anything is written there: owner only
     ctx = AppContext.create(config)
     app = dash.Dash(
         __name__,

@@ -36,6 +36,7 @@ class Config:
     # While no users exist, serve this computer without log-in. Only `serve --local` (which `make run` passes)
     # turns it on: never the environment, so a store deleted behind a server's back opens nothing.
     local_mode: bool = False
+    max_body_bytes: int = 1_000_000  # a request body larger than this is refused (413): no page sends one
 
     @property
     def lake_dir(self) -> Path:
@@ -79,6 +80,7 @@ class Config:
             store_timeout_s=_positive_float(env, "SMSREPORTS_STORE_TIMEOUT_S", base.store_timeout_s),
             secret_key=env.get("SMSREPORTS_SECRET_KEY") or None,
             trusted_proxies=_count(env, "SMSREPORTS_TRUSTED_PROXIES", base.trusted_proxies),
+            max_body_bytes=_int(env, "SMSREPORTS_MAX_BODY_BYTES", base.max_body_bytes),
         )
         cfg.validate()
         return cfg

@@ -250,6 +250,8 @@ def user(
         return
     start.wait()
     deadline = clock["deadline"]
+    for adapter in session.adapters.values():  # its connection idled past the server's keep-alive while others
+        adapter.close()  # logged in: a browser opens a new one, and so does this (the cookies stay)
     try:
         headers = open_page(base, session, tally)
     except Exception as exc:  # noqa: BLE001 - counted, the others go on

@@ -8,6 +8,7 @@ from dash import Input, Output, State, no_update
 from dash import ctx as dash_ctx
 
 from callbacks.context import PageContext
+from data.store.sqlite import BUSY, StoreError
 from data.store.users import UserError, UserStore
 from i18n import lang_or_default, t
 from layouts import admin
@@ -73,6 +74,8 @@ def change_user(
         return "", t(lang, "admin.choose")
     except UserError as exc:
         return "", t(lang, exc.key, **exc.values)
+    except StoreError as exc:  # read-only, a full disk, or busy: nothing changed
+        return "", t(lang, "users.error.busy" if exc.key == BUSY else "users.error.read_only")
 
 
 def register(app, ctx: PageContext) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from dash import Input, Output, State, no_update
 from dash import ctx as dash_ctx
+from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
 from callbacks.context import PageContext
@@ -112,9 +113,39 @@ def grouping_action(
 
 
 def _confirmed(ctx: PageContext, req: Request) -> dict:
-    if not req.pending:
+    plan = _pending_plan(req.pending)
+    if plan is None:
         return _result()
-    return _perform(ctx, req.lang, req.pending, move=True, who=req.who)
+    known = dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=plan["ids"]) if plan["ids"] else {}
+    plan["ids"] = [i for i in plan["ids"] if i in known]  # ids a forged request made up are not grouped
+    if not plan["ids"]:
+        return _result(message=warning_alert(t(req.lang, "camp.select_dispatches")))
+    return _perform(ctx, req.lang, plan, move=True, who=req.who)
+
+
+def _pending_plan(pending: object) -> dict | None:
+    """Returns the plan waiting for confirmation (`_plan` keeps it in the page), or None when the page sent
+    something else (a forged request): an action, dispatch ids, and a name or a target campaign."""
+    from data.store.campaigns import Rule
+
+    if not isinstance(pending, dict) or pending.get("action") not in ("group", "add"):
+        return None
+    plan = {
+        "action": pending["action"],
+        "ids": inputs.texts(pending.get("ids")),
+        "name": inputs.text(pending.get("name")) or "",
+        "target": inputs.whole(pending.get("target")),
+    }
+    if (plan["action"] == "add" and plan["target"] is None) or (plan["action"] == "group" and not plan["name"]):
+        return None
+    rule = pending.get("rule")
+    if rule is not None:
+        try:
+            Rule.from_json(rule)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
+        plan["rule"] = rule
+    return plan
 
 
 def _undo(ctx: PageContext, req: Request) -> dict:
@@ -267,10 +298,12 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
     lang = lang_or_default(lang)
     for change in changes or []:
         row = change.get("data") or {}
-        if row.get("kind") != "campaign":
+        if not isinstance(row, dict) or row.get("kind") != "campaign":
             continue
         try:
-            cid = int(row["campaign_id"])
+            cid = inputs.whole(row.get("campaign_id"))
+            if cid is None:  # not a campaign's id (a forged request)
+                raise KeyError(row.get("campaign_id"))
             if change.get("colId") == "name":
                 ctx.store.rename(cid, name=str(change.get("value") or ""), who=who)
                 return _result(
@@ -286,7 +319,7 @@ def rename_in_place(ctx: PageContext, *, changes: list[dict] | None, lang: str, 
         except KeyError:
             return _result(
                 changed=True,
-                message=error_alert(t(lang, "campaign.error.unknown_campaign", ids=row.get("campaign_id"))),
+                message=error_alert(t(lang, "campaign.error.unknown_campaign", ids=str(row.get("campaign_id"))[:40])),
             )
     return _result()
 
@@ -312,14 +345,10 @@ def change_log(ctx: PageContext, *, lang: str | None, limit: int = 50):
 
 def toggled(expanded: list[int] | None, cell: dict | None) -> list[int] | None:
     """Returns the open campaigns after a click on a campaign row's +/- cell (None: not such a click)."""
-    if (
-        not cell
-        or cell.get("colId") != "toggle"
-        or not str(cell.get("rowId", "")).startswith("c")
-        or not str(cell["rowId"])[1:].isdecimal()
-    ):
+    row_id = str(cell.get("rowId", "")) if cell else ""
+    cid = inputs.whole(row_id[1:]) if row_id.startswith("c") else None
+    if not cell or cell.get("colId") != "toggle" or cid is None:
         return None
-    cid = int(str(cell["rowId"])[1:])
     current = set(expanded or [])
     return sorted(current ^ {cid})
 
@@ -392,6 +421,8 @@ def register(app, ctx: PageContext) -> None:
         trigger = dash_ctx.triggered_id
         if trigger == Camp.CONFIRM_CANCEL:
             return no_update, None, no_update, no_update, False, None, None, no_update
+        if trigger != Sms.GRID and trigger not in ACTIONS:  # none of its buttons fired: a forged request
+            raise PreventUpdate
         account = ctx.account()
         who = account.name if account else WHO
         if trigger == Sms.GRID:

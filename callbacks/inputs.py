@@ -4,6 +4,15 @@ value of the wrong type is "nothing chosen" rather than a server error (tests/fa
 
 from __future__ import annotations
 
+import re
+
+WHOLE_RE = re.compile(r"[0-9]{1,18}")
+
+
+class InputRefused(ValueError):
+    """A callback input asks for more than any page sends (e.g. more open rows than MAX_OPEN_ROWS): the request
+    is refused as bad input (400, web/routes.py), not answered at a cost. The text says why (server log)."""
+
 
 def text(value: object) -> str | None:
     """Returns `value` when it is a string, else None."""
@@ -23,6 +32,15 @@ def records(value: object) -> list[dict]:
 def integer(value: object) -> int | None:
     """Returns `value` when it is a whole number (not a boolean), else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def whole(value: object) -> int | None:
+    """Returns an id given as a whole number or as its digits ("42"; 1-18 ASCII digits: "²" and "٣" are
+    digits to str methods, and thousands of them are more than int() takes), else None."""
+    if isinstance(value, str):
+        return int(value) if WHOLE_RE.fullmatch(value) else None
+    value = integer(value)
+    return value if value is not None and abs(value) < 10**18 else None
 
 
 def integers(value: object) -> list[int]:

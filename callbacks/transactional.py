@@ -11,6 +11,7 @@ from dash import ctx as dash_ctx
 from callbacks import inputs
 from callbacks import period as period_callbacks
 from callbacks.context import PageContext
+from callbacks.inputs import InputRefused
 from callbacks.notices import data_notices, failure_alert
 from choices import Granularity
 from data.period import Choice, Period
@@ -27,6 +28,7 @@ from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 
 log = logging.getLogger(__name__)
 
+MAX_OPEN_ROWS = 20  # rows open at once (assets/transactional.js keeps the browser to it; more is refused)
 REPORT_OUTPUTS = [
     *period_callbacks.OUTPUTS,
     "alert",
@@ -108,6 +110,8 @@ def report(
     charts covers). With `rows_only` (a row was opened or closed) only rows, count and empty are
     computed, with `grain_only` (the granularity changed) those and the trend; the rest is no_update."""
     lang = lang_or_default(lang)
+    if len(dict.fromkeys(open_keys or [])) > MAX_OPEN_ROWS:  # the page never sends more (assets/transactional.js)
+        raise InputRefused(f"more than {MAX_OPEN_ROWS} open rows")
     out = _blank()
     for attempt in (1, 2):  # a second time when a lake file was found unreadable: without its month
         try:
@@ -162,11 +166,14 @@ def _fill(
             out["trend"] = trend_figure(daily, chart_labels(lang), lang)
         return out
     chosen = granularity_for(period, grain)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-table") as pool:
-        # The open rows' details and the daily counts are read while the table is (DuckDB works
-        # outside the GIL); only the details of campaigns the table has are shown.
-        table = pool.submit(table_records, ctx, period=period, lang=lang, source=source, text=text, reuse=rows_only)
-        opened = {
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trx-daily") as pool:
+        # The daily counts are read while the table is (DuckDB works outside the GIL); then the details of
+        # the open rows the table has, only: a key of no campaign in the table costs nothing.
+        wanted = with_trend or not rows_only
+        daily_read = pool.submit(_daily, ctx, period, source, compare and not rows_only) if wanted else None
+        records = table_records(ctx, period=period, lang=lang, source=source, text=text, reuse=rows_only)
+        shown = {r["key"] for r in records}
+        details = {
             key: cached_detail(
                 ctx,
                 period=period,
@@ -178,12 +185,9 @@ def _fill(
                 grain=chosen,
             )
             for key, campaign in _campaigns(open_keys)
+            if key in shown
         }
-        wanted = with_trend or not rows_only
-        daily, before = _daily(ctx, period, source, compare and not rows_only) if wanted else (None, None)
-        records = table.result()
-    shown = {r["key"] for r in records}
-    details = {key: row for key, row in opened.items() if key in shown}
+        daily, before = daily_read.result() if daily_read is not None else (None, None)
     out["rows"] = transactional.grid_rows(records, details)
     out["count"] = t(lang, "trx.table.count", n=len(records))
     if not records:
@@ -318,11 +322,12 @@ def detail(
 
 
 def toggled(open_keys: list[str] | None, key: str | None) -> list[str]:
-    """Returns the open campaigns after a click on the +/- of `key` (what assets/transactional.js does in the browser)."""
+    """Returns the open campaigns after a click on the +/- of `key` (what assets/transactional.js does in the
+    browser): at most MAX_OPEN_ROWS, the one opened first closing when one more opens."""
     keys = list(open_keys or [])
     if not key:
         return keys
-    return [k for k in keys if k != key] if key in keys else [*keys, key]
+    return [k for k in keys if k != key] if key in keys else [*keys, key][-MAX_OPEN_ROWS:]
 
 
 def register(app, ctx: PageContext) -> None:

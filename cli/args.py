@@ -20,18 +20,31 @@ def fail(message: str) -> None:
 
 
 def config() -> Config:
-    """Returns the environment's settings, or ends the command naming the bad one."""
+    """Returns the environment's settings, or ends the command naming the bad one; the data directory is made
+    its owner's only (data.lake.private_data_dir) before anything is written there."""
+    from data.lake import private_data_dir
+
     try:
-        return Config.from_env()
+        cfg = Config.from_env()
     except ConfigError as exc:
         fail(str(exc))
         raise
+    try:
+        private_data_dir(cfg.data_dir)
+    except OSError as exc:
+        fail(f"SMSREPORTS_DATA_DIR: cannot use {cfg.data_dir} ({exc.strerror or exc})")
+    return cfg
 
 
 def day(value: str, flag: str) -> dt.date:
-    """Returns the date `value` (YYYY-MM-DD) given for `flag`."""
+    """Returns the date `value` (YYYY-MM-DD, within 2000-01-01..2100-12-31) given for `flag`."""
+    from data.period import FIRST_DAY, LAST_DAY, PeriodError, check_day
+
     try:
-        return dt.date.fromisoformat(value)
+        return check_day(dt.date.fromisoformat(value))
+    except PeriodError:
+        fail(f"{flag}: {value} is outside {FIRST_DAY}..{LAST_DAY}")
+        raise
     except ValueError:
         fail(f"{flag}: {value!r} is not a date (YYYY-MM-DD)")
         raise

@@ -23,11 +23,13 @@ def demo(
     ),
     big_dispatch: int = typer.Option(0, help="Add one dispatch with this many recipients."),
     if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing when a lake exists."),
+    force: bool = typer.Option(False, "--force", help="Replace a lake that holds imported data (it is lost)."),
 ) -> None:
-    """Build a realistic, deterministic demo lake in the data directory."""
+    """Build a realistic, deterministic demo lake in the data directory (replacing a demo lake there)."""
     from rich.progress import Progress
 
     from data.demo import build_demo
+    from data.demo.origin import holds_imported_data
     from data.lake import Lake
 
     cfg = config()
@@ -35,8 +37,12 @@ def demo(
     if if_missing and lake.exists():
         typer.echo(f"lake exists at {lake.root}; keeping it")
         return
-    if messages <= 0:
-        fail("--messages must be positive")
+    if messages < 1000:
+        fail("--messages must be at least 1000")
+    if big_dispatch < 0:
+        fail("--big-dispatch must be positive")
+    if lake.exists() and not force and holds_imported_data(lake):
+        fail(f"the lake at {lake.root} holds imported data; 'demo' would replace it: add --force to do so")
     last = moment(until, "--until", cfg.timezone)
     with Progress(transient=False) as progress:
         tasks: dict[str, int] = {}
@@ -46,15 +52,18 @@ def demo(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        summary = build_demo(
-            lake,
-            messages=messages,
-            seed=seed,
-            until=last,
-            tz=cfg.timezone,
-            big_dispatch=big_dispatch or None,
-            progress=report,
-        )
+        try:
+            summary = build_demo(
+                lake,
+                messages=messages,
+                seed=seed,
+                until=last,
+                tz=cfg.timezone,
+                big_dispatch=big_dispatch or None,
+                progress=report,
+            )
+        except OSError as exc:  # a full disk: the new version was discarded, the lake is as it was
+            fail(f"could not write the demo lake ({exc.strerror or exc}); the lake is unchanged")
     typer.echo(f"demo lake at {lake.root}: {summary}")
 
 
@@ -71,6 +80,9 @@ def rollup(
     spark_conf: list[str] = typer.Option(None, "--spark-conf", help="Extra Spark setting KEY=VALUE (repeatable)."),
 ) -> None:
     """Rebuild the rollups and the message search index (after a change of time zone, or when the page says they are stale)."""
+    import duckdb
+    import pyarrow as pa
+
     from data.lake import Lake, transaction
     from data.rollups import build_rollups, rollup_status
 
@@ -84,12 +96,33 @@ def rollup(
     _check_engine(engine, spark_master, spark_conf)
     before = rollup_status(lake, tz=cfg.timezone)
     with _rollup_engine(engine, spark_master, spark_conf or []) as runner:
-        with transaction(lake) as staging:
-            figures = build_rollups(staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads, engine=runner)
+        try:
+            with transaction(lake) as staging:
+                figures = build_rollups(
+                    staging, tz=cfg.timezone, months=chosen, threads=cfg.duckdb_threads, engine=runner
+                )
+        except OSError as exc:  # a full disk: the new version was discarded, the lake is as it was
+            fail(f"could not write the rollups ({exc.strerror or exc}); the lake is unchanged")
+        except (duckdb.Error, pa.ArrowException) as exc:  # a file that cannot be read: name its month, in one line
+            fail(_unreadable_reason(exc))
     typer.echo(
         f"rollups rebuilt by {figures['engine']} ({'were: ' + before.reason if before.reason else 'were fresh'}): "
         f"{figures['months']} month(s), {sum(figures['rows'].values()):,} rows in {figures['seconds']} s; "
         f"message search index in {figures['search_index_seconds']} s"
+    )
+
+
+def _unreadable_reason(exc: Exception) -> str:
+    """Returns the one line `rollup` ends with when building failed reading the lake: the month whose file
+    cannot be read, when the error names one, and what to do."""
+    import re
+
+    found = re.search(r"month=([0-9]{4}-[0-9]{2})", str(exc))
+    where = f"month {found.group(1)}: its file cannot be read" if found else "the lake cannot be read"
+    detail = " ".join(str(exc).split())[:200]
+    return (
+        f"could not build the rollups, {where} ({type(exc).__name__}: {detail}); "
+        "restore the file or import the month again, then run rollup; the lake is unchanged"
     )
 
 

@@ -12,12 +12,20 @@ app = typer.Typer(no_args_is_help=True, help="Users and roles (viewer, analyst, 
 
 
 def _users():
+    """Returns the user store; one that cannot even be opened (created, migrated) ends the command in one line."""
+    import sqlite3
+
     from web.security import user_store
 
-    return user_store(config())
+    cfg = config()
+    try:
+        return _change(lambda: user_store(cfg))
+    except (sqlite3.OperationalError, OSError) as exc:
+        fail(f"the user store cannot be opened ({exc}); nothing was changed")
 
 
 def _change(change):
+    from data.store.sqlite import BUSY, StoreError
     from data.store.users import UserError
     from i18n import t
 
@@ -25,6 +33,8 @@ def _change(change):
         return change()
     except UserError as exc:
         fail(t("en", exc.key, **exc.values))
+    except StoreError as exc:  # read-only, a full disk, or busy for SMSREPORTS_STORE_TIMEOUT_S: nothing changed
+        fail(t("en", "users.error.busy" if exc.key == BUSY else "users.error.read_only"))
 
 
 def _read_password() -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 import duckdb
@@ -16,12 +20,24 @@ from data.lake import Lake
 from data.rollups import NAMES, RollupStatus, read_state, rollup_glob, rollup_sql, rollup_status, sql_literal
 
 _MISSING = object()
+RECHECK_S = 1.0  # how often a process looks again at the lake's files (sizes, times) and the shared verdicts
+DAMAGE_FILE = ".lake-damage.json"  # beside the lake: files a process found unreadable, for every process to see
 REMEMBERED = 256  # answers `Db.remember` keeps (transactional details are the largest: tens of kB each)
 T = TypeVar("T")
 
 
 class LakeUnavailable(RuntimeError):
     """The lake has no data yet or cannot be read."""
+
+
+class MonthsUnreadable(LakeUnavailable):
+    """An answer needs months whose files cannot be read (`months`: month -> why); leaving them out would
+    make it incomplete without saying so (a download), so it is not given."""
+
+    def __init__(self, months: dict[str, str]):
+        self.months = dict(sorted(months.items()))
+        listed = ", ".join(f"{m} ({why})" for m, why in self.months.items())
+        super().__init__(f"needs month(s) that cannot be read: {listed}; the answer would be incomplete")
 
 
 # A lake file named in a reader's error ("Failed to read file "/…/month=2026-10/part-0000.parquet": …).
@@ -70,6 +86,8 @@ class Db:
         self._unreadable: dict[str, str] = {}
         self._remembered: OrderedDict[tuple, object] = OrderedDict()
         self._built = 0
+        self._fingerprint: tuple | None = None  # the lake's files (and shared verdicts) the sources were built on
+        self._looked_at = 0.0
 
     def _check_fork(self) -> None:
         # A DuckDB connection must not be shared across fork(): a forked child (a gunicorn
@@ -94,25 +112,30 @@ class Db:
             return self._con.cursor()
 
     def rollup_status(self) -> RollupStatus:
-        """Returns whether the rollups match the lake (checked again whenever the lake's version changes)."""
-        snapshot = self.lake.snapshot()
+        """Returns whether the rollups match the lake (checked again whenever the lake's version, or one of its
+        files in place, changes: the same answer in every process for the same files)."""
+        snapshot = (self.lake.snapshot(), self._fingerprint)
         cached = self._status
-        if cached is None or cached[0] != snapshot or snapshot is None:
+        if cached is None or cached[0] != snapshot or snapshot[0] is None:
             cached = (snapshot, rollup_status(self.lake, tz=self.tz))
             self._status = cached
         return cached[1]
 
     def sources(self) -> dict[str, str]:
-        """Returns the FROM-clause text of each lake table and rollup; LakeUnavailable when there is no lake."""
+        """Returns the FROM-clause text of each lake table and rollup; LakeUnavailable when there is no lake.
+
+        They are built again for a new lake version, and also when a file of the current one changed in place
+        (truncated, damaged, repaired) or another process found one unreadable: every process looks at the
+        files every RECHECK_S, so all reach the same verdict on the same files, and a repair is seen at once."""
         self._check_fork()
         snapshot = self.lake.snapshot()
         cached = self._sources
-        if cached is not None and snapshot is not None and cached[0] == snapshot:
+        if cached is not None and snapshot is not None and cached[0] == snapshot and self._files_unchanged():
             return cached[1]
         with self._lock:
-            cached = self._sources
-            if cached is not None and snapshot is not None and cached[0] == snapshot:
-                return cached[1]
+            fresh = self._sources
+            if fresh is not None and fresh is not cached and snapshot is not None and fresh[0] == snapshot:
+                return fresh[1]  # another thread built them meanwhile
             src = self._build_sources()
             self._sources = (snapshot, src)
             self._built += 1
@@ -144,6 +167,65 @@ class Db:
         """Returns whether answers come from the rollups' tables (False: from their SQL over the raw messages)."""
         return not self.sources()["dispatch_daily"].startswith("(")
 
+    def _files_unchanged(self) -> bool:
+        """Tells whether the lake's files and the shared verdicts are as the sources were built on (looked at
+        every RECHECK_S; in between, assumed so)."""
+        now = time.monotonic()
+        if now - self._looked_at < RECHECK_S:
+            return True
+        self._looked_at = now
+        return self._fingerprint == self._lake_fingerprint()
+
+    def _lake_fingerprint(self) -> tuple:
+        """Returns what the verdicts depend on: each messages and clicks file (path, inode, size, time) and the
+        shared verdicts file's state."""
+        found = []
+        for path in sorted(self.lake.messages_dir.glob("month=*/*.parquet")) + sorted(
+            self.lake.clicks_dir.glob("month=*/*.parquet")
+        ):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+        try:
+            st = self._damage_file.stat()
+            found.append((DAMAGE_FILE, st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            pass
+        return tuple(found)
+
+    @property
+    def _damage_file(self) -> Path:
+        return self.lake.root.parent / DAMAGE_FILE
+
+    def _share_damage(self, key: tuple, error: str) -> None:
+        """Adds a file found unreadable to the verdicts every process reads (written whole, under a lock)."""
+        try:
+            with open(self._damage_file.with_name(DAMAGE_FILE + ".lock"), "a+") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                known = self._shared_damage()
+                known[key[0]] = [*key[1:], error[:500]]
+                tmp = self._damage_file.with_name(f".{DAMAGE_FILE}.{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(known), encoding="utf-8")
+                os.replace(tmp, self._damage_file)
+        except OSError:  # a read-only data directory: this process knows it, the others find it themselves
+            pass
+
+    def _shared_damage(self) -> dict[str, list]:
+        try:
+            found = json.loads(self._damage_file.read_text(encoding="utf-8"))
+            return found if isinstance(found, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def require_months(self, months) -> None:
+        """Raises MonthsUnreadable when any of `months` ("YYYY-MM") is left out of the answers (its file cannot
+        be read, or it is gone): for an answer that must not be given without it (a download)."""
+        needed = {m: why for m, why in self.unreadable().items() if m in set(months)}
+        if needed:
+            raise MonthsUnreadable(needed)
+
     def unreadable(self) -> dict[str, str]:
         """Returns the months left out of every answer, each with why: a messages or clicks file
         that cannot be read, or a month the rollups were built from that is gone from the lake."""
@@ -169,6 +251,7 @@ class Db:
                 return False  # known already: running again would not help
             self._checked[key] = f"{type(exc).__name__}: {exc}"
             self._sources = None
+        self._share_damage(key, self._checked[key])
         return True
 
     def _read_every_file(self, exc: BaseException) -> bool:
@@ -178,10 +261,10 @@ class Db:
             exc, (duckdb.OutOfMemoryException, duckdb.InterruptException)
         ):
             return False
-        snapshot = self.lake.snapshot()
-        if getattr(self, "_deep_checked", object()) == snapshot:
+        seen = (self.lake.snapshot(), self._fingerprint)  # once per lake version and state of its files
+        if getattr(self, "_deep_checked", object()) == seen:
             return False
-        self._deep_checked = snapshot
+        self._deep_checked = seen
         import pyarrow.parquet as pq
 
         found = False
@@ -198,6 +281,7 @@ class Db:
                 with self._lock:
                     self._checked[key] = f"{type(error).__name__}: {error}"
                     self._sources = None
+                self._share_damage(key, self._checked[key])
                 found = True
         return found
 
@@ -234,6 +318,10 @@ class Db:
         return "read_parquet([" + ", ".join(sql_literal(str(p)) for p in good) + f"], {hive})"
 
     def _build_sources(self) -> dict[str, str]:
+        self._fingerprint, self._looked_at = self._lake_fingerprint(), time.monotonic()
+        for path, known in self._shared_damage().items():  # what other processes found, for files as they are now
+            if isinstance(known, list) and len(known) == 4:
+                self._checked[(path, *known[:3])] = str(known[3])
         if not self.lake.exists():
             raise LakeUnavailable(f"no lake at {self.lake.root}")
         hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"

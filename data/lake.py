@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 import time
 import uuid
@@ -106,6 +107,24 @@ class Lake:
     def month_dirs(self) -> list[Path]:
         """Returns the messages partitions, oldest first."""
         return sorted(p for p in self.messages_dir.glob("month=*") if p.is_dir())
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """Makes the data directory its owner's only: what this process creates from now on is 0700 (folders) or
+    0600 (files) (umask 077: the lake holds phone numbers, the store password hashes), the directory is made
+    0700 if missing, and what an older version left open to the group or others loses those bits."""
+    os.umask(0o077)
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder, dirs, files in os.walk(data_dir):
+        for path in [Path(folder), *(Path(folder) / name for name in files)]:
+            try:
+                st = path.lstat()
+                if not stat.S_ISLNK(st.st_mode) and st.st_mode & 0o077:
+                    path.chmod(stat.S_IMODE(st.st_mode) & 0o700)
+            except OSError:  # gone meanwhile, or not ours
+                pass
+        dirs[:] = [d for d in dirs if not (Path(folder) / d).is_symlink()]
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:

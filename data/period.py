@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 from choices import Preset  # re-exported: the data layer's callers name presets through it
 
 PRESET_MONTHS = {Preset.M1: 1, Preset.M2: 2, Preset.M3: 3, Preset.M6: 6, Preset.M12: 12}
+# The days a user may ask for: SMS logs begin after 2000 (ingest refuses older dates), and dates near the
+# calendar's ends (9999-12-31) would overflow once a day or a time zone is added to them.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 class PeriodError(ValueError):
@@ -67,16 +70,40 @@ def today_in(tz: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(tz)).date()
 
 
+def check_day(day: dt.date) -> dt.date:
+    """Returns `day` when it lies within FIRST_DAY..LAST_DAY; PeriodError (period.error.range) otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PeriodError(
+            "period.error.range", value=day.isoformat(), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()
+        )
+    return day
+
+
 def parse_day(value: str | dt.date | None) -> dt.date | None:
-    """Returns the date of an ISO string (a time part is ignored); PeriodError if malformed."""
+    """Returns the date of an ISO string (a time part is ignored); PeriodError if malformed or outside
+    FIRST_DAY..LAST_DAY."""
     if value is None or value == "":
         return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
     if isinstance(value, dt.date):
-        return value
+        return check_day(value)
     try:
-        return dt.date.fromisoformat(str(value)[:10])
+        day = dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise PeriodError("period.error.format", value=str(value)) from None
+        raise PeriodError("period.error.format", value=str(value)[:40]) from None
+    return check_day(day)
+
+
+def _typed_day(value: str | dt.date | None) -> dt.date | None:
+    """Returns the day a range picker holds, in any year (the range is cut to the days with data, so a
+    century costs nothing); None when it is empty or unreadable."""
+    try:
+        return parse_day(value)
+    except PeriodError as exc:
+        if exc.key != "period.error.range":
+            return None
+        return dt.date.fromisoformat(str(value)[:10]) if not isinstance(value, dt.date) else value
 
 
 def resolve_period(
@@ -158,10 +185,7 @@ def choose(
     if preset != Preset.CUSTOM:
         period = resolve_period(preset, today=today, first_day=first_day, tz=tz)
         return Choice(period, data_days=data_days)
-    try:
-        lo, hi = parse_day(start), parse_day(end)
-    except PeriodError:
-        lo = hi = None
+    lo, hi = _typed_day(start), _typed_day(end)
     if lo is None or hi is None:
         return Choice(resolve_period(Preset.M1, today=today, first_day=None, tz=tz), data_days=data_days, pending=True)
     lo, hi = min(lo, hi), max(lo, hi)

@@ -550,4 +550,11 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "admin.audit_interrupted": "interrupted: a download that started and never ended (its process was stopped), or one still being sent.",
     # issue 18, point 8: local mode on opt-in only
     "login.no_users": "No users are defined yet, so nobody can log in. An administrator adds the first one on the server: python app.py users add NAME --role admin",
+    # issue 18, points 9-11: bad input never answers 500
+    "period.error.range": "Date {value} is out of range: choose a day from {first} to {last}.",
+    "error.too_large": "The request is too large ({error}): nothing was done.",
+    # issue 18, points 12-15: faults
+    "error.months_unreadable": "This download needs data from {months}. That file cannot be read now, so the download would be incomplete and is not made. Downloads of other months work; an administrator can restore the file or import the month again.",
+    "users.error.read_only": "The user store cannot be written (read-only or full disk); nothing was changed.",
+    "users.error.busy": "The user store is being changed by someone else right now; nothing was changed. Try again in a moment.",
 }

@@ -586,4 +586,11 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "admin.audit_interrupted": "interrupted (przerwane): pobieranie, które się zaczęło i nie skończyło (jego proces zatrzymano), albo takie, które wciąż trwa.",
     # issue 18, point 8: local mode on opt-in only
     "login.no_users": "Nie ma jeszcze żadnych użytkowników, więc nikt nie może się zalogować. Administrator dodaje pierwszego na serwerze: python app.py users add NAZWA --role admin",
+    # issue 18, points 9-11: bad input never answers 500
+    "period.error.range": "Data {value} jest poza zakresem: wybierz dzień od {first} do {last}.",
+    "error.too_large": "Żądanie jest za duże ({error}): nic nie zostało zrobione.",
+    # issue 18, points 12-15: faults
+    "error.months_unreadable": "Do tego pobrania potrzebne są dane z: {months}. Tego pliku nie da się teraz odczytać, więc pobrany plik byłby niepełny i nie zostanie przygotowany. Pobrania z innych miesięcy działają; administrator może przywrócić plik albo ponownie zaimportować miesiąc.",
+    "users.error.read_only": "Nie można zapisać magazynu użytkowników (tylko do odczytu albo pełny dysk); nic nie zostało zmienione.",
+    "users.error.busy": "Ktoś inny zmienia teraz magazyn użytkowników; nic nie zostało zmienione. Spróbuj ponownie za chwilę.",
 }

@@ -197,8 +197,8 @@ def sessions_table(lang: str, sessions: list) -> html.Div | dbc.Table:
         html.Tr(
             [
                 html.Td(s.user, className="fw-semibold"),
-                html.Td(s.created_at),
-                html.Td(s.last_seen_at),
+                html.Td(_utc(s.created_at), className="text-nowrap"),
+                html.Td(_utc(s.last_seen_at), className="text-nowrap"),
                 html.Td(s.address),
                 html.Td(s.user_agent[:80], title=s.user_agent),
                 html.Td(html.Code(s.short)),
@@ -224,6 +224,11 @@ def chain_status(lang: str, check) -> html.Div:
         className="py-2 mb-0 small",
     )
     return html.Div(alert, **{"data-chain": "ok" if check.ok else "broken"})
+
+
+def _utc(iso: str) -> str:
+    """Returns an ISO 8601 UTC time as "YYYY-MM-DD HH:MM:SS" (the column says UTC)."""
+    return (iso or "").replace("T", " ").removesuffix("+00:00")
 
 
 def _filter_text(raw: str) -> str:
@@ -269,7 +274,8 @@ def audit_table(lang: str, log: pd.DataFrame, tz: str) -> html.Div:
     return html.Div(
         [
             html.P(
-                [t(lang, "admin.audit_hint", n=len(log)), " ", t(lang, "admin.audit_interrupted")],
+                [t(lang, "admin.audit_hint", n=len(log))]
+                + ([" ", t(lang, "admin.audit_interrupted")] if (log["outcome"] == "interrupted").any() else []),
                 className="small text-muted",
             ),
             dbc.Table(

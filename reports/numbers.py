@@ -49,11 +49,13 @@ def numbers_csv(
     sep: str,
     batch_rows: int,
 ) -> Iterator[bytes]:
-    """Yields a CSV file of the numbers, one per row, under a translated header."""
-    yield from csv_chunks([t(lang, "col.msisdn")], [], sep=sep)
-    for batch in sms_queries.numbers_batches(
+    """Yields a CSV file of the numbers, one per row, under a translated header (MonthsUnreadable before the
+    header when a month of the dispatches cannot be read)."""
+    batches = sms_queries.numbers_batches(
         db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows
-    ):
+    )
+    yield from csv_chunks([t(lang, "col.msisdn")], [], sep=sep)
+    for batch in batches:
         digits = _digits(batch)
         fast = _render(digits, '"', '"\r\n')
         yield fast if fast is not None else "".join(csv_line([v], sep=sep) for v in digits.to_pylist()).encode("utf-8")
@@ -74,10 +76,11 @@ def numbers_xml(
     attrs = {**scope, "status": group.value, "generated_at": generated_at}
     if reason:
         attrs["reason"] = reason
-    yield xml_prologue("numbers", attrs).encode("utf-8")
-    for batch in sms_queries.numbers_batches(
+    batches = sms_queries.numbers_batches(
         db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows
-    ):
+    )
+    yield xml_prologue("numbers", attrs).encode("utf-8")
+    for batch in batches:
         digits = _digits(batch)
         fast = _render(digits, "  <recipient><msisdn>", "</msisdn></recipient>\n")
         if fast is None:

@@ -206,7 +206,8 @@ def messages_csv(
     source: str | None = None,
     batch_rows: int = 50_000,
 ) -> Iterator[bytes]:
-    """Yields the CSV file of a campaign's messages in the period, newest first (streamed in batches)."""
+    """Yields the CSV file of a campaign's messages in the period, newest first (streamed in batches);
+    MonthsUnreadable before the header when a month it needs cannot be read."""
     batches = trx_queries.trx_messages_batches(
         db, period=period, campaign=campaign, source=source, batch_rows=batch_rows
     )

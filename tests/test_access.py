@@ -591,7 +591,7 @@ def test_a_download_that_cannot_be_recorded_is_refused(app, store, frames, monke
 
 
 def test_admin_sees_whether_the_chain_holds_and_interrupted_downloads(app, store, monkeypatch):
-    """(Last in this module: it breaks the module's access log.)"""
+    """(It breaks the chain of this module's access log: no test after it may expect the chain to hold.)"""
     import sqlite3
 
     from data.store import audit as audit_module
@@ -615,3 +615,41 @@ def test_admin_sees_whether_the_chain_holds_and_interrupted_downloads(app, store
     monkeypatch.setattr(audit_module, "FULL_CHECK_S", 0)  # the page checks the whole chain every few minutes
     page = shown()
     assert '"data-chain": "broken"' in page and "Broken at row 2" in page
+
+
+def test_a_download_failing_before_its_first_byte_is_answered_with_every_header(app, frames, monkeypatch):
+    from data.db import LakeUnavailable
+    from web import routes
+
+    number = int(frames["dispatches"]["number"].iloc[0])
+    client = login(app, "anna")
+    for fault, status in ((OSError("No space left on device"), 500), (LakeUnavailable("no lake at /x"), 503)):
+
+        def failing(*_args, fault=fault, **_kwargs):
+            raise fault
+            yield b""  # a generator, as the real one
+
+        monkeypatch.setattr(routes, "numbers_csv", failing)
+        response = client.get(f"/export/numbers.csv?dispatch={number}&status=delivered&lang=en")
+        assert response.status_code == status and "Content-Disposition" not in response.headers
+        assert (
+            response.headers["X-Frame-Options"] == "DENY"
+            and "frame-ancestors 'none'" in (response.headers["Content-Security-Policy"])
+        )
+        assert response.text and "Traceback" not in response.text
+
+
+def test_an_active_session_keeps_its_cookie_alive(app, store):
+    """The cookie expires after the idle time; a session in use gets it again (with its last-seen time)."""
+    import sqlite3
+
+    client = login(app, "vera")
+    quiet = client.get("/_dash-layout")
+    assert quiet.status_code == 200 and "smsreports_session=" not in quiet.headers.get("Set-Cookie", "")
+    con = sqlite3.connect(store.path, isolation_level=None)
+    con.execute("UPDATE sessions SET last_seen = last_seen - ? WHERE user = 'vera'", (security.SEEN_EVERY_S + 1,))
+    con.close()
+    again = client.get("/_dash-layout")
+    cookies = [v for k, v in again.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session=")]
+    assert again.status_code == 200 and cookies and "Expires=" in cookies[0]
+    assert time.time() - store.sessions.list("vera")[0].last_seen < 5

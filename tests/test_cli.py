@@ -125,6 +125,14 @@ def test_exports_are_on_the_access_record(demo_dir, tmp_path, frames):
             "is after --to",
         ),
         (
+            ["export", "dispatches", "--from", "2026-11-02", "--to", "9999-12-31", "--format", "csv", "--out", "X"],
+            "--to: 9999-12-31 is outside 2000-01-01..2100-12-31",
+        ),
+        (
+            ["export", "numbers", "--dispatch", "9" * 30, "--status", "delivered", "--format", "csv", "--out", "X"],
+            "unknown dispatch number",
+        ),
+        (
             ["export", "dispatches", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "pdf", "--out", "X"],
             "--format",
         ),

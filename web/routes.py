@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import flask_bootstrap
 from dash.exceptions import DependencyException
 from flask import Flask, Response, abort, current_app, jsonify, request, send_from_directory, stream_with_context
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from data.db import LakeUnavailable
+from callbacks.inputs import InputRefused
+from data.db import LakeUnavailable, MonthsUnreadable
 from data.queries import dispatches as dispatch_queries
 from data.queries import status as status_queries
 from data.queries import transactional as trx_queries
 from i18n import lang_or_default, t
+from i18n.labels import left_out
 from reports.audit import NotRecorded, recorded
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
 from reports.numbers import numbers_csv, numbers_xml
@@ -59,12 +63,32 @@ def _attachment(body, filename: str, content_type: str) -> Response:
         lang = lang_or_default(request.args.get("lang"))
         return Response(t(lang, "error.audit_unwritable"), status=503, mimetype="text/plain")
     # content_type is sent as given; Flask's mimetype= would append a second "; charset=utf-8" to text/*.
-    response = Response(body, content_type=content_type)
+    response = Response(_primed(body), content_type=content_type)
     if size is not None:
         response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _primed(body: Iterator[bytes]) -> Iterator[bytes]:
+    """Returns `body` with its first chunk made now, in the request: what fails before anything is sent (no
+    lake, a damaged month) is answered by the error handlers, with a message and every header, rather than by
+    the server's bare 500. Closing what it returns closes `body` (a client that went away: "aborted")."""
+    first = next(body, _END)
+
+    def rest() -> Iterator[bytes]:
+        try:
+            if first is not _END:
+                yield first
+            yield from body
+        finally:
+            body.close()
+
+    return rest()
+
+
+_END = object()
 
 
 # How rows are counted in a streamed CSV: "lines" where no field can hold a line break (numbers, messages
@@ -109,7 +133,12 @@ def register(server: Flask, ctx: AppContext) -> None:
         """Readiness: a short query on the lake and on the campaign store; 503 naming what failed."""
         checks, failed, body = {}, [], {}
         try:
-            state = status_queries.lake_state(ctx.db)
+            try:
+                state = status_queries.lake_state(ctx.db)
+            except Exception as exc:
+                if not ctx.db.note_failure(exc):  # a file found unreadable only now: answer without its month
+                    raise
+                state = status_queries.lake_state(ctx.db)
             newest = state["newest"]
             body.update(
                 messages=state["messages"],
@@ -248,8 +277,25 @@ def register(server: Flask, ctx: AppContext) -> None:
 
     @server.errorhandler(BadRequest)
     def bad_request(exc: BadRequest):
+        return security.bad_request(str(exc))
+
+    @server.errorhandler(InputRefused)
+    def input_refused(exc: InputRefused):
+        return security.bad_request(str(exc))
+
+    @server.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):
+        limit = ctx.config.max_body_bytes
+        return security.bad_request(f"body over {limit} bytes", status=413, key="error.too_large")
+
+    @server.errorhandler(MonthsUnreadable)
+    def months_unreadable(exc: MonthsUnreadable):
         lang = lang_or_default(request.args.get("lang"))
-        return Response(t(lang, "error.bad_request", error=str(exc)), status=400, mimetype="text/plain")
+        months = left_out(exc.months, lang)
+        current_app.logger.warning(
+            "download refused, it needs months that cannot be read: %s (%s)", months, request.path
+        )
+        return Response(t(lang, "error.months_unreadable", months=months), status=503, mimetype="text/plain")
 
     @server.errorhandler(LakeUnavailable)
     def lake_unavailable(exc: LakeUnavailable):

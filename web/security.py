@@ -23,7 +23,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -37,6 +37,7 @@ from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
 from i18n import LANGS, lang_or_default, t
 from layouts.ids import Admin, Camp, Search, Shell, Sms, Trx
+from web import requests
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
 CSRF_HEADER = "X-CSRFToken"
@@ -221,13 +222,12 @@ def secret_key(config: Config) -> str:
 
 # --------------------------------------------------------------------- accounts
 class _Users:
-    """The process's short-lived view of the users table (CACHE_S), so each request costs no query."""
+    """The user store, with how many users exist remembered for CACHE_S (local mode asks on each request)."""
 
     def __init__(self, store: UserStore):
         self.store = store
         self._lock = threading.Lock()
         self._count: tuple[float, int] | None = None
-        self._users: dict[str, tuple[float, object]] = {}
 
     def count(self) -> int:
         now = time.monotonic()
@@ -238,17 +238,6 @@ class _Users:
         with self._lock:
             self._count = (now, value)
         return value
-
-    def get(self, name: str):
-        now = time.monotonic()
-        with self._lock:
-            hit = self._users.get(name)
-            if hit and now - hit[0] < CACHE_S:
-                return hit[1]
-        user = self.store.get(name)
-        with self._lock:
-            self._users[name] = (now, user)
-        return user
 
 
 def current_account() -> Account | None:
@@ -332,6 +321,7 @@ class _AppState:
     output_roles: dict[str, str | None]
     default_lang: str
     local_mode: bool = False
+    callbacks: dict = field(default_factory=dict)  # the app's callback map: what each callback's request holds
 
 
 def _state() -> _AppState:
@@ -376,6 +366,7 @@ def _account_of_request(state: _AppState) -> Account | None:
         return None
     if now - found.last_seen > SEEN_EVERY_S:
         _quietly(lambda: sessions.touch(found.id, now=now))
+        session.modified = True  # the cookie is sent again, its expiry (the idle time) counted from now
     g.session_id = found.id
     return Account(found.user, found.role)
 
@@ -445,13 +436,28 @@ def _check_request():
     needed = ENDPOINT_ROLES.get(endpoint)
     what = endpoint or request.path
     if needed is not None and endpoint == "/_dash-update-component":
-        body = request.get_json(silent=True) or {}
-        output = body.get("output") if isinstance(body, dict) else None
-        needed = state.output_roles.get(output) if isinstance(output, str) else None
-        what = f"callback {output}"
+        try:  # read here, before Dash: a body no page sends is bad input (400), never a 500 inside Dash
+            body = requests.parse_json(request.get_data(cache=True))
+            output = requests.callback_output(body)
+            needed = state.output_roles.get(output)
+            what = f"callback {output[:200]}"
+            if needed is not None and allows(account.role, needed):
+                requests.check_callback(body, state.callbacks[output])
+        except requests.MalformedRequest as exc:
+            return bad_request(str(exc))
     if needed is None or not allows(account.role, needed):
         _denied(account, what, needed)
     return None
+
+
+def bad_request(why: str, *, status: int = 400, key: str = "error.bad_request") -> Response:
+    """Returns the answer to a request no page of the app sends: `status` with a short message in the request's
+    language, and one line in the server log (no traceback: anyone can send these)."""
+    from flask import current_app
+
+    why = why.encode("utf-8", "backslashreplace").decode("utf-8")  # a forged text may hold lone surrogates
+    current_app.logger.warning("bad request %s %s: %s", request.method, request.path[:200], why[:300])
+    return Response(t(lang_or_default(request.args.get("lang")), key, error=why), status=status, mimetype="text/plain")
 
 
 def _in_request() -> bool:
@@ -532,15 +538,23 @@ def content_security_policy(script_hashes: list[str] | None = None) -> str:
     )
 
 
+def security_headers(csp: str | None = None) -> dict[str, str]:
+    """Returns the headers every response carries; `csp` is its Content-Security-Policy (default: the app's).
+    web/serving.py puts them on the error pages the servers write themselves (414, 431, 500 before any byte)."""
+    return {
+        "Content-Security-Policy": csp or content_security_policy(),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",  # Flask-WTF's HTTPS referrer check needs same-origin referrers
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
 def _headers(response: Response) -> Response:
     hashes = None
     if response.mimetype == "text/html" and not response.direct_passthrough and not response.is_streamed:
         hashes = _script_hashes(response.get_data())
-    response.headers["Content-Security-Policy"] = content_security_policy(hashes)
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"  # Flask-WTF's HTTPS referrer check needs same-origin referrers
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers.update(security_headers(content_security_policy(hashes)))
     if request.endpoint in ("/", "/<path:path>") and response.status_code == 200 and g.get("account") is not None:
         response.set_cookie(CSRF_COOKIE, generate_csrf(), secure=request.is_secure, httponly=False, samesite="Strict")
     return response
@@ -637,6 +651,7 @@ def install(app, config: Config) -> None:
         SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (whose idle timeout ends it)
         WTF_CSRF_HEADERS=[CSRF_HEADER],
+        MAX_CONTENT_LENGTH=config.max_body_bytes,  # larger bodies: 413 (RequestEntityTooLarge), before any parsing
     )
     state = _AppState(
         users=_Users(user_store(config)),
@@ -644,6 +659,7 @@ def install(app, config: Config) -> None:
         output_roles={},
         default_lang=config.default_lang,
         local_mode=config.local_mode,
+        callbacks=app.callback_map,
     )
     server.extensions["smsreports_security"] = state
     state.output_roles.update({key: callback_role(key, app.callback_map) for key in app.callback_map})

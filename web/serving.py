@@ -42,9 +42,58 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
     }
 
 
+def _error_page(status: int, reason: str) -> tuple[list[tuple[str, str]], bytes]:
+    """Returns (headers, body) of an error page a server writes itself, with every security header of the app's
+    own answers (web.security.security_headers): plain text, so nothing in it can run."""
+    from web.security import security_headers
+
+    body = f"{status} {reason}\n".encode("latin-1", "replace")
+    headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        *security_headers("default-src 'none'; frame-ancestors 'none'").items(),
+    ]
+    return headers, body
+
+
+def headered_gunicorn_errors() -> None:
+    """Makes gunicorn's own error pages (a request line too long: 414, headers too large: 431, a 500 before the
+    app sent a byte) carry the app's security headers: gunicorn writes them with `gunicorn.util.write_error`,
+    which takes no headers, so this process's copy of it is replaced (the workers fork from here)."""
+    from gunicorn import util
+
+    def write_error(sock, status_int, reason, mesg):
+        headers, body = _error_page(status_int, reason)
+        head = f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Length: {len(body)}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers)
+        util.write_nonblock(sock, head.encode("latin-1") + b"\r\n" + body)
+
+    util.write_error = write_error
+
+
+def headered_waitress_errors() -> None:
+    """Makes waitress's own error pages (431, 400, a 500 before the app sent a byte) carry the app's security
+    headers: its channels answer them with `error_task_class`, replaced here by one that adds them."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class HeaderedErrorTask(ErrorTask):
+        def execute(self):
+            error = self.request.error
+            headers, body = _error_page(error.code, error.reason)
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.extend(headers)
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    HTTPChannel.error_task_class = HeaderedErrorTask
+
+
 def run_gunicorn(build: Callable[[], object], options: dict[str, object]) -> None:
     """Runs gunicorn with `options`; `build()` returns the WSGI app and is called in each worker."""
     from gunicorn.app.base import BaseApplication
+
+    headered_gunicorn_errors()
 
     class _App(BaseApplication):
         def load_config(self):
@@ -62,6 +111,7 @@ def run_waitress(app, *, host: str, port: int, threads: int) -> None:
     """Runs `app` in this one process with waitress (`--workers 1`)."""
     from waitress import serve as waitress_serve
 
+    headered_waitress_errors()
     waitress_serve(app, host=host, port=port, threads=threads, ident="smsreports")
 
 

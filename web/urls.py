@@ -7,6 +7,7 @@ raise UrlError naming the bad argument; nothing here touches Flask or the lake."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -16,6 +17,7 @@ from data.queries.history import SORTABLE, HistoryFilter, Sort
 from data.schema import Reason, StatusGroup, check_source
 
 NO_CAMPAIGN_KEY = "none"  # the transactional row of messages without a label
+WHOLE_RE = re.compile(r"[0-9]{1,18}")
 LABEL_PREFIX = "label:"
 
 
@@ -127,14 +129,20 @@ def numbers_url(fmt: str, query: NumbersQuery, lang: str) -> str:
     )
 
 
+def _whole(value: str | None) -> bool:
+    """Tells whether an argument is a whole number a store or the lake can hold: 1-18 ASCII digits (`str.isdigit`
+    takes "²" and "٣", which int() then refuses)."""
+    return value is not None and WHOLE_RE.fullmatch(value) is not None
+
+
 def parse_numbers(args: Mapping[str, str]) -> NumbersQuery:
     """Returns the NumbersQuery of a numbers download's address."""
     raw_number = args.get("dispatch", "")
     raw_campaign = args.get("campaign")
-    if raw_campaign is None and not raw_number.isdigit():
-        raise UrlError("dispatch: " + (raw_number or "?"))
-    if raw_campaign is not None and not raw_campaign.isdigit():
-        raise UrlError("campaign: " + raw_campaign)
+    if raw_campaign is None and not _whole(raw_number):
+        raise UrlError("dispatch: " + (raw_number[:40] or "?"))
+    if raw_campaign is not None and not _whole(raw_campaign):
+        raise UrlError("campaign: " + raw_campaign[:40])
     try:
         group = StatusGroup(args.get("status", ""))
     except ValueError:

@@ -76,7 +76,7 @@ class Sort:
 
 
 def _matching(records: list[dict], flt: HistoryFilter | None) -> list[dict]:
-    if flt is None or not flt.active:
+    if flt is None or not flt.active or not records:  # no rows: an empty frame has no text columns to match
         return records
     frame = pd.DataFrame(
         {

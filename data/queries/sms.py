@@ -227,30 +227,64 @@ def dispatch_reasons(db: Db, *, dispatch_id: str | Sequence[str]) -> pd.DataFram
     return frame.astype({"count": "int64", "share": "float64"})
 
 
+def dispatch_months(db: Db, *, dispatch_ids: list[str]) -> set[str]:
+    """Returns the lake months ("YYYY-MM", UTC) that hold messages of these dispatches: the month each was
+    created in, and those the rollups counted its messages in; when the rollups are not read (they would be
+    counted from the readable months only), the month after its creation as well."""
+    src = db.sources()
+    ids = list(dispatch_ids)
+    created = db.cursor().execute(
+        f"SELECT strftime(created_at AT TIME ZONE 'UTC', '%Y-%m'), "
+        f"strftime((created_at AT TIME ZONE 'UTC') + INTERVAL 1 MONTH, '%Y-%m') "
+        f"FROM {src['dispatches']} WHERE list_contains($ids, dispatch_id)",
+        {"ids": ids},
+    )
+    pairs = created.fetchall()
+    if not db.reads_rollups():
+        return {m for pair in pairs for m in pair if m}
+    counted = db.cursor().execute(
+        f"SELECT DISTINCT month FROM {src['dispatch_daily']} WHERE list_contains($ids, dispatch_id)", {"ids": ids}
+    )
+    return {first for first, _next in pairs if first} | {m for (m,) in counted.fetchall() if m}
+
+
 def numbers_batches(
     db: Db, *, dispatch_id: str | Sequence[str], group: StatusGroup, reason: str | None = None, batch_rows: int = 50_000
 ) -> Iterator[pa.RecordBatch]:
-    """Yields the recipients' numbers (column msisdn) of one status group of a dispatch (or of each of
+    """Returns the recipients' numbers (column msisdn) of one status group of a dispatch (or of each of
     several, one after the other), in batches.
 
     `reason` narrows to one reason; "none" selects messages without a reason. The
     rows are streamed from DuckDB: memory stays bounded whatever the dispatch size.
+    Raises MonthsUnreadable at once (before any batch) when a month holding the
+    dispatches' messages cannot be read: the list would be short without a word.
     """
-    if not isinstance(dispatch_id, str):
-        for one in dispatch_id:
-            yield from numbers_batches(db, dispatch_id=one, group=group, reason=reason, batch_rows=batch_rows)
-        return
+    ids = [dispatch_id] if isinstance(dispatch_id, str) else list(dispatch_id)
+    months = dispatch_months(db, dispatch_ids=ids)
+    db.require_months(months)
+    return _numbers_batches(db, ids=ids, group=group, reason=reason, batch_rows=batch_rows, months=months)
+
+
+def _numbers_batches(
+    db: Db, *, ids: list[str], group: StatusGroup, reason: str | None, batch_rows: int, months: set[str]
+) -> Iterator[pa.RecordBatch]:
     src = db.sources()
-    params: dict[str, object] = {"id": dispatch_id}
     where = f"dispatch_id = $id AND status IN ({in_list(statuses_in(group))})"
     if reason == "none":
         where += " AND reason IS NULL"
     elif reason is not None:
         where += " AND reason = $reason"
-        params["reason"] = reason
-    cur = db.new_cursor()
-    try:
-        relation = cur.sql(f"SELECT msisdn FROM {src['messages']} WHERE {where}", params=params)
-        yield from relation.to_arrow_reader(batch_rows)
-    finally:
-        cur.close()
+    for dispatch_id in ids:
+        params: dict[str, object] = {"id": dispatch_id}
+        if reason not in (None, "none"):
+            params["reason"] = reason
+        cur = db.new_cursor()
+        try:
+            relation = cur.sql(f"SELECT msisdn FROM {src['messages']} WHERE {where}", params=params)
+            yield from relation.to_arrow_reader(batch_rows)
+        except Exception as exc:
+            if db.note_failure(exc):  # a file found unreadable only now (damaged inside): say which month
+                db.require_months(months)
+            raise
+        finally:
+            cur.close()

@@ -580,7 +580,8 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
 def trx_messages_batches(
     db: Db, *, period: Period, campaign: Campaign, source: str | None = None, batch_rows: int = 50_000
 ) -> Iterator[pa.RecordBatch]:
-    """Yields all messages of a campaign in the period, newest first, in batches.
+    """Returns all messages of a campaign in the period, newest first, in batches (MonthsUnreadable at once when
+    a month they or their clicks are in cannot be read).
 
     Columns: created_at (local, naive), msisdn (E.164), source, status, reason, done_at
     (local, naive), clicks (human), clicks_raw (all), first_click (first human click,
@@ -598,6 +599,9 @@ def trx_messages_batches(
     where = "m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi" + _trx_filter(
         source, campaign, params, prefix="m."
     )
+    # The period's messages and their clicks (from its first month on): a month left out would make the
+    # file short without a word, so the download is refused instead.
+    db.require_months({m for m in db.unreadable() if m >= params["mlo"]})
     sql = f"""
         WITH sel AS (
             SELECT m.message_id, m.created_at, m.msisdn, m.source, m.status, m.reason, m.done_at
@@ -615,8 +619,16 @@ def trx_messages_batches(
         FROM sel LEFT JOIN c USING (message_id)
         ORDER BY sel.created_at DESC, sel.message_id DESC
     """
+    return _stream(db, sql, params, batch_rows)
+
+
+def _stream(db: Db, sql: str, params: dict[str, object], batch_rows: int) -> Iterator[pa.RecordBatch]:
     cur = db.new_cursor()
     try:
         yield from cur.sql(sql, params=params).to_arrow_reader(batch_rows)
+    except Exception as exc:
+        if db.note_failure(exc):  # a file found unreadable only now (damaged inside): say which month
+            db.require_months({m for m in db.unreadable() if m >= params["mlo"]})
+        raise
     finally:
         cur.close()

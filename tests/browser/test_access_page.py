@@ -121,3 +121,43 @@ def test_each_role_sees_what_it_may(dash_duo, browser_config, shot, tmp_path):
     assert {("vera", "ok"), ("anna", "ok"), ("adam", "ok"), ("vera", "failed")} <= set(
         zip(log.loc[log["action"] == "login", "who"], log.loc[log["action"] == "login", "outcome"])
     )
+
+
+def test_admin_ends_a_users_sessions_and_sees_the_chain_hold(dash_duo, browser_config, shot, tmp_path):
+    import re
+
+    import requests
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "lake").symlink_to(browser_config.lake_dir, target_is_directory=True)
+    users = UserStore(store_path(data_dir), hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    for name, role in (("vera", "viewer"), ("adam", "admin")):
+        users.add(name, role=role, password=PASSWORD)
+    dash_duo.start_server(create_app(browser_config.with_(data_dir=data_dir)), navigate=False, port=free_port())
+    dash_duo.driver.set_window_size(1400, 1000)
+    vera = requests.Session()  # vera, logged in in another browser
+    vera.headers["User-Agent"] = "Firefox/140 (vera's laptop)"
+    form = vera.get(dash_duo.server.url + "/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    vera.post(dash_duo.server.url + "/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token})
+    assert vera.get(dash_duo.server.url + "/_dash-layout").status_code == 200
+
+    log_in(dash_duo, "adam")
+    click(dash_duo, f"#{Shell.NAV_ADMIN}")
+    row = dash_duo.wait_for_element(f"#{Admin.SESSIONS} [data-session-user='vera']", timeout=15)
+    assert "Firefox/140" in row.text
+    chain = dash_duo.wait_for_element(f"#{Admin.CHAIN} [data-chain='ok']", timeout=15)
+    assert "Nienaruszony" in chain.text  # the app opens in Polish
+    shot("access-admin-sessions")
+    dash_duo.select_dcc_dropdown(f"#{Admin.CHANGE_USER}", value="vera")
+    dash_duo.select_dcc_dropdown(f"#{Admin.CHANGE_ACTION}", value="Zakończ sesje (wylogowanie wszędzie)")
+    click(dash_duo, f"#{Admin.APPLY}")
+    end = time.time() + 15
+    while dash_duo.find_elements(f"#{Admin.SESSIONS} [data-session-user='vera']") and time.time() < end:
+        time.sleep(0.2)
+    assert not dash_duo.find_elements(f"#{Admin.SESSIONS} [data-session-user='vera']")
+    assert dash_duo.find_elements(f"#{Admin.SESSIONS} [data-session-user='adam']")
+    assert vera.get(dash_duo.server.url + "/_dash-layout").status_code == 401  # her browser is logged out
+    shot("access-admin-sessions-ended")
+    assert dash_duo.get_logs() == [], dash_duo.get_logs()

@@ -338,3 +338,21 @@ def test_a_change_clears_the_ticks_and_a_hint_keeps_them(gctx):
     assert removed[Sms.GRID]["selectedRows"] == []
     hint = press(Camp.REMOVE, dispatches[3:4])  # not in a campaign: a hint, nothing changed, the ticks stay
     assert Sms.GRID not in hint and "Zaznacz wysyłki" in json.dumps(hint[Camp.MESSAGE], ensure_ascii=False)
+
+
+def test_a_forged_confirmation_groups_only_dispatches_that_exist(gctx):
+    real = [r["dispatch_id"] for r in rows(gctx) if r["kind"] == "dispatch"][:2]
+    for pending in (
+        {"action": "group", "ids": ["made-up-1", "made-up-2"], "name": "Forged"},
+        {"action": "add", "ids": real, "target": "abc"},
+        {"action": "group", "ids": real, "name": "X", "rule": '{"start": "9999-99-99"}'},
+        {"ids": real},
+        ["not", "a", "plan"],
+    ):
+        out = camp_cb.grouping_action(gctx, action="confirmed", lang="en", pending=pending)
+        assert not out["changed"], pending
+    assert gctx.store.members().empty
+    out = camp_cb.grouping_action(
+        gctx, action="confirmed", lang="en", pending={"action": "group", "ids": [*real, "made-up"], "name": "Real"}
+    )
+    assert out["changed"] and sorted(gctx.store.members()["dispatch_id"]) == sorted(real)

@@ -313,3 +313,22 @@ def test_kpi_cards_show_the_previous_period(ctx, frames):
     assert fmt_int(now["sent"], "pl") in texts(sent_card)
     everything = report(ctx, lang="pl", preset="all")
     assert not any(s.startswith("poprz.") for s in texts(everything["kpis"]))
+
+
+def test_open_rows_are_capped_and_made_up_ones_cost_nothing(ctx, monkeypatch):
+    import pytest
+
+    from callbacks.inputs import InputRefused
+
+    keys = [f"label:made-up-{i}" for i in range(trx_cb.MAX_OPEN_ROWS)]
+    asked = []
+    real_detail = trx_cb.cached_detail
+    monkeypatch.setattr(trx_cb, "cached_detail", lambda *a, **kw: asked.append(kw["key"]) or real_detail(*a, **kw))
+    out = report(ctx, open_keys=[*keys, "none"][-trx_cb.MAX_OPEN_ROWS :], rows_only=True)
+    assert asked == ["none"] and "detail:none" in [r["row_id"] for r in out["rows"]]  # only a row the table has
+    with pytest.raises(InputRefused):
+        report(ctx, open_keys=[*keys, "none"], rows_only=True)
+    opened = []
+    for key in [*keys, "none"]:
+        opened = trx_cb.toggled(opened, key)
+    assert len(opened) == trx_cb.MAX_OPEN_ROWS and opened[-1] == "none" and keys[0] not in opened

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data.period import Period, PeriodError, choose, months_back, resolve_period
+from data.period import Period, PeriodError, choose, months_back, parse_day, resolve_period
 
 
 def test_presets_end_today_and_start_the_day_after_n_months_back():
@@ -108,3 +108,13 @@ def test_presets_compare_only_with_a_previous_period_that_has_data():
     assert not preset("all", DATA[0]).compare
     young = (dt.date(2026, 11, 1), TODAY)
     assert not choose("3m", start=None, end=None, today=TODAY, first_day=None, data_days=young, tz="UTC").compare
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01", dt.date(9999, 12, 31)])
+def test_days_outside_2000_to_2100_are_refused_as_bad_input(value):
+    with pytest.raises(PeriodError) as err:
+        parse_day(value)
+    assert err.value.key == "period.error.range" and err.value.values["first"] == "2000-01-01"
+    with pytest.raises(PeriodError):
+        resolve_period("custom", start="2026-01-01", end=value, today=dt.date(2026, 11, 25), first_day=None, tz="UTC")
+    assert parse_day("2000-01-01") == dt.date(2000, 1, 1) and parse_day("2100-12-31") == dt.date(2100, 12, 31)

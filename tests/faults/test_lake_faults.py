@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 
 import pytest
@@ -18,6 +19,8 @@ import cli.args
 from app import create_app
 from callbacks import sms as sms_cb
 from callbacks import transactional as trx_cb
+from config import Config
+from data.db import MonthsUnreadable
 from data.lake import Lake
 from data.queries import sms as sms_queries
 from tests.callbacks.test_sms import texts
@@ -161,3 +164,103 @@ def test_file_damaged_inside_is_found_by_the_query_and_left_out(data_copy, frame
     assert int(kpis["sent"]) == _expected_sent(frames, month)
     trx = trx_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
     assert f"{month} (file unreadable)" in " ".join(texts(trx["alert"]))
+
+
+def _dispatch_in(frames, month: str) -> int:
+    """Returns the number of a bulk dispatch whose messages are all in `month` (UTC), with delivered ones."""
+    m = frames["messages"]
+    months = m.assign(month=m["created_at"].dt.tz_convert("UTC").dt.strftime("%Y-%m"))
+    bulk = months[(months["source"] == "bulk") & (months["status"] == "delivered")]
+    only = bulk.groupby("dispatch_id")["month"].agg(lambda s: set(s))
+    dispatch_id = next(d for d, seen in only.items() if seen == {month})
+    return int(frames["dispatches"].set_index("dispatch_id").loc[dispatch_id, "number"])
+
+
+def test_a_month_truncated_in_place_gets_one_verdict_in_every_worker_and_a_repair_is_seen(data_copy, frames):
+    """Issue 18, point 12: two gunicorn workers, a month's file truncated under them, then put back."""
+    import time
+
+    import requests
+
+    from data.db import RECHECK_S
+    from tests.faults.conftest import start_server
+
+    lake = Lake(data_copy / "lake")
+    months = _months(lake)
+    damaged, other = months[-2], months[-1]
+    broken_number, whole_number = _dispatch_in(frames, damaged), _dispatch_in(frames, other)
+    part = next((lake.messages_dir / f"month={damaged}").glob("*.parquet"))
+    original = part.read_bytes()
+    server = start_server(data_copy, workers=2, local=True)
+
+    def answers() -> list[tuple]:
+        """Asks the server (both workers: a new connection each time) for /ready and the two downloads."""
+        seen = []
+        for _ in range(8):
+            ready = requests.get(server.base + "/ready", headers={"Connection": "close"}, timeout=30)
+            numbers = []
+            for number in (broken_number, whole_number):
+                r = requests.get(
+                    f"{server.base}/export/numbers.csv?dispatch={number}&status=delivered&lang=en",
+                    headers={"Connection": "close"},
+                    timeout=30,
+                )
+                numbers.append((r.status_code, len(r.content.decode("utf-8-sig").splitlines()), r.text[:200]))
+            seen.append((ready.status_code, sorted(ready.json().get("left_out", {})), *numbers))
+        return seen
+
+    try:
+        before = answers()  # both workers have read the month (and its metadata) before it breaks
+        lines = before[0][2][1]
+        assert all(a[:2] == (200, []) and a[2][:2] == (200, lines) for a in before) and lines > 1
+        os.truncate(part, len(original) // 2)  # in place: the same inode, the same lake version
+        time.sleep(RECHECK_S + 0.5)
+        for ready, left_out, (code, _n, text), (whole_code, whole_lines, _t) in answers():
+            assert (ready, left_out) == (200, [damaged]), "every worker: ready, and the month named as left out"
+            assert code == 503 and f"needs data from {damaged} (file unreadable)" in text, text
+            assert whole_code == 200 and whole_lines > 1, "other months keep working"
+        part.write_bytes(original)  # repaired, still without a new lake version
+        time.sleep(RECHECK_S + 0.5)
+        assert all(a[:2] == (200, []) and a[2][:2] == (200, lines) for a in answers())
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log
+
+
+def test_a_file_one_process_found_damaged_inside_is_left_out_by_every_process(data_copy, frames):
+    """Damage a footer check cannot see is found by the query that reads it, in one process; the others
+    learn it from the verdict that process shares (they would otherwise read the damaged pages again)."""
+    import time
+
+    import pyarrow.parquet as pq
+
+    from data.db import RECHECK_S, Db
+
+    lake = Lake(data_copy / "lake")
+    month = _months(lake)[-2]
+    first, second = Db(lake, tz=TZ), Db(lake, tz=TZ)  # two server processes
+    assert first.unreadable() == {} and second.unreadable() == {}
+    part = next((lake.messages_dir / f"month={month}").glob("*.parquet"))
+    meta = pq.read_metadata(part).row_group(0)
+    chunk = next(meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == "status")
+    start = chunk.data_page_offset + int(chunk.total_compressed_size * 0.4)
+    data = bytearray(part.read_bytes())
+    data[start : start + 256] = bytes((b * 7 + 3) % 256 for b in data[start : start + 256])
+    part.unlink()
+    part.write_bytes(bytes(data))
+    ctx = AppContext.create(Config(data_dir=data_copy, timezone=TZ))
+    ctx.db = first
+    time.sleep(RECHECK_S + 0.1)  # the first process sees the file changed (its rollups no longer match it)
+    out = sms_cb.report(ctx, preset="custom", start=START, end=UNTIL.isoformat(), lang="en")
+    assert f"{month} (file unreadable)" in " ".join(texts(out["alert"]))
+    time.sleep(RECHECK_S + 0.1)
+    assert month in second.unreadable(), "the second process has the first one's verdict"
+    number = _dispatch_in(frames, month)
+    from data.queries.dispatches import dispatch_ids
+    from data.queries.sms import numbers_batches
+    from data.schema import StatusGroup
+
+    with pytest.raises(MonthsUnreadable):
+        numbers_batches(
+            second, dispatch_id=dispatch_ids(second, numbers=[number])[number], group=StatusGroup("delivered")
+        )

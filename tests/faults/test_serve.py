@@ -111,3 +111,34 @@ def test_a_forged_forwarded_proto_never_makes_cookies_secure(data_copy, workers)
             assert cookie.startswith("smsreports_session=") and "Secure" not in cookie, cookie
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("workers", [2, 1], ids=["gunicorn", "waitress"])
+def test_the_servers_own_error_pages_carry_the_security_headers(data_copy, workers):
+    """A request line too long (gunicorn) or a malformed header (waitress) is answered by the server itself,
+    before the app sees it: with the app's security headers all the same."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from tests.faults.conftest import start_server
+
+    server = start_server(data_copy, workers=workers, local=True)
+    try:
+        host, port = urlsplit(server.base).hostname, urlsplit(server.base).port
+        too_long = (
+            f"GET /{'x' * 10_000} HTTP/1.1\r\nHost: {host}\r\n\r\n"  # gunicorn: a request line over 4094 bytes
+            if workers > 1
+            else f"GET / HTTP/1.1\r\nHost: {host}\r\nContent-Length: many\r\n\r\n"  # waitress: a bad header
+        )
+        with socket.create_connection((host, port), timeout=10) as sock:
+            sock.sendall(too_long.encode())
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        status = head.split("\r\n", 1)[0]
+        assert status.split()[1] == ("414" if workers > 1 else "400"), head
+        assert "X-Frame-Options: DENY" in head and "X-Content-Type-Options: nosniff" in head, head
+        assert "Content-Security-Policy: default-src 'none'" in head and "Referrer-Policy" in head, head
+    finally:
+        server.stop()

@@ -83,6 +83,8 @@ def test_messages_round_trip(query):
     [
         (urls.parse_numbers, {"dispatch": "x1", "status": "delivered"}, "dispatch: x1"),
         (urls.parse_numbers, {"campaign": "-1", "status": "delivered"}, "campaign: -1"),
+        (urls.parse_numbers, {"dispatch": "²", "status": "delivered"}, "dispatch: ²"),  # isdigit(), not int()
+        (urls.parse_numbers, {"campaign": "9" * 30, "status": "delivered"}, "campaign: " + "9" * 30),
         (urls.parse_numbers, {"dispatch": "1", "status": "lost"}, "status: lost"),
         (urls.parse_numbers, {"dispatch": "1", "status": "delivered", "reason": "gremlins"}, "reason: gremlins"),
         (
@@ -109,6 +111,8 @@ def test_a_wrong_argument_is_named(parse, args, says):
         ({"from": "2026-10-01"}, "period.error.missing"),
         ({"from": "2026-13-01", "to": "2026-10-02"}, "period.error.format"),
         ({"from": "2026-10-01", "to": "2026-10-02", "source": "sms"}, "trx.error.source"),
+        ({"from": "2026-10-01", "to": "9999-12-31"}, "period.error.range"),
+        ({"from": "1999-12-31", "to": "2026-10-02"}, "period.error.range"),
     ],
 )
 def test_a_wrong_period_or_source_is_a_message_key(args, key):

@@ -15,6 +15,17 @@ line:
   are quarantined as such.
 - Jasmin's HTTP DLR callback bodies, one per line (`id=...&message_status=DELIVRD&
   id_smsc=...&subdate=...&donedate=...&err=000`).
+- Jasmin's log lines (`%(asctime)s %(levelname)-8s %(process)d %(message)s`): `DLR [cid:x]
+  [smpp-msgid:...] [status:DELIVRD] [submit date:...] [done date:...] [sub/dlvrd
+  messages:001/001] [err:000] [content:...]` receipts; `SMS-MT [cid:x] [queue-msgid:...]
+  [smpp-msgid:...] [status:...] ... [from:b'...'] [to:b'...']` submissions (pending
+  messages, as Kannel's Sent SMS); `SMS-MO` lines are inbound, quarantined. The message
+  id is the SMSC's ([smpp-msgid:], [msgid:] in error lines, Kannel's [FID:]), never
+  Jasmin's own [queue-msgid:].
+- A receipt's `id:` may follow any non-word character (`short_message=id:...`,
+  `short_message='id:... err:000'`); a closing quote is not part of a value.
+- A line's times (log time, submit date, done date) that cannot be read are set aside
+  (`_time_error`); normalise quarantines the line only when no time is left.
 - Dates are YYMMDDhhmm or YYMMDDhhmmss in the SMSC's clock (`--tz`); `err:` decimal
   or hex (`027`, `00B`, `0x0B`) is kept as written in raw_error.
 - Fields in other orders, missing, or spelt differently (`submit_date`, `done_date`,

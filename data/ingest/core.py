@@ -204,7 +204,8 @@ def classify_column(vocab: pa.Array, raw_status: pa.Array, raw_error: pa.Array) 
     codes = np.zeros(n, dtype=np.int64)
     for part in parts:
         codes = codes * len(part.dictionary) + part.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    triples, inverse = np.unique(codes, return_inverse=True)
+    encoded = pc.dictionary_encode(pa.array(codes))  # hashing, not sorting: linear in the rows
+    triples = encoded.dictionary
     values = [part.dictionary.to_pylist() for part in parts]
     statuses, reasons, known = [], [], []
     for code in triples.tolist():
@@ -220,7 +221,7 @@ def classify_column(vocab: pa.Array, raw_status: pa.Array, raw_error: pa.Array) 
         statuses.append(status.value)
         reasons.append(reason.value if reason else None)
         known.append(ok)
-    idx = pa.array(inverse.reshape(-1))
+    idx = encoded.indices
     return (
         pa.array(statuses, pa.string()).take(idx),
         pa.array(reasons, pa.string()).take(idx),

@@ -361,20 +361,30 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
         ("done_at", done_at),
         ("event_at", event_at),
     ):
-        future = pc.fill_null(pc.greater(values, limit), False)
-        early = pc.fill_null(pc.less(values, floor), False)
-        for out, words in ((future, "is in the future: "), (early, "is before 2000: ")):
-            if pc.any(out).as_py():
-                ok, message = _check(pc.invert(out), f"{_label(name)} {words}", values)
+        if values.null_count == n:
+            kept.append(values)
+            continue
+        out = None
+        for bad, words in (
+            (pc.greater(values, limit), "is in the future: "),
+            (pc.less(values, floor), "is before 2000: "),
+        ):
+            bad = pc.fill_null(bad, False)
+            if pc.any(bad).as_py():
+                ok, message = _check(pc.invert(bad), f"{_label(name)} {words}", values)
                 time_reasons.append(pc.if_else(ok, pa.scalar(None, pa.string()), message))
-        kept.append(pc.if_else(pc.or_(future, early), pa.scalar(None, TS), values))
+                out = bad if out is None else pc.or_(out, bad)
+        kept.append(values if out is None else pc.if_else(out, pa.scalar(None, TS), values))
     created_at, sent_at, done_at, event_at = kept
     time_reason = first_valid(*time_reasons)
-    some_time = pc.or_(
-        pc.or_(pc.is_valid(created_at), pc.is_valid(sent_at)), pc.or_(pc.is_valid(done_at), pc.is_valid(event_at))
-    )
-    checks.append((pc.or_(some_time, pc.is_null(time_reason)), time_reason))
-    set_aside = pc.and_(some_time, pc.is_valid(time_reason))
+    if time_reason.null_count < n:  # some record had a time set aside: is another left?
+        some_time = pc.or_(
+            pc.or_(pc.is_valid(created_at), pc.is_valid(sent_at)), pc.or_(pc.is_valid(done_at), pc.is_valid(event_at))
+        )
+        checks.append((pc.or_(some_time, pc.is_null(time_reason)), time_reason))
+        set_aside = pc.and_(some_time, pc.is_valid(time_reason))
+    else:
+        set_aside = pa.repeat(False, n)
     created_given = pc.is_valid(created_at)
     created_at = first_valid(created_at, sent_at, event_at, done_at)
     event_at = first_valid(event_at, done_at, sent_at, created_at)

@@ -53,14 +53,16 @@ def column_map(header: list[str]) -> tuple[dict[str, str], list[str]]:
 
 
 def coerce(columns: dict[str, pa.Array], n: int, tz: str) -> tuple[pa.Table, pa.Array]:
-    """Converts columns (text or typed) to RECORD types; returns (records, per-row error or null)."""
+    """Converts columns (text or typed) to RECORD types; returns (records with `_time_error`, the first unreadable
+    time of the row; per-row error or null)."""
     out: dict[str, pa.Array] = {}
     checks: list[tuple[pa.Array, str]] = []
+    time_checks: list[tuple[pa.Array, str]] = []
     for name, arr in columns.items():
         want = RECORD.field(name).type
         if name in TIME_COLUMNS:
             values, ok = fields.times(arr, tz)
-            checks.append((ok, f"{name} is not a time (ISO 8601)"))
+            time_checks.append((ok, f"{name} is not a time (ISO 8601)"))
         elif want == pa.int64():
             values, ok = fields.integers(arr)
             checks.append((ok, f"{name} is not a whole number"))
@@ -73,6 +75,7 @@ def coerce(columns: dict[str, pa.Array], n: int, tz: str) -> tuple[pa.Table, pa.
         out[name] = values
     if not out:
         out["message_id"] = pa.nulls(n, pa.string())
+    out["_time_error"] = fields.first_error(n, time_checks)
     return pa.table(out), fields.first_error(n, checks)
 
 

@@ -198,16 +198,21 @@ def classify_column(vocab: pa.Array, raw_status: pa.Array, raw_error: pa.Array) 
     n = len(raw_status)
     if n == 0:
         return pa.array([], pa.string()), pa.array([], pa.string()), pa.array([], pa.bool_())
-    sep = "\x1f"
-    key = pc.binary_join_element_wise(
-        pc.fill_null(vocab, ""), pc.fill_null(raw_status, "\x00"), pc.fill_null(raw_error, "\x00"), sep
-    )
-    encoded = pc.dictionary_encode(key)
+    # each column's distinct values (null one of them), then the distinct triples of their numbers: no text
+    # joined with a separator, which a raw code may hold itself
+    parts = [pc.dictionary_encode(fields.as_array(a), null_encoding="encode") for a in (vocab, raw_status, raw_error)]
+    codes = np.zeros(n, dtype=np.int64)
+    for part in parts:
+        codes = codes * len(part.dictionary) + part.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    encoded = pc.dictionary_encode(pa.array(codes))  # hashing, not sorting: linear in the rows
+    triples = encoded.dictionary
+    values = [part.dictionary.to_pylist() for part in parts]
     statuses, reasons, known = [], [], []
-    for k in encoded.dictionary.to_pylist():
-        v, s, e = k.split(sep)
-        s_val = None if s == "\x00" else s
-        e_val = None if e == "\x00" else e
+    for code in triples.tolist():
+        e_i = code % len(values[2])
+        s_i = code // len(values[2]) % len(values[1])
+        v_i = code // (len(values[2]) * len(values[1]))
+        v, s_val, e_val = values[0][v_i], values[1][s_i], values[2][e_i]
         status, reason, ok = schema.classify(v, s_val, e_val) if v else (Status.UNKNOWN, None, False)
         if not ok and v != "smpp" and v:  # canonical files: SMPP receipt words whatever the provider
             status2, reason2, ok2 = schema.classify("smpp", s_val, e_val)
@@ -340,27 +345,46 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
     checks.append((price_ok, "price is not a number"))
     currency = fields.upper(col["currency"])
 
-    # times: created_at is required in the lake (it picks the month); fall back on the others
+    # times: created_at is required in the lake (it picks the month); fall back on the others. A time that cannot
+    # be read (the parser left it null and said why in `_time_error`) or lies before 2000 or in the future (Vonage's
+    # placeholder scts=1234567890, a 0) is set aside when the record has another time; with none left, the
+    # record is quarantined with the first such reason.
     created_at, sent_at, done_at, event_at = col["created_at"], col["sent_at"], col["done_at"], col["event_at"]
     now = opts.now_utc()
     limit = pa.scalar(now + opts.future_slack, TS)
     floor = pa.scalar(EARLIEST, TS)
+    time_reasons = [fields.text(_column(t, "_time_error", n))]
+    kept = []
     for name, values in (
         ("created_at", created_at),
         ("sent_at", sent_at),
         ("done_at", done_at),
         ("event_at", event_at),
     ):
-        checks.append(
-            _check(
-                pc.or_(pc.is_null(values), pc.less_equal(values, limit)), f"{_label(name)} is in the future: ", values
-            )
+        if values.null_count == n:
+            kept.append(values)
+            continue
+        out = None
+        for bad, words in (
+            (pc.greater(values, limit), "is in the future: "),
+            (pc.less(values, floor), "is before 2000: "),
+        ):
+            bad = pc.fill_null(bad, False)
+            if pc.any(bad).as_py():
+                ok, message = _check(pc.invert(bad), f"{_label(name)} {words}", values)
+                time_reasons.append(pc.if_else(ok, pa.scalar(None, pa.string()), message))
+                out = bad if out is None else pc.or_(out, bad)
+        kept.append(values if out is None else pc.if_else(out, pa.scalar(None, TS), values))
+    created_at, sent_at, done_at, event_at = kept
+    time_reason = first_valid(*time_reasons)
+    if time_reason.null_count < n:  # some record had a time set aside: is another left?
+        some_time = pc.or_(
+            pc.or_(pc.is_valid(created_at), pc.is_valid(sent_at)), pc.or_(pc.is_valid(done_at), pc.is_valid(event_at))
         )
-        checks.append(
-            _check(
-                pc.or_(pc.is_null(values), pc.greater_equal(values, floor)), f"{_label(name)} is before 2000: ", values
-            )
-        )
+        checks.append((pc.or_(some_time, pc.is_null(time_reason)), time_reason))
+        set_aside = pc.and_(some_time, pc.is_valid(time_reason))
+    else:
+        set_aside = pa.repeat(False, n)
     created_given = pc.is_valid(created_at)
     created_at = first_valid(created_at, sent_at, event_at, done_at)
     event_at = first_valid(event_at, done_at, sent_at, created_at)
@@ -435,6 +459,10 @@ def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> Normalised:
         for ln, it, why_ in zip(line.take(idx).to_pylist(), item.take(idx).to_pylist(), error.take(idx).to_pylist()):
             issues.append(Issue(parsed.name, int(ln or 0), why_, parsed.raw_text(int(ln or 0), it), it))
         rows = rows.filter(pc.invert(bad))
+        set_aside = set_aside.filter(pc.invert(bad))
+    aside = pc.sum(pc.cast(set_aside, pa.int64())).as_py() or 0
+    if aside:
+        parsed.notes.append(f"{aside} record(s) with an unreadable or out-of-range time: another of their times used")
     unknown: Counter = Counter()
     not_known = pc.invert(rows["_known"])
     if pc.any(not_known).as_py():
@@ -517,34 +545,25 @@ def build_records(
 
     `times` says how each time column is written: "any" (ISO 8601, RFC 2822, ...;
     without an offset in `tz`), "any_utc" (the same, without an offset in UTC),
-    "compact" (YYMMDDhhmm[ss] in `tz`), "compact_utc", or "unix" (seconds). Numbers
-    (segments, price, dispatch_number) are read from text. A value that cannot be
+    "compact" (YYMMDDhhmm[ss] in `tz`), "compact_utc", or "unix" (seconds). A time
+    value may be a list of candidates, best first: the first readable one within
+    2000..2100 is taken. An unreadable time is left null with its reason in
+    `_time_error` (normalise quarantines the record only when no other time is left).
+    Numbers (segments, price, dispatch_number) are read from text; one that cannot be
     read gives the record an `_error`.
     """
     n = len(rows)
     times = times or {}
     columns: dict[str, pa.Array] = {}
     checks: list[tuple[pa.Array, str | pa.Array]] = []
+    time_checks: list[tuple[pa.Array, str | pa.Array]] = []
     for name in RECORD.names:
         values = [r.get(name) for r in rows]
-        if all(v is None for v in values):
+        if all(v is None or v == [] for v in values):
             continue
         typ = RECORD.field(name).type
         if typ == TS:
-            raw = pa.array([None if v is None else str(v) for v in values], pa.string())
-            kind = times.get(name, "any")
-            if kind == "compact":
-                parsed, ok = fields.compact_dates(raw, tz)
-            elif kind == "compact_utc":
-                parsed, ok = fields.compact_dates(raw, "UTC")
-            elif kind == "unix":
-                parsed, ok = fields.unix_seconds(raw)
-            elif kind == "any_utc":
-                parsed, ok = fields.any_times(raw, "UTC")
-            else:
-                parsed, ok = fields.any_times(raw, tz)
-            checks.append((ok, pc.binary_join_element_wise(f"{name} is not a time: ", pc.fill_null(raw, ""), "")))
-            columns[name] = parsed
+            columns[name] = _pick_time(name, values, times.get(name, "any"), tz, time_checks)
         elif typ == pa.int64():
             parsed, ok = fields.integers(pa.array([None if v is None else str(v) for v in values], pa.string()))
             checks.append((ok, f"{name} is not a whole number"))
@@ -561,4 +580,42 @@ def build_records(
     errors = [r.get("_error") for r in rows]
     given = pa.array(errors, pa.string())
     columns["_error"] = pc.coalesce(given, fields.first_error(n, checks)) if n else pa.array([], pa.string())
+    columns["_time_error"] = fields.first_error(n, time_checks) if n else pa.array([], pa.string())
     return pa.table(columns)
+
+
+LATEST = dt.datetime(2101, 1, 1, tzinfo=dt.UTC)
+
+
+def _read_times(raw: pa.Array, kind: str, tz: str) -> tuple[pa.Array, pa.Array]:
+    if kind == "compact":
+        return fields.compact_dates(raw, tz)
+    if kind == "compact_utc":
+        return fields.compact_dates(raw, "UTC")
+    if kind == "unix":
+        return fields.unix_seconds(raw)
+    if kind == "any_utc":
+        return fields.any_times(raw, "UTC")
+    return fields.any_times(raw, tz)
+
+
+def _pick_time(name: str, values: list, kind: str, tz: str, checks: list) -> pa.Array:
+    """The time of each row from its candidates (a value or a list, best first): the first readable one within
+    2000..2100, else the first readable one (normalise says why it is out of range), else null; each unreadable
+    candidate adds its reason to `checks`."""
+    lists = [v if isinstance(v, (list, tuple)) else [v] for v in values]
+    width = max(len(v) for v in lists)
+    picked = best = None
+    floor, ceiling = pa.scalar(EARLIEST, TS), pa.scalar(LATEST, TS)
+    for j in range(width):
+        raw = pa.array([None if j >= len(v) or v[j] is None else str(v[j]) for v in lists], pa.string())
+        parsed, ok = _read_times(raw, kind, tz)
+        checks.append((ok, pc.binary_join_element_wise(f"{name} is not a time: ", pc.fill_null(raw, ""), "")))
+        plausible = pc.if_else(
+            pc.fill_null(pc.and_(pc.greater_equal(parsed, floor), pc.less(parsed, ceiling)), False),
+            parsed,
+            pa.scalar(None, TS),
+        )
+        best = plausible if best is None else pc.coalesce(best, plausible)
+        picked = parsed if picked is None else pc.coalesce(picked, parsed)
+    return pc.coalesce(best, picked)

@@ -56,7 +56,7 @@ def record(item: dict, logged: str | None = None) -> dict:
         "sent_at": t(k.get("sentat")),
         "created_at": t(k.get("sentat")),
         "done_at": t(k.get("doneat")),
-        "event_at": t(k.get("doneat")) or logged,
+        "event_at": [t(k.get("doneat")), logged],  # doneAt, else when the receiver got the report
         "segments": count,
         "mccmnc": t(k.get("mccmnc")),
         "price": price,

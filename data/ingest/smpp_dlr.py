@@ -15,6 +15,17 @@ line:
   are quarantined as such.
 - Jasmin's HTTP DLR callback bodies, one per line (`id=...&message_status=DELIVRD&
   id_smsc=...&subdate=...&donedate=...&err=000`).
+- Jasmin's log lines (`%(asctime)s %(levelname)-8s %(process)d %(message)s`): `DLR [cid:x]
+  [smpp-msgid:...] [status:DELIVRD] [submit date:...] [done date:...] [sub/dlvrd
+  messages:001/001] [err:000] [content:...]` receipts; `SMS-MT [cid:x] [queue-msgid:...]
+  [smpp-msgid:...] [status:...] ... [from:b'...'] [to:b'...']` submissions (pending
+  messages, as Kannel's Sent SMS); `SMS-MO` lines are inbound, quarantined. The message
+  id is the SMSC's ([smpp-msgid:], [msgid:] in error lines, Kannel's [FID:]), never
+  Jasmin's own [queue-msgid:].
+- A receipt's `id:` may follow any non-word character (`short_message=id:...`,
+  `short_message='id:... err:000'`); a closing quote is not part of a value.
+- A line's times (log time, submit date, done date) that cannot be read are set aside
+  (`_time_error`); normalise quarantines the line only when no time is left.
 - Dates are YYMMDDhhmm or YYMMDDhhmmss in the SMSC's clock (`--tz`); `err:` decimal
   or hex (`027`, `00B`, `0x0B`) is kept as written in raw_error.
 - Fields in other orders, missing, or spelt differently (`submit_date`, `done_date`,
@@ -52,15 +63,22 @@ KANNEL_RE = (
     r".*?(?:\[FID:(?P<fid>[^\]]*)\].*?)?\[from:(?P<src>[^\]]*)\] \[to:(?P<dst>[^\]]*)\]"
     r"(?:.*?\[msg:(?P<mlen>\d+):(?P<msg>.*?)\] \[udh)?"
 )
-# The same receipt anywhere in a line (after a syslog prefix, say).
+# The same receipt anywhere in a line: its `id:` after any non-word character (a blank, `=`, a quote, a bracket).
 ANYWHERE_RE = (
-    r"(?:^|[\s:\[])id:(?P<id>[^ \]]+) sub:[^ ]* dlvrd:[^ ]* submit date:(?P<submit>[0-9]*)"
+    r"(?:^|\W)id:(?P<id>[^ \]'\"]+) sub:[^ ]* dlvrd:[^ ]* submit date:(?P<submit>[0-9]*)"
     r" done date:(?P<done>[0-9]*) stat:(?P<stat>[A-Za-z_]*) err:(?P<err>[0-9A-Za-z]*)"
 )
+# A key after any non-word character; a value up to a blank, a bracket or a quote (`short_message='id:… err:000'`).
+# Jasmin's `[queue-msgid:…]` is its own queue's id, not the SMSC's.
 _TOKEN = re.compile(
-    r"(?i)(?:^|[\s\[,;|:])(?P<key>submit[ _-]?date|sub[ _-]?date|done[ _-]?date|msg[ _-]?id|id|sub|dlvrd|"
-    r"stat(?:e|us)?|err(?:or)?(?:[ _-]?code)?|text)\s*[:=]\s*(?P<value>[^\s\]]*)"
+    r"(?i)(?:^|(?<=\W))(?P<key>submit[ _-]?date|sub[ _-]?date|done[ _-]?date|(?<!queue-)msg[ _-]?id|id|sub|dlvrd|"
+    r"stat(?:e|us)?|err(?:or)?(?:[ _-]?code)?|text)\s*[:=]\s*(?P<value>[^\s\]'\"]*)"
 )
+# A bracketed field of its own, `[key:value]` (Kannel's and Jasmin's log lines).
+_BRACKET = re.compile(r"\[(?P<key>[A-Za-z][\w -]*?):(?P<value>[^\]]*)\]")
+# Bracketed fields that hold the SMSC's message id, best first: Jasmin's `[smpp-msgid:…]` (`[msgid:…]` in its
+# error lines), Kannel's `[FID:…]`.
+_ID_FIELDS = ("smpp-msgid", "msgid", "fid", "message-id", "message_id")
 _KEYS = {
     "submitdate": "submit",
     "subdate": "submit",
@@ -161,9 +179,6 @@ def parse_lines(lines: Lines, name: str, opts: Options, *, fast: bool = True) ->
     error = fields.first_error(
         n,
         [
-            (pc.or_(pc.invert(k_ok), ts_ok), "bad log time"),
-            (submit_ok, "submit date is not YYMMDDhhmm[ss]"),
-            (done_ok, "done date is not YYMMDDhhmm[ss]"),
             (pc.is_valid(pmid), "no message id"),
             (pc.or_(is_sent, pc.is_valid(fields.text(stat))), "no stat field in the receipt"),
         ],
@@ -184,6 +199,7 @@ def parse_lines(lines: Lines, name: str, opts: Options, *, fast: bool = True) ->
             "text": msg_text,
             "_line": numbers,
             "_error": error,
+            "_time_error": _time_error(n, pc.or_(pc.invert(k_ok), ts_ok), submit_ok, done_ok),
         }
     ).filter(fast)
 
@@ -357,9 +373,18 @@ def _regex_fields(text: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Arr
 
 
 def parse_line(line: str, opts: Options) -> tuple[dict | None, str | None]:
-    """The tolerant parser: a receipt in any order and spelling, or a Jasmin DLR body."""
+    """The tolerant parser: a receipt in any order and spelling, a Jasmin DLR body, or a log line that names
+    the message id in a bracketed field of its own (Jasmin's `DLR [cid:…] [smpp-msgid:…] [status:…] …`)."""
     if "message_status=" in line:
         return _jasmin(line)
+    brackets: dict[str, str] = {}
+    for m in _BRACKET.finditer(line):
+        brackets.setdefault(m.group("key").strip().lower(), m.group("value").strip())
+    if brackets and re.search(r"\bSMS-MO \[", line):
+        return None, "inbound message (Jasmin SMS-MO), not a delivery receipt"
+    ts = re.match(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})", line)
+    if brackets and re.search(r"\bSMS-MT \[", line):
+        return _jasmin_submission(brackets, ts.group(1) if ts else None)
     found: dict[str, str] = {}
     for m in _TOKEN.finditer(line):
         key = _KEYS.get(re.sub(r"[ _-]", "", m.group("key").lower()))
@@ -367,13 +392,16 @@ def parse_line(line: str, opts: Options) -> tuple[dict | None, str | None]:
             found[key] = m.group("value")
         if key == "text":
             break
+    bracket_id = next((brackets[k] for k in _ID_FIELDS if brackets.get(k)), None)
+    if bracket_id:  # the log's own field names the message: it wins, as Kannel's [FID:] does on the fast path
+        found["id"] = bracket_id
     if "id" not in found and "stat" not in found:
         return None, "not a delivery receipt (no id or stat field)"
     if not found.get("id"):
         return None, "no message id"
     if not found.get("stat"):
         return None, "no stat field in the receipt"
-    ts = re.match(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})", line)
+    kannel = " Receive DLR [" in line  # a receipt comes from the handset: [from:] is the recipient
     return {
         "id": found["id"],
         "stat": found["stat"],
@@ -381,6 +409,32 @@ def parse_line(line: str, opts: Options) -> tuple[dict | None, str | None]:
         "submit": found.get("submit"),
         "done": found.get("done"),
         "ts": ts.group(1) if ts else None,
+        "msisdn": brackets.get("from") if kannel else None,
+        "sender": brackets.get("to") if kannel else None,
+    }, None
+
+
+def _unrepr(value: str | None) -> str | None:
+    """A value as Jasmin logs bytes (`b'48600100200'`) -> its text."""
+    if value is None:
+        return None
+    m = re.fullmatch(r"b?'(.*)'", value)
+    return (m.group(1) if m else value).strip() or None
+
+
+def _jasmin_submission(brackets: dict[str, str], ts: str | None) -> tuple[dict | None, str | None]:
+    """Jasmin's `SMS-MT [cid:…] [queue-msgid:…] [smpp-msgid:…] [status:…] … [from:…] [to:…]` line: the SMSC
+    accepted the message (a pending message, as Kannel's `Sent SMS`); without smpp-msgid it refused it."""
+    mid = brackets.get("smpp-msgid")
+    if not mid:
+        return None, "submission refused (Jasmin SMS-MT without smpp-msgid): no SMSC message id"
+    return {
+        "id": _unrepr(mid),
+        "status": Status.PENDING.value,
+        "msisdn": _unrepr(brackets.get("to")),
+        "sender": _unrepr(brackets.get("from")),
+        "created": ts,
+        "ts": ts,
     }, None
 
 
@@ -404,34 +458,42 @@ def _jasmin(line: str) -> tuple[dict | None, str | None]:
 
 
 def _rows_table(rows: list[dict], numbers: list[int], opts: Options) -> pa.Table:
-    col = {k: pa.array([r.get(k) for r in rows], pa.string()) for k in ("id", "stat", "err", "submit", "done", "ts")}
+    keys = ("id", "stat", "err", "submit", "done", "ts", "status", "msisdn", "sender", "created")
+    col = {k: pa.array([r.get(k) for r in rows], pa.string()) for k in keys}
     submit, submit_ok = fields.compact_dates(col["submit"], opts.tz)
     done, done_ok = fields.compact_dates(col["done"], opts.tz)
     ts, ts_ok = fields.times(col["ts"], opts.tz)
     n = len(rows)
-    error = fields.first_error(
-        n,
-        [
-            (submit_ok, "submit date is not YYMMDDhhmm[ss]"),
-            (done_ok, "done date is not YYMMDDhhmm[ss]"),
-            (ts_ok, "bad log time"),
-        ],
-    )
+    created = pc.if_else(pc.is_valid(col["created"]), ts, pa.scalar(None, ts.type))
     return pa.table(
         {
             "provider_message_id": fields.text(col["id"]),
-            "msisdn": pa.nulls(n, pa.string()),
-            "sender": pa.nulls(n, pa.string()),
-            "created_at": pa.nulls(n, submit.type),
-            "sent_at": submit,
+            "msisdn": fields.text(col["msisdn"]),
+            "sender": fields.text(col["sender"]),
+            "created_at": created,
+            "sent_at": pc.coalesce(created, submit),
             "done_at": done,
             "event_at": pc.coalesce(ts, done, submit),
-            "status": pa.nulls(n, pa.string()),
+            "status": col["status"],
             "reason": pa.nulls(n, pa.string()),
             "raw_status": fields.text(col["stat"]),
             "raw_error": fields.text(col["err"]),
             "text": pa.nulls(n, pa.string()),
             "_line": pa.array(numbers, pa.int64()),
-            "_error": error,
+            "_error": pa.nulls(n, pa.string()),
+            "_time_error": _time_error(n, ts_ok, submit_ok, done_ok),
         }
+    )
+
+
+def _time_error(n: int, ts_ok: pa.Array, submit_ok: pa.Array, done_ok: pa.Array) -> pa.Array:
+    """The first unreadable time of each line (its value already null): normalise quarantines the line only when
+    no other time is left."""
+    return fields.first_error(
+        n,
+        [
+            (ts_ok, "bad log time"),
+            (submit_ok, "submit date is not YYMMDDhhmm[ss]"),
+            (done_ok, "done date is not YYMMDDhhmm[ss]"),
+        ],
     )

@@ -50,7 +50,7 @@ def record(k: dict, logged: str | None = None) -> dict:
         "text": t(k.get("body")),
         "created_at": t(k.get("datecreated")),
         "sent_at": t(k.get("datesent")),
-        "event_at": logged or t(k.get("dateupdated")),
+        "event_at": [logged, t(k.get("dateupdated"))],  # the callback's own time, else the resource's update
         "done_at": t(k.get("rawdlrdonedate")),
         "currency": t(k.get("priceunit")),
         "campaign_label": None,

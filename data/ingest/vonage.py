@@ -43,7 +43,9 @@ def record(item: dict, logged: str | None = None) -> dict:
         "price": t(k.get("price")) or t(usage.get("price")),
         "currency": t(usage.get("currency")) or t(k.get("currency")),
         "done_at": None if messages_api else t(k.get("scts")),
-        "event_at": t(k.get("messagetimestamp")) or t(k.get("timestamp")) or logged,
+        # candidates, best first: scts (done_at) is the carrier's receipt time; message-timestamp when Vonage
+        # pushed the receipt; the receiver's logged time last
+        "event_at": [t(k.get("messagetimestamp")), t(k.get("timestamp")), logged],
         "campaign_label": t(k.get("clientref")),
     }
     if not row["provider_message_id"]:

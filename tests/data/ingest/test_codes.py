@@ -81,3 +81,28 @@ def test_classify(vocabulary, raw_status, raw_error, want):
 def test_unknown_codes_are_unknown_and_said_so(vocabulary):
     assert classify(vocabulary, "NO-SUCH-STATUS", "1") == (Status.UNKNOWN, None, False)
     assert classify(vocabulary, None, None) == (Status.UNKNOWN, None, False)
+
+
+def test_raw_codes_holding_control_characters_classify_row_by_row():
+    """A raw code may hold any character (a Parquet file's text is not checked for control characters), the
+    unit separator \\x1f among them: each row is still classified by its own codes, as classify() does alone."""
+    import pyarrow as pa
+
+    from data.ingest.core import classify_column
+
+    rows = [
+        ("smpp", "DELIVRD", "000"),
+        ("smpp", "UNDE\x1fLIV", "0\x1f1"),
+        ("smpp", "UNDELIV", "\x1f"),
+        ("smpp", None, "000"),
+        ("twilio", "\x00", None),
+        ("twilio", "undelivered", "30003"),
+        ("smpp", "UNDELIV", None),
+        (None, "DELIVRD", None),
+    ]
+    vocab, status, error = (pa.array(list(col), pa.string()) for col in zip(*rows))
+    got_status, got_reason, got_known = classify_column(vocab, status, error)
+    want = [classify(v, s, e) if v else (Status.UNKNOWN, None, False) for v, s, e in rows]
+    assert got_status.to_pylist() == [s.value for s, _, _ in want]
+    assert got_reason.to_pylist() == [r.value if r else None for _, r, _ in want]
+    assert got_known.to_pylist() == [ok for _, _, ok in want]

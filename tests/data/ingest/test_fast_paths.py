@@ -71,6 +71,21 @@ AWKWARD = [
     "id=9e2a6f52-0001&message_status=DELIVRD&level=3&id_smsc=3a2b0001&subdate=2510141000&donedate=2510141001&err=000",
     "id:0000000113 sub:001 dlvrd:001 submit date:2510141000 done date:2510141001 err:000",  # no stat
     "stat:DELIVRD err:000",  # no id
+    # receipts inside longer lines: after `=`, in quotes; Jasmin's log lines (the id in a bracketed field)
+    "2025-10-14 10:01:05 [DLR] short_message=id:0000000114 sub:001 dlvrd:001 submit date:2510141000 "
+    "done date:2510141001 stat:DELIVRD err:000 text:HOLA",
+    "2025-10-14 10:01:05 [DLR] short_message='id:0000000115 sub:001 dlvrd:001 submit date:2510141000 "
+    "done date:2510141001 stat:UNDELIV err:001'",
+    "2025-10-14 10:01:05 INFO     2214 DLR [cid:smsc1] [smpp-msgid:0000000116] [status:DELIVRD] "
+    "[submit date:2510141000] [done date:2510141001] [sub/dlvrd messages:001/001] [err:000] [content:b'x']",
+    "2025-10-14 10:00:02 INFO     2214 SMS-MT [cid:smsc1] [queue-msgid:0b5e7c8e] [smpp-msgid:0000000117] "
+    "[status:CommandStatus.ESME_ROK] [prio:0] [dlr:x] [validity:none] [from:b'SKLEP'] [to:b'48601200017'] "
+    "[content:b'x']",
+    "2025-10-14 10:02:00 INFO     2214 SMS-MO [cid:smsc1] [queue-msgid:9d2c] [status:CommandStatus.ESME_ROK] "
+    "[prio:0] [validity:none] [from:b'48601200009'] [to:b'SKLEP'] [content:b'STOP']",
+    # one bad time among good ones: the others are used
+    "id:0000000118 sub:001 dlvrd:001 submit date:2510141000 done date:1234567890 stat:DELIVRD err:000",
+    "id:0000000119 sub:001 dlvrd:001 submit date:2510141000 done date:9912312359 stat:DELIVRD err:000",
     "just a log line",
     "",
     "   ",

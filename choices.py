@@ -1,5 +1,5 @@
-"""The fixed sets of values every layer shares (data/, layouts/, callbacks/): period presets, trend granularity
-and roles.
+"""The fixed sets of values every layer shares (data/, layouts/, callbacks/): period presets, trend granularity,
+roles and the access log's fields.
 
 Value types only, no behaviour: `layouts/` can name them without reaching into `data/`.
 """
@@ -31,3 +31,23 @@ class Granularity(StrEnum):
 
 
 ROLES = ("viewer", "analyst", "admin")  # each role can do everything the ones before it can
+
+# The access log's fields in their stored order (data/store/audit.py); /admin shows those from "at" to "detail".
+AUDIT_FIELDS = (
+    "id",
+    "at",
+    "who",
+    "role",
+    "address",
+    "action",
+    "outcome",
+    "target",
+    "filter",
+    "rows",
+    "format",
+    "bytes",
+    "sha256",
+    "detail",
+    "ref",
+    "hash",
+)

@@ -8,26 +8,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from choices import ROLES
+from choices import AUDIT_FIELDS, ROLES
 from i18n import fmt_instant, fmt_int, t
 from layouts.ids import Admin
 
 AUDIT_ACTIONS = ("login", "export", "search", "campaign", "users", "denied")
-AUDIT_SHOWN = (
-    "at",
-    "who",
-    "role",
-    "address",
-    "action",
-    "outcome",
-    "target",
-    "filter",
-    "rows",
-    "format",
-    "bytes",
-    "sha256",
-    "detail",
-)
+AUDIT_SHOWN = AUDIT_FIELDS[AUDIT_FIELDS.index("at") : AUDIT_FIELDS.index("detail") + 1]
 
 
 def page(lang: str, tz: str) -> html.Div:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from choices import AUDIT_FIELDS
 from data.store.sqlite import Database, register_migrations
 
 GENESIS = "0" * 64  # the "previous hash" of the first row
@@ -36,24 +37,7 @@ JSONL_FILE = "audit.jsonl"
 STARTED, INTERRUPTED = "started", "interrupted"
 FULL_CHECK_S = 300.0  # /admin checks the whole chain at most this often, the new rows every time
 
-AUDIT_COLUMNS = [
-    "id",
-    "at",
-    "who",
-    "role",
-    "address",
-    "action",
-    "outcome",
-    "target",
-    "filter",
-    "rows",
-    "format",
-    "bytes",
-    "sha256",
-    "detail",
-    "ref",
-    "hash",
-]
+AUDIT_COLUMNS = list(AUDIT_FIELDS)
 CHAINED = AUDIT_COLUMNS[:-1]  # what a row's hash covers: every column but the hash itself
 MIGRATIONS = {
     # Access control (issue 6), with the users and log-in failures of data/store/users.py.

@@ -557,4 +557,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "error.months_unreadable": "This download needs data from {months}. That file cannot be read now, so the download would be incomplete and is not made. Downloads of other months work; an administrator can restore the file or import the month again.",
     "users.error.read_only": "The user store cannot be written (read-only or full disk); nothing was changed.",
     "users.error.busy": "The user store is being changed by someone else right now; nothing was changed. Try again in a moment.",
+    # issue 22: reports by e-mail
+    "mail.tag.late": "late",
+    "mail.tag.resent": "resent",
+    "mail.late": "This report was due at {due}, when the app was not running; it is sent now, for the same period.",
+    "mail.resent": "An earlier try to send this report was cut short; you may have received it already.",
+    "mail.attached": "Attached: {files}",
+    "mail.chart": "Trend chart",
+    "mail.footer": "Sent by SMS reports (scheduled report no. {id}). To stop it, remove it on the Scheduled reports page.",
 }

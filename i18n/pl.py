@@ -593,4 +593,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "error.months_unreadable": "Do tego pobrania potrzebne są dane z: {months}. Tego pliku nie da się teraz odczytać, więc pobrany plik byłby niepełny i nie zostanie przygotowany. Pobrania z innych miesięcy działają; administrator może przywrócić plik albo ponownie zaimportować miesiąc.",
     "users.error.read_only": "Nie można zapisać magazynu użytkowników (tylko do odczytu albo pełny dysk); nic nie zostało zmienione.",
     "users.error.busy": "Ktoś inny zmienia teraz magazyn użytkowników; nic nie zostało zmienione. Spróbuj ponownie za chwilę.",
+    # issue 22: raporty e-mailem
+    "mail.tag.late": "z opóźnieniem",
+    "mail.tag.resent": "ponownie",
+    "mail.late": "Ten raport miał wyjść {due}, gdy aplikacja nie działała; wysyłamy go teraz, za ten sam okres.",
+    "mail.resent": "Poprzednia próba wysłania tego raportu została przerwana; mógł już do Ciebie dotrzeć.",
+    "mail.attached": "W załączniku: {files}",
+    "mail.chart": "Wykres trendu",
+    "mail.footer": "Wysłane przez Raporty SMS (raport zaplanowany nr {id}). Aby go wyłączyć, usuń go na stronie Raporty zaplanowane.",
 }

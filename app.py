@@ -45,7 +45,19 @@ def create_app(config: Config | None = None) -> dash.Dash:
     admin_callbacks.register(app, ctx)
     security.install(app, config)  # last: the central check reads every route and callback registered above
     _set_up(app)
+    if config.run_scheduler and config.scheduler:
+        _start_scheduler(app, ctx)
     return app
+
+
+def _start_scheduler(app: dash.Dash, ctx) -> None:
+    """Starts this process's scheduler of e-mailed reports (every server process runs one; the store's lease
+    lets one of them send at a time)."""
+    from reports.scheduler import SchedulerThread, sender_for
+
+    thread = SchedulerThread(sender_for(ctx.config, ctx.db, ctx.campaign_frames))
+    app.server.extensions["smsreports_scheduler"] = thread
+    thread.start()
 
 
 def _set_up(app: dash.Dash) -> None:

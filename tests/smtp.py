@@ -59,7 +59,8 @@ class Inbox:
 
     def __exit__(self, *exc) -> None:
         self.release()
-        self._controller.stop()
+        if self._controller._thread is not None:  # a test that took the server down stopped it already
+            self._controller.stop()
 
 
 async def _sleep(seconds: float) -> None:

@@ -75,8 +75,8 @@ def schedules_add(
 ) -> None:
     """Schedule a report by e-mail; prints its id."""
     from data.recurrence import EVERY, PERIODS
-    from data.store.schedules import FORMATS, PAGES, ScheduleError
-    from reports.mail import check_address
+    from data.store.schedules import FORMATS, PAGES, ScheduleError, check_address
+    from i18n import t
 
     cfg = config()
     choice(page, PAGES, "--page")
@@ -91,8 +91,8 @@ def schedules_add(
     for address in to:
         try:
             recipients.append(check_address(address))
-        except ValueError as exc:
-            fail(f"--to: {exc}")
+        except ScheduleError as exc:
+            fail("--to: " + t("en", exc.key, **exc.values))
     try:
         schedule = _store(cfg).add(
             page=page,
@@ -106,7 +106,7 @@ def schedules_add(
             owner=getpass.getuser(),
         )
     except ScheduleError as exc:
-        fail(str(exc))
+        fail(t("en", exc.key, **exc.values))
     if not cfg.smtp_host:
         typer.echo("warning: SMSREPORTS_SMTP_HOST is not set: nothing can be sent until it is", err=True)
     typer.echo(schedule.id)

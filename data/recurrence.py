@@ -20,17 +20,17 @@ _SEARCH_DAYS = 64  # every rule matches at least once in any two months
 
 
 def check_rule(every: str, day: int | None, hour: int) -> int | None:
-    """Returns the rule's day (None for daily); ValueError naming what is wrong."""
+    """Returns the rule's day (None for daily); ValueError whose text is the i18n key of what is wrong."""
     if every not in EVERY:
-        raise ValueError(f"every must be {', '.join(EVERY)}")
-    if not isinstance(hour, int) or not 0 <= hour <= 23:
-        raise ValueError("hour must be 0-23")
+        raise ValueError("sched.error.every")
+    if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
+        raise ValueError("sched.error.hour")
     if every == "daily":
         return None
-    if every == "weekly" and (day is None or not 1 <= day <= 7):
-        raise ValueError("a weekly schedule needs a day 1-7 (1 = Monday)")
-    if every == "monthly" and (day is None or not (day == LAST_DAY or 1 <= day <= 28)):
-        raise ValueError("a monthly schedule needs a day 1-28 or 'last'")
+    if every == "weekly" and (not isinstance(day, int) or not 1 <= day <= 7):
+        raise ValueError("sched.error.weekly_day")
+    if every == "monthly" and (not isinstance(day, int) or not (day == LAST_DAY or 1 <= day <= 28)):
+        raise ValueError("sched.error.monthly_day")
     return day
 
 

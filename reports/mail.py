@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -25,23 +24,10 @@ from reports.chart import trend_png
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 CSV_TYPE = ("text", "csv")
-MAX_ADDRESS = 254
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"{_LOCAL}@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
 
 
 class MailError(RuntimeError):
     """The message could not be handed to the SMTP server; the text says why in one line."""
-
-
-def check_address(value: str) -> str:
-    """Returns an e-mail address as given (trimmed) when it is a plain `local@domain.tld` (ASCII, no display
-    name, no spaces or line breaks); ValueError otherwise."""
-    address = (value or "").strip()
-    if len(address) > MAX_ADDRESS or not _ADDRESS.fullmatch(address) or len(address.split("@")[0]) > 64:
-        raise ValueError(f"not an e-mail address: {value[:80]!r}")
-    return address
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,28 @@ MIGRATIONS = {
 register_migrations(__name__, MIGRATIONS)
 
 
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_LOCAL}@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
+MAX_ADDRESS = 254
+
+
 class ScheduleError(ValueError):
-    """A schedule that cannot be made as asked; the text says why in one line."""
+    """A schedule that cannot be made as asked; `key` names the i18n message, `values` fill it."""
+
+    def __init__(self, key: str, **values: object):
+        super().__init__(f"{key}: {values}")
+        self.key = key
+        self.values = values
+
+
+def check_address(value: str) -> str:
+    """Returns an e-mail address as given (trimmed) when it is a plain `local@domain.tld` (ASCII, no display
+    name, no spaces or line breaks: nothing that could add a header); ScheduleError otherwise."""
+    address = (value or "").strip() if isinstance(value, str) else ""
+    if len(address) > MAX_ADDRESS or not _ADDRESS.fullmatch(address) or len(address.split("@")[0]) > 64:
+        raise ScheduleError("sched.error.address", address=repr(str(value)[:80])[1:-1])  # line breaks shown, not printed
+    return address
 
 
 @dataclass(frozen=True)
@@ -164,20 +185,19 @@ class ScheduleStore:
         owner: str,
         now: dt.datetime | None = None,
     ) -> Schedule:
-        """Adds a schedule (ScheduleError when a value is not one it can have); returns it. Recipients are
-        checked by the caller (reports/mail.py `check_address`)."""
-        formats = tuple(dict.fromkeys(formats))
-        recipients = tuple(dict.fromkeys(recipients))
+        """Adds a schedule (ScheduleError when a value is not one it can have, an address included); returns it."""
+        formats = tuple(dict.fromkeys(formats or ()))
+        recipients = tuple(dict.fromkeys(check_address(r) for r in recipients or ()))
         if page not in PAGES:
-            raise ScheduleError(f"page must be {' or '.join(PAGES)}")
+            raise ScheduleError("sched.error.page")
         if not formats or any(f not in FORMATS for f in formats):
-            raise ScheduleError(f"format must be {' and/or '.join(FORMATS)}")
+            raise ScheduleError("sched.error.format")
         if period not in PERIODS:
-            raise ScheduleError(f"period must be {', '.join(PERIODS)}")
+            raise ScheduleError("sched.error.period")
         if lang not in LANGS:
-            raise ScheduleError(f"lang must be {' or '.join(LANGS)}")
+            raise ScheduleError("sched.error.lang")
         if not recipients or len(recipients) > MAX_RECIPIENTS:
-            raise ScheduleError(f"recipients: 1 to {MAX_RECIPIENTS} addresses")
+            raise ScheduleError("sched.error.recipients", max=MAX_RECIPIENTS)
         try:
             day = check_rule(every, day, hour)
         except ValueError as exc:
@@ -354,4 +374,4 @@ def _run(row) -> Run:
     )
 
 
-__all__ = ["EVERY", "FORMATS", "PAGES", "PERIODS", "Run", "Schedule", "ScheduleError", "ScheduleStore"]
+__all__ = ["EVERY", "FORMATS", "PAGES", "PERIODS", "Run", "Schedule", "ScheduleError", "ScheduleStore", "check_address"]

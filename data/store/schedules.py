@@ -98,7 +98,9 @@ def check_address(value: str) -> str:
     name, no spaces or line breaks: nothing that could add a header); ScheduleError otherwise."""
     address = (value or "").strip() if isinstance(value, str) else ""
     if len(address) > MAX_ADDRESS or not _ADDRESS.fullmatch(address) or len(address.split("@")[0]) > 64:
-        raise ScheduleError("sched.error.address", address=repr(str(value)[:80])[1:-1])  # line breaks shown, not printed
+        raise ScheduleError(
+            "sched.error.address", address=repr(str(value)[:80])[1:-1]
+        )  # line breaks shown, not printed
     return address
 
 

@@ -57,7 +57,7 @@ def _start_scheduler(app: dash.Dash, ctx) -> None:
     lets one of them send at a time)."""
     from reports.scheduler import SchedulerThread, sender_for
 
-    thread = SchedulerThread(sender_for(ctx.config, ctx.db, ctx.campaign_frames))
+    thread = SchedulerThread(lambda: sender_for(ctx.config, ctx.db, ctx.campaign_frames))
     app.server.extensions["smsreports_scheduler"] = thread
     thread.start()
 

@@ -27,6 +27,7 @@ from data.db import Db
 from data.recurrence import latest_due, next_due, report_period
 from data.store.audit import AccessAudit, AuditEvent
 from data.store.schedules import FAILED, RETRY, SENT, Run, Schedule, ScheduleStore, holder_id
+from data.store.sqlite import StoreError
 from reports.audit import NotRecorded, recorded
 from reports.dispatches import HistoryView
 from reports.mail import MailError, Smtp, compose, kpis_and_chart, message, report_files, send
@@ -216,11 +217,14 @@ def next_time(schedule: Schedule, tz: str, now: dt.datetime | None = None) -> dt
 
 class SchedulerThread(threading.Thread):
     """The scheduler in a server process: every `tick_s` it takes (or renews) the lease and, holding it, sends
-    what is due; any failure is logged and the next tick tries again. A daemon: it ends with the process."""
+    what is due; a failure is logged and the next tick tries again. `make()` returns its Sender, called in the
+    thread (a store that cannot be opened now never stops the server from starting). A daemon: it ends with
+    the process."""
 
-    def __init__(self, sender: Sender, *, tick_s: float = TICK_S, lease_s: float = LEASE_S):
+    def __init__(self, make: Callable[[], Sender], *, tick_s: float = TICK_S, lease_s: float = LEASE_S):
         super().__init__(name="smsreports-scheduler", daemon=True)
-        self.sender = sender
+        self.make = make
+        self.sender: Sender | None = None
         self.tick_s = tick_s
         self.lease_s = lease_s
         self._stopping = threading.Event()
@@ -228,20 +232,25 @@ class SchedulerThread(threading.Thread):
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
+                self.sender = self.sender or self.make()
                 if self.sender.store.take_lease(self.sender.holder, ttl_s=self.lease_s, now=time.time()):
                     self.sender.run_due(lease_s=self.lease_s)
-            except Exception:  # noqa: BLE001 - a store that is busy or read-only now may not be at the next tick
-                log.exception("scheduler tick failed")
+            except StoreError as exc:  # busy, read-only or full now; maybe not at the next tick
+                log.warning("scheduled reports: the store cannot be written now (%s); trying again", exc.key)
+            except Exception:  # noqa: BLE001 - the thread must outlive any one tick
+                log.exception("scheduled reports: a tick failed; trying again")
             self._stopping.wait(self.tick_s)
 
     def stop(self) -> None:
         """Ends the loop after the current tick and gives the lease up."""
         self._stopping.set()
         self.join(timeout=self.tick_s + 5)
+        if self.sender is None:
+            return
         try:
             self.sender.store.release_lease(self.sender.holder)
         except Exception:  # noqa: BLE001
-            log.warning("scheduler lease could not be released; it expires by itself")
+            log.warning("scheduled reports: the lease could not be released; it expires by itself")
 
 
 def smtp_of(config) -> Smtp:

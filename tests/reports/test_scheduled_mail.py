@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import time
 from zoneinfo import ZoneInfo
 
 import docx
@@ -192,3 +193,21 @@ def test_a_retry_that_gets_through_is_sent_once(data_dir):
         assert [(o.state, o.attempt, o.resent) for o in done] == [(SENT, 2, False)]
         assert len(inbox.wait_for(1)) == 1
         assert sender.run_due(NOW + dt.timedelta(hours=1)) == []
+
+
+def test_the_scheduler_thread_sends_what_is_due_and_gives_the_lease_up(data_dir, inbox):
+    from reports.scheduler import SchedulerThread
+
+    cfg = _config(data_dir, inbox.port)
+    _add(cfg, formats=["csv"], now=dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+    assert "smsreports_scheduler" not in create_app(cfg).server.extensions  # only `serve` asks for one
+    thread = SchedulerThread(lambda: _sender(cfg), tick_s=0.2)
+    thread.start()
+    try:
+        assert len(inbox.wait_for(1)) == 1
+        time.sleep(1)  # a few more ticks: nothing more is due
+        assert ScheduleStore(store_path(data_dir)).lease_holder(now=time.time()) == thread.sender.holder
+    finally:
+        thread.stop()
+    assert len(inbox.messages) == 1 and not thread.is_alive()
+    assert ScheduleStore(store_path(data_dir)).lease_holder(now=time.time()) is None

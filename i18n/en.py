@@ -565,6 +565,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "mail.attached": "Attached: {files}",
     "mail.chart": "Trend chart",
     "mail.footer": "Sent by SMS reports (scheduled report no. {id}). To stop it, remove it on the Scheduled reports page.",
+    "admin.action.schedule": "Scheduled reports (sent, added, removed)",
     "sched.error.address": "not an e-mail address: '{address}'",
     "sched.error.recipients": "give 1 to {max} recipients' e-mail addresses",
     "sched.error.page": "choose the SMS or the transactional report",

@@ -601,6 +601,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "mail.attached": "W załączniku: {files}",
     "mail.chart": "Wykres trendu",
     "mail.footer": "Wysłane przez Raporty SMS (raport zaplanowany nr {id}). Aby go wyłączyć, usuń go na stronie Raporty zaplanowane.",
+    "admin.action.schedule": "Raporty zaplanowane (wysłane, dodane, usunięte)",
     "sched.error.address": "to nie jest adres e-mail: '{address}'",
     "sched.error.recipients": "podaj od 1 do {max} adresów e-mail odbiorców",
     "sched.error.page": "wybierz raport SMS albo transakcyjny",

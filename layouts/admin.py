@@ -12,7 +12,7 @@ from choices import ROLES
 from i18n import fmt_instant, fmt_int, t
 from layouts.ids import Admin
 
-AUDIT_ACTIONS = ("login", "export", "search", "campaign", "users", "denied")
+AUDIT_ACTIONS = ("login", "export", "search", "campaign", "users", "schedule", "denied")
 AUDIT_SHOWN = (
     "at",
     "who",

@@ -152,7 +152,7 @@ def holder_alive(holder: str) -> bool:
         return host != socket.gethostname()
     try:
         process = psutil.Process(int(pid))
-        return process.status() != psutil.STATUS_ZOMBIE and f"{process.create_time():.3f}" == started
+        return process.status() != psutil.STATUS_ZOMBIE and abs(process.create_time() - float(started)) < 0.01
     except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
         return False
 

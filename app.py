@@ -14,6 +14,7 @@ BOOTSTRAP_CSS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/bootstrap/c
 def create_app(config: Config | None = None) -> dash.Dash:
     """Returns a new Dash app over the lake of `config` (the environment's settings by default)."""
     from callbacks import admin as admin_callbacks
+    from callbacks import schedules as schedules_callbacks
     from callbacks import shell as shell_callbacks
     from callbacks import sms as sms_callbacks
     from callbacks import transactional as transactional_callbacks
@@ -43,9 +44,22 @@ def create_app(config: Config | None = None) -> dash.Dash:
     sms_callbacks.register(app, ctx)
     transactional_callbacks.register(app, ctx)
     admin_callbacks.register(app, ctx)
+    schedules_callbacks.register(app, ctx)
     security.install(app, config)  # last: the central check reads every route and callback registered above
     _set_up(app)
+    if config.run_scheduler and config.scheduler:
+        _start_scheduler(app, ctx)
     return app
+
+
+def _start_scheduler(app: dash.Dash, ctx) -> None:
+    """Starts this process's scheduler of e-mailed reports (every server process runs one; the store's lease
+    lets one of them send at a time)."""
+    from reports.scheduler import SchedulerThread, sender_for
+
+    thread = SchedulerThread(lambda: sender_for(ctx.config, ctx.db, ctx.campaign_frames))
+    app.server.extensions["smsreports_scheduler"] = thread
+    thread.start()
 
 
 def _set_up(app: dash.Dash) -> None:

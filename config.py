@@ -37,6 +37,17 @@ class Config:
     # turns it on: never the environment, so a store deleted behind a server's back opens nothing.
     local_mode: bool = False
     max_body_bytes: int = 1_000_000  # a request body larger than this is refused (413): no page sends one
+    # Reports by e-mail: the SMTP server scheduled reports are sent through (no host: nothing can be sent).
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # default: 587 (starttls), 465 (tls), 25 (none)
+    smtp_security: str = "starttls"  # starttls | tls | none
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+    smtp_timeout_s: float = 30.0
+    scheduler: bool = True  # SMSREPORTS_SCHEDULER=off: this server sends no scheduled reports (cron: schedules run-due)
+    # Whether this process runs the scheduler thread: only `serve` turns it on (never tests or the CLI).
+    run_scheduler: bool = False
 
     @property
     def lake_dir(self) -> Path:
@@ -81,6 +92,14 @@ class Config:
             secret_key=env.get("SMSREPORTS_SECRET_KEY") or None,
             trusted_proxies=_count(env, "SMSREPORTS_TRUSTED_PROXIES", base.trusted_proxies),
             max_body_bytes=_int(env, "SMSREPORTS_MAX_BODY_BYTES", base.max_body_bytes),
+            smtp_host=env.get("SMSREPORTS_SMTP_HOST") or None,
+            smtp_port=_int(env, "SMSREPORTS_SMTP_PORT", 0) or None,
+            smtp_security=env.get("SMSREPORTS_SMTP_SECURITY", base.smtp_security).strip().lower(),
+            smtp_user=env.get("SMSREPORTS_SMTP_USER") or None,
+            smtp_password=env.get("SMSREPORTS_SMTP_PASSWORD") or None,
+            smtp_from=env.get("SMSREPORTS_SMTP_FROM") or None,
+            smtp_timeout_s=_positive_float(env, "SMSREPORTS_SMTP_TIMEOUT_S", base.smtp_timeout_s),
+            scheduler=_flag(env, "SMSREPORTS_SCHEDULER", base.scheduler),
         )
         cfg.validate()
         return cfg
@@ -93,6 +112,10 @@ class Config:
             raise ConfigError(f"SMSREPORTS_TIMEZONE: unknown time zone {self.timezone!r}") from None
         if self.default_lang not in ("pl", "en"):
             raise ConfigError("SMSREPORTS_LANG must be pl or en")
+        if self.smtp_security not in ("starttls", "tls", "none"):
+            raise ConfigError("SMSREPORTS_SMTP_SECURITY must be starttls, tls or none")
+        if self.smtp_host and not self.smtp_from:
+            raise ConfigError("SMSREPORTS_SMTP_FROM: the sender address of e-mailed reports is needed with a host")
         import phonenumbers
 
         if self.default_region not in phonenumbers.SUPPORTED_REGIONS:

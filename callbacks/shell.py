@@ -6,7 +6,7 @@ from dash import Input, Output, State, no_update
 
 from callbacks.context import PageContext
 from i18n import lang_or_default
-from layouts import admin, shell, sms, transactional
+from layouts import admin, schedules, shell, sms, transactional
 from layouts.ids import Shell
 
 BUTTONS = {Shell.LANG_PL: "pl", Shell.LANG_EN: "en"}
@@ -37,6 +37,8 @@ def render(
         body = transactional.page(lang, ctx.tz, stored_period)
     elif path == "/admin" and account is not None:
         body = admin.page(lang, ctx.tz)
+    elif path == "/schedules" and account is not None:
+        body = schedules.page(lang, ctx.tz, smtp_ready=bool(ctx.config.smtp_host and ctx.config.smtp_from))
     else:
         body = shell.not_found(lang, path)
     return shell.navbar(lang, path, account), body

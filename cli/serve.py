@@ -26,7 +26,7 @@ def serve(
     from web import serving
     from web.security import check_serve_allowed
 
-    cfg = config().with_(local_mode=local)
+    cfg = config().with_(local_mode=local, run_scheduler=True)  # each process runs the e-mail scheduler
     host, port = host or cfg.host, port or cfg.port
     workers = serving.default_workers() if workers is None else workers
     if workers < 1 or threads < 1:

@@ -12,7 +12,7 @@ from choices import AUDIT_FIELDS, ROLES
 from i18n import fmt_instant, fmt_int, t
 from layouts.ids import Admin
 
-AUDIT_ACTIONS = ("login", "export", "search", "campaign", "users", "denied")
+AUDIT_ACTIONS = ("login", "export", "search", "campaign", "users", "schedule", "denied")
 AUDIT_SHOWN = AUDIT_FIELDS[AUDIT_FIELDS.index("at") : AUDIT_FIELDS.index("detail") + 1]
 
 

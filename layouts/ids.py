@@ -16,6 +16,7 @@ class Shell(StrEnum):
     PERIOD = "shell-period"  # the period chosen on any page, kept for the browser session
     NAV_TRANSACTIONAL = "shell-nav-transactional"
     NAV_ADMIN = "shell-nav-admin"
+    NAV_SCHEDULES = "shell-nav-schedules"  # analysts and admins: reports by e-mail
     ACCOUNT = "shell-account"  # who is logged in, with the log-out button
     LOCAL_BANNER = "shell-local-banner"  # local mode: no users, no log-in
 
@@ -171,3 +172,22 @@ class Admin(StrEnum):
     TIMEZONE = "admin-timezone"  # the zone the page's times are in
     SESSIONS = "admin-sessions"
     CHAIN = "admin-chain"
+
+
+class Sched(StrEnum):
+    """The Scheduled reports page (analyst and admin roles): reports sent by e-mail."""
+
+    TIMEZONE = "sched-timezone"
+    PAGE = "sched-page"  # which report: sms or transactional
+    FORMATS = "sched-formats"
+    EVERY = "sched-every"
+    DAY = "sched-day"
+    HOUR = "sched-hour"
+    PERIOD = "sched-period"
+    TO = "sched-to"
+    LANG = "sched-lang"
+    ADD = "sched-add"
+    MESSAGE = "sched-message"
+    REFRESH = "sched-refresh"
+    LIST = "sched-list"
+    REMOVE = "sched-remove"  # a row's remove button: {"type": REMOVE, "index": schedule id}

@@ -61,6 +61,20 @@ def navbar(lang: str, path: str, account: dict | None = None) -> dbc.Navbar:
                             [
                                 dbc.NavItem(
                                     dbc.NavLink(
+                                        t(lang, "nav.schedules"),
+                                        href="/schedules",
+                                        active=path == "/schedules",
+                                        id=Shell.NAV_SCHEDULES,
+                                    )
+                                )
+                            ]
+                            if account and account.get("pages", {}).get("/schedules")
+                            else []
+                        ),
+                        *(
+                            [
+                                dbc.NavItem(
+                                    dbc.NavLink(
                                         t(lang, "nav.admin"), href="/admin", active=path == "/admin", id=Shell.NAV_ADMIN
                                     )
                                 )

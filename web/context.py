@@ -95,6 +95,12 @@ class AppContext:
 
         return security.user_store(self.config)
 
+    def schedules(self):
+        """Returns the store of scheduled e-mail reports (data.store.schedules)."""
+        from data.store.schedules import ScheduleStore
+
+        return ScheduleStore(store_path(self.config.data_dir), timeout_s=self.config.store_timeout_s)
+
     def account(self):
         """Returns the account of the request being served (None outside a request)."""
         from web import security

@@ -36,7 +36,7 @@ from data.store.audit import AuditEvent
 from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
 from i18n import LANGS, lang_or_default, t
-from layouts.ids import Admin, Camp, Search, Shell, Sms, Trx
+from layouts.ids import Admin, Camp, Sched, Search, Shell, Sms, Trx
 from web import requests
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
@@ -49,7 +49,14 @@ SEEN_EVERY_S = 60  # the session's last-seen time is refreshed at most this ofte
 SESSION_KEY = "sid"  # the one thing the session cookie carries (besides the CSRF token's secret)
 
 # What each named capability needs.
-CAN = {"view": "viewer", "numbers": "analyst", "campaigns": "analyst", "users": "admin", "audit": "admin"}
+CAN = {
+    "view": "viewer",
+    "numbers": "analyst",
+    "campaigns": "analyst",
+    "schedules": "analyst",
+    "users": "admin",
+    "audit": "admin",
+}
 
 PUBLIC = {
     "login",
@@ -75,7 +82,13 @@ ENDPOINT_ROLES = {
     "export_numbers": CAN["numbers"],
     "admin_audit_csv": CAN["audit"],
 }
-PAGE_ROLES = {"/": "viewer", "/sms": "viewer", "/transactional": "viewer", "/admin": CAN["users"]}
+PAGE_ROLES = {
+    "/": "viewer",
+    "/sms": "viewer",
+    "/transactional": "viewer",
+    "/schedules": CAN["schedules"],
+    "/admin": CAN["users"],
+}
 # Every component a server callback writes to, and who may have it written: a callback needs
 # the highest role of its outputs, and a callback with an unlisted output is refused to all.
 OUTPUT_ROLES: dict[str, str] = {
@@ -137,6 +150,10 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.NEW_PASSWORD: CAN["users"],
     Admin.SESSIONS: CAN["users"],
     Admin.CHAIN: CAN["audit"],
+    # reports by e-mail: analysts and admins add, list and remove them
+    Sched.DAY: CAN["schedules"],
+    Sched.LIST: CAN["schedules"],
+    Sched.MESSAGE: CAN["schedules"],
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)

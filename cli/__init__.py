@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, campaigns, export, lake, schedules, serve, users
+from cli import audit, campaigns, clicks, export, lake, schedules, serve, users
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="SMS Reports: dashboard, demo data and exports.")
 cli.command()(lake.demo)
@@ -16,3 +16,4 @@ cli.add_typer(campaigns.app, name="campaigns")
 cli.add_typer(users.app, name="users")
 cli.add_typer(audit.app, name="audit")
 cli.add_typer(schedules.app, name="schedules")
+cli.add_typer(clicks.app, name="clicks")

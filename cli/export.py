@@ -94,22 +94,35 @@ def export_dispatches(
     fmt: str = REPORT_FORMAT,
     out: Path = OUT,
     lang: str = LANG,
+    per: str = typer.Option(
+        "dispatch", "--per", help="dispatch: a row per dispatch (with its campaign); campaign: a row per campaign."
+    ),
+    filter_: str = typer.Option(
+        "", "--filter", help="Only dispatches whose name or description contains TEXT (the page's filter)."
+    ),
 ) -> None:
-    """Write all dispatches of a period as CSV or DOCX."""
-    from reports.dispatches import dispatches_csv, dispatches_docx
+    """Write the dispatches of a period as CSV or DOCX: the file the page downloads for the same view."""
+    from data.queries.history import HistoryFilter
+    from reports.dispatches import HistoryView, dispatches_report
+    from web.context import AppContext
 
     cfg = config()
     choice(lang, ("pl", "en"), "--lang")
     choice(fmt, ("csv", "docx"), "--format")
+    choice(per, ("dispatch", "campaign"), "--per")
     period = _period(cfg, from_, to)
-    db = _db(cfg)
-    what = {"from": from_, "to": to, "lang": lang}
+    ctx = AppContext.create(cfg)
+    db = ctx.db
+    text = filter_.strip()
+    what = {"from": from_, "to": to, "lang": lang, "per": per, "q": text or None}
     now = dt.datetime.now(cfg.tz).replace(tzinfo=None)
 
-    def chunks():
-        if fmt == "csv":
-            return dispatches_csv(db, period=period, lang=lang, sep=cfg.csv_separator[lang])
-        return [dispatches_docx(db, period=period, lang=lang, generated_at=now)]
+    def chunks():  # made while the file is written: no lake is then one line, leaving nothing at --out
+        campaigns, members = ctx.campaign_frames()
+        view = HistoryView(campaigns=campaigns, members=members, flt=HistoryFilter(text), per=per)
+        sep = cfg.csv_separator[lang]
+        body = dispatches_report(db, fmt, period=period, lang=lang, sep=sep, generated_at=now, view=view)
+        yield from [body] if isinstance(body, bytes) else body
 
     _write(cfg, db, out, chunks, action="export.dispatches", fmt=fmt, what=what)
 

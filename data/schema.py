@@ -126,8 +126,8 @@ CLICKS = pa.schema(
     [
         ("message_id", pa.string()),
         ("clicked_at", TS),
-        ("user_agent", pa.string()),
-        ("is_bot", pa.bool_()),
+        ("user_agent", pa.string()),  # NULL: not known (the source gives none); '': the client sent an empty one
+        ("is_bot", pa.bool_()),  # data/clicks.py when imported; `clicks reclassify` applies a newer rule
     ]
 )
 

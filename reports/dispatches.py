@@ -213,6 +213,18 @@ def dispatches_docx(
     )
 
 
+def dispatches_report(
+    db: Db, fmt: str, *, period: Period, lang: str, sep: str, generated_at: dt.datetime, view: HistoryView
+) -> Iterator[bytes] | bytes:
+    """Returns the dispatch report the page downloads and `export dispatches` writes, for the same view the same
+    file: CSV chunks (to stream) when `fmt` is "csv", else the DOCX bytes."""
+    if fmt == "csv":
+        return dispatches_csv(db, period=period, lang=lang, sep=sep, view=view)
+    if fmt == "docx":
+        return dispatches_docx(db, period=period, lang=lang, generated_at=generated_at, view=view)
+    raise ValueError(f"fmt must be csv or docx, not {fmt!r}")
+
+
 def months_left_out(db: Db) -> dict[str, str]:
     """Returns the months every answer leaves out (files that cannot be read, or gone), each with why."""
     from data.db import LakeUnavailable

@@ -243,3 +243,66 @@ def test_an_export_that_cannot_be_recorded_writes_nothing(demo_dir, tmp_path, mo
     result = run(args, demo_dir)
     assert result.exit_code == 2 and "the access log cannot be written" in result.stderr
     assert result.stderr.count("\n") == 1 and not out.exists()
+
+
+def _docx_content(data: bytes, lang: str) -> list[list[str]]:
+    """Returns a DOCX's paragraphs and tables' rows as text, without its generation time (the one thing that
+    differs between two files made a few seconds apart)."""
+    from i18n import t
+
+    document = docx.Document(io.BytesIO(data))
+    rows = [[p.text] for p in document.paragraphs]
+    for table in document.tables:
+        rows.extend([cell.text for cell in row.cells] for row in table.rows)
+    generated = t(lang, "doc.generated")
+    return [row for row in rows if not row or row[0] != generated]
+
+
+@pytest.fixture(scope="module")
+def grouped(demo_dir, tmp_path_factory):
+    """A copy of the demo data directory with two campaigns of the period's dispatches, and a word their names
+    share (the page's filter)."""
+    import shutil
+
+    data = tmp_path_factory.mktemp("grouped") / "data"
+    shutil.copytree(demo_dir, data, symlinks=True)
+    out = data.parent / "all.csv"
+    args = ["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", "csv", "--lang", "en"]
+    assert run([*args, "--out", out], data).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    numbers = [r["Dispatch no."] for r in rows]
+    assert run(["campaigns", "group", "--name", "Jesień", *numbers[:3]], data).exit_code == 0
+    assert run(["campaigns", "group", "--name", "Zima", *numbers[3:5]], data).exit_code == 0
+    word = max(rows[0]["Name"].split(), key=len)
+    return data, word
+
+
+@pytest.mark.parametrize("fmt,lang", [("csv", "en"), ("csv", "pl"), ("docx", "pl")])
+@pytest.mark.parametrize("per", ["dispatch", "campaign"])
+@pytest.mark.parametrize("filtered", [False, True], ids=["all", "filtered"])
+def test_export_dispatches_gives_the_pages_file_with_campaigns(grouped, tmp_path, fmt, lang, per, filtered):
+    from urllib.parse import urlencode
+
+    from app import create_app
+    from config import Config
+
+    data, word = grouped
+    out = tmp_path / f"d.{fmt}"
+    args = ["export", "dispatches", "--from", "2026-10-01", "--to", "2026-11-20", "--format", fmt, "--lang", lang]
+    args += ["--out", out, "--per", per] + (["--filter", word] if filtered else [])
+    result = run(args, data)
+    assert result.exit_code == 0, result.stderr
+    query = {"from": "2026-10-01", "to": "2026-11-20", "lang": lang, "per": per} | ({"q": word} if filtered else {})
+    app = create_app(Config(data_dir=data, timezone="Europe/Warsaw", local_mode=True))
+    page = app.server.test_client().get(f"/export/dispatches.{fmt}?{urlencode(query)}")
+    assert page.status_code == 200, page.text
+    if fmt == "csv":
+        assert out.read_bytes() == page.data
+        sep = "," if lang == "en" else ";"
+        rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig")), delimiter=sep))
+        campaign = rows[0].index("Campaign" if lang == "en" else "Kampania")
+        names = {r[campaign] for r in rows[1:]}
+        assert {"Jesień", "Zima"} & names  # the campaigns are in the file
+    else:
+        assert _docx_content(out.read_bytes(), lang) == _docx_content(page.data, lang)
+        assert any("Jesień" in cell for row in _docx_content(out.read_bytes(), lang) for cell in row)

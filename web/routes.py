@@ -21,7 +21,7 @@ from data.queries import transactional as trx_queries
 from i18n import lang_or_default, t
 from i18n.labels import left_out
 from reports.audit import NotRecorded, recorded
-from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
+from reports.dispatches import HistoryView, dispatches_report
 from reports.numbers import numbers_csv, numbers_xml
 from reports.transactional import file_stem, messages_csv, transactional_csv, transactional_docx
 from web import security, urls
@@ -175,21 +175,16 @@ def register(server: Flask, ctx: AppContext) -> None:
             if lang == "pl"
             else f"dispatches-{period.start.isoformat()}-{period.end.isoformat()}"
         )
+        if fmt not in ("csv", "docx"):
+            abort(404)
         campaigns, members = ctx.campaign_frames()
         view = HistoryView(campaigns=campaigns, members=members, flt=query.flt, sort=query.sort, per=query.per)
+        now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
+        sep = ctx.config.csv_separator[lang]
+        body = dispatches_report(ctx.db, fmt, period=period, lang=lang, sep=sep, generated_at=now, view=view)
         if fmt == "csv":
-            body = stream_with_context(
-                dispatches_csv(ctx.db, period=period, lang=lang, sep=ctx.config.csv_separator[lang], view=view)
-            )
-            return _attachment(body, stem + ".csv", CSV_TYPE)
-        if fmt == "docx":
-            now = dt.datetime.now(ctx.config.tz).replace(tzinfo=None)
-            return _attachment(
-                dispatches_docx(ctx.db, period=period, lang=lang, generated_at=now, view=view),
-                stem + ".docx",
-                DOCX_MIME,
-            )
-        abort(404)
+            return _attachment(stream_with_context(body), stem + ".csv", CSV_TYPE)
+        return _attachment(body, stem + ".docx", DOCX_MIME)
 
     @server.get("/export/transactional.<fmt>")
     def export_transactional(fmt: str):

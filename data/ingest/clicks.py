@@ -8,7 +8,10 @@ Each event names the message it belongs to in one of three ways, and when:
   `--links` file (link_id -> message_id or provider_message_id);
 - `clicked_at` (`click_time`, `click_date`, `timestamp`, `time`): ISO 8601 (without an
   offset: `--tz`) or unix seconds;
-- `user_agent` (`ua`, `useragent`), optional.
+- `user_agent` (`ua`, `useragent`), optional. No user agent (no such column or key, JSON
+  `null`, the text `null`) is stored as NULL: not known, no evidence either way. An empty one
+  (`""` in JSON, an empty cell of a user-agent column) is kept as '': a client that sent an
+  empty header, which the rule counts as a bot.
 
 `is_bot` follows data/clicks.py: the user agent, or a click within seconds of the
 message's delivery (its done_at, looked up in the lake). A click on a message the
@@ -62,7 +65,11 @@ def _pick(k: dict, name: str):
 
 def _row(k: dict) -> dict:
     t = payloads.as_text
-    return {name: t(_pick(k, name)) for name in ALIASES}
+    row = {name: t(_pick(k, name)) for name in ALIASES}
+    ua = _pick(k, "user_agent")
+    if isinstance(ua, str) and not ua.strip():
+        row["user_agent"] = ""  # a client sent an empty header (a bot), unlike no user agent at all (None)
+    return row
 
 
 def _records(rows: list[dict], lines: list[int], items: list[str | None], tz: str) -> pa.Table:
@@ -145,7 +152,9 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     if "clicked_at" not in named or not ({"message_id", "provider_message_id", "link_id"} & named):
         parsed.issues.append(cols.header_issue(name, "not a clicks header (no id or no time column)"))
         parsed.rows += 1
-    rows = [_row(dict(zip(keys, vals))) for vals in zip(*(cols.columns[k].to_pylist() for k in keys))]
+    # a file with a user-agent column reports one for every click: an empty cell is an empty header
+    columns = {k: pc.fill_null(c, "") if k in ALIASES["user_agent"] else c for k, c in cols.columns.items()}
+    rows = [_row(dict(zip(keys, vals))) for vals in zip(*(columns[k].to_pylist() for k in keys))]
     parsed.records = _records(rows, cols.lines.to_pylist(), [None] * len(rows), opts.tz)
     return parsed
 

@@ -298,3 +298,30 @@ def test_clicks_by_id_provider_id_and_short_link(data_dir):
     again = run(data_dir, "clicks.csv", "clicks.jsonl", links="links.csv")
     assert (again.clicks_new, again.clicks_unchanged) == (0, 5)
     assert len(clicks(data_dir)) == 5
+
+
+def test_an_empty_user_agent_stays_empty_and_is_a_bot_while_none_is_not_known(data_dir, tmp_path):
+    # hours after delivery, so only the user agent decides
+    run(data_dir, "canonical.csv")
+    (tmp_path / "empty.csv").write_text(
+        "message_id,clicked_at,user_agent\nc-0001,2025-10-20T15:00:00+02:00,\nc-0001,2025-10-20T15:01:00+02:00,null\n"
+    )
+    (tmp_path / "empty.jsonl").write_text(
+        '{"message_id": "c-0001", "clicked_at": "2025-10-20T16:00:00+02:00", "user_agent": ""}\n'
+        '{"message_id": "c-0001", "clicked_at": "2025-10-20T16:01:00+02:00", "user_agent": " "}\n'
+        '{"message_id": "c-0001", "clicked_at": "2025-10-20T16:02:00+02:00", "user_agent": null}\n'
+        '{"message_id": "c-0001", "clicked_at": "2025-10-20T16:03:00+02:00"}\n'
+    )
+    (tmp_path / "no_agent.csv").write_text("message_id,clicked_at\nc-0001,2025-10-20T17:00:00+02:00\n")
+    summary = run(data_dir, tmp_path / "empty.csv", tmp_path / "empty.jsonl", tmp_path / "no_agent.csv")
+    got = sorted((c["clicked_at"].isoformat()[11:16], c["user_agent"], c["is_bot"]) for c in clicks(data_dir))
+    assert got == [
+        ("13:00", "", True),  # an empty cell of the user-agent column: the client sent an empty header
+        ("13:01", None, False),  # "null": not known
+        ("14:00", "", True),
+        ("14:01", "", True),
+        ("14:02", None, False),
+        ("14:03", None, False),
+        ("15:00", None, False),  # the file has no user agents at all
+    ]
+    assert (summary.clicks_new, summary.clicks_bots) == (7, 3)

@@ -77,6 +77,8 @@ def check(fmt: str, lines: list[str]) -> None:
     assert all(i.reason for i in issues)
     header = 1 if WRITTEN[fmt][1] else 0
     physical = content.split("\n")[:-1]
+    if physical:  # a byte-order mark opening the file is its encoding's mark, not a line's content
+        physical[0] = physical[0].removeprefix("\ufeff")
     wanted = {n for n, value in enumerate(physical, start=1) if n > header and value.strip()}
     seen = set(rows["_line"].to_pylist()) | {i.line for i in issues}
     if fmt in ("canonical", "clicks") and '"' in content:

@@ -81,8 +81,9 @@ def check(fmt: str, lines: list[str]) -> None:
         physical[0] = physical[0].removeprefix("\ufeff")
     wanted = {n for n, value in enumerate(physical, start=1) if n > header and value.strip()}
     seen = set(rows["_line"].to_pylist()) | {i.line for i in issues}
-    if fmt in ("canonical", "clicks") and '"' in content:
-        # a stray quote may join several physical lines into one record: its first line stands for them all
+    if fmt in ("canonical", "clicks", "twilio") and '"' in content:
+        # a stray quote may join several physical lines into one record (CSV: canonical, clicks, a Twilio
+        # export): its first line stands for them all
         assert seen or not wanted
     else:
         assert wanted <= seen, (wanted - seen, issues)

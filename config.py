@@ -37,6 +37,7 @@ class Config:
     # turns it on: never the environment, so a store deleted behind a server's back opens nothing.
     local_mode: bool = False
     max_body_bytes: int = 1_000_000  # a request body larger than this is refused (413): no page sends one
+    cpu_timing: bool = False  # the benchmark's: each answer says the CPU time it cost (web/timing.py)
 
     @property
     def lake_dir(self) -> Path:
@@ -81,6 +82,7 @@ class Config:
             secret_key=env.get("SMSREPORTS_SECRET_KEY") or None,
             trusted_proxies=_count(env, "SMSREPORTS_TRUSTED_PROXIES", base.trusted_proxies),
             max_body_bytes=_int(env, "SMSREPORTS_MAX_BODY_BYTES", base.max_body_bytes),
+            cpu_timing=_flag(env, "SMSREPORTS_CPU_TIMING", base.cpu_timing),
         )
         cfg.validate()
         return cfg

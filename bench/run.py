@@ -48,7 +48,9 @@ PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
 CUSTOM = {"century": ("1990-01-01", "2099-12-31"), "2020-03": ("2020-03-01", "2020-03-31")}
 
 
-def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
+def ensure_lake(
+    data_dir: Path, messages: int, big: int, dispatches: int | None = None, labels: int | None = None
+) -> dict:
     """Builds the bench lake unless the marker says it is there; returns its description."""
     marker = data_dir / f"bench-{messages}-{big}.json"
     if marker.exists():
@@ -62,6 +64,8 @@ def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
         tz=TZ,
         big_dispatch=big,
         with_rollups=False,
+        dispatches=dispatches,
+        labels=labels,
     )
     import duckdb
 
@@ -74,6 +78,7 @@ def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
     info = {
         "messages": summary.messages,
         "dispatches": summary.dispatches,
+        "labels": summary.labels,
         "build_s": round(time.perf_counter() - started, 1),
         "recent_dispatches": [int(n[0]) for n in number],
     }
@@ -360,12 +365,17 @@ def main() -> None:
         "one's: cpu_ratio = its CPU median / this one's",
     )
     parser.add_argument("--no-download", action="store_true", help="skip the numbers download")
+    parser.add_argument("--dispatches", type=int, default=None, help="bulk dispatches of the demo (default 20-300)")
+    parser.add_argument("--labels", type=int, default=None, help="named transactional labels of the demo (default 4)")
     args = parser.parse_args()
     big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
-    data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
-    lake_info = ensure_lake(data_dir, args.messages, big)
+    sizes = "".join(f"-{k[0]}{v}" for k, v in (("dispatches", args.dispatches), ("labels", args.labels)) if v)
+    data_dir = ROOT / "var" / "bench" / f"m{args.messages}{sizes}"
+    lake_info = ensure_lake(data_dir, args.messages, big, args.dispatches, args.labels)
     figures: dict[str, object] = {
         "messages": lake_info["messages"],
+        "dispatches": lake_info.get("dispatches"),
+        "labels": lake_info.get("labels"),
         "lake_build_s": lake_info["build_s"],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB",
         "load_average_at_start": round(os.getloadavg()[0], 1),

@@ -332,6 +332,15 @@ def build_rollups(
         if present:
             messages, clicks = engine.tables(str(lake.root), has_clicks=any(lake.clicks_dir.glob("month=*/*.parquet")))
             month_filter = "m.month IN (" + ", ".join(sql_literal(m) for m in present) + ")"
+            if months is not None:
+                # The clicks of these months' messages only (they may be filed in any month): the queries below
+                # then hash and group a month's clicks, not the whole lake's, and a month costs its share.
+                engine.materialize(
+                    "month_clicks",
+                    f"SELECT message_id, clicked_at, is_bot FROM {clicks} "
+                    f"WHERE message_id IN (SELECT message_id FROM {messages} m WHERE {month_filter})",
+                )
+                clicks = "month_clicks"
             engine.materialize("base", base_sql(messages=messages, clicks=clicks, tz=tz, month_filter=month_filter))
         for name in NAMES:
             target = lake.rollups_dir / name

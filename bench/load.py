@@ -286,7 +286,13 @@ def worker_rss(pid: int) -> list[float]:
 def workers_cpu_s(pid: int) -> float:
     """Returns the CPU seconds (user + system, every thread) the worker processes of the gunicorn master `pid`
     have used so far."""
-    return sum(sum(p.cpu_times()[:2]) for p in psutil.Process(pid).children())
+    used = 0.0
+    for worker in psutil.Process(pid).children():
+        try:
+            used += sum(worker.cpu_times()[:2])
+        except psutil.NoSuchProcess:  # a worker restarted meanwhile: its time is gone with it
+            continue
+    return used
 
 
 def percentile(ordered: list[float], q: float) -> float:

@@ -94,11 +94,18 @@ def rollup_figures(lake: Lake) -> dict:
     with transaction(lake) as staging:
         one = build_rollups(staging, tz=TZ, months=[newest])
     index = lake.root / "search"
+    import pyarrow.parquet as pq
+
+    rows = {p.name: sum(pq.ParquetFile(f).metadata.num_rows for f in p.glob("*.parquet")) for p in lake.month_dirs()}
     return {
         "rollup_full_s": full["seconds"],
+        "rollup_full_cpu_s": full["cpu_seconds"],
         "rollup_rows": sum(full["rows"].values()),
         "rollup_one_month_s": one["seconds"],
+        "rollup_one_month_cpu_s": one["cpu_seconds"],
         "rollup_one_month": newest,
+        # the month's share of the messages: what its rebuild should cost of a full build at most
+        "rollup_one_month_share": round(rows[f"month={newest}"] / max(1, sum(rows.values())), 3),
         "search_index_full_s": full["search_index_seconds"],
         "search_index_one_month_s": one["search_index_seconds"],
         "search_index_mb": round(sum(f.stat().st_size for f in index.rglob("*.parquet")) / 2**20, 1),
@@ -386,8 +393,9 @@ def main() -> None:
         figures.update(rollup_figures(Lake(data_dir / "lake")))
         print(
             f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
-            f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) "
-            f"{figures['rollup_one_month_s']} s; search index {figures['search_index_full_s']} s from scratch, "
+            f"({figures['rollup_full_cpu_s']} CPU-s, {figures['rollup_rows']:,} rows), one month "
+            f"({figures['rollup_one_month']}, {figures['rollup_one_month_share']:.1%} of the messages) "
+            f"{figures['rollup_one_month_s']} s ({figures['rollup_one_month_cpu_s']} CPU-s); search index {figures['search_index_full_s']} s from scratch, "
             f"{figures['search_index_one_month_s']} s one month, {figures['search_index_mb']} MB"
         )
 

@@ -130,7 +130,7 @@ class CampaignStore:
 
     def __init__(self, path: Path, *, timeout_s: float = 30.0):
         self._db = Database(path, timeout_s=timeout_s, error=CampaignError)
-        self._reader: tuple[int, sqlite3.Connection] | None = None  # (pid, connection) of `frames`
+        self._reader: tuple[tuple, sqlite3.Connection] | None = None  # ((pid, file), connection) of `frames`
         self._frames: tuple[int, tuple[pd.DataFrame, pd.DataFrame]] | None = None
         self._frames_lock = threading.Lock()
 
@@ -277,14 +277,18 @@ class CampaignStore:
         answer; SQLite's data_version, asked on a connection kept for it, tells of every change but its own
         (it never writes)."""
         with self._frames_lock:
-            if self._reader is None or self._reader[0] != os.getpid():  # a forked child opens its own
+            # A forked child opens its own connection, and so does a process whose store file was replaced
+            # (restored from a backup) or removed since: the kept one would go on reading the old file.
+            if self._reader is None or self._reader[0] != (os.getpid(), self._file_identity()):
+                if self._reader is not None:
+                    self._reader[1].close()
                 con = self._db.connect()
-                con.close()  # the file is created, migrated and in WAL mode by now
+                con.close()  # the file is created and in WAL mode by now
                 reader = sqlite3.connect(
                     self._db.path, timeout=self._db.timeout_s, isolation_level=None, check_same_thread=False
                 )
                 reader.row_factory = sqlite3.Row
-                self._reader, self._frames = (os.getpid(), reader), None
+                self._reader, self._frames = ((os.getpid(), self._file_identity()), reader), None
             con = self._reader[1]
             version = con.execute("PRAGMA data_version").fetchone()[0]
             if self._frames is None or self._frames[0] != version:
@@ -294,6 +298,13 @@ class CampaignStore:
                 finally:
                     con.execute("COMMIT")
             return self._frames[1]
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self._db.path)
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
 
     def audit(self, limit: int = 200) -> pd.DataFrame:
         """Returns the newest audit rows: id, at, who, action, summary (JSON), undone_by."""

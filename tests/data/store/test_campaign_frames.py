@@ -35,3 +35,14 @@ def test_frames_follow_every_change_and_match_a_fresh_read(tmp_path):
     assert list(campaigns["name"]) == ["Renamed elsewhere", "Summer"]
     pdt.assert_frame_equal(campaigns, other.campaigns())
     pdt.assert_frame_equal(members, other.members())
+
+
+def test_a_store_file_replaced_under_a_running_server_is_read_anew(tmp_path):
+    path = tmp_path / "store.sqlite"
+    store = CampaignStore(path)
+    store.group(["d1"], name="Before", who="a")
+    assert list(store.frames()[0]["name"]) == ["Before"]
+    backup = tmp_path / "backup" / "store.sqlite"
+    CampaignStore(backup).group(["d9"], name="From the backup", who="b")
+    backup.replace(path)  # restored from a backup: another file at the same path
+    assert list(store.frames()[0]["name"]) == ["From the backup"]

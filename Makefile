@@ -42,9 +42,10 @@ test: venv $(SPARK_STAMP) lint
 test-fast: venv $(SPARK_STAMP) lint
 	$(BIN)/python -m pytest -q --headless -m "not slow" tests
 
-# The performance benchmark (README, "How it scales"): `make bench MESSAGES=100000000`.
+# The performance benchmark (README, "How it scales"): `make bench MESSAGES=100000000 [DISPATCHES=20000 LABELS=2000]`.
 bench: venv
-	$(BIN)/python -m bench.run --messages $(MESSAGES) $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --messages $(MESSAGES) $(if $(DISPATCHES),--dispatches $(DISPATCHES)) \
+		$(if $(LABELS),--labels $(LABELS)) $(BENCH_ARGS)
 
 # Ingest speed against DuckDB reading the same files (README, "Importing logs"): inputs made under var/.
 INGEST_MESSAGES ?= 1000000

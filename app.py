@@ -21,7 +21,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     from data.lake import private_data_dir
     from i18n import t
     from layouts.shell import app_layout
-    from web import routes, security
+    from web import routes, security, timing
     from web.context import AppContext
 
     config = config or Config.from_env()
@@ -38,6 +38,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
         csrf_token_name=security.CSRF_COOKIE,  # the renderer sends this cookie's token back in the header
         csrf_header_name=security.CSRF_HEADER,
     )
+    if config.cpu_timing:
+        timing.install(app.server)  # first: its hooks run around every other one
     app.layout = lambda: app_layout(security.request_lang())  # each page load in the language its cookie keeps
     routes.register(app.server, ctx)
     shell_callbacks.register(app, ctx)

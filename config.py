@@ -48,6 +48,7 @@ class Config:
     scheduler: bool = True  # SMSREPORTS_SCHEDULER=off: this server sends no scheduled reports (cron: schedules run-due)
     # Whether this process runs the scheduler thread: only `serve` turns it on (never tests or the CLI).
     run_scheduler: bool = False
+    cpu_timing: bool = False  # the benchmark's: each answer says the CPU time it cost (web/timing.py)
 
     @property
     def lake_dir(self) -> Path:
@@ -100,6 +101,7 @@ class Config:
             smtp_from=env.get("SMSREPORTS_SMTP_FROM") or None,
             smtp_timeout_s=_positive_float(env, "SMSREPORTS_SMTP_TIMEOUT_S", base.smtp_timeout_s),
             scheduler=_flag(env, "SMSREPORTS_SCHEDULER", base.scheduler),
+            cpu_timing=_flag(env, "SMSREPORTS_CPU_TIMING", base.cpu_timing),
         )
         cfg.validate()
         return cfg

@@ -283,6 +283,18 @@ def worker_rss(pid: int) -> list[float]:
     return [round(p.memory_info().rss / 2**20, 1) for p in psutil.Process(pid).children()]
 
 
+def workers_cpu_s(pid: int) -> float:
+    """Returns the CPU seconds (user + system, every thread) the worker processes of the gunicorn master `pid`
+    have used so far."""
+    used = 0.0
+    for worker in psutil.Process(pid).children():
+        try:
+            used += sum(worker.cpu_times()[:2])
+        except psutil.NoSuchProcess:  # a worker restarted meanwhile: its time is gone with it
+            continue
+    return used
+
+
 def percentile(ordered: list[float], q: float) -> float:
     if not ordered:
         return 0.0
@@ -316,8 +328,10 @@ def run(
         requests.get(server.base + "/ready", timeout=60)
         rss_before = worker_rss(server.proc.pid)
         clock: dict[str, float] = {}
+        cpu: dict[str, float] = {}
 
         def go() -> None:  # every user has logged in: the measured part starts
+            cpu["before"] = workers_cpu_s(server.proc.pid)
             clock["logged_in"] = time.perf_counter()
             clock["deadline"] = time.monotonic() + duration_s
 
@@ -338,6 +352,7 @@ def run(
         for thread in threads:
             thread.join(duration_s + 300)
         elapsed = time.perf_counter() - clock.get("logged_in", began)
+        cpu_used_s = workers_cpu_s(server.proc.pid) - cpu.get("before", 0.0)
         rss_after = worker_rss(server.proc.pid)
     finally:
         server.stop()
@@ -350,7 +365,9 @@ def run(
         "log_in_s": round(clock.get("logged_in", began) - began, 1),  # all users logging in, before the clock
         "think_s": think_s,
         "requests": len(ordered),
-        "requests_per_s": round(len(ordered) / elapsed, 1),
+        "rps": round(len(ordered) / elapsed, 1),
+        "cpu_ms_per_request": round(cpu_used_s * 1000 / max(1, len(ordered)), 1),  # the workers', from log-in on
+        "load_average": [round(x, 1) for x in os.getloadavg()],
         "errors": len(tally.errors),
         "error_samples": tally.errors[:5],
         "p50_ms": percentile(ordered, 0.50),
@@ -382,8 +399,9 @@ def main() -> None:
     print(
         f"{figures['users']} users ({', '.join(figures['roles'])}; all logged in after {figures['log_in_s']} s) "
         f"x {figures['duration_s']} s against {figures['workers']} gunicorn workers: "
-        f"{figures['requests']:,} requests, {figures['requests_per_s']} req/s, {figures['errors']} errors"
+        f"{figures['requests']:,} requests, {figures['rps']} req/s, {figures['errors']} errors"
     )
+    print(f"server CPU {figures['cpu_ms_per_request']} ms per request (both workers, every thread)")
     print(f"latency p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
     for name, row in figures["by_interaction"].items():
         print(f"  {name:<18} n={row['n']:<6} p50 {row['p50_ms']:>8} ms  p95 {row['p95_ms']:>8} ms")

@@ -48,7 +48,9 @@ PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
 CUSTOM = {"century": ("1990-01-01", "2099-12-31"), "2020-03": ("2020-03-01", "2020-03-31")}
 
 
-def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
+def ensure_lake(
+    data_dir: Path, messages: int, big: int, dispatches: int | None = None, labels: int | None = None
+) -> dict:
     """Builds the bench lake unless the marker says it is there; returns its description."""
     marker = data_dir / f"bench-{messages}-{big}.json"
     if marker.exists():
@@ -62,6 +64,8 @@ def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
         tz=TZ,
         big_dispatch=big,
         with_rollups=False,
+        dispatches=dispatches,
+        labels=labels,
     )
     import duckdb
 
@@ -74,6 +78,7 @@ def ensure_lake(data_dir: Path, messages: int, big: int) -> dict:
     info = {
         "messages": summary.messages,
         "dispatches": summary.dispatches,
+        "labels": summary.labels,
         "build_s": round(time.perf_counter() - started, 1),
         "recent_dispatches": [int(n[0]) for n in number],
     }
@@ -89,11 +94,18 @@ def rollup_figures(lake: Lake) -> dict:
     with transaction(lake) as staging:
         one = build_rollups(staging, tz=TZ, months=[newest])
     index = lake.root / "search"
+    import pyarrow.parquet as pq
+
+    rows = {p.name: sum(pq.ParquetFile(f).metadata.num_rows for f in p.glob("*.parquet")) for p in lake.month_dirs()}
     return {
         "rollup_full_s": full["seconds"],
+        "rollup_full_cpu_s": full["cpu_seconds"],
         "rollup_rows": sum(full["rows"].values()),
         "rollup_one_month_s": one["seconds"],
+        "rollup_one_month_cpu_s": one["cpu_seconds"],
         "rollup_one_month": newest,
+        # the month's share of the messages: what its rebuild should cost of a full build at most
+        "rollup_one_month_share": round(rows[f"month={newest}"] / max(1, sum(rows.values())), 3),
         "search_index_full_s": full["search_index_seconds"],
         "search_index_one_month_s": one["search_index_seconds"],
         "search_index_mb": round(sum(f.stat().st_size for f in index.rglob("*.parquet")) / 2**20, 1),
@@ -295,11 +307,12 @@ def browser_session(server: Server) -> requests.Session:
     return session
 
 
-def timed(server: Server, bodies: list[dict], repeat: int) -> list[float]:
-    """Returns the server time (ms) of `repeat` requests, cycling through `bodies`."""
+def timed(server: Server, bodies: list[dict], repeat: int) -> tuple[list[float], list[float]]:
+    """Returns the wall time and the server's CPU time (ms) of `repeat` requests, cycling through `bodies` (the CPU
+    time from the answer's Server-Timing header: a server started with SMSREPORTS_CPU_TIMING=on)."""
     if not hasattr(server, "session"):
         server.session = browser_session(server)
-    times = []
+    times, cpu = [], []
     for i in range(repeat):
         started = time.perf_counter()
         response = server.session.post(
@@ -307,7 +320,17 @@ def timed(server: Server, bodies: list[dict], repeat: int) -> list[float]:
         )
         times.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
-    return times
+        cpu.append(server_cpu_ms(response))
+    return times, cpu
+
+
+def server_cpu_ms(response: requests.Response) -> float:
+    """Returns the CPU ms a `Server-Timing: cpu;dur=N` header gives (web/timing.py)."""
+    for metric in response.headers.get("Server-Timing", "").split(","):
+        name, _, rest = metric.strip().partition(";")
+        if name == "cpu" and rest.startswith("dur="):
+            return float(rest.removeprefix("dur="))
+    raise RuntimeError("the answer has no Server-Timing cpu figure: start the server with SMSREPORTS_CPU_TIMING=on")
 
 
 def stats(ms: list[float]) -> dict:
@@ -341,12 +364,25 @@ def main() -> None:
         action="store_true",
         help="time the interactions over the rollups and search index the lake has (when fresh): no build figures",
     )
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="also time a server run from this source tree (another commit's), request by request in turn with this "
+        "one's: cpu_ratio = its CPU median / this one's",
+    )
+    parser.add_argument("--no-download", action="store_true", help="skip the numbers download")
+    parser.add_argument("--dispatches", type=int, default=None, help="bulk dispatches of the demo (default 20-300)")
+    parser.add_argument("--labels", type=int, default=None, help="named transactional labels of the demo (default 4)")
     args = parser.parse_args()
     big = args.big_dispatch if args.big_dispatch is not None else min(1_000_000, max(1000, args.messages // 2))
-    data_dir = ROOT / "var" / "bench" / f"m{args.messages}"
-    lake_info = ensure_lake(data_dir, args.messages, big)
+    sizes = "".join(f"-{k[0]}{v}" for k, v in (("dispatches", args.dispatches), ("labels", args.labels)) if v)
+    data_dir = ROOT / "var" / "bench" / f"m{args.messages}{sizes}"
+    lake_info = ensure_lake(data_dir, args.messages, big, args.dispatches, args.labels)
     figures: dict[str, object] = {
         "messages": lake_info["messages"],
+        "dispatches": lake_info.get("dispatches"),
+        "labels": lake_info.get("labels"),
         "lake_build_s": lake_info["build_s"],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB",
         "load_average_at_start": round(os.getloadavg()[0], 1),
@@ -357,8 +393,9 @@ def main() -> None:
         figures.update(rollup_figures(Lake(data_dir / "lake")))
         print(
             f"lake: {lake_info['messages']:,} messages; rollups from scratch {figures['rollup_full_s']} s "
-            f"({figures['rollup_rows']:,} rows), one month ({figures['rollup_one_month']}) "
-            f"{figures['rollup_one_month_s']} s; search index {figures['search_index_full_s']} s from scratch, "
+            f"({figures['rollup_full_cpu_s']} CPU-s, {figures['rollup_rows']:,} rows), one month "
+            f"({figures['rollup_one_month']}, {figures['rollup_one_month_share']:.1%} of the messages) "
+            f"{figures['rollup_one_month_s']} s ({figures['rollup_one_month_cpu_s']} CPU-s); search index {figures['search_index_full_s']} s from scratch, "
             f"{figures['search_index_one_month_s']} s one month, {figures['search_index_mb']} MB"
         )
 
@@ -372,65 +409,94 @@ def main() -> None:
     )
     if args.only:
         steps = [(name, bodies) for name, bodies in steps if name.startswith(tuple(args.only))]
-    fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on"}, local=True)
-    raw = None  # started once the rollup side is timed: nothing else runs while that is measured
+    timing = {"SMSREPORTS_CPU_TIMING": "on"}
+    fast = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on", **timing}, local=True)
+    raw = baseline = None  # the raw-scan server starts once the rollup side is timed: nothing else runs meanwhile
     rows = []
     try:
+        if args.baseline_src:
+            baseline = Server.start(
+                data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "on", **timing}, local=True, root=args.baseline_src
+            )
+        sides = [fast] + ([baseline] if baseline else [])
         # Every interaction with rollups first, then each by raw scan: a long raw scan keeps the machine
         # busy after it answers, and that must not be timed as the rollup side's.
         with PeakRss(fast.proc.pid) as rss:
             for name, bodies in steps:
-                if len(bodies) == 1:  # the first call warms caches, as any page view does
-                    timed(fast, bodies, 1)
-                elif name.startswith(
-                    "search"
-                ):  # a search no one times first: the index's ranges, read once per lake version
-                    timed(fast, [search_warm_up(bodies[0])], 1)
+                for server in sides:
+                    if len(bodies) == 1:  # the first call warms caches, as any page view does
+                        timed(server, bodies, 1)
+                    elif name.startswith("search"):  # an untimed search first: the index's ranges, once per version
+                        timed(server, [search_warm_up(bodies[0])], 1)
                 # Several bodies: each a different question, asked once (a second round could be answered by a cache).
                 count = args.repeat if len(bodies) == 1 else min(args.repeat, len(bodies))
-                rows.append(
-                    {
-                        "interaction": name,
-                        "requests": count,
-                        "rollups_ms": stats(timed(fast, bodies, count)),
-                        "raw_ms": None,
-                        "ratio": None,
-                    }
-                )
+                (wall, cpu), *others = alternate(sides, bodies, count)
+                row = {
+                    "interaction": name,
+                    "requests": count,
+                    "rollups_ms": stats(wall),
+                    "cpu_ms": stats(cpu),
+                    "raw_ms": None,
+                    "ratio": None,
+                }
+                if others:
+                    row["baseline_rollups_ms"], row["baseline_cpu_ms"] = stats(others[0][0]), stats(others[0][1])
+                    row["cpu_ratio"] = round(row["baseline_cpu_ms"]["median"] / max(row["cpu_ms"]["median"], 0.1), 2)
+                rows.append(row)
                 print(f"  {_row_text(rows[-1])}", file=sys.stderr, flush=True)
         peak = rss.peak
         if args.raw_repeat > 0:
-            raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off"}, local=True)
+            raw = Server.start(data_dir, tz=TZ, env={"SMSREPORTS_ROLLUPS": "off", **timing}, local=True)
         for row, (_name, bodies) in zip(rows, steps) if raw else ():
-            row["raw_ms"] = stats(timed(raw, bodies, args.raw_repeat))
+            row["raw_ms"] = stats(timed(raw, bodies, args.raw_repeat)[0])
             row["ratio"] = round(row["raw_ms"]["median"] / max(row["rollups_ms"]["median"], 0.1), 1)
             print(f"  {_row_text(row)}", file=sys.stderr, flush=True)  # progress: raw scans of a big lake are slow
     finally:
-        fast.stop()
-        if raw:
-            raw.stop()
+        for server in (fast, baseline, raw):
+            if server:
+                server.stop()
     figures["interactions"] = rows
     figures["load_average_at_end"] = round(os.getloadavg()[0], 1)
     figures["server_peak_rss_mb"] = round(peak / 2**20, 1)
-    figures["download"] = measure_download(data_dir, lake_big_dispatch(data_dir, big))
+    if not args.no_download:
+        figures["download"] = measure_download(data_dir, lake_big_dispatch(data_dir, big))
 
-    print(f"{'interaction':<14} {'rollups min/med/p95 ms':>24} {'raw scan min/med/p95 ms':>26} {'ratio':>7}")
+    print(
+        f"{'interaction':<14} {'rollups min/med/p95 ms':>24} {'cpu min/med/p95 ms':>20} "
+        f"{'raw scan min/med/p95 ms':>26} {'ratio':>7}" + ("  baseline cpu med, ratio" if baseline else "")
+    )
     for r in rows:
         print(_row_text(r))
     print("sort: in the browser (AG Grid, both pages), no server request")
     print(f"server peak RSS {figures['server_peak_rss_mb']} MB")
-    d = figures["download"]
-    print(f"download: {d['numbers']:,} numbers in {d['seconds']} s, server RSS +{d['rss_growth_mb']} MB")
+    if "download" in figures:
+        d = figures["download"]
+        print(f"download: {d['numbers']:,} numbers in {d['seconds']} s, server RSS +{d['rss_growth_mb']} MB")
     print(json.dumps(figures))
 
 
+def alternate(servers: list[Server], bodies: list[dict], count: int) -> list[tuple[list[float], list[float]]]:
+    """Returns (wall ms, CPU ms) of `count` requests to each server, cycling through `bodies`, each request sent
+    to one server and then the next: servers compared under the same load of the machine."""
+    figures = [([], []) for _ in servers]
+    for i in range(count):
+        for server, (wall, cpu) in zip(servers, figures):
+            w, c = timed(server, [bodies[i % len(bodies)]], 1)
+            wall += w
+            cpu += c
+    return figures
+
+
 def _row_text(r: dict) -> str:
-    a, b = r["rollups_ms"], r["raw_ms"] or {"min": "-", "median": "-", "p95": "-"}
+    a, c, b = r["rollups_ms"], r["cpu_ms"], r["raw_ms"] or {"min": "-", "median": "-", "p95": "-"}
     ratio = f"{r['ratio']}x" if r["ratio"] is not None else "-"
-    return (
-        f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {b['min']:>9} {b['median']:>8} "
-        f"{b['p95']:>8} {ratio:>7}"
+    text = (
+        f"{r['interaction']:<14} {a['min']:>8} {a['median']:>7} {a['p95']:>7} {c['min']:>6} {c['median']:>6} "
+        f"{c['p95']:>6} {b['min']:>9} {b['median']:>8} {b['p95']:>8} {ratio:>7}"
     )
+    if "baseline_cpu_ms" in r:
+        text += f"  {r['baseline_cpu_ms']['median']:>7} {r['cpu_ratio']:>5}x"
+    return text
 
 
 def lake_big_dispatch(data_dir: Path, recipients: int) -> int:

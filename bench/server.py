@@ -39,13 +39,14 @@ class Server:
         workers: int = 1,
         stderr=subprocess.DEVNULL,
         local: bool = False,
+        root: Path = ROOT,
     ) -> Server:
         """Starts the server (one process by default; gunicorn with `workers` > 1; `local`: `serve --local`, for a
-        data directory without users) and returns once /health answers."""
+        data directory without users; `root`: the source tree whose app.py runs) and returns once /health answers."""
         port = free_port()
         full_env = {**os.environ, "SMSREPORTS_DATA_DIR": str(data_dir), "SMSREPORTS_TIMEZONE": tz, **(env or {})}
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", str(workers)]
+            [sys.executable, str(root / "app.py"), "serve", "--port", str(port), "--workers", str(workers)]
             + (["--local"] if local else []),
             env=full_env,
             stdout=subprocess.DEVNULL,

@@ -22,6 +22,12 @@ def demo(
         "end of that day (default: now). Nothing comes after it.",
     ),
     big_dispatch: int = typer.Option(0, help="Add one dispatch with this many recipients."),
+    dispatches: int = typer.Option(
+        None, help="How many bulk dispatches (default: 20-300, by --messages), besides the --big-dispatch."
+    ),
+    labels: int = typer.Option(
+        None, help="How many named transactional labels (default: 4), besides the traffic without a label."
+    ),
     if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing when a lake exists."),
     force: bool = typer.Option(False, "--force", help="Replace a lake that holds imported data (it is lost)."),
 ) -> None:
@@ -41,6 +47,10 @@ def demo(
         fail("--messages must be at least 1000")
     if big_dispatch < 0:
         fail("--big-dispatch must be positive")
+    if dispatches is not None and not 5 <= dispatches <= messages * 9 // 100:
+        fail(f"--dispatches must be from 5 to {messages * 9 // 100:,} for {messages:,} messages")
+    if labels is not None and not 0 <= labels <= messages // 5000:  # the busiest day carries each label once
+        fail(f"--labels must be from 0 to {messages // 5000:,} for {messages:,} messages")
     if lake.exists() and not force and holds_imported_data(lake):
         fail(f"the lake at {lake.root} holds imported data; 'demo' would replace it: add --force to do so")
     last = moment(until, "--until", cfg.timezone)
@@ -61,9 +71,13 @@ def demo(
                 tz=cfg.timezone,
                 big_dispatch=big_dispatch or None,
                 progress=report,
+                dispatches=dispatches,
+                labels=labels,
             )
         except OSError as exc:  # a full disk: the new version was discarded, the lake is as it was
             fail(f"could not write the demo lake ({exc.strerror or exc}); the lake is unchanged")
+        except ValueError as exc:  # sizes the demo cannot make (checked above; the plan has the last word)
+            fail(f"{exc}; the lake is unchanged")
     typer.echo(f"demo lake at {lake.root}: {summary}")
 
 

@@ -57,7 +57,7 @@ class AppContext:
                 self._rules_seen = version
             except (LakeUnavailable, CampaignError):  # store busy or read-only: pages still show; try next time
                 pass
-        return self.store.campaigns(), self.store.members()
+        return self.store.frames()
 
     @property
     def tz(self) -> str:

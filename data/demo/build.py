@@ -21,6 +21,7 @@ class DemoSummary:
 
     messages: int  # all message rows (bulk + test + api, including big_dispatch)
     dispatches: int  # bulk dispatches (including big_dispatch)
+    labels: int  # named transactional labels (the unlabeled traffic besides)
     clicks: int  # click rows (human and bot)
     months: int  # calendar months (in tz) from first_day to last_day
     first_day: date  # first day with data, in tz
@@ -38,6 +39,8 @@ def build_demo(
     big_dispatch: int | None = None,
     progress: ProgressFn | None = None,
     with_rollups: bool = True,
+    dispatches: int | None = None,
+    labels: int | None = None,
 ) -> DemoSummary:
     """Builds a demo lake at `lake.root` (replacing any lake there) and describes it.
 
@@ -48,7 +51,9 @@ def build_demo(
     `until` when given. `until` is the moment the demo is built (a datetime; naive:
     local time in `tz`), or a date: the end of that day. Nothing happens at or after
     it: no message, status or click. `progress(stage, done, total)` is called once
-    per month (stage "messages") and at the end (stage "swap").
+    per month (stage "messages") and at the end (stage "swap"). `dispatches` bulk dispatches (besides the big
+    one; default 20-300 by `messages`) and `labels` named transactional labels (default the catalogue's four),
+    every one of them in the lake.
     """
     zone = ZoneInfo(tz)
     if isinstance(until, datetime):
@@ -72,6 +77,8 @@ def build_demo(
         tz=zone,
         big_dispatch=big_dispatch,
         now_us=now_us,
+        dispatches=dispatches,
+        labels=labels,
     )
 
     with transaction(lake, fresh=True) as staging:
@@ -86,6 +93,7 @@ def build_demo(
     return DemoSummary(
         messages=counts[0],
         dispatches=len(plan.dispatches),
+        labels=sum(1 for label, *_ in plan.labels if label is not None),
         clicks=counts[1],
         months=n_months,
         first_day=plan.first_day,

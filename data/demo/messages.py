@@ -9,7 +9,6 @@ from numpy.random import Generator
 
 from data import schema
 from data.demo.catalogue import (
-    API_LABELS,
     N_OUTCOMES,
     NO_OPERATOR,
     O_ABSENT,
@@ -116,7 +115,7 @@ def build_rows(rng: Generator, t: Tables, sp: Specs, id_key: np.uint64) -> tuple
     segments = t.e_segments[ent]
     price = np.round(segments * t.unit_price[provider * 2 + (created >= t.price_change_us)], 4)
     price[not_sent] = 0.0
-    label = np.where(sp.source == 2, ent - t.label_entity0, len(API_LABELS))
+    label = np.where(sp.source == 2, ent - t.label_entity0, len(t.label.lut) - 1)
     raw = provider.astype(np.int32) * N_OUTCOMES + outcome
     columns = [
         message_ids(key),

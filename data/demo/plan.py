@@ -86,7 +86,7 @@ class Plan:
     day_start_us: np.ndarray  # len(days) + 1: local midnights, the last one ending `until`
     dispatches: list[Dispatch]
     entities: list[Entity]
-    label_entity0: int  # entity index of API_LABELS[0]
+    label_entity0: int  # entity index of labels[0]
     numbers: Numbers
     main_pool: int  # numbers[0:main_pool] are customers
     staff: np.ndarray  # indices of the staff's own numbers (test sends)
@@ -95,6 +95,24 @@ class Plan:
     month_starts: list[int]  # UTC month starts, plus the end
     month_keys: list[str]
     price_change_us: int
+    labels: tuple = API_LABELS  # the transactional labels (catalogue.API_LABELS' shape); None: the unlabeled traffic
+    label_day: int = -1  # the day (index) whose first messages carry every label once (-1: none)
+
+
+def demo_labels(count: int | None) -> tuple:
+    """Returns the transactional labels of a demo with `count` named labels (None: the catalogue's four), each as
+    catalogue.API_LABELS gives them, the unlabeled traffic last. Beyond the catalogue's, each is a variant of one of
+    them (`kod-2fa-0005`: another shop's or app's codes), with a smaller share of the traffic the further it comes."""
+    named, unlabeled = [x for x in API_LABELS if x[0] is not None], [x for x in API_LABELS if x[0] is None]
+    if count is None:
+        return API_LABELS
+    if count < 0:
+        raise ValueError("labels must be 0 or more")
+    extra = []
+    for k in range(len(named), count):
+        label, share, sender, provider, text, ctr = named[k % len(named)]
+        extra.append((f"{label}-{k + 1:04d}", share * 2.0 / (k + 1), sender, provider, text, ctr))
+    return tuple(named[:count] + extra + unlabeled)
 
 
 def _local_us(tz: ZoneInfo, d: date, seconds: float = 0.0) -> int:
@@ -158,11 +176,16 @@ def make_plan(
     tz: ZoneInfo,
     big_dispatch: int | None,
     now_us: int | None = None,
+    dispatches: int | None = None,
+    labels: int | None = None,
 ) -> Plan:
     """Returns the plan of a demo lake (all draws from `rng`, the big dispatch's from its own stream).
 
     `now_us` is the moment the demo is built, on the day `until` (default: the end of that
-    day): the last day's dispatch and transactional messages come before it.
+    day): the last day's dispatch and transactional messages come before it. `dispatches`: how many bulk
+    dispatches besides the big one (default: by `messages`, 20-300); `labels`: how many named transactional labels
+    (default: the catalogue's four; when given, the busiest day's first transactional messages carry each once,
+    so every one is in the lake).
     """
     first_day = _add_months(date(until.year, until.month, 1), -18)
     n_days = (until - first_day).days + 1
@@ -174,8 +197,11 @@ def make_plan(
         raise ValueError("the moment the demo is built must fall on the day `until`")
     start_us = int(day_start[0])
 
-    n_bulk = _n_dispatches(messages)
+    n_bulk = _n_dispatches(messages) if dispatches is None else dispatches
     bulk_total = int(round(messages * 0.90))
+    if not 5 <= n_bulk <= bulk_total // 10:
+        raise ValueError(f"dispatches must be from 5 to {bulk_total // 10:,} for {messages:,} messages")
+    label_specs = demo_labels(labels)
 
     # --- dispatch days: growth, weekdays, seasons -------------------------------
     t = np.linspace(0.0, 1.0, n_days)
@@ -358,7 +384,7 @@ def make_plan(
         disp.dispatch_id = f"d-{number:06d}"
 
     label_entity0 = len(entities)
-    for _label, _share, sender, provider, text, ctr in API_LABELS:
+    for _label, _share, sender, provider, text, ctr in label_specs:
         encoding, segments = sms_encoding(text)
         has_link = "https://" in text
         entities.append(
@@ -398,6 +424,9 @@ def make_plan(
         api_day_w[-1] *= float(api_hour_cdf((now_us - day_start[-2]) / (day_start[-1] - day_start[-2])))
     # how many per day; their times and labels are drawn month by month (api_specs)
     api_per_day = rng.multinomial(n_api, api_day_w / api_day_w.sum())
+    label_day = -1 if labels is None else int(np.argmax(api_per_day))
+    if label_day >= 0 and api_per_day[label_day] < len(label_specs):
+        raise ValueError(f"{len(label_specs) - 1:,} labels need more messages than {messages:,}")
 
     # --- UTC months ----------------------------------------------------------------------
     first = datetime.fromtimestamp(start_us / US, UTC)
@@ -428,6 +457,8 @@ def make_plan(
         month_starts=month_starts,
         month_keys=keys,
         price_change_us=int(day_start[len(day_start) // 2]),
+        labels=label_specs,
+        label_day=label_day,
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.random import Generator
 
-from data.demo.catalogue import API_HOURS_W, API_LABELS
+from data.demo.catalogue import API_HOURS_W
 from data.demo.draws import distinct_sample
 from data.demo.plan import Plan, api_hour_cdf, api_hour_quantile
 
@@ -85,8 +85,11 @@ def api_specs(rng: Generator, plan: Plan, days: np.ndarray, seq0: int) -> Specs:
     if cut < 1.0:  # the last day up to now: the day's rhythm, cut off at now (the same order of messages)
         today = np.flatnonzero(day_idx == last)
         frac[today] = api_hour_quantile(api_hour_cdf(frac[today]) * api_hour_cdf(cut))
-    shares = np.array([s for _, s, *_ in API_LABELS])
-    label = rng.choice(len(API_LABELS), size=n, p=shares / shares.sum()).astype(np.int32)
+    shares = np.array([s for _, s, *_ in plan.labels])
+    label = rng.choice(len(plan.labels), size=n, p=shares / shares.sum()).astype(np.int32)
+    if plan.label_day >= 0:  # every label at least once: the busiest day's first messages carry one each
+        first = np.flatnonzero(day_idx == plan.label_day)[: len(plan.labels)]
+        label[first] = np.arange(first.size, dtype=np.int32)
     created = plan.day_start_us[day_idx] + (frac * day_len).astype(np.int64)
     return Specs(
         created_us=np.minimum(created, plan.now_us - 1),

@@ -9,7 +9,6 @@ import numpy as np
 
 from data import clicks as click_rules
 from data.demo.catalogue import (
-    API_LABELS,
     BASE_FAILURE,
     OPERATOR_PROFILE,
     OPERATORS,
@@ -46,7 +45,7 @@ class Tables:
     provider: Vocab
     source: Vocab
     dispatch: Vocab  # by dispatch index; -1 -> null
-    label: Vocab  # by API_LABELS index; len(API_LABELS) -> null
+    label: Vocab  # by plan.labels index; len(plan.labels) -> null
     sender: Vocab  # by entity
     country: Vocab
     operator: Vocab
@@ -84,7 +83,7 @@ def make_tables(plan: Plan) -> Tables:
         provider=Vocab(PROVIDERS),
         source=Vocab(SOURCES),
         dispatch=Vocab([d.dispatch_id for d in plan.dispatches] + [None]),
-        label=Vocab([lab for lab, *_ in API_LABELS] + [None]),
+        label=Vocab([lab for lab, *_ in plan.labels] + [None]),
         sender=Vocab([e.sender for e in ent]),
         country=Vocab(["PL"]),
         operator=Vocab(list(OPERATORS) + [None]),

@@ -37,6 +37,19 @@ def _ints(frame: pd.DataFrame) -> pd.DataFrame:
 def _counts_by_day(db: Db, period: Period) -> dict:
     """Returns day -> COUNT_COLUMNS values (a tuple) for the days of the period with bulk messages."""
     src = db.sources()
+    if db.reads_rollups() and db.lake.snapshot() is not None:
+        # Every day's totals are summed once per lake version (a few hundred rows): each period then takes its days
+        # without a query, which was most of a period answer's CPU.
+        every_day = db.remember(
+            "bulk_counts_by_day",
+            lambda: {
+                row[0]: row[1:]
+                for row in db.cursor()
+                .execute(f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} GROUP BY day")
+                .fetchall()
+            },
+        )
+        return {day: every_day[day] for day in period.day_list() if day in every_day}
     sql = f"SELECT day, {COUNTS_SQL} FROM {src['dispatch_daily']} WHERE {PERIOD_WHERE} GROUP BY day"
     return {row[0]: row[1:] for row in db.cursor().execute(sql, period_params(period)).fetchall()}
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -128,6 +130,9 @@ class CampaignStore:
 
     def __init__(self, path: Path, *, timeout_s: float = 30.0):
         self._db = Database(path, timeout_s=timeout_s, error=CampaignError)
+        self._reader: tuple[tuple, sqlite3.Connection] | None = None  # ((pid, file), connection) of `frames`
+        self._frames: tuple[int, tuple[pd.DataFrame, pd.DataFrame]] | None = None
+        self._frames_lock = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -240,12 +245,16 @@ class CampaignStore:
         """Returns every campaign: id, name, description, rule (JSON or None), created_at, updated_at, members."""
         con = self._db.connect()
         try:
-            rows = con.execute(
-                "SELECT c.*, count(m.dispatch_id) AS members FROM campaigns c LEFT JOIN members m ON m.campaign_id = c.id "
-                "GROUP BY c.id ORDER BY c.id"
-            ).fetchall()
+            return self._campaigns(con)
         finally:
             con.close()
+
+    @staticmethod
+    def _campaigns(con: sqlite3.Connection) -> pd.DataFrame:
+        rows = con.execute(
+            "SELECT c.*, count(m.dispatch_id) AS members FROM campaigns c LEFT JOIN members m ON m.campaign_id = c.id "
+            "GROUP BY c.id ORDER BY c.id"
+        ).fetchall()
         cols = ["id", "name", "description", "rule", "created_at", "updated_at", "members"]
         return pd.DataFrame([dict(r) for r in rows], columns=cols)
 
@@ -253,10 +262,49 @@ class CampaignStore:
         """Returns dispatch_id, campaign_id, via_rule of every membership."""
         con = self._db.connect()
         try:
-            rows = con.execute("SELECT dispatch_id, campaign_id, via_rule FROM members ORDER BY dispatch_id").fetchall()
+            return self._members(con)
         finally:
             con.close()
+
+    @staticmethod
+    def _members(con: sqlite3.Connection) -> pd.DataFrame:
+        rows = con.execute("SELECT dispatch_id, campaign_id, via_rule FROM members ORDER BY dispatch_id").fetchall()
         return pd.DataFrame([dict(r) for r in rows], columns=["dispatch_id", "campaign_id", "via_rule"])
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Returns (campaigns(), members()) as one consistent read, shared: read again only when a change was
+        committed since (by any process), so the callers must not modify them. Pages ask for them on every
+        answer; SQLite's data_version, asked on a connection kept for it, tells of every change but its own
+        (it never writes)."""
+        with self._frames_lock:
+            # A forked child opens its own connection, and so does a process whose store file was replaced
+            # (restored from a backup) or removed since: the kept one would go on reading the old file.
+            if self._reader is None or self._reader[0] != (os.getpid(), self._file_identity()):
+                if self._reader is not None:
+                    self._reader[1].close()
+                con = self._db.connect()
+                con.close()  # the file is created and in WAL mode by now
+                reader = sqlite3.connect(
+                    self._db.path, timeout=self._db.timeout_s, isolation_level=None, check_same_thread=False
+                )
+                reader.row_factory = sqlite3.Row
+                self._reader, self._frames = ((os.getpid(), self._file_identity()), reader), None
+            con = self._reader[1]
+            version = con.execute("PRAGMA data_version").fetchone()[0]
+            if self._frames is None or self._frames[0] != version:
+                con.execute("BEGIN")  # one read transaction: the campaigns and their members of the same moment
+                try:
+                    self._frames = (version, (self._campaigns(con), self._members(con)))
+                finally:
+                    con.execute("COMMIT")
+            return self._frames[1]
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self._db.path)
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
 
     def audit(self, limit: int = 200) -> pd.DataFrame:
         """Returns the newest audit rows: id, at, who, action, summary (JSON), undone_by."""

@@ -20,7 +20,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     from data.lake import private_data_dir
     from i18n import t
     from layouts.shell import app_layout
-    from web import routes, security
+    from web import hooks, routes, security
     from web.context import AppContext
 
     config = config or Config.from_env()
@@ -39,6 +39,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     )
     app.layout = lambda: app_layout(security.request_lang())  # each page load in the language its cookie keeps
     routes.register(app.server, ctx)
+    hooks.register(app.server, ctx)  # provider callbacks: outside log-in and CSRF (web/security.py HOOKS)
     shell_callbacks.register(app, ctx)
     sms_callbacks.register(app, ctx)
     transactional_callbacks.register(app, ctx)

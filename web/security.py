@@ -3,6 +3,8 @@
 One `before_request` hook (`install`) decides every request centrally:
 
 * public endpoints (PUBLIC: log-in, /health, /ready, static files) pass;
+* the provider callbacks (HOOKS: `/hooks/...`, web/hooks.py) pass too, without session or CSRF token:
+  they check each provider's own signature or token instead;
 * everything else needs an account: a logged-in user (signed session cookie, idle
   timeout), or, while no users exist, the implicit local user (loopback clients only);
 * the endpoint must be listed in ENDPOINT_ROLES, a Dash callback in OUTPUT_ROLES (every
@@ -61,6 +63,9 @@ PUBLIC = {
     "/_favicon.ico",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
 }
+# Provider callbacks: no log-in, session or CSRF (providers cannot log in); web/hooks.py checks each provider's
+# signature or token. Nothing else is let through without a session.
+HOOKS = frozenset({"hooks", "hooks_token"})
 ENDPOINT_ROLES = {
     "/": "viewer",
     "/<path:path>": "viewer",
@@ -422,7 +427,7 @@ def _check_request():
     state = _state()
     endpoint = request.endpoint
     g.account = None
-    if endpoint in PUBLIC:
+    if endpoint in PUBLIC or endpoint in HOOKS:
         return None
     account = _account_of_request(state)
     if account is None:
@@ -671,7 +676,9 @@ def install(app, config: Config) -> None:
     # The central check runs before Flask-WTF's (registered below), so a request without an account is
     # answered 401/403 whatever it carries; a logged-in request without its CSRF token gets 400.
     server.before_request(_check_request)
-    CSRFProtect(server)
+    csrf = CSRFProtect(server)
+    for endpoint in HOOKS & set(server.view_functions):  # a provider's POST carries no CSRF token
+        csrf.exempt(server.view_functions[endpoint])
     server.after_request(_headers)
     server.add_url_rule("/login", "login", _login_view, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout_view, methods=["POST"])

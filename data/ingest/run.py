@@ -92,7 +92,7 @@ def ingest(
     paths: Sequence[Path | str],
     *,
     data_dir: Path,
-    fmt: str = "auto",
+    fmt: str | Sequence[str] = "auto",
     options: Options | None = None,
     report_tz: str,
     links: Path | None = None,
@@ -105,7 +105,7 @@ def ingest(
 
     `report_tz` is the reporting time zone the rollups are built in (config.py's
     `timezone`); `options` default to reading times without an offset in it too.
-    `fmt` is a format name of `formats.FORMATS` or "auto". `rollups`: "auto" rebuilds
+    `fmt` is a format name of `formats.FORMATS` or "auto", or one such name per path. `rollups`: "auto" rebuilds
     the touched months when the lake has rollups (and builds them for a lake that
     had no messages yet), "always", or "never". `engine` builds them (`build_rollups`:
     None for DuckDB in this process, or a `data.spark.SparkEngine`).
@@ -117,7 +117,10 @@ def ingest(
     for p in paths:
         if not p.is_file():
             raise IngestError(f"no such file: {p}")
-    formats = [detection.detect(p) if fmt == "auto" else detection.check_format(fmt) for p in paths]
+    fmts = [fmt] * len(paths) if isinstance(fmt, str) else list(fmt)
+    if len(fmts) != len(paths):
+        raise IngestError("one format per file, or one for all")
+    formats = [detection.detect(p) if f == "auto" else detection.check_format(f) for p, f in zip(paths, fmts)]
     summary = Summary()
     parsed: list[Parsed] = []
     for i, (path, f, shown_name) in enumerate(zip(paths, formats, shown)):

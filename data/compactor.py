@@ -1,0 +1,123 @@
+"""The compactor: moves the spool's callbacks into the lake, one data directory at a time.
+
+`compact(data_dir, ...)` seals the open spool segments, turns their callbacks into the
+ingest's input files (`data.hookbodies`), and runs one import over them
+(`data.ingest.run.ingest`: the ingest's parsers, checks and merge rules, its quarantine,
+one lake transaction that rebuilds the touched months' rollups and publishes one lake
+version). Only then are the segments removed. Killed before the publication, the
+segments are still there and the lake as it was; killed after it and before the
+removal, the next run imports them again, which changes nothing (a message's latest
+final status wins whatever the order; a click is one click however often it comes).
+
+One compactor runs per data directory (a lock file in the spool folder); a second one
+finds it taken and returns at once. After every run the time up to which callbacks
+are in the lake is written to `spool/compacted.json` (the pages' "data as of").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from data.hookbodies import write_inputs
+from data.ingest.core import Issue, Options
+from data.ingest.run import Summary, ingest, write_quarantine
+from data.lake import write_text_atomic
+from data.spool import Spool, read_segment, spool_dir
+
+LOCK_FILE = ".compactor.lock"
+STATE_FILE = "compacted.json"
+
+
+class CompactorBusy(RuntimeError):
+    """Another compactor is working on this data directory."""
+
+
+@dataclass
+class Compaction:
+    """What one run did."""
+
+    as_of: str  # every callback acknowledged before this time (ISO 8601, UTC) is in the lake
+    segments: int = 0
+    callbacks: int = 0
+    quarantined: int = 0  # spool lines or callbacks no input file could hold (damaged, not the format)
+    summary: Summary | None = None
+    seconds: float = 0.0
+    months: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def compactor_lock(data_dir: Path) -> Iterator[None]:
+    """Holds the data directory's compactor lock; CompactorBusy when another process has it."""
+    folder = spool_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_FILE, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CompactorBusy(f"another compactor is running on {data_dir}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def compact(data_dir: Path, *, options: Options, report_tz: str) -> Compaction:
+    """Moves every callback spooled so far into the lake (see the module's docstring); returns what it did."""
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    spool = Spool(data_dir)
+    with compactor_lock(data_dir):
+        as_of = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        segments = spool.seal()
+        result = Compaction(as_of=as_of, segments=len(segments))
+        entries, issues = [], []
+        for path in segments:
+            found, damaged = read_segment(path)
+            entries.extend(found)
+            issues.extend(
+                Issue(f"spool/{path.name}", n, "damaged spool line", raw.decode("utf-8", "replace"))
+                for n, raw in damaged
+            )
+        result.callbacks = len(entries)
+        if entries:
+            work = spool.dir / f".work-{uuid.uuid4().hex}"
+            try:
+                inputs, bad = write_inputs(entries, work)
+                issues.extend(Issue(f"hook:{e.provider}", 0, why, e.body.decode("utf-8", "replace")) for e, why in bad)
+                if inputs:
+                    result.summary = ingest(
+                        [p for p, _ in inputs],
+                        data_dir=data_dir,
+                        fmt=[f for _, f in inputs],
+                        options=options,
+                        report_tz=report_tz,
+                        names=[f"hooks-{f}" for _, f in inputs],
+                    )
+                    result.months = result.summary.months
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        if issues:
+            write_quarantine(data_dir, "hooks-spool", issues)
+            result.quarantined = len(issues)
+        spool.remove(segments)  # only now: their callbacks are in a published lake version (or the quarantine)
+        write_text_atomic(spool.dir / STATE_FILE, json.dumps({"as_of": as_of, "callbacks": result.callbacks}))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def last_compaction(data_dir: Path) -> dt.datetime | None:
+    """Returns the time up to which spooled callbacks are in the lake (the newest compaction), or None."""
+    try:
+        state = json.loads((spool_dir(data_dir) / STATE_FILE).read_text(encoding="utf-8"))
+        return dt.datetime.fromisoformat(state["as_of"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

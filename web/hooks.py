@@ -111,7 +111,7 @@ def register(server: Flask, ctx: AppContext) -> None:
         except SpoolUnavailable as exc:
             current_app.logger.error("hook %s: callback not stored: %s", provider, exc)
             return Response("cannot store\n", status=503, mimetype="text/plain", headers={"Retry-After": "30"})
-        return Response("ok\n", status=200, mimetype="text/plain")
+        return Response("OK", status=200, mimetype="text/plain")  # SMSAPI reads "OK" as received
 
     server.add_url_rule("/hooks/<provider>", "hooks", receive, methods=["GET", "POST"])
     server.add_url_rule("/hooks/<provider>/<token>", "hooks_token", receive, methods=["GET", "POST"])

@@ -14,6 +14,7 @@ BOOTSTRAP_CSS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/bootstrap/c
 def create_app(config: Config | None = None) -> dash.Dash:
     """Returns a new Dash app over the lake of `config` (the environment's settings by default)."""
     from callbacks import admin as admin_callbacks
+    from callbacks import live as live_callbacks
     from callbacks import shell as shell_callbacks
     from callbacks import sms as sms_callbacks
     from callbacks import transactional as transactional_callbacks
@@ -44,6 +45,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     sms_callbacks.register(app, ctx)
     transactional_callbacks.register(app, ctx)
     admin_callbacks.register(app, ctx)
+    live_callbacks.register(app, ctx)
     security.install(app, config)  # last: the central check reads every route and callback registered above
     _set_up(app)
     return app

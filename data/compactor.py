@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import os
 import shutil
 import time
 import uuid
@@ -120,4 +121,15 @@ def last_compaction(data_dir: Path) -> dt.datetime | None:
         state = json.loads((spool_dir(data_dir) / STATE_FILE).read_text(encoding="utf-8"))
         return dt.datetime.fromisoformat(state["as_of"])
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def data_as_of(data_dir: Path) -> dt.datetime | None:
+    """Returns how current the lake is: the newest compaction, else when its current version was published."""
+    found = last_compaction(data_dir)
+    if found is not None:
+        return found
+    try:
+        return dt.datetime.fromtimestamp(os.lstat(Path(data_dir) / "lake").st_mtime, dt.UTC)
+    except OSError:
         return None

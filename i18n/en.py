@@ -557,4 +557,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "error.months_unreadable": "This download needs data from {months}. That file cannot be read now, so the download would be incomplete and is not made. Downloads of other months work; an administrator can restore the file or import the month again.",
     "users.error.read_only": "The user store cannot be written (read-only or full disk); nothing was changed.",
     "users.error.busy": "The user store is being changed by someone else right now; nothing was changed. Try again in a moment.",
+    # issue 21: live delivery reports
+    "live.switch": "Live",
+    "live.as_of": "data as of {time}",
+    "live.hint": "Live: the period is read again every 30 s (sort, page and open rows stay).",
 }

@@ -593,4 +593,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "error.months_unreadable": "Do tego pobrania potrzebne są dane z: {months}. Tego pliku nie da się teraz odczytać, więc pobrany plik byłby niepełny i nie zostanie przygotowany. Pobrania z innych miesięcy działają; administrator może przywrócić plik albo ponownie zaimportować miesiąc.",
     "users.error.read_only": "Nie można zapisać magazynu użytkowników (tylko do odczytu albo pełny dysk); nic nie zostało zmienione.",
     "users.error.busy": "Ktoś inny zmienia teraz magazyn użytkowników; nic nie zostało zmienione. Spróbuj ponownie za chwilę.",
+    # issue 21: live delivery reports
+    "live.switch": "Na żywo",
+    "live.as_of": "dane z {time}",
+    "live.hint": "Na żywo: okres odświeża się co 30 s (sortowanie, strona i otwarte wiersze zostają).",
 }

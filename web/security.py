@@ -38,7 +38,7 @@ from data.store.audit import AuditEvent
 from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
 from i18n import LANGS, lang_or_default, t
-from layouts.ids import Admin, Camp, Search, Shell, Sms, Trx
+from layouts.ids import Admin, Camp, Live, Search, Shell, Sms, Trx
 from web import requests
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
@@ -142,6 +142,12 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.NEW_PASSWORD: CAN["users"],
     Admin.SESSIONS: CAN["users"],
     Admin.CHAIN: CAN["audit"],
+    Live.SMS_TIMER: "viewer",
+    Live.SMS_AS_OF: "viewer",
+    Live.SMS_VERSION: "viewer",
+    Live.TRX_TIMER: "viewer",
+    Live.TRX_AS_OF: "viewer",
+    Live.TRX_VERSION: "viewer",
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)

@@ -110,9 +110,21 @@ def compact(data_dir: Path, *, options: Options, report_tz: str) -> Compaction:
             write_quarantine(data_dir, "hooks-spool", issues)
             result.quarantined = len(issues)
         spool.remove(segments)  # only now: their callbacks are in a published lake version (or the quarantine)
+        _remove_stale_check_folders(spool.dir)
         write_text_atomic(spool.dir / STATE_FILE, json.dumps({"as_of": as_of, "callbacks": result.callbacks}))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _remove_stale_check_folders(folder: Path) -> None:
+    # Each server thread keeps a folder for checking bodies (data.hookbodies); a dead process leaves its own.
+    for path in folder.glob(".check-*-*"):
+        try:
+            os.kill(int(path.name.split("-")[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            pass
 
 
 def last_compaction(data_dir: Path) -> dt.datetime | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
+import subprocess
 import threading
 
 import pandas as pd
@@ -164,8 +166,13 @@ def test_one_compactor_at_a_time_and_a_damaged_line_is_quarantined(demo_dir, tmp
     finally:
         go.set()
         other.join()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (data_dir / "spool" / f".check-{gone.pid}-abc").mkdir()  # a dead server thread's folder
+    (data_dir / "spool" / f".check-{os.getpid()}-abc").mkdir()  # a live one's
     done = compact(data_dir, options=OPTIONS, report_tz=TZ)
     assert done.callbacks == 1 and done.quarantined == 1 and done.summary.quarantined == 1
+    assert [p.name for p in (data_dir / "spool").glob(".check-*")] == [f".check-{os.getpid()}-abc"]
     reasons = [
         json.loads(x)["reason"]
         for p in (data_dir / "quarantine").glob("*.jsonl")

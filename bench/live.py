@@ -162,8 +162,11 @@ def run(base: str, rate: float, duration: float, senders: int, work: Path) -> di
                     if mid:
                         acked[mid] = t1
 
-    def watch(until: float) -> None:
-        while time.monotonic() < until and (not acked or len(seen) < len(acked) or time.monotonic() < stop_sending):
+    sent_all = threading.Event()
+
+    def watch() -> None:
+        # until every acknowledged canonical message is in the lake, or 180 s after the last was sent
+        while not sent_all.is_set() or (len(seen) < len(acked) and time.monotonic() < sent_all.at + 180):
             time.sleep(0.5)
             try:
                 rows = duckdb.sql(
@@ -178,13 +181,15 @@ def run(base: str, rate: float, duration: float, senders: int, work: Path) -> di
                     seen.setdefault(mid, now)
 
     threads = [threading.Thread(target=send) for _ in range(senders)]
-    watcher = threading.Thread(target=watch, args=(stop_sending + 180,))
+    watcher = threading.Thread(target=watch)
     load_before = os.getloadavg()[0]
     for th in [*threads, watcher]:
         th.start()
     for th in threads:
         th.join()
     sent_s = time.monotonic() - start
+    sent_all.at = time.monotonic()
+    sent_all.set()
     load_during = os.getloadavg()[0]
     watcher.join()
     delays = sorted(seen[m] - acked[m] for m in acked if m in seen)

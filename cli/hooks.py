@@ -160,3 +160,21 @@ def _report(done, as_json: bool) -> None:
             f"{changed}; quarantined {done.quarantined + (s.quarantined if s else 0)}; months {', '.join(done.months)}"
         )
     sys.stdout.flush()
+
+
+def follow_log(files: list, *, fmt: str, provider: str | None) -> None:
+    """`ingest --follow FILE --format smpp-dlr`: tails one gateway log into the spool until interrupted."""
+    from data.follow import follow
+
+    if len(files) != 1 or fmt.replace("_", "-").lower() != "smpp-dlr":
+        fail("--follow takes one file and --format smpp-dlr")
+    if provider is not None and not provider.strip():
+        fail("--provider is empty")
+    cfg = config()
+    typer.echo(f"following {files[0]} into {cfg.data_dir / 'spool'} (Ctrl-C stops; the position is remembered)")
+    try:
+        follow(cfg.data_dir, files[0], provider=provider.strip().lower() if provider else None)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        fail(f"cannot follow {files[0]} ({exc.strerror or exc}); the position is kept")

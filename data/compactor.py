@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from data.hookbodies import write_inputs
@@ -96,12 +96,12 @@ def compact(data_dir: Path, *, options: Options, report_tz: str) -> Compaction:
                 issues.extend(Issue(f"hook:{e.provider}", 0, why, e.body.decode("utf-8", "replace")) for e, why in bad)
                 if inputs:
                     result.summary = ingest(
-                        [p for p, _ in inputs],
+                        [p for p, _, _ in inputs],
                         data_dir=data_dir,
-                        fmt=[f for _, f in inputs],
-                        options=options,
+                        fmt=[f for _, f, _ in inputs],
+                        options=[replace(options, provider=pv) if pv else options for _, _, pv in inputs],
                         report_tz=report_tz,
-                        names=[f"hooks-{f}" for _, f in inputs],
+                        names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
                     )
                     result.months = result.summary.months
             finally:

@@ -6,6 +6,8 @@ format the ingest's parsers already read (docs/ingest.md): one line per callback
 in front (`2026-12-06T10:00:03.123456+00:00 {"results": [...]}`, or a form body `MessageSid=...&...`).
 The canonical hook takes JSON lines of the lake's columns; they become one Parquet file of text columns,
 which the canonical parser reads like a CSV. Clicks are JSON lines, as the clicks format reads them.
+Lines of an SMPP gateway's log (`ingest --follow`) stay as they are, one input file per provider (named
+in the entry's content type, `text/plain; provider=kannel`).
 No new parser: a body is good when the format's parser and the ingest's checks (`normalise`) accept it.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import threading
 from collections import defaultdict
@@ -32,7 +35,9 @@ FORMAT_OF = {
     "vonage": "vonage",
     "infobip": "infobip",
     "smsapi": "smsapi",
+    "smpp-dlr": "smpp-dlr",  # lines of a gateway's log (`ingest --follow`), not an HTTP hook
 }
+_PROVIDER = re.compile(r"provider=([A-Za-z0-9._-]+)")
 MAX_LINES = 10_000  # JSON lines of one canonical or clicks callback
 
 
@@ -79,11 +84,20 @@ def log_line(entry: Entry) -> str:
     return f"{entry.at} {text}"
 
 
-def write_inputs(entries: list[Entry], folder: Path) -> tuple[list[tuple[Path, str]], list[tuple[Entry, str]]]:
-    """Writes the ingest's input files for `entries` into `folder`; returns ([(path, format)], [(entry, why)] of
-    the entries no input could hold)."""
+def provider_of(entry: Entry) -> str | None:
+    """Returns the provider an entry's content type names (`provider=...`), or None."""
+    found = _PROVIDER.search(entry.content_type or "")
+    return found.group(1).lower() if found else None
+
+
+def write_inputs(
+    entries: list[Entry], folder: Path
+) -> tuple[list[tuple[Path, str, str | None]], list[tuple[Entry, str]]]:
+    """Writes the ingest's input files for `entries` into `folder`; returns ([(path, format, provider the format
+    does not name, or None)], [(entry, why)] of the entries no input could hold)."""
     folder.mkdir(parents=True, exist_ok=True)
     lines: dict[str, list[str]] = defaultdict(list)
+    gateway: dict[str | None, list[bytes]] = defaultdict(list)
     canonical: list[dict] = []
     bad: list[tuple[Entry, str]] = []
     for entry in entries:
@@ -93,6 +107,8 @@ def write_inputs(entries: list[Entry], folder: Path) -> tuple[list[tuple[Path, s
                 raise Malformed(f"no hook named {entry.provider!r}")
             if fmt == "canonical":
                 canonical.extend(_json_lines(entry.body))
+            elif fmt == "smpp-dlr":
+                gateway[provider_of(entry)].append(entry.body if entry.body.endswith(b"\n") else entry.body + b"\n")
             elif fmt == "clicks":
                 lines[fmt].extend(json.dumps(v, ensure_ascii=False) for v in _json_lines(entry.body))
             else:
@@ -103,11 +119,15 @@ def write_inputs(entries: list[Entry], folder: Path) -> tuple[list[tuple[Path, s
     if canonical:
         path = folder / "hooks-canonical.parquet"
         pq.write_table(_text_table(canonical), path)
-        out.append((path, "canonical"))
+        out.append((path, "canonical", None))
     for fmt, values in sorted(lines.items()):
         path = folder / f"hooks-{fmt}.log"
         path.write_text("\n".join(values) + "\n", encoding="utf-8")
-        out.append((path, fmt))
+        out.append((path, fmt, None))
+    for i, (provider, chunks) in enumerate(sorted(gateway.items(), key=lambda kv: kv[0] or "")):
+        path = folder / f"follow-{i}.log"
+        path.write_bytes(b"".join(chunks))
+        out.append((path, "smpp-dlr", provider))
     return out, bad
 
 
@@ -136,7 +156,7 @@ def check(entry: Entry, options: Options, workdir: Path) -> None:
             raise Malformed(bad[0][1])
         issues: list[Issue] = []
         rows = 0
-        for path, fmt in inputs:
+        for path, fmt, _provider in inputs:
             parsed = formats.FORMATS[fmt].parse(path, f"hook:{entry.provider}", options)
             issues.extend(parsed.issues)
             rows += parsed.records.num_rows

@@ -93,7 +93,7 @@ def ingest(
     *,
     data_dir: Path,
     fmt: str | Sequence[str] = "auto",
-    options: Options | None = None,
+    options: Options | Sequence[Options] | None = None,
     report_tz: str,
     links: Path | None = None,
     rollups: str = "auto",
@@ -104,15 +104,19 @@ def ingest(
     """Imports `paths` into the lake of `data_dir` (see the module's docstring).
 
     `report_tz` is the reporting time zone the rollups are built in (config.py's
-    `timezone`); `options` default to reading times without an offset in it too.
+    `timezone`); `options` (one for all files, or one per file) default to reading times without an offset
+    in it too.
     `fmt` is a format name of `formats.FORMATS` or "auto", or one such name per path. `rollups`: "auto" rebuilds
     the touched months when the lake has rollups (and builds them for a lake that
     had no messages yet), "always", or "never". `engine` builds them (`build_rollups`:
     None for DuckDB in this process, or a `data.spark.SparkEngine`).
     """
     started = time.perf_counter()
-    opts = options or Options(tz=report_tz)
     paths = [Path(p) for p in paths]
+    per_file = list(options) if isinstance(options, (list, tuple)) else [options or Options(tz=report_tz)] * len(paths)
+    if len(per_file) != len(paths):
+        raise IngestError("one set of options per file, or one for all")
+    opts = per_file[0] if per_file else Options(tz=report_tz)
     shown = list(names) if names is not None else [str(p) for p in paths]
     for p in paths:
         if not p.is_file():
@@ -124,7 +128,7 @@ def ingest(
     summary = Summary()
     parsed: list[Parsed] = []
     for i, (path, f, shown_name) in enumerate(zip(paths, formats, shown)):
-        parsed.append(detection.FORMATS[f].parse(path, shown_name, opts))
+        parsed.append(detection.FORMATS[f].parse(path, shown_name, per_file[i]))
         if progress:
             progress("read files", i + 1, len(paths))
 
@@ -145,12 +149,12 @@ def ingest(
         if p.kind == "clicks":
             from data.ingest import clicks as clicks_format
 
-            table, bad = clicks_format.normalise(p, opts, i)
+            table, bad = clicks_format.normalise(p, per_file[i], i)
             issues.extend(bad)
             click_parts.append(table)
             normalised.append(None)
         else:
-            norm = normalise(p, opts, i)
+            norm = normalise(p, per_file[i], i)
             issues.extend(norm.issues)
             unknown.update(norm.unknown_codes)
             summary.no_number += norm.no_number

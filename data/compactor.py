@@ -10,7 +10,8 @@ removal, the next run imports them again, which changes nothing (a message's lat
 final status wins whatever the order; a click is one click however often it comes).
 
 One compactor runs per data directory (a lock file in the spool folder); a second one
-finds it taken and returns at once. After every run the time up to which callbacks
+finds it taken and returns at once. The touched months' search index is rebuilt at most every
+INDEX_EVERY_S (in between, a search reads those months' raw messages). After every run the time up to which callbacks
 are in the lake is written to `spool/compacted.json` (the pages' "data as of").
 """
 
@@ -36,6 +37,8 @@ from data.spool import Spool, read_segment, spool_dir
 
 LOCK_FILE = ".compactor.lock"
 STATE_FILE = "compacted.json"
+INDEX_EVERY_S = 300.0  # the touched months' search index is rebuilt at most this often (it costs as much as the
+# rest of a run; meanwhile a search reads those months' raw messages, data.search_index.fresh_months)
 
 
 class CompactorBusy(RuntimeError):
@@ -71,13 +74,16 @@ def compactor_lock(data_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def compact(data_dir: Path, *, options: Options, report_tz: str) -> Compaction:
+def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: float = INDEX_EVERY_S) -> Compaction:
     """Moves every callback spooled so far into the lake (see the module's docstring); returns what it did."""
     started = time.perf_counter()
     data_dir = Path(data_dir)
     spool = Spool(data_dir)
     with compactor_lock(data_dir):
         as_of = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        state = _read_state(data_dir)
+        indexed_at = state.get("indexed_at")
+        index_now = not isinstance(indexed_at, (int, float)) or time.time() - indexed_at >= index_every_s
         segments = spool.seal()
         result = Compaction(as_of=as_of, segments=len(segments))
         entries, issues = [], []
@@ -102,7 +108,10 @@ def compact(data_dir: Path, *, options: Options, report_tz: str) -> Compaction:
                         options=[replace(options, provider=pv) if pv else options for _, _, pv in inputs],
                         report_tz=report_tz,
                         names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
+                        search_index=index_now,
                     )
+                    if index_now and result.summary.rollup_months:
+                        indexed_at = time.time()
                     result.months = result.summary.months
             finally:
                 shutil.rmtree(work, ignore_errors=True)
@@ -111,7 +120,8 @@ def compact(data_dir: Path, *, options: Options, report_tz: str) -> Compaction:
             result.quarantined = len(issues)
         spool.remove(segments)  # only now: their callbacks are in a published lake version (or the quarantine)
         _remove_stale_check_folders(spool.dir)
-        write_text_atomic(spool.dir / STATE_FILE, json.dumps({"as_of": as_of, "callbacks": result.callbacks}))
+        state = {"as_of": as_of, "callbacks": result.callbacks, "indexed_at": indexed_at}
+        write_text_atomic(spool.dir / STATE_FILE, json.dumps(state))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -127,12 +137,19 @@ def _remove_stale_check_folders(folder: Path) -> None:
             pass
 
 
+def _read_state(data_dir: Path) -> dict:
+    try:
+        state = json.loads((spool_dir(data_dir) / STATE_FILE).read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def last_compaction(data_dir: Path) -> dt.datetime | None:
     """Returns the time up to which spooled callbacks are in the lake (the newest compaction), or None."""
     try:
-        state = json.loads((spool_dir(data_dir) / STATE_FILE).read_text(encoding="utf-8"))
-        return dt.datetime.fromisoformat(state["as_of"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return dt.datetime.fromisoformat(_read_state(data_dir)["as_of"])
+    except (ValueError, KeyError, TypeError):
         return None
 
 

@@ -100,6 +100,7 @@ def ingest(
     progress: ProgressFn | None = None,
     names: Sequence[str] | None = None,
     engine=None,
+    search_index: bool = True,
 ) -> Summary:
     """Imports `paths` into the lake of `data_dir` (see the module's docstring).
 
@@ -109,7 +110,8 @@ def ingest(
     `fmt` is a format name of `formats.FORMATS` or "auto", or one such name per path. `rollups`: "auto" rebuilds
     the touched months when the lake has rollups (and builds them for a lake that
     had no messages yet), "always", or "never". `engine` builds them (`build_rollups`:
-    None for DuckDB in this process, or a `data.spark.SparkEngine`).
+    None for DuckDB in this process, or a `data.spark.SparkEngine`); without `search_index` the touched months'
+    search index is left stale (rebuilt by a later import or `rollup`).
     """
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
@@ -188,7 +190,7 @@ def ingest(
             if progress:
                 progress("rollups", 0, 1)
             if state is not None and state.get("tz") == report_tz and rollups != "always":
-                build_rollups(staging, tz=report_tz, months=sorted(touched), engine=engine)
+                build_rollups(staging, tz=report_tz, months=sorted(touched), engine=engine, search_index=search_index)
                 summary.rollup_months = sorted(touched)
             else:
                 build_rollups(staging, tz=report_tz, engine=engine)

@@ -181,3 +181,20 @@ def test_one_compactor_at_a_time_and_a_damaged_line_is_quarantined(demo_dir, tmp
     ]
     assert "damaged spool line" in reasons and len(reasons) == 2
     assert not list((data_dir / "spool").glob("*.ready")) and not list((data_dir / "spool").glob("*.open"))
+
+
+def test_the_search_index_is_rebuilt_at_most_every_few_minutes(demo_dir, tmp_path):
+    from data.search_index import fresh_months
+
+    data_dir = copy_data(demo_dir, tmp_path / "data")
+    lake = Lake(data_dir / "lake")
+    records, clicks = callbacks(data_dir)
+    spool_in_pieces(data_dir, records[:50], [], seed=6)
+    compact(data_dir, options=OPTIONS, report_tz=TZ)  # the first run builds it
+    assert "2026-11" in fresh_months(lake)
+    spool_in_pieces(data_dir, records[50:100], [], seed=7)
+    compact(data_dir, options=OPTIONS, report_tz=TZ)  # soon after: not again, and the month is read raw
+    assert "2026-11" not in fresh_months(lake) and "2026-10" in fresh_months(lake)
+    spool_in_pieces(data_dir, records[100:150], [], seed=8)
+    compact(data_dir, options=OPTIONS, report_tz=TZ, index_every_s=0)
+    assert "2026-11" in fresh_months(lake)

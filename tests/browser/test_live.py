@@ -1,5 +1,5 @@
 """Live delivery reports in headless Chromium: a callback sent while the transactional page is open appears on
-it with "live" on, and the open row stays open."""
+it with "live" on, and the grid keeps its sort and open row."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from layouts.ids import Live, Shell, Trx
 from reports.transactional import campaign_table
 from tests.browser.conftest import TZ, free_port
 from tests.browser.test_sms_page import click
-from tests.browser.test_transactional_page import DETAILS, GRID, ROWS, pl_int, text_of, until
+from tests.browser.test_transactional_page import DETAILS, GRID, ROWS, pl_int, row_order, text_of, until
 from tests.faults.conftest import copy_data
 from web.context import AppContext
 
@@ -52,6 +52,9 @@ def test_a_callback_appears_on_the_open_page_with_live_on(dash_duo, live_config)
     first = frame["key"].iloc[0]
     click(dash_duo, f"{GRID} button[data-key='{first}']")
     dash_duo.wait_for_element(f"{DETAILS} .trx-detail[data-detail-of='{first}']", timeout=15)
+    ctr_header = f"{GRID} .ag-header-cell[col-id='ctr']"
+    click(dash_duo, f"{ctr_header} .ag-header-cell-label")  # sorted by CTR, ascending
+    until(lambda: dash_duo.find_element(ctr_header).get_attribute("aria-sort") == "ascending", what="the sort")
     as_of_before = dash_duo.find_element(f"#{Live.TRX_AS_OF}").text
     assert as_of_before.startswith("dane z ")
     assert not dash_duo.find_element(f"#{Live.TRX_SWITCH}").is_selected()  # off by default
@@ -87,4 +90,7 @@ def test_a_callback_appears_on_the_open_page_with_live_on(dash_duo, live_config)
     sent = int(trx_queries.trx_kpis(AppContext.create(live_config).db, period=period).iloc[0]["sent"])
     until(lambda: pl_int(sent) in text_of(dash_duo.find_element(f"#{Trx.KPIS}")), what="the new sent count")
     assert dash_duo.find_element(f"{DETAILS} .trx-detail[data-detail-of='{first}']")  # the open row stayed open
+    order = row_order(dash_duo)
+    assert order[order.index(first) + 1] == "detail:" + first  # ... under its campaign
+    assert dash_duo.find_element(ctr_header).get_attribute("aria-sort") == "ascending"  # the sort stayed
     assert dash_duo.find_element(f"#{Live.TRX_AS_OF}").text != as_of_before

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-installed-$(shell cksum requirements-spark.txt | cut -d' ' -f1)
 MESSAGES ?= 2000000
 
-.PHONY: run test test-fast lint venv demo bench bench-ingest loadtest clean
+.PHONY: run test test-fast lint venv demo bench bench-ingest bench-compact bench-live loadtest clean
 
 venv: $(STAMP)
 
@@ -51,6 +51,17 @@ bench: venv
 INGEST_MESSAGES ?= 1000000
 bench-ingest: venv
 	$(BIN)/python -m bench.ingest --messages $(INGEST_MESSAGES) $(BENCH_ARGS)
+
+# Compaction of 10,000 provider callbacks into a demo lake of COMPACT_MESSAGES (README, "Live: provider callbacks").
+COMPACT_MESSAGES ?= 2000000
+bench-compact: venv
+	$(BIN)/python -m bench.compaction --messages $(COMPACT_MESSAGES) $(BENCH_ARGS)
+
+# Provider callbacks replayed to `serve` on 127.0.0.1 (README, "Live: provider callbacks"): rate, p95, ack -> lake.
+LIVE_RATE ?= 500
+LIVE_SECONDS ?= 60
+bench-live: venv
+	$(BIN)/python -m bench.live --messages $(COMPACT_MESSAGES) --rate $(LIVE_RATE) --duration $(LIVE_SECONDS) $(BENCH_ARGS)
 
 # Load (README, "Serving"): 50 users for 2 minutes against `serve --workers 2` over a demo lake under var/load/;
 # `make test` runs a 15-second form (tests/faults/test_load.py).

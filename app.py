@@ -14,6 +14,7 @@ BOOTSTRAP_CSS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/bootstrap/c
 def create_app(config: Config | None = None) -> dash.Dash:
     """Returns a new Dash app over the lake of `config` (the environment's settings by default)."""
     from callbacks import admin as admin_callbacks
+    from callbacks import live as live_callbacks
     from callbacks import schedules as schedules_callbacks
     from callbacks import shell as shell_callbacks
     from callbacks import sms as sms_callbacks
@@ -21,7 +22,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     from data.lake import private_data_dir
     from i18n import t
     from layouts.shell import app_layout
-    from web import routes, security, timing
+    from web import hooks, routes, security, timing
     from web.context import AppContext
 
     config = config or Config.from_env()
@@ -42,11 +43,13 @@ def create_app(config: Config | None = None) -> dash.Dash:
         timing.install(app.server)  # first: its hooks run around every other one
     app.layout = lambda: app_layout(security.request_lang())  # each page load in the language its cookie keeps
     routes.register(app.server, ctx)
+    hooks.register(app.server, ctx)  # provider callbacks: outside log-in and CSRF (web/security.py HOOKS)
     shell_callbacks.register(app, ctx)
     sms_callbacks.register(app, ctx)
     transactional_callbacks.register(app, ctx)
     admin_callbacks.register(app, ctx)
     schedules_callbacks.register(app, ctx)
+    live_callbacks.register(app, ctx)
     security.install(app, config)  # last: the central check reads every route and callback registered above
     _set_up(app)
     if config.run_scheduler and config.scheduler:

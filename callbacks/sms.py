@@ -24,7 +24,7 @@ from i18n.labels import trend_labels
 from layouts import sms
 from layouts.components import empty_state, error_alert
 from layouts.figures import reasons_figure, trend_figure
-from layouts.ids import SMS_PERIOD, Camp, Shell, Sms
+from layouts.ids import SMS_PERIOD, Camp, Live, Shell, Sms
 
 log = logging.getLogger(__name__)
 
@@ -284,9 +284,10 @@ def register(app, ctx: PageContext) -> None:
         Input(Camp.CHANGES, "data"),
         Input(Camp.EXPANDED, "data"),
         Input(Sms.TREND_GRAIN, "value"),
+        Input(Live.SMS_VERSION, "data"),  # a new lake version while "live" is on: the period read again
         State(Shell.LANG, "data"),
     )
-    def update_report(preset, start, end, text, fstart, fend, _changes, expanded, grain, lang):
+    def update_report(preset, start, end, text, fstart, fend, _changes, expanded, grain, _live, lang):
         preset, start, end, text, fstart, fend = map(inputs.text, (preset, start, end, text, fstart, fend))
         flt = campaign_callbacks.filter_or_none(text, fstart, fend)
         out = report(

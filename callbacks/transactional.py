@@ -23,7 +23,7 @@ from i18n import lang_or_default, t
 from i18n.labels import campaign_name, named_campaigns
 from layouts import transactional
 from layouts.components import empty_state
-from layouts.ids import TRX_PERIOD, Shell, Trx
+from layouts.ids import TRX_PERIOD, Live, Shell, Trx
 from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 
 log = logging.getLogger(__name__)
@@ -362,9 +362,10 @@ def register(app, ctx: PageContext) -> None:
         Input(Trx.FILTER_SOURCE, "value"),
         Input(Trx.OPEN, "data"),
         Input(Trx.TREND_GRAIN, "value"),
+        Input(Live.TRX_VERSION, "data"),  # a new lake version while "live" is on: the period read again
         State(Shell.LANG, "data"),
     )
-    def update_report(preset, start, end, text, source, open_keys, grain, lang):
+    def update_report(preset, start, end, text, source, open_keys, grain, _live, lang):
         # A row opened or closed: only the table changes (every open row's details are sent again,
         # so the answer to the latest click is complete even if an earlier one was superseded).
         triggered = set(dash_ctx.triggered_prop_ids)

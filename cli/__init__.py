@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, campaigns, clicks, export, lake, schedules, serve, users
+from cli import audit, campaigns, clicks, export, hooks, lake, schedules, serve, users
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="SMS Reports: dashboard, demo data and exports.")
 cli.command()(lake.demo)
@@ -17,3 +17,5 @@ cli.add_typer(users.app, name="users")
 cli.add_typer(audit.app, name="audit")
 cli.add_typer(schedules.app, name="schedules")
 cli.add_typer(clicks.app, name="clicks")
+cli.add_typer(hooks.app, name="hooks")
+cli.command()(hooks.compact)

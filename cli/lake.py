@@ -190,8 +190,15 @@ def ingest(
         None, "--spark-master", help="Spark master (as for 'rollup'); needs --engine spark."
     ),
     spark_conf: list[str] = typer.Option(None, "--spark-conf", help="Extra Spark setting KEY=VALUE (repeatable)."),
+    follow: bool = typer.Option(
+        False, "--follow", help="Tail one growing receipt log (--format smpp-dlr) into the spool until stopped."
+    ),
 ) -> None:
     """Import delivery logs and click events of SMS providers into the lake (README, "Importing logs")."""
+    if follow:
+        from cli.hooks import follow_log
+
+        return follow_log(files or [], fmt=fmt, provider=provider)
     from data.ingest.core import Options
     from data.ingest.run import IngestError
     from data.ingest.run import ingest as run_ingest

@@ -307,6 +307,7 @@ def build_rollups(
     threads: int | None = None,
     memory_limit: str | None = None,
     engine=None,
+    search_index: bool = True,
 ) -> dict[str, object]:
     """(Re)builds the rollups of `months` (UTC 'YYYY-MM'; all when None) in `lake` and returns figures.
 
@@ -317,7 +318,9 @@ def build_rollups(
     `data.spark.SparkEngine`; the files written are the same either way. The message
     search index of the same months follows, always built by DuckDB in this process
     (`data.search_index`); "seconds" is the rollups' time, "search_index_seconds" the index's, "cpu_seconds" this
-    process's CPU time over the rollups (every thread's: the benchmark's measure on a shared machine).
+    process's CPU time over the rollups (every thread's: the benchmark's measure on a shared machine). Without
+    `search_index` the index of these months is left as it was and recorded as stale (a search reads their raw
+    messages until a later build: the compactor's runs between its index builds).
     """
     started, cpu_started = time.perf_counter(), time.process_time()
     current, clicks_sig = source_state(lake)
@@ -371,8 +374,10 @@ def build_rollups(
     from data.search_index import VERSION as SEARCH_INDEX_VERSION
     from data.search_index import build_search_index
 
-    index = build_search_index(
-        lake, months=None if months is None else chosen, threads=threads, memory_limit=memory_limit
+    index = (
+        build_search_index(lake, months=None if months is None else chosen, threads=threads, memory_limit=memory_limit)
+        if search_index
+        else {"built": [], "seconds": 0.0}
     )
     state = read_state(lake) if months is not None else None
     if not state or state.get("version") != VERSION or state.get("tz") != tz:

@@ -628,4 +628,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "sched.state.retry": "failed, will try again: {error}",
     "sched.state.failed": "failed: {error}",
     "sched.manual": "sent on request",
+    # issue 21: live delivery reports
+    "live.switch": "Live",
+    "live.as_of": "data as of {time}",
+    "live.hint": "Live: the period is read again every 30 s (sort, page and open rows stay).",
 }

@@ -664,4 +664,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "sched.state.retry": "nie udało się, ponowimy próbę: {error}",
     "sched.state.failed": "nie udało się: {error}",
     "sched.manual": "wysłano na żądanie",
+    # issue 21: live delivery reports
+    "live.switch": "Na żywo",
+    "live.as_of": "dane z {time}",
+    "live.hint": "Na żywo: okres odświeża się co 30 s (sortowanie, strona i otwarte wiersze zostają).",
 }

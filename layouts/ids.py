@@ -191,3 +191,16 @@ class Sched(StrEnum):
     REFRESH = "sched-refresh"
     LIST = "sched-list"
     REMOVE = "sched-remove"  # a row's remove button: {"type": REMOVE, "index": schedule id}
+
+
+class Live(StrEnum):
+    """The "data as of" note and the "live" switch of both report pages (issue 21)."""
+
+    SMS_SWITCH = "sms-live"
+    SMS_TIMER = "sms-live-timer"
+    SMS_AS_OF = "sms-live-as-of"
+    SMS_VERSION = "sms-live-version"  # the data version the page shows; a change refreshes the report
+    TRX_SWITCH = "trx-live"
+    TRX_TIMER = "trx-live-timer"
+    TRX_AS_OF = "trx-live-as-of"
+    TRX_VERSION = "trx-live-version"

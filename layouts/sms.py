@@ -16,7 +16,8 @@ from layouts.components import help_icon, trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
-from layouts.ids import SMS_PERIOD, Camp, Sms, details_group, kpi_card, numbers_link
+from layouts.ids import SMS_PERIOD, Camp, Live, Sms, details_group, kpi_card, numbers_link
+from layouts.live import live_bar
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 KPI_ICONS = {
@@ -46,6 +47,9 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
                     dbc.Col(search.search_box(lang), xs=12, md=5, lg=4),
                 ],
                 className="align-items-center mb-3 g-2",
+            ),
+            live_bar(
+                lang, switch=Live.SMS_SWITCH, timer=Live.SMS_TIMER, as_of=Live.SMS_AS_OF, version=Live.SMS_VERSION
             ),
             period_control(lang, tz, stored_period),
             html.Div(id=Sms.ALERT),

@@ -19,7 +19,8 @@ from layouts.components import help_icon, trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
-from layouts.ids import TRX_PERIOD, Trx, trx_kpi_card
+from layouts.ids import TRX_PERIOD, Live, Trx, trx_kpi_card
+from layouts.live import live_bar
 
 KPI_ORDER = ["sent", "delivered", "clicked", "ctr", "ctr_raw"]
 KPI_ICONS = {
@@ -48,6 +49,9 @@ def page(lang: str, tz: str, stored_period: dict | None = None) -> html.Div:
         [
             html.H1(t(lang, "page.trx.title"), className="h3 mb-1"),
             html.P(t(lang, "page.trx.lead"), className="text-muted mb-3"),
+            live_bar(
+                lang, switch=Live.TRX_SWITCH, timer=Live.TRX_TIMER, as_of=Live.TRX_AS_OF, version=Live.TRX_VERSION
+            ),
             period.period_control(lang, tz, TRX_PERIOD, stored_period),
             html.Div(id=Trx.ALERT),
             dcc.Loading(html.Div(id=Trx.KPIS, className="mb-3"), type="dot", delay_show=300),

@@ -653,3 +653,17 @@ def test_an_active_session_keeps_its_cookie_alive(app, store):
     cookies = [v for k, v in again.headers.items() if k == "Set-Cookie" and v.startswith("smsreports_session=")]
     assert again.status_code == 200 and cookies and "Expires=" in cookies[0]
     assert time.time() - store.sessions.list("vera")[0].last_seen < 5
+
+
+def test_hooks_are_the_only_endpoints_open_without_a_session(app):
+    endpoints = {rule.endpoint for rule in app.server.url_map.iter_rules()}
+    assert endpoints <= set(security.PUBLIC) | security.HOOKS | set(security.ENDPOINT_ROLES)
+    assert security.HOOKS == {r.endpoint for r in app.server.url_map.iter_rules() if r.rule.startswith("/hooks/")}
+    assert not security.HOOKS & (set(security.PUBLIC) | set(security.ENDPOINT_ROLES))
+    client = app.server.test_client()
+    # a provider's POST needs no session and no CSRF token, but no secret is set here: refused by the hook itself
+    assert client.post("/hooks/canonical", data=b"{}", headers={"Authorization": "Bearer x"}).status_code == 403
+    for path in ("/hooks/../export/numbers.csv?dispatch=1&status=delivered", "/hooks/x/../../admin/audit.csv"):
+        response = client.get(path)  # the log-in page or 401: a session is needed as anywhere else
+        assert response.status_code == 401 or response.headers["Location"].startswith("/login?"), path
+    assert client.post("/_dash-update-component", json={}).status_code == 401

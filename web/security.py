@@ -3,6 +3,8 @@
 One `before_request` hook (`install`) decides every request centrally:
 
 * public endpoints (PUBLIC: log-in, /health, /ready, static files) pass;
+* the provider callbacks (HOOKS: `/hooks/...`, web/hooks.py) pass too, without session or CSRF token:
+  they check each provider's own signature or token instead;
 * everything else needs an account: a logged-in user (signed session cookie, idle
   timeout), or, while no users exist, the implicit local user (loopback clients only);
 * the endpoint must be listed in ENDPOINT_ROLES, a Dash callback in OUTPUT_ROLES (every
@@ -36,7 +38,7 @@ from data.store.audit import AuditEvent
 from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
 from i18n import LANGS, lang_or_default, t
-from layouts.ids import Admin, Camp, Sched, Search, Shell, Sms, Trx
+from layouts.ids import Admin, Camp, Live, Sched, Search, Shell, Sms, Trx
 from web import requests
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
@@ -68,6 +70,9 @@ PUBLIC = {
     "/_favicon.ico",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
 }
+# Provider callbacks: no log-in, session or CSRF (providers cannot log in); web/hooks.py checks each provider's
+# signature or token. Nothing else is let through without a session.
+HOOKS = frozenset({"hooks", "hooks_token"})
 ENDPOINT_ROLES = {
     "/": "viewer",
     "/<path:path>": "viewer",
@@ -154,6 +159,12 @@ OUTPUT_ROLES: dict[str, str] = {
     Sched.DAY: CAN["schedules"],
     Sched.LIST: CAN["schedules"],
     Sched.MESSAGE: CAN["schedules"],
+    Live.SMS_TIMER: "viewer",
+    Live.SMS_AS_OF: "viewer",
+    Live.SMS_VERSION: "viewer",
+    Live.TRX_TIMER: "viewer",
+    Live.TRX_AS_OF: "viewer",
+    Live.TRX_VERSION: "viewer",
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
@@ -439,7 +450,7 @@ def _check_request():
     state = _state()
     endpoint = request.endpoint
     g.account = None
-    if endpoint in PUBLIC:
+    if endpoint in PUBLIC or endpoint in HOOKS:
         return None
     account = _account_of_request(state)
     if account is None:
@@ -688,7 +699,9 @@ def install(app, config: Config) -> None:
     # The central check runs before Flask-WTF's (registered below), so a request without an account is
     # answered 401/403 whatever it carries; a logged-in request without its CSRF token gets 400.
     server.before_request(_check_request)
-    CSRFProtect(server)
+    csrf = CSRFProtect(server)
+    for endpoint in HOOKS & set(server.view_functions):  # a provider's POST carries no CSRF token
+        csrf.exempt(server.view_functions[endpoint])
     server.after_request(_headers)
     server.add_url_rule("/login", "login", _login_view, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout_view, methods=["POST"])

@@ -92,36 +92,45 @@ def ingest(
     paths: Sequence[Path | str],
     *,
     data_dir: Path,
-    fmt: str = "auto",
-    options: Options | None = None,
+    fmt: str | Sequence[str] = "auto",
+    options: Options | Sequence[Options] | None = None,
     report_tz: str,
     links: Path | None = None,
     rollups: str = "auto",
     progress: ProgressFn | None = None,
     names: Sequence[str] | None = None,
     engine=None,
+    search_index: bool = True,
 ) -> Summary:
     """Imports `paths` into the lake of `data_dir` (see the module's docstring).
 
     `report_tz` is the reporting time zone the rollups are built in (config.py's
-    `timezone`); `options` default to reading times without an offset in it too.
-    `fmt` is a format name of `formats.FORMATS` or "auto". `rollups`: "auto" rebuilds
+    `timezone`); `options` (one for all files, or one per file) default to reading times without an offset
+    in it too.
+    `fmt` is a format name of `formats.FORMATS` or "auto", or one such name per path. `rollups`: "auto" rebuilds
     the touched months when the lake has rollups (and builds them for a lake that
     had no messages yet), "always", or "never". `engine` builds them (`build_rollups`:
-    None for DuckDB in this process, or a `data.spark.SparkEngine`).
+    None for DuckDB in this process, or a `data.spark.SparkEngine`); without `search_index` the touched months'
+    search index is left stale (rebuilt by a later import or `rollup`).
     """
     started = time.perf_counter()
-    opts = options or Options(tz=report_tz)
     paths = [Path(p) for p in paths]
+    per_file = list(options) if isinstance(options, (list, tuple)) else [options or Options(tz=report_tz)] * len(paths)
+    if len(per_file) != len(paths):
+        raise IngestError("one set of options per file, or one for all")
+    opts = per_file[0] if per_file else Options(tz=report_tz)
     shown = list(names) if names is not None else [str(p) for p in paths]
     for p in paths:
         if not p.is_file():
             raise IngestError(f"no such file: {p}")
-    formats = [detection.detect(p) if fmt == "auto" else detection.check_format(fmt) for p in paths]
+    fmts = [fmt] * len(paths) if isinstance(fmt, str) else list(fmt)
+    if len(fmts) != len(paths):
+        raise IngestError("one format per file, or one for all")
+    formats = [detection.detect(p) if f == "auto" else detection.check_format(f) for p, f in zip(paths, fmts)]
     summary = Summary()
     parsed: list[Parsed] = []
     for i, (path, f, shown_name) in enumerate(zip(paths, formats, shown)):
-        parsed.append(detection.FORMATS[f].parse(path, shown_name, opts))
+        parsed.append(detection.FORMATS[f].parse(path, shown_name, per_file[i]))
         if progress:
             progress("read files", i + 1, len(paths))
 
@@ -142,12 +151,12 @@ def ingest(
         if p.kind == "clicks":
             from data.ingest import clicks as clicks_format
 
-            table, bad = clicks_format.normalise(p, opts, i)
+            table, bad = clicks_format.normalise(p, per_file[i], i)
             issues.extend(bad)
             click_parts.append(table)
             normalised.append(None)
         else:
-            norm = normalise(p, opts, i)
+            norm = normalise(p, per_file[i], i)
             issues.extend(norm.issues)
             unknown.update(norm.unknown_codes)
             summary.no_number += norm.no_number
@@ -181,7 +190,7 @@ def ingest(
             if progress:
                 progress("rollups", 0, 1)
             if state is not None and state.get("tz") == report_tz and rollups != "always":
-                build_rollups(staging, tz=report_tz, months=sorted(touched), engine=engine)
+                build_rollups(staging, tz=report_tz, months=sorted(touched), engine=engine, search_index=search_index)
                 summary.rollup_months = sorted(touched)
             else:
                 build_rollups(staging, tz=report_tz, engine=engine)

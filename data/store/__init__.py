@@ -6,9 +6,17 @@ users      users, roles and the log-in rate limit
 sessions   open log-in sessions (the cookie carries only their token)
 audit      the access audit (append-only)
 schedules  reports sent by e-mail on a schedule: schedules, their runs, the scheduler's lease
+hooks      the secrets of the provider callbacks
 
 Each module registers the migrations of its own tables when imported; importing them
 all here means a store never opens with another module's tables left out.
 """
 
-from data.store import audit, campaigns, schedules, sessions, users  # noqa: F401  (their migrations register on import)
+from data.store import (  # noqa: F401  (their migrations register on import)
+    audit,
+    campaigns,
+    hooks,
+    schedules,
+    sessions,
+    users,
+)

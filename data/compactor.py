@@ -1,0 +1,164 @@
+"""The compactor: moves the spool's callbacks into the lake, one data directory at a time.
+
+`compact(data_dir, ...)` seals the open spool segments, turns their callbacks into the
+ingest's input files (`data.hookbodies`), and runs one import over them
+(`data.ingest.run.ingest`: the ingest's parsers, checks and merge rules, its quarantine,
+one lake transaction that rebuilds the touched months' rollups and publishes one lake
+version). Only then are the segments removed. Killed before the publication, the
+segments are still there and the lake as it was; killed after it and before the
+removal, the next run imports them again, which changes nothing (a message's latest
+final status wins whatever the order; a click is one click however often it comes).
+
+One compactor runs per data directory (a lock file in the spool folder); a second one
+finds it taken and returns at once. The touched months' search index is rebuilt at most every
+INDEX_EVERY_S (in between, a search reads those months' raw messages). After every run the time up to which callbacks
+are in the lake is written to `spool/compacted.json` (the pages' "data as of").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from data.hookbodies import write_inputs
+from data.ingest.core import Issue, Options
+from data.ingest.run import Summary, ingest, write_quarantine
+from data.lake import write_text_atomic
+from data.spool import Spool, read_segment, spool_dir
+
+LOCK_FILE = ".compactor.lock"
+STATE_FILE = "compacted.json"
+INDEX_EVERY_S = 300.0  # the touched months' search index is rebuilt at most this often (it costs as much as the
+# rest of a run; meanwhile a search reads those months' raw messages, data.search_index.fresh_months)
+
+
+class CompactorBusy(RuntimeError):
+    """Another compactor is working on this data directory."""
+
+
+@dataclass
+class Compaction:
+    """What one run did."""
+
+    as_of: str  # every callback acknowledged before this time (ISO 8601, UTC) is in the lake
+    segments: int = 0
+    callbacks: int = 0
+    quarantined: int = 0  # spool lines or callbacks no input file could hold (damaged, not the format)
+    summary: Summary | None = None
+    seconds: float = 0.0
+    months: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def compactor_lock(data_dir: Path) -> Iterator[None]:
+    """Holds the data directory's compactor lock; CompactorBusy when another process has it."""
+    folder = spool_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_FILE, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CompactorBusy(f"another compactor is running on {data_dir}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: float = INDEX_EVERY_S) -> Compaction:
+    """Moves every callback spooled so far into the lake (see the module's docstring); returns what it did."""
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    spool = Spool(data_dir)
+    with compactor_lock(data_dir):
+        as_of = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        state = _read_state(data_dir)
+        indexed_at = state.get("indexed_at")
+        index_now = not isinstance(indexed_at, (int, float)) or time.time() - indexed_at >= index_every_s
+        segments = spool.seal()
+        result = Compaction(as_of=as_of, segments=len(segments))
+        entries, issues = [], []
+        for path in segments:
+            found, damaged = read_segment(path)
+            entries.extend(found)
+            issues.extend(
+                Issue(f"spool/{path.name}", n, "damaged spool line", raw.decode("utf-8", "replace"))
+                for n, raw in damaged
+            )
+        result.callbacks = len(entries)
+        if entries:
+            work = spool.dir / f".work-{uuid.uuid4().hex}"
+            try:
+                inputs, bad = write_inputs(entries, work)
+                issues.extend(Issue(f"hook:{e.provider}", 0, why, e.body.decode("utf-8", "replace")) for e, why in bad)
+                if inputs:
+                    result.summary = ingest(
+                        [p for p, _, _ in inputs],
+                        data_dir=data_dir,
+                        fmt=[f for _, f, _ in inputs],
+                        options=[replace(options, provider=pv) if pv else options for _, _, pv in inputs],
+                        report_tz=report_tz,
+                        names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
+                        search_index=index_now,
+                    )
+                    if index_now and result.summary.rollup_months:
+                        indexed_at = time.time()
+                    result.months = result.summary.months
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        if issues:
+            write_quarantine(data_dir, "hooks-spool", issues)
+            result.quarantined = len(issues)
+        spool.remove(segments)  # only now: their callbacks are in a published lake version (or the quarantine)
+        _remove_stale_check_folders(spool.dir)
+        state = {"as_of": as_of, "callbacks": result.callbacks, "indexed_at": indexed_at}
+        write_text_atomic(spool.dir / STATE_FILE, json.dumps(state))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _remove_stale_check_folders(folder: Path) -> None:
+    # Each server thread keeps a folder for checking bodies (data.hookbodies); a dead process leaves its own.
+    for path in folder.glob(".check-*-*"):
+        try:
+            os.kill(int(path.name.split("-")[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            pass
+
+
+def _read_state(data_dir: Path) -> dict:
+    try:
+        state = json.loads((spool_dir(data_dir) / STATE_FILE).read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def last_compaction(data_dir: Path) -> dt.datetime | None:
+    """Returns the time up to which spooled callbacks are in the lake (the newest compaction), or None."""
+    try:
+        return dt.datetime.fromisoformat(_read_state(data_dir)["as_of"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def data_as_of(data_dir: Path) -> dt.datetime | None:
+    """Returns how current the lake is: the newest compaction, else when its current version was published."""
+    found = last_compaction(data_dir)
+    if found is not None:
+        return found
+    try:
+        return dt.datetime.fromtimestamp(os.lstat(Path(data_dir) / "lake").st_mtime, dt.UTC)
+    except OSError:
+        return None

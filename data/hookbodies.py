@@ -1,0 +1,188 @@
+"""What a provider callback's body means to the ingest: checked with the ingest's own parser, and written as the
+ingest's input files for the compactor.
+
+Each hook reads one ingest format (`FORMAT_OF`). A body becomes what a webhook receiver's log holds, the
+format the ingest's parsers already read (docs/ingest.md): one line per callback, the time it was received
+in front (`2026-12-06T10:00:03.123456+00:00 {"results": [...]}`, or a form body `MessageSid=...&...`).
+The canonical hook takes JSON lines of the lake's columns; they become one Parquet file of text columns,
+which the canonical parser reads like a CSV. Clicks are JSON lines, as the clicks format reads them.
+Lines of an SMPP gateway's log (`ingest --follow`) stay as they are, one input file per provider (named
+in the entry's content type, `text/plain; provider=kannel`).
+No new parser: a body is good when the format's parser and the ingest's checks (`normalise`) accept it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from data.ingest import formats
+from data.ingest.core import Issue, Options, normalise
+from data.spool import Entry
+
+FORMAT_OF = {
+    "canonical": "canonical",
+    "clicks": "clicks",
+    "twilio": "twilio",
+    "vonage": "vonage",
+    "infobip": "infobip",
+    "smsapi": "smsapi",
+    "smpp-dlr": "smpp-dlr",  # lines of a gateway's log (`ingest --follow`), not an HTTP hook
+}
+_PROVIDER = re.compile(r"provider=([A-Za-z0-9._-]+)")
+MAX_LINES = 10_000  # JSON lines of one canonical or clicks callback
+
+
+class Malformed(ValueError):
+    """A body the format's parser or the ingest's checks refuse; the text says why."""
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise Malformed("the body is not UTF-8 text") from None
+
+
+def _json_lines(body: bytes) -> list[dict]:
+    out = []
+    for number, line in enumerate(_text(body).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            raise Malformed(f"line {number}: invalid JSON ({exc})") from None
+        if not isinstance(value, dict):
+            raise Malformed(f"line {number}: not a JSON object")
+        out.append(value)
+    if not out:
+        raise Malformed("empty body")
+    if len(out) > MAX_LINES:
+        raise Malformed(f"more than {MAX_LINES} lines in one callback")
+    return out
+
+
+def log_line(entry: Entry) -> str:
+    """Returns the callback as one line of a webhook receiver's log: received time, then the body on one line."""
+    text = _text(entry.body).strip()
+    if text[:1] in "{[":
+        try:
+            text = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+        except ValueError as exc:
+            raise Malformed(f"invalid JSON ({exc.msg})") from None
+    elif "\n" in text or "\r" in text or " " in text or "=" not in text:
+        raise Malformed("neither JSON nor a form-encoded body")
+    return f"{entry.at} {text}"
+
+
+def provider_of(entry: Entry) -> str | None:
+    """Returns the provider an entry's content type names (`provider=...`), or None."""
+    found = _PROVIDER.search(entry.content_type or "")
+    return found.group(1).lower() if found else None
+
+
+def write_inputs(
+    entries: list[Entry], folder: Path
+) -> tuple[list[tuple[Path, str, str | None]], list[tuple[Entry, str]]]:
+    """Writes the ingest's input files for `entries` into `folder`; returns ([(path, format, provider the format
+    does not name, or None)], [(entry, why)] of the entries no input could hold)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines: dict[str, list[str]] = defaultdict(list)
+    gateway: dict[str | None, list[bytes]] = defaultdict(list)
+    canonical: list[dict] = []
+    bad: list[tuple[Entry, str]] = []
+    for entry in entries:
+        fmt = FORMAT_OF.get(entry.provider)
+        try:
+            if fmt is None:
+                raise Malformed(f"no hook named {entry.provider!r}")
+            if fmt == "canonical":
+                canonical.extend(_json_lines(entry.body))
+            elif fmt == "smpp-dlr":
+                gateway[provider_of(entry)].append(entry.body if entry.body.endswith(b"\n") else entry.body + b"\n")
+            elif fmt == "clicks":
+                lines[fmt].extend(json.dumps(v, ensure_ascii=False) for v in _json_lines(entry.body))
+            else:
+                lines[fmt].append(log_line(entry))
+        except Malformed as exc:
+            bad.append((entry, str(exc)))
+    out = []
+    if canonical:
+        path = folder / "hooks-canonical.parquet"
+        pq.write_table(_text_table(canonical), path)
+        out.append((path, "canonical", None))
+    for fmt, values in sorted(lines.items()):
+        path = folder / f"hooks-{fmt}.log"
+        path.write_text("\n".join(values) + "\n", encoding="utf-8")
+        out.append((path, fmt, None))
+    for i, (provider, chunks) in enumerate(sorted(gateway.items(), key=lambda kv: kv[0] or "")):
+        path = folder / f"follow-{i}.log"
+        path.write_bytes(b"".join(chunks))
+        out.append((path, "smpp-dlr", provider))
+    return out, bad
+
+
+def _text_table(rows: list[dict]) -> pa.Table:
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return pa.table(
+        {
+            name: pa.array([None if r.get(name) is None else _as_text(r.get(name)) for r in rows], pa.string())
+            for name in names
+        }
+    )
+
+
+def _as_text(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def check(entry: Entry, options: Options, workdir: Path) -> None:
+    """Raises Malformed when the ingest would not take this callback: its parser or checks refuse a record."""
+    folder = _check_folder(Path(workdir))
+    try:
+        inputs, bad = write_inputs([entry], folder)
+        if bad:
+            raise Malformed(bad[0][1])
+        issues: list[Issue] = []
+        rows = 0
+        for path, fmt, _provider in inputs:
+            parsed = formats.FORMATS[fmt].parse(path, f"hook:{entry.provider}", options)
+            issues.extend(parsed.issues)
+            rows += parsed.records.num_rows
+            if parsed.kind == "clicks":
+                from data.ingest import clicks
+
+                issues.extend(clicks.normalise(parsed, options, 0)[1])
+            else:
+                issues.extend(normalise(parsed, options, 0).issues)
+        if issues:
+            raise Malformed(issues[0].reason)
+        if rows == 0:
+            raise Malformed("no record in the body")
+    finally:
+        for p in folder.iterdir():  # the body holds phone numbers: nothing stays behind
+            p.unlink(missing_ok=True)
+
+
+_local = threading.local()
+
+
+def _check_folder(workdir: Path) -> Path:
+    """Returns this thread's folder for the parser's input (made once: a folder per callback cost 5 ms)."""
+    folder = getattr(_local, "folder", None)
+    if folder is None or folder.parent != workdir or os.getpid() != getattr(_local, "pid", None) or not folder.is_dir():
+        workdir.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f".check-{os.getpid()}-", dir=workdir))
+        _local.folder, _local.pid = folder, os.getpid()
+    return folder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, campaigns, export, lake, serve, users
+from cli import audit, campaigns, export, lake, serve, users, views
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="SMS Reports: dashboard, demo data and exports.")
 cli.command()(lake.demo)
@@ -15,3 +15,4 @@ cli.add_typer(export.app, name="export")
 cli.add_typer(campaigns.app, name="campaigns")
 cli.add_typer(users.app, name="users")
 cli.add_typer(audit.app, name="audit")
+cli.add_typer(views.app, name="views")

@@ -5,9 +5,10 @@ campaigns  user-made groups of dispatches, with their change log and undo
 users      users, roles and the log-in rate limit
 sessions   open log-in sessions (the cookie carries only their token)
 audit      the access audit (append-only)
+views      saved views of the report pages (a name and the address's query)
 
 Each module registers the migrations of its own tables when imported; importing them
 all here means a store never opens with another module's tables left out.
 """
 
-from data.store import audit, campaigns, sessions, users  # noqa: F401  (their migrations register on import)
+from data.store import audit, campaigns, sessions, users, views  # noqa: F401  (their migrations register on import)

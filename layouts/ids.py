@@ -171,3 +171,26 @@ class Admin(StrEnum):
     TIMEZONE = "admin-timezone"  # the zone the page's times are in
     SESSIONS = "admin-sessions"
     CHAIN = "admin-chain"
+
+
+class View(StrEnum):
+    """A report page's view: its link (copy), saved views, and what a link asked for (callbacks/view_state.py)."""
+
+    LAST = "view-last"  # the query string the page wrote last (shell): an address change that is not it re-renders
+    BAR = "view-bar"
+    COPY = "view-copy"  # copies the page's address
+    MENU = "view-menu"  # the saved views
+    SAVE_OPEN = "view-save-open"
+    SAVE_POPOVER = "view-save-popover"
+    NAME = "view-name"
+    SHARE = "view-share"  # admins: shared with everyone
+    SAVE = "view-save"
+    MESSAGE = "view-message"
+    NOTICE = "view-notice"  # the parts of a link that were ignored
+    SMS_DETAIL = "view-sms-detail"  # the SMS page's open details dialog: {"dispatch": n} or {"campaign": id}
+    SMS_DETAIL_ASKED = "view-sms-detail-asked"  # the dialog a link asked for (opened once the page is drawn)
+
+
+def view_query(page: str) -> dict[str, str]:
+    """Returns the id of a report page's store of its address's query string ({"search", "initial", "sort"})."""
+    return {"type": "view-query", "page": page}

@@ -36,7 +36,7 @@ from data.store.audit import AuditEvent
 from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
 from i18n import LANGS, lang_or_default, t
-from layouts.ids import Admin, Camp, Search, Shell, Sms, Trx
+from layouts.ids import Admin, Camp, Search, Shell, Sms, Trx, View
 from web import requests
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
@@ -137,6 +137,15 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.NEW_PASSWORD: CAN["users"],
     Admin.SESSIONS: CAN["users"],
     Admin.CHAIN: CAN["audit"],
+    # a report page's view (callbacks/view_state.py): its address, its open details, saved views (each
+    # user their own; only an admin shares, checked when saving)
+    Shell.URL: "viewer",
+    View.LAST: "viewer",
+    View.COPY: "viewer",
+    View.SMS_DETAIL: "viewer",
+    View.MESSAGE: "viewer",
+    View.MENU: "viewer",
+    "view-query": "viewer",  # layouts.ids.view_query(page)
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)

@@ -41,9 +41,9 @@ def render(
     if account is not None and not account.get("pages", {}).get(path, True):
         body = shell.forbidden(lang, path)
     elif path in ("/", "/sms"):
-        body = view_state.page_body(ctx, SMS, lang, stored_period, search, account)
+        body = view_state.page_body(ctx, SMS, lang, stored_period, search, account, path)
     elif path == "/transactional":
-        body = view_state.page_body(ctx, TRX, lang, stored_period, search, account)
+        body = view_state.page_body(ctx, TRX, lang, stored_period, search, account, path)
     elif path == "/admin" and account is not None:
         body = admin.page(lang, ctx.tz)
     else:

@@ -41,7 +41,7 @@ KEYS = {
     SMS: ("period", "from", "to", "grain", "q", "since", "until", "sort", "per", "open", "dispatch", "campaign"),
     TRX: ("period", "from", "to", "grain", "q", "source", "sort", "open"),
 }
-REPEATED = {"open"}
+SILENT = {"lang"}  # read elsewhere (the log-in page): not the page's to report
 PRESETS = {p.value for p in Preset} - {Preset.CUSTOM.value}
 GRAINS = {g.value for g in Granularity} - {Granularity.AUTO.value}
 SOURCES = ("test", "api")
@@ -197,7 +197,7 @@ def parse(search: str | None, page: str) -> tuple[View, list[str]]:
         args.setdefault(key, []).append(value)
     known = KEYS[page]
     for key in args:
-        if key not in known:
+        if key not in known and key not in SILENT:
             ignored.append(key)
     found: dict[str, object] = {}
 

@@ -200,9 +200,10 @@ def page_body(
     stored_period: dict | None,
     search: str | None,
     account: dict | None,
+    path: str | None = None,
 ):
     """Returns a report page drawn as the query string `search` asks (with its view bar and the notice of what
-    of the link was ignored)."""
+    of the link was ignored); `path` is the address it is drawn for."""
     view, ignored = parse(search, page)
     bare = not (isinstance(search, str) and search.strip("?"))
     period = view.period or stored_period
@@ -212,6 +213,8 @@ def page_body(
         body = transactional.page(lang, ctx.tz, period)
     if not bare:
         view_menu.preset(body, drawn_props(view))
+    if page == SMS:
+        view_menu.with_dialog_copy(body, Sms.DETAILS, lang)
     sort = view.sort_column if view.sort is not None else None
     if sort is not None or view.sort == "none":
         grid = Sms.GRID if page == SMS else Trx.GRID
@@ -229,16 +232,18 @@ def page_body(
         saved=saved_entries(ctx, page, owner_of(account)),
         can_share=bool(account is None or account.get("admin")),
         ignored=ignored,
-        query={"search": None, "sort": view.sort},
+        query={"search": None, "sort": view.sort, "drawn": (path or PATHS[page]) + (search or "")},
         detail=detail,
     )
 
 
 def written(view: View, current: object, triggered: bool) -> dict:
     """Returns what a page's query store holds for `view`: its query string, whether it is the page's first
-    (replacing the address rather than adding a history entry), and the sort to keep while the grid is drawn."""
+    (replacing the address rather than adding a history entry), the sort to keep while the grid is drawn, and
+    the address the page was drawn for (a write of a page already replaced is dropped: assets/view_state.js)."""
     current = inputs.record(current) or {}
-    return {"search": build(view), "initial": not triggered, "sort": view.sort or current.get("sort")}
+    drawn = current.get("drawn") if isinstance(current.get("drawn"), str) else None
+    return {"search": build(view), "initial": not triggered, "sort": view.sort or current.get("sort"), "drawn": drawn}
 
 
 def save_view(ctx: PageContext, *, name, share, path, search, lang) -> tuple[str, object]:
@@ -279,12 +284,13 @@ def register(app, ctx: PageContext) -> None:
         Input(view_query(ALL), "data"),
         prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction(namespace="view", function_name="href"),
-        Output(ViewIds.COPY, "content"),
-        Input(ViewIds.COPY, "n_clicks"),
-        prevent_initial_call=True,
-    )
+    for copy in (ViewIds.COPY, ViewIds.COPY_DIALOG):
+        app.clientside_callback(
+            ClientsideFunction(namespace="view", function_name="href"),
+            Output(copy, "content"),
+            Input(copy, "n_clicks"),
+            prevent_initial_call=True,
+        )
 
     @app.callback(
         Output(view_query(SMS), "data"),

@@ -179,6 +179,7 @@ class View(StrEnum):
     LAST = "view-last"  # the query string the page wrote last (shell): an address change that is not it re-renders
     BAR = "view-bar"
     COPY = "view-copy"  # copies the page's address
+    COPY_DIALOG = "view-copy-dialog"  # the same, in the SMS page's details dialog
     MENU = "view-menu"  # the saved views
     SAVE_OPEN = "view-save-open"
     SAVE_POPOVER = "view-save-popover"

@@ -56,13 +56,6 @@ def bar(lang: str, saved: list[dict], can_share: bool) -> html.Div:
         trigger="legacy",
         placement="bottom-end",
     )
-    copy = dcc.Clipboard(
-        id=View.COPY,
-        children=html.Span([html.I(className="bi bi-link-45deg me-1"), t(lang, "views.copy_link")]),
-        copied_children=html.Span([html.I(className="bi bi-check2 me-1"), t(lang, "views.copied")]),
-        title=t(lang, "views.copy_hint"),
-        className="btn btn-outline-secondary btn-sm",
-    )
     return html.Div(
         [
             menu(lang, saved),
@@ -75,11 +68,33 @@ def bar(lang: str, saved: list[dict], can_share: bool) -> html.Div:
                 n_clicks=0,
             ),
             save_form,
-            copy,
+            copy_button(lang, View.COPY),
         ],
         id=View.BAR,
         className="d-flex justify-content-end align-items-center gap-2 mb-2 view-bar",
     )
+
+
+def copy_button(lang: str, id_: str) -> dcc.Clipboard:
+    """Returns a "copy link" button (callbacks/view_state.py gives it the address when clicked)."""
+    return dcc.Clipboard(
+        id=id_,
+        children=html.Span([html.I(className="bi bi-link-45deg me-1"), t(lang, "views.copy_link")]),
+        copied_children=html.Span([html.I(className="bi bi-check2 me-1"), t(lang, "views.copied")]),
+        title=t(lang, "views.copy_hint"),
+        className="btn btn-outline-secondary btn-sm",
+    )
+
+
+def with_dialog_copy(tree: Component, dialog_id: str, lang: str) -> Component:
+    """Puts a "copy link" button in the footer of the dialog `dialog_id` of `tree` (a dialog covers the page's
+    own button, and its link opens it again); returns `tree`."""
+    for node in tree._traverse_ids():
+        if node.id == dialog_id:
+            footers = [c for c in node.children if isinstance(c, dbc.ModalFooter)]
+            if footers:
+                footers[0].children = [copy_button(lang, View.COPY_DIALOG), footers[0].children]
+    return tree
 
 
 def menu(lang: str, saved: list[dict]) -> dbc.DropdownMenu:

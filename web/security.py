@@ -142,6 +142,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Shell.URL: "viewer",
     View.LAST: "viewer",
     View.COPY: "viewer",
+    View.COPY_DIALOG: "viewer",
     View.SMS_DETAIL: "viewer",
     View.MESSAGE: "viewer",
     View.MENU: "viewer",

@@ -56,11 +56,23 @@ def _day(value: object) -> dt.date | None:
 
 def _text(value: object) -> str:
     """Returns a filter text as a link can carry it (control characters out, at most MAX_TEXT characters)."""
-    return CONTROL_RE.sub("", value).strip()[:MAX_TEXT].strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    value = value.encode("utf-8", "ignore").decode("utf-8")  # a lone surrogate (a forged request) cannot be sent
+    return CONTROL_RE.sub("", value).strip()[:MAX_TEXT].strip()
+
+
+def _sendable(value: str) -> bool:
+    """Tells whether a text can go into an address (no lone surrogate, which only a forged request holds)."""
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _period(preset: object, start: object, end: object) -> dict:
-    preset = preset if preset in PRESETS else None
+    preset = preset if inputs.text(preset) in PRESETS else None
     if preset != Preset.CUSTOM:
         return {"preset": preset}
     start, end = _day(start), _day(end)
@@ -68,7 +80,7 @@ def _period(preset: object, start: object, end: object) -> dict:
 
 
 def _grain(value: object) -> str | None:
-    return value if value in {g.value for g in Granularity} - {Granularity.AUTO.value} else None
+    return value if inputs.text(value) in {g.value for g in Granularity} - {Granularity.AUTO.value} else None
 
 
 def grid_sort(column_state: object, columns: list[str], fallback: str | None) -> str | None:
@@ -132,7 +144,8 @@ def trx_view(
     keys = [
         k
         for k in inputs.texts(open_keys)
-        if (k == NO_LABEL_KEY or (k.startswith(LABEL_PREFIX) and len(k) > len(LABEL_PREFIX)))
+        if _sendable(k)
+        and (k == NO_LABEL_KEY or (k.startswith(LABEL_PREFIX) and len(k) > len(LABEL_PREFIX)))
         and len(k) <= MAX_TEXT
         and not CONTROL_RE.search(k)
     ]
@@ -143,7 +156,7 @@ def trx_view(
         grain=_grain(grain),
         text=_text(text),
         sort=None if sort == "none" else sort,
-        source=source if source in ("test", "api") else None,
+        source=source if inputs.text(source) in ("test", "api") else None,
         open_rows=tuple(dict.fromkeys(keys))[-MAX_TRX_OPEN:],
     )
 

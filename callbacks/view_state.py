@@ -231,8 +231,9 @@ def page_body(
     sort = view.sort_column if view.sort is not None else None
     if sort is not None or view.sort == "none":
         grid = Sms.GRID if page == SMS else Trx.GRID
-        columns = next(n for n in body._traverse_ids() if n.id == grid).columnDefs
-        view_menu.preset(body, {grid: {"columnDefs": view_menu.sorted_columns(columns, sort)}})
+        found = next((n for n in body._traverse_ids() if n.id == grid), None)
+        if found is not None:
+            view_menu.preset(body, {grid: {"columnDefs": view_menu.sorted_columns(found.columnDefs, sort)}})
     detail = None
     if view.dispatch is not None:
         detail = {"dispatch": view.dispatch}

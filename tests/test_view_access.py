@@ -10,7 +10,16 @@ from callbacks.view_query import SMS
 from data.store.sqlite import store_path
 from data.store.views import ViewStore
 from layouts.ids import View
-from tests.test_access import PASSWORD, access_dir, app, callback_body, csrf, login  # noqa: F401 - fixtures
+from tests.test_access import (  # noqa: F401 - fixtures
+    PASSWORD,
+    access_dir,
+    app,
+    callback_body,
+    csrf,
+    last_audit,
+    login,
+    store,
+)
 
 
 def test_the_log_in_leads_back_to_the_whole_link(app):  # noqa: F811
@@ -43,17 +52,19 @@ def _save(client, app, name: str, share: bool, search: str):  # noqa: F811
     return response.text
 
 
-def test_each_user_saves_their_views_and_only_an_admin_shares(app, access_dir):  # noqa: F811
+def test_each_user_saves_their_views_and_only_an_admin_shares(app, access_dir, store):  # noqa: F811
     viewer, admin = login(app, "vera"), login(app, "adam")
     assert "Saved as" in _save(viewer, app, "Mine", True, "?period=3m&sort=%3Cscript%3E")  # asks to share: cannot
     assert "shared with everyone" in _save(admin, app, "For all", True, "?period=all")
+    saved = last_audit(store, "view.save")
+    assert saved["who"] == "adam" and "For all" in saved["filter"]  # on the access record, as every change
     assert "Give the view a name" in _save(viewer, app, "   ", False, "?period=all")
-    store = ViewStore(store_path(access_dir))
-    vera = {v.name: v for v in store.visible("vera", SMS)}
+    views = ViewStore(store_path(access_dir))
+    vera = {v.name: v for v in views.visible("vera", SMS)}
     assert set(vera) == {"Mine", "For all"}
     assert vera["Mine"].query == "?period=3m" and not vera["Mine"].shared  # what the link could not say: left out
     assert vera["For all"].shared and vera["For all"].owner == "adam"
-    assert [v.name for v in store.visible("anna", SMS)] == ["For all"]
+    assert [v.name for v in views.visible("anna", SMS)] == ["For all"]
 
 
 def test_a_request_naming_other_outputs_is_bad_input(app):  # noqa: F811

@@ -63,3 +63,7 @@ def test_views_list_prints_each_view_with_its_address(tmp_path, monkeypatch):
     ]
     out = runner.invoke(cli, ["views", "list", "--user", "ania"])
     assert [line.split("\t")[4] for line in out.output.strip().splitlines()[1:]] == ["API", "BF"]
+    out = runner.invoke(cli, ["views", "remove", lines[1][0]])
+    assert out.exit_code == 0 and [v.name for v in store.list()] == ["Mine", "API"]
+    out = runner.invoke(cli, ["views", "remove", lines[1][0]])
+    assert out.exit_code == 2 and "no saved view" in out.output

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 from choices import Granularity, Preset
-from data.period import PeriodError, parse_day
 from data.queries.history import SORTABLE
 
 SMS, TRX = "sms", "transactional"
@@ -142,15 +141,13 @@ def _one(values: list[str]) -> str:
 
 
 def _day(value: str) -> dt.date:
+    """Returns an ISO day of any year, as the range pickers take it (the page cuts a range to the data)."""
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise _Ignored
     try:
-        day = parse_day(value)
-    except PeriodError:
+        return dt.date.fromisoformat(value)
+    except ValueError:
         raise _Ignored from None
-    if day is None:
-        raise _Ignored
-    return day
 
 
 def _text(value: str) -> str:

@@ -84,11 +84,6 @@ class View:
         return None if sort == "none" else (sort.lstrip("-"), sort.startswith("-"))
 
 
-def page_of(path: str | None) -> str | None:
-    """Returns the report page (SMS or TRX) at an address path, None for any other."""
-    return PAGES.get(path) if isinstance(path, str) else None
-
-
 def sort_value(column: str | None, descending: bool) -> str:
     """Returns how the address writes a grid's sort ("-sent_at", "name", "none")."""
     return "none" if not column else ("-" if descending else "") + column
@@ -123,11 +118,6 @@ def build(view: View) -> str:
         ]
     query = urlencode([(k, v) for k, v in pairs if v is not None and v != ""])
     return "?" + query if query else ""
-
-
-def url(path: str, view: View) -> str:
-    """Returns the address path + canonical query of `view`."""
-    return path + build(view)
 
 
 class _Ignored(ValueError):

@@ -27,6 +27,7 @@ from callbacks.view_query import (
     MAX_TEXT,
     MAX_TRX_OPEN,
     NO_LABEL_KEY,
+    PAGES,
     PATHS,
     SMS,
     TRX,
@@ -267,7 +268,7 @@ def save_view(ctx: PageContext, *, name, share, path, search, lang) -> tuple[str
     from data.store.views import ViewError, ViewStore
 
     lang = lang_or_default(lang)
-    page = PAGES_BY_PATH.get(path if isinstance(path, str) else "")
+    page = PAGES.get(path if isinstance(path, str) else "")
     if page is None:
         return t(lang, "views.error.bad_view"), no_update
     view, _ignored = parse(search if isinstance(search, str) else "", page)
@@ -282,9 +283,6 @@ def save_view(ctx: PageContext, *, name, share, path, search, lang) -> tuple[str
     ctx.record("view.save", outcome="ok", target=PATHS[page], filter={"name": saved.name, "shared": shared})
     key = "views.saved_shared" if shared else "views.saved"
     return t(lang, key, name=saved.name), view_menu.menu_items(lang, saved_entries(ctx, page, owner))
-
-
-PAGES_BY_PATH = {"/": SMS, "/sms": SMS, "/transactional": TRX}
 
 
 def register(app, ctx: PageContext) -> None:

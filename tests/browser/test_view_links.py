@@ -11,7 +11,7 @@ from selenium import webdriver
 
 from app import create_app
 from i18n import t
-from layouts.ids import Sms, Trx, View
+from layouts.ids import Camp, Sms, Trx, View
 from tests.browser.conftest import free_port
 from tests.browser.test_sms_page import ROWS, click
 from tests.browser.test_transactional_page import DETAILS, row_order, until
@@ -175,3 +175,40 @@ def test_a_hostile_link_shows_the_page_with_a_notice_and_a_view_is_saved(dash_du
     assert item.text.startswith("Ostatni kwartał") and "period=3m" in item.get_attribute("href")
     shot("view-saved-menu")
     time.sleep(0.2)
+
+
+def test_open_campaigns_and_one_row_per_campaign_travel_in_the_link(dash_duo, browser_config, shot, tmp_path):
+    from data.queries.dispatches import dispatch_catalog
+    from data.store.campaigns import CampaignStore
+    from data.store.sqlite import store_path
+    from web.context import AppContext
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "lake").symlink_to(browser_config.lake_dir, target_is_directory=True)
+    config = browser_config.with_(data_dir=data_dir)
+    newest = dispatch_catalog(AppContext.create(config).db, tz=config.timezone).sort_values("sent_on").tail(3)
+    cid = CampaignStore(store_path(data_dir)).group(list(newest["dispatch_id"]), name="Trzy ostatnie", who="test")
+    dash_duo.start_server(create_app(config), port=free_port())
+    driver = dash_duo.driver
+    driver.set_window_size(1400, 1000)
+    driver.get(dash_duo.server.url + "/")
+    dash_duo.wait_for_element(f"{ROWS}[row-id='c{cid}']", timeout=20)
+    click(dash_duo, f"{ROWS}[row-id='c{cid}'] [col-id='toggle']")
+    until(lambda: query(driver).get("open") == [str(cid)], what="the open campaign in the address")
+    click(dash_duo, f"#{Camp.PER_CAMPAIGN}")
+    until(lambda: query(driver).get("per") == ["campaign"], what="per=campaign in the address")
+    rows = until(lambda: sms_rows(driver) if len(sms_rows(driver)) > 3 else None, what="rows")
+    link = driver.current_url
+
+    other = fresh_browser()
+    try:
+        other.get(link)
+        members = f"{ROWS}.member-row"
+        until(lambda: len(other.find_elements("css selector", members)) == 3, what="the campaign open, its 3 rows")
+        assert until(lambda: sms_rows(other) == rows and sms_rows(other), what="the same rows in order")
+        assert other.find_element("css selector", f"#{Camp.PER_CAMPAIGN}").is_selected()
+        other.execute_script("arguments[0].scrollIntoView();", other.find_element("css selector", f"#{Sms.GRID}"))
+        other.save_screenshot(str(shot("view-link-campaign-fresh")))
+    finally:
+        other.quit()

@@ -121,11 +121,14 @@ def test_open_transactional_rows_travel_in_the_link(dash_duo, browser_config, sh
     rows = f"#{Trx.GRID} .ag-center-cols-container .ag-row"
     dash_duo.wait_for_element(rows, timeout=20)
     until(lambda: len(row_order(dash_duo)) > 2, what="campaign rows")
+    click(dash_duo, f"#{Trx.GRID} .ag-header-cell[col-id='sent'] .ag-header-cell-label")
+    until(lambda: query(driver).get("sort") == ["sent"], what="sort=sent in the address")
     for index in ("1", "0"):
         before = len(dash_duo.find_elements(DETAILS))
         click(dash_duo, f"{rows}[row-index='{index}'] .trx-toggle")
         until(lambda n=before: len(dash_duo.find_elements(DETAILS)) > n, what="a row opened")
     until(lambda: len(query(driver).get("open", [])) == 2, what="two open rows in the address")
+    assert query(driver).get("sort") == ["sent"]
     opened = row_order(dash_duo)
     link = copied_link(dash_duo)
     shot("view-link-trx-before")
@@ -139,6 +142,7 @@ def test_open_transactional_rows_travel_in_the_link(dash_duo, browser_config, sh
             return [r.get_attribute("row-id") for r in sorted(found, key=lambda r: int(r.get_attribute("row-index")))]
 
         assert until(lambda: order() == opened and order(), what="the same rows, the same ones open")
+        other.execute_script("arguments[0].scrollIntoView();", other.find_element("css selector", f"#{Trx.GRID}"))
         other.save_screenshot(str(shot("view-link-trx-fresh")))
     finally:
         other.quit()

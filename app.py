@@ -19,6 +19,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     from callbacks import shell as shell_callbacks
     from callbacks import sms as sms_callbacks
     from callbacks import transactional as transactional_callbacks
+    from callbacks import view_state as view_callbacks
     from data.lake import private_data_dir
     from i18n import t
     from layouts.shell import app_layout
@@ -50,6 +51,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     admin_callbacks.register(app, ctx)
     schedules_callbacks.register(app, ctx)
     live_callbacks.register(app, ctx)
+    view_callbacks.register(app, ctx)
     security.install(app, config)  # last: the central check reads every route and callback registered above
     _set_up(app)
     if config.run_scheduler and config.scheduler:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dash import Input, Output, State, no_update
+from dash import ctx as dash_ctx
 
+from callbacks import view_state
 from callbacks.context import PageContext
+from callbacks.view_query import SMS, TRX
 from i18n import lang_or_default
-from layouts import admin, schedules, shell, sms, transactional
-from layouts.ids import Shell
+from layouts import admin, schedules, shell
+from layouts.ids import Shell, View
 
 BUTTONS = {Shell.LANG_PL: "pl", Shell.LANG_EN: "en"}
 
@@ -22,9 +25,15 @@ def chosen_lang(triggered: list[str], clicks: dict[str, int | None], current: st
 
 
 def render(
-    ctx: PageContext, path: str | None, lang: str | None, stored_period: dict | None = None, account: dict | None = None
+    ctx: PageContext,
+    path: str | None,
+    lang: str | None,
+    stored_period: dict | None = None,
+    account: dict | None = None,
+    search: str | None = None,
 ) -> tuple:
-    """Returns (navbar, page) for an address in a language, the page's period set to the one kept in the session;
+    """Returns (navbar, page) for an address in a language, a report page drawn as its query string `search`
+    asks (callbacks/view_state.py; the period kept in the session when it does not say);
     `account` (ctx.account_view) says who asks: a page their role does not open says so, and the
     SMS page hides the grouping actions from those who cannot change campaigns."""
     lang = lang_or_default(lang)
@@ -32,9 +41,9 @@ def render(
     if account is not None and not account.get("pages", {}).get(path, True):
         body = shell.forbidden(lang, path)
     elif path in ("/", "/sms"):
-        body = sms.page(lang, ctx.tz, stored_period, can_change=account is None or account.get("campaigns", True))
+        body = view_state.page_body(ctx, SMS, lang, stored_period, search, account, path)
     elif path == "/transactional":
-        body = transactional.page(lang, ctx.tz, stored_period)
+        body = view_state.page_body(ctx, TRX, lang, stored_period, search, account, path)
     elif path == "/admin" and account is not None:
         body = admin.page(lang, ctx.tz)
     elif path == "/schedules" and account is not None:
@@ -69,16 +78,21 @@ def register(app, ctx: PageContext) -> None:
         Output(Shell.PAGE, "children"),
         Output(Shell.LOCAL_BANNER, "children"),
         Input(Shell.URL, "pathname"),
+        Input(Shell.URL, "search"),
         Input(Shell.LANG, "data"),
         State(Shell.PERIOD, "data"),
+        State(View.LAST, "data"),
     )
-    def route(path, lang, stored_period):
+    def route(path, search, lang, stored_period, last):
+        if set(dash_ctx.triggered_prop_ids) == {f"{Shell.URL}.search"} and search == last:
+            return no_update, no_update, no_update  # the page wrote this address itself: it shows it already
         path = path if isinstance(path, str) else None  # whatever a forged request sends
+        search = search if isinstance(search, str) else None
         account = ctx.account_view()
         if account is not None and not account["pages"].get(path or "/", True):
             ctx.record(
                 "denied", outcome="denied", target=path, filter={}, detail=f"page {path} needs {ctx.page_role(path)}"
             )
-        navbar, page = render(ctx, path, lang, stored_period, account)
+        navbar, page = render(ctx, path, lang, stored_period, account, search)
         banner = shell.local_banner(lang_or_default(lang)) if account and account.get("local") else None
         return navbar, page, banner

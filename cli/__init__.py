@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, campaigns, clicks, export, hooks, lake, schedules, serve, users
+from cli import audit, campaigns, clicks, export, hooks, lake, schedules, serve, users, views
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="SMS Reports: dashboard, demo data and exports.")
 cli.command()(lake.demo)
@@ -19,3 +19,4 @@ cli.add_typer(schedules.app, name="schedules")
 cli.add_typer(clicks.app, name="clicks")
 cli.add_typer(hooks.app, name="hooks")
 cli.command()(hooks.compact)
+cli.add_typer(views.app, name="views")

@@ -204,3 +204,27 @@ class Live(StrEnum):
     TRX_TIMER = "trx-live-timer"
     TRX_AS_OF = "trx-live-as-of"
     TRX_VERSION = "trx-live-version"
+
+
+class View(StrEnum):
+    """A report page's view: its link (copy), saved views, and what a link asked for (callbacks/view_state.py)."""
+
+    LAST = "view-last"  # the query string the page wrote last (shell): an address change that is not it re-renders
+    BAR = "view-bar"
+    COPY = "view-copy"  # copies the page's address
+    COPY_DIALOG = "view-copy-dialog"  # the same, in the SMS page's details dialog
+    MENU = "view-menu"  # the saved views
+    SAVE_OPEN = "view-save-open"
+    SAVE_POPOVER = "view-save-popover"
+    NAME = "view-name"
+    SHARE = "view-share"  # admins: shared with everyone
+    SAVE = "view-save"
+    MESSAGE = "view-message"
+    NOTICE = "view-notice"  # the parts of a link that were ignored
+    SMS_DETAIL = "view-sms-detail"  # the SMS page's open details dialog: {"dispatch": n} or {"campaign": id}
+    SMS_DETAIL_ASKED = "view-sms-detail-asked"  # the dialog a link asked for (opened once the page is drawn)
+
+
+def view_query(page: str) -> dict[str, str]:
+    """Returns the id of a report page's store of its address's query string ({"search", "initial", "sort"})."""
+    return {"type": "view-query", "page": page}

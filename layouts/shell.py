@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from i18n import t
-from layouts.ids import Shell
+from layouts.ids import Shell, View
 
 
 def app_layout(lang: str) -> html.Div:
@@ -18,6 +18,7 @@ def app_layout(lang: str) -> html.Div:
             dcc.Location(id=Shell.URL),
             dcc.Store(id=Shell.LANG, data=lang),
             dcc.Store(id=Shell.PERIOD, storage_type="session"),
+            dcc.Store(id=View.LAST),  # the query string a report page wrote last (callbacks/view_state.py)
             html.Div(id=Shell.NAVBAR, children=navbar(lang, "/")),
             html.Div(id=Shell.LOCAL_BANNER),
             dbc.Container(id=Shell.PAGE, fluid="xxl", className="py-3"),

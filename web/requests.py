@@ -61,6 +61,9 @@ def check_callback(body: Mapping, spec: Mapping) -> None:
         raise MalformedRequest("outputs must list the callback's outputs")
     if not all(_is_prop(o) for o in (outputs if many else [outputs])):
         raise MalformedRequest("outputs must be ids with a property")
+    named = [_normal(part) for part in (key.strip(".").split("...") if many else [key])]
+    if [_prop_id(o) for o in (outputs if many else [outputs])] != named:  # Dash would raise on them: a 500
+        raise MalformedRequest("outputs must be the callback's outputs")
     for kind in ("inputs", "state"):
         items = body.get(kind, [])
         if not isinstance(items, list) or len(items) != len(spec.get(kind, [])):
@@ -93,8 +96,10 @@ def _prop_id(item: Mapping) -> str:
 
 
 def _normal(prop_id: str) -> str:
-    """Returns a prop id with a pattern-matching id written one way (the renderer sorts its keys)."""
+    """Returns a prop id with a pattern-matching id written one way (the renderer sorts its keys), without the
+    "@..." an output allowed to be a duplicate carries."""
     cid, dot, prop = prop_id.rpartition(".")
+    prop = prop.split("@", 1)[0]
     if cid.startswith("{"):
         try:
             cid = json.dumps(json.loads(cid), sort_keys=True, separators=(",", ":"))

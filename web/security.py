@@ -38,7 +38,7 @@ from data.store.audit import AuditEvent
 from data.store.sqlite import store_path
 from data.store.users import ROLES, UserStore, allows
 from i18n import LANGS, lang_or_default, t
-from layouts.ids import Admin, Camp, Live, Sched, Search, Shell, Sms, Trx
+from layouts.ids import Admin, Camp, Live, Sched, Search, Shell, Sms, Trx, View
 from web import requests
 
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer reads it and sends it back in CSRF_HEADER
@@ -165,6 +165,16 @@ OUTPUT_ROLES: dict[str, str] = {
     Live.TRX_TIMER: "viewer",
     Live.TRX_AS_OF: "viewer",
     Live.TRX_VERSION: "viewer",
+    # a report page's view (callbacks/view_state.py): its address, its open details, saved views (each
+    # user their own; only an admin shares, checked when saving)
+    Shell.URL: "viewer",
+    View.LAST: "viewer",
+    View.COPY: "viewer",
+    View.COPY_DIALOG: "viewer",
+    View.SMS_DETAIL: "viewer",
+    View.MESSAGE: "viewer",
+    View.MENU: "viewer",
+    "view-query": "viewer",  # layouts.ids.view_query(page)
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)

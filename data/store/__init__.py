@@ -7,6 +7,7 @@ sessions   open log-in sessions (the cookie carries only their token)
 audit      the access audit (append-only)
 schedules  reports sent by e-mail on a schedule: schedules, their runs, the scheduler's lease
 hooks      the secrets of the provider callbacks
+views      saved views of the report pages (a name and the address's query)
 
 Each module registers the migrations of its own tables when imported; importing them
 all here means a store never opens with another module's tables left out.
@@ -19,4 +20,5 @@ from data.store import (  # noqa: F401  (their migrations register on import)
     schedules,
     sessions,
     users,
+    views,
 )

@@ -215,12 +215,15 @@ def test_transactional_reports_page(dash_duo, browser_config, shot):
     dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", t("pl", "trx.table.count", n=len(tests_only)), timeout=10)
     assert "source=test" in dash_duo.find_element(f"#{Trx.EXPORT_CSV}").get_attribute("href")
 
-    # A reload keeps the period (the session store), and English follows the switch.
+    # A reload keeps the view (the address carries it: period and filters), and English follows the switch.
     dash_duo.driver.refresh()
     dash_duo.wait_for_text_to_equal("h1", "Raporty transakcyjne", timeout=15)
     assert dash_duo.find_element(f"#_dbcprivate_radioitems_{Trx.PERIOD_PRESET}_input_3m").is_selected()
+    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", t("pl", "trx.table.count", n=len(tests_only)), timeout=15)
     click(dash_duo, f"#{Shell.LANG_EN}")
     dash_duo.wait_for_text_to_equal("h1", "Transactional reports", timeout=10)
+    dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", t("en", "trx.table.count", n=len(tests_only)), timeout=15)
+    click(dash_duo, f"label[for='_dbcprivate_radioitems_{Trx.FILTER_SOURCE}_input_all']")
     dash_duo.wait_for_text_to_equal(f"#{Trx.TABLE_COUNT}", t("en", "trx.table.count", n=len(frame)), timeout=15)
     until(lambda: "(no campaign)" in text_of(dash_duo.find_element(GRID)), what="English rows")
     press(dash_duo, f"{GRID} button[data-key='{first}']", Keys.SPACE)  # Space on the + opens it too

@@ -252,6 +252,11 @@ def _check(response) -> None:
     assert response.headers.get("X-Content-Type-Options") == "nosniff", "security headers on every answer"
 
 
+def _id(text: str) -> str | dict:
+    """Returns a component id as the renderer sends it: a pattern-matching one as an object."""
+    return json.loads(text) if text.startswith("{") else text
+
+
 def _server_callbacks(app) -> list[tuple[str, dict]]:
     out = []
     for key, cb in app.callback_map.items():
@@ -262,7 +267,7 @@ def _server_callbacks(app) -> list[tuple[str, dict]]:
             "output": key,
             "inputs": cb["inputs"],
             "state": cb["state"],
-            "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1].split("@")[0]} for o in outputs],
+            "outputs": [{"id": _id(o.rsplit(".", 1)[0]), "property": o.rsplit(".", 1)[1]} for o in outputs],
         }
         out.append((key, spec))
     return out

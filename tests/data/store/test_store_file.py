@@ -156,10 +156,10 @@ def test_a_store_at_the_current_version_opens_unchanged(tmp_path):
 def test_each_store_module_owns_its_tables_migrations():
     """Version numbers are those of the databases already out there: 1 campaigns, 2 users and the access audit,
     3 sessions, 4 the access audit's hash chain (a function: it hashes the rows already there), 5 scheduled
-    e-mail reports, 6 the provider hooks."""
+    e-mail reports, 6 the provider hooks, 7 saved views."""
     con = sqlite3.connect(":memory:")
     owners = {}
-    for module in ("campaigns", "users", "audit", "sessions", "schedules", "hooks"):
+    for module in ("campaigns", "users", "audit", "sessions", "schedules", "hooks", "views"):
         steps = __import__(f"data.store.{module}", fromlist=["MIGRATIONS"]).MIGRATIONS
         for version, script in steps.items():
             before = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -178,5 +178,6 @@ def test_each_store_module_owns_its_tables_migrations():
         "schedule_runs": ("schedules", 5),
         "scheduler_lease": ("schedules", 5),
         "hooks": ("hooks", 6),
+        "views": ("views", 7),
     }
-    assert sorted(migrations()) == [1, 2, 3, 4, 5, 6]
+    assert sorted(migrations()) == [1, 2, 3, 4, 5, 6, 7]

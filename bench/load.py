@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import TZ  # noqa: E402
 from bench.run import callback_specs, payload  # noqa: E402
-from bench.server import Server  # noqa: E402
+from bench.server import Server, worker_processes  # noqa: E402
 
 PRESETS = ["1m", "2m", "3m", "6m", "12m", "all"]
 LOAD_USERS = {"load-viewer": "viewer", "load-analyst": "analyst", "load-admin": "admin"}
@@ -280,14 +280,14 @@ def user(
 
 def worker_rss(pid: int) -> list[float]:
     """Returns the resident memory (MB) of each worker process of the gunicorn master `pid`."""
-    return [round(p.memory_info().rss / 2**20, 1) for p in psutil.Process(pid).children()]
+    return [round(p.memory_info().rss / 2**20, 1) for p in worker_processes(pid)]
 
 
 def workers_cpu_s(pid: int) -> float:
     """Returns the CPU seconds (user + system, every thread) the worker processes of the gunicorn master `pid`
     have used so far."""
     used = 0.0
-    for worker in psutil.Process(pid).children():
+    for worker in worker_processes(pid):
         try:
             used += sum(worker.cpu_times()[:2])
         except psutil.NoSuchProcess:  # a worker restarted meanwhile: its time is gone with it

@@ -81,6 +81,21 @@ class Server:
             self.proc.wait(10)
 
 
+def worker_processes(pid: int) -> list:
+    """Returns the worker processes (psutil) of the server process `pid`: its children but the compactor `serve`
+    starts beside them."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(pid).children():
+        try:
+            if "compact" not in child.cmdline():
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
 class PeakRss:
     """Samples a process's resident memory every 10 ms while the block runs; `before` and `peak` in bytes."""
 

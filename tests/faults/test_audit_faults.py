@@ -7,10 +7,10 @@ import re
 import signal
 import time
 
-import psutil
 import pytest
 import requests
 
+from bench.server import worker_processes
 from data.store.sqlite import store_path
 from data.store.users import UserStore
 from tests.faults.conftest import start_server
@@ -37,7 +37,7 @@ def test_a_worker_killed_mid_download_leaves_an_interrupted_row(data_copy, frame
             f"{server.base}/export/numbers.csv?dispatch={number}&status=delivered", stream=True, timeout=30
         )
         assert response.status_code == 200 and next(response.iter_content(64))  # the first bytes arrived
-        for worker in psutil.Process(server.proc.pid).children():
+        for worker in worker_processes(server.proc.pid):
             worker.send_signal(signal.SIGKILL)  # the worker sending it dies (gunicorn starts new ones)
         response.close()
         time.sleep(0.5)

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 import cli as cli_module
 import cli.args
+from bench.server import worker_processes
 from data.lake import Lake
 from tests.conftest import TZ, UNTIL
 from tests.faults.conftest import start_server
@@ -134,9 +135,7 @@ def test_streamed_download_failing_midway_is_a_broken_download(data_copy, frames
     )
     try:
         if workers > 1:
-            import psutil
-
-            assert len(psutil.Process(server.proc.pid).children()) == workers, "one process per worker"
+            assert len(worker_processes(server.proc.pid)) == workers, "one process per worker"
         ok = requests.get(f"{server.base}/export/numbers.csv?dispatch={numbers[whole]}&status=delivered", timeout=30)
         assert ok.status_code == 200 and len(ok.content.decode("utf-8-sig").splitlines()) == delivered[whole] + 1
         response = requests.get(

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 from argon2 import PasswordHasher
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select
 
 from app import create_app
@@ -42,13 +43,17 @@ def _choose(dash_duo, selector: str, value: str) -> None:
 
 
 def _wait_text(dash_duo, selector: str, text: str, timeout: float = 15) -> str:
-    end = time.time() + timeout
+    end, seen = time.time() + timeout, "missing"
     while time.time() < end:
-        found = dash_duo.find_elements(selector)
-        if found and text in (seen := found[0].text):
+        try:
+            found = dash_duo.find_elements(selector)
+            seen = found[0].text if found else "missing"
+        except StaleElementReferenceException:  # redrawn between finding and reading it: look again
+            continue
+        if text in seen:
             return seen
         time.sleep(0.2)
-    raise AssertionError(f"{selector} does not say {text!r}: {found[0].text if found else 'missing'!r}")
+    raise AssertionError(f"{selector} does not say {text!r}: {seen!r}")
 
 
 def test_an_analyst_schedules_reports_in_english_and_polish(dash_duo, browser_config, shot, tmp_path):

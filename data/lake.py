@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from data import schema
+from data.durable import fsync_dir
 
 COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 128 * 1024
@@ -346,7 +347,7 @@ def _publish(lake: Lake, version: str) -> None:
     link = lake.root.parent / f".{lake.root.name}.{uuid.uuid4().hex}.link"
     os.symlink(f"{lake.snapshots_dir.name}/{version}", link)
     os.replace(link, lake.root)
-    _fsync_dir(lake.root.parent)
+    fsync_dir(lake.root.parent)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -364,15 +365,7 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(folder))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_dir(Path(folder))
 
 
 def _adopt_plain_folder(lake: Lake) -> None:

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.durable import fsync_dir, write_synced
+
 SPOOL_DIR = "spool"
 OPEN, READY = ".open", ".ready"
 SEGMENT_BYTES = 16 * 1024 * 1024  # a process starts a new segment past this size
@@ -137,10 +139,7 @@ class Spool:
                     continue
                 size = os.fstat(fd).st_size
                 try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                    os.fsync(fd)
+                    write_synced(fd, data)
                 except OSError:
                     try:  # take the partial line back, so the next line starts clean
                         os.ftruncate(fd, size)
@@ -162,7 +161,7 @@ class Spool:
             path = self.dir / f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:8]}{OPEN}"
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
             self._path = path
-            _fsync_dir(self.dir)  # the new file's name is durable before its first line is acknowledged
+            fsync_dir(self.dir)  # the new file's name is durable before its first line is acknowledged
         return self._fd
 
     def _still_mine(self, fd: int) -> bool:
@@ -174,7 +173,7 @@ class Spool:
     def _seal_own(self, fd: int) -> None:
         assert self._path is not None
         os.replace(self._path, self._path.with_suffix(READY))
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         fcntl.flock(fd, fcntl.LOCK_UN)
         self._close()
 
@@ -215,7 +214,7 @@ class Spool:
                     os.replace(path, path.with_suffix(READY))
             finally:
                 os.close(fd)  # releases the lock
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         return self.ready()
 
     def ready(self) -> list[Path]:
@@ -231,7 +230,7 @@ class Spool:
         for path in segments:
             path.unlink(missing_ok=True)
         if segments:
-            _fsync_dir(self.dir)
+            fsync_dir(self.dir)
 
 
 def read_segment(path: Path) -> tuple[list[Entry], list[tuple[int, bytes]]]:
@@ -259,11 +258,3 @@ def entries(paths: list[Path]) -> Iterator[Entry]:
     """Yields the entries of segments in order."""
     for path in paths:
         yield from read_segment(path)[0]
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from choices import AUDIT_FIELDS
+from data.durable import write_synced
 from data.store.sqlite import Database, register_migrations
 
 GENESIS = "0" * 64  # the "previous hash" of the first row
@@ -284,10 +285,7 @@ def _append_lines(path: Path, rows: list[Mapping[str, object]]) -> None:
     try:
         size = os.fstat(fd).st_size
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            write_synced(fd, data)
         except BaseException:
             os.ftruncate(fd, size)
             raise

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from data.durable import fsync_dir
+
 STORE_FILE = "store.sqlite"
 LEGACY_FILE = "campaigns.sqlite"  # the store's name before it held users and the access audit too
 BUSY = "campaign.error.busy"
@@ -121,20 +123,12 @@ def _copy_legacy(legacy: Path, path: Path) -> None:
             dst.close()
             src.close()
         os.replace(partial, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     finally:
         held.close()
     for name in (legacy.name, legacy.name + "-wal", legacy.name + "-shm"):
         legacy.with_name(name).unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -7,8 +7,8 @@ SMSREPORTS_ROLLUPS=off as the raw-scan baseline), and times each dashboard
 interaction as the browser sends it (every one with rollups first, then each by raw scan, so
 a raw scan's aftermath is never timed as the other's): a POST to /_dash-update-component (period presets,
 the trend's day / week / month switch over all time, custom ranges (a century, a month before the lake
-began), dispatch and campaign details, opening a
-campaign's "+" row on both pages, finding one message by number and by id). Figures are
+began), dispatch and campaign details (with their operator and country tables), opening a
+campaign's "+" row on both pages (the transactional one with its operator and country tables), finding one message by number and by id). Figures are
 min / median / p95 in milliseconds; ratio = raw median / rollup median. Opening a row
 is timed over different campaigns and periods, so no cache answers it. Sorting
 happens in the browser (AG Grid) and sends no request. The last line printed is one

@@ -15,6 +15,7 @@ from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from data.period import Choice, Period
 from data.queries import dispatches as dispatch_queries
+from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
 from data.queries.history import SORTABLE, HistoryFilter, Sort, history_records
 from data.schema import StatusGroup
@@ -190,6 +191,7 @@ def campaign_details(
         numbers = sorted(dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids).values())
         counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=ids)
+        breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=ids)
     except Exception as exc:  # noqa: BLE001
         return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
@@ -202,6 +204,7 @@ def campaign_details(
         figure,
         lang,
         numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download),
+        breakdowns=breakdowns,
     )
 
 
@@ -214,12 +217,19 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
             return t(lang, "details.title", number=number), error_alert(t(lang, "details.unknown", number=number))
         counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
+        breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
         return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
     return t(lang, "details.title", number=number), sms.details_body(
-        info, counts, reasons, figure, lang, numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download)
+        info,
+        counts,
+        reasons,
+        figure,
+        lang,
+        numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download),
+        breakdowns=breakdowns,
     )
 
 

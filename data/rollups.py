@@ -35,8 +35,15 @@ import pyarrow.parquet as pq
 from data import schema as lake_schema
 from data.lake import Lake, write_text_atomic
 
-VERSION = 4  # 4: the click-delay histogram counts delivered messages without a delivery time too
-NAMES = ("dispatch_daily", "transactional_daily", "daily", "transactional_click_delay", "transactional_latest")
+VERSION = 5  # 5: operator_daily (messages per operator and country)
+NAMES = (
+    "dispatch_daily",
+    "transactional_daily",
+    "daily",
+    "transactional_click_delay",
+    "transactional_latest",
+    "operator_daily",
+)
 # The newest messages kept per month, campaign label, source and local day: the detail row of a
 # transactional campaign shows 10, and any period's newest 10 are among its days' newest 10.
 LATEST_KEPT = 10
@@ -47,11 +54,18 @@ _KEYS = {
     "dispatch_daily": "dispatch_id, day, status, reason",
     "transactional_daily": "campaign_label, source, day, status, reason",
     "daily": "source, day, status, reason",
+    # Both pages' operator and country views: a dispatch's (by dispatch_id) and a transactional row's (by label).
+    "operator_daily": "source, dispatch_id, campaign_label, day, operator, country, status, reason",
     # Not projections of the base: their own definitions, `click_delay_sql` and `latest_sql`.
     "transactional_click_delay": "campaign_label, source, day, delay_bucket",
     "transactional_latest": "campaign_label, source, day, created_at, message_id",
 }
-_WHERE = {"dispatch_daily": "source = 'bulk'", "transactional_daily": "source <> 'bulk'", "daily": "true"}
+_WHERE = {
+    "dispatch_daily": "source = 'bulk'",
+    "transactional_daily": "source <> 'bulk'",
+    "daily": "true",
+    "operator_daily": "true",
+}
 
 
 def sql_literal(text: str) -> str:
@@ -61,7 +75,7 @@ def sql_literal(text: str) -> str:
 
 def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true") -> str:
     """Returns the finest aggregate every rollup is summed from: one row per month, source,
-    dispatch, campaign label, local day, status and reason, with messages, clicked (messages
+    dispatch, campaign label, local day, operator, country, status and reason, with messages, clicked (messages
     with a human click), clicked_raw (with any click) and first_at (earliest created_at).
 
     Messages are first counted per 15-minute bucket (UTC) and only the buckets are
@@ -70,7 +84,8 @@ def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true")
     """
     return f"""
         WITH marked AS (
-            SELECT m.month, m.source, m.dispatch_id, m.campaign_label, m.status, m.reason, m.created_at,
+            SELECT m.month, m.source, m.dispatch_id, m.campaign_label, m.operator, m.country, m.status, m.reason,
+                   m.created_at,
                    time_bucket(INTERVAL 15 minutes, m.created_at) AS bucket,
                    m.message_id IN (SELECT message_id FROM {clicks} WHERE NOT is_bot) AS human,
                    m.message_id IN (SELECT message_id FROM {clicks}) AS any_click
@@ -78,7 +93,7 @@ def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true")
             WHERE {month_filter}
         ),
         fine AS (
-            SELECT month, source, dispatch_id, campaign_label, bucket, status, reason,
+            SELECT month, source, dispatch_id, campaign_label, bucket, operator, country, status, reason,
                    count(*) AS messages,
                    count(*) FILTER (WHERE human) AS clicked,
                    count(*) FILTER (WHERE any_click) AS clicked_raw,
@@ -86,7 +101,7 @@ def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true")
             FROM marked GROUP BY ALL
         )
         SELECT month, source, dispatch_id, campaign_label,
-               CAST(bucket AT TIME ZONE {sql_literal(tz)} AS DATE) AS day, status, reason,
+               CAST(bucket AT TIME ZONE {sql_literal(tz)} AS DATE) AS day, operator, country, status, reason,
                CAST(sum(messages) AS BIGINT) AS messages,
                CAST(sum(clicked) AS BIGINT) AS clicked,
                CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw,

@@ -42,6 +42,8 @@ class Sms(StrEnum):
     DETAILS_CLOSE = "sms-details-close"
     DETAILS_REASONS = "sms-details-reasons"
     DETAILS_REASONS_CHART = "sms-details-reasons-chart"
+    DETAILS_OPERATORS = "sms-details-operators"  # the details' "by operator" table
+    DETAILS_COUNTRIES = "sms-details-countries"
 
 
 class Search(StrEnum):

@@ -17,6 +17,7 @@ from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
 from layouts.ids import SMS_PERIOD, Camp, Sms, details_group, kpi_card, numbers_link
+from layouts.operators import breakdown_section
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 KPI_ICONS = {
@@ -393,9 +394,11 @@ def details_body(
     lang: str,
     *,
     numbers_href: NumbersHref | None = None,
+    breakdowns: dict[str, pd.DataFrame] | None = None,
 ) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
-    status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and chart."""
+    status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and
+    chart, and the `breakdowns` by operator and country (`data.queries.operators`) when given."""
     campaign = info.get("campaign_id") is not None
     can_download = numbers_href is not None
     groups = [
@@ -515,4 +518,8 @@ def details_body(
         ],
         className="small mb-2 details-summary",
     )
-    return html.Div([head, summary, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part])
+    parts = [head, summary, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part]
+    if breakdowns is not None:
+        ids = {"operator": Sms.DETAILS_OPERATORS, "country": Sms.DETAILS_COUNTRIES}
+        parts.append(breakdown_section(breakdowns, lang, ids=ids))
+    return html.Div(parts)

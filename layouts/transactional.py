@@ -20,6 +20,7 @@ from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
 from layouts.ids import TRX_PERIOD, Trx, trx_kpi_card
+from layouts.operators import breakdown_section
 
 KPI_ORDER = ["sent", "delivered", "clicked", "ctr", "ctr_raw"]
 KPI_ICONS = {
@@ -453,6 +454,7 @@ def detail_panel(
     latest: pd.DataFrame,
     messages_href: str | None,
     lang: str,
+    breakdowns: dict[str, pd.DataFrame] | None = None,
 ) -> html.Div:
     """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, latest messages;
     the messages download link only with a `messages_href` (roles that may download numbers)."""
@@ -532,6 +534,7 @@ def detail_panel(
                 ],
                 className="row g-3 mt-0",
             ),
+            breakdown_section(breakdowns, lang) if breakdowns is not None else html.Div(),
             html.Div([_heading(t(lang, "trx.detail.latest")), latest_table(latest, lang)], className="mt-2"),
         ],
         className="trx-detail-panel",
@@ -539,7 +542,8 @@ def detail_panel(
     )
 
 
-def detail_height(*, sources: int, reasons: int, groups: int, latest: int) -> int:
+def detail_height(*, sources: int, reasons: int, groups: int, latest: int, breakdown_lines: int = 0) -> int:
     """Returns the height in px an expanded row needs (its panel scrolls inside if a guess falls short)."""
     lines = max(sources + 2 + 4 + 2 + 2, reasons + groups + 2)  # rows, headings, headers and totals of each column
+    lines += breakdown_lines + (1 if breakdown_lines else 0)
     return 40 + CHART_HEIGHT + 50 + 22 * lines + 30 + 22 * (max(latest, 1) + 2) + 30  # 22 px a table line

@@ -10,11 +10,12 @@ import pandas as pd
 
 from data.db import Db
 from data.period import Period
+from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
 from data.trend import bucketed, granularity_for
 from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
-from i18n.labels import left_out, period_label, trend_labels
+from i18n.labels import left_out, operator_name, period_label, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
 from reports.docx import report_docx
@@ -180,6 +181,28 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
 
 
+def operator_doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Returns the "by operator" table as the DOCX shows it (`data.queries.operators.breakdown`): operator (the
+    worst one marked), sent, delivered, delivery rate, not delivered and its reasons, most frequent first."""
+    names = [
+        operator_name(k, lang) + (f" ({t(lang, 'ops.worst')})" if worst else "")
+        for k, worst in zip(frame["key"], frame["worst"])
+    ]
+    reasons = [
+        ", ".join(t(lang, f"reason.{r or 'none'}") + " " + fmt_int(n, lang) for r, n in rs) for rs in frame["reasons"]
+    ]
+    return pd.DataFrame(
+        {
+            t(lang, "ops.col.operator"): names,
+            t(lang, "col.sent"): frame["sent"].map(lambda v: fmt_int(v, lang)),
+            t(lang, "col.delivered"): frame["delivered"].map(lambda v: fmt_int(v, lang)),
+            t(lang, "ops.col.delivered_pct"): frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
+            t(lang, "kpi.not_delivered"): frame["not_delivered"].map(lambda v: fmt_int(v, lang)),
+            t(lang, "ops.col.reasons"): reasons,
+        }
+    )
+
+
 def has_messages(trend: pd.DataFrame) -> bool:
     """True when a daily trend holds any message (an empty period draws no chart)."""
     return bool(len(trend)) and bool(pd.to_numeric(trend.get("sent", pd.Series(dtype=float))).fillna(0).sum() > 0)
@@ -192,6 +215,7 @@ def dispatches_docx(
     table as `view` shows it."""
     frame = (view or HistoryView()).rows(db, period)
     totals, _prev, trend = sms_queries.period_summary(db, period=period)
+    operators = operator_queries.period_breakdowns(db, period=period)["operator"]
     grain = granularity_for(period)  # the page's "auto"
     return report_docx(
         title=t(lang, "doc.title"),
@@ -210,6 +234,7 @@ def dispatches_docx(
         table_title=t(lang, "doc.table"),
         no_rows=t(lang, "doc.no_dispatches"),
         language=js_locale(lang),
+        extra_tables=[(t(lang, "ops.doc_title"), operator_doc_table(operators, lang))],
     )
 
 

@@ -194,3 +194,32 @@ def messages_found(
             }
         )
     return pd.DataFrame(rows, columns=list(rows[0]) if rows else None, dtype="object")
+
+
+def by_key(m: pd.DataFrame, key: str) -> dict[object, dict]:
+    """Messages of `m` by `key` (operator or country; None for none): the `counts` of each (without clicks), its
+    delivered / sent, and the not-delivered messages' reasons ("none" for none) -> count."""
+    out = {}
+    keys = m[key].astype("object").where(m[key].notna(), None)
+    for value in keys.drop_duplicates():
+        part = m[keys.isna()] if value is None else m[keys == value]
+        c = counts(part.assign(clicked=False))
+        bad = part[part["status"].isin(NOT_DELIVERED)]
+        out[value] = {
+            **{k: v for k, v in c.items() if k != "clicked"},
+            "delivered_pct": rate(c["delivered"], c["sent"]),
+            "reasons": bad["reason"].fillna("none").value_counts().to_dict(),
+        }
+    return out
+
+
+def worst_key(found: dict[object, dict], *, gap: float = 0.05, min_sent: int = 20) -> object | None:
+    """The key (not None) with the lowest delivery rate among those with at least `min_sent` sent, when that rate is
+    more than `gap` below the rate of all of them together; else None."""
+    sent = sum(v["sent"] for v in found.values())
+    overall = rate(sum(v["delivered"] for v in found.values()), sent)
+    eligible = {k: v for k, v in found.items() if k is not None and v["sent"] >= min_sent}
+    if not eligible:
+        return None
+    key = min(eligible, key=lambda k: eligible[k]["delivered_pct"])
+    return key if overall - eligible[key]["delivered_pct"] > gap else None

@@ -24,6 +24,7 @@ import pyarrow as pa
 from data.db import Db
 from data.period import Period
 from data.pii import mask_msisdn
+from data.queries import operators as operator_queries
 from data.queries.counts import (
     COUNT_COLUMNS,
     GROUP_SHARES,
@@ -549,7 +550,8 @@ class TrxDetail:
     status_group, count, share (`GROUP_SHARES`: delivered, not delivered and pending of
     the sent messages, not sent of all); reasons: the reasons of not-sent and
     not-delivered messages, most frequent first: status_group, reason (None when the
-    provider gave none), count, share (of all not sent and not delivered messages).
+    provider gave none), count, share (of all not sent and not delivered messages);
+    breakdowns: by operator and by country (`data.queries.operators`).
     """
 
     daily: pd.DataFrame
@@ -558,15 +560,19 @@ class TrxDetail:
     groups: pd.DataFrame
     reasons: pd.DataFrame
     latest: pd.DataFrame
+    breakdowns: dict[str, pd.DataFrame]
 
 
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
     """Returns the campaign's detail frames (`TrxDetail`). Its queries run side by side, each on its
-    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays and the
-    daily counts in three threads while this one reads the other breakdowns."""
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="trx-detail") as pool:
+    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays, the operators
+    and the daily counts in four threads while this one reads the other breakdowns."""
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="trx-detail") as pool:
         newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
         delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
+        params: dict[str, object] = {}
+        where = _trx_filter(source, campaign, params)
+        breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
         parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
         frames = {
             "daily": _daily_part(parts),
@@ -574,7 +580,7 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
             "groups": _groups_part(parts),
             "reasons": _reasons_part(parts),
         }
-        return TrxDetail(**frames, delays=delays.result(), latest=newest.result())
+        return TrxDetail(**frames, delays=delays.result(), latest=newest.result(), breakdowns=breakdowns.result())
 
 
 def trx_messages_batches(

@@ -224,3 +224,20 @@ def test_a_campaign_row_names_its_days_and_shows_its_times_on_hover():
     assert got["sent_at_full"] == "24.11.2026 10:19 – 01.12.2026 10:49"
     (same_day,) = sms.grid_rows([{**row, "last_at": dt.datetime(2026, 11, 24, 12, 0)}], "en")
     assert same_day["sent_at_label"] == same_day["sent_at_full"] == "24 Nov 2026 10:19 – 24 Nov 2026 12:00"
+
+
+def test_details_show_operators_and_countries_as_the_query_counts_them(ctx, frames):
+    from data.queries import operators as operator_queries
+    from tests.expected import by_key, of_dispatches
+
+    d = frames["dispatches"].iloc[3]
+    want = by_key(of_dispatches(frames, [d["dispatch_id"]]), "operator")
+    for lang, heading, country in (("pl", "Według operatora", "Polska"), ("en", "By operator", "Poland")):
+        _title, body = sms_cb.details(ctx, number=int(d["number"]), lang=lang)
+        text = texts(body)
+        assert heading in text and country in text
+        for name, figures in want.items():
+            if name is not None:
+                assert name in text and f"{figures['sent']:,}".replace(",", "\xa0" if lang == "pl" else ",") in text
+    got = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=d["dispatch_id"])["operator"]
+    assert set(got["key"]) == set(want)

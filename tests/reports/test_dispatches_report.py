@@ -221,3 +221,23 @@ def test_docx_groups_numbers_as_the_page_does(ctx, demo_dir):
     assert four and all(text[1] == "\xa0" for text in four), four
     cells = {c.text for t in doc.tables if t is not table for row in t.rows for c in row.cells}
     assert fmt_int(sum(counts[0] for counts in want.values()), "pl") in cells, cells  # the KPI "Wysłane"
+
+
+def test_docx_has_the_operator_table_of_the_period(ctx, frames):
+    from data.queries import operators as operator_queries
+    from tests.expected import bulk_in_period, by_key, worst_key
+
+    want = by_key(bulk_in_period(frames, PERIOD), "operator")
+    for lang, first, worst in (("pl", "Operator", "najgorszy"), ("en", "Operator", "worst")):
+        doc = sms_docx(ctx, lang=lang)
+        headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+        assert headings[0] == ("Według operatora" if lang == "pl" else "By operator")
+        table = next(t for t in doc.tables if t.rows[0].cells[0].text == first)
+        rows = {r.cells[0].text: r.cells[1].text.replace("\xa0", "").replace(",", "") for r in table.rows[1:]}
+        named = {k: v for k, v in want.items() if k is not None}
+        bad = worst_key(want)
+        assert {
+            k.removesuffix(f" ({worst})"): int(v) for k, v in rows.items() if "nieznany" not in k and "unknown" not in k
+        } == {k: v["sent"] for k, v in named.items()}
+        assert any(k.endswith(f"({worst})") for k in rows) == (bad is not None)
+    assert not operator_queries.period_breakdowns(ctx.db, period=PERIOD)["operator"].empty

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from data import clicks as click_rules
+from data.demo.abroad import COUNTRIES as ABROAD
 from data.demo.catalogue import (
     API_LABELS,
     BASE_FAILURE,
@@ -86,13 +87,13 @@ def make_tables(plan: Plan) -> Tables:
         dispatch=Vocab([d.dispatch_id for d in plan.dispatches] + [None]),
         label=Vocab([lab for lab, *_ in API_LABELS] + [None]),
         sender=Vocab([e.sender for e in ent]),
-        country=Vocab(["PL"]),
-        operator=Vocab(list(OPERATORS) + [None]),
+        country=Vocab(["PL"] + [c[0] for c in ABROAD]),  # code = abroad.abroad_country + 1
+        operator=Vocab(list(OPERATORS) + [None] + [c[3] for c in ABROAD]),  # abroad: NO_OPERATOR + 1 + country
         status=Vocab([s.value for s, _ in OUTCOMES]),
         reason=Vocab([(r.value if r else None) for _, r in OUTCOMES]),
         raw_status=Vocab([rs for rs, _ in raw]),
         raw_error=Vocab([re_ for _, re_ in raw]),
         encoding=Vocab(["gsm7", "ucs2"]),
-        currency=Vocab(["PLN"]),
+        currency=Vocab(["PLN", "EUR"]),
         user_agent=Vocab(UA_VOCAB),
     )

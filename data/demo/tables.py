@@ -18,6 +18,8 @@ from data.demo.catalogue import (
     PRICE_PER_SEGMENT,
     PROVIDERS,
     RAW_CODES,
+    ROUTE_DOWN,
+    ROUTE_DOWN_OPERATOR,
     SOURCES,
     UA_VOCAB,
 )
@@ -66,6 +68,11 @@ def make_tables(plan: Plan) -> Tables:
     e_mult = np.stack([e.failure_mult for e in ent])
     op_profile = np.vstack([OPERATOR_PROFILE, np.ones((1, 10))])
     rates = BASE_FAILURE[None, None, :] * e_mult[:, None, :] * op_profile[None, :, :]
+    # A route down fails at one operator: the other operators of that dispatch's messages get through as usual.
+    down = e_mult[:, ROUTE_DOWN[0][0] - 1] >= ROUTE_DOWN[0][1] / 2
+    others = np.arange(op_profile.shape[0]) != ROUTE_DOWN_OPERATOR
+    for outcome, factor in ROUTE_DOWN:
+        rates[np.ix_(down, others, [outcome - 1])] /= factor
     raw = [code for p in PROVIDERS for code in RAW_CODES[p]]
     return Tables(
         now_us=plan.now_us,

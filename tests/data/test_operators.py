@@ -104,3 +104,12 @@ def test_worst_operator_needs_a_gap_over_five_points_and_twenty_sent():
     frame = breakdown(rows("Orange", 800, 100) + rows("Tiny", 0, 10) + rows(None, 0, 50))
     assert not frame["worst"].any()
     assert list(frame["key"]) == ["Orange", "Tiny", None]
+
+
+def test_the_demos_route_down_dispatch_marks_its_operator(db, frames):
+    bulk = frames["messages"][frames["messages"]["source"] == "bulk"]
+    worst = {d: worst_key(by_key(m, "operator")) for d, m in bulk.groupby("dispatch_id")}
+    down = [d for d, w in worst.items() if w == "T-Mobile"]
+    assert down, "the demo has a dispatch whose route to one operator was down"
+    got = operator_queries.dispatch_breakdowns(db, dispatch_id=down[0])["operator"]
+    assert list(got.loc[got["worst"], "key"]) == ["T-Mobile"]

@@ -106,10 +106,11 @@ def test_worst_operator_needs_a_gap_over_five_points_and_twenty_sent():
     assert list(frame["key"]) == ["Orange", "Tiny", None]
 
 
-def test_the_demos_route_down_dispatch_marks_its_operator(db, frames):
+def test_the_demo_has_dispatches_with_a_worst_operator_and_the_query_marks_them(db, frames):
     bulk = frames["messages"][frames["messages"]["source"] == "bulk"]
     worst = {d: worst_key(by_key(m, "operator")) for d, m in bulk.groupby("dispatch_id")}
-    down = [d for d, w in worst.items() if w == "T-Mobile"]
-    assert down, "the demo has a dispatch whose route to one operator was down"
-    got = operator_queries.dispatch_breakdowns(db, dispatch_id=down[0])["operator"]
-    assert list(got.loc[got["worst"], "key"]) == ["T-Mobile"]
+    marked = {d: w for d, w in worst.items() if w is not None}
+    assert marked and len(marked) < len(worst)  # some dispatches, not every one
+    for dispatch, operator in marked.items():
+        got = operator_queries.dispatch_breakdowns(db, dispatch_id=dispatch)["operator"]
+        assert list(got.loc[got["worst"], "key"]) == [operator]

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from data import schema as lake_schema
 from data.lake import Lake, write_text_atomic
 
-VERSION = 5  # 5: operator_daily (messages per operator and country)
+VERSION = 6  # 5: operator_daily (messages per operator and country); 6: clicks (human clicks, not only clicked)
 NAMES = (
     "dispatch_daily",
     "transactional_daily",
@@ -76,26 +76,31 @@ def sql_literal(text: str) -> str:
 def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true") -> str:
     """Returns the finest aggregate every rollup is summed from: one row per month, source,
     dispatch, campaign label, local day, operator, country, status and reason, with messages, clicked (messages
-    with a human click), clicked_raw (with any click) and first_at (earliest created_at).
+    with a human click), clicks (their human clicks, all of them), clicked_raw (messages with any click) and
+    first_at (earliest created_at).
 
     Messages are first counted per 15-minute bucket (UTC) and only the buckets are
     converted to local days: every time zone's midnight falls on a 15-minute boundary,
     and converting a few thousand buckets is far cheaper than converting every message.
     """
     return f"""
-        WITH marked AS (
+        WITH counted AS (
+            SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS human FROM {clicks} GROUP BY message_id
+        ),
+        marked AS (
             SELECT m.month, m.source, m.dispatch_id, m.campaign_label, m.operator, m.country, m.status, m.reason,
                    m.created_at,
                    time_bucket(INTERVAL 15 minutes, m.created_at) AS bucket,
-                   m.message_id IN (SELECT message_id FROM {clicks} WHERE NOT is_bot) AS human,
-                   m.message_id IN (SELECT message_id FROM {clicks}) AS any_click
-            FROM {messages} m
+                   coalesce(c.human, 0) AS human,
+                   c.message_id IS NOT NULL AS any_click
+            FROM {messages} m LEFT JOIN counted c ON c.message_id = m.message_id
             WHERE {month_filter}
         ),
         fine AS (
             SELECT month, source, dispatch_id, campaign_label, bucket, operator, country, status, reason,
                    count(*) AS messages,
-                   count(*) FILTER (WHERE human) AS clicked,
+                   count(*) FILTER (WHERE human > 0) AS clicked,
+                   sum(human) AS clicks,
                    count(*) FILTER (WHERE any_click) AS clicked_raw,
                    min(created_at) AS first_at
             FROM marked GROUP BY ALL
@@ -104,6 +109,7 @@ def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true")
                CAST(bucket AT TIME ZONE {sql_literal(tz)} AS DATE) AS day, operator, country, status, reason,
                CAST(sum(messages) AS BIGINT) AS messages,
                CAST(sum(clicked) AS BIGINT) AS clicked,
+               CAST(sum(clicks) AS BIGINT) AS clicks,
                CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw,
                min(first_at) AS first_at
         FROM fine GROUP BY ALL
@@ -116,6 +122,7 @@ def rollup_from(name: str, base: str) -> str:
         SELECT month, {_KEYS[name]},
                CAST(sum(messages) AS BIGINT) AS messages,
                CAST(sum(clicked) AS BIGINT) AS clicked,
+               CAST(sum(clicks) AS BIGINT) AS clicks,
                CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw,
                min(first_at) AS first_at
         FROM {base}

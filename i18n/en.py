@@ -572,4 +572,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "help.ops.operator": "The recipient's mobile network, from the number or as the provider said. Landlines and invalid numbers have none. The worst operator (red) is the one with the lowest delivery rate when that is more than 5 points below the rate of all the messages shown and it had at least 20 sent messages.",
     "help.ops.country": "The recipient's country, from the number or as the provider said. The worst country (red) follows the same rule as the worst operator.",
     "help.ops.delivered_pct": "Delivered / sent messages of this operator or country.",
+    # issue 20, stage B: unique and total clicks
+    "col.clicks": "Clicks (total)",
+    "col.clicks_per_clicker": "Clicks per clicking recipient",
+    "kpi.clicks_line": "{clicks} clicks in all · {per} per person",
+    "kpi.per_clicker": "{per} per clicking recipient",
+    "help.kpi.clicks": "Clicks in all: every click by a person (not link previews or scanners) on the delivered messages; someone who clicked three times counts three. Clicked counts each message once. Per person: clicks in all / clicked messages.",
 }

@@ -608,4 +608,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "help.ops.operator": "Sieć komórkowa odbiorcy, według numeru albo według dostawcy. Numery stacjonarne i błędne jej nie mają. Najgorszy operator (na czerwono) to ten z najniższą dostarczalnością, gdy jest ona o ponad 5 punktów niższa niż dostarczalność wszystkich pokazanych wiadomości, a wysłał co najmniej 20 wiadomości.",
     "help.ops.country": "Kraj odbiorcy, według numeru albo według dostawcy. Najgorszy kraj (na czerwono) wyznacza ta sama reguła co najgorszego operatora.",
     "help.ops.delivered_pct": "Dostarczone / wysłane wiadomości tego operatora lub kraju.",
+    # issue 20, stage B: unique and total clicks
+    "col.clicks": "Kliknięcia (łącznie)",
+    "col.clicks_per_clicker": "Kliknięcia na klikającego",
+    "kpi.clicks_line": "kliknięcia łącznie: {clicks} · {per} na osobę",
+    "kpi.per_clicker": "{per} na klikającego odbiorcę",
+    "help.kpi.clicks": "Kliknięcia łącznie: każde kliknięcie człowieka (nie podglądu linku ani skanera) w dostarczone wiadomości; kto kliknął trzy razy, liczy się trzy razy. Kliknięte liczą każdą wiadomość raz. Na osobę: kliknięcia łącznie / kliknięte wiadomości.",
 }

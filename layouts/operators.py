@@ -51,12 +51,12 @@ def breakdown_table(frame: pd.DataFrame, by: str, lang: str, *, table_id: str | 
     header = html.Thead(
         html.Tr(
             [
-                html.Th([t(lang, f"ops.col.{by}"), help_icon(t(lang, f"help.ops.{by}"))]),
+                html.Th([t(lang, f"ops.col.{by}"), help_icon(t(lang, f"help.ops.{by}"))], className="text-nowrap"),
                 html.Th(t(lang, "col.sent"), className="text-end"),
                 html.Th(t(lang, "col.delivered"), className="text-end"),
                 html.Th(
                     [t(lang, "ops.col.delivered_pct"), help_icon(t(lang, "help.ops.delivered_pct"))],
-                    className="text-end",
+                    className="text-end text-nowrap",
                 ),
                 html.Th(t(lang, "kpi.not_delivered"), className="text-end"),
                 html.Th(t(lang, "ops.col.reasons")),

@@ -10,9 +10,9 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from i18n import fmt_date_range, fmt_datetime, fmt_int, fmt_pct, t
+from i18n import fmt_date_range, fmt_datetime, fmt_decimal, fmt_int, fmt_pct, t
 from layouts import campaigns, period, search
-from layouts.components import help_icon, trend_card
+from layouts.components import clicks_line, help_icon, trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
@@ -84,6 +84,8 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
             )
         if key == "ctr":
             extra.append(html.Div(t(lang, "kpi.ctr_hint"), className="small text-muted"))
+        if key == "clicked":
+            extra.append(clicks_line(now["clicks"], now["clicks_per_clicker"], lang))
         if prev is not None:
             extra.append(html.Div(t(lang, "kpi.previous", value=value(prev, key)), className="small text-muted"))
         cards.append(
@@ -514,7 +516,19 @@ def details_body(
         [
             html.Span([t(lang, "kpi.sent"), ": ", html.Strong(fmt_int(counts["sent"], lang))], className="me-3"),
             html.Span([t(lang, "kpi.clicked"), ": ", html.Strong(fmt_int(counts["clicked"], lang))], className="me-3"),
-            html.Span([t(lang, "kpi.ctr"), ": ", html.Strong(fmt_pct(counts["ctr"], lang))]),
+            html.Span([t(lang, "kpi.ctr"), ": ", html.Strong(fmt_pct(counts["ctr"], lang))], className="me-3"),
+            html.Span(
+                [
+                    t(lang, "col.clicks"),
+                    ": ",
+                    html.Strong(fmt_int(counts["clicks"], lang)),
+                    " (",
+                    t(lang, "kpi.per_clicker", per=fmt_decimal(counts["clicks_per_clicker"], lang, 2)),
+                    ")",
+                    help_icon(t(lang, "help.kpi.clicks")),
+                ],
+                className="details-clicks",
+            ),
         ],
         className="small mb-2 details-summary",
     )

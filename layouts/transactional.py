@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, t
 from layouts import period
-from layouts.components import help_icon, trend_card
+from layouts.components import clicks_line, help_icon, trend_card
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
@@ -85,7 +85,8 @@ def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None) -> dbc.R
         "clicked": [
             html.Div(
                 t(lang, "trx.kpi.clicked_raw", value=fmt_int(row["clicked_raw"], lang)), className="small text-muted"
-            )
+            ),
+            clicks_line(row["clicks"], row["clicks_per_clicker"], lang),
         ],
         "ctr": [html.Div(t(lang, "trx.kpi.ctr_hint"), className="small text-muted")],
         "ctr_raw": [html.Div(t(lang, "trx.kpi.ctr_raw_hint"), className="small text-muted")],

@@ -14,7 +14,7 @@ from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
 from data.trend import bucketed, granularity_for
-from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
+from i18n import fmt_datetime, fmt_decimal, fmt_int, fmt_pct, js_locale, t
 from i18n.labels import left_out, operator_name, period_label, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
@@ -37,6 +37,8 @@ CSV_COLUMNS = [
     "pending",
     "clicked",
     "ctr",
+    "clicks",
+    "clicks_per_clicker",
 ]
 #: The DOCX table: the columns of the page's grid, in its order.
 DOC_COLUMNS = [
@@ -81,7 +83,7 @@ class HistoryView:
         )
 
 
-KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
+KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "clicks", "ctr"]
 #: A message text longer than this (several SMS parts) is cut with "…" in the DOCX, so a row fits a page.
 DOC_TEXT_CHARS = 640
 
@@ -91,6 +93,14 @@ def _plain_pct(value: float, lang: str) -> str:
     if pd.isna(value):
         return ""
     text = f"{value * 100:.1f}"
+    return text.replace(".", ",") if lang == "pl" else text
+
+
+def plain_decimal(value: float, lang: str) -> str:
+    """Returns a ratio with two decimals in the language's decimal form, no grouping ("" when undefined)."""
+    if pd.isna(value):
+        return ""
+    text = f"{value:.2f}"
     return text.replace(".", ",") if lang == "pl" else text
 
 
@@ -123,6 +133,8 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
             str(row.pending),
             str(row.clicked),
             _plain_pct(row.ctr, lang),
+            str(row.clicks),
+            plain_decimal(row.clicks_per_clicker, lang),
         ]
 
 
@@ -141,9 +153,12 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
             value = fmt_pct(row["ctr"], lang, CTR_DIGITS)
         elif key == "delivered":
             value = f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"
+        elif key == "clicks":
+            per = fmt_decimal(row["clicks_per_clicker"], lang, 2)
+            value = f"{fmt_int(row['clicks'], lang)} ({t(lang, 'kpi.per_clicker', per=per)})"
         else:
             value = fmt_int(row[key], lang)
-        items.append((t(lang, f"kpi.{key}"), value))
+        items.append((t(lang, "col.clicks" if key == "clicks" else f"kpi.{key}"), value))
     return items
 
 

@@ -18,7 +18,7 @@ from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from i18n.labels import left_out, named_campaigns, period_label, source_name, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks, msisdn_digits
-from reports.dispatches import CTR_DIGITS, has_messages, months_left_out
+from reports.dispatches import CTR_DIGITS, has_messages, months_left_out, plain_decimal
 from reports.docx import report_docx
 
 CSV_COLUMNS = [
@@ -34,6 +34,8 @@ CSV_COLUMNS = [
     "ctr",
     "clicked_raw",
     "ctr_raw",
+    "clicks",
+    "clicks_per_clicker",
 ]
 DOC_COLUMNS = ["campaign", "sent", "delivered", "delivered_pct", "clicked", "ctr", "ctr_raw"]
 MESSAGE_COLUMNS = [
@@ -106,6 +108,8 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
             plain_pct(row.ctr, lang),
             str(row.clicked_raw),
             plain_pct(row.ctr_raw, lang),
+            str(row.clicks),
+            plain_decimal(row.clicks_per_clicker, lang),
         ]
 
 
@@ -123,6 +127,7 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
         (t(lang, "trx.kpi.sent"), fmt_int(row["sent"], lang)),
         (t(lang, "trx.kpi.delivered"), f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"),
         (t(lang, "trx.kpi.clicked"), fmt_int(row["clicked"], lang)),
+        (t(lang, "col.clicks"), fmt_int(row["clicks"], lang)),
         (t(lang, "trx.kpi.ctr"), fmt_pct(row["ctr"], lang, CTR_DIGITS)),
         (t(lang, "trx.kpi.ctr_raw"), fmt_pct(row["ctr_raw"], lang, CTR_DIGITS)),
     ]

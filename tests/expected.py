@@ -19,6 +19,13 @@ def human_clicked(frames: dict[str, pd.DataFrame]) -> set[str]:
     return set(clicks.loc[~clicks["is_bot"], "message_id"])
 
 
+def human_clicks(frames: dict[str, pd.DataFrame], m: pd.DataFrame) -> pd.Series:
+    """How many human (not bot) clicks each message of `m` has (0 for none), aligned with `m`."""
+    clicks = frames["clicks"]
+    per = clicks.loc[~clicks["is_bot"], "message_id"].value_counts()
+    return m["message_id"].map(per).fillna(0).astype("int64")
+
+
 def bulk_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
     """Bulk messages created on the period's local days, with a `clicked` flag (human clicks)."""
     m = frames["messages"]
@@ -26,6 +33,7 @@ def bulk_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     m = m[(m["source"] == "bulk") & (local_day >= period.start) & (local_day <= period.end)].copy()
     m["day"] = local_day[m.index]
     m["clicked"] = m["message_id"].isin(human_clicked(frames))
+    m["clicks"] = human_clicks(frames, m)
     return m
 
 
@@ -53,6 +61,7 @@ def of_dispatches(frames: dict[str, pd.DataFrame], dispatch_ids: list[str]) -> p
     m = frames["messages"]
     m = m[m["dispatch_id"].isin(dispatch_ids)].copy()
     m["clicked"] = m["message_id"].isin(human_clicked(frames))
+    m["clicks"] = human_clicks(frames, m)
     return m
 
 
@@ -67,6 +76,7 @@ def trx_in_period(frames: dict[str, pd.DataFrame], period: Period, source: str |
     m["day"] = day[m.index]
     m["clicked"] = m["message_id"].isin(human_clicked(frames))
     m["clicked_raw"] = m["message_id"].isin(set(frames["clicks"]["message_id"]))
+    m["clicks"] = human_clicks(frames, m)
     return m
 
 
@@ -76,8 +86,10 @@ def of_campaign(m: pd.DataFrame, label: str | None) -> pd.DataFrame:
 
 
 def counts(m: pd.DataFrame) -> dict[str, int]:
-    """The report's counts of a set of messages (clicked: delivered messages with a human click)."""
+    """The report's counts of a set of messages (clicked: delivered messages with a human click; clicks, when `m`
+    has their numbers: every human click of the delivered messages)."""
     delivered = m["status"] == "delivered"
+    more = {"clicks": int(m.loc[delivered, "clicks"].sum())} if "clicks" in m else {}
     return {
         "recipients": len(m),
         "sent": int((m["status"] != "not_sent").sum()),
@@ -86,6 +98,7 @@ def counts(m: pd.DataFrame) -> dict[str, int]:
         "not_delivered": int(m["status"].isin(NOT_DELIVERED).sum()),
         "pending": int((m["status"] == "pending").sum()),
         "clicked": int((m["clicked"] & delivered).sum()),
+        **more,
     }
 
 

@@ -31,6 +31,7 @@ from data.queries.counts import (
     PERIOD_WHERE,
     in_list,
     month_of,
+    per_clicker,
     period_params,
     share,
 )
@@ -53,6 +54,7 @@ TRX_COUNTS_SQL = f"""
         AS not_delivered,
     CAST(coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS BIGINT) AS pending,
     CAST(coalesce(sum(clicked) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicked,
+    CAST(coalesce(sum(clicks) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicks,
     CAST(coalesce(sum(clicked_raw) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicked_raw
 """
 
@@ -60,7 +62,8 @@ TRX_COUNTS_SQL = f"""
 def _with_trx_rates_sql(counted: str) -> str:
     """Returns a SELECT adding delivered_pct, ctr and ctr_raw (NULL, i.e. NaN, where undefined) to `counted`."""
     return f"""SELECT *, delivered / nullif(sent, 0) AS delivered_pct, clicked / nullif(delivered, 0) AS ctr,
-                      clicked_raw / nullif(delivered, 0) AS ctr_raw FROM ({counted})"""
+                      clicked_raw / nullif(delivered, 0) AS ctr_raw, clicks / nullif(clicked, 0) AS clicks_per_clicker
+               FROM ({counted})"""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def trx_totals(daily: pd.DataFrame) -> pd.Series:
     sums["delivered_pct"] = sums["delivered"] / sums["sent"] if sums["sent"] else math.nan
     sums["ctr"] = sums["clicked"] / sums["delivered"] if sums["delivered"] else math.nan
     sums["ctr_raw"] = sums["clicked_raw"] / sums["delivered"] if sums["delivered"] else math.nan
+    sums["clicks_per_clicker"] = per_clicker(sums["clicks"], sums["clicked"])
     return pd.Series(sums, dtype="object")
 
 
@@ -127,9 +131,10 @@ _NOT_DELIVERED = frozenset(statuses_in(StatusGroup.NOT_DELIVERED))
 
 
 def _trx_counts(rows: list[tuple]) -> list[int]:
-    """Returns TRX_COUNT_COLUMNS summed over (status, messages, clicked, clicked_raw) rows, as TRX_COUNTS_SQL counts them."""
-    recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicked_raw = 0
-    for status, messages, clicks, clicks_raw in rows:
+    """Returns TRX_COUNT_COLUMNS summed over (status, messages, clicked, clicks, clicked_raw) rows, as
+    TRX_COUNTS_SQL counts them."""
+    recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicks_all = clicked_raw = 0
+    for status, messages, clicks, human_clicks, clicks_raw in rows:
         recipients += messages
         if status is None:  # SQL's FILTER (WHERE status ...) leaves NULL out of every status count
             continue
@@ -140,12 +145,16 @@ def _trx_counts(rows: list[tuple]) -> list[int]:
         if status == "delivered":
             delivered += messages
             clicked += clicks
+            clicks_all += human_clicks
             clicked_raw += clicks_raw
         elif status == "pending":
             pending += messages
         elif status in _NOT_DELIVERED:
             not_delivered += messages
-    return [int(v) for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicked_raw)]
+    return [
+        int(v)
+        for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicks_all, clicked_raw)
+    ]
 
 
 def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
@@ -175,6 +184,7 @@ def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
             "not_delivered": total(messages, np.isin(status, list(_NOT_DELIVERED))),
             "pending": total(messages, status == "pending"),
             "clicked": total(found["clicked"], status == "delivered"),
+            "clicks": total(found["clicks"], status == "delivered"),
             "clicked_raw": total(found["clicked_raw"], status == "delivered"),
         }
     )
@@ -207,7 +217,7 @@ def _trx_breakdowns(
             db.cursor()
             .execute(
                 f"""SELECT day, status, CAST(sum(messages) AS BIGINT) AS messages, CAST(sum(clicked) AS BIGINT) AS clicked,
-                       CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw
+                       CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw
                 FROM {table} WHERE {where} GROUP BY day, status""",
                 params,
             )
@@ -221,7 +231,7 @@ def _trx_breakdowns(
         rows = (
             db.cursor()
             .execute(
-                f"""SELECT source, status, reason, sum(messages), sum(clicked), sum(clicked_raw) FROM {table}
+                f"""SELECT source, status, reason, sum(messages), sum(clicked), sum(clicks), sum(clicked_raw) FROM {table}
                 WHERE {where} GROUP BY source, status, reason""",
                 params,
             )
@@ -229,8 +239,8 @@ def _trx_breakdowns(
         )
         per_source: dict[str, list[tuple]] = {}
         reasons: dict[tuple, int] = {}
-        for src_name, status, reason, messages, clicked, clicked_raw in rows:
-            per_source.setdefault(src_name, []).append((status, messages, clicked, clicked_raw))
+        for src_name, status, reason, messages, clicked, clicks, clicked_raw in rows:
+            per_source.setdefault(src_name, []).append((status, messages, clicked, clicks, clicked_raw))
             key = (_GROUP_OF.get(status), reason)
             reasons[key] = reasons.get(key, 0) + int(messages)
         names = sorted(per_source)
@@ -251,6 +261,7 @@ def _with_trx_rates(frame: pd.DataFrame) -> pd.DataFrame:
     frame["delivered_pct"] = share(frame["delivered"].to_numpy(), frame["sent"].to_numpy())
     frame["ctr"] = share(frame["clicked"].to_numpy(), frame["delivered"].to_numpy())
     frame["ctr_raw"] = share(frame["clicked_raw"].to_numpy(), frame["delivered"].to_numpy())
+    frame["clicks_per_clicker"] = share(frame["clicks"].to_numpy(), frame["clicked"].to_numpy())
     return frame
 
 
@@ -304,7 +315,16 @@ def trx_no_days() -> pd.DataFrame:
     return _with_trx_rates(pd.DataFrame({"day": pd.Series([], dtype="object"), **empty}))
 
 
-TRX_CAMPAIGN_COLUMNS = ["campaign_label", "key", "first_at", *TRX_COUNT_COLUMNS, "delivered_pct", "ctr", "ctr_raw"]
+TRX_CAMPAIGN_COLUMNS = [
+    "campaign_label",
+    "key",
+    "first_at",
+    *TRX_COUNT_COLUMNS,
+    "delivered_pct",
+    "ctr",
+    "ctr_raw",
+    "clicks_per_clicker",
+]
 
 
 def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -> list[dict[str, object]]:
@@ -323,7 +343,7 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
     for label, status, first_at, *counts in (
         db.cursor()
         .execute(
-            f"""SELECT campaign_label, status, min(first_at), sum(messages), sum(clicked), sum(clicked_raw)
+            f"""SELECT campaign_label, status, min(first_at), sum(messages), sum(clicked), sum(clicks), sum(clicked_raw)
                 FROM {src["transactional_daily"]} WHERE {where} GROUP BY campaign_label, status""",
             params,
         )
@@ -342,6 +362,7 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
             delivered_pct=r["delivered"] / r["sent"] if r["sent"] else math.nan,
             ctr=r["clicked"] / r["delivered"] if r["delivered"] else math.nan,
             ctr_raw=r["clicked_raw"] / r["delivered"] if r["delivered"] else math.nan,
+            clicks_per_clicker=per_clicker(r["clicks"], r["clicked"]),
         )
         records.append(r)
     # sent, then recipients, most first; then by label, unlabelled last
@@ -360,6 +381,7 @@ def trx_campaign_frame(records: list[dict[str, object]], extra: Sequence[str] = 
             "delivered_pct": "float64",
             "ctr": "float64",
             "ctr_raw": "float64",
+            "clicks_per_clicker": "float64",
         }
     )
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from data.period import Period
-from i18n import fmt_int
+from i18n import fmt_int, t
 from reports.dispatches import dispatches_csv, dispatches_docx
 from tests.conftest import TZ, UNTIL
 
@@ -241,3 +241,23 @@ def test_docx_has_the_operator_table_of_the_period(ctx, frames):
         } == {k: v["sent"] for k, v in named.items()}
         assert any(k.endswith(f"({worst})") for k in rows) == (bad is not None)
     assert not operator_queries.period_breakdowns(ctx.db, period=PERIOD)["operator"].empty
+
+
+@pytest.mark.parametrize("lang,sep", [("pl", ";"), ("en", ",")])
+def test_csv_has_total_clicks_and_clicks_per_clicking_recipient(ctx, frames, lang, sep):
+    from tests.expected import counts, of_dispatches
+
+    body = b"".join(dispatches_csv(ctx.db, period=PERIOD, lang=lang, sep=sep)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=sep))
+    col = {name: i for i, name in enumerate(rows[0])}
+    total, per = (t(lang, "col.clicks"), t(lang, "col.clicks_per_clicker"))
+    ids = frames["dispatches"].set_index("number")["dispatch_id"]
+    for r in rows[1:]:
+        want = counts(of_dispatches(frames, [ids[int(r[0])]]))
+        assert int(r[col[total]]) == want["clicks"]
+        ratio = r[col[per]].replace(",", ".")
+        assert (
+            (ratio == "")
+            if not want["clicked"]
+            else float(ratio) == pytest.approx(want["clicks"] / want["clicked"], abs=0.005)
+        )

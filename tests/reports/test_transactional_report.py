@@ -100,6 +100,7 @@ def test_docx_has_title_filters_kpis_chart_and_table(ctx):
         "Wysłane",
         "Dostarczone",
         "Kliknięte",
+        "Kliknięcia (łącznie)",
         "CTR (ludzie)",
         "CTR z botami",
     ]

@@ -14,6 +14,7 @@ from callbacks import search as search_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from data.period import Choice, Period
+from data.queries import delivery as delivery_queries
 from data.queries import dispatches as dispatch_queries
 from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
@@ -116,10 +117,11 @@ def _fill(
     now, prev, trend = sms_queries.period_summary(ctx.db, period=period, compare=choice.compare)
     if trend_only:
         return {**dict.fromkeys(REPORT_OUTPUTS, no_update), "trend": _trend(trend, period, grain, lang)}
+    delivery = delivery_queries.period_delivery(ctx.db, period=period)
     out["alert"] = data_notices(ctx, lang) or None
     campaigns, members = ctx.campaign_frames()
     rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
-    out["kpis"] = sms.kpi_cards(now, prev, lang)
+    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery)
     out["trend"] = _trend(trend, period, grain, lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)
     shown = sum(
@@ -192,6 +194,7 @@ def campaign_details(
         counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=ids)
         breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=ids)
+        delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=ids)
     except Exception as exc:  # noqa: BLE001
         return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
@@ -205,6 +208,8 @@ def campaign_details(
         lang,
         numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download),
         breakdowns=breakdowns,
+        delivery=delivery,
+        delivery_bins=delivery_queries.chart_bins(delivery.buckets),
     )
 
 
@@ -218,6 +223,7 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
         counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
         breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=info["dispatch_id"])
+        delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
         return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
@@ -230,6 +236,8 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
         lang,
         numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download),
         breakdowns=breakdowns,
+        delivery=delivery,
+        delivery_bins=delivery_queries.chart_bins(delivery.buckets),
     )
 
 

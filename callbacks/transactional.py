@@ -310,6 +310,7 @@ def detail(
         clicked_n=clicked_n,
         latest=found.latest,
         breakdowns=found.breakdowns,
+        delivery=found.delivery,
         messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
         if can_download
         else None,

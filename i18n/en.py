@@ -578,4 +578,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "kpi.clicks_line": "{clicks} clicks in all · {per} per person",
     "kpi.per_clicker": "{per} per clicking recipient",
     "help.kpi.clicks": "Clicks in all: every click by a person (not link previews or scanners) on the delivered messages; someone who clicked three times counts three. Clicked counts each message once. Per person: clicks in all / clicked messages.",
+    # issue 20, stage C: time to delivery
+    "ttd.title": "Time to delivery",
+    "ttd.summary": "median {median} · 95% within {p95}",
+    "ttd.slowest": "Slowest operator: {name} (median {median})",
+    "ttd.skewed": "Delivery reports dated before sending (another clock's error), counted as 0 s: {count}",
+    "ttd.none": "No delivery with both its times yet.",
+    "ttd.messages": "Messages",
+    "ttd.seconds": "{s} s",
+    "ttd.bin.under": "< 1 s",
+    "ttd.bin.over": "≥ {start}",
+    "help.ttd": "From sending to the delivery report of the delivered messages. Median: half were delivered sooner; 95%: all but the slowest 5%. Read from quarter-octave buckets: each figure is within 19% of the exact one. A report dated before sending counts as 0 s. The slowest operator has the highest median among those with at least 20 deliveries.",
 }

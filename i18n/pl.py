@@ -614,4 +614,15 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "kpi.clicks_line": "kliknięcia łącznie: {clicks} · {per} na osobę",
     "kpi.per_clicker": "{per} na klikającego odbiorcę",
     "help.kpi.clicks": "Kliknięcia łącznie: każde kliknięcie człowieka (nie podglądu linku ani skanera) w dostarczone wiadomości; kto kliknął trzy razy, liczy się trzy razy. Kliknięte liczą każdą wiadomość raz. Na osobę: kliknięcia łącznie / kliknięte wiadomości.",
+    # issue 20, stage C: time to delivery
+    "ttd.title": "Czas doręczenia",
+    "ttd.summary": "mediana {median} · 95% w ciągu {p95}",
+    "ttd.slowest": "Najwolniejszy operator: {name} (mediana {median})",
+    "ttd.skewed": "Raporty doręczenia datowane przed wysłaniem (błąd innego zegara), liczone jako 0 s: {count}",
+    "ttd.none": "Brak jeszcze doręczeń z obiema datami.",
+    "ttd.messages": "Wiadomości",
+    "ttd.seconds": "{s} s",
+    "ttd.bin.under": "< 1 s",
+    "ttd.bin.over": "≥ {start}",
+    "help.ttd": "Od wysłania do raportu doręczenia dostarczonych wiadomości. Mediana: połowa doszła szybciej; 95%: wszystkie poza najwolniejszymi 5%. Liczone z przedziałów co ćwierć oktawy: każda wartość mieści się w 19% od dokładnej. Raport datowany przed wysłaniem liczy się jako 0 s. Najwolniejszy operator ma najwyższą medianę spośród tych z co najmniej 20 doręczeniami.",
 }

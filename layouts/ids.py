@@ -44,6 +44,7 @@ class Sms(StrEnum):
     DETAILS_REASONS_CHART = "sms-details-reasons-chart"
     DETAILS_OPERATORS = "sms-details-operators"  # the details' "by operator" table
     DETAILS_COUNTRIES = "sms-details-countries"
+    DETAILS_DELIVERY_CHART = "sms-details-delivery-chart"  # the details' time-to-delivery histogram
 
 
 class Search(StrEnum):

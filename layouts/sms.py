@@ -13,6 +13,7 @@ from dash import dcc, html
 from i18n import fmt_date_range, fmt_datetime, fmt_decimal, fmt_int, fmt_pct, t
 from layouts import campaigns, period, search
 from layouts.components import clicks_line, help_icon, trend_card
+from layouts.delivery import delivery_section, summary_line
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
@@ -67,8 +68,9 @@ def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
     return period.period_control(lang, tz, SMS_PERIOD, stored)
 
 
-def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
-    """Returns one card per KPI with the previous period's value beneath."""
+def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None) -> dbc.Row:
+    """Returns one card per KPI with the previous period's value beneath (and the period's time to `delivery`,
+    a `data.queries.delivery.DeliveryTime`, under the delivered messages when given)."""
 
     def value(row: pd.Series, key: str) -> str:
         return fmt_pct(row["ctr"], lang, 2) if key == "ctr" else fmt_int(row[key], lang)
@@ -82,6 +84,13 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
                     t(lang, "kpi.of_sent", pct=fmt_pct(now["delivered_pct"], lang)), className="small text-success"
                 )
             )
+            if delivery is not None and delivery.timed:
+                extra.append(
+                    html.Div(
+                        [summary_line(delivery, lang), help_icon(t(lang, "help.ttd"))],
+                        className="small text-muted kpi-ttd",
+                    )
+                )
         if key == "ctr":
             extra.append(html.Div(t(lang, "kpi.ctr_hint"), className="small text-muted"))
         if key == "clicked":
@@ -397,10 +406,13 @@ def details_body(
     *,
     numbers_href: NumbersHref | None = None,
     breakdowns: dict[str, pd.DataFrame] | None = None,
+    delivery=None,
+    delivery_bins: pd.DataFrame | None = None,
 ) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
     status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and
-    chart, and the `breakdowns` by operator and country (`data.queries.operators`) when given."""
+    chart, and the `breakdowns` by operator and country (`data.queries.operators`) and the time to `delivery`
+    (`data.queries.delivery.DeliveryTime`, its chart's `delivery_bins`) when given."""
     campaign = info.get("campaign_id") is not None
     can_download = numbers_href is not None
     groups = [
@@ -536,4 +548,6 @@ def details_body(
     if breakdowns is not None:
         ids = {"operator": Sms.DETAILS_OPERATORS, "country": Sms.DETAILS_COUNTRIES}
         parts.append(breakdown_section(breakdowns, lang, ids=ids))
+    if delivery is not None:
+        parts.append(delivery_section(delivery, delivery_bins, lang, graph_id=Sms.DETAILS_DELIVERY_CHART))
     return html.Div(parts)

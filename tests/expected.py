@@ -236,3 +236,44 @@ def worst_key(found: dict[object, dict], *, gap: float = 0.05, min_sent: int = 2
         return None
     key = min(eligible, key=lambda k: eligible[k]["delivered_pct"])
     return key if overall - eligible[key]["delivered_pct"] > gap else None
+
+
+def delivery_times(m: pd.DataFrame) -> dict:
+    """The time from sending to delivery of the delivered messages of `m` that have both times: seconds (a receipt
+    before the send as 0), how many were before the send (skewed), and each one's quarter-octave bucket (0: under
+    a second; b: [2^((b-1)/4), 2^(b/4)) s), as bucket -> messages; also by operator (operator -> seconds)."""
+    import numpy as np
+
+    d = m[(m["status"] == "delivered") & m["sent_at"].notna() & m["done_at"].notna()]
+    delay_us = (d["done_at"] - d["sent_at"]).dt.total_seconds().to_numpy() * 1e6
+    delay_us = np.round(delay_us)
+    seconds = np.clip(delay_us, 0, None) / 1e6
+    with np.errstate(divide="ignore"):
+        bucket = np.where(delay_us < 1e6, 0, 1 + np.floor(4 * np.log2(np.maximum(delay_us, 1) / 1e6))).astype(int)
+    ops = d["operator"].astype("object").where(d["operator"].notna(), None).to_numpy()
+    by_operator: dict = {}
+    for op, s in zip(ops, seconds):
+        if op is not None:
+            by_operator.setdefault(op, []).append(s)
+    return {
+        "seconds": seconds,
+        "skewed": int((delay_us < 0).sum()),
+        "buckets": pd.Series(bucket).value_counts().sort_index().to_dict() if len(bucket) else {},
+        "by_operator": {k: np.array(v) for k, v in by_operator.items()},
+    }
+
+
+def costs(m: pd.DataFrame) -> dict:
+    """What the messages of `m` cost: currency -> {cost (prices summed), priced, delivered, clicked (delivered
+    with a human click)} for each currency with a price, and "unknown": messages without a price."""
+    out: dict = {"unknown": int(m["price"].isna().sum()), "currencies": {}}
+    for currency, part in m.groupby(m["currency"].fillna("?")):
+        if part["price"].notna().any():
+            delivered = part["status"] == "delivered"
+            out["currencies"][currency] = {
+                "cost": float(part["price"].sum()),
+                "priced": int(part["price"].notna().sum()),
+                "delivered": int(delivered.sum()),
+                "clicked": int((part["clicked"] & delivered).sum()),
+            }
+    return out

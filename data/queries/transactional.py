@@ -24,6 +24,8 @@ import pyarrow as pa
 from data.db import Db
 from data.period import Period
 from data.pii import mask_msisdn
+from data.queries import cost as cost_queries
+from data.queries import delivery as delivery_queries
 from data.queries import operators as operator_queries
 from data.queries.counts import (
     COUNT_COLUMNS,
@@ -573,7 +575,8 @@ class TrxDetail:
     the sent messages, not sent of all); reasons: the reasons of not-sent and
     not-delivered messages, most frequent first: status_group, reason (None when the
     provider gave none), count, share (of all not sent and not delivered messages);
-    breakdowns: by operator and by country (`data.queries.operators`).
+    breakdowns: by operator and by country (`data.queries.operators`); delivery: the time to delivery
+    (`data.queries.delivery`); cost: what the messages cost (`data.queries.cost`).
     """
 
     daily: pd.DataFrame
@@ -583,6 +586,8 @@ class TrxDetail:
     reasons: pd.DataFrame
     latest: pd.DataFrame
     breakdowns: dict[str, pd.DataFrame]
+    delivery: delivery_queries.DeliveryTime
+    cost: cost_queries.Cost
 
 
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
@@ -595,6 +600,8 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
         params: dict[str, object] = {}
         where = _trx_filter(source, campaign, params)
         breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
+        delivery = pool.submit(delivery_queries.trx_delivery, db, period=period, where=where, params=params)
+        cost = cost_queries.trx_cost(db, period=period, where=where, params=params)
         parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
         frames = {
             "daily": _daily_part(parts),
@@ -602,7 +609,14 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
             "groups": _groups_part(parts),
             "reasons": _reasons_part(parts),
         }
-        return TrxDetail(**frames, delays=delays.result(), latest=newest.result(), breakdowns=breakdowns.result())
+        return TrxDetail(
+            **frames,
+            delays=delays.result(),
+            latest=newest.result(),
+            breakdowns=breakdowns.result(),
+            delivery=delivery.result(),
+            cost=cost,
+        )
 
 
 def trx_messages_batches(

@@ -1,4 +1,5 @@
-"""The operator and country view of a dispatch's details, in Polish and in English, in headless Chromium."""
+"""The operator and country view (and the time to delivery) of a dispatch's details, in Polish and in English, in
+headless Chromium."""
 
 from __future__ import annotations
 
@@ -112,6 +113,14 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
         )
         time.sleep(0.5)
         shot(f"operators-{lang}")
+        # the time to delivery beneath: median, 95%, the slowest operator, and its histogram
+        dash_duo.driver.execute_script(
+            "document.getElementById(arguments[0]).scrollIntoView({block: 'center'});", Sms.DETAILS_DELIVERY_CHART
+        )
+        dash_duo.wait_for_element(f"#{Sms.DETAILS_DELIVERY_CHART} .main-svg", timeout=10)
+        section = dash_duo.find_element(".ttd-section").get_attribute("innerText")
+        assert t(lang, "ttd.title") in section and "95%" in section
+        shot(f"delivery-{lang}")
         click(dash_duo, f"#{Sms.DETAILS_CLOSE}")
         dash_duo.wait_for_no_elements(f"#{Sms.DETAILS_OPERATORS}", timeout=10)
     assert dash_duo.get_logs() == [], dash_duo.get_logs()

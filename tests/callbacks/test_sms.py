@@ -241,3 +241,18 @@ def test_details_show_operators_and_countries_as_the_query_counts_them(ctx, fram
                 assert name in text and f"{figures['sent']:,}".replace(",", "\xa0" if lang == "pl" else ",") in text
     got = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=d["dispatch_id"])["operator"]
     assert set(got["key"]) == set(want)
+
+
+def test_details_and_kpis_show_the_time_to_delivery(ctx, frames):
+    from data.queries import delivery as delivery_queries
+    from layouts.delivery import duration
+
+    d = frames["dispatches"].iloc[3]
+    found = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=d["dispatch_id"])
+    for lang, heading in (("pl", "Czas doręczenia"), ("en", "Time to delivery")):
+        _title, body = sms_cb.details(ctx, number=int(d["number"]), lang=lang)
+        text = " ".join(texts(body))
+        assert heading in text and duration(found.median_s, lang) in text and duration(found.p95_s, lang) in text
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en")
+    period = delivery_queries.period_delivery(ctx.db, period=Period(dt.date(2026, 10, 1), UNTIL, TZ))
+    assert f"median {duration(period.median_s, 'en')}" in " ".join(texts(out["kpis"]))

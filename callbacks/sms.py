@@ -14,6 +14,7 @@ from callbacks import search as search_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from data.period import Choice, Period
+from data.queries import cost as cost_queries
 from data.queries import delivery as delivery_queries
 from data.queries import dispatches as dispatch_queries
 from data.queries import operators as operator_queries
@@ -118,10 +119,11 @@ def _fill(
     if trend_only:
         return {**dict.fromkeys(REPORT_OUTPUTS, no_update), "trend": _trend(trend, period, grain, lang)}
     delivery = delivery_queries.period_delivery(ctx.db, period=period)
+    cost = cost_queries.period_cost(ctx.db, period=period)
     out["alert"] = data_notices(ctx, lang) or None
     campaigns, members = ctx.campaign_frames()
     rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
-    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery)
+    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost)
     out["trend"] = _trend(trend, period, grain, lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)
     shown = sum(
@@ -195,6 +197,7 @@ def campaign_details(
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=ids)
         breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=ids)
         delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=ids)
+        cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=ids)
     except Exception as exc:  # noqa: BLE001
         return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
@@ -210,6 +213,7 @@ def campaign_details(
         breakdowns=breakdowns,
         delivery=delivery,
         delivery_bins=delivery_queries.chart_bins(delivery.buckets),
+        cost=cost,
     )
 
 
@@ -224,6 +228,7 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
         breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=info["dispatch_id"])
         delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=info["dispatch_id"])
+        cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
         return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
@@ -238,6 +243,7 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
         breakdowns=breakdowns,
         delivery=delivery,
         delivery_bins=delivery_queries.chart_bins(delivery.buckets),
+        cost=cost,
     )
 
 

@@ -311,6 +311,7 @@ def detail(
         latest=found.latest,
         breakdowns=found.breakdowns,
         delivery=found.delivery,
+        cost=found.cost,
         messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
         if can_download
         else None,

@@ -589,4 +589,13 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "ttd.bin.under": "< 1 s",
     "ttd.bin.over": "≥ {start}",
     "help.ttd": "From sending to the delivery report of the delivered messages. Median: half were delivered sooner; 95%: all but the slowest 5%. Read from quarter-octave buckets: each figure is within 19% of the exact one. A report dated before sending counts as 0 s. The slowest operator has the highest median among those with at least 20 deliveries.",
+    # issue 20, stage D: cost
+    "cost.title": "Cost",
+    "cost.per": "per delivered {delivered} · per click {click}",
+    "cost.unknown": "price unknown: {count} messages",
+    "col.cost": "Cost",
+    "col.cost_per_delivered": "Cost per delivered",
+    "col.cost_per_click": "Cost per click",
+    "col.price_unknown": "Price unknown (messages)",
+    "help.cost": "The prices the providers charged, summed per currency (two currencies are never added up). Per delivered: cost / delivered messages billed in that currency; per click: cost / clicked messages (a person counted once). Messages without a price yet (no final report) are counted as price unknown, not as 0.",
 }

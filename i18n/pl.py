@@ -625,4 +625,13 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "ttd.bin.under": "< 1 s",
     "ttd.bin.over": "≥ {start}",
     "help.ttd": "Od wysłania do raportu doręczenia dostarczonych wiadomości. Mediana: połowa doszła szybciej; 95%: wszystkie poza najwolniejszymi 5%. Liczone z przedziałów co ćwierć oktawy: każda wartość mieści się w 19% od dokładnej. Raport datowany przed wysłaniem liczy się jako 0 s. Najwolniejszy operator ma najwyższą medianę spośród tych z co najmniej 20 doręczeniami.",
+    # issue 20, stage D: cost
+    "cost.title": "Koszt",
+    "cost.per": "na dostarczoną {delivered} · na kliknięcie {click}",
+    "cost.unknown": "cena nieznana: wiadomości {count}",
+    "col.cost": "Koszt",
+    "col.cost_per_delivered": "Koszt na dostarczoną",
+    "col.cost_per_click": "Koszt na kliknięcie",
+    "col.price_unknown": "Cena nieznana (wiadomości)",
+    "help.cost": "Ceny naliczone przez dostawców, zsumowane osobno dla każdej waluty (dwóch walut nigdy się nie dodaje). Na dostarczoną: koszt / dostarczone wiadomości rozliczone w tej walucie; na kliknięcie: koszt / kliknięte wiadomości (osoba liczona raz). Wiadomości jeszcze bez ceny (bez raportu końcowego) liczą się jako cena nieznana, nie jako 0.",
 }

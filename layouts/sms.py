@@ -13,6 +13,7 @@ from dash import dcc, html
 from i18n import fmt_date_range, fmt_datetime, fmt_decimal, fmt_int, fmt_pct, t
 from layouts import campaigns, period, search
 from layouts.components import clicks_line, help_icon, trend_card
+from layouts.cost import cost_card, cost_section
 from layouts.delivery import delivery_section, summary_line
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
@@ -68,9 +69,10 @@ def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
     return period.period_control(lang, tz, SMS_PERIOD, stored)
 
 
-def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None) -> dbc.Row:
+def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None) -> dbc.Row:
     """Returns one card per KPI with the previous period's value beneath (and the period's time to `delivery`,
-    a `data.queries.delivery.DeliveryTime`, under the delivered messages when given)."""
+    a `data.queries.delivery.DeliveryTime`, under the delivered messages when given; and a card of the period's
+    `cost`, a `data.queries.cost.Cost`, when any message has a price)."""
 
     def value(row: pd.Series, key: str) -> str:
         return fmt_pct(row["ctr"], lang, 2) if key == "ctr" else fmt_int(row[key], lang)
@@ -126,6 +128,8 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None) 
                 xl=True,
             )
         )
+    if cost is not None and cost.known:
+        cards.append(cost_card(cost, lang, kpi_card("cost")))
     return dbc.Row(cards, className="g-2")
 
 
@@ -408,11 +412,13 @@ def details_body(
     breakdowns: dict[str, pd.DataFrame] | None = None,
     delivery=None,
     delivery_bins: pd.DataFrame | None = None,
+    cost=None,
 ) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
     status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and
     chart, and the `breakdowns` by operator and country (`data.queries.operators`) and the time to `delivery`
-    (`data.queries.delivery.DeliveryTime`, its chart's `delivery_bins`) when given."""
+    (`data.queries.delivery.DeliveryTime`, its chart's `delivery_bins`) and the `cost` (`data.queries.cost.Cost`)
+    when given."""
     campaign = info.get("campaign_id") is not None
     can_download = numbers_href is not None
     groups = [
@@ -544,7 +550,10 @@ def details_body(
         ],
         className="small mb-2 details-summary",
     )
-    parts = [head, summary, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part]
+    parts = [head, summary, group_cards]
+    if cost is not None:
+        parts.append(cost_section(cost, lang))
+    parts += [html.H2(t(lang, "details.reasons"), className="h6"), reason_part]
     if breakdowns is not None:
         ids = {"operator": Sms.DETAILS_OPERATORS, "country": Sms.DETAILS_COUNTRIES}
         parts.append(breakdown_section(breakdowns, lang, ids=ids))

@@ -16,6 +16,7 @@ from dash import dcc, html
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, t
 from layouts import period
 from layouts.components import clicks_line, help_icon, trend_card
+from layouts.cost import cost_section
 from layouts.delivery import delivery_section
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
@@ -458,6 +459,7 @@ def detail_panel(
     lang: str,
     breakdowns: dict[str, pd.DataFrame] | None = None,
     delivery=None,
+    cost=None,
 ) -> html.Div:
     """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, latest messages;
     the messages download link only with a `messages_href` (roles that may download numbers)."""
@@ -538,6 +540,7 @@ def detail_panel(
                 className="row g-3 mt-0",
             ),
             delivery_section(delivery, None, lang, chart=False) if delivery is not None else html.Div(),
+            cost_section(cost, lang) if cost is not None else html.Div(),
             breakdown_section(breakdowns, lang) if breakdowns is not None else html.Div(),
             html.Div([_heading(t(lang, "trx.detail.latest")), latest_table(latest, lang)], className="mt-2"),
         ],
@@ -549,5 +552,5 @@ def detail_panel(
 def detail_height(*, sources: int, reasons: int, groups: int, latest: int, breakdown_lines: int = 0) -> int:
     """Returns the height in px an expanded row needs (its panel scrolls inside if a guess falls short)."""
     lines = max(sources + 2 + 4 + 2 + 2, reasons + groups + 2)  # rows, headings, headers and totals of each column
-    lines += breakdown_lines + (1 if breakdown_lines else 0) + 4  # and the time to delivery: heading and 3 lines
+    lines += breakdown_lines + (1 if breakdown_lines else 0) + 4 + 4  # time to delivery and cost: a heading, 3 lines
     return 40 + CHART_HEIGHT + 50 + 22 * lines + 30 + 22 * (max(latest, 1) + 2) + 30  # 22 px a table line

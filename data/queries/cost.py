@@ -112,3 +112,30 @@ def _fold(rows: list[tuple]) -> Cost:
             currencies[key] = CurrencyCost(Decimal(cost or 0), int(priced), int(delivered or 0), int(clicked or 0))
     ordered = dict(sorted(currencies.items(), key=lambda kv: (-kv[1].cost, kv[0])))
     return Cost(ordered, unknown)
+
+
+def combined(costs: Sequence[Cost]) -> Cost:
+    """Returns the cost of several sets of messages together (a campaign's dispatches), currency by currency."""
+    sums: dict[str, list] = {}
+    unknown = 0
+    for cost in costs:
+        unknown += cost.unknown
+        for currency, c in cost.currencies.items():
+            s = sums.setdefault(currency, [Decimal(0), 0, 0, 0])
+            s[0] += c.cost
+            s[1] += c.priced
+            s[2] += c.delivered
+            s[3] += c.clicked
+    ordered = sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return Cost({k: CurrencyCost(*v) for k, v in ordered}, unknown)
+
+
+def plain(cost: Cost, part: str) -> str:
+    """Returns one figure of a Cost for a spreadsheet cell: "12.3400 PLN; 1.0200 EUR" (part: cost, per_delivered or
+    per_click; a point before the decimals, four of them), "" when there is none."""
+    cells = []
+    for currency, c in cost.currencies.items():
+        value = c.cost if part == "cost" else getattr(c, part)
+        if value is not None:
+            cells.append(f"{value:.4f} {currency}")
+    return "; ".join(cells)

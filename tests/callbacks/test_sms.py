@@ -256,3 +256,23 @@ def test_details_and_kpis_show_the_time_to_delivery(ctx, frames):
     out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en")
     period = delivery_queries.period_delivery(ctx.db, period=Period(dt.date(2026, 10, 1), UNTIL, TZ))
     assert f"median {duration(period.median_s, 'en')}" in " ".join(texts(out["kpis"]))
+
+
+def test_kpis_and_details_show_the_cost_per_currency(ctx, frames):
+    from data.queries import cost as cost_queries
+    from i18n import fmt_money
+
+    period = Period(dt.date(2026, 10, 1), UNTIL, TZ)
+    cost = cost_queries.period_cost(ctx.db, period=period)
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl")
+    text = " ".join(texts(out["kpis"]))
+    assert "Koszt" in text and len(cost.currencies) == 2
+    for currency, c in cost.currencies.items():
+        assert fmt_money(c.cost, currency, "pl") in text
+    assert f"cena nieznana: wiadomości {cost.unknown}" in text.replace("\xa0", "")
+    d = frames["dispatches"].iloc[3]
+    mine = cost_queries.dispatch_cost(ctx.db, dispatch_id=d["dispatch_id"])
+    _title, body = sms_cb.details(ctx, number=int(d["number"]), lang="en")
+    text = " ".join(texts(body))
+    for currency, c in mine.currencies.items():
+        assert fmt_money(c.cost, currency, "en") in text

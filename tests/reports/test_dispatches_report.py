@@ -261,3 +261,34 @@ def test_csv_has_total_clicks_and_clicks_per_clicking_recipient(ctx, frames, lan
             if not want["clicked"]
             else float(ratio) == pytest.approx(want["clicks"] / want["clicked"], abs=0.005)
         )
+
+
+def test_csv_has_the_cost_per_currency_and_the_messages_without_a_price(ctx, frames):
+    from tests.expected import costs, of_dispatches
+
+    body = b"".join(dispatches_csv(ctx.db, period=PERIOD, lang="en", sep=",")).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=","))
+    col = {name: i for i, name in enumerate(rows[0])}
+    ids = frames["dispatches"].set_index("number")["dispatch_id"]
+    mixed = 0
+    for r in rows[1:]:
+        want = costs(of_dispatches(frames, [ids[int(r[0])]]))
+        cells = dict(reversed(c.split(" ")) for c in r[col["Cost"]].split("; ")) if r[col["Cost"]] else {}
+        assert set(cells) == set(want["currencies"])  # one figure per currency, never their sum
+        for currency, w in want["currencies"].items():
+            assert float(cells[currency]) == pytest.approx(w["cost"], abs=0.00005)
+        assert int(r[col["Price unknown (messages)"]]) == want["unknown"]
+        mixed += len(cells) > 1
+    assert mixed  # twilio's failover traffic: dispatches billed in PLN and EUR
+
+
+def test_docx_kpis_carry_the_cost_of_the_period(ctx, frames):
+    from data.queries import cost as cost_queries
+    from i18n import fmt_money
+
+    cost = cost_queries.period_cost(ctx.db, period=PERIOD)
+    doc = sms_docx(ctx, lang="en")
+    cells = "\n".join(c.text for table in doc.tables[:3] for row in table.rows for c in row.cells)
+    for currency, c in cost.currencies.items():
+        assert fmt_money(c.cost, currency, "en") in cells
+    assert "Cost" in cells and "Price unknown (messages)" in cells

@@ -7,7 +7,8 @@ buckets are a quarter of an octave wide), so each is within 19% of the exact val
 closer; under a second they are interpolated linearly between 0 and 1 s. A receipt dated before the send
 (clock skew between the provider's and our clocks) counts as 0 s and is counted in `skewed`. The slowest
 operator is the one with the highest median among those with at least SLOWEST_MIN_DELIVERED timed
-deliveries, named when there are two such operators or more.
+deliveries, named when there are two such operators or more; for bulk messages only (the rollup keeps no
+operator for transactional ones).
 """
 
 from __future__ import annotations

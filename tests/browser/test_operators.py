@@ -69,6 +69,12 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
     dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
     wait_rows(dash_duo)
     dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_all']").click()
+    # the period's cost: a card of its own, one sum per currency (the demo bills twilio's messages in EUR)
+    dash_duo.wait_for_contains_text(f"#{Sms.KPIS}", "€", timeout=15)
+    cards = [c.get_attribute("innerText") for c in dash_duo.find_elements(f"#{Sms.KPIS} .card")]
+    assert cards[-1].startswith("Koszt") and "zł" in cards[-1] and "cena nieznana" in cards[-1]
+    assert "czas doręczenia: mediana" in cards[1] and "kliknięcia łącznie" in cards[5]
+    shot("kpis-cost-pl")
     click(dash_duo, f"#{Camp.FILTER_TOGGLE}")
 
     for lang in ("pl", "en"):

@@ -89,7 +89,7 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, 
             if delivery is not None and delivery.timed:
                 extra.append(
                     html.Div(
-                        [summary_line(delivery, lang), help_icon(t(lang, "help.ttd"))],
+                        [t(lang, "ttd.title") + ": " + summary_line(delivery, lang), help_icon(t(lang, "help.ttd"))],
                         className="small text-muted kpi-ttd",
                     )
                 )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from data.db import Db
 from data.period import Period
+from data.queries import cost as cost_queries
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.trend import bucketed, granularity_for
@@ -36,6 +37,10 @@ CSV_COLUMNS = [
     "ctr_raw",
     "clicks",
     "clicks_per_clicker",
+    "cost",
+    "cost_per_delivered",
+    "cost_per_click",
+    "price_unknown",
 ]
 DOC_COLUMNS = ["campaign", "sent", "delivered", "delivered_pct", "clicked", "ctr", "ctr_raw"]
 MESSAGE_COLUMNS = [
@@ -92,9 +97,12 @@ def plain_pct(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "pl" else text
 
 
-def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
-    """Yields the CSV cells of each campaign row (plain digits, percentages as numbers)."""
+def csv_rows(frame: pd.DataFrame, lang: str, costs: dict | None = None) -> Iterator[list[str]]:
+    """Yields the CSV cells of each campaign row (plain digits, percentages as numbers; the cost columns from
+    `costs`: campaign label -> `data.queries.cost.Cost`)."""
+    none = cost_queries.Cost({}, 0)
     for row in frame.itertuples(index=False):
+        cost = (costs or {}).get(row.campaign_label, none)
         yield [
             row.campaign,
             str(row.recipients),
@@ -110,6 +118,10 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
             plain_pct(row.ctr_raw, lang),
             str(row.clicks),
             plain_decimal(row.clicks_per_clicker, lang),
+            cost_queries.plain(cost, "cost"),
+            cost_queries.plain(cost, "per_delivered"),
+            cost_queries.plain(cost, "per_click"),
+            str(cost.unknown),
         ]
 
 
@@ -118,7 +130,10 @@ def transactional_csv(
 ) -> Iterator[bytes]:
     """Yields the CSV file of the period's campaign table."""
     frame = campaign_table(db, period=period, lang=lang, source=source, text=text)
-    yield from csv_chunks([header(c, lang) for c in CSV_COLUMNS], csv_rows(frame, lang), sep=sep)
+    params: dict[str, object] = {}
+    where = trx_queries.trx_filter(source, None, params)
+    costs = cost_queries.trx_costs(db, period=period, where=where, params=params)
+    yield from csv_chunks([header(c, lang) for c in CSV_COLUMNS], csv_rows(frame, lang, costs), sep=sep)
 
 
 def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:

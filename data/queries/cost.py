@@ -95,6 +95,18 @@ def trx_cost(db: Db, *, period: Period, where: str, params: dict[str, object]) -
     return _one(db, PERIOD_WHERE + where, {**period_params(period), **params})
 
 
+def trx_costs(db: Db, *, period: Period, where: str, params: dict[str, object]) -> dict[str | None, Cost]:
+    """Returns the cost of each transactional campaign label (None: unlabelled) among the period's messages
+    matching `where` (as `trx_cost`), in one query."""
+    src = db.sources()
+    sql = f"""SELECT campaign_label, currency, {_SUMS} FROM {src["cost_daily"]} WHERE {PERIOD_WHERE}{where}
+              GROUP BY campaign_label, currency"""
+    grouped: dict[str | None, list[tuple]] = {}
+    for label, *rest in db.cursor().execute(sql, {**period_params(period), **params}).fetchall():
+        grouped.setdefault(label, []).append(tuple(rest))
+    return {label: _fold(rows) for label, rows in grouped.items()}
+
+
 def _one(db: Db, where: str, params: dict[str, object]) -> Cost:
     src = db.sources()
     sql = f"SELECT currency, {_SUMS} FROM {src['cost_daily']} WHERE {where} GROUP BY currency"

@@ -89,7 +89,7 @@ class Campaign:
         raise ValueError(f"not a campaign key: {key!r}")
 
 
-def _trx_filter(source: str | None, campaign: Campaign | None, params: dict[str, object], prefix: str = "") -> str:
+def trx_filter(source: str | None, campaign: Campaign | None, params: dict[str, object], prefix: str = "") -> str:
     """Returns the SQL condition for a source and a campaign (binding their values into `params`)."""
     where = ""
     if source is not None:
@@ -112,7 +112,7 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     """Returns one row of transactional counts (COUNT_COLUMNS + clicked_raw) with delivered_pct, ctr and ctr_raw."""
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    where = PERIOD_WHERE + trx_filter(source, campaign, params)
     sql = _with_trx_rates_sql(f"SELECT {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where}")
     return db.cursor().execute(sql, params).df()
 
@@ -211,7 +211,7 @@ def _trx_breakdowns(
     """
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    where = PERIOD_WHERE + trx_filter(source, campaign, params)
     table = src["transactional_daily"]
 
     def by_day() -> pd.DataFrame:
@@ -339,7 +339,7 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
     """
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, None, params)
+    where = PERIOD_WHERE + trx_filter(source, None, params)
     found: dict[str | None, list[tuple]] = {}
     first: dict[str | None, dt.datetime] = {}
     for label, status, first_at, *counts in (
@@ -400,7 +400,7 @@ def trx_click_delay(
     delay_bucket (lower bound, seconds), width (seconds), messages; shortest first."""
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    where = PERIOD_WHERE + trx_filter(source, campaign, params)
     rows = (
         db.cursor()
         .execute(
@@ -494,7 +494,7 @@ def trx_latest_messages(
     """
     if limit <= LATEST_KEPT and db.reads_rollups():
         params = {**period_params(period), "tz": period.tz, "limit": int(limit)}
-        where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+        where = PERIOD_WHERE + trx_filter(source, campaign, params)
         found = (
             db.cursor()
             .execute(
@@ -537,7 +537,7 @@ def _latest_raw(db: Db, *, period: Period, campaign: Campaign, source: str | Non
         assert all(_MONTH_RE.match(m) for m in months)  # spelled into the SQL text: partition pruning
         params: dict[str, object] = {"lo": start, "hi": end, "limit": int(limit)}
         in_months = ", ".join(f"'{m}'" for m in months)
-        where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + _trx_filter(
+        where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + trx_filter(
             source, campaign, params
         )
         found += cur.execute(
@@ -598,7 +598,7 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
         newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
         delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
         params: dict[str, object] = {}
-        where = _trx_filter(source, campaign, params)
+        where = trx_filter(source, campaign, params)
         breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
         delivery = pool.submit(delivery_queries.trx_delivery, db, period=period, where=where, params=params)
         cost = cost_queries.trx_cost(db, period=period, where=where, params=params)
@@ -638,7 +638,7 @@ def trx_messages_batches(
         "mlo": month_of(lo),
         "mhi": month_of(hi - dt.timedelta(microseconds=1)),
     }
-    where = "m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi" + _trx_filter(
+    where = "m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi" + trx_filter(
         source, campaign, params, prefix="m."
     )
     # The period's messages and their clicks (from its first month on): a month left out would make the

@@ -73,7 +73,7 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
     dash_duo.wait_for_contains_text(f"#{Sms.KPIS}", "€", timeout=15)
     cards = [c.get_attribute("innerText") for c in dash_duo.find_elements(f"#{Sms.KPIS} .card")]
     assert cards[-1].startswith("Koszt") and "zł" in cards[-1] and "cena nieznana" in cards[-1]
-    assert "czas doręczenia: mediana" in cards[1] and "kliknięcia łącznie" in cards[5]
+    assert "Czas doręczenia: mediana" in cards[1] and "kliknięcia łącznie" in cards[5]
     shot("kpis-cost-pl")
     click(dash_duo, f"#{Camp.FILTER_TOGGLE}")
 

@@ -130,3 +130,49 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
         click(dash_duo, f"#{Sms.DETAILS_CLOSE}")
         dash_duo.wait_for_no_elements(f"#{Sms.DETAILS_OPERATORS}", timeout=10)
     assert dash_duo.get_logs() == [], dash_duo.get_logs()
+
+
+def test_a_transactional_row_shows_operators_time_to_delivery_and_cost(dash_duo, browser_config, shot):
+    from data.queries import transactional as trx_queries
+    from data.queries.transactional import Campaign
+    from layouts.ids import Trx
+    from reports.transactional import campaign_table
+
+    ctx = AppContext.create(browser_config)
+    grid = f"#{Trx.GRID}"
+    dash_duo.start_server(create_app(browser_config), port=free_port())
+    dash_duo.driver.set_window_size(1400, 1100)
+    dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
+    click(dash_duo, f"#{Shell.LANG_EN}")
+    dash_duo.driver.get(dash_duo.server_url + "/transactional")
+    dash_duo.wait_for_text_to_equal("h1", "Transactional reports", timeout=15)
+    # the period the page opened with (the session keeps the one chosen on any page)
+    preset = next(
+        p
+        for p in ("1m", "2m", "3m", "6m", "12m", "all")
+        if dash_duo.find_element(f"#_dbcprivate_radioitems_{Trx.PERIOD_PRESET}_input_{p}").is_selected()
+    )
+    period = ctx.period(preset)
+    key = campaign_table(ctx.db, period=period, lang="en")["key"].iloc[0]
+    found = trx_queries.trx_detail(ctx.db, period=period, campaign=Campaign.from_key(key), latest=1)
+    dash_duo.wait_for_element(f"{grid} button[data-key='{key}']", timeout=15)
+    click(dash_duo, f"{grid} button[data-key='{key}']")
+    panel = f"{grid} .ag-full-width-row .trx-detail[data-detail-of='{key}']"
+    dash_duo.wait_for_element(f"{panel} .ops-by-operator", timeout=15)
+    text = dash_duo.find_element(panel).get_attribute("innerText")
+    assert "By operator" in text and "By country" in text and "Time to delivery" in text and "Cost" in text
+    names = [
+        " ".join(e.get_attribute("innerText").split())
+        for e in dash_duo.find_elements(f"{panel} .ops-by-operator tbody tr td:first-child")
+    ]
+    operators = found.breakdowns["operator"]
+    assert names == [
+        (k or t("en", "ops.unknown_operator")) + (" " + t("en", "ops.worst") if w else "")
+        for k, w in zip(operators["key"], operators["worst"])
+    ]
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'start'});", dash_duo.find_element(f"{panel} .ttd-section")
+    )
+    time.sleep(0.5)
+    shot("transactional-operators-en")
+    assert dash_duo.get_logs() == [], dash_duo.get_logs()

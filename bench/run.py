@@ -8,7 +8,8 @@ interaction as the browser sends it (every one with rollups first, then each by 
 a raw scan's aftermath is never timed as the other's): a POST to /_dash-update-component (period presets,
 the trend's day / week / month switch over all time, custom ranges (a century, a month before the lake
 began), dispatch and campaign details (with their operator and country tables, time to delivery and cost;
-"details big": those of the big dispatch), opening a
+"details big": those of the big dispatch; "operators 1m/all": the period's operators and time to delivery),
+opening a
 campaign's "+" row on both pages (the transactional one with its operator and country tables), finding one message by number and by id). Figures are
 min / median / p95 in milliseconds; ratio = raw median / rollup median. Opening a row
 is timed over different campaigns and periods, so no cache answers it. Sorting
@@ -220,6 +221,12 @@ def interactions(
     out = []
     for preset in PRESETS:
         out.append((f"period {preset}", [payload(report, {"sms-period.value": preset, **lang}, ["sms-period.value"])]))
+    # The period's operators, countries and time to delivery (issue 20): a callback of its own beside the report.
+    views = specs["sms-period-views.children"]
+    for preset in ("1m", "all"):
+        out.append(
+            (f"operators {preset}", [payload(views, {"sms-period.value": preset, **lang}, ["sms-period.value"])])
+        )
     # The trend's switch (a bar a day / week / month): only the chart is answered, summed from the daily rollup rows.
     for grain in ("day", "week", "month"):
         values = {"sms-period.value": "all", "sms-trend-grain.value": grain, **lang}

@@ -8,7 +8,7 @@ from dash import Input, Output, State, no_update
 from dash import ctx as dash_ctx
 
 from callbacks import campaigns as campaign_callbacks
-from callbacks import inputs
+from callbacks import inputs, sms_period
 from callbacks import period as period_callbacks
 from callbacks import search as search_callbacks
 from callbacks.context import PageContext
@@ -290,6 +290,7 @@ def register(app, ctx: PageContext) -> None:
 
     period_callbacks.register(app, SMS_PERIOD)
     campaign_callbacks.register(app, ctx)
+    sms_period.register(app, ctx)
     search_callbacks.register(app, ctx)
 
     @app.callback(

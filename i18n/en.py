@@ -598,4 +598,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "col.cost_per_click": "Cost per click",
     "col.price_unknown": "Price unknown (messages)",
     "help.cost": "The prices the providers charged, summed per currency (two currencies are never added up). Per delivered: cost / delivered messages billed in that currency; per click: cost / clicked messages (a person counted once). Messages without a price yet (no final report) are counted as price unknown, not as 0.",
+    "period_views.title": "Operators, countries and time to delivery in the period",
 }

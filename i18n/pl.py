@@ -634,4 +634,5 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "col.cost_per_click": "Koszt na kliknięcie",
     "col.price_unknown": "Cena nieznana (wiadomości)",
     "help.cost": "Ceny naliczone przez dostawców, zsumowane osobno dla każdej waluty (dwóch walut nigdy się nie dodaje). Na dostarczoną: koszt / dostarczone wiadomości rozliczone w tej walucie; na kliknięcie: koszt / kliknięte wiadomości (osoba liczona raz). Wiadomości jeszcze bez ceny (bez raportu końcowego) liczą się jako cena nieznana, nie jako 0.",
+    "period_views.title": "Operatorzy, kraje i czas doręczenia w okresie",
 }

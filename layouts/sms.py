@@ -54,6 +54,7 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
             html.Div(id=Sms.ALERT),
             dcc.Loading(html.Div(id=Sms.KPIS, className="mb-3"), type="dot", delay_show=300),
             trend_card(lang, title=t(lang, "trend.heading"), graph_id=Sms.TREND, grain_id=Sms.TREND_GRAIN),
+            dcc.Loading(html.Div(id=Sms.PERIOD_VIEWS), type="dot", delay_show=300),
             campaigns.stores(),
             history_card(lang, can_change=can_change),
             details_modal(lang),
@@ -61,6 +62,27 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
             campaigns.confirm_modal(lang),
             campaigns.toast(lang),
         ]
+    )
+
+
+def period_views(breakdowns: dict[str, pd.DataFrame], delivery, delivery_bins: pd.DataFrame, lang: str):
+    """Returns the card of the period's bulk messages by operator and by country and their time to delivery
+    (`data.queries.operators`, `data.queries.delivery`), opened on demand; nothing when the period has none."""
+    if breakdowns["operator"].empty:
+        return html.Div()
+    ids = {"operator": Sms.PERIOD_OPERATORS, "country": Sms.PERIOD_COUNTRIES}
+    return html.Details(
+        [
+            html.Summary(t(lang, "period_views.title"), className="card-header fw-semibold"),
+            html.Div(
+                [
+                    delivery_section(delivery, delivery_bins, lang, graph_id=Sms.PERIOD_DELIVERY_CHART),
+                    breakdown_section(breakdowns, lang, ids=ids),
+                ],
+                className="card-body",
+            ),
+        ],
+        className="card mb-3 period-views",
     )
 
 

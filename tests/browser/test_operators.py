@@ -75,6 +75,15 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
     assert cards[-1].startswith("Koszt") and "zł" in cards[-1] and "cena nieznana" in cards[-1]
     assert "Czas doręczenia: mediana" in cards[1] and "kliknięcia łącznie" in cards[5]
     shot("kpis-cost-pl")
+    # under the trend, the period's operators and time to delivery (a section opened on demand)
+    dash_duo.wait_for_element(f"#{Sms.PERIOD_OPERATORS}", timeout=15)
+    click(dash_duo, ".period-views summary")
+    dash_duo.wait_for_element(f"#{Sms.PERIOD_DELIVERY_CHART} .main-svg", timeout=15)
+    dash_duo.driver.execute_script(
+        "document.getElementById(arguments[0]).scrollIntoView({block: 'center'});", Sms.PERIOD_OPERATORS
+    )
+    time.sleep(0.5)
+    shot("period-operators-pl")
     click(dash_duo, f"#{Camp.FILTER_TOGGLE}")
 
     for lang in ("pl", "en"):
@@ -124,7 +133,7 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
             "document.getElementById(arguments[0]).scrollIntoView({block: 'center'});", Sms.DETAILS_DELIVERY_CHART
         )
         dash_duo.wait_for_element(f"#{Sms.DETAILS_DELIVERY_CHART} .main-svg", timeout=10)
-        section = dash_duo.find_element(".ttd-section").get_attribute("innerText")
+        section = dash_duo.find_element(f"#{Sms.DETAILS_BODY} .ttd-section").get_attribute("innerText")
         assert t(lang, "ttd.title") in section and "95%" in section
         shot(f"delivery-{lang}")
         click(dash_duo, f"#{Sms.DETAILS_CLOSE}")

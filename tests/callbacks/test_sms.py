@@ -276,3 +276,23 @@ def test_kpis_and_details_show_the_cost_per_currency(ctx, frames):
     text = " ".join(texts(body))
     for currency, c in mine.currencies.items():
         assert fmt_money(c.cost, currency, "en") in text
+
+
+def test_the_period_view_shows_the_periods_operators_and_time_to_delivery(ctx, frames):
+    from callbacks import sms_period
+    from data.queries import delivery as delivery_queries
+    from layouts.delivery import duration
+    from tests.expected import by_key
+
+    view = sms_period.period_views(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en")
+    text = " ".join(texts(view))
+    period = Period(dt.date(2026, 10, 1), UNTIL, TZ)
+    want = by_key(bulk_in_period(frames, period), "operator")
+    assert "Operators, countries and time to delivery in the period" in text and "By operator" in text
+    for name, figures in want.items():
+        if name is not None:
+            assert name in text and f"{figures['sent']:,}" in text
+    found = delivery_queries.period_delivery(ctx.db, period=period)
+    assert f"median {duration(found.median_s, 'en')}" in text and found.slowest[0] in text
+    empty = sms_period.period_views(ctx, preset="custom", start="2020-03-01", end="2020-03-31", lang="en")
+    assert not texts(empty)

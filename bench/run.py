@@ -7,8 +7,10 @@ SMSREPORTS_ROLLUPS=off as the raw-scan baseline), and times each dashboard
 interaction as the browser sends it (every one with rollups first, then each by raw scan, so
 a raw scan's aftermath is never timed as the other's): a POST to /_dash-update-component (period presets,
 the trend's day / week / month switch over all time, custom ranges (a century, a month before the lake
-began), dispatch and campaign details, opening a
-campaign's "+" row on both pages, finding one message by number and by id). Figures are
+began), dispatch and campaign details (with their operator and country tables, time to delivery and cost;
+"details big": those of the big dispatch; "operators 1m/all": the period's operators and time to delivery),
+opening a
+campaign's "+" row on both pages (the transactional one with its operator and country tables), finding one message by number and by id). Figures are
 min / median / p95 in milliseconds; ratio = raw median / rollup median. Opening a row
 is timed over different campaigns and periods, so no cache answers it. Sorting
 happens in the browser (AG Grid) and sends no request. The last line printed is one
@@ -220,6 +222,7 @@ def interactions(
     campaigns: list[int],
     keys: list[str],
     searches: tuple[list[str], list[str]] = ([], []),
+    big: int | None = None,
 ) -> list[tuple[str, list[dict]]]:
     """Returns (name, request bodies) of every dashboard interaction that reaches the server. An
     interaction with several bodies sends each once, in turn: each is a different question (no cache helps)."""
@@ -230,6 +233,12 @@ def interactions(
     out = []
     for preset in PRESETS:
         out.append((f"period {preset}", [payload(report, {"sms-period.value": preset, **lang}, ["sms-period.value"])]))
+    # The period's operators, countries and time to delivery (issue 20): a callback of its own beside the report.
+    views = specs["sms-period-views.children"]
+    for preset in ("1m", "all"):
+        out.append(
+            (f"operators {preset}", [payload(views, {"sms-period.value": preset, **lang}, ["sms-period.value"])])
+        )
     # The trend's switch (a bar a day / week / month): only the chart is answered, summed from the daily rollup rows.
     for grain in ("day", "week", "month"):
         values = {"sms-period.value": "all", "sms-trend-grain.value": grain, **lang}
@@ -241,6 +250,11 @@ def interactions(
         cell = {"colId": "details", "rowId": str(number), "value": "Szczegóły", "timestamp": i}
         out.append(
             (f"details #{i + 1}", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])])
+        )
+    if big is not None:  # the biggest dispatch's operators, countries, time to delivery and cost (issue 20)
+        cell = {"colId": "details", "rowId": str(big), "value": "Szczegóły", "timestamp": 99}
+        out.append(
+            ("details big", [payload(details, {"sms-grid.cellClicked": cell, **lang}, ["sms-grid.cellClicked"])])
         )
     for i, cid in enumerate(campaigns[:2]):
         cell = {"colId": "details", "rowId": f"c{cid}", "value": "Szczegóły", "timestamp": i}
@@ -406,6 +420,7 @@ def main() -> None:
         bench_campaigns(data_dir),
         trx_keys(data_dir),
         search_samples(data_dir),
+        lake_big_dispatch(data_dir, big),
     )
     if args.only:
         steps = [(name, bodies) for name, bodies in steps if name.startswith(tuple(args.only))]

@@ -8,13 +8,16 @@ from dash import Input, Output, State, no_update
 from dash import ctx as dash_ctx
 
 from callbacks import campaigns as campaign_callbacks
-from callbacks import inputs
+from callbacks import inputs, sms_period
 from callbacks import period as period_callbacks
 from callbacks import search as search_callbacks
 from callbacks.context import PageContext
 from callbacks.notices import data_notices, failure_alert
 from data.period import Choice, Period
+from data.queries import cost as cost_queries
+from data.queries import delivery as delivery_queries
 from data.queries import dispatches as dispatch_queries
+from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
 from data.queries.history import SORTABLE, HistoryFilter, Sort, history_records
 from data.schema import StatusGroup
@@ -115,10 +118,12 @@ def _fill(
     now, prev, trend = sms_queries.period_summary(ctx.db, period=period, compare=choice.compare)
     if trend_only:
         return {**dict.fromkeys(REPORT_OUTPUTS, no_update), "trend": _trend(trend, period, grain, lang)}
+    delivery = delivery_queries.period_delivery(ctx.db, period=period)
+    cost = cost_queries.period_cost(ctx.db, period=period)
     out["alert"] = data_notices(ctx, lang) or None
     campaigns, members = ctx.campaign_frames()
     rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
-    out["kpis"] = sms.kpi_cards(now, prev, lang)
+    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost)
     out["trend"] = _trend(trend, period, grain, lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)
     shown = sum(
@@ -190,6 +195,9 @@ def campaign_details(
         numbers = sorted(dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids).values())
         counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=ids)
+        breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=ids)
+        delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=ids)
+        cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=ids)
     except Exception as exc:  # noqa: BLE001
         return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
@@ -202,6 +210,10 @@ def campaign_details(
         figure,
         lang,
         numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download),
+        breakdowns=breakdowns,
+        delivery=delivery,
+        delivery_bins=delivery_queries.chart_bins(delivery.buckets),
+        cost=cost,
     )
 
 
@@ -214,12 +226,24 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
             return t(lang, "details.title", number=number), error_alert(t(lang, "details.unknown", number=number))
         counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
         reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
+        breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=info["dispatch_id"])
+        delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=info["dispatch_id"])
+        cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
         return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
     figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
     return t(lang, "details.title", number=number), sms.details_body(
-        info, counts, reasons, figure, lang, numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download)
+        info,
+        counts,
+        reasons,
+        figure,
+        lang,
+        numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download),
+        breakdowns=breakdowns,
+        delivery=delivery,
+        delivery_bins=delivery_queries.chart_bins(delivery.buckets),
+        cost=cost,
     )
 
 
@@ -266,6 +290,7 @@ def register(app, ctx: PageContext) -> None:
 
     period_callbacks.register(app, SMS_PERIOD)
     campaign_callbacks.register(app, ctx)
+    sms_period.register(app, ctx)
     search_callbacks.register(app, ctx)
 
     @app.callback(

@@ -24,6 +24,7 @@ from i18n.labels import campaign_name, named_campaigns
 from layouts import transactional
 from layouts.components import empty_state
 from layouts.ids import TRX_PERIOD, Live, Shell, Trx
+from layouts.operators import breakdown_lines
 from layouts.transactional_figures import ctr_figure, delay_figure, trend_figure
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,9 @@ def detail(
         median_s=trx_queries.click_delay_median(found.delays),
         clicked_n=clicked_n,
         latest=found.latest,
+        breakdowns=found.breakdowns,
+        delivery=found.delivery,
+        cost=found.cost,
         messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
         if can_download
         else None,
@@ -317,6 +321,7 @@ def detail(
         reasons=len(found.reasons),
         groups=found.reasons["status_group"].nunique(),
         latest=len(found.latest),
+        breakdown_lines=breakdown_lines(found.breakdowns),
     )
     return transactional.detail_row(key, name, panel, height)
 

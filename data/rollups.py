@@ -35,8 +35,19 @@ import pyarrow.parquet as pq
 from data import schema as lake_schema
 from data.lake import Lake, write_text_atomic
 
-VERSION = 4  # 4: the click-delay histogram counts delivered messages without a delivery time too
-NAMES = ("dispatch_daily", "transactional_daily", "daily", "transactional_click_delay", "transactional_latest")
+# 5: operator_daily (messages per operator and country); 6: clicks (human clicks, not only clicked);
+# 7: delivery_time (the time from sending to delivery, log-spaced buckets); 8: cost_daily (prices per currency)
+VERSION = 8
+NAMES = (
+    "dispatch_daily",
+    "transactional_daily",
+    "daily",
+    "transactional_click_delay",
+    "transactional_latest",
+    "operator_daily",
+    "delivery_time",
+    "cost_daily",
+)
 # The newest messages kept per month, campaign label, source and local day: the detail row of a
 # transactional campaign shows 10, and any period's newest 10 are among its days' newest 10.
 LATEST_KEPT = 10
@@ -47,11 +58,25 @@ _KEYS = {
     "dispatch_daily": "dispatch_id, day, status, reason",
     "transactional_daily": "campaign_label, source, day, status, reason",
     "daily": "source, day, status, reason",
+    # Both pages' operator and country views: a dispatch's (by dispatch_id) and a transactional row's (by label).
+    "operator_daily": "source, dispatch_id, campaign_label, day, operator, country, status, reason",
+    # What messages cost, per currency as the lake has it (messages without a price: messages - priced).
+    "cost_daily": "source, dispatch_id, campaign_label, day, currency, status",
     # Not projections of the base: their own definitions, `click_delay_sql` and `latest_sql`.
     "transactional_click_delay": "campaign_label, source, day, delay_bucket",
     "transactional_latest": "campaign_label, source, day, created_at, message_id",
+    "delivery_time": "source, dispatch_id, campaign_label, day, operator, bucket",
 }
-_WHERE = {"dispatch_daily": "source = 'bulk'", "transactional_daily": "source <> 'bulk'", "daily": "true"}
+# delivery_time's buckets: 0 holds deliveries under a second (and a receipt before the send: clock skew, as 0 s);
+# bucket b >= 1 holds [2^((b-1)/4), 2^(b/4)) seconds, a quarter of an octave (each bound 19% above the last).
+DELIVERY_BUCKETS_PER_OCTAVE = 4
+_WHERE = {
+    "dispatch_daily": "source = 'bulk'",
+    "transactional_daily": "source <> 'bulk'",
+    "daily": "true",
+    "operator_daily": "true",
+    "cost_daily": "true",
+}
 
 
 def sql_literal(text: str) -> str:
@@ -61,38 +86,53 @@ def sql_literal(text: str) -> str:
 
 def base_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true") -> str:
     """Returns the finest aggregate every rollup is summed from: one row per month, source,
-    dispatch, campaign label, local day, status and reason, with messages, clicked (messages
-    with a human click), clicked_raw (with any click) and first_at (earliest created_at).
+    dispatch, campaign label, local day, operator, country, currency, status and reason, with messages, clicked
+    (messages with a human click), clicks (their human clicks, all of them), clicked_raw (messages with any
+    click), priced (messages with a price), cost (the sum of their prices, exact: DECIMAL) and first_at
+    (earliest created_at).
 
     Messages are first counted per 15-minute bucket (UTC) and only the buckets are
     converted to local days: every time zone's midnight falls on a 15-minute boundary,
     and converting a few thousand buckets is far cheaper than converting every message.
     """
     return f"""
-        WITH marked AS (
-            SELECT m.month, m.source, m.dispatch_id, m.campaign_label, m.status, m.reason, m.created_at,
+        WITH counted AS (
+            SELECT message_id, count(*) FILTER (WHERE NOT is_bot) AS human FROM {clicks} GROUP BY message_id
+        ),
+        marked AS (
+            SELECT m.month, m.source, m.dispatch_id, m.campaign_label, m.operator, m.country, m.currency, m.status,
+                   m.reason, m.created_at, CAST(m.price AS DECIMAL(18, 6)) AS price,
                    time_bucket(INTERVAL 15 minutes, m.created_at) AS bucket,
-                   m.message_id IN (SELECT message_id FROM {clicks} WHERE NOT is_bot) AS human,
-                   m.message_id IN (SELECT message_id FROM {clicks}) AS any_click
-            FROM {messages} m
+                   coalesce(c.human, 0) AS human,
+                   c.message_id IS NOT NULL AS any_click
+            FROM {messages} m LEFT JOIN counted c ON c.message_id = m.message_id
             WHERE {month_filter}
         ),
         fine AS (
-            SELECT month, source, dispatch_id, campaign_label, bucket, status, reason,
-                   count(*) AS messages,
-                   count(*) FILTER (WHERE human) AS clicked,
+            SELECT month, source, dispatch_id, campaign_label, bucket, operator, country, currency, status, reason,
+                   count(*) AS messages, count(price) AS priced, sum(price) AS cost,
+                   count(*) FILTER (WHERE human > 0) AS clicked,
+                   sum(human) AS clicks,
                    count(*) FILTER (WHERE any_click) AS clicked_raw,
                    min(created_at) AS first_at
             FROM marked GROUP BY ALL
         )
         SELECT month, source, dispatch_id, campaign_label,
-               CAST(bucket AT TIME ZONE {sql_literal(tz)} AS DATE) AS day, status, reason,
+               CAST(bucket AT TIME ZONE {sql_literal(tz)} AS DATE) AS day, operator, country, currency, status, reason,
                CAST(sum(messages) AS BIGINT) AS messages,
                CAST(sum(clicked) AS BIGINT) AS clicked,
+               CAST(sum(clicks) AS BIGINT) AS clicks,
                CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw,
+               CAST(sum(priced) AS BIGINT) AS priced,
+               CAST(sum(cost) AS DECIMAL(38, 6)) AS cost,
                min(first_at) AS first_at
         FROM fine GROUP BY ALL
     """
+
+
+_COST_SUMS = """
+               CAST(sum(priced) AS BIGINT) AS priced,
+               CAST(sum(cost) AS DECIMAL(38, 6)) AS cost,"""
 
 
 def rollup_from(name: str, base: str) -> str:
@@ -101,7 +141,8 @@ def rollup_from(name: str, base: str) -> str:
         SELECT month, {_KEYS[name]},
                CAST(sum(messages) AS BIGINT) AS messages,
                CAST(sum(clicked) AS BIGINT) AS clicked,
-               CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw,
+               CAST(sum(clicks) AS BIGINT) AS clicks,
+               CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw,{_COST_SUMS if name == "cost_daily" else ""}
                min(first_at) AS first_at
         FROM {base}
         WHERE {_WHERE[name]}
@@ -165,7 +206,42 @@ def latest_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true
     """
 
 
-_OWN_SQL = {"transactional_click_delay": click_delay_sql, "transactional_latest": latest_sql}
+def delivery_time_sql(*, messages: str, clicks: str, tz: str, month_filter: str = "true") -> str:
+    """Returns the time from sending to delivery of delivered messages with both times: one row per month,
+    source, dispatch, campaign label, local day (of created_at), operator and bucket (see
+    DELIVERY_BUCKETS_PER_OCTAVE), with messages and skewed (those whose receipt is dated before the send:
+    another clock's error, counted as 0 s). Days come from 15-minute buckets, as in `base_sql`. Operators only
+    for bulk messages: transactional traffic is thin per label and day, and by operator it made a row of every
+    other message."""
+    per = DELIVERY_BUCKETS_PER_OCTAVE
+    return f"""
+        WITH timed AS (
+            SELECT m.month, m.source, m.dispatch_id, m.campaign_label,
+                   CASE WHEN m.source = 'bulk' THEN m.operator END AS operator,
+                   time_bucket(INTERVAL 15 minutes, m.created_at) AS quarter,
+                   epoch_us(m.done_at) - epoch_us(m.sent_at) AS delay_us
+            FROM {messages} m
+            WHERE m.status = 'delivered' AND m.sent_at IS NOT NULL AND m.done_at IS NOT NULL AND ({month_filter})
+        ),
+        fine AS (
+            SELECT month, source, dispatch_id, campaign_label, operator, quarter,
+                   CASE WHEN delay_us < 1000000 THEN 0
+                        ELSE 1 + CAST(floor({per} * log2(delay_us / 1000000.0)) AS INTEGER) END AS bucket,
+                   count(*) AS messages, count(*) FILTER (WHERE delay_us < 0) AS skewed
+            FROM timed GROUP BY ALL
+        )
+        SELECT month, source, dispatch_id, campaign_label, CAST(quarter AT TIME ZONE {sql_literal(tz)} AS DATE) AS day,
+               operator, CAST(bucket AS INTEGER) AS bucket, CAST(sum(messages) AS BIGINT) AS messages,
+               CAST(sum(skewed) AS BIGINT) AS skewed
+        FROM fine GROUP BY ALL
+    """
+
+
+_OWN_SQL = {
+    "transactional_click_delay": click_delay_sql,
+    "transactional_latest": latest_sql,
+    "delivery_time": delivery_time_sql,
+}
 
 
 def delay_bucket_width(bucket: int) -> int:
@@ -260,6 +336,9 @@ class DuckDBEngine:
 
     def __enter__(self) -> DuckDBEngine:
         self.con = duckdb.connect(":memory:", config=self.config)
+        # DuckDB's build-side choice put every message (with all its columns) on the build side of the base's
+        # click join, misjudging the per-message click counts: the base took 3x as long (docs/performance.md).
+        self.con.execute("SET disabled_optimizers = 'build_side_probe_side'")
         if self.temp_directory:
             self.con.execute(f"SET temp_directory = {sql_literal(self.temp_directory)}")
         return self

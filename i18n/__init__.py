@@ -172,3 +172,20 @@ def fmt_datetime_seconds(value: dt.datetime | None, lang: str) -> str:
         return DASH
     pattern = "dd.MM.yyyy HH:mm:ss" if lang_or_default(lang) == "pl" else "d MMM yyyy HH:mm:ss"
     return format_datetime(value, pattern, locale=LOCALES[lang_or_default(lang)])
+
+
+def fmt_money(value, currency: str, lang: str, digits: int = 2) -> str:
+    """Returns an amount in `currency` (ISO code) in the language's form ("1 234,50 zł" / "€1,234.50") with
+    `digits` decimals, or "—"; an unknown code is written after the number."""
+    from babel.numbers import format_currency
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    locale = LOCALES[lang_or_default(lang)]
+    try:
+        pattern = None if digits == 2 else Locale.parse(locale).currency_formats["standard"].pattern
+        if pattern is not None:
+            pattern = pattern.replace("0.00", "0." + "0" * digits)
+        return format_currency(value, currency, locale=locale, format=pattern, currency_digits=digits == 2)
+    except (ValueError, KeyError):
+        return f"{format_decimal(value, format='#,##0.' + '0' * digits, locale=locale)} {currency}"

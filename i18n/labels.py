@@ -62,3 +62,18 @@ def left_out(months: Mapping[str, str] | None, lang: str) -> str | None:
         f"{m} ({t(lang, 'lake.why.missing' if why == 'missing' else 'lake.why.unreadable')})"
         for m, why in months.items()
     )
+
+
+def country_name(code: str | None, lang: str) -> str:
+    """Returns a country's name in `lang` (Babel's CLDR names) from its ISO code; the code itself when unknown,
+    "unknown country" for none."""
+    if not code:
+        return t(lang, "ops.unknown_country")
+    from babel import Locale
+
+    return Locale.parse(lang).territories.get(str(code).upper(), str(code))
+
+
+def operator_name(name: str | None, lang: str) -> str:
+    """Returns an operator's name as the lake holds it, "unknown operator" for none (landlines, invalid numbers)."""
+    return name if name else t(lang, "ops.unknown_operator")

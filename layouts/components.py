@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from choices import Granularity
-from i18n import t
+from i18n import fmt_decimal, fmt_int, t
 from layouts.figures import graph_config
 
 
@@ -74,4 +74,16 @@ def help_icon(text: str) -> html.I:
     Plain html only, so it also works inside the transactional table's expanded rows."""
     return html.I(
         className="bi bi-question-circle help-icon ms-1", title=text, tabIndex=0, role="img", **{"aria-label": text}
+    )
+
+
+def clicks_line(clicks: int, per_clicker: float, lang: str) -> html.Div:
+    """Returns the line under a "clicked" figure: every human click, and clicks per clicking recipient, with
+    their definition on the "?"."""
+    return html.Div(
+        [
+            t(lang, "kpi.clicks_line", clicks=fmt_int(clicks, lang), per=fmt_decimal(per_clicker, lang, 2)),
+            help_icon(t(lang, "help.kpi.clicks")),
+        ],
+        className="small text-muted kpi-clicks",
     )

@@ -43,6 +43,13 @@ class Sms(StrEnum):
     DETAILS_CLOSE = "sms-details-close"
     DETAILS_REASONS = "sms-details-reasons"
     DETAILS_REASONS_CHART = "sms-details-reasons-chart"
+    DETAILS_OPERATORS = "sms-details-operators"  # the details' "by operator" table
+    DETAILS_COUNTRIES = "sms-details-countries"
+    DETAILS_DELIVERY_CHART = "sms-details-delivery-chart"  # the details' time-to-delivery histogram
+    PERIOD_VIEWS = "sms-period-views"  # the period's operators and time to delivery, under the trend
+    PERIOD_OPERATORS = "sms-period-operators"
+    PERIOD_COUNTRIES = "sms-period-countries"
+    PERIOD_DELIVERY_CHART = "sms-period-delivery-chart"
 
 
 class Search(StrEnum):

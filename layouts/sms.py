@@ -10,14 +10,17 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from i18n import fmt_date_range, fmt_datetime, fmt_int, fmt_pct, t
+from i18n import fmt_date_range, fmt_datetime, fmt_decimal, fmt_int, fmt_pct, t
 from layouts import campaigns, period, search
-from layouts.components import help_icon, trend_card
+from layouts.components import clicks_line, help_icon, trend_card
+from layouts.cost import cost_card, cost_section
+from layouts.delivery import delivery_section, summary_line
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
 from layouts.ids import SMS_PERIOD, Camp, Live, Sms, details_group, kpi_card, numbers_link
 from layouts.live import live_bar
+from layouts.operators import breakdown_section
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 KPI_ICONS = {
@@ -55,6 +58,7 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
             html.Div(id=Sms.ALERT),
             dcc.Loading(html.Div(id=Sms.KPIS, className="mb-3"), type="dot", delay_show=300),
             trend_card(lang, title=t(lang, "trend.heading"), graph_id=Sms.TREND, grain_id=Sms.TREND_GRAIN),
+            dcc.Loading(html.Div(id=Sms.PERIOD_VIEWS), type="dot", delay_show=300),
             campaigns.stores(),
             history_card(lang, can_change=can_change),
             details_modal(lang),
@@ -65,13 +69,36 @@ def page(lang: str, tz: str, stored_period: dict | None = None, *, can_change: b
     )
 
 
+def period_views(breakdowns: dict[str, pd.DataFrame], delivery, delivery_bins: pd.DataFrame, lang: str):
+    """Returns the card of the period's bulk messages by operator and by country and their time to delivery
+    (`data.queries.operators`, `data.queries.delivery`), opened on demand; nothing when the period has none."""
+    if breakdowns["operator"].empty:
+        return html.Div()
+    ids = {"operator": Sms.PERIOD_OPERATORS, "country": Sms.PERIOD_COUNTRIES}
+    return html.Details(
+        [
+            html.Summary(t(lang, "period_views.title"), className="card-header fw-semibold"),
+            html.Div(
+                [
+                    delivery_section(delivery, delivery_bins, lang, graph_id=Sms.PERIOD_DELIVERY_CHART),
+                    breakdown_section(breakdowns, lang, ids=ids),
+                ],
+                className="card-body",
+            ),
+        ],
+        className="card mb-3 period-views",
+    )
+
+
 def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
     """Returns the period presets, the custom range picker and the time zone note (the shared control)."""
     return period.period_control(lang, tz, SMS_PERIOD, stored)
 
 
-def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
-    """Returns one card per KPI with the previous period's value beneath."""
+def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None) -> dbc.Row:
+    """Returns one card per KPI with the previous period's value beneath (and the period's time to `delivery`,
+    a `data.queries.delivery.DeliveryTime`, under the delivered messages when given; and a card of the period's
+    `cost`, a `data.queries.cost.Cost`, when any message has a price)."""
 
     def value(row: pd.Series, key: str) -> str:
         return fmt_pct(row["ctr"], lang, 2) if key == "ctr" else fmt_int(row[key], lang)
@@ -85,8 +112,17 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
                     t(lang, "kpi.of_sent", pct=fmt_pct(now["delivered_pct"], lang)), className="small text-success"
                 )
             )
+            if delivery is not None and delivery.timed:
+                extra.append(
+                    html.Div(
+                        [t(lang, "ttd.title") + ": " + summary_line(delivery, lang), help_icon(t(lang, "help.ttd"))],
+                        className="small text-muted kpi-ttd",
+                    )
+                )
         if key == "ctr":
             extra.append(html.Div(t(lang, "kpi.ctr_hint"), className="small text-muted"))
+        if key == "clicked":
+            extra.append(clicks_line(now["clicks"], now["clicks_per_clicker"], lang))
         if prev is not None:
             extra.append(html.Div(t(lang, "kpi.previous", value=value(prev, key)), className="small text-muted"))
         cards.append(
@@ -118,6 +154,8 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str) -> dbc.Row:
                 xl=True,
             )
         )
+    if cost is not None and cost.known:
+        cards.append(cost_card(cost, lang, kpi_card("cost")))
     return dbc.Row(cards, className="g-2")
 
 
@@ -397,9 +435,16 @@ def details_body(
     lang: str,
     *,
     numbers_href: NumbersHref | None = None,
+    breakdowns: dict[str, pd.DataFrame] | None = None,
+    delivery=None,
+    delivery_bins: pd.DataFrame | None = None,
+    cost=None,
 ) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
-    status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and chart."""
+    status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and
+    chart, and the `breakdowns` by operator and country (`data.queries.operators`) and the time to `delivery`
+    (`data.queries.delivery.DeliveryTime`, its chart's `delivery_bins`) and the `cost` (`data.queries.cost.Cost`)
+    when given."""
     campaign = info.get("campaign_id") is not None
     can_download = numbers_href is not None
     groups = [
@@ -515,8 +560,29 @@ def details_body(
         [
             html.Span([t(lang, "kpi.sent"), ": ", html.Strong(fmt_int(counts["sent"], lang))], className="me-3"),
             html.Span([t(lang, "kpi.clicked"), ": ", html.Strong(fmt_int(counts["clicked"], lang))], className="me-3"),
-            html.Span([t(lang, "kpi.ctr"), ": ", html.Strong(fmt_pct(counts["ctr"], lang))]),
+            html.Span([t(lang, "kpi.ctr"), ": ", html.Strong(fmt_pct(counts["ctr"], lang))], className="me-3"),
+            html.Span(
+                [
+                    t(lang, "col.clicks"),
+                    ": ",
+                    html.Strong(fmt_int(counts["clicks"], lang)),
+                    " (",
+                    t(lang, "kpi.per_clicker", per=fmt_decimal(counts["clicks_per_clicker"], lang, 2)),
+                    ")",
+                    help_icon(t(lang, "help.kpi.clicks")),
+                ],
+                className="details-clicks",
+            ),
         ],
         className="small mb-2 details-summary",
     )
-    return html.Div([head, summary, group_cards, html.H2(t(lang, "details.reasons"), className="h6"), reason_part])
+    parts = [head, summary, group_cards]
+    if cost is not None:
+        parts.append(cost_section(cost, lang))
+    parts += [html.H2(t(lang, "details.reasons"), className="h6"), reason_part]
+    if breakdowns is not None:
+        ids = {"operator": Sms.DETAILS_OPERATORS, "country": Sms.DETAILS_COUNTRIES}
+        parts.append(breakdown_section(breakdowns, lang, ids=ids))
+    if delivery is not None:
+        parts.append(delivery_section(delivery, delivery_bins, lang, graph_id=Sms.DETAILS_DELIVERY_CHART))
+    return html.Div(parts)

@@ -15,12 +15,15 @@ from dash import dcc, html
 
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, t
 from layouts import period
-from layouts.components import help_icon, trend_card
+from layouts.components import clicks_line, help_icon, trend_card
+from layouts.cost import cost_section
+from layouts.delivery import delivery_section
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
 from layouts.ids import TRX_PERIOD, Live, Trx, trx_kpi_card
 from layouts.live import live_bar
+from layouts.operators import breakdown_section
 
 KPI_ORDER = ["sent", "delivered", "clicked", "ctr", "ctr_raw"]
 KPI_ICONS = {
@@ -88,7 +91,8 @@ def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None) -> dbc.R
         "clicked": [
             html.Div(
                 t(lang, "trx.kpi.clicked_raw", value=fmt_int(row["clicked_raw"], lang)), className="small text-muted"
-            )
+            ),
+            clicks_line(row["clicks"], row["clicks_per_clicker"], lang),
         ],
         "ctr": [html.Div(t(lang, "trx.kpi.ctr_hint"), className="small text-muted")],
         "ctr_raw": [html.Div(t(lang, "trx.kpi.ctr_raw_hint"), className="small text-muted")],
@@ -457,6 +461,9 @@ def detail_panel(
     latest: pd.DataFrame,
     messages_href: str | None,
     lang: str,
+    breakdowns: dict[str, pd.DataFrame] | None = None,
+    delivery=None,
+    cost=None,
 ) -> html.Div:
     """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, latest messages;
     the messages download link only with a `messages_href` (roles that may download numbers)."""
@@ -536,6 +543,9 @@ def detail_panel(
                 ],
                 className="row g-3 mt-0",
             ),
+            delivery_section(delivery, None, lang, chart=False) if delivery is not None else html.Div(),
+            cost_section(cost, lang) if cost is not None else html.Div(),
+            breakdown_section(breakdowns, lang) if breakdowns is not None else html.Div(),
             html.Div([_heading(t(lang, "trx.detail.latest")), latest_table(latest, lang)], className="mt-2"),
         ],
         className="trx-detail-panel",
@@ -543,7 +553,8 @@ def detail_panel(
     )
 
 
-def detail_height(*, sources: int, reasons: int, groups: int, latest: int) -> int:
+def detail_height(*, sources: int, reasons: int, groups: int, latest: int, breakdown_lines: int = 0) -> int:
     """Returns the height in px an expanded row needs (its panel scrolls inside if a guess falls short)."""
     lines = max(sources + 2 + 4 + 2 + 2, reasons + groups + 2)  # rows, headings, headers and totals of each column
+    lines += breakdown_lines + (1 if breakdown_lines else 0) + 4 + 4  # time to delivery and cost: a heading, 3 lines
     return 40 + CHART_HEIGHT + 50 + 22 * lines + 30 + 22 * (max(latest, 1) + 2) + 30  # 22 px a table line

@@ -10,11 +10,13 @@ import pandas as pd
 
 from data.db import Db
 from data.period import Period
+from data.queries import cost as cost_queries
+from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
 from data.trend import bucketed, granularity_for
-from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
-from i18n.labels import left_out, period_label, trend_labels
+from i18n import fmt_datetime, fmt_decimal, fmt_int, fmt_money, fmt_pct, js_locale, t
+from i18n.labels import left_out, operator_name, period_label, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
 from reports.docx import report_docx
@@ -36,6 +38,12 @@ CSV_COLUMNS = [
     "pending",
     "clicked",
     "ctr",
+    "clicks",
+    "clicks_per_clicker",
+    "cost",
+    "cost_per_delivered",
+    "cost_per_click",
+    "price_unknown",
 ]
 #: The DOCX table: the columns of the page's grid, in its order.
 DOC_COLUMNS = [
@@ -80,7 +88,7 @@ class HistoryView:
         )
 
 
-KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
+KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "clicks", "ctr"]
 #: A message text longer than this (several SMS parts) is cut with "…" in the DOCX, so a row fits a page.
 DOC_TEXT_CHARS = 640
 
@@ -93,6 +101,14 @@ def _plain_pct(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "pl" else text
 
 
+def plain_decimal(value: float, lang: str) -> str:
+    """Returns a ratio with two decimals in the language's decimal form, no grouping ("" when undefined)."""
+    if pd.isna(value):
+        return ""
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if lang == "pl" else text
+
+
 def _group_cell(row, lang: str, *, rule: bool = False) -> str:
     """Returns the recipient group of a dispatch, or how many dispatches a campaign has (and, when `rule`,
     whether a rule fills it, as the grid says)."""
@@ -102,9 +118,25 @@ def _group_cell(row, lang: str, *, rule: bool = False) -> str:
     return row.recipient_group or ""
 
 
-def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
-    """Yields the CSV cells of each history row (plain digits, ISO local times); a campaign row has no number."""
-    for row in frame.itertuples(index=False):
+def row_costs(frame: pd.DataFrame, members: pd.DataFrame, every: dict) -> list:
+    """Returns the `data.queries.cost.Cost` of each history row: a dispatch's, or a campaign's dispatches' together
+    (`members`: dispatch_id, campaign_id; `every`: `cost_queries.dispatch_costs`)."""
+    none = cost_queries.Cost({}, 0)
+    of = members.groupby("campaign_id")["dispatch_id"].apply(list).to_dict() if len(members) else {}
+    out = []
+    for kind, dispatch_id, campaign_id in zip(frame["kind"], frame["dispatch_id"], frame["campaign_id"]):
+        if kind == "campaign":
+            out.append(cost_queries.combined([every.get(d, none) for d in of.get(campaign_id, [])]))
+        else:
+            out.append(every.get(dispatch_id, none))
+    return out
+
+
+def csv_rows(frame: pd.DataFrame, lang: str, costs: list | None = None) -> Iterator[list[str]]:
+    """Yields the CSV cells of each history row (plain digits, ISO local times; the cost columns from `costs`, one
+    `data.queries.cost.Cost` a row); a campaign row has no number."""
+    costs = costs if costs is not None else [cost_queries.Cost({}, 0)] * len(frame)
+    for row, cost in zip(frame.itertuples(index=False), costs):
         yield [
             "" if row.number is None or pd.isna(row.number) else str(int(row.number)),
             row.name or "",
@@ -122,14 +154,22 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
             str(row.pending),
             str(row.clicked),
             _plain_pct(row.ctr, lang),
+            str(row.clicks),
+            plain_decimal(row.clicks_per_clicker, lang),
+            cost_queries.plain(cost, "cost"),
+            cost_queries.plain(cost, "per_delivered"),
+            cost_queries.plain(cost, "per_click"),
+            str(cost.unknown),
         ]
 
 
 def dispatches_csv(db: Db, *, period: Period, lang: str, sep: str, view: HistoryView | None = None) -> Iterator[bytes]:
     """Yields the CSV file of the period's dispatches (as `view` shows them: filtered, sorted, per campaign)."""
-    frame = (view or HistoryView()).rows(db, period)
+    view = view or HistoryView()
+    frame = view.rows(db, period)
     header = [t(lang, f"col.{c}") for c in CSV_COLUMNS]
-    yield from csv_chunks(header, csv_rows(frame, lang), sep=sep)
+    costs = row_costs(frame, view.members, cost_queries.dispatch_costs(db))
+    yield from csv_chunks(header, csv_rows(frame, lang, costs), sep=sep)
 
 
 def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
@@ -140,9 +180,12 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
             value = fmt_pct(row["ctr"], lang, CTR_DIGITS)
         elif key == "delivered":
             value = f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"
+        elif key == "clicks":
+            per = fmt_decimal(row["clicks_per_clicker"], lang, 2)
+            value = f"{fmt_int(row['clicks'], lang)} ({t(lang, 'kpi.per_clicker', per=per)})"
         else:
             value = fmt_int(row[key], lang)
-        items.append((t(lang, f"kpi.{key}"), value))
+        items.append((t(lang, "col.clicks" if key == "clicks" else f"kpi.{key}"), value))
     return items
 
 
@@ -180,6 +223,47 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
 
 
+def cost_items(cost, lang: str) -> list[tuple[str, str]]:
+    """Returns the DOCX's cost lines (label, value) of a `data.queries.cost.Cost`: each currency's sum with its cost
+    per delivered message and per click, and the messages without a price; none when no message has a price."""
+    if not cost.known:
+        return []
+    items = []
+    for currency, c in cost.currencies.items():
+        per = t(
+            lang,
+            "cost.per",
+            delivered=fmt_money(c.per_delivered, currency, lang, 4),
+            click=fmt_money(c.per_click, currency, lang, 4),
+        )
+        items.append((t(lang, "cost.title"), f"{fmt_money(c.cost, currency, lang)} ({per})"))
+    if cost.unknown:
+        items.append((t(lang, "col.price_unknown"), fmt_int(cost.unknown, lang)))
+    return items
+
+
+def operator_doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Returns the "by operator" table as the DOCX shows it (`data.queries.operators.breakdown`): operator (the
+    worst one marked), sent, delivered, delivery rate, not delivered and its reasons, most frequent first."""
+    names = [
+        operator_name(k, lang) + (f" ({t(lang, 'ops.worst')})" if worst else "")
+        for k, worst in zip(frame["key"], frame["worst"])
+    ]
+    reasons = [
+        ", ".join(t(lang, f"reason.{r or 'none'}") + " " + fmt_int(n, lang) for r, n in rs) for rs in frame["reasons"]
+    ]
+    return pd.DataFrame(
+        {
+            t(lang, "ops.col.operator"): names,
+            t(lang, "col.sent"): frame["sent"].map(lambda v: fmt_int(v, lang)),
+            t(lang, "col.delivered"): frame["delivered"].map(lambda v: fmt_int(v, lang)),
+            t(lang, "ops.col.delivered_pct"): frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
+            t(lang, "kpi.not_delivered"): frame["not_delivered"].map(lambda v: fmt_int(v, lang)),
+            t(lang, "ops.col.reasons"): reasons,
+        }
+    )
+
+
 def has_messages(trend: pd.DataFrame) -> bool:
     """True when a daily trend holds any message (an empty period draws no chart)."""
     return bool(len(trend)) and bool(pd.to_numeric(trend.get("sent", pd.Series(dtype=float))).fillna(0).sum() > 0)
@@ -192,6 +276,8 @@ def dispatches_docx(
     table as `view` shows it."""
     frame = (view or HistoryView()).rows(db, period)
     totals, _prev, trend = sms_queries.period_summary(db, period=period)
+    operators = operator_queries.period_breakdowns(db, period=period)["operator"]
+    cost = cost_queries.period_cost(db, period=period)
     grain = granularity_for(period)  # the page's "auto"
     return report_docx(
         title=t(lang, "doc.title"),
@@ -201,7 +287,7 @@ def dispatches_docx(
             (t(lang, "doc.generated"), fmt_datetime(generated_at, lang)),
         ]
         + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(months_left_out(db), lang)) else []),
-        kpis=kpi_items(totals, lang),
+        kpis=kpi_items(totals, lang) + cost_items(cost, lang),
         chart_png=trend_png(bucketed(trend, grain), labels=trend_labels(lang), lang=lang, grain=grain)
         if has_messages(trend)
         else None,
@@ -210,6 +296,7 @@ def dispatches_docx(
         table_title=t(lang, "doc.table"),
         no_rows=t(lang, "doc.no_dispatches"),
         language=js_locale(lang),
+        extra_tables=[(t(lang, "ops.doc_title"), operator_doc_table(operators, lang))],
     )
 
 

@@ -232,6 +232,7 @@ def report_docx(
     no_chart: str | None = None,
     no_rows: str | None = None,
     language: str | None = None,
+    extra_tables: Sequence[tuple[str, pd.DataFrame]] = (),
 ) -> bytes:
     """Returns a DOCX report as bytes.
 
@@ -248,7 +249,9 @@ def report_docx(
       page and no row split across pages; without rows, `no_rows` (if given) replaces it;
     * `table_title` -- an optional heading above the table;
     * `footer_note` -- an optional line in the page footer;
-    * `language` -- the text's language as a BCP 47 tag ("pl-PL"), for spelling and hyphenation.
+    * `language` -- the text's language as a BCP 47 tag ("pl-PL"), for spelling and hyphenation;
+    * `extra_tables` -- (heading, table) pairs laid out like `table`, between the chart and it
+      (tables without rows left out).
 
     The page is A4, landscape when the table has more than
     :data:`LANDSCAPE_OVER_COLUMNS` columns.
@@ -279,6 +282,11 @@ def report_docx(
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     elif no_chart:
         document.add_paragraph(_text(no_chart), style=note)
+
+    for heading, extra in extra_tables:
+        if len(extra) and len(extra.columns):
+            document.add_heading(_text(heading), level=2)
+            _data_table(document, extra, small)
 
     if table_title:
         document.add_heading(_text(table_title), level=2)

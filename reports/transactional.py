@@ -11,6 +11,7 @@ import pandas as pd
 
 from data.db import Db
 from data.period import Period
+from data.queries import cost as cost_queries
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.trend import bucketed, granularity_for
@@ -18,7 +19,7 @@ from i18n import fmt_datetime, fmt_int, fmt_pct, js_locale, t
 from i18n.labels import left_out, named_campaigns, period_label, source_name, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks, msisdn_digits
-from reports.dispatches import CTR_DIGITS, has_messages, months_left_out
+from reports.dispatches import CTR_DIGITS, has_messages, months_left_out, plain_decimal
 from reports.docx import report_docx
 
 CSV_COLUMNS = [
@@ -34,6 +35,12 @@ CSV_COLUMNS = [
     "ctr",
     "clicked_raw",
     "ctr_raw",
+    "clicks",
+    "clicks_per_clicker",
+    "cost",
+    "cost_per_delivered",
+    "cost_per_click",
+    "price_unknown",
 ]
 DOC_COLUMNS = ["campaign", "sent", "delivered", "delivered_pct", "clicked", "ctr", "ctr_raw"]
 MESSAGE_COLUMNS = [
@@ -90,9 +97,12 @@ def plain_pct(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "pl" else text
 
 
-def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
-    """Yields the CSV cells of each campaign row (plain digits, percentages as numbers)."""
+def csv_rows(frame: pd.DataFrame, lang: str, costs: dict | None = None) -> Iterator[list[str]]:
+    """Yields the CSV cells of each campaign row (plain digits, percentages as numbers; the cost columns from
+    `costs`: campaign label -> `data.queries.cost.Cost`)."""
+    none = cost_queries.Cost({}, 0)
     for row in frame.itertuples(index=False):
+        cost = (costs or {}).get(row.campaign_label, none)
         yield [
             row.campaign,
             str(row.recipients),
@@ -106,6 +116,12 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
             plain_pct(row.ctr, lang),
             str(row.clicked_raw),
             plain_pct(row.ctr_raw, lang),
+            str(row.clicks),
+            plain_decimal(row.clicks_per_clicker, lang),
+            cost_queries.plain(cost, "cost"),
+            cost_queries.plain(cost, "per_delivered"),
+            cost_queries.plain(cost, "per_click"),
+            str(cost.unknown),
         ]
 
 
@@ -114,7 +130,10 @@ def transactional_csv(
 ) -> Iterator[bytes]:
     """Yields the CSV file of the period's campaign table."""
     frame = campaign_table(db, period=period, lang=lang, source=source, text=text)
-    yield from csv_chunks([header(c, lang) for c in CSV_COLUMNS], csv_rows(frame, lang), sep=sep)
+    params: dict[str, object] = {}
+    where = trx_queries.trx_filter(source, None, params)
+    costs = cost_queries.trx_costs(db, period=period, where=where, params=params)
+    yield from csv_chunks([header(c, lang) for c in CSV_COLUMNS], csv_rows(frame, lang, costs), sep=sep)
 
 
 def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
@@ -123,6 +142,7 @@ def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
         (t(lang, "trx.kpi.sent"), fmt_int(row["sent"], lang)),
         (t(lang, "trx.kpi.delivered"), f"{fmt_int(row['delivered'], lang)} ({fmt_pct(row['delivered_pct'], lang)})"),
         (t(lang, "trx.kpi.clicked"), fmt_int(row["clicked"], lang)),
+        (t(lang, "col.clicks"), fmt_int(row["clicks"], lang)),
         (t(lang, "trx.kpi.ctr"), fmt_pct(row["ctr"], lang, CTR_DIGITS)),
         (t(lang, "trx.kpi.ctr_raw"), fmt_pct(row["ctr_raw"], lang, CTR_DIGITS)),
     ]

@@ -19,6 +19,13 @@ def human_clicked(frames: dict[str, pd.DataFrame]) -> set[str]:
     return set(clicks.loc[~clicks["is_bot"], "message_id"])
 
 
+def human_clicks(frames: dict[str, pd.DataFrame], m: pd.DataFrame) -> pd.Series:
+    """How many human (not bot) clicks each message of `m` has (0 for none), aligned with `m`."""
+    clicks = frames["clicks"]
+    per = clicks.loc[~clicks["is_bot"], "message_id"].value_counts()
+    return m["message_id"].map(per).fillna(0).astype("int64")
+
+
 def bulk_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
     """Bulk messages created on the period's local days, with a `clicked` flag (human clicks)."""
     m = frames["messages"]
@@ -26,6 +33,7 @@ def bulk_in_period(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFr
     m = m[(m["source"] == "bulk") & (local_day >= period.start) & (local_day <= period.end)].copy()
     m["day"] = local_day[m.index]
     m["clicked"] = m["message_id"].isin(human_clicked(frames))
+    m["clicks"] = human_clicks(frames, m)
     return m
 
 
@@ -53,6 +61,7 @@ def of_dispatches(frames: dict[str, pd.DataFrame], dispatch_ids: list[str]) -> p
     m = frames["messages"]
     m = m[m["dispatch_id"].isin(dispatch_ids)].copy()
     m["clicked"] = m["message_id"].isin(human_clicked(frames))
+    m["clicks"] = human_clicks(frames, m)
     return m
 
 
@@ -67,6 +76,7 @@ def trx_in_period(frames: dict[str, pd.DataFrame], period: Period, source: str |
     m["day"] = day[m.index]
     m["clicked"] = m["message_id"].isin(human_clicked(frames))
     m["clicked_raw"] = m["message_id"].isin(set(frames["clicks"]["message_id"]))
+    m["clicks"] = human_clicks(frames, m)
     return m
 
 
@@ -76,8 +86,10 @@ def of_campaign(m: pd.DataFrame, label: str | None) -> pd.DataFrame:
 
 
 def counts(m: pd.DataFrame) -> dict[str, int]:
-    """The report's counts of a set of messages (clicked: delivered messages with a human click)."""
+    """The report's counts of a set of messages (clicked: delivered messages with a human click; clicks, when `m`
+    has their numbers: every human click of the delivered messages)."""
     delivered = m["status"] == "delivered"
+    more = {"clicks": int(m.loc[delivered, "clicks"].sum())} if "clicks" in m else {}
     return {
         "recipients": len(m),
         "sent": int((m["status"] != "not_sent").sum()),
@@ -86,6 +98,7 @@ def counts(m: pd.DataFrame) -> dict[str, int]:
         "not_delivered": int(m["status"].isin(NOT_DELIVERED).sum()),
         "pending": int((m["status"] == "pending").sum()),
         "clicked": int((m["clicked"] & delivered).sum()),
+        **more,
     }
 
 
@@ -194,3 +207,73 @@ def messages_found(
             }
         )
     return pd.DataFrame(rows, columns=list(rows[0]) if rows else None, dtype="object")
+
+
+def by_key(m: pd.DataFrame, key: str) -> dict[object, dict]:
+    """Messages of `m` by `key` (operator or country; None for none): the `counts` of each (without clicks), its
+    delivered / sent, and the not-delivered messages' reasons ("none" for none) -> count."""
+    out = {}
+    keys = m[key].astype("object").where(m[key].notna(), None)
+    for value in keys.drop_duplicates():
+        part = m[keys.isna()] if value is None else m[keys == value]
+        c = counts(part.assign(clicked=False))
+        bad = part[part["status"].isin(NOT_DELIVERED)]
+        out[value] = {
+            **{k: v for k, v in c.items() if k != "clicked"},
+            "delivered_pct": rate(c["delivered"], c["sent"]),
+            "reasons": bad["reason"].fillna("none").value_counts().to_dict(),
+        }
+    return out
+
+
+def worst_key(found: dict[object, dict], *, gap: float = 0.05, min_sent: int = 20) -> object | None:
+    """The key (not None) with the lowest delivery rate among those with at least `min_sent` sent, when that rate is
+    more than `gap` below the rate of all of them together; else None."""
+    sent = sum(v["sent"] for v in found.values())
+    overall = rate(sum(v["delivered"] for v in found.values()), sent)
+    eligible = {k: v for k, v in found.items() if k is not None and v["sent"] >= min_sent}
+    if not eligible:
+        return None
+    key = min(eligible, key=lambda k: eligible[k]["delivered_pct"])
+    return key if overall - eligible[key]["delivered_pct"] > gap else None
+
+
+def delivery_times(m: pd.DataFrame) -> dict:
+    """The time from sending to delivery of the delivered messages of `m` that have both times: seconds (a receipt
+    before the send as 0), how many were before the send (skewed), and each one's quarter-octave bucket (0: under
+    a second; b: [2^((b-1)/4), 2^(b/4)) s), as bucket -> messages; also by operator (operator -> seconds)."""
+    import numpy as np
+
+    d = m[(m["status"] == "delivered") & m["sent_at"].notna() & m["done_at"].notna()]
+    delay_us = (d["done_at"] - d["sent_at"]).dt.total_seconds().to_numpy() * 1e6
+    delay_us = np.round(delay_us)
+    seconds = np.clip(delay_us, 0, None) / 1e6
+    with np.errstate(divide="ignore"):
+        bucket = np.where(delay_us < 1e6, 0, 1 + np.floor(4 * np.log2(np.maximum(delay_us, 1) / 1e6))).astype(int)
+    ops = d["operator"].astype("object").where(d["operator"].notna(), None).to_numpy()
+    by_operator: dict = {}
+    for op, s in zip(ops, seconds):
+        if op is not None:
+            by_operator.setdefault(op, []).append(s)
+    return {
+        "seconds": seconds,
+        "skewed": int((delay_us < 0).sum()),
+        "buckets": pd.Series(bucket).value_counts().sort_index().to_dict() if len(bucket) else {},
+        "by_operator": {k: np.array(v) for k, v in by_operator.items()},
+    }
+
+
+def costs(m: pd.DataFrame) -> dict:
+    """What the messages of `m` cost: currency -> {cost (prices summed), priced, delivered, clicked (delivered
+    with a human click)} for each currency with a price, and "unknown": messages without a price."""
+    out: dict = {"unknown": int(m["price"].isna().sum()), "currencies": {}}
+    for currency, part in m.groupby(m["currency"].fillna("?")):
+        if part["price"].notna().any():
+            delivered = part["status"] == "delivered"
+            out["currencies"][currency] = {
+                "cost": float(part["price"].sum()),
+                "priced": int(part["price"].notna().sum()),
+                "delivered": int(delivered.sum()),
+                "clicked": int((part["clicked"] & delivered).sum()),
+            }
+    return out

@@ -117,6 +117,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Sms.DETAILS: "viewer",
     Sms.DETAILS_TITLE: "viewer",
     Sms.DETAILS_BODY: "viewer",
+    Sms.PERIOD_VIEWS: "viewer",  # the period's operators and time to delivery
     Search.MODAL: "viewer",  # numbers in it are masked for viewers (data.queries.search)
     Search.TITLE: "viewer",
     Search.BODY: "viewer",

@@ -16,6 +16,7 @@ PROVIDERS = ("smsapi", "infobip", "twilio")
 PRICE_PER_SEGMENT = ((0.089, 0.079), (0.115, 0.109), (0.158, 0.145))
 
 OPERATORS = ("Orange", "Play", "Plus", "T-Mobile", "Heyah", "Plush", "Virgin Mobile")
+ROUTE_DOWN_OPERATOR = 3  # T-Mobile: the one operator a dispatch's "route down" incident hits
 OPERATOR_SHARES = np.array([0.268, 0.287, 0.226, 0.178, 0.019, 0.012, 0.010])
 NO_OPERATOR = len(OPERATORS)
 
@@ -45,6 +46,9 @@ O_FILTERED, O_COMPLIANCE, O_BARRED = 4, 5, 6
 O_PLATFORM, O_ROUTING, O_NETWORK, O_NO_DLR = 7, 8, 9, 10
 O_LANDLINE, O_INVALID, O_PENDING = 11, 12, 13
 N_OUTCOMES = len(OUTCOMES)
+# A dispatch's "route down at one operator" incident: failure multipliers of these outcomes, at
+# ROUTE_DOWN_OPERATOR only.
+ROUTE_DOWN = ((O_ROUTING, 25.0), (O_NETWORK, 5.0))
 
 # Base failure rates of outcomes 1..10 for a valid mobile number.
 BASE_FAILURE = np.array([0.0090, 0.0045, 0.0050, 0.0030, 0.0008, 0.0030, 0.0006, 0.0010, 0.0015, 0.0035])

@@ -8,6 +8,7 @@ import pyarrow as pa
 from numpy.random import Generator
 
 from data import schema
+from data.demo.abroad import abroad_country, foreign_msisdns, lost_abroad, prices
 from data.demo.catalogue import (
     N_OUTCOMES,
     NO_OPERATOR,
@@ -78,6 +79,9 @@ def build_rows(rng: Generator, t: Tables, sp: Specs, id_key: np.uint64) -> tuple
         outcome[special[(f == F_DEAD) & (rng.random(special.size) < 0.95)]] = O_UNKNOWN_SUB
         outcome[special[f == F_LANDLINE]] = O_LANDLINE
         outcome[special[(f == F_SHORT) | (f == F_LONG)]] = O_INVALID
+    key = mix64(sp.seq ^ id_key)
+    abroad = abroad_country(sp.number, flag == F_OK)
+    outcome = lost_abroad(abroad, outcome, key)
 
     # --- times -----------------------------------------------------------------------
     z = rng.standard_normal(n)
@@ -111,10 +115,11 @@ def build_rows(rng: Generator, t: Tables, sp: Specs, id_key: np.uint64) -> tuple
     done_valid[pending] = False
 
     # --- columns ---------------------------------------------------------------------
-    key = mix64(sp.seq ^ id_key)
     segments = t.e_segments[ent]
     price = np.round(segments * t.unit_price[provider * 2 + (created >= t.price_change_us)], 4)
     price[not_sent] = 0.0
+    price, priced, currency = prices(price, provider, abroad, outcome)
+    op = np.where(abroad >= 0, NO_OPERATOR + 1 + abroad, op)
     label = np.where(sp.source == 2, ent - t.label_entity0, len(t.label.lut) - 1)
     raw = provider.astype(np.int32) * N_OUTCOMES + outcome
     columns = [
@@ -125,8 +130,8 @@ def build_rows(rng: Generator, t: Tables, sp: Specs, id_key: np.uint64) -> tuple
         t.dispatch.column(sp.dispatch),
         t.label.column(label),
         t.sender.column(ent),
-        msisdn_strings(t.numbers.digits[sp.number], t.numbers.width[sp.number]),
-        t.country.constant(n),
+        foreign_msisdns(msisdn_strings(t.numbers.digits[sp.number], t.numbers.width[sp.number]), sp.number, abroad),
+        t.country.column(abroad + 1),
         t.operator.column(op),
         timestamps(created),
         timestamps(sent, sent_valid),
@@ -137,8 +142,8 @@ def build_rows(rng: Generator, t: Tables, sp: Specs, id_key: np.uint64) -> tuple
         t.raw_error.column(raw),
         pa.array(segments, type=pa.int16()),
         t.encoding.column(t.e_ucs2[ent]),
-        pa.array(price, type=pa.float64()),
-        t.currency.constant(n),
+        pa.array(price, type=pa.float64(), mask=~priced),
+        t.currency.column(currency),
     ]
     messages = pa.Table.from_arrays(columns, names=schema.MESSAGES.names)
     clicks = build_clicks(rng, t, sp, outcome, sent, done, key)

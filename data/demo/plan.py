@@ -24,10 +24,9 @@ from data.demo.catalogue import (
     MONTHS_PL,
     O_ABSENT,
     O_COMPLIANCE,
-    O_NETWORK,
     O_PLATFORM,
-    O_ROUTING,
     O_UNKNOWN_SUB,
+    ROUTE_DOWN,
     STREETS,
     THEME_BIG,
     THEME_DST,
@@ -497,7 +496,7 @@ def _pick_incidents(rng: Generator, n_bulk: int) -> dict[int, list[tuple[int, fl
     return {
         int(chosen[0]): [(O_PLATFORM, 40.0)],  # provider outage during the send
         int(chosen[1]): [(O_COMPLIANCE, 30.0)],  # new sender name not yet registered
-        int(chosen[2]): [(O_ROUTING, 25.0), (O_NETWORK, 5.0)],  # route down at one operator
+        int(chosen[2]): list(ROUTE_DOWN),  # route down at one operator (tables.make_tables: only there)
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from data import clicks as click_rules
+from data.demo.abroad import COUNTRIES as ABROAD
 from data.demo.catalogue import (
     BASE_FAILURE,
     OPERATOR_PROFILE,
@@ -16,6 +17,8 @@ from data.demo.catalogue import (
     PRICE_PER_SEGMENT,
     PROVIDERS,
     RAW_CODES,
+    ROUTE_DOWN,
+    ROUTE_DOWN_OPERATOR,
     SOURCES,
     UA_VOCAB,
 )
@@ -64,6 +67,11 @@ def make_tables(plan: Plan) -> Tables:
     e_mult = np.stack([e.failure_mult for e in ent])
     op_profile = np.vstack([OPERATOR_PROFILE, np.ones((1, 10))])
     rates = BASE_FAILURE[None, None, :] * e_mult[:, None, :] * op_profile[None, :, :]
+    # A route down fails at one operator: the other operators of that dispatch's messages get through as usual.
+    down = e_mult[:, ROUTE_DOWN[0][0] - 1] >= ROUTE_DOWN[0][1] / 2
+    others = np.arange(op_profile.shape[0]) != ROUTE_DOWN_OPERATOR
+    for outcome, factor in ROUTE_DOWN:
+        rates[np.ix_(down, others, [outcome - 1])] /= factor
     raw = [code for p in PROVIDERS for code in RAW_CODES[p]]
     return Tables(
         now_us=plan.now_us,
@@ -85,13 +93,13 @@ def make_tables(plan: Plan) -> Tables:
         dispatch=Vocab([d.dispatch_id for d in plan.dispatches] + [None]),
         label=Vocab([lab for lab, *_ in plan.labels] + [None]),
         sender=Vocab([e.sender for e in ent]),
-        country=Vocab(["PL"]),
-        operator=Vocab(list(OPERATORS) + [None]),
+        country=Vocab(["PL"] + [c[0] for c in ABROAD]),  # code = abroad.abroad_country + 1
+        operator=Vocab(list(OPERATORS) + [None] + [c[3] for c in ABROAD]),  # abroad: NO_OPERATOR + 1 + country
         status=Vocab([s.value for s, _ in OUTCOMES]),
         reason=Vocab([(r.value if r else None) for _, r in OUTCOMES]),
         raw_status=Vocab([rs for rs, _ in raw]),
         raw_error=Vocab([re_ for _, re_ in raw]),
         encoding=Vocab(["gsm7", "ucs2"]),
-        currency=Vocab(["PLN"]),
+        currency=Vocab(["PLN", "EUR"]),
         user_agent=Vocab(UA_VOCAB),
     )

@@ -7,6 +7,7 @@ spelled into SQL text.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from data.db import Db
 from data.period import Period
 from data.schema import STATUS_GROUP, StatusGroup, statuses_in
 
-COUNT_COLUMNS = ["recipients", "sent", "delivered", "not_sent", "not_delivered", "pending", "clicked"]
+COUNT_COLUMNS = ["recipients", "sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "clicks"]
 
 
 def in_list(values: list[str]) -> str:
@@ -27,9 +28,9 @@ STATUS_GROUP_SQL = (
     "CASE status " + " ".join(f"WHEN '{s.value}' THEN '{g.value}'" for s, g in STATUS_GROUP.items()) + " END"
 )
 
-# Sums over rollup rows (columns status, messages, clicked). Clicked counts delivered messages only (with a
+# Sums over rollup rows (columns status, messages, clicked, clicks). Clicked counts delivered messages only (with a
 # human click): CTR = clicked / delivered is a share of the delivered messages, and the transactional
-# time-to-first-click histogram counts the very same messages.
+# time-to-first-click histogram counts the very same messages. Clicks: every human click of those messages.
 COUNTS_SQL = f"""
     coalesce(sum(messages), 0) AS recipients,
     coalesce(sum(messages) FILTER (WHERE status <> 'not_sent'), 0) AS sent,
@@ -37,7 +38,8 @@ COUNTS_SQL = f"""
     coalesce(sum(messages) FILTER (WHERE status = 'not_sent'), 0) AS not_sent,
     coalesce(sum(messages) FILTER (WHERE status IN ({in_list(statuses_in(StatusGroup.NOT_DELIVERED))})), 0) AS not_delivered,
     coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS pending,
-    coalesce(sum(clicked) FILTER (WHERE status = 'delivered'), 0) AS clicked
+    coalesce(sum(clicked) FILTER (WHERE status = 'delivered'), 0) AS clicked,
+    coalesce(sum(clicks) FILTER (WHERE status = 'delivered'), 0) AS clicks
 """
 
 
@@ -91,10 +93,16 @@ GROUP_SHARES = {
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Returns `frame` with the GROUP_SHARES columns (delivered_pct = delivered/sent, ...) and ctr
-    (clicked/delivered); NaN where undefined."""
+    """Returns `frame` with the GROUP_SHARES columns (delivered_pct = delivered/sent, ...), ctr
+    (clicked/delivered) and clicks_per_clicker (clicks/clicked); NaN where undefined."""
     out = frame.copy()
     for column, (part, whole) in GROUP_SHARES.items():
         out[column] = share(out[part].to_numpy(), out[whole].to_numpy())
     out["ctr"] = share(out["clicked"].to_numpy(), out["delivered"].to_numpy())
+    out["clicks_per_clicker"] = share(out["clicks"].to_numpy(), out["clicked"].to_numpy())
     return out
+
+
+def per_clicker(clicks: int, clicked: int) -> float:
+    """Returns the human clicks per clicking recipient (clicks / clicked messages), NaN without one."""
+    return clicks / clicked if clicked else math.nan

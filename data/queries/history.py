@@ -46,6 +46,7 @@ COLUMNS = [
     *COUNT_COLUMNS,
     "delivered_pct",
     "ctr",
+    "clicks_per_clicker",
 ]
 
 
@@ -160,6 +161,7 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
                 **sums,
                 "delivered_pct": _share(sums["delivered"], sums["sent"]),
                 "ctr": _share(sums["clicked"], sums["delivered"]),
+                "clicks_per_clicker": _share(sums["clicks"], sums["clicked"]),
             }
         )
     return out

@@ -23,6 +23,7 @@ from data.queries.counts import (
     PERIOD_WHERE,
     STATUS_GROUP_SQL,
     in_list,
+    per_clicker,
     period_params,
     with_rates,
 )
@@ -55,10 +56,12 @@ def _counts_by_day(db: Db, period: Period) -> dict:
 
 
 def _sums(rows: list[tuple]) -> pd.Series:
-    """Returns COUNT_COLUMNS summed over `rows` (tuples of COUNT_COLUMNS values), with delivered_pct and ctr."""
+    """Returns COUNT_COLUMNS summed over `rows` (tuples of COUNT_COLUMNS values), with delivered_pct, ctr and
+    clicks_per_clicker."""
     sums = dict(zip(COUNT_COLUMNS, (int(sum(col)) for col in zip(*rows)))) if rows else dict.fromkeys(COUNT_COLUMNS, 0)
     sums["delivered_pct"] = sums["delivered"] / sums["sent"] if sums["sent"] else math.nan
     sums["ctr"] = sums["clicked"] / sums["delivered"] if sums["delivered"] else math.nan
+    sums["clicks_per_clicker"] = per_clicker(sums["clicks"], sums["clicked"])
     return pd.Series(sums, dtype="object")
 
 
@@ -182,7 +185,7 @@ def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = N
 
     Keys: dispatch_id, number, name, description, message_text, recipient_group,
     sender, sent_at (its first message, local time, naive), COUNT_COLUMNS,
-    delivered_pct, ctr; and campaign_id (None when in no campaign) when the campaign
+    delivered_pct, ctr, clicks_per_clicker; and campaign_id (None when in no campaign) when the campaign
     `members` (dispatch_id, campaign_id) are given.
     """
     first, rows = _dispatch_totals(db, period.tz)
@@ -198,6 +201,7 @@ def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = N
             r[c] = int(r[c])
         r["delivered_pct"] = r["delivered"] / r["sent"] if r["sent"] else math.nan
         r["ctr"] = r["clicked"] / r["delivered"] if r["delivered"] else math.nan
+        r["clicks_per_clicker"] = per_clicker(r["clicks"], r["clicked"])
         if members is not None:
             c = owner.get(r["dispatch_id"])
             r["campaign_id"] = None if c is None else int(c)

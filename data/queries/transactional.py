@@ -24,12 +24,16 @@ import pyarrow as pa
 from data.db import Db
 from data.period import Period
 from data.pii import mask_msisdn
+from data.queries import cost as cost_queries
+from data.queries import delivery as delivery_queries
+from data.queries import operators as operator_queries
 from data.queries.counts import (
     COUNT_COLUMNS,
     GROUP_SHARES,
     PERIOD_WHERE,
     in_list,
     month_of,
+    per_clicker,
     period_params,
     share,
 )
@@ -52,6 +56,7 @@ TRX_COUNTS_SQL = f"""
         AS not_delivered,
     CAST(coalesce(sum(messages) FILTER (WHERE status = 'pending'), 0) AS BIGINT) AS pending,
     CAST(coalesce(sum(clicked) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicked,
+    CAST(coalesce(sum(clicks) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicks,
     CAST(coalesce(sum(clicked_raw) FILTER (WHERE status = 'delivered'), 0) AS BIGINT) AS clicked_raw
 """
 
@@ -59,7 +64,8 @@ TRX_COUNTS_SQL = f"""
 def _with_trx_rates_sql(counted: str) -> str:
     """Returns a SELECT adding delivered_pct, ctr and ctr_raw (NULL, i.e. NaN, where undefined) to `counted`."""
     return f"""SELECT *, delivered / nullif(sent, 0) AS delivered_pct, clicked / nullif(delivered, 0) AS ctr,
-                      clicked_raw / nullif(delivered, 0) AS ctr_raw FROM ({counted})"""
+                      clicked_raw / nullif(delivered, 0) AS ctr_raw, clicks / nullif(clicked, 0) AS clicks_per_clicker
+               FROM ({counted})"""
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class Campaign:
         raise ValueError(f"not a campaign key: {key!r}")
 
 
-def _trx_filter(source: str | None, campaign: Campaign | None, params: dict[str, object], prefix: str = "") -> str:
+def trx_filter(source: str | None, campaign: Campaign | None, params: dict[str, object], prefix: str = "") -> str:
     """Returns the SQL condition for a source and a campaign (binding their values into `params`)."""
     where = ""
     if source is not None:
@@ -106,7 +112,7 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     """Returns one row of transactional counts (COUNT_COLUMNS + clicked_raw) with delivered_pct, ctr and ctr_raw."""
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    where = PERIOD_WHERE + trx_filter(source, campaign, params)
     sql = _with_trx_rates_sql(f"SELECT {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where}")
     return db.cursor().execute(sql, params).df()
 
@@ -118,6 +124,7 @@ def trx_totals(daily: pd.DataFrame) -> pd.Series:
     sums["delivered_pct"] = sums["delivered"] / sums["sent"] if sums["sent"] else math.nan
     sums["ctr"] = sums["clicked"] / sums["delivered"] if sums["delivered"] else math.nan
     sums["ctr_raw"] = sums["clicked_raw"] / sums["delivered"] if sums["delivered"] else math.nan
+    sums["clicks_per_clicker"] = per_clicker(sums["clicks"], sums["clicked"])
     return pd.Series(sums, dtype="object")
 
 
@@ -126,9 +133,10 @@ _NOT_DELIVERED = frozenset(statuses_in(StatusGroup.NOT_DELIVERED))
 
 
 def _trx_counts(rows: list[tuple]) -> list[int]:
-    """Returns TRX_COUNT_COLUMNS summed over (status, messages, clicked, clicked_raw) rows, as TRX_COUNTS_SQL counts them."""
-    recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicked_raw = 0
-    for status, messages, clicks, clicks_raw in rows:
+    """Returns TRX_COUNT_COLUMNS summed over (status, messages, clicked, clicks, clicked_raw) rows, as
+    TRX_COUNTS_SQL counts them."""
+    recipients = sent = delivered = not_sent = not_delivered = pending = clicked = clicks_all = clicked_raw = 0
+    for status, messages, clicks, human_clicks, clicks_raw in rows:
         recipients += messages
         if status is None:  # SQL's FILTER (WHERE status ...) leaves NULL out of every status count
             continue
@@ -139,12 +147,16 @@ def _trx_counts(rows: list[tuple]) -> list[int]:
         if status == "delivered":
             delivered += messages
             clicked += clicks
+            clicks_all += human_clicks
             clicked_raw += clicks_raw
         elif status == "pending":
             pending += messages
         elif status in _NOT_DELIVERED:
             not_delivered += messages
-    return [int(v) for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicked_raw)]
+    return [
+        int(v)
+        for v in (recipients, sent, delivered, not_sent, not_delivered, pending, clicked, clicks_all, clicked_raw)
+    ]
 
 
 def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
@@ -174,6 +186,7 @@ def _days_frame(found: dict[str, np.ndarray], period: Period) -> pd.DataFrame:
             "not_delivered": total(messages, np.isin(status, list(_NOT_DELIVERED))),
             "pending": total(messages, status == "pending"),
             "clicked": total(found["clicked"], status == "delivered"),
+            "clicks": total(found["clicks"], status == "delivered"),
             "clicked_raw": total(found["clicked_raw"], status == "delivered"),
         }
     )
@@ -198,7 +211,7 @@ def _trx_breakdowns(
     """
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    where = PERIOD_WHERE + trx_filter(source, campaign, params)
     table = src["transactional_daily"]
 
     def by_day() -> pd.DataFrame:
@@ -206,7 +219,7 @@ def _trx_breakdowns(
             db.cursor()
             .execute(
                 f"""SELECT day, status, CAST(sum(messages) AS BIGINT) AS messages, CAST(sum(clicked) AS BIGINT) AS clicked,
-                       CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw
+                       CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(clicked_raw) AS BIGINT) AS clicked_raw
                 FROM {table} WHERE {where} GROUP BY day, status""",
                 params,
             )
@@ -220,7 +233,7 @@ def _trx_breakdowns(
         rows = (
             db.cursor()
             .execute(
-                f"""SELECT source, status, reason, sum(messages), sum(clicked), sum(clicked_raw) FROM {table}
+                f"""SELECT source, status, reason, sum(messages), sum(clicked), sum(clicks), sum(clicked_raw) FROM {table}
                 WHERE {where} GROUP BY source, status, reason""",
                 params,
             )
@@ -228,8 +241,8 @@ def _trx_breakdowns(
         )
         per_source: dict[str, list[tuple]] = {}
         reasons: dict[tuple, int] = {}
-        for src_name, status, reason, messages, clicked, clicked_raw in rows:
-            per_source.setdefault(src_name, []).append((status, messages, clicked, clicked_raw))
+        for src_name, status, reason, messages, clicked, clicks, clicked_raw in rows:
+            per_source.setdefault(src_name, []).append((status, messages, clicked, clicks, clicked_raw))
             key = (_GROUP_OF.get(status), reason)
             reasons[key] = reasons.get(key, 0) + int(messages)
         names = sorted(per_source)
@@ -250,6 +263,7 @@ def _with_trx_rates(frame: pd.DataFrame) -> pd.DataFrame:
     frame["delivered_pct"] = share(frame["delivered"].to_numpy(), frame["sent"].to_numpy())
     frame["ctr"] = share(frame["clicked"].to_numpy(), frame["delivered"].to_numpy())
     frame["ctr_raw"] = share(frame["clicked_raw"].to_numpy(), frame["delivered"].to_numpy())
+    frame["clicks_per_clicker"] = share(frame["clicks"].to_numpy(), frame["clicked"].to_numpy())
     return frame
 
 
@@ -303,7 +317,16 @@ def trx_no_days() -> pd.DataFrame:
     return _with_trx_rates(pd.DataFrame({"day": pd.Series([], dtype="object"), **empty}))
 
 
-TRX_CAMPAIGN_COLUMNS = ["campaign_label", "key", "first_at", *TRX_COUNT_COLUMNS, "delivered_pct", "ctr", "ctr_raw"]
+TRX_CAMPAIGN_COLUMNS = [
+    "campaign_label",
+    "key",
+    "first_at",
+    *TRX_COUNT_COLUMNS,
+    "delivered_pct",
+    "ctr",
+    "ctr_raw",
+    "clicks_per_clicker",
+]
 
 
 def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -> list[dict[str, object]]:
@@ -316,13 +339,13 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
     """
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, None, params)
+    where = PERIOD_WHERE + trx_filter(source, None, params)
     found: dict[str | None, list[tuple]] = {}
     first: dict[str | None, dt.datetime] = {}
     for label, status, first_at, *counts in (
         db.cursor()
         .execute(
-            f"""SELECT campaign_label, status, min(first_at), sum(messages), sum(clicked), sum(clicked_raw)
+            f"""SELECT campaign_label, status, min(first_at), sum(messages), sum(clicked), sum(clicks), sum(clicked_raw)
                 FROM {src["transactional_daily"]} WHERE {where} GROUP BY campaign_label, status""",
             params,
         )
@@ -341,6 +364,7 @@ def trx_campaign_records(db: Db, *, period: Period, source: str | None = None) -
             delivered_pct=r["delivered"] / r["sent"] if r["sent"] else math.nan,
             ctr=r["clicked"] / r["delivered"] if r["delivered"] else math.nan,
             ctr_raw=r["clicked_raw"] / r["delivered"] if r["delivered"] else math.nan,
+            clicks_per_clicker=per_clicker(r["clicks"], r["clicked"]),
         )
         records.append(r)
     # sent, then recipients, most first; then by label, unlabelled last
@@ -359,6 +383,7 @@ def trx_campaign_frame(records: list[dict[str, object]], extra: Sequence[str] = 
             "delivered_pct": "float64",
             "ctr": "float64",
             "ctr_raw": "float64",
+            "clicks_per_clicker": "float64",
         }
     )
 
@@ -375,7 +400,7 @@ def trx_click_delay(
     delay_bucket (lower bound, seconds), width (seconds), messages; shortest first."""
     src = db.sources()
     params = period_params(period)
-    where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+    where = PERIOD_WHERE + trx_filter(source, campaign, params)
     rows = (
         db.cursor()
         .execute(
@@ -469,7 +494,7 @@ def trx_latest_messages(
     """
     if limit <= LATEST_KEPT and db.reads_rollups():
         params = {**period_params(period), "tz": period.tz, "limit": int(limit)}
-        where = PERIOD_WHERE + _trx_filter(source, campaign, params)
+        where = PERIOD_WHERE + trx_filter(source, campaign, params)
         found = (
             db.cursor()
             .execute(
@@ -512,7 +537,7 @@ def _latest_raw(db: Db, *, period: Period, campaign: Campaign, source: str | Non
         assert all(_MONTH_RE.match(m) for m in months)  # spelled into the SQL text: partition pruning
         params: dict[str, object] = {"lo": start, "hi": end, "limit": int(limit)}
         in_months = ", ".join(f"'{m}'" for m in months)
-        where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + _trx_filter(
+        where = f"month IN ({in_months}) AND created_at >= $lo AND created_at < $hi" + trx_filter(
             source, campaign, params
         )
         found += cur.execute(
@@ -549,7 +574,9 @@ class TrxDetail:
     status_group, count, share (`GROUP_SHARES`: delivered, not delivered and pending of
     the sent messages, not sent of all); reasons: the reasons of not-sent and
     not-delivered messages, most frequent first: status_group, reason (None when the
-    provider gave none), count, share (of all not sent and not delivered messages).
+    provider gave none), count, share (of all not sent and not delivered messages);
+    breakdowns: by operator and by country (`data.queries.operators`); delivery: the time to delivery
+    (`data.queries.delivery`); cost: what the messages cost (`data.queries.cost`).
     """
 
     daily: pd.DataFrame
@@ -558,15 +585,23 @@ class TrxDetail:
     groups: pd.DataFrame
     reasons: pd.DataFrame
     latest: pd.DataFrame
+    breakdowns: dict[str, pd.DataFrame]
+    delivery: delivery_queries.DeliveryTime
+    cost: cost_queries.Cost
 
 
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
     """Returns the campaign's detail frames (`TrxDetail`). Its queries run side by side, each on its
-    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays and the
-    daily counts in three threads while this one reads the other breakdowns."""
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="trx-detail") as pool:
+    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays, the operators
+    and the daily counts in four threads while this one reads the other breakdowns."""
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="trx-detail") as pool:
         newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
         delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
+        params: dict[str, object] = {}
+        where = trx_filter(source, campaign, params)
+        breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
+        delivery = pool.submit(delivery_queries.trx_delivery, db, period=period, where=where, params=params)
+        cost = cost_queries.trx_cost(db, period=period, where=where, params=params)
         parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
         frames = {
             "daily": _daily_part(parts),
@@ -574,7 +609,14 @@ def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None
             "groups": _groups_part(parts),
             "reasons": _reasons_part(parts),
         }
-        return TrxDetail(**frames, delays=delays.result(), latest=newest.result())
+        return TrxDetail(
+            **frames,
+            delays=delays.result(),
+            latest=newest.result(),
+            breakdowns=breakdowns.result(),
+            delivery=delivery.result(),
+            cost=cost,
+        )
 
 
 def trx_messages_batches(
@@ -596,7 +638,7 @@ def trx_messages_batches(
         "mlo": month_of(lo),
         "mhi": month_of(hi - dt.timedelta(microseconds=1)),
     }
-    where = "m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi" + _trx_filter(
+    where = "m.month BETWEEN $mlo AND $mhi AND m.created_at >= $lo AND m.created_at < $hi" + trx_filter(
         source, campaign, params, prefix="m."
     )
     # The period's messages and their clicks (from its first month on): a month left out would make the

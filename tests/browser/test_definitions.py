@@ -39,9 +39,15 @@ def test_sms_page_defines_its_figures_and_the_details_agree_with_the_table(dash_
     time.sleep(0.5)
     kpi_help = titles(dash_duo, f"#{Sms.KPIS}")
     previous = " " + t("pl", "help.kpi.previous")
+    # each card's "?", and those of the lines under two of them (time to delivery, clicks in all) and of the cost
     assert kpi_help == [
-        t("pl", f"help.kpi.{k}") + previous
-        for k in ("sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr")
+        t("pl", "help.kpi.sent") + previous,
+        t("pl", "help.kpi.delivered") + previous,
+        t("pl", "help.ttd"),
+        *(t("pl", f"help.kpi.{k}") + previous for k in ("not_sent", "not_delivered", "pending", "clicked")),
+        t("pl", "help.kpi.clicks"),
+        t("pl", "help.kpi.ctr") + previous,
+        t("pl", "help.cost"),
     ]
     assert t("pl", "help.history") in titles(dash_duo, "body")
     shot("definitions-sms-pl")

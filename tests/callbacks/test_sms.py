@@ -224,3 +224,75 @@ def test_a_campaign_row_names_its_days_and_shows_its_times_on_hover():
     assert got["sent_at_full"] == "24.11.2026 10:19 – 01.12.2026 10:49"
     (same_day,) = sms.grid_rows([{**row, "last_at": dt.datetime(2026, 11, 24, 12, 0)}], "en")
     assert same_day["sent_at_label"] == same_day["sent_at_full"] == "24 Nov 2026 10:19 – 24 Nov 2026 12:00"
+
+
+def test_details_show_operators_and_countries_as_the_query_counts_them(ctx, frames):
+    from data.queries import operators as operator_queries
+    from tests.expected import by_key, of_dispatches
+
+    d = frames["dispatches"].iloc[3]
+    want = by_key(of_dispatches(frames, [d["dispatch_id"]]), "operator")
+    for lang, heading, country in (("pl", "Według operatora", "Polska"), ("en", "By operator", "Poland")):
+        _title, body = sms_cb.details(ctx, number=int(d["number"]), lang=lang)
+        text = texts(body)
+        assert heading in text and country in text
+        for name, figures in want.items():
+            if name is not None:
+                assert name in text and f"{figures['sent']:,}".replace(",", "\xa0" if lang == "pl" else ",") in text
+    got = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=d["dispatch_id"])["operator"]
+    assert set(got["key"]) == set(want)
+
+
+def test_details_and_kpis_show_the_time_to_delivery(ctx, frames):
+    from data.queries import delivery as delivery_queries
+    from layouts.delivery import duration
+
+    d = frames["dispatches"].iloc[3]
+    found = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=d["dispatch_id"])
+    for lang, heading in (("pl", "Czas doręczenia"), ("en", "Time to delivery")):
+        _title, body = sms_cb.details(ctx, number=int(d["number"]), lang=lang)
+        text = " ".join(texts(body))
+        assert heading in text and duration(found.median_s, lang) in text and duration(found.p95_s, lang) in text
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en")
+    period = delivery_queries.period_delivery(ctx.db, period=Period(dt.date(2026, 10, 1), UNTIL, TZ))
+    assert f"median {duration(period.median_s, 'en')}" in " ".join(texts(out["kpis"]))
+
+
+def test_kpis_and_details_show_the_cost_per_currency(ctx, frames):
+    from data.queries import cost as cost_queries
+    from i18n import fmt_money
+
+    period = Period(dt.date(2026, 10, 1), UNTIL, TZ)
+    cost = cost_queries.period_cost(ctx.db, period=period)
+    out = sms_cb.report(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="pl")
+    text = " ".join(texts(out["kpis"]))
+    assert "Koszt" in text and len(cost.currencies) == 2
+    for currency, c in cost.currencies.items():
+        assert fmt_money(c.cost, currency, "pl") in text
+    assert f"cena nieznana: wiadomości {cost.unknown}" in text.replace("\xa0", "")
+    d = frames["dispatches"].iloc[3]
+    mine = cost_queries.dispatch_cost(ctx.db, dispatch_id=d["dispatch_id"])
+    _title, body = sms_cb.details(ctx, number=int(d["number"]), lang="en")
+    text = " ".join(texts(body))
+    for currency, c in mine.currencies.items():
+        assert fmt_money(c.cost, currency, "en") in text
+
+
+def test_the_period_view_shows_the_periods_operators_and_time_to_delivery(ctx, frames):
+    from callbacks import sms_period
+    from data.queries import delivery as delivery_queries
+    from layouts.delivery import duration
+    from tests.expected import by_key
+
+    view = sms_period.period_views(ctx, preset="custom", start="2026-10-01", end=UNTIL.isoformat(), lang="en")
+    text = " ".join(texts(view))
+    period = Period(dt.date(2026, 10, 1), UNTIL, TZ)
+    want = by_key(bulk_in_period(frames, period), "operator")
+    assert "Operators, countries and time to delivery in the period" in text and "By operator" in text
+    for name, figures in want.items():
+        if name is not None:
+            assert name in text and f"{figures['sent']:,}" in text
+    found = delivery_queries.period_delivery(ctx.db, period=period)
+    assert f"median {duration(found.median_s, 'en')}" in text and found.slowest[0] in text
+    empty = sms_period.period_views(ctx, preset="custom", start="2020-03-01", end="2020-03-31", lang="en")
+    assert not texts(empty)

@@ -332,3 +332,13 @@ def test_open_rows_are_capped_and_made_up_ones_cost_nothing(ctx, monkeypatch):
     for key in [*keys, "none"]:
         opened = trx_cb.toggled(opened, key)
     assert len(opened) == trx_cb.MAX_OPEN_ROWS and opened[-1] == "none" and keys[0] not in opened
+
+
+def test_detail_shows_operators_and_countries(ctx):
+    key = "label:potwierdzenie-zamowienia"
+    for lang, heading in (("pl", "Według operatora"), ("en", "By operator")):
+        row = trx_cb.detail(ctx, period=PERIOD, key=key, name="potwierdzenie-zamowienia", source=None, lang=lang)
+        table = find(row["detail"], lambda n: "ops-by-operator" in (getattr(n, "className", "") or ""))[0]
+        assert heading in texts(row["detail"])
+        names = [texts(tr)[0] for tr in table.children[1].children]
+        assert {"Orange", "Play", "Plus", "T-Mobile"} <= set(names)

@@ -26,7 +26,7 @@ from tests.expected import (
     sent_in_period,
 )
 
-COUNTS = set(counts(pd.DataFrame({"status": [], "clicked": []})))
+COUNTS = set(counts(pd.DataFrame({"status": [], "clicked": [], "clicks": []})))
 
 PERIODS = [
     Period(dt.date(2026, 10, 21), UNTIL, TZ),
@@ -145,3 +145,16 @@ def test_empty_lake_says_so(tmp_path):
     db = Db(Lake(tmp_path / "lake"), tz=TZ)
     with pytest.raises(LakeUnavailable):
         sms_queries.period_summary(db, period=PERIODS[0])
+
+
+def test_clicks_count_every_human_click_and_per_clicking_recipient(ctx, frames):
+    period = PERIODS[2]
+    now, _prev, _trend = sms_queries.period_summary(ctx.db, period=period)
+    want = counts(bulk_in_period(frames, period))
+    assert int(now["clicks"]) == want["clicks"] > want["clicked"]  # some people click more than once
+    assert now["clicks_per_clicker"] == pytest.approx(want["clicks"] / want["clicked"])
+    d = frames["dispatches"]["dispatch_id"].iloc[3]
+    row = sms_queries.dispatch_counts(ctx.db, dispatch_id=d).iloc[0]
+    mine = counts(of_dispatches(frames, [d]))
+    assert int(row["clicks"]) == mine["clicks"]
+    assert same_rate(row["clicks_per_clicker"], rate(mine["clicks"], mine["clicked"]))

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from data.period import Period
-from i18n import fmt_int
+from i18n import fmt_int, t
 from reports.dispatches import dispatches_csv, dispatches_docx
 from tests.conftest import TZ, UNTIL
 
@@ -221,3 +221,74 @@ def test_docx_groups_numbers_as_the_page_does(ctx, demo_dir):
     assert four and all(text[1] == "\xa0" for text in four), four
     cells = {c.text for t in doc.tables if t is not table for row in t.rows for c in row.cells}
     assert fmt_int(sum(counts[0] for counts in want.values()), "pl") in cells, cells  # the KPI "Wysłane"
+
+
+def test_docx_has_the_operator_table_of_the_period(ctx, frames):
+    from data.queries import operators as operator_queries
+    from tests.expected import bulk_in_period, by_key, worst_key
+
+    want = by_key(bulk_in_period(frames, PERIOD), "operator")
+    for lang, first, worst in (("pl", "Operator", "najgorszy"), ("en", "Operator", "worst")):
+        doc = sms_docx(ctx, lang=lang)
+        headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+        assert headings[0] == ("Według operatora" if lang == "pl" else "By operator")
+        table = next(t for t in doc.tables if t.rows[0].cells[0].text == first)
+        rows = {r.cells[0].text: r.cells[1].text.replace("\xa0", "").replace(",", "") for r in table.rows[1:]}
+        named = {k: v for k, v in want.items() if k is not None}
+        bad = worst_key(want)
+        assert {
+            k.removesuffix(f" ({worst})"): int(v) for k, v in rows.items() if "nieznany" not in k and "unknown" not in k
+        } == {k: v["sent"] for k, v in named.items()}
+        assert any(k.endswith(f"({worst})") for k in rows) == (bad is not None)
+    assert not operator_queries.period_breakdowns(ctx.db, period=PERIOD)["operator"].empty
+
+
+@pytest.mark.parametrize("lang,sep", [("pl", ";"), ("en", ",")])
+def test_csv_has_total_clicks_and_clicks_per_clicking_recipient(ctx, frames, lang, sep):
+    from tests.expected import counts, of_dispatches
+
+    body = b"".join(dispatches_csv(ctx.db, period=PERIOD, lang=lang, sep=sep)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=sep))
+    col = {name: i for i, name in enumerate(rows[0])}
+    total, per = (t(lang, "col.clicks"), t(lang, "col.clicks_per_clicker"))
+    ids = frames["dispatches"].set_index("number")["dispatch_id"]
+    for r in rows[1:]:
+        want = counts(of_dispatches(frames, [ids[int(r[0])]]))
+        assert int(r[col[total]]) == want["clicks"]
+        ratio = r[col[per]].replace(",", ".")
+        assert (
+            (ratio == "")
+            if not want["clicked"]
+            else float(ratio) == pytest.approx(want["clicks"] / want["clicked"], abs=0.005)
+        )
+
+
+def test_csv_has_the_cost_per_currency_and_the_messages_without_a_price(ctx, frames):
+    from tests.expected import costs, of_dispatches
+
+    body = b"".join(dispatches_csv(ctx.db, period=PERIOD, lang="en", sep=",")).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=","))
+    col = {name: i for i, name in enumerate(rows[0])}
+    ids = frames["dispatches"].set_index("number")["dispatch_id"]
+    mixed = 0
+    for r in rows[1:]:
+        want = costs(of_dispatches(frames, [ids[int(r[0])]]))
+        cells = dict(reversed(c.split(" ")) for c in r[col["Cost"]].split("; ")) if r[col["Cost"]] else {}
+        assert set(cells) == set(want["currencies"])  # one figure per currency, never their sum
+        for currency, w in want["currencies"].items():
+            assert float(cells[currency]) == pytest.approx(w["cost"], abs=0.00005)
+        assert int(r[col["Price unknown (messages)"]]) == want["unknown"]
+        mixed += len(cells) > 1
+    assert mixed  # twilio's failover traffic: dispatches billed in PLN and EUR
+
+
+def test_docx_kpis_carry_the_cost_of_the_period(ctx, frames):
+    from data.queries import cost as cost_queries
+    from i18n import fmt_money
+
+    cost = cost_queries.period_cost(ctx.db, period=PERIOD)
+    doc = sms_docx(ctx, lang="en")
+    cells = "\n".join(c.text for table in doc.tables[:3] for row in table.rows for c in row.cells)
+    for currency, c in cost.currencies.items():
+        assert fmt_money(c.cost, currency, "en") in cells
+    assert "Cost" in cells and "Price unknown (messages)" in cells

@@ -100,6 +100,7 @@ def test_docx_has_title_filters_kpis_chart_and_table(ctx):
         "Wysłane",
         "Dostarczone",
         "Kliknięte",
+        "Kliknięcia (łącznie)",
         "CTR (ludzie)",
         "CTR z botami",
     ]
@@ -134,3 +135,21 @@ def test_messages_csv_of_a_campaign(ctx, frames):
     human = set(frames["clicks"].loc[~frames["clicks"]["is_bot"], "message_id"])
     assert sum(1 for r in rows[1:] if int(r[6]) > 0) == int(m["message_id"].isin(human).sum())
     assert all((r[8] != "") == (int(r[6]) > 0) for r in rows[1:])
+
+
+def test_csv_has_each_campaigns_cost_per_currency_and_clicks_in_all(ctx, frames):
+    from tests.expected import costs, counts, of_campaign, trx_in_period
+
+    rows = read_csv(transactional_csv(ctx.db, period=PERIOD, lang="en", sep=","), ",")
+    col = {name: i for i, name in enumerate(rows[0])}
+    m = trx_in_period(frames, PERIOD)
+    for r in rows[1:]:
+        label = None if r[0] == "(no campaign)" else r[0]
+        mine = of_campaign(m, label)
+        want = costs(mine)
+        cells = dict(reversed(c.split(" ")) for c in r[col["Cost"]].split("; ")) if r[col["Cost"]] else {}
+        assert set(cells) == set(want["currencies"])
+        for currency, w in want["currencies"].items():
+            assert float(cells[currency]) == pytest.approx(w["cost"], abs=0.00005)
+        assert int(r[col["Price unknown (messages)"]]) == want["unknown"]
+        assert int(r[col["Clicks (total)"]]) == counts(mine)["clicks"]

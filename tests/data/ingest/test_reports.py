@@ -41,6 +41,7 @@ def test_kpis_and_dispatches_of_an_imported_file(imported, use_rollups):
         "not_delivered": 2,
         "pending": 1,
         "clicked": 1,
+        "clicks": 1,
     }
     assert k["delivered_pct"] == pytest.approx(2 / 5)
     assert k["ctr"] == pytest.approx(1 / 2)

@@ -572,6 +572,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "sched.error.format": "choose CSV, DOCX or both",
     "sched.error.period": "choose the period: yesterday, last week, last month or month to date",
     "sched.error.lang": "the language must be pl or en",
+    "sched.error.view": "choose a saved view of the report's page that you can see, or the default view",
     "sched.error.every": "choose daily, weekly or monthly",
     "sched.error.hour": "hour must be 0-23",
     "sched.error.weekly_day": "a weekly schedule needs a day 1-7 (1 = Monday)",

@@ -608,6 +608,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "sched.error.format": "wybierz CSV, DOCX albo oba",
     "sched.error.period": "wybierz okres: wczoraj, poprzedni tydzień, poprzedni miesiąc albo od początku miesiąca",
     "sched.error.lang": "język musi być pl albo en",
+    "sched.error.view": "wybierz zapisany widok strony raportu, który widzisz, albo widok domyślny",
     "sched.error.every": "wybierz: codziennie, co tydzień albo co miesiąc",
     "sched.error.hour": "godzina musi być z zakresu 0-23",
     "sched.error.weekly_day": "raport cotygodniowy potrzebuje dnia 1-7 (1 = poniedziałek)",

@@ -179,6 +179,7 @@ class Sched(StrEnum):
 
     TIMEZONE = "sched-timezone"
     PAGE = "sched-page"  # which report: sms or transactional
+    VIEW = "sched-view"  # which saved view of that page (DEFAULT_VIEW: the page's default table)
     FORMATS = "sched-formats"
     EVERY = "sched-every"
     DAY = "sched-day"

@@ -157,6 +157,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.CHAIN: CAN["audit"],
     # reports by e-mail: analysts and admins add, list and remove them
     Sched.DAY: CAN["schedules"],
+    Sched.VIEW: CAN["schedules"],
     Sched.LIST: CAN["schedules"],
     Sched.MESSAGE: CAN["schedules"],
     Live.SMS_TIMER: "viewer",

@@ -657,4 +657,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "views.error.name_bad": "A view's name has at most {most} characters, on one line.",
     "views.error.bad_view": "This page's view cannot be saved.",
     "views.error.too_many": "You have {most} saved views, the most there can be. Remove one first.",
+    "views.remove_header": "Remove a view",
+    "views.remove": "Remove \u201c{name}\u201d",
+    "views.removed": "View \u201c{name}\u201d removed.",
+    "views.error.gone": "That saved view is not there any more.",
+    "views.error.not_yours": "You can remove only your own views; an admin also the shared ones.",
 }

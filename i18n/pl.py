@@ -693,4 +693,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "views.error.name_bad": "Nazwa widoku ma najwyżej {most} znaków, w jednym wierszu.",
     "views.error.bad_view": "Tego widoku strony nie można zapisać.",
     "views.error.too_many": "Masz już {most} zapisanych widoków, tyle, ile można. Najpierw usuń któryś.",
+    "views.remove_header": "Usuń widok",
+    "views.remove": "Usuń \u201e{name}\u201d",
+    "views.removed": "Usunięto widok \u201e{name}\u201d.",
+    "views.error.gone": "Tego zapisanego widoku już nie ma.",
+    "views.error.not_yours": "Możesz usuwać tylko własne widoki; administrator także udostępnione.",
 }

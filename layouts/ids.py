@@ -221,6 +221,8 @@ class View(StrEnum):
     SHARE = "view-share"  # admins: shared with everyone
     SAVE = "view-save"
     MESSAGE = "view-message"
+    REMOVE = "view-remove"  # a saved view's remove entry in the menu: {"type": REMOVE, "index": view id}
+    REMOVED = "view-removed"  # what removing a saved view did
     NOTICE = "view-notice"  # the parts of a link that were ignored
     SMS_DETAIL = "view-sms-detail"  # the SMS page's open details dialog: {"dispatch": n} or {"campaign": id}
     SMS_DETAIL_ASKED = "view-sms-detail-asked"  # the dialog a link asked for (opened once the page is drawn)

@@ -175,6 +175,7 @@ OUTPUT_ROLES: dict[str, str] = {
     View.SMS_DETAIL: "viewer",
     View.MESSAGE: "viewer",
     View.MENU: "viewer",
+    View.REMOVED: "viewer",  # each removes their own views; an admin shared ones too (checked when removing)
     "view-query": "viewer",  # layouts.ids.view_query(page)
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}

@@ -33,6 +33,7 @@ def rows(ctx: PageContext, *, now: dt.datetime | None = None) -> list[dict]:
             {
                 "id": s.id,
                 "page": s.page,
+                "view": s.view_name,
                 "formats": list(s.formats),
                 "every": s.every,
                 "day": s.day,
@@ -57,8 +58,29 @@ def rows(ctx: PageContext, *, now: dt.datetime | None = None) -> list[dict]:
     return found
 
 
+def visible_views(ctx: PageContext, page: str, owner: str) -> list:
+    """Returns the saved views of `page` that `owner` sees (theirs and the shared ones), by name."""
+    from data.store.sqlite import store_path
+    from data.store.views import ViewStore
+
+    if page not in ("sms", "transactional"):
+        return []
+    return ViewStore(store_path(ctx.config.data_dir), timeout_s=ctx.config.store_timeout_s).visible(owner, page)
+
+
+def chosen_view(ctx: PageContext, page: str, choice: str, owner: str):
+    """Returns the saved view a schedule's form chose (None: the page's default table); ScheduleError when it is
+    not a view of `page` that `owner` sees (a forged or stale choice)."""
+    if choice in ("", layout.DEFAULT_VIEW):
+        return None
+    found = [v for v in visible_views(ctx, page, owner) if str(v.id) == choice]
+    if not found:
+        raise ScheduleError("sched.error.view")
+    return found[0]
+
+
 def add_schedule(ctx: PageContext, form: dict, *, owner: str, lang: str) -> tuple[int | None, str | None]:
-    """Adds the schedule of the page's form (page, formats, every, day, hour, period, to, lang); returns
+    """Adds the schedule of the page's form (page, view, formats, every, day, hour, period, to, lang); returns
     (its id, None) or (None, what is wrong in `lang`)."""
 
     def text(key: str) -> str:
@@ -72,6 +94,7 @@ def add_schedule(ctx: PageContext, form: dict, *, owner: str, lang: str) -> tupl
     hour = int(text("hour")) if text("hour").isdigit() else -1
     recipients = [a for a in _SPLIT.split(text("to")) if a]
     try:
+        chosen = chosen_view(ctx, text("page"), text("view"), owner)
         schedule = ctx.schedules().add(
             page=text("page"),
             formats=formats,
@@ -82,6 +105,8 @@ def add_schedule(ctx: PageContext, form: dict, *, owner: str, lang: str) -> tupl
             recipients=recipients[:100],
             lang=text("lang"),
             owner=owner,
+            view_query=chosen.query if chosen else "",
+            view_name=chosen.name if chosen else "",
         )
     except ScheduleError as exc:
         return None, t(lang, exc.key, **exc.values)
@@ -107,12 +132,28 @@ def register(app, ctx: PageContext) -> None:
         return options, (options[0]["value"] if options else None), not options
 
     @app.callback(
+        Output(Sched.VIEW, "options"),
+        Output(Sched.VIEW, "value"),
+        Input(Sched.PAGE, "value"),
+        State(Shell.LANG, "data"),
+    )
+    def views(page, lang):
+        account = ctx.account()
+        owner = account.name if account else "local"
+        try:
+            found = visible_views(ctx, page if isinstance(page, str) else "", owner)
+        except StoreError:  # busy or read-only now: the default view only, the form still works
+            found = []
+        return layout.view_options(lang_or_default(lang), [(v.id, v.name) for v in found]), layout.DEFAULT_VIEW
+
+    @app.callback(
         Output(Sched.LIST, "children"),
         Output(Sched.MESSAGE, "children"),
         Input(Sched.REFRESH, "n_clicks"),
         Input(Sched.ADD, "n_clicks"),
         Input({"type": Sched.REMOVE, "index": ALL}, "n_clicks"),
         State(Sched.PAGE, "value"),
+        State(Sched.VIEW, "value"),
         State(Sched.FORMATS, "value"),
         State(Sched.EVERY, "value"),
         State(Sched.DAY, "value"),
@@ -122,7 +163,7 @@ def register(app, ctx: PageContext) -> None:
         State(Sched.LANG, "value"),
         State(Shell.LANG, "data"),
     )
-    def refresh(_refresh, _add, removes, page, formats, every, day, hour, period, to, report_lang, lang):
+    def refresh(_refresh, _add, removes, page, view, formats, every, day, hour, period, to, report_lang, lang):
         lang = lang_or_default(lang)
         trigger = dash_ctx.triggered_id
         message = None
@@ -137,6 +178,7 @@ def register(app, ctx: PageContext) -> None:
             account = ctx.account()
             form = {
                 "page": page,
+                "view": view,
                 "formats": formats,
                 "every": every,
                 "day": day,

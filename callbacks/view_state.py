@@ -185,8 +185,8 @@ def drawn_props(view: View) -> dict[str, dict]:
 
 
 def saved_entries(ctx: PageContext, page: str, owner: str) -> list[dict]:
-    """Returns the menu entries of the views `owner` sees on `page` (name, href, shared, mine); none when the
-    store cannot be read (the page shows without them)."""
+    """Returns the menu entries of the views `owner` sees on `page` (id, name, href, shared, mine, removable: theirs,
+    and for an admin the shared ones); none when the store cannot be read (the page shows without them)."""
     from data.store.sqlite import store_path
     from data.store.views import ViewStore
 
@@ -196,8 +196,16 @@ def saved_entries(ctx: PageContext, page: str, owner: str) -> list[dict]:
     except Exception:  # noqa: BLE001 - a store busy or unreadable: the page without its menu rather than no page
         log.warning("saved views cannot be read", exc_info=True)
         return []
+    admin = ctx.can("users")
     return [
-        {"name": v.name, "href": PATHS[v.page] + v.query, "shared": v.shared, "mine": v.owner.lower() == owner.lower()}
+        {
+            "id": v.id,
+            "name": v.name,
+            "href": PATHS[v.page] + v.query,
+            "shared": v.shared,
+            "mine": v.owner.lower() == owner.lower(),
+            "removable": v.owner.lower() == owner.lower() or (v.shared and admin),
+        }
         for v in found
     ]
 
@@ -283,6 +291,34 @@ def save_view(ctx: PageContext, *, name, share, path, search, lang) -> tuple[str
     ctx.record("view.save", outcome="ok", target=PATHS[page], filter={"name": saved.name, "shared": shared})
     key = "views.saved_shared" if shared else "views.saved"
     return t(lang, key, name=saved.name), view_menu.menu_items(lang, saved_entries(ctx, page, owner))
+
+
+def remove_view(ctx: PageContext, *, view_id, path, lang) -> tuple[str, object]:
+    """Removes saved view `view_id` of the page at `path` when the account may (their own; an admin also a
+    shared one); returns (message, menu entries or no_update)."""
+    from data.store.sqlite import StoreError, store_path
+    from data.store.views import ViewError, ViewStore
+
+    lang = lang_or_default(lang)
+    page = PAGES.get(path if isinstance(path, str) else "")
+    owner = owner_of(ctx.account_view())
+    if page is None or not isinstance(view_id, int) or isinstance(view_id, bool):
+        return t(lang, "views.error.gone"), no_update
+    try:
+        store = ViewStore(store_path(ctx.config.data_dir), timeout_s=ctx.config.store_timeout_s)
+        found = next((v for v in store.visible(owner, page) if v.id == view_id), None)
+        if found is None:
+            return t(lang, "views.error.gone"), view_menu.menu_items(lang, saved_entries(ctx, page, owner))
+        mine = found.owner.lower() == owner.lower()
+        if not mine and not (found.shared and ctx.can("users")):
+            return t(lang, "views.error.not_yours"), no_update
+        removed = store.remove(found.id, None if found.shared and not mine else found.owner)
+    except (ViewError, StoreError) as exc:  # the store busy or read-only: nothing removed
+        return t(lang, exc.key, **exc.values), no_update
+    if removed:
+        ctx.record("view.remove", outcome="ok", target=PATHS[page], filter={"name": found.name, "shared": found.shared})
+    key = "views.removed" if removed else "views.error.gone"
+    return t(lang, key, name=found.name), view_menu.menu_items(lang, saved_entries(ctx, page, owner))
 
 
 def register(app, ctx: PageContext) -> None:
@@ -416,3 +452,17 @@ def register(app, ctx: PageContext) -> None:
     )
     def save(_n, name, share, path, search, lang):
         return save_view(ctx, name=name, share=share, path=path, search=search, lang=lang)
+
+    @app.callback(
+        Output(ViewIds.REMOVED, "children"),
+        Output(ViewIds.MENU, "children", allow_duplicate=True),
+        Input({"type": ViewIds.REMOVE, "index": ALL}, "n_clicks"),
+        State(Shell.URL, "pathname"),
+        State(Shell.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def remove(_clicks, path, lang):
+        trigger = dash_ctx.triggered_id
+        if not isinstance(trigger, dict) or not dash_ctx.triggered or not dash_ctx.triggered[0].get("value"):
+            return no_update, no_update  # the entries of a menu just drawn: no click
+        return remove_view(ctx, view_id=trigger.get("index"), path=path, lang=lang)

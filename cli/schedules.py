@@ -41,7 +41,8 @@ def _day(value: str | None, every: str) -> int | None:
 
 
 def describe(schedule, tz: str) -> str:
-    """Returns one line of `schedules list`: id, page, formats, when, period, language, owner, recipients."""
+    """Returns one line of `schedules list`: id, page, formats, when, period, language, owner, recipients,
+    and the view sent (a saved view's name and query string, or the default one)."""
     if schedule.every == "daily":
         when = f"daily {schedule.hour:02d}:00"
     elif schedule.every == "weekly":
@@ -58,8 +59,26 @@ def describe(schedule, tz: str) -> str:
             schedule.lang,
             schedule.owner,
             ", ".join(schedule.recipients),
+            f"view {schedule.view_name} {schedule.view_query or '?'}" if schedule.view_name else "default view",
         ]
     )
+
+
+def _view(cfg, view_id: int, page: str, owner: str):
+    """Returns the saved view `view_id` of `page` that `owner` sees (theirs or a shared one); fails otherwise."""
+    import sqlite3
+
+    from data.store.sqlite import StoreError, store_path
+    from data.store.views import ViewStore
+
+    try:
+        seen = ViewStore(store_path(cfg.data_dir), timeout_s=cfg.store_timeout_s).visible(owner, page)
+    except (sqlite3.Error, OSError, StoreError) as exc:
+        fail(f"the store cannot be read ({exc})")
+    found = [v for v in seen if v.id == view_id]
+    if not found:
+        fail(f"--view: no saved view {view_id} of the {page} page that {owner} can see (views list --user {owner})")
+    return found[0]
 
 
 @app.command("add")
@@ -72,6 +91,9 @@ def schedules_add(
     period: str = typer.Option(..., "--period", help="yesterday, last-week, last-month or month-to-date."),
     to: list[str] = typer.Option(..., "--to", help="A recipient's e-mail address; repeat for more."),
     lang: str = typer.Option("pl", "--lang", help="pl or en."),
+    view: int | None = typer.Option(
+        None, "--view", help="A saved view of the page to send (`views list`: yours or a shared one)."
+    ),
 ) -> None:
     """Schedule a report by e-mail; prints its id."""
     from data.recurrence import EVERY, PERIODS
@@ -93,6 +115,8 @@ def schedules_add(
             recipients.append(check_address(address))
         except ScheduleError as exc:
             fail("--to: " + t("en", exc.key, **exc.values))
+    owner = getpass.getuser()
+    chosen = _view(cfg, view, page, owner) if view is not None else None
     try:
         schedule = _store(cfg).add(
             page=page,
@@ -103,7 +127,9 @@ def schedules_add(
             period=period,
             recipients=recipients,
             lang=lang,
-            owner=getpass.getuser(),
+            owner=owner,
+            view_query=chosen.query if chosen else "",
+            view_name=chosen.name if chosen else "",
         )
     except ScheduleError as exc:
         fail(t("en", exc.key, **exc.values))
@@ -114,7 +140,7 @@ def schedules_add(
 
 @app.command("list")
 def schedules_list() -> None:
-    """List the schedules: id, page, formats, when, period, language, owner, recipients, next due, last run."""
+    """List the schedules: id, page, formats, when, period, language, owner, recipients, view, next due, last run."""
     from zoneinfo import ZoneInfo
 
     from reports.scheduler import next_time

@@ -186,6 +186,7 @@ class Sched(StrEnum):
 
     TIMEZONE = "sched-timezone"
     PAGE = "sched-page"  # which report: sms or transactional
+    VIEW = "sched-view"  # which saved view of that page (DEFAULT_VIEW: the page's default table)
     FORMATS = "sched-formats"
     EVERY = "sched-every"
     DAY = "sched-day"
@@ -227,6 +228,8 @@ class View(StrEnum):
     SHARE = "view-share"  # admins: shared with everyone
     SAVE = "view-save"
     MESSAGE = "view-message"
+    REMOVE = "view-remove"  # a saved view's remove entry in the menu: {"type": REMOVE, "index": view id}
+    REMOVED = "view-removed"  # what removing a saved view did
     NOTICE = "view-notice"  # the parts of a link that were ignored
     SMS_DETAIL = "view-sms-detail"  # the SMS page's open details dialog: {"dispatch": n} or {"campaign": id}
     SMS_DETAIL_ASKED = "view-sms-detail-asked"  # the dialog a link asked for (opened once the page is drawn)

@@ -15,6 +15,7 @@ PAGES = ("sms", "transactional")
 EVERY = ("daily", "weekly", "monthly")
 PERIODS = ("yesterday", "last-week", "last-month", "month-to-date")
 LAST_DAY = 0  # a monthly schedule's day meaning the month's last (data/recurrence.py)
+DEFAULT_VIEW = "default"  # the view choice meaning the page's default table
 
 
 def weekday(lang: str, day: int) -> str:
@@ -31,6 +32,13 @@ def day_options(lang: str, every: str | None) -> list[dict]:
             {"label": t(lang, "sched.day.last"), "value": str(LAST_DAY)}
         ]
     return []
+
+
+def view_options(lang: str, views: list[tuple[int, str]]) -> list[dict]:
+    """Returns the choices of the view a schedule sends: the page's default table, then `views` (id, name)."""
+    return [{"label": t(lang, "sched.view.default"), "value": DEFAULT_VIEW}] + [
+        {"label": name, "value": str(view_id)} for view_id, name in views
+    ]
 
 
 def _field(label: str, control, width: int) -> dbc.Col:
@@ -51,6 +59,7 @@ def page(lang: str, tz: str, *, smtp_ready: bool) -> html.Div:
                 _select(Sched.PAGE, [{"label": t(lang, f"sched.page.{p}"), "value": p} for p in PAGES], "sms"),
                 3,
             ),
+            _field(t(lang, "sched.view"), _select(Sched.VIEW, view_options(lang, []), DEFAULT_VIEW), 3),
             _field(
                 t(lang, "sched.formats"),
                 dbc.Checklist(
@@ -83,7 +92,7 @@ def page(lang: str, tz: str, *, smtp_ready: bool) -> html.Div:
             _field(
                 t(lang, "sched.to"),
                 dbc.Input(id=Sched.TO, size="sm", placeholder=t(lang, "sched.to_hint"), autoComplete="off"),
-                7,
+                4,
             ),
             _field(
                 t(lang, "sched.lang"),
@@ -195,8 +204,8 @@ def last_text(lang: str, run: dict | None, tz: str) -> html.Span:
 
 
 def schedule_table(lang: str, rows: list[dict], tz: str) -> html.Div | dbc.Table:
-    """Returns the schedules (dicts: id, page, formats, every, day, hour, period, recipients, lang, owner, next,
-    last) as a table with a remove button on each row; times in the reporting time zone `tz`."""
+    """Returns the schedules (dicts: id, page, view (a saved view's name, "" for the default), formats, every, day,
+    hour, period, recipients, lang, owner, next, last) as a table with a remove button on each row; times in the reporting time zone `tz`."""
     if not rows:
         return html.Div(t(lang, "sched.empty"), className="text-muted")
     columns = ("id", "report", "when", "period", "to", "owner", "next", "last")
@@ -204,6 +213,8 @@ def schedule_table(lang: str, rows: list[dict], tz: str) -> html.Div | dbc.Table
     body = []
     for row in rows:
         report = f"{t(lang, 'sched.page.' + row['page'])} · {' + '.join(f.upper() for f in row['formats'])}"
+        if row.get("view"):
+            report += " · " + t(lang, "sched.view.named", name=row["view"])
         body.append(
             html.Tr(
                 [

@@ -58,6 +58,7 @@ def bar(lang: str, saved: list[dict], can_share: bool) -> html.Div:
     )
     return html.Div(
         [
+            html.Span(id=View.REMOVED, className="small", role="status"),
             menu(lang, saved),
             dbc.Button(
                 [html.I(className="bi bi-bookmark-plus me-1"), t(lang, "views.save_open")],
@@ -105,7 +106,8 @@ def menu(lang: str, saved: list[dict]) -> dbc.DropdownMenu:
 
 
 def menu_items(lang: str, saved: list[dict]) -> list:
-    """Returns the saved views' menu entries (`saved`: name, href, shared, mine)."""
+    """Returns the saved views' menu entries (`saved`: id, name, href, shared, mine, removable), then an entry
+    removing each view the user may remove."""
     if not saved:
         return [dbc.DropdownMenuItem(t(lang, "views.none"), disabled=True)]
     items = []
@@ -116,6 +118,17 @@ def menu_items(lang: str, saved: list[dict]) -> list:
         for v in views:
             icon = [html.I(className="bi bi-people ms-2 text-muted", title=t(lang, "views.shared_hint"))]
             items.append(dbc.DropdownMenuItem([v["name"], *(icon if v["shared"] else [])], href=v["href"]))
+    removable = [v for v in saved if v.get("removable")]
+    if removable:
+        items += [dbc.DropdownMenuItem(divider=True), dbc.DropdownMenuItem(t(lang, "views.remove_header"), header=True)]
+    for v in removable:
+        items.append(
+            dbc.DropdownMenuItem(
+                [html.I(className="bi bi-trash me-2 text-danger"), t(lang, "views.remove", name=v["name"])],
+                id={"type": View.REMOVE, "index": v["id"]},
+                n_clicks=0,
+            )
+        )
     return items
 
 

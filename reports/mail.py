@@ -61,9 +61,12 @@ def report_files(
     sep: str,
     generated_at: dt.datetime,
     view: dispatches.HistoryView | None = None,
+    source: str | None = None,
+    text: str = "",
 ) -> list[Attachment]:
     """Returns the report's files, made by the same builders as the page's export (`view`: the SMS page's
-    campaigns, as the export route passes them)."""
+    campaigns, filter, sort and rows, as the export route passes them; `source` and `text`: the transactional
+    table's filters)."""
     files = []
     span = f"{period.start.isoformat()}-{period.end.isoformat()}"
     for fmt in formats:
@@ -76,9 +79,13 @@ def report_files(
         else:
             stem = transactional.file_stem("table", period, lang)
             if fmt == "csv":
-                data = b"".join(transactional.transactional_csv(db, period=period, lang=lang, sep=sep))
+                data = b"".join(
+                    transactional.transactional_csv(db, period=period, lang=lang, sep=sep, source=source, text=text)
+                )
             else:
-                data = transactional.transactional_docx(db, period=period, lang=lang, generated_at=generated_at)
+                data = transactional.transactional_docx(
+                    db, period=period, lang=lang, generated_at=generated_at, source=source, text=text
+                )
         files.append(
             Attachment(f"{stem}.{fmt}", data, CSV_TYPE if fmt == "csv" else DOCX_TYPE, "csv" if fmt == "csv" else fmt)
         )

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import page_view
 from data.db import Db
+from data.queries.history import HistoryFilter, Sort
 from data.recurrence import latest_due, next_due, report_period
 from data.store.audit import AccessAudit, AuditEvent
 from data.store.schedules import FAILED, RETRY, SENT, Run, Schedule, ScheduleStore, holder_id
@@ -114,6 +116,26 @@ class Sender:
             raise RuntimeError("the send could not be claimed")
         return self.send(schedule, run, now, who=who, role=role, address=address)
 
+    def _view(self, schedule: Schedule) -> tuple[HistoryView | None, str | None, str]:
+        """Returns what the export route would be given for the schedule's view (its page's query string; its
+        period is the schedule's): the SMS table's HistoryView, or the transactional table's source and text.
+        The transactional export has no sort: its CSV keeps the table's own order whatever the view's."""
+        shown, _ignored = page_view.parse(schedule.view_query, schedule.page)
+        if schedule.page != "sms":
+            return None, shown.source, shown.text
+        if self.frames is None:
+            return None, None, ""
+        campaigns, members = self.frames()
+        column = shown.sort_column
+        view = HistoryView(
+            campaigns=campaigns,
+            members=members,
+            flt=HistoryFilter(shown.text, shown.since, shown.until),
+            sort=Sort(*column) if column else None,
+            per="campaign" if shown.per_campaign else "dispatch",
+        )
+        return view, None, ""
+
     def send(
         self,
         schedule: Schedule,
@@ -131,10 +153,7 @@ class Sender:
             lang = schedule.lang
             period = report_period(schedule.period, run.due_at, self.tz)
             generated = now.astimezone(ZoneInfo(self.tz)).replace(tzinfo=None)
-            view = None
-            if schedule.page == "sms" and self.frames is not None:
-                campaigns, members = self.frames()
-                view = HistoryView(campaigns=campaigns, members=members)
+            view, source, text = self._view(schedule)
             files = report_files(
                 self.db,
                 page=schedule.page,
@@ -144,6 +163,8 @@ class Sender:
                 sep=self.separators[lang],
                 generated_at=generated,
                 view=view,
+                source=source,
+                text=text,
             )
             kpis, chart = kpis_and_chart(self.db, page=schedule.page, period=period, lang=lang)
             report = compose(

@@ -11,6 +11,7 @@ from cli import cli as commands
 from data.store.audit import AccessAudit
 from data.store.schedules import ScheduleStore
 from data.store.sqlite import store_path
+from data.store.views import ViewStore
 from tests.smtp import Inbox
 
 
@@ -58,8 +59,9 @@ def test_add_list_run_now_and_remove(cli, inbox, data_dir):
         listed[6],
         "anna@example.com, ben@example.org",
     ]
-    assert listed[8].startswith("next ") and listed[9] == "last -"
-    next_due = dt.datetime.strptime(listed[8][5:], "%Y-%m-%d %H:%M")
+    assert listed[8] == "default view"
+    assert listed[9].startswith("next ") and listed[10] == "last -"
+    next_due = dt.datetime.strptime(listed[9][5:], "%Y-%m-%d %H:%M")
     assert next_due.isoweekday() == 1 and next_due.hour == 7
 
     sent = cli("run-now", schedule_id)
@@ -115,3 +117,31 @@ def test_run_now_when_the_smtp_server_is_down_says_why(cli, inbox):
     result = cli("run-now", schedule_id)
     assert result.exit_code == 2 and result.stderr.startswith("error: not sent: ConnectionRefusedError")
     assert "last failed" in cli("list").stdout
+
+
+def test_a_schedule_sends_a_saved_view_the_user_sees_kept_when_the_view_is_removed(cli, data_dir):
+    import getpass
+
+    views = ViewStore(store_path(data_dir))
+    mine = views.save(getpass.getuser(), "Jesień", "sms", "?q=jesie%C5%84&per=campaign")
+    shared = views.save("zoe-admin", "Wspólny", "sms", "?sort=name", shared=True)
+    private = views.save("zoe-admin", "Prywatny", "sms", "?sort=name")
+    trx = views.save(getpass.getuser(), "API", "transactional", "?source=api")
+    base = [*ADD, "--period", "last-week", "--to", "anna@example.com"]
+    for refused in (private, trx):
+        result = cli(*base, "--view", refused.id)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1
+        assert result.stderr.startswith(f"error: --view: no saved view {refused.id} of the sms page")
+    assert ScheduleStore(store_path(data_dir)).list() == []
+
+    first = cli(*base, "--view", mine.id)
+    second = cli(*base, "--view", shared.id)
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    views.remove(mine.id)  # what is sent stays what was chosen
+    lines = [line.split("\t") for line in cli("list").stdout.strip().splitlines()]
+    assert [line[8] for line in lines] == ["view Jesień ?q=jesie%C5%84&per=campaign", "view Wspólny ?sort=name"]
+    stored = ScheduleStore(store_path(data_dir)).list()
+    assert [(s.view_name, s.view_query) for s in stored] == [
+        ("Jesień", "?q=jesie%C5%84&per=campaign"),
+        ("Wspólny", "?sort=name"),
+    ]

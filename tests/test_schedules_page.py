@@ -8,9 +8,10 @@ import json
 from callbacks.shell import render
 from data.store.schedules import ScheduleStore
 from data.store.sqlite import store_path
+from data.store.views import ViewStore
 from layouts import shell
 from layouts.ids import Sched, Shell
-from tests.test_access import access_dir, app, csrf, last_audit, login, store  # noqa: F401 - fixtures
+from tests.test_access import access_dir, app, callback_body, csrf, last_audit, login, store  # noqa: F401 - fixtures
 
 FORM = {
     "sched-page.value": "transactional",
@@ -103,3 +104,37 @@ def _text(component) -> str:
     import plotly.utils
 
     return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+
+def test_a_schedule_sends_a_saved_view_chosen_among_those_the_user_sees(app, store, access_dir):  # noqa: F811
+    views = ViewStore(store_path(access_dir))
+    own = views.save("anna", "Moje API", "transactional", "?source=api")
+    shared = views.save("adam", "Dla wszystkich", "transactional", "?q=promo", shared=True)
+    private = views.save("vera", "Prywatny", "transactional", "?source=test")
+    views.save("anna", "SMS", "sms", "?sort=name")  # another page's: not offered
+    anna = login(app, "anna")
+
+    asked = {"sched-page.value": "transactional", "shell-lang.data": "en"}
+    body = callback_body(app, f"{Sched.VIEW}.options", asked, f"{Sched.PAGE}.value")
+    response = anna.post("/_dash-update-component", json=body, headers=csrf(anna))
+    assert response.status_code == 200
+    options = response.json["response"][Sched.VIEW]["options"]
+    assert [(o["label"], o["value"]) for o in options] == [
+        ("default view", "default"),
+        ("Dla wszystkich", str(shared.id)),
+        ("Moje API", str(own.id)),
+    ]
+
+    status, out = _post(
+        anna, app, {**FORM, "sched-view.value": str(private.id), "shell-lang.data": "en"}, "sched-add.n_clicks"
+    )
+    assert "choose a saved view of the report's page that you can see" in json.dumps(out)
+    assert ScheduleStore(store_path(access_dir)).list() == []  # a forged choice: nothing added
+
+    status, out = _post(
+        anna, app, {**FORM, "sched-view.value": str(own.id), "shell-lang.data": "en"}, "sched-add.n_clicks"
+    )
+    assert status == 200 and "view: Moje API" in json.dumps(out)
+    views.remove(own.id)  # the schedule keeps what it was made with
+    (schedule,) = ScheduleStore(store_path(access_dir)).list()
+    assert (schedule.view_name, schedule.view_query) == ("Moje API", "?source=api")

@@ -73,3 +73,23 @@ def test_a_request_naming_other_outputs_is_bad_input(app):  # noqa: F811
     body["outputs"] = [{"id": "shell-page", "property": "children"}, {"id": View.MENU, "property": "children"}]
     response = client.post("/_dash-update-component", json=body, headers=csrf(client))
     assert response.status_code == 400
+
+
+def test_a_saved_view_is_removed_from_the_menu_over_http_on_the_access_record(app, access_dir, store):  # noqa: F811
+    import json
+
+    from layouts.ids import Shell
+
+    saved = ViewStore(store_path(access_dir)).save("vera", "Mine", SMS, "?period=3m")
+    vera = login(app, "vera")
+    values = {f"{Shell.URL}.pathname": "/", f"{Shell.LANG}.data": "en"}
+    body = callback_body(app, f"{View.REMOVED}.children", values, "")
+    button = {"id": {"type": View.REMOVE, "index": saved.id}, "property": "n_clicks", "value": 1}
+    body["inputs"] = [[button]]
+    body["changedPropIds"] = [json.dumps({"index": saved.id, "type": View.REMOVE}, separators=(",", ":")) + ".n_clicks"]
+    response = vera.post("/_dash-update-component", json=body, headers=csrf(vera))
+    assert response.status_code == 200, response.text
+    assert response.json["response"][View.REMOVED]["children"] == "View \u201cMine\u201d removed."
+    assert saved.id not in {v.id for v in ViewStore(store_path(access_dir)).list()}
+    row = last_audit(store, "view.remove")
+    assert row["who"] == "vera" and "Mine" in row["filter"]

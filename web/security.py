@@ -158,6 +158,7 @@ OUTPUT_ROLES: dict[str, str] = {
     Admin.CHAIN: CAN["audit"],
     # reports by e-mail: analysts and admins add, list and remove them
     Sched.DAY: CAN["schedules"],
+    Sched.VIEW: CAN["schedules"],
     Sched.LIST: CAN["schedules"],
     Sched.MESSAGE: CAN["schedules"],
     Live.SMS_TIMER: "viewer",
@@ -175,6 +176,7 @@ OUTPUT_ROLES: dict[str, str] = {
     View.SMS_DETAIL: "viewer",
     View.MESSAGE: "viewer",
     View.MENU: "viewer",
+    View.REMOVED: "viewer",  # each removes their own views; an admin shared ones too (checked when removing)
     "view-query": "viewer",  # layouts.ids.view_query(page)
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}

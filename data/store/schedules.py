@@ -2,7 +2,8 @@
 
 Tables in the data directory's SQLite store (data/store/sqlite.py):
 
-* `schedules`: what to send (page, formats), when (data/recurrence.py's rule), the period, the recipients,
+* `schedules`: what to send (page, formats, and the view: a saved view's query string and name, "" for the
+  page's default table), when (data/recurrence.py's rule), the period, the recipients,
   the language and who made it.
 * `schedule_runs`: one row per schedule and due time (UNIQUE), written before anything is sent, so a due
   time is claimed once whatever the number of processes. Its state: `sending` (claimed), `retry` (a try
@@ -74,8 +75,15 @@ MIGRATIONS = {
             expires REAL NOT NULL
         );
     """,
+    # A schedule sends a saved view of its page: the view's query string and name as they were when chosen,
+    # so removing or changing the saved view later does not change what is sent.
+    8: """
+        ALTER TABLE schedules ADD COLUMN view_query TEXT NOT NULL DEFAULT '';
+        ALTER TABLE schedules ADD COLUMN view_name TEXT NOT NULL DEFAULT '';
+    """,
 }
 register_migrations(__name__, MIGRATIONS)
+MAX_VIEW_QUERY = 4000  # data/store/views.py MAX_QUERY
 
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -119,6 +127,8 @@ class Schedule:
     lang: str
     owner: str
     created_at: dt.datetime
+    view_query: str = ""  # the page address's query string of the view sent ("": the page's default table)
+    view_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +196,8 @@ class ScheduleStore:
         lang: str,
         owner: str,
         now: dt.datetime | None = None,
+        view_query: str = "",
+        view_name: str = "",
     ) -> Schedule:
         """Adds a schedule (ScheduleError when a value is not one it can have, an address included); returns it."""
         formats = tuple(dict.fromkeys(formats or ()))
@@ -198,6 +210,8 @@ class ScheduleStore:
             raise ScheduleError("sched.error.period")
         if lang not in LANGS:
             raise ScheduleError("sched.error.lang")
+        if not isinstance(view_query, str) or len(view_query) > MAX_VIEW_QUERY or not isinstance(view_name, str):
+            raise ScheduleError("sched.error.view")
         if not recipients or len(recipients) > MAX_RECIPIENTS:
             raise ScheduleError("sched.error.recipients", max=MAX_RECIPIENTS)
         try:
@@ -207,9 +221,22 @@ class ScheduleStore:
         created = _iso(now or dt.datetime.now(dt.UTC))
         with self._db.write() as con:
             new_id = con.execute(
-                "INSERT INTO schedules (page, formats, every, day, hour, period, recipients, lang, owner, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (page, ",".join(formats), every, day, hour, period, json.dumps(recipients), lang, owner, created),
+                "INSERT INTO schedules (page, formats, every, day, hour, period, recipients, lang, owner, created_at, "
+                "view_query, view_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    page,
+                    ",".join(formats),
+                    every,
+                    day,
+                    hour,
+                    period,
+                    json.dumps(recipients),
+                    lang,
+                    owner,
+                    created,
+                    view_query,
+                    view_name,
+                ),
             ).lastrowid
         return self.get(new_id)
 
@@ -358,6 +385,8 @@ def _schedule(row) -> Schedule:
         lang=row["lang"],
         owner=row["owner"],
         created_at=_when(row["created_at"]),
+        view_query=row["view_query"],
+        view_name=row["view_name"],
     )
 
 

@@ -8,7 +8,8 @@ readable by their owner only (it holds password hashes); every change is one
 `PRAGMA user_version` is the schema version. Each store module registers the
 migrations of its own tables under the version they were made at (1: campaigns; 2:
 users, log-in failures and the access audit; 3: sessions; 4: the access audit's hash
-chain; 5: scheduled e-mail reports; 6: the provider hooks; 7: saved views); a new table takes the next number. A step is an SQL script, or a function given
+chain; 5: scheduled e-mail reports; 6: the provider hooks; 7: saved views; 8: a
+schedule's view); a new table or column takes the next number. A step is an SQL script, or a function given
 the connection (for what SQL alone cannot do, such as hashing the rows already there).
 """
 

@@ -121,3 +121,56 @@ def test_a_page_s_first_write_replaces_the_address_and_the_next_ones_add_entries
     first = view_state.written(View(page=SMS, preset="1m", sort="name"), drawn, triggered=False)
     assert first == {"search": "?period=1m&sort=name", "initial": True, "sort": "name", "drawn": "/?sort=name"}
     assert view_state.written(View(page=SMS, preset="3m"), first, triggered=True)["initial"] is False
+
+
+class _Account:
+    """A PageContext as far as saved views ask: whose request, whether they are an admin, the access log."""
+
+    def __init__(self, data_dir, name: str, admin: bool):
+        from types import SimpleNamespace
+
+        self.config = SimpleNamespace(data_dir=data_dir, store_timeout_s=5.0)
+        self.name, self.admin, self.records = name, admin, []
+
+    def account_view(self) -> dict:
+        return {"name": self.name, "admin": self.admin}
+
+    def can(self, capability: str) -> bool:
+        return self.admin and capability == "users"
+
+    def record(self, action: str, **values) -> None:
+        self.records.append((action, values))
+
+
+def test_a_user_removes_their_own_saved_views_and_an_admin_shared_ones_too(tmp_path):
+    from data.store.sqlite import store_path
+    from data.store.views import ViewStore
+
+    views = ViewStore(store_path(tmp_path))
+    mine = views.save("vera", "Mine", "sms", "?period=3m")
+    shared = views.save("adam", "For all", "sms", "?period=all", shared=True)
+    other = views.save("anna", "Anna's", "sms", "?period=1m")
+    vera, adam = _Account(tmp_path, "vera", False), _Account(tmp_path, "adam", True)
+
+    # The menu offers to remove what each may remove: a user their own, an admin the shared ones too.
+    removable = lambda acc: {e["name"] for e in view_state.saved_entries(acc, SMS, acc.name) if e["removable"]}  # noqa: E731
+    assert removable(vera) == {"Mine"} and removable(adam) == {"For all"}
+    entries = str(view_state.view_menu.menu_items("en", view_state.saved_entries(vera, SMS, "vera")))
+    assert "Remove \u201cMine\u201d" in entries and "Remove \u201cFor all\u201d" not in entries
+
+    # Checked on the server: a forged click on a view the user may not remove changes nothing.
+    message, menu = view_state.remove_view(vera, view_id=shared.id, path="/", lang="en")
+    assert message.startswith("You can remove only your own views") and menu is view_state.no_update
+    message, _menu = view_state.remove_view(vera, view_id=other.id, path="/", lang="en")  # not even seen
+    assert message == "That saved view is not there any more."
+    assert message == view_state.remove_view(vera, view_id="1; DROP", path="/", lang="en")[0]
+    assert {v.id for v in views.list()} == {mine.id, shared.id, other.id} and vera.records == []
+
+    message, menu = view_state.remove_view(vera, view_id=mine.id, path="/", lang="pl")
+    assert message == "Usunięto widok \u201eMine\u201d." and "Mine" not in str(menu)
+    assert vera.records == [
+        ("view.remove", {"outcome": "ok", "target": "/", "filter": {"name": "Mine", "shared": False}})
+    ]
+    message, _menu = view_state.remove_view(adam, view_id=shared.id, path="/", lang="en")
+    assert message == "View \u201cFor all\u201d removed." and adam.records[0][1]["filter"]["shared"] is True
+    assert [v.name for v in views.list()] == ["Anna's"]

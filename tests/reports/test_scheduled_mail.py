@@ -211,3 +211,21 @@ def test_the_scheduler_thread_sends_what_is_due_and_gives_the_lease_up(data_dir,
         thread.stop()
     assert len(inbox.messages) == 1 and not thread.is_alive()
     assert ScheduleStore(store_path(data_dir)).lease_holder(now=time.time()) is None
+
+
+def test_a_schedule_with_a_view_sends_what_the_export_route_gives_for_that_view(data_dir, inbox):
+    cfg = _config(data_dir, inbox.port)
+    _add(cfg, formats=["csv"], view_query="?period=3m&since=2026-10-02&sort=-name&per=campaign", view_name="Od 2.")
+    _add(cfg, page="transactional", formats=["csv"], lang="en", view_query="?source=api&q=a", view_name="API")
+    assert len(_sender(cfg).run_due(NOW)) == 2
+    got = {}
+    for message in inbox.wait_for(2):
+        got.update(_parts(message)[3])
+    october = "from=2026-10-01&to=2026-10-31"  # the schedule's period, not the view's
+    want = _route(cfg, f"/export/dispatches.csv?{october}&lang=pl&since=2026-10-02&sort=name&desc=1&per=campaign")
+    assert got["wysylki-2026-10-01-2026-10-31.csv"] == want
+    default = _route(cfg, f"/export/dispatches.csv?{october}&lang=pl")
+    assert want != default  # the view changes the table: by name, descending
+    want = _route(cfg, f"/export/transactional.csv?{october}&lang=en&source=api&q=a")
+    assert got["transactional-2026-10-01-2026-10-31.csv"] == want
+    assert want != _route(cfg, f"/export/transactional.csv?{october}&lang=en")

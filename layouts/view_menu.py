@@ -163,7 +163,9 @@ def sorted_columns(columns: list[dict], sort: tuple[str, bool] | None) -> list[d
     """Returns a grid's column definitions sorted by `sort` (column, descending) only, or by none."""
     out = []
     for col in columns:
-        col = {k: v for k, v in col.items() if k not in ("sort", "sortIndex")}
+        # None, not a missing key: AG Grid keeps a column's current sort when its new definition leaves `sort`
+        # out, so a grid kept across back/forward went on sorting by the column it had.
+        col = {**col, "sort": None, "sortIndex": None}
         if sort is not None and (col.get("colId") or col.get("field")) == sort[0]:
             col["sort"] = "desc" if sort[1] else "asc"
         out.append(col)

@@ -111,8 +111,7 @@ def test_a_copied_link_opens_the_same_view_and_back_and_forward_step_through_vie
     )
     driver.forward()
     until(lambda: query(driver).get("sort") == ["name"], what="forward: sort")
-    # Known defect (issue 22, open): forward to a sorted view can show the rows in the default order while the
-    # address says sort=name (failed about half the runs); the grid's order is checked on the fresh browser above.
+    until(lambda: sms_rows(driver) == sorted_rows, what="forward: the rows sorted by name")
     driver.forward()
     dash_duo.wait_for_contains_text(f"#{Sms.DETAILS_TITLE}", number, timeout=10)
     shot("view-link-sms-forward")

@@ -34,7 +34,7 @@ import jwt
 import requests
 
 from bench.compaction import TZ, base_lake, copy
-from bench.server import free_port
+from bench.server import free_port, worker_processes
 from config import ROOT
 from data.store.hooks import HookStore
 from data.store.sqlite import store_path
@@ -120,7 +120,7 @@ def main() -> None:
                     break
             except requests.RequestException:
                 time.sleep(0.2)
-        results = run(base, rate, duration, args.senders, work)
+        results = run(base, rate, duration, args.senders, work, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -128,7 +128,19 @@ def main() -> None:
     print(json.dumps(results))
 
 
-def run(base: str, rate: float, duration: float, senders: int, work: Path) -> dict:
+def server_cpu_s(pid: int) -> float:
+    """Returns the CPU seconds (user + system) the server's workers have used so far (the compactor left out)."""
+    total = 0.0
+    for proc in worker_processes(pid):
+        try:
+            times = proc.cpu_times()
+        except Exception:  # noqa: BLE001 - a worker gone meanwhile
+            continue
+        total += times.user + times.system
+    return total
+
+
+def run(base: str, rate: float, duration: float, senders: int, work: Path, server_pid: int) -> dict:
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -183,11 +195,13 @@ def run(base: str, rate: float, duration: float, senders: int, work: Path) -> di
     threads = [threading.Thread(target=send) for _ in range(senders)]
     watcher = threading.Thread(target=watch)
     load_before = os.getloadavg()[0]
+    cpu_before = server_cpu_s(server_pid)
     for th in [*threads, watcher]:
         th.start()
     for th in threads:
         th.join()
     sent_s = time.monotonic() - start
+    cpu_sending = server_cpu_s(server_pid) - cpu_before
     sent_all.at = time.monotonic()
     sent_all.set()
     load_during = os.getloadavg()[0]
@@ -206,6 +220,7 @@ def run(base: str, rate: float, duration: float, senders: int, work: Path) -> di
         "ack_p50_s": pct(lat, 0.50),
         "ack_p95_s": pct(lat, 0.95),
         "ack_max_s": round(lat[-1], 3) if lat else None,
+        "server_cpu_ms_per_callback": round(1000 * cpu_sending / len(lat), 2) if lat else None,
         "to_lake_p50_s": pct(delays, 0.50),
         "to_lake_p95_s": pct(delays, 0.95),
         "to_lake_mean_s": round(statistics.mean(delays), 2) if delays else None,
@@ -217,6 +232,7 @@ def run(base: str, rate: float, duration: float, senders: int, work: Path) -> di
     print(
         f"{out['acknowledged']:,} callbacks acknowledged in {sent_s:.0f} s ({out['acknowledged_per_s']}/s of "
         f"{rate:g}/s sent); ack p50 {out['ack_p50_s']} s, p95 {out['ack_p95_s']} s; answers {statuses}; "
+        f"server CPU {out['server_cpu_ms_per_callback']} ms a callback; "
         f"ack -> lake p50 {out['to_lake_p50_s']} s, p95 {out['to_lake_p95_s']} s ({len(delays)}/{len(acked)} seen); "
         f"load {load_before:.1f} -> {load_during:.1f}",
         flush=True,

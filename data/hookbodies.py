@@ -13,12 +13,14 @@ No new parser: a body is good when the format's parser and the ingest's checks (
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
 import tempfile
 import threading
 from collections import defaultdict
+from itertools import accumulate
 from pathlib import Path
 
 import pyarrow as pa
@@ -173,6 +175,121 @@ def check(entry: Entry, options: Options, workdir: Path) -> None:
     finally:
         for p in folder.iterdir():  # the body holds phone numbers: nothing stays behind
             p.unlink(missing_ok=True)
+
+
+def _lines_of(entry: Entry, fmt: str) -> int:
+    """Returns how many lines (rows) of its format's input file `entry` becomes."""
+    return len(_json_lines(entry.body)) if fmt in ("canonical", "clicks") else 1
+
+
+def verdicts(entries: list[Entry], options: Options, workdir: Path) -> list[str | None]:
+    """Returns, for each entry, why the ingest would not take it (None when it would): the entries of one format
+    are parsed together, one parse for many callbacks; an entry the joint parse finds fault with, or cannot tell
+    apart, is checked alone, so each verdict is what `check` would say of it."""
+    out: list[str | None] = [None] * len(entries)
+    by_format: dict[str | None, list[int]] = defaultdict(list)
+    for i, entry in enumerate(entries):
+        by_format[FORMAT_OF.get(entry.provider)].append(i)
+    alone: set[int] = set()
+    for fmt, members in by_format.items():
+        if fmt is None or fmt == "smpp-dlr" or len(members) == 1:
+            alone.update(members)
+            continue
+        good: list[int] = []
+        for i in members:
+            try:
+                _lines_of(entries[i], fmt)
+                good.append(i)
+            except Malformed as exc:
+                out[i] = str(exc)
+        if good:
+            alone.update(_faulted(entries, good, fmt, options, workdir))
+    for i in alone:
+        try:
+            check(entries[i], options, workdir)
+        except Malformed as exc:
+            out[i] = str(exc)
+    return out
+
+
+def _faulted(entries: list[Entry], members: list[int], fmt: str, options: Options, workdir: Path) -> set[int]:
+    """Returns the members (indices into `entries`, all of format `fmt`) a joint parse did not clear: an issue on
+    one of their lines, no record, or an issue the parse could not place."""
+    ends = list(accumulate(_lines_of(entries[i], fmt) for i in members))  # last line of each member
+
+    def owner(line: int) -> int | None:
+        at = bisect.bisect_left(ends, line)
+        return members[at] if line >= 1 and at < len(members) else None
+
+    folder = _check_folder(Path(workdir))
+    try:
+        inputs, bad = write_inputs([entries[i] for i in members], folder)
+        if bad or len(inputs) != 1:
+            return set(members)
+        path, fmt, _provider = inputs[0]
+        parsed = formats.FORMATS[fmt].parse(path, "hook:batch", options)
+        issues = list(parsed.issues)
+        if parsed.kind == "clicks":
+            from data.ingest import clicks
+
+            issues.extend(clicks.normalise(parsed, options, 0)[1])
+        else:
+            issues.extend(normalise(parsed, options, 0).issues)
+        seen = {owner(int(line)) for line in parsed.records.column("_line").to_pylist() if line is not None}
+        faulted = {i for i in members if i not in seen}
+        for issue in issues:
+            at = owner(issue.line)
+            if at is None:
+                return set(members)
+            faulted.add(at)
+        return faulted
+    finally:
+        for p in folder.iterdir():  # the bodies hold phone numbers: nothing stays behind
+            p.unlink(missing_ok=True)
+
+
+class Checker:
+    """Checks callbacks as `check` does, those arriving while a check runs taken together in the next one (group
+    check: one parse for many callbacks, as the spool's group commit shares one fsync). Thread-safe."""
+
+    def __init__(self, options: Options, workdir: Path, max_batch: int = 500):
+        self.options, self.workdir, self.max_batch = options, Path(workdir), max_batch
+        self._cond = threading.Condition()
+        self._pending: list[tuple[int, Entry]] = []
+        self._next = 0
+        self._results: dict[int, object] = {}  # verdict: None, why (str) or an exception
+        self._checking = False
+
+    def check(self, entry: Entry) -> None:
+        """Returns when the ingest would take `entry`; Malformed (why) when not, OSError when it cannot be told."""
+        with self._cond:
+            seq = self._next
+            self._next += 1
+            self._pending.append((seq, entry))
+        while True:
+            with self._cond:
+                while seq not in self._results and self._checking:
+                    self._cond.wait()
+                if seq in self._results:
+                    return self._raise(self._results.pop(seq))
+                self._checking = True  # this thread checks what is waiting (its own entry among the first)
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            try:
+                found = verdicts([e for _, e in batch], self.options, self.workdir)
+                results: dict[int, object] = dict(zip((s for s, _ in batch), found, strict=True))
+            except Exception as exc:  # noqa: BLE001 - every callback of the batch is told (OSError: 503)
+                results = {s: exc for s, _ in batch}
+            with self._cond:
+                self._results.update(results)
+                self._checking = False
+                self._cond.notify_all()
+
+    @staticmethod
+    def _raise(result: object) -> None:
+        if isinstance(result, Exception):
+            raise result
+        if result is not None:
+            raise Malformed(result)
 
 
 _local = threading.local()

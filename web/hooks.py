@@ -8,8 +8,8 @@ nothing else. Each request is answered in this order:
 2. the provider's check (`data.signatures`; the secret set with `python app.py hooks add`,
    and its allowed networks) fails, or no secret is set: 403, counted in the hook's row,
    and a row in the access log;
-3. the body is read with the ingest's parser of the provider's format (`data.hookbodies`):
-   refused, it is 400 and goes to the quarantine with its raw body;
+3. the body is read with the ingest's parser of the provider's format (`data.hookbodies`; callbacks
+   arriving together are parsed together): refused, it is 400 and goes to the quarantine with its raw body;
 4. it is appended to the spool and fsync'd (`data.spool`): 200 only then; 503 when it could
    not be stored (the provider sends it again).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, request
 
-from data.hookbodies import Malformed, check
+from data.hookbodies import Checker, Malformed
 from data.ingest.core import Issue, Options
 from data.ingest.run import write_quarantine
 from data.signatures import bearer_token, twilio_valid, vonage_valid
@@ -78,7 +78,7 @@ def register(server: Flask, ctx: AppContext) -> None:
     data_dir = Path(ctx.config.data_dir)
     spool = Spool(data_dir)
     hooks = _Hooks(HookStore(store_path(data_dir), timeout_s=ctx.config.store_timeout_s))
-    options = Options(tz=ctx.config.timezone, region=ctx.config.default_region)
+    checker = Checker(Options(tz=ctx.config.timezone, region=ctx.config.default_region), spool.dir)
 
     def receive(provider: str, token: str | None = None) -> Response:
         provider = provider.lower()
@@ -93,7 +93,7 @@ def register(server: Flask, ctx: AppContext) -> None:
             return Response("forbidden\n", status=403, mimetype="text/plain")
         entry = Entry(now_iso(), provider, body, request.content_type or "")
         try:
-            check(entry, options, spool.dir)
+            checker.check(entry)
         except Malformed as exc:
             try:
                 raw = body.decode("utf-8", "replace")

@@ -225,7 +225,7 @@ def _slow(text: Lines, name: str) -> CsvColumns:
         if any("\x00" in f for f in record):
             issues.append(_record_issue(name, text, first, end, "binary data in a field"))
             continue
-        if end > first and _swallows_records(values[first : end], sep, width):
+        if end > first and _swallows_records(values[first:end], sep, width):
             issues.append(
                 _record_issue(name, text, first, end, f"a stray quote joins lines {first}-{end} into one record")
             )

@@ -18,7 +18,7 @@
     }
 
     function noMatch() {
-        return null; // nothing is read by name: the Polish date format is all digits (DD.MM.YYYY)
+        return null;
     }
 
     // date-fns's parser asks locale.match.month for {value: month index, rest: the text after it}.
@@ -34,49 +34,75 @@
         };
     }
 
-    var pl = {
-        code: "pl",
-        localize: {
+    function dictionary(words) {
+        return function (key) {
+            return words[key] || key;
+        };
+    }
+
+    // One date-fns locale from a language's tables: only the tables differ between languages.
+    function locale(spec) {
+        return {
+            code: spec.code,
+            localize: {
+                ordinalNumber: spec.ordinalNumber,
+                era: table(spec.era),
+                quarter: function (q, options) {
+                    return table(spec.quarter)(q - 1, options);
+                },
+                month: table(spec.month),
+                day: table(spec.day),
+                dayPeriod: dictionary(spec.dayPeriod),
+            },
+            formatLong: {
+                date: function () {
+                    return spec.date;
+                },
+                time: function () {
+                    return "HH:mm";
+                },
+                dateTime: function () {
+                    return "{{date}} {{time}}";
+                },
+            },
+            match: {
+                ordinalNumber: noMatch,
+                era: noMatch,
+                quarter: noMatch,
+                month: spec.months ? monthMatch(spec.months) : noMatch,
+                day: noMatch,
+                dayPeriod: noMatch,
+            },
+            options: { weekStartsOn: 1, firstWeekContainsDate: 4 },
+        };
+    }
+
+    var LOCALES = {
+        pl: locale({
+            code: "pl",
             ordinalNumber: function (n) {
                 return String(n);
             },
-            era: table({ narrow: ["p.n.e.", "n.e."], abbreviated: ["p.n.e.", "n.e."], wide: ["przed naszą erą", "naszej ery"] }),
-            quarter: function (q, options) {
-                return table({ narrow: ["1", "2", "3", "4"], abbreviated: ["I kw.", "II kw.", "III kw.", "IV kw."], wide: ["I kwartał", "II kwartał", "III kwartał", "IV kwartał"] })(q - 1, options);
-            },
+            era: { narrow: ["p.n.e.", "n.e."], abbreviated: ["p.n.e.", "n.e."], wide: ["przed naszą erą", "naszej ery"] },
+            quarter: { narrow: ["1", "2", "3", "4"], abbreviated: ["I kw.", "II kw.", "III kw.", "IV kw."], wide: ["I kwartał", "II kwartał", "III kwartał", "IV kwartał"] },
             // Standalone names (a calendar's heading and month list say "Październik", not "października").
-            month: table({
+            month: {
                 narrow: ["S", "L", "M", "K", "M", "C", "L", "S", "W", "P", "L", "G"],
                 abbreviated: ["sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"],
                 wide: ["Styczeń", "Luty", "Marzec", "Kwiecień", "Maj", "Czerwiec", "Lipiec", "Sierpień", "Wrzesień", "Październik", "Listopad", "Grudzień"],
-            }),
-            day: table({
+            },
+            day: {
                 narrow: ["N", "P", "W", "Ś", "C", "P", "S"],
                 short: ["Nd", "Pn", "Wt", "Śr", "Cz", "Pt", "So"],
                 abbreviated: ["niedz.", "pon.", "wt.", "śr.", "czw.", "pt.", "sob."],
                 wide: ["niedziela", "poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota"],
-            }),
-            dayPeriod: function (period) {
-                return { am: "AM", pm: "PM", midnight: "o północy", noon: "w południe", morning: "rano", afternoon: "po południu", evening: "wieczorem", night: "w nocy" }[period] || period;
             },
-        },
-        formatLong: {
-            date: function () {
-                return "dd.MM.y";
-            },
-            time: function () {
-                return "HH:mm";
-            },
-            dateTime: function () {
-                return "{{date}} {{time}}";
-            },
-        },
-        match: { ordinalNumber: noMatch, era: noMatch, quarter: noMatch, month: noMatch, day: noMatch, dayPeriod: noMatch },
-        options: { weekStartsOn: 1, firstWeekContainsDate: 4 },
-    };
-    var en = {
-        code: "en-GB",
-        localize: {
+            dayPeriod: { am: "AM", pm: "PM", midnight: "o północy", noon: "w południe", morning: "rano", afternoon: "po południu", evening: "wieczorem", night: "w nocy" },
+            date: "dd.MM.y",
+            months: null, // nothing is read by name: the Polish date format is all digits (DD.MM.YYYY)
+        }),
+        en: locale({
+            code: "en-GB",
             ordinalNumber: function (n) {
                 var tens = n % 100;
                 if (tens > 10 && tens < 14) {
@@ -84,48 +110,25 @@
                 }
                 return n + ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
             },
-            era: table({ narrow: ["B", "A"], abbreviated: ["BC", "AD"], wide: ["Before Christ", "Anno Domini"] }),
-            quarter: function (q, options) {
-                return table({ narrow: ["1", "2", "3", "4"], abbreviated: ["Q1", "Q2", "Q3", "Q4"], wide: ["1st quarter", "2nd quarter", "3rd quarter", "4th quarter"] })(q - 1, options);
-            },
-            month: table({
+            era: { narrow: ["B", "A"], abbreviated: ["BC", "AD"], wide: ["Before Christ", "Anno Domini"] },
+            quarter: { narrow: ["1", "2", "3", "4"], abbreviated: ["Q1", "Q2", "Q3", "Q4"], wide: ["1st quarter", "2nd quarter", "3rd quarter", "4th quarter"] },
+            month: {
                 narrow: ["J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"],
                 abbreviated: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"],
                 wide: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
-            }),
-            day: table({
+            },
+            day: {
                 narrow: ["S", "M", "T", "W", "T", "F", "S"],
                 short: ["Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"],
                 abbreviated: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
                 wide: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-            }),
-            dayPeriod: function (period) {
-                return { am: "am", pm: "pm", midnight: "midnight", noon: "noon", morning: "in the morning", afternoon: "in the afternoon", evening: "in the evening", night: "at night" }[period] || period;
             },
-        },
-        formatLong: {
-            date: function () {
-                return "dd/MM/y";
-            },
-            time: function () {
-                return "HH:mm";
-            },
-            dateTime: function () {
-                return "{{date}} {{time}}";
-            },
-        },
-        match: {
-            ordinalNumber: noMatch,
-            era: noMatch,
-            quarter: noMatch,
+            dayPeriod: { am: "am", pm: "pm", midnight: "midnight", noon: "noon", morning: "in the morning", afternoon: "in the afternoon", evening: "in the evening", night: "at night" },
+            date: "dd/MM/y",
             // "Sept" as the page writes it, "Sep", and whole names: any case.
-            month: monthMatch([/^jan(uary)?/i, /^feb(ruary)?/i, /^mar(ch)?/i, /^apr(il)?/i, /^may/i, /^june?/i, /^july?/i, /^aug(ust)?/i, /^sep(t(ember)?)?/i, /^oct(ober)?/i, /^nov(ember)?/i, /^dec(ember)?/i]),
-            day: noMatch,
-            dayPeriod: noMatch,
-        },
-        options: { weekStartsOn: 1, firstWeekContainsDate: 4 },
+            months: [/^jan(uary)?/i, /^feb(ruary)?/i, /^mar(ch)?/i, /^apr(il)?/i, /^may/i, /^june?/i, /^july?/i, /^aug(ust)?/i, /^sep(t(ember)?)?/i, /^oct(ober)?/i, /^nov(ember)?/i, /^dec(ember)?/i],
+        }),
     };
-    var LOCALES = { pl: pl, en: en };
 
     function pageLang() {
         var box = document.querySelector("[data-datepicker-lang]");

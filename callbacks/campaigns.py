@@ -476,23 +476,13 @@ def register(app, ctx: PageContext) -> None:
             [] if out["changed"] and action != "rename" else no_update,
         )
 
-    @app.callback(
-        Output(Camp.FILTER_PANEL, "is_open"),
-        Input(Camp.FILTER_TOGGLE, "n_clicks"),
-        State(Camp.FILTER_PANEL, "is_open"),
-        prevent_initial_call=True,
-    )
-    def toggle_filter(_n, is_open):
-        return not is_open
+    for panel, button in ((Camp.FILTER_PANEL, Camp.FILTER_TOGGLE), (Camp.AUDIT, Camp.AUDIT_TOGGLE)):
 
-    @app.callback(
-        Output(Camp.AUDIT, "is_open"),
-        Input(Camp.AUDIT_TOGGLE, "n_clicks"),
-        State(Camp.AUDIT, "is_open"),
-        prevent_initial_call=True,
-    )
-    def toggle_audit(_n, is_open):
-        return not is_open
+        @app.callback(
+            Output(panel, "is_open"), Input(button, "n_clicks"), State(panel, "is_open"), prevent_initial_call=True
+        )
+        def toggle(_n, is_open):
+            return not is_open
 
     @app.callback(
         Output(Camp.AUDIT_BODY, "children"),

@@ -4,19 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 
 from config import Config, ConfigError
+
+T = TypeVar("T")
 
 
 def fail(message: str) -> None:
     """Ends the command with `error: message` on stderr and exit code 2."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
+def open_store(opener: Callable[[], T], what: str) -> T:
+    """Returns `opener()`'s store; one that cannot even be opened (created, migrated) ends the command in one line."""
+    import sqlite3
+
+    try:
+        return opener()
+    except (sqlite3.OperationalError, OSError) as exc:
+        fail(f"{what} cannot be opened ({exc}); nothing was changed")
+        raise
+
+
+def read_secret(label: str, *, repeat: str | None = None) -> str:
+    """Returns a secret typed hidden at a terminal (asked again with `repeat`, when given, and refused if the two
+    differ), or else the first line of stdin (scripts: `echo secret | ...`)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt(label, hide_input=True)
+    if repeat and typer.prompt(repeat, hide_input=True) != first:
+        fail(f"the two {label.lower()}s differ")
+    return first
 
 
 def config() -> Config:

@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from cli.args import config, fail
+from cli.args import config, fail, open_store, read_secret
 
 app = typer.Typer(no_args_is_help=True, help="Provider callbacks (/hooks/...): their secrets and allowed networks.")
 GENERATED = ("canonical", "clicks")  # our own senders: a token is made when none is given
@@ -23,16 +23,11 @@ ADDRESS = {
 
 
 def _store():
-    import sqlite3
-
     from data.store.hooks import HookStore
     from data.store.sqlite import store_path
 
     cfg = config()
-    try:
-        return HookStore(store_path(cfg.data_dir), timeout_s=cfg.store_timeout_s)
-    except (sqlite3.OperationalError, OSError) as exc:
-        fail(f"the store cannot be opened ({exc}); nothing was changed")
+    return open_store(lambda: HookStore(store_path(cfg.data_dir), timeout_s=cfg.store_timeout_s), "the store")
 
 
 def _change(change):
@@ -69,10 +64,8 @@ def add(
     if secret is None:
         if provider in GENERATED:
             secret = made = new_token()
-        elif sys.stdin.isatty():
-            secret = typer.prompt(f"{provider} secret", hide_input=True)
         else:
-            secret = sys.stdin.readline().rstrip("\r\n")
+            secret = read_secret(f"{provider} secret")
     store = _store()
     _change(lambda: store.add(provider, secret, networks))
     if made:

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from cli.args import config, fail
+from cli.args import config, fail, open_store, read_secret
 
 app = typer.Typer(no_args_is_help=True, help="Users and roles (viewer, analyst, admin) of the dashboard.")
 
 
 def _users():
-    """Returns the user store; one that cannot even be opened (created, migrated) ends the command in one line."""
-    import sqlite3
-
+    """Returns the user store; one that cannot be opened ends the command in one line."""
     from web.security import user_store
 
     cfg = config()
-    try:
-        return _change(lambda: user_store(cfg))
-    except (sqlite3.OperationalError, OSError) as exc:
-        fail(f"the user store cannot be opened ({exc}); nothing was changed")
+    return open_store(lambda: _change(lambda: user_store(cfg)), "the user store")
 
 
 def _change(change):
@@ -38,13 +31,8 @@ def _change(change):
 
 
 def _read_password() -> str:
-    """Asks twice on a terminal; reads one line from stdin otherwise (scripts: `echo pw | ... users add`)."""
-    if sys.stdin.isatty():
-        first = typer.prompt("Password", hide_input=True)
-        if typer.prompt("Repeat the password", hide_input=True) != first:
-            fail("the two passwords differ")
-        return first
-    return sys.stdin.readline().rstrip("\r\n")
+    """Returns the password: asked twice on a terminal, one line of stdin otherwise (`echo pw | ... users add`)."""
+    return read_secret("Password", repeat="Repeat the password")
 
 
 @app.command("add")

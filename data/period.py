@@ -95,15 +95,34 @@ def parse_day(value: str | dt.date | None) -> dt.date | None:
     return check_day(day)
 
 
-def _typed_day(value: str | dt.date | None) -> dt.date | None:
-    """Returns the day a range picker holds, in any year (the range is cut to the days with data, so a
-    century costs nothing); None when it is empty or unreadable."""
+def typed_day(value: str | dt.date | None) -> dt.date | None:
+    """Returns the day a range holds, in any year (the range is cut to the days with data, `with_data`, so a
+    century costs nothing); None when it is empty; PeriodError (period.error.format) when it is no date."""
     try:
         return parse_day(value)
     except PeriodError as exc:
         if exc.key != "period.error.range":
-            return None
+            raise
         return dt.date.fromisoformat(str(value)[:10]) if not isinstance(value, dt.date) else value
+
+
+def _typed_day(value: str | dt.date | None) -> dt.date | None:
+    """Returns `typed_day(value)`, or None when it is unreadable (a range picker still being typed in)."""
+    try:
+        return typed_day(value)
+    except PeriodError:
+        return None
+
+
+def with_data(asked: Period, *, today: dt.date, data_days: tuple[dt.date, dt.date] | None) -> Period | None:
+    """Returns the days of `asked` from the lake's first day with data to its last or today, whichever is
+    later; None when none of its days lie there (or the lake has no data)."""
+    if data_days is None:
+        return None
+    first, last = data_days[0], max(data_days[1], today)
+    if asked.end < first or asked.start > last:
+        return None
+    return Period(max(asked.start, first), min(asked.end, last), asked.tz)
 
 
 def resolve_period(
@@ -190,9 +209,4 @@ def choose(
         return Choice(resolve_period(Preset.M1, today=today, first_day=None, tz=tz), data_days=data_days, pending=True)
     lo, hi = min(lo, hi), max(lo, hi)
     asked = Period(lo, hi, tz)
-    if data_days is None:
-        return Choice(None, asked)
-    first, last = data_days[0], max(data_days[1], today)
-    if hi < first or lo > last:
-        return Choice(None, asked, data_days)
-    return Choice(Period(max(lo, first), min(hi, last), tz), asked, data_days)
+    return Choice(with_data(asked, today=today, data_days=data_days), asked, data_days)

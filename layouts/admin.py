@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from choices import AUDIT_FIELDS, ROLES
 from i18n import fmt_instant, fmt_int, t
+from layouts.components import icon_button, page_heading, titled_card
 from layouts.ids import Admin
 
 AUDIT_ACTIONS = ("login", "export", "search", "campaign", "users", "schedule", "denied")
@@ -24,12 +25,7 @@ def page(lang: str, tz: str) -> html.Div:
     ]
     return html.Div(
         [
-            html.H1(t(lang, "admin.title"), className="h3 mb-1"),
-            html.P(
-                [html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
-                id=Admin.TIMEZONE,
-                className="text-muted small mb-3",
-            ),
+            *page_heading(lang, t(lang, "admin.title"), tz, Admin.TIMEZONE),
             dbc.Card(
                 [
                     dbc.CardHeader(t(lang, "admin.users")),
@@ -46,51 +42,36 @@ def page(lang: str, tz: str) -> html.Div:
                 ],
                 className="mb-3",
             ),
-            dbc.Card(
+            titled_card(
+                t(lang, "admin.audit"),
                 [
-                    dbc.CardHeader(
-                        dbc.Row(
-                            [
-                                dbc.Col(html.Span(t(lang, "admin.audit"), className="fw-semibold")),
-                                dbc.Col(
-                                    [
-                                        dcc.Dropdown(
-                                            id=Admin.AUDIT_ACTION,
-                                            options=options,
-                                            value="",
-                                            clearable=False,
-                                            style={"minWidth": "14rem"},
-                                            className="d-inline-block align-middle me-2",
-                                        ),
-                                        dbc.Button(
-                                            [html.I(className="bi bi-arrow-clockwise me-1"), t(lang, "admin.refresh")],
-                                            id=Admin.REFRESH,
-                                            size="sm",
-                                            color="secondary",
-                                            outline=True,
-                                            className="me-2",
-                                            n_clicks=0,
-                                        ),
-                                        dbc.Button(
-                                            [html.I(className="bi bi-filetype-csv me-1"), t(lang, "admin.audit_csv")],
-                                            id=Admin.AUDIT_CSV,
-                                            href="/admin/audit.csv",
-                                            external_link=True,
-                                            size="sm",
-                                            color="secondary",
-                                            outline=True,
-                                        ),
-                                    ],
-                                    width="auto",
-                                    className="text-end",
-                                ),
-                            ],
-                            className="align-items-center",
-                        )
+                    dcc.Dropdown(
+                        id=Admin.AUDIT_ACTION,
+                        options=options,
+                        value="",
+                        clearable=False,
+                        style={"minWidth": "14rem"},
+                        className="d-inline-block align-middle me-2",
                     ),
-                    dbc.CardBody([html.Div(id=Admin.CHAIN, className="mb-2"), html.Div(id=Admin.AUDIT)]),
+                    icon_button(
+                        "arrow-clockwise",
+                        t(lang, "admin.refresh"),
+                        id=Admin.REFRESH,
+                        color="secondary",
+                        outline=True,
+                        className="me-2",
+                    ),
+                    icon_button(
+                        "filetype-csv",
+                        t(lang, "admin.audit_csv"),
+                        id=Admin.AUDIT_CSV,
+                        href="/admin/audit.csv",
+                        external_link=True,
+                        color="secondary",
+                        outline=True,
+                    ),
                 ],
-                className="mb-3",
+                [html.Div(id=Admin.CHAIN, className="mb-2"), html.Div(id=Admin.AUDIT)],
             ),
         ]
     )

@@ -68,6 +68,35 @@ def trend_card(lang: str, *, title: str, graph_id: str, grain_id: str) -> dbc.Ca
     )
 
 
+def icon_button(icon: str, label: str, **props) -> dbc.Button:
+    """Returns a small button with the Bootstrap icon `icon` before its label; `props` go to dbc.Button."""
+    return dbc.Button([html.I(className=f"bi bi-{icon} me-1"), label], **{"size": "sm", "n_clicks": 0, **props})
+
+
+def page_heading(lang: str, title: str, tz: str, tz_id: str, *, spacing: str = "mb-3") -> list:
+    """Returns a page's title and the line naming the time zone `tz` its times are in."""
+    return [
+        html.H1(title, className="h3 mb-1"),
+        html.P(
+            [html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
+            id=tz_id,
+            className=f"text-muted small {spacing}",
+        ),
+    ]
+
+
+def titled_card(title: str, actions: list, body) -> dbc.Card:
+    """Returns a card whose header holds `title` and, at its right, the buttons `actions`."""
+    header = dbc.Row(
+        [
+            dbc.Col(html.Span(title, className="fw-semibold")),
+            dbc.Col(actions, width="auto", className="text-end"),
+        ],
+        className="align-items-center",
+    )
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3")
+
+
 def help_icon(text: str) -> html.I:
     """Returns the "?" beside a figure: its definition `text` on hover (the title), to keyboard and screen readers.
 

@@ -8,7 +8,7 @@ from babel.dates import get_day_names
 from dash import html
 
 from i18n import LOCALES, fmt_instant, t
-from layouts.components import warning_alert
+from layouts.components import icon_button, page_heading, titled_card, warning_alert
 from layouts.ids import Sched
 
 PAGES = ("sms", "transactional")
@@ -100,14 +100,7 @@ def page(lang: str, tz: str, *, smtp_ready: bool) -> html.Div:
                 2,
             ),
             dbc.Col(
-                dbc.Button(
-                    [html.I(className="bi bi-envelope-plus me-1"), t(lang, "sched.add")],
-                    id=Sched.ADD,
-                    size="sm",
-                    color="primary",
-                    n_clicks=0,
-                    className="w-100",
-                ),
+                icon_button("envelope-plus", t(lang, "sched.add"), id=Sched.ADD, color="primary", className="w-100"),
                 md=3,
                 className="d-flex align-items-end",
             ),
@@ -116,12 +109,7 @@ def page(lang: str, tz: str, *, smtp_ready: bool) -> html.Div:
     )
     return html.Div(
         [
-            html.H1(t(lang, "sched.title"), className="h3 mb-1"),
-            html.P(
-                [html.I(className="bi bi-globe2 me-1"), t(lang, "period.timezone", tz=tz)],
-                id=Sched.TIMEZONE,
-                className="text-muted small mb-2",
-            ),
+            *page_heading(lang, t(lang, "sched.title"), tz, Sched.TIMEZONE, spacing="mb-2"),
             html.P(t(lang, "sched.hint"), className="small text-muted mb-3"),
             *([] if smtp_ready else [warning_alert(t(lang, "sched.smtp_missing"))]),
             dbc.Card(
@@ -131,30 +119,14 @@ def page(lang: str, tz: str, *, smtp_ready: bool) -> html.Div:
                 ],
                 className="mb-3",
             ),
-            dbc.Card(
+            titled_card(
+                t(lang, "sched.list"),
                 [
-                    dbc.CardHeader(
-                        dbc.Row(
-                            [
-                                dbc.Col(html.Span(t(lang, "sched.list"), className="fw-semibold")),
-                                dbc.Col(
-                                    dbc.Button(
-                                        [html.I(className="bi bi-arrow-clockwise me-1"), t(lang, "sched.refresh")],
-                                        id=Sched.REFRESH,
-                                        size="sm",
-                                        color="secondary",
-                                        outline=True,
-                                        n_clicks=0,
-                                    ),
-                                    width="auto",
-                                ),
-                            ],
-                            className="align-items-center",
-                        )
-                    ),
-                    dbc.CardBody(html.Div(id=Sched.LIST)),
+                    icon_button(
+                        "arrow-clockwise", t(lang, "sched.refresh"), id=Sched.REFRESH, color="secondary", outline=True
+                    )
                 ],
-                className="mb-3",
+                html.Div(id=Sched.LIST),
             ),
         ]
     )
@@ -227,13 +199,12 @@ def schedule_table(lang: str, rows: list[dict], tz: str) -> html.Div | dbc.Table
                     html.Td(fmt_instant(row["next"], lang, tz), className="text-nowrap"),
                     html.Td(last_text(lang, row["last"], tz)),
                     html.Td(
-                        dbc.Button(
-                            [html.I(className="bi bi-trash me-1"), t(lang, "sched.remove")],
+                        icon_button(
+                            "trash",
+                            t(lang, "sched.remove"),
                             id={"type": Sched.REMOVE, "index": row["id"]},
-                            size="sm",
                             color="danger",
                             outline=True,
-                            n_clicks=0,
                         )
                     ),
                 ],

@@ -52,20 +52,11 @@ def _label(labels: dict[str, str], key: str) -> str:
     return labels.get(key, key)
 
 
-def trend_png(
-    trend: pd.DataFrame,
-    *,
-    labels: dict[str, str],
-    lang: str,
-    grain: str = "day",
-    width_in: float = 8.0,
-    height_in: float = 3.2,
-    dpi: int = 150,
-) -> bytes:
-    """Returns :func:`trend_figure` as a PNG (`width_in` x `height_in` inches at `dpi`)."""
-    fig = trend_figure(trend, labels=labels, lang=lang, grain=grain, width_in=width_in, height_in=height_in, dpi=dpi)
+def trend_png(trend: pd.DataFrame, **options) -> bytes:
+    """Returns :func:`trend_figure` (`options` as it takes them) as a PNG (`width_in` x `height_in` inches at
+    `dpi`)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    trend_figure(trend, **options).savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -84,3 +84,20 @@ def test_users_sessions_lists_and_ends_them(cli, tmp_path):
     assert ended.exit_code == 0 and "ended 1 session" in ended.output
     assert store.sessions.find(token) is None and "no open session" in cli("sessions", "ala").output
     assert cli("sessions", "ghost").exit_code == 2
+
+
+def test_a_password_typed_at_a_terminal_is_asked_twice_and_must_match(cli, monkeypatch):
+    import io
+    import types
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    answers = iter(["long-password", "long-password", "long-password", "other-password"])
+    monkeypatch.setattr("cli.args.sys", types.SimpleNamespace(stdin=Terminal("")))  # CliRunner swaps sys.stdin
+    monkeypatch.setattr("cli.args.typer.prompt", lambda text, hide_input: next(answers))
+    assert cli("add", "ala", "--role", "analyst").exit_code == 0
+    result = cli("add", "ola", "--role", "analyst")
+    assert result.exit_code == 2 and "the two passwords differ" in result.output
+    assert "ola" not in cli("list").output

@@ -15,11 +15,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from callbacks.inputs import InputRefused
 from data.db import LakeUnavailable, MonthsUnreadable
+from data.period import Period, with_data
 from data.queries import dispatches as dispatch_queries
 from data.queries import status as status_queries
 from data.queries import transactional as trx_queries
-from i18n import lang_or_default, t
-from i18n.labels import left_out
+from data.queries.counts import data_days
+from i18n import fmt_date, lang_or_default, t
+from i18n.labels import left_out, period_label
 from reports.audit import NotRecorded, recorded
 from reports.dispatches import HistoryView, dispatches_report
 from reports.numbers import numbers_csv, numbers_xml
@@ -121,6 +123,19 @@ def _numbers_scope(ctx: AppContext, query: urls.NumbersQuery, lang: str) -> dict
     return {"ids": info["dispatch_id"], "name": str(info["number"]), "attrs": {"dispatch": str(info["number"])}}
 
 
+def _with_data(ctx: AppContext, asked: Period, lang: str) -> Period:
+    """Returns the days of an export's range that can hold data (data.period.with_data, as the pages cut a
+    custom range): a range of centuries is read as "all time". 404, saying what the data covers, when none can."""
+    period = with_data(asked, today=ctx.today(), data_days=data_days(ctx.db))
+    if period is not None:
+        return period
+    found = data_days(ctx.db)
+    if found is None:
+        abort(404, t(lang, "period.no_data_at_all", asked=period_label(asked, lang)))
+    first, last = (fmt_date(d, lang) for d in found)
+    abort(404, t(lang, "period.no_data", asked=period_label(asked, lang), first=first, last=last))
+
+
 def register(server: Flask, ctx: AppContext) -> None:
     """Adds the routes to the Flask server of a Dash app."""
 
@@ -169,7 +184,7 @@ def register(server: Flask, ctx: AppContext) -> None:
     def export_dispatches(fmt: str):
         lang = lang_or_default(request.args.get("lang"))
         query = _args(urls.parse_dispatches, ctx.tz)
-        period = query.period
+        period = _with_data(ctx, query.period, lang)
         stem = (
             f"wysylki-{period.start.isoformat()}-{period.end.isoformat()}"
             if lang == "pl"
@@ -192,7 +207,7 @@ def register(server: Flask, ctx: AppContext) -> None:
         if fmt not in ("csv", "docx"):
             abort(404)
         query = _args(urls.parse_transactional, ctx.tz)
-        period, source, text = query.period, query.source, query.text
+        period, source, text = _with_data(ctx, query.period, lang), query.source, query.text
         stem = file_stem("table", period, lang)
         if fmt == "csv":
             body = stream_with_context(
@@ -209,7 +224,7 @@ def register(server: Flask, ctx: AppContext) -> None:
     def export_transactional_messages():
         lang = lang_or_default(request.args.get("lang"))
         query = _args(urls.parse_messages, ctx.tz)
-        period, campaign, source = query.period, trx_queries.Campaign(query.label), query.source
+        period, campaign, source = _with_data(ctx, query.period, lang), trx_queries.Campaign(query.label), query.source
         chunks = messages_csv(
             ctx.db,
             period=period,

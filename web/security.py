@@ -94,90 +94,81 @@ PAGE_ROLES = {
     "/schedules": CAN["schedules"],
     "/admin": CAN["users"],
 }
+# What each report page (SMS, transactional) has a server callback write, by the same names on both pages.
+REPORT_OUTPUTS = (
+    "PERIOD_RANGE_BOX",
+    "PERIOD_RANGE",  # the page's report sets the range picker to the days a preset shows
+    "PERIOD_LABEL",
+    "PERIOD_ERROR",
+    "ALERT",
+    "KPIS",
+    "TREND",
+    "GRID",
+    "EXPORT_CSV",
+    "EXPORT_DOC",
+)
+
+
+def _outputs(role: str, *ids: str) -> dict[str, str]:
+    """Returns each of `ids` mapped to `role`."""
+    return dict.fromkeys(ids, role)
+
+
 # Every component a server callback writes to, and who may have it written: a callback needs
 # the highest role of its outputs, and a callback with an unlisted output is refused to all.
 OUTPUT_ROLES: dict[str, str] = {
-    Shell.LANG: "viewer",
-    Shell.NAVBAR: "viewer",
-    Shell.PAGE: "viewer",
-    Shell.PERIOD: "viewer",
-    Shell.LOCAL_BANNER: "viewer",
-    Sms.PERIOD_RANGE_BOX: "viewer",
-    Sms.PERIOD_RANGE: "viewer",  # the page's report sets the range picker to the days a preset shows
-    Sms.PERIOD_LABEL: "viewer",
-    Sms.PERIOD_ERROR: "viewer",
-    Sms.ALERT: "viewer",
-    Sms.KPIS: "viewer",
-    Sms.TREND: "viewer",
-    Sms.GRID: "viewer",
-    Sms.HISTORY_COUNT: "viewer",
-    Sms.HISTORY_EMPTY: "viewer",
-    Sms.EXPORT_CSV: "viewer",
-    Sms.EXPORT_DOC: "viewer",
-    Sms.DETAILS: "viewer",
-    Sms.DETAILS_TITLE: "viewer",
-    Sms.DETAILS_BODY: "viewer",
-    Sms.PERIOD_VIEWS: "viewer",  # the period's operators and time to delivery
-    Search.MODAL: "viewer",  # numbers in it are masked for viewers (data.queries.search)
-    Search.TITLE: "viewer",
-    Search.BODY: "viewer",
-    Camp.FILTER_COUNT: "viewer",
-    Camp.FILTER_PANEL: "viewer",
-    Camp.AUDIT: "viewer",
-    Camp.AUDIT_BODY: "viewer",
-    Camp.ADD_TARGET: "viewer",
-    Camp.EXPANDED: "viewer",
+    **_outputs("viewer", Shell.LANG, Shell.NAVBAR, Shell.PAGE, Shell.PERIOD, Shell.LOCAL_BANNER),
+    **_outputs("viewer", *(page[name] for page in (Sms, Trx) for name in REPORT_OUTPUTS)),
+    **_outputs(
+        "viewer",
+        Sms.HISTORY_COUNT,
+        Sms.HISTORY_EMPTY,
+        Sms.DETAILS,
+        Sms.DETAILS_TITLE,
+        Sms.DETAILS_BODY,
+        Sms.PERIOD_VIEWS,  # the period's operators and time to delivery
+        Trx.TABLE_COUNT,
+        Trx.TABLE_EMPTY,
+        Trx.OPEN,
+    ),
+    # numbers in the search modal are masked for viewers (data.queries.search)
+    **_outputs("viewer", Search.MODAL, Search.TITLE, Search.BODY),
+    **_outputs(
+        "viewer", Camp.FILTER_COUNT, Camp.FILTER_PANEL, Camp.AUDIT, Camp.AUDIT_BODY, Camp.ADD_TARGET, Camp.EXPANDED
+    ),
     # the grouping actions change campaigns
-    Camp.CHANGES: CAN["campaigns"],
-    Camp.MESSAGE: CAN["campaigns"],
-    Camp.TOAST: CAN["campaigns"],
-    Camp.TOAST_TEXT: CAN["campaigns"],
-    Camp.CONFIRM: CAN["campaigns"],
-    Camp.CONFIRM_BODY: CAN["campaigns"],
-    Camp.PENDING: CAN["campaigns"],
-    Trx.PERIOD_RANGE_BOX: "viewer",
-    Trx.PERIOD_RANGE: "viewer",
-    Trx.PERIOD_LABEL: "viewer",
-    Trx.PERIOD_ERROR: "viewer",
-    Trx.ALERT: "viewer",
-    Trx.KPIS: "viewer",
-    Trx.TREND: "viewer",
-    Trx.GRID: "viewer",
-    Trx.TABLE_COUNT: "viewer",
-    Trx.TABLE_EMPTY: "viewer",
-    Trx.EXPORT_CSV: "viewer",
-    Trx.EXPORT_DOC: "viewer",
-    Trx.OPEN: "viewer",
-    Admin.USERS: CAN["users"],
-    Admin.AUDIT: CAN["audit"],
-    Admin.AUDIT_CSV: CAN["audit"],
-    Admin.CHANGE_USER: CAN["users"],
-    Admin.MESSAGE: CAN["users"],
-    Admin.NEW_PASSWORD: CAN["users"],
-    Admin.SESSIONS: CAN["users"],
-    Admin.CHAIN: CAN["audit"],
+    **_outputs(
+        CAN["campaigns"],
+        Camp.CHANGES,
+        Camp.MESSAGE,
+        Camp.TOAST,
+        Camp.TOAST_TEXT,
+        Camp.CONFIRM,
+        Camp.CONFIRM_BODY,
+        Camp.PENDING,
+    ),
+    **_outputs(CAN["users"], Admin.USERS, Admin.CHANGE_USER, Admin.MESSAGE, Admin.NEW_PASSWORD, Admin.SESSIONS),
+    **_outputs(CAN["audit"], Admin.AUDIT, Admin.AUDIT_CSV, Admin.CHAIN),
     # reports by e-mail: analysts and admins add, list and remove them
-    Sched.DAY: CAN["schedules"],
-    Sched.VIEW: CAN["schedules"],
-    Sched.LIST: CAN["schedules"],
-    Sched.MESSAGE: CAN["schedules"],
-    Live.SMS_TIMER: "viewer",
-    Live.SMS_AS_OF: "viewer",
-    Live.SMS_VERSION: "viewer",
-    Live.TRX_TIMER: "viewer",
-    Live.TRX_AS_OF: "viewer",
-    Live.TRX_VERSION: "viewer",
+    **_outputs(CAN["schedules"], Sched.DAY, Sched.VIEW, Sched.LIST, Sched.MESSAGE),
+    **_outputs(
+        "viewer", Live.SMS_TIMER, Live.SMS_AS_OF, Live.SMS_VERSION, Live.TRX_TIMER, Live.TRX_AS_OF, Live.TRX_VERSION
+    ),
     # a report page's view (callbacks/view_state.py): its address, its open details, saved views (each
-    # user their own; only an admin shares, checked when saving)
-    Shell.URL: "viewer",
-    View.LAST: "viewer",
-    View.COPY: "viewer",
-    View.COPY_DIALOG: "viewer",
-    View.SMS_DETAIL: "viewer",
-    View.MESSAGE: "viewer",
-    View.MENU: "viewer",
-    View.REMOVED: "viewer",  # each removes their own views; an admin shared ones too (checked when removing)
-    "view-query": "viewer",  # layouts.ids.view_query(page)
+    # user their own; only an admin shares, checked when saving); each removes their own views, an admin
+    # shared ones too (checked when removing)
+    **_outputs(
+        "viewer",
+        Shell.URL,
+        View.LAST,
+        View.COPY,
+        View.COPY_DIALOG,
+        View.SMS_DETAIL,
+        View.MESSAGE,
+        View.MENU,
+        View.REMOVED,
+        "view-query",  # layouts.ids.view_query(page)
+    ),
 }
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRIPT_RE = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from data.period import Period, PeriodError, parse_day
+from data.period import Period, PeriodError, parse_day, typed_day
 from data.queries.history import SORTABLE, HistoryFilter, Sort
 from data.schema import Reason, StatusGroup, check_source
 
@@ -39,8 +39,10 @@ def _with(path: str, query: dict[str, object]) -> str:
 
 
 def _period(args: Mapping[str, str], tz: str) -> Period:
+    """Returns the range `from`..`to` as asked, in any year (web/routes.py cuts it to the days with data, as the
+    pages do: a century costs what "all time" costs)."""
     try:
-        start, end = parse_day(args.get("from")), parse_day(args.get("to"))
+        start, end = typed_day(args.get("from")), typed_day(args.get("to"))
         if start is None or end is None:
             raise PeriodError("period.error.missing")
         return Period(start, end, tz)

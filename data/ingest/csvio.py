@@ -4,7 +4,9 @@ Fast path: pyarrow's CSV reader, for a UTF-8 file whose records are one line eac
 (the usual machine export). Anything else — another encoding, quoted line breaks,
 a record with too few or too many fields, stray bytes — goes through Python's csv
 module line by line, so every bad record is quarantined with its own line number and
-raw text and the rest is read.
+raw text and the rest is read. A record on several lines is quarantined with all of them;
+one whose later lines are whole records of their own (a stray quote opened a field that
+only a later quote closes) is quarantined as such, rather than read with records in a value.
 
 The separator is guessed from the header line: `,` `;` tab or `|` (Polish Excel
 writes `;`). Header names are compared lower-cased with spaces, dashes and
@@ -48,6 +50,12 @@ class CsvColumns:
     text_lines: Callable[[], Lines] | None = None
     cut: int | None = None  # the last line's number when the file does not end with a newline
     header_line: int = 1
+    spans: dict[int, int] = field(default_factory=dict)  # first line -> last line of a record on several lines
+
+    def raw(self, line: int) -> str:
+        """Returns the text of the record that begins on `line`: all its physical lines."""
+        text = self.text_lines()
+        return "\n".join(text.text(i) for i in range(line, self.spans.get(line, line) + 1))
 
     def header_issue(self, name: str, reason: str) -> Issue:
         """An issue for a header line that does not name the columns the format needs."""
@@ -81,7 +89,7 @@ def parsed_csv(data: bytes, name: str, fmt: str, records: pa.Table, **kw) -> tup
     parsed = Parsed(name, fmt, records, list(cols.issues), rows=cols.rows, **kw)
     parsed.cut = cols.cut
     if cols.text_lines is not None:
-        parsed.raw = lambda line, item=None: cols.text_lines().text(line)
+        parsed.raw = lambda line, item=None: cols.raw(line)
     if not cols.header:
         parsed.notes.append("empty file")
     return parsed, cols
@@ -179,6 +187,7 @@ def _slow(text: Lines, name: str) -> CsvColumns:
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in header]
     line_numbers: list[int] = []
+    spans: dict[int, int] = {}
     blank = 0
     rows = 0
 
@@ -216,6 +225,13 @@ def _slow(text: Lines, name: str) -> CsvColumns:
         if any("\x00" in f for f in record):
             issues.append(_record_issue(name, text, first, end, "binary data in a field"))
             continue
+        if end > first and _swallows_records(values[first:end], sep, width):
+            issues.append(
+                _record_issue(name, text, first, end, f"a stray quote joins lines {first}-{end} into one record")
+            )
+            continue
+        if end > first:
+            spans[first] = end
         line_numbers.append(first)
         for j, value in enumerate(record):
             columns[j].append(value if value != "" else None)
@@ -232,7 +248,21 @@ def _slow(text: Lines, name: str) -> CsvColumns:
         encoding=text.encoding,
         text_lines=lambda: text,
         header_line=header_no + 1,
+        spans=spans,
     )
+
+
+def _swallows_records(inner: list[str], sep: str, width: int) -> bool:
+    """Tells whether a record's lines after its first hold a whole record of their own: a quoted field that
+    goes on over such a line was opened by a stray quote, not by a value with a line break in it."""
+    for value in inner:
+        try:
+            fields = next(csv.reader([value], delimiter=sep, strict=False), [])
+        except csv.Error:
+            continue
+        if len(fields) == width:
+            return True
+    return False
 
 
 def _record_issue(name: str, text: Lines, first: int, last: int, reason: str) -> Issue:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.ingest import payloads
-from data.ingest.core import Issue, Options, Parsed, build_records, empty_records
+from data.ingest.core import Issue, Options, Parsed, empty_records
 
 FORMAT = "infobip"
 VOCABULARY = "infobip"
@@ -102,10 +102,4 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 at, offset = payloads.line_of(text, mid, offset)
                 line = at or p.line
             found.add(record(entry, p.time), line, item, entry)
-    parsed.records = (
-        build_records(found.rows, found.numbers, found.items, tz=opts.tz) if found.rows else empty_records()
-    )
-    if parsed.rows == 0:
-        parsed.notes.append("empty file")
-    parsed.raw = found.raw
-    return parsed
+    return found.finish(parsed, tz=opts.tz)

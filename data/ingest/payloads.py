@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from data.ingest.core import Parsed, binary_issues, line_issue
+from data.ingest.core import Parsed, binary_issues, build_records, empty_records, line_issue
 from data.ingest.textio import Lines, lines_of
 
 _PREFIX_TS = re.compile(r"^\[?(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\]?\s*")
@@ -161,6 +161,17 @@ class Found:
     def raw(self, line: int, item: str | None = None) -> str:
         """Returns the text of an item (its JSON) or of a whole line."""
         return self._raws.get((line, item)) or self._lines.text(line)
+
+    def finish(self, parsed: Parsed, *, tz: str, times: dict[str, str] | None = None) -> Parsed:
+        """Returns `parsed` with the rows found as its records (times read as `build_records` reads them), their
+        raw text for the quarantine, and "empty file" noted when nothing at all was read."""
+        parsed.records = (
+            build_records(self.rows, self.numbers, self.items, tz=tz, times=times) if self.rows else empty_records()
+        )
+        if parsed.rows == 0 and not parsed.issues:
+            parsed.notes.append("empty file")
+        parsed.raw = self.raw
+        return parsed
 
 
 def start(data: bytes, name: str, fmt: str, records, **kw) -> tuple[Parsed, Found]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.ingest import payloads
-from data.ingest.core import Issue, Options, Parsed, build_records, empty_records
+from data.ingest.core import Issue, Options, Parsed, empty_records
 
 FORMAT = "smsapi"
 VOCABULARY = None  # per row: SMSAPI's codes, or SMPP words (see normalise's fallback)
@@ -92,12 +92,4 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 parsed.issues.append(Issue(name, p.line, "not a report object", lines.text(p.line), item))
                 continue
             found.add(record(payloads.keyed(entry), p.time), p.line, item, entry)
-    parsed.records = (
-        build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
-        if found.rows
-        else empty_records()
-    )
-    if parsed.rows == 0:
-        parsed.notes.append("empty file")
-    parsed.raw = found.raw
-    return parsed
+    return found.finish(parsed, tz=opts.tz, times=TIMES)

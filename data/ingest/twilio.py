@@ -99,15 +99,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 at, offset = payloads.line_of(text, sid, offset)
                 line = at or p.line
             found.add(record(k, p.time), line, item, entry)
-    parsed.records = (
-        build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
-        if found.rows
-        else empty_records()
-    )
-    if not found.rows and not parsed.issues:
-        parsed.notes.append("empty file")
-    parsed.raw = found.raw
-    return parsed
+    return found.finish(parsed, tz=opts.tz, times=TIMES)
 
 
 def _parse_csv(data: bytes, name: str, opts: Options) -> Parsed:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.ingest import payloads
-from data.ingest.core import Issue, Options, Parsed, build_records, empty_records
+from data.ingest.core import Issue, Options, Parsed, empty_records
 
 FORMAT = "vonage"
 VOCABULARY = "vonage"
@@ -69,12 +69,4 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
                 parsed.issues.append(Issue(name, p.line, "not a receipt object", lines.text(p.line), item))
                 continue
             found.add(record(entry, p.time), p.line, item, entry)
-    parsed.records = (
-        build_records(found.rows, found.numbers, found.items, tz=opts.tz, times=TIMES)
-        if found.rows
-        else empty_records()
-    )
-    if parsed.rows == 0:
-        parsed.notes.append("empty file")
-    parsed.raw = found.raw
-    return parsed
+    return found.finish(parsed, tz=opts.tz, times=TIMES)

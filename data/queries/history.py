@@ -200,21 +200,6 @@ def history_records(
     return ordered
 
 
-def history(
-    db: Db,
-    *,
-    period: Period,
-    campaigns: pd.DataFrame,
-    members: pd.DataFrame,
-    flt: HistoryFilter | None = None,
-    sort: Sort | None = None,
-    per: str = "campaign",
-    expanded: frozenset[int] = frozenset(),
-) -> pd.DataFrame:
-    """Returns `history_records(...)` as a DataFrame with COLUMNS (for the exports)."""
-    return pd.DataFrame(
-        history_records(
-            db, period=period, campaigns=campaigns, members=members, flt=flt, sort=sort, per=per, expanded=expanded
-        ),
-        columns=COLUMNS,
-    )
+def history(db: Db, **query) -> pd.DataFrame:
+    """Returns `history_records(db, **query)` as a DataFrame with COLUMNS (for the exports)."""
+    return pd.DataFrame(history_records(db, **query), columns=COLUMNS)

@@ -22,6 +22,7 @@ from data.queries.counts import (
     COUNTS_SQL,
     PERIOD_WHERE,
     STATUS_GROUP_SQL,
+    data_days,
     in_list,
     per_clicker,
     period_params,
@@ -72,7 +73,8 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
     The kpis are the bulk counts (COUNT_COLUMNS) with delivered_pct and ctr. The trend
     has one row per day of the period (days without messages as zeros): day, sent,
     delivered, clicked, ctr, and prev_day, prev_sent, prev_delivered, prev_clicked, prev_ctr
-    (the same offset in the previous period; NaN when `compare` is False).
+    (the same offset in the previous period; NaN when `compare` is False, and on a previous day before the
+    lake's first day with data: nothing is known of it, it was not 0).
     """
     prev = period.previous()
     found = _counts_by_day(db, Period(prev.start if compare else period.start, period.end, period.tz))
@@ -100,12 +102,22 @@ def period_summary(db: Db, *, period: Period, compare: bool = True) -> tuple[pd.
         return _sums(now), None, trend
     before_days = prev.day_list()
     before = [found.get(d, zero) for d in before_days]
+    # A previous day before the lake's first day has no data, which is not 0 sent: the chart leaves it out.
+    lake = data_days(db)
+    lake_first = lake[0] if lake else period.start
+    drawn = [r if d >= lake_first else None for d, r in zip(before_days, before)]
+
+    def prev_counts(column: int) -> pd.Series:
+        return pd.Series([math.nan if r is None else float(r[column]) for r in drawn], dtype="float64")
+
     trend = trend.assign(
         prev_day=before_days,
-        prev_sent=pd.Series([float(r[sent]) for r in before], dtype="float64"),
-        prev_delivered=pd.Series([float(r[delivered]) for r in before], dtype="float64"),
-        prev_clicked=pd.Series([float(r[clicked]) for r in before], dtype="float64"),
-        prev_ctr=pd.Series([r[clicked] / r[delivered] if r[delivered] else math.nan for r in before], dtype="float64"),
+        prev_sent=prev_counts(sent),
+        prev_delivered=prev_counts(delivered),
+        prev_clicked=prev_counts(clicked),
+        prev_ctr=pd.Series(
+            [r[clicked] / r[delivered] if r is not None and r[delivered] else math.nan for r in drawn], dtype="float64"
+        ),
     )
     return _sums(now), _sums(before), trend
 

@@ -27,6 +27,15 @@ def same_rate(got: float, want: float) -> bool:
     return math.isnan(got) if math.isnan(want) else got == pytest.approx(want)
 
 
+def _lake_first_day(frames) -> dt.date:
+    return frames["messages"]["created_at"].dt.tz_convert(TZ).dt.date.min()
+
+
+def _known_previous(frames, got: pd.DataFrame) -> list[bool]:
+    """Whether each bucket's previous days all lie on or after the lake's first day."""
+    return [start >= _lake_first_day(frames) for start in got["prev_day"]]
+
+
 def preset(value: str) -> Period:
     return resolve_period(value, today=UNTIL, first_day=dt.date(2025, 5, 1), tz=TZ)
 
@@ -58,12 +67,15 @@ def test_sms_buckets_match_pandas(ctx, frames, period, grain):
     # Each bucket ends the day before the next one starts; the last at the period's end.
     assert list(got["end"]) == [d - dt.timedelta(days=1) for d in got["day"][1:]] + [period.end]
     # The previous period, day by day at the same offsets, summed into the same buckets.
+    # A bucket with a previous day before the lake's first day has no previous numbers (nothing is known of it).
     prev = period.previous()
     want_prev = expected_buckets(bulk_in_period(frames, prev), period, grain, of=prev)
-    assert list(got["prev_sent"]) == [float(v) for v in want_prev["sent"]]
-    assert list(got["prev_delivered"]) == [float(v) for v in want_prev["delivered"]]
-    for g, w in zip(got["prev_ctr"], want_prev.itertuples()):
-        assert same_rate(g, rate(w.clicked, w.delivered)), w.Index
+    known = _known_previous(frames, got)
+    for column in ("sent", "delivered"):
+        values = [None if math.isnan(v) else v for v in got["prev_" + column]]
+        assert values == [float(v) if k else None for v, k in zip(want_prev[column], known)], column
+    for g, w, k in zip(got["prev_ctr"], want_prev.itertuples(), known):
+        assert same_rate(g, rate(w.clicked, w.delivered) if k else math.nan), w.Index
     assert got["prev_day"].iloc[0] == prev.start and got["prev_end"].iloc[-1] == prev.end
 
 
@@ -98,3 +110,39 @@ def test_an_empty_frame_has_no_buckets(ctx):
     with pytest.raises(ValueError):
         bucketed(trend, Granularity.AUTO)
     assert isinstance(got, pd.DataFrame)
+
+
+@pytest.mark.parametrize("months, grain", [(1, "day"), (3, "day"), (12, "week")])
+def test_the_sms_trend_figure_draws_the_period_and_the_previous_one_at_the_same_offsets(ctx, frames, months, grain):
+    """The figure the SMS page draws: a bar per bucket named by what it covers, CTR in percent on the right axis,
+    the previous period's sent at the same offsets; a 12-month period's previous one begins before the lake,
+    and there the line is left out rather than drawn at 0."""
+    from i18n.labels import bucket_label, trend_labels
+    from layouts.figures import trend_figure
+
+    period = resolve_period(f"{months}m", today=UNTIL, first_day=None, tz=TZ)
+    prev = period.previous()
+    _, _, trend = sms_queries.period_summary(ctx.db, period=period)
+    figure = trend_figure(bucketed(trend, Granularity(grain)), trend_labels("en"), "en", grain)
+    traces = {t.get("name"): t for t in figure["data"]}
+    labels = trend_labels("en")
+
+    want = expected_buckets(bulk_in_period(frames, period), period, grain)
+    want_prev = expected_buckets(bulk_in_period(frames, prev), period, grain, of=prev)
+    starts = list(want.index)
+    ends = [d - dt.timedelta(days=1) for d in starts[1:]] + [period.end]
+    names = [bucket_label(a, b, grain, "en") for a, b in zip(starts, ends)]
+    assert traces[labels["sent"]]["x"] == names and traces[labels["ctr"]]["x"] == names
+    assert traces[labels["sent"]]["y"] == [float(v) for v in want["sent"]]
+    assert traces[labels["delivered"]]["y"] == [float(v) for v in want["delivered"]]
+    ctr = [100 * rate(c, d) if d else None for c, d in zip(want["clicked"], want["delivered"])]
+    assert traces[labels["ctr"]]["y"] == pytest.approx(ctr, nan_ok=True) and traces[labels["ctr"]]["yaxis"] == "y2"
+    offsets = [(a - period.start).days for a in starts]
+    known = [prev.start + dt.timedelta(days=o) >= _lake_first_day(frames) for o in offsets]
+    assert traces[labels["prev_sent"]]["x"] == names
+    assert traces[labels["prev_sent"]]["y"] == [float(v) if k else None for v, k in zip(want_prev["sent"], known)]
+    assert (months == 12) == (not all(known))  # the demo's lake began within the 12-month period's previous one
+    layout = figure["layout"]
+    top = max(v for t in ("sent", "delivered", "prev_sent") for v in traces[labels[t]]["y"] if v is not None)
+    assert layout["yaxis"]["range"][0] == 0 and top <= layout["yaxis"]["range"][1] < 2 * top
+    assert layout["yaxis2"]["range"][1] >= max(v for v in ctr if v is not None)

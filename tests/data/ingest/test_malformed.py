@@ -186,3 +186,38 @@ def test_a_cp1250_csv_row_with_a_field_too_many_is_quarantined_without_a_traceba
     assert [(q["line"], q["reason"]) for q in issues] == [(3, "expected 7 fields, found 8")]
     assert "łódź" in issues[0]["raw"]
     assert set(messages(data_dir)) == {"m1", "m3"}
+
+
+TWILIO_HEADER = "Sid,From,To,Body,Status,Date Sent,Num Segments,Error Code,Direction,Price,Price Unit\n"
+
+
+def _twilio_row(i: int, body: str, direction: str = "outbound-api") -> str:
+    return f"SM{i},+15550001,+4860010020{i},{body},delivered,2025-10-20 10:0{i}:00,1,,{direction},-0.04,USD\n"
+
+
+def test_a_twilio_export_with_a_stray_quote_quarantines_the_joined_lines_with_their_text(tmp_path, data_dir):
+    """The quote opening line 3's Body is closed only on line 5: the three lines read as one record of the
+    right width, which swallowed SM3 and SM4. It goes to the quarantine whole; nothing is read into a body."""
+    rows = [_twilio_row(1, "Hello"), _twilio_row(2, '"Hi there'), _twilio_row(3, "Bye")]
+    rows += [_twilio_row(4, 'Yo"'), _twilio_row(5, "Ok")]
+    path = tmp_path / "twilio_messages.csv"
+    path.write_text(TWILIO_HEADER + "".join(rows), encoding="utf-8")
+    summary = run(data_dir, path, provider="plus")
+    assert summary.files[0].format == "twilio"
+    issues = quarantined(summary)
+    assert [(q["line"], q["reason"]) for q in issues] == [(3, "a stray quote joins lines 3-5 into one record")]
+    assert issues[0]["raw"] == "".join(rows[1:4]).rstrip("\n")
+    assert set(messages(data_dir)) == {"twilio:SM1", "twilio:SM5"}
+
+
+def test_a_twilio_body_with_a_line_break_is_one_record_quarantined_with_all_its_lines(tmp_path, data_dir):
+    """A quoted Body may hold a line break (no stray quote): the record is read; when it is quarantined for
+    another reason (here: an inbound message), its raw text is both of its lines, not the first alone."""
+    rows = [_twilio_row(1, '"Two\nlines"'), _twilio_row(2, '"Also\ntwo"', direction="inbound"), _twilio_row(3, "x")]
+    path = tmp_path / "twilio_messages.csv"
+    path.write_text(TWILIO_HEADER + "".join(rows), encoding="utf-8")
+    summary = run(data_dir, path, provider="plus")
+    issues = quarantined(summary)
+    assert [(q["line"], q["reason"]) for q in issues] == [(4, "inbound message, not a delivery")]
+    assert issues[0]["raw"] == rows[1].rstrip("\n")
+    assert set(messages(data_dir)) == {"twilio:SM1", "twilio:SM3"}

@@ -206,21 +206,13 @@ def count_bars(x: list, sent: list, delivered: list, labels: dict[str, str]) -> 
         {
             "type": "bar",
             "x": x,
-            "y": sent,
-            "name": labels["sent"],
-            "marker": {"color": SENT_COLOR},
-            "opacity": 0.55,
-            "hovertemplate": "%{y:,d}<extra>" + labels["sent"] + "</extra>",
-        },
-        {
-            "type": "bar",
-            "x": x,
-            "y": delivered,
-            "name": labels["delivered"],
-            "marker": {"color": DELIVERED_COLOR},
-            "opacity": 0.8,
-            "hovertemplate": "%{y:,d}<extra>" + labels["delivered"] + "</extra>",
-        },
+            "y": y,
+            "name": labels[key],
+            "marker": {"color": color},
+            "opacity": opacity,
+            "hovertemplate": "%{y:,d}<extra>" + labels[key] + "</extra>",
+        }
+        for key, y, color, opacity in (("sent", sent, SENT_COLOR, 0.55), ("delivered", delivered, DELIVERED_COLOR, 0.8))
     ]
 
 

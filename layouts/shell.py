@@ -43,47 +43,26 @@ def navbar(lang: str, path: str, account: dict | None = None) -> dbc.Navbar:
             title={"pl": "Polski", "en": "English"}[code],
         )
 
+    def link(key: str, href: str, id_: str | None = None, *, active: bool | None = None) -> dbc.NavItem:
+        more = {"id": id_} if id_ else {}
+        return dbc.NavItem(
+            dbc.NavLink(t(lang, key), href=href, active=path == href if active is None else active, **more)
+        )
+
+    links = [
+        link("nav.sms", "/", active=path in ("/", "/sms")),
+        link("nav.transactional", "/transactional", Shell.NAV_TRANSACTIONAL),
+    ]
+    if account and account.get("pages", {}).get("/schedules"):
+        links.append(link("nav.schedules", "/schedules", Shell.NAV_SCHEDULES))
+    if account and account.get("admin"):
+        links.append(link("nav.admin", "/admin", Shell.NAV_ADMIN))
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand([html.I(className="bi bi-chat-square-text me-2"), t(lang, "app.title")], href="/"),
                 dbc.Nav(
-                    [
-                        dbc.NavItem(dbc.NavLink(t(lang, "nav.sms"), href="/", active=path in ("/", "/sms"))),
-                        dbc.NavItem(
-                            dbc.NavLink(
-                                t(lang, "nav.transactional"),
-                                href="/transactional",
-                                active=path == "/transactional",
-                                id=Shell.NAV_TRANSACTIONAL,
-                            )
-                        ),
-                        *(
-                            [
-                                dbc.NavItem(
-                                    dbc.NavLink(
-                                        t(lang, "nav.schedules"),
-                                        href="/schedules",
-                                        active=path == "/schedules",
-                                        id=Shell.NAV_SCHEDULES,
-                                    )
-                                )
-                            ]
-                            if account and account.get("pages", {}).get("/schedules")
-                            else []
-                        ),
-                        *(
-                            [
-                                dbc.NavItem(
-                                    dbc.NavLink(
-                                        t(lang, "nav.admin"), href="/admin", active=path == "/admin", id=Shell.NAV_ADMIN
-                                    )
-                                )
-                            ]
-                            if account and account.get("admin")
-                            else []
-                        ),
-                    ],
+                    links,
                     navbar=True,
                     className="me-auto",
                 ),

@@ -199,7 +199,8 @@ def _fill(
         return out
     out["alert"] = data_notices(ctx, lang) or None
     prev = trx_queries.trx_totals(before) if before is not None else None
-    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang, prev)
+    cost = trx_queries.trx_period_cost(ctx.db, period=period, source=source)
+    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang, prev, cost)
     query = ctx.urls.TransactionalQuery(period, source, text)
     out["csv_href"] = ctx.urls.transactional_url("csv", query, lang)
     out["doc_href"] = ctx.urls.transactional_url("docx", query, lang)

@@ -16,7 +16,7 @@ from dash import dcc, html
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, t
 from layouts import period
 from layouts.components import clicks_line, help_icon, trend_card
-from layouts.cost import cost_section
+from layouts.cost import cost_card, cost_section
 from layouts.delivery import delivery_section
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
@@ -77,9 +77,10 @@ def kpi_values(row: pd.Series, lang: str) -> dict[str, str]:
     }
 
 
-def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None) -> dbc.Row:
+def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None, cost=None) -> dbc.Row:
     """Returns the KPI cards of a `data.queries.transactional.trx_kpis` row: sent, delivered (% of sent), clicked,
-    CTR, raw CTR; each with the previous period's figure beneath when `prev` (a row of that period) is given."""
+    CTR, raw CTR; each with the previous period's figure beneath when `prev` (a row of that period) is given;
+    and the SMS page's cost card when some message of the period has a price (`cost`: a `Cost`)."""
     values = kpi_values(row, lang)
     before = kpi_values(prev, lang) if prev is not None else None
     previous_help = " " + t(lang, "help.kpi.previous") if prev is not None else ""
@@ -132,6 +133,8 @@ def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None) -> dbc.R
         )
         for key in KPI_ORDER
     ]
+    if cost is not None and cost.known:
+        cards.append(cost_card(cost, lang, trx_kpi_card("cost")))
     return dbc.Row(cards, className="g-2")
 
 

@@ -117,6 +117,13 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     return db.cursor().execute(sql, params).df()
 
 
+def trx_period_cost(db: Db, *, period: Period, source: str | None = None) -> cost_queries.Cost:
+    """Returns the cost of the period's transactional messages of `source` (else of every source): the KPI cards'
+    messages."""
+    params: dict[str, object] = {}
+    return cost_queries.trx_cost(db, period=period, where=trx_filter(source, None, params), params=params)
+
+
 def trx_totals(daily: pd.DataFrame) -> pd.Series:
     """Returns what `trx_kpis` returns (as a row) from the `trx_daily` frame of the same period,
     source and campaign, without a query: every count is a sum over days."""

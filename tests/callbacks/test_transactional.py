@@ -342,3 +342,27 @@ def test_detail_shows_operators_and_countries(ctx):
         assert heading in texts(row["detail"])
         names = [texts(tr)[0] for tr in table.children[1].children]
         assert {"Orange", "Play", "Plus", "T-Mobile"} <= set(names)
+
+
+@pytest.mark.parametrize("source", [None, "api"])
+def test_kpis_show_the_periods_cost_per_currency_as_pandas_sums_it(ctx, frames, source):
+    from decimal import Decimal
+
+    from i18n import fmt_int, fmt_money
+    from tests.expected import costs
+
+    want = costs(trx_in_period(frames, PERIOD, source))
+    assert want["currencies"] and want["unknown"]  # priced messages, and some still without a price
+    for lang, title, unknown in (
+        ("pl", "Koszt", "cena nieznana: wiadomości {n}"),
+        ("en", "Cost", "price unknown: {n} messages"),
+    ):
+        out = report(ctx, lang=lang, source=source)
+        (card,) = find(out["kpis"], lambda c: getattr(c, "id", None) == {"type": "trx-kpi", "index": "cost"})
+        text = " ".join(texts(card))
+        assert title in text and unknown.format(n=fmt_int(want["unknown"], lang)) in text
+        for currency, w in want["currencies"].items():
+            assert fmt_money(Decimal(f"{w['cost']:.6f}"), currency, lang) in text
+    # a period without a price: no cost card
+    empty = report(ctx, start="2020-01-01", end="2020-01-31", lang="en")
+    assert not find(empty["kpis"], lambda c: getattr(c, "id", None) == {"type": "trx-kpi", "index": "cost"})

@@ -15,6 +15,7 @@ from callbacks.inputs import InputRefused
 from callbacks.notices import data_notices, failure_alert
 from choices import Granularity
 from data.period import Choice, Period
+from data.queries import delivery as delivery_queries
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.schema import check_source
@@ -312,6 +313,7 @@ def detail(
         latest=found.latest,
         breakdowns=found.breakdowns,
         delivery=found.delivery,
+        delivery_bins=delivery_queries.chart_bins(found.delivery.buckets),
         cost=found.cost,
         messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
         if can_download
@@ -323,6 +325,7 @@ def detail(
         groups=found.reasons["status_group"].nunique(),
         latest=len(found.latest),
         breakdown_lines=breakdown_lines(found.breakdowns),
+        ttd_chart=found.delivery.timed,
     )
     return transactional.detail_row(key, name, panel, height)
 

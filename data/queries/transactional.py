@@ -11,7 +11,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from data.schema import STATUS_GROUP, StatusGroup, statuses_in
 
 TRX_SOURCES = ("test", "api")
 NO_CAMPAIGN_KEY = "none"
+DETAIL_THREADS = 8  # a detail submits 5 queries; two rows opened at once still run side by side
 _LABEL_PREFIX = "label:"
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 TRX_COUNT_COLUMNS = [*COUNT_COLUMNS, "clicked_raw"]
@@ -597,33 +600,51 @@ class TrxDetail:
     cost: cost_queries.Cost
 
 
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _detail_pool() -> ThreadPoolExecutor:
+    """Returns this process's pool for the queries of a detail (one per process: a forked server starts its own).
+
+    Its threads live on, and with them their DuckDB cursors (`Db.cursor` is per thread): a pool made per row
+    started four threads and four cursors each time, which on a busy 2-core machine cost more than the queries
+    (docs/performance.md, issue 20). Its tasks never wait on one another, so requests sharing it only queue."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(os.getpid())
+        if pool is None:
+            pool = _POOLS[os.getpid()] = ThreadPoolExecutor(max_workers=DETAIL_THREADS, thread_name_prefix="trx-detail")
+        return pool
+
+
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
     """Returns the campaign's detail frames (`TrxDetail`). Its queries run side by side, each on its
-    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays, the operators
-    and the daily counts in four threads while this one reads the other breakdowns."""
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="trx-detail") as pool:
-        newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
-        delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
-        params: dict[str, object] = {}
-        where = trx_filter(source, campaign, params)
-        breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
-        delivery = pool.submit(delivery_queries.trx_delivery, db, period=period, where=where, params=params)
-        cost = cost_queries.trx_cost(db, period=period, where=where, params=params)
-        parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
-        frames = {
-            "daily": _daily_part(parts),
-            "by_source": _source_part(parts),
-            "groups": _groups_part(parts),
-            "reasons": _reasons_part(parts),
-        }
-        return TrxDetail(
-            **frames,
-            delays=delays.result(),
-            latest=newest.result(),
-            breakdowns=breakdowns.result(),
-            delivery=delivery.result(),
-            cost=cost,
-        )
+    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays, the operators, the time
+    to delivery, the cost and the daily counts in the process's detail threads while this one reads the other
+    breakdowns."""
+    pool = _detail_pool()
+    newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
+    delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
+    params: dict[str, object] = {}
+    where = trx_filter(source, campaign, params)
+    breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
+    delivery = pool.submit(delivery_queries.trx_delivery, db, period=period, where=where, params=params)
+    cost = pool.submit(cost_queries.trx_cost, db, period=period, where=where, params=params)
+    parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
+    frames = {
+        "daily": _daily_part(parts),
+        "by_source": _source_part(parts),
+        "groups": _groups_part(parts),
+        "reasons": _reasons_part(parts),
+    }
+    return TrxDetail(
+        **frames,
+        delays=delays.result(),
+        latest=newest.result(),
+        breakdowns=breakdowns.result(),
+        delivery=delivery.result(),
+        cost=cost.result(),
+    )
 
 
 def trx_messages_batches(

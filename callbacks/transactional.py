@@ -341,6 +341,7 @@ def toggled(open_keys: list[str] | None, key: str | None) -> list[str]:
 
 def register(app, ctx: PageContext) -> None:
     """Registers the transactional page's callbacks on `app`."""
+    trx_queries.start_detail_threads()
     period_callbacks.register(app, TRX_PERIOD)
 
     app.clientside_callback(

@@ -163,7 +163,7 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, 
 #: actions. With the text columns at their narrowest they fit a 1280 px wide window (the page's
 #: container is then 1256 px wide), so the key numbers are never behind a horizontal scroll.
 NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 68}
-COST_WIDTH = 104  # "1 234,56 zł + ?"; a longer cell (two currencies) is cut, whole in its tooltip
+COST_WIDTH = 104  # "1 234,56 zł + ?" on a line; two currencies on two lines, whole in the tooltip
 TEXT_MIN_WIDTH = {"name": 100, "message_text": 110, "recipient_group": 90, "campaign": 80}
 
 
@@ -252,7 +252,8 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
             "headerTooltip": t(lang, "help.cost"),
             "width": COST_WIDTH,
             "minWidth": COST_WIDTH,
-            "cellClass": "cost-cell",
+            "cellRenderer": "ClampText",  # two lines: "264,12 zł +" over "1,95 € + ?"
+            "cellClass": "text-cell cost-cell ag-right-aligned-cell",
         },
         {
             "field": "details",

@@ -617,6 +617,24 @@ def _detail_pool() -> ThreadPoolExecutor:
         return pool
 
 
+def start_detail_threads(timeout_s: float = 10.0) -> None:
+    """Starts every thread of this process's detail pool now (the app does when it is made): the first rows opened
+    start none, and a test server's end, which stops every thread started after it began, leaves them be."""
+    for _ in range(2):
+        pool = _detail_pool()
+        barrier = threading.Barrier(DETAIL_THREADS + 1)
+        # each task holds its thread until all are taken, so the pool starts all of them
+        for _ in range(DETAIL_THREADS):
+            pool.submit(barrier.wait, timeout_s)
+        try:
+            barrier.wait(timeout_s)
+            return
+        except threading.BrokenBarrierError:  # a thread of it was stopped under it: a new pool
+            with _POOLS_LOCK:
+                if _POOLS.get(os.getpid()) is pool:
+                    del _POOLS[os.getpid()]
+
+
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
     """Returns the campaign's detail frames (`TrxDetail`). Its queries run side by side, each on its
     thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays, the operators, the time

@@ -196,3 +196,10 @@ def fmt_money(value, currency: str, lang: str, digits: int = 2) -> str:
         return format_currency(value, currency, locale=locale, format=pattern, currency_digits=digits == 2)
     except (ValueError, KeyError):
         return f"{format_decimal(value, format='#,##0.' + '0' * digits, locale=locale)} {currency}"
+
+
+def fmt_cost_sums(cost, lang: str) -> str:
+    """Returns a `data.queries.cost.Cost` in a table cell: each currency's sum joined by " + " (never one sum of
+    two), then " + ?" when some messages have no price ("?" alone with no price at all, "—" with no message)."""
+    sums = [fmt_money(c.cost, currency, lang) for currency, c in cost.currencies.items()]
+    return " + ".join(sums + (["?"] if cost.unknown else [])) or DASH

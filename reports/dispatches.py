@@ -15,7 +15,7 @@ from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
 from data.trend import bucketed, granularity_for
-from i18n import fmt_datetime, fmt_decimal, fmt_int, fmt_money, fmt_pct, js_locale, t
+from i18n import fmt_cost_sums, fmt_datetime, fmt_decimal, fmt_int, fmt_money, fmt_pct, js_locale, t
 from i18n.labels import left_out, operator_name, period_label, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
@@ -58,6 +58,7 @@ DOC_COLUMNS = [
     "delivered_pct",
     "clicked",
     "ctr",
+    "cost",
 ]
 #: Decimals of a CTR in both DOCX reports (SMS and transactional), as the KPI cards show it.
 CTR_DIGITS = 2
@@ -204,6 +205,7 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         "delivered_pct": frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
         "clicked": frame["clicked"].map(lambda v: fmt_int(v, lang)),
         "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang, CTR_DIGITS)),
+        "cost": [fmt_cost_sums(c, lang) for c in frame["costs"]],
     }
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
 

@@ -15,6 +15,7 @@ from callbacks.inputs import InputRefused
 from callbacks.notices import data_notices, failure_alert
 from choices import Granularity
 from data.period import Choice, Period
+from data.queries import delivery as delivery_queries
 from data.queries import transactional as trx_queries
 from data.queries.transactional import Campaign
 from data.schema import check_source
@@ -199,7 +200,8 @@ def _fill(
         return out
     out["alert"] = data_notices(ctx, lang) or None
     prev = trx_queries.trx_totals(before) if before is not None else None
-    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang, prev)
+    cost = trx_queries.trx_period_cost(ctx.db, period=period, source=source)
+    out["kpis"] = transactional.kpi_cards(trx_queries.trx_totals(daily), lang, prev, cost)
     query = ctx.urls.TransactionalQuery(period, source, text)
     out["csv_href"] = ctx.urls.transactional_url("csv", query, lang)
     out["doc_href"] = ctx.urls.transactional_url("docx", query, lang)
@@ -311,6 +313,7 @@ def detail(
         latest=found.latest,
         breakdowns=found.breakdowns,
         delivery=found.delivery,
+        delivery_bins=delivery_queries.chart_bins(found.delivery.buckets),
         cost=found.cost,
         messages_href=ctx.urls.messages_url(ctx.urls.MessagesQuery(period, key, source), lang)
         if can_download
@@ -322,6 +325,7 @@ def detail(
         groups=found.reasons["status_group"].nunique(),
         latest=len(found.latest),
         breakdown_lines=breakdown_lines(found.breakdowns),
+        ttd_chart=found.delivery.timed,
     )
     return transactional.detail_row(key, name, panel, height)
 
@@ -337,6 +341,7 @@ def toggled(open_keys: list[str] | None, key: str | None) -> list[str]:
 
 def register(app, ctx: PageContext) -> None:
     """Registers the transactional page's callbacks on `app`."""
+    trx_queries.start_detail_threads()
     period_callbacks.register(app, TRX_PERIOD)
 
     app.clientside_callback(

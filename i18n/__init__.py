@@ -6,12 +6,12 @@ import datetime as dt
 import math
 import numbers
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_interval
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_group_symbol
 
 from i18n.en import MESSAGES as EN
 from i18n.pl import MESSAGES as PL
@@ -72,7 +72,14 @@ def fmt_int(value: int | float | None, lang: str) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
-    return format_decimal(int(value), format="#,##0", locale=LOCALES[lang_or_default(lang)])
+    # what format_decimal(value, "#,##0") writes, without its pattern parsing: a detail view formats hundreds
+    return f"{int(value):,}".replace(",", _group_symbol(lang_or_default(lang)))
+
+
+@cache
+def _group_symbol(lang: str) -> str:
+    """Returns the language's thousands separator ("\xa0" / ",")."""
+    return get_group_symbol(LOCALES[lang])
 
 
 def fmt_pct(value: float | None, lang: str, digits: int = 1) -> str:
@@ -189,3 +196,10 @@ def fmt_money(value, currency: str, lang: str, digits: int = 2) -> str:
         return format_currency(value, currency, locale=locale, format=pattern, currency_digits=digits == 2)
     except (ValueError, KeyError):
         return f"{format_decimal(value, format='#,##0.' + '0' * digits, locale=locale)} {currency}"
+
+
+def fmt_cost_sums(cost, lang: str) -> str:
+    """Returns a `data.queries.cost.Cost` in a table cell: each currency's sum joined by " + " (never one sum of
+    two), then " + ?" when some messages have no price ("?" alone with no price at all, "—" with no message)."""
+    sums = [fmt_money(c.cost, currency, lang) for currency, c in cost.currencies.items()]
+    return " + ".join(sums + (["?"] if cost.unknown else [])) or DASH

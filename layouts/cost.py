@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from i18n import fmt_int, fmt_money, t
+from i18n import DASH, fmt_cost_sums, fmt_int, fmt_money, t
 from layouts.components import help_icon
 
 PER_MESSAGE_DIGITS = 4  # a message costs a few grosze: four decimals
@@ -40,6 +40,14 @@ def cost_lines(cost, lang: str) -> list[html.Div]:
             )
         )
     return lines
+
+
+def cost_cell(cost, lang: str) -> tuple[str, str]:
+    """Returns (cell text, tooltip) of a Cost in a table row: the text as `fmt_cost_sums` writes it ("12,40 zł +
+    0,85 € + ?"), the tooltip with the messages without a price spelled out."""
+    sums = " + ".join(fmt_money(c.cost, currency, lang) for currency, c in cost.currencies.items())
+    unknown = [t(lang, "cost.unknown", count=fmt_int(cost.unknown, lang))] if cost.unknown else []
+    return fmt_cost_sums(cost, lang), " · ".join([sums] * bool(sums) + unknown) or DASH
 
 
 def cost_section(cost, lang: str) -> html.Div:

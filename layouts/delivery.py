@@ -12,6 +12,8 @@ from layouts.components import help_icon
 from layouts.figures import graph_config
 from layouts.transactional_figures import delay_figure
 
+TTD_CHART_HEIGHT = 200  # px: the histogram's height
+
 
 def duration(seconds: float | None, lang: str) -> str:
     """Returns a time to delivery for reading: tenths of a second under 10 s, else as `fmt_duration`."""
@@ -65,7 +67,7 @@ def delivery_section(found, bins: pd.DataFrame, lang: str, *, graph_id: str | No
             dcc.Graph(
                 figure=figure,
                 config={**graph_config(), "displayModeBar": False},
-                style={"height": "200px"},
+                style={"height": f"{TTD_CHART_HEIGHT}px"},
                 className="ttd-chart",
                 **({"id": graph_id} if graph_id else {}),
             )

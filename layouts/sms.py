@@ -13,7 +13,7 @@ from dash import dcc, html
 from i18n import fmt_date_range, fmt_datetime, fmt_decimal, fmt_int, fmt_pct, t
 from layouts import campaigns, period, search
 from layouts.components import clicks_line, help_icon, trend_card
-from layouts.cost import cost_card, cost_section
+from layouts.cost import cost_card, cost_cell, cost_section
 from layouts.delivery import delivery_section, summary_line
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
@@ -162,8 +162,11 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, 
 #: Widths (px) of the columns that never give way: the numbers, the date, the dispatch number and the
 #: actions. With the text columns at their narrowest they fit a 1280 px wide window (the page's
 #: container is then 1256 px wide), so the key numbers are never behind a horizontal scroll.
-NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 68}
-TEXT_MIN_WIDTH = {"name": 100, "message_text": 110, "recipient_group": 90, "campaign": 80}
+NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 60}
+COST_WIDTH = 96  # "266,60 zł +" over "1,68 € + ?"; a longer text is cut, whole in the tooltip
+# 62 px narrower in all (and CTR and Details 8 px each) for the cost column (issue 20): the 1280 px budget is
+# spent ("Kampania" and "wiadomości" break at 1280 px), a next column needs its own trade.
+TEXT_MIN_WIDTH = {"name": 76, "message_text": 80, "recipient_group": 84, "campaign": 78}
 
 
 def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
@@ -240,10 +243,25 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
         num("clicked"),
         num("ctr", percent=True),
         {
+            # sorted by `cost` (`data.queries.cost.sort_key`: the sum in the row's main currency), shown as
+            # `cost_label` (every currency apart: `layouts.cost.cost_cell`)
+            "field": "cost",
+            "headerName": t(lang, "col.cost"),
+            "type": "rightAligned",
+            "valueFormatter": {"function": "params.data.cost_label"},
+            "tooltipField": "cost_tip",
+            "filter": False,
+            "headerTooltip": t(lang, "help.cost"),
+            "width": COST_WIDTH,
+            "minWidth": COST_WIDTH,
+            "cellRenderer": "ClampText",  # two lines: "264,12 zł +" over "1,95 € + ?"
+            "cellClass": "text-cell cost-cell ag-right-aligned-cell",
+        },
+        {
             "field": "details",
             "headerName": t(lang, "col.details"),
             "sortable": False,
-            "width": 100,
+            "width": 92,  # "Szczegóły ›"
             "pinned": "right",
             "cellClass": "details-cell link-primary",
             "valueGetter": {"function": f"'{t(lang, 'action.details')} ›'"},
@@ -272,6 +290,7 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 f" · {t(lang, 'camp.rule')}" if r["rule"] else ""
             )
         cid = r["campaign_id"]
+        cost_label, cost_tip = cost_cell(r["costs"], lang)
         rows.append(
             {
                 "row_id": r["row_id"],
@@ -293,6 +312,9 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "delivered_pct": num(r["delivered_pct"]),
                 "clicked": int(r["clicked"]),
                 "ctr": num(r["ctr"]),
+                "cost": None if r["cost"] is None else float(r["cost"]),
+                "cost_label": cost_label,
+                "cost_tip": cost_tip,
                 # a campaign row: how many of its dispatches are in view ("Group filtered" counts them)
                 **({"dispatches": int(r["dispatches"])} if campaign else {}),
             }

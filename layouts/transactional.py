@@ -16,8 +16,8 @@ from dash import dcc, html
 from i18n import fmt_datetime, fmt_decimal, fmt_duration, fmt_int, fmt_pct, t
 from layouts import period
 from layouts.components import clicks_line, help_icon, trend_card
-from layouts.cost import cost_section
-from layouts.delivery import delivery_section
+from layouts.cost import cost_card, cost_section
+from layouts.delivery import TTD_CHART_HEIGHT, delivery_section
 from layouts.exports import export_buttons
 from layouts.figures import graph_config
 from layouts.grid import grid_locale, number_formatter
@@ -77,9 +77,10 @@ def kpi_values(row: pd.Series, lang: str) -> dict[str, str]:
     }
 
 
-def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None) -> dbc.Row:
+def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None, cost=None) -> dbc.Row:
     """Returns the KPI cards of a `data.queries.transactional.trx_kpis` row: sent, delivered (% of sent), clicked,
-    CTR, raw CTR; each with the previous period's figure beneath when `prev` (a row of that period) is given."""
+    CTR, raw CTR; each with the previous period's figure beneath when `prev` (a row of that period) is given;
+    and the SMS page's cost card when some message of the period has a price (`cost`: a `Cost`)."""
     values = kpi_values(row, lang)
     before = kpi_values(prev, lang) if prev is not None else None
     previous_help = " " + t(lang, "help.kpi.previous") if prev is not None else ""
@@ -132,6 +133,8 @@ def kpi_cards(row: pd.Series, lang: str, prev: pd.Series | None = None) -> dbc.R
         )
         for key in KPI_ORDER
     ]
+    if cost is not None and cost.known:
+        cards.append(cost_card(cost, lang, trx_kpi_card("cost")))
     return dbc.Row(cards, className="g-2")
 
 
@@ -464,9 +467,11 @@ def detail_panel(
     breakdowns: dict[str, pd.DataFrame] | None = None,
     delivery=None,
     cost=None,
+    delivery_bins: pd.DataFrame | None = None,
 ) -> html.Div:
-    """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, latest messages;
-    the messages download link only with a `messages_href` (roles that may download numbers)."""
+    """Returns the expanded part of campaign `key`'s row: daily CTR, breakdowns, time to first click, time to
+    `delivery` (its histogram from `delivery_bins`, `data.queries.delivery.chart_bins`, when given), cost,
+    latest messages; the messages download link only with a `messages_href` (roles that may download numbers)."""
     if delay_fig is None:
         delay = html.Div(t(lang, "trx.detail.no_clicks"), className="small text-muted trx-delay-none")
     else:
@@ -543,7 +548,9 @@ def detail_panel(
                 ],
                 className="row g-3 mt-0",
             ),
-            delivery_section(delivery, None, lang, chart=False) if delivery is not None else html.Div(),
+            delivery_section(delivery, delivery_bins, lang, chart=delivery_bins is not None)
+            if delivery is not None
+            else html.Div(),
             cost_section(cost, lang) if cost is not None else html.Div(),
             breakdown_section(breakdowns, lang) if breakdowns is not None else html.Div(),
             html.Div([_heading(t(lang, "trx.detail.latest")), latest_table(latest, lang)], className="mt-2"),
@@ -553,8 +560,12 @@ def detail_panel(
     )
 
 
-def detail_height(*, sources: int, reasons: int, groups: int, latest: int, breakdown_lines: int = 0) -> int:
-    """Returns the height in px an expanded row needs (its panel scrolls inside if a guess falls short)."""
+def detail_height(
+    *, sources: int, reasons: int, groups: int, latest: int, breakdown_lines: int = 0, ttd_chart: bool = False
+) -> int:
+    """Returns the height in px an expanded row needs (its panel scrolls inside if a guess falls short; `ttd_chart`:
+    the time-to-delivery histogram is drawn)."""
     lines = max(sources + 2 + 4 + 2 + 2, reasons + groups + 2)  # rows, headings, headers and totals of each column
     lines += breakdown_lines + (1 if breakdown_lines else 0) + 4 + 4  # time to delivery and cost: a heading, 3 lines
-    return 40 + CHART_HEIGHT + 50 + 22 * lines + 30 + 22 * (max(latest, 1) + 2) + 30  # 22 px a table line
+    chart = TTD_CHART_HEIGHT if ttd_chart else 0
+    return 40 + CHART_HEIGHT + 50 + 22 * lines + chart + 30 + 22 * (max(latest, 1) + 2) + 30  # 22 px a table line

@@ -15,7 +15,7 @@ from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
 from data.trend import bucketed, granularity_for
-from i18n import fmt_datetime, fmt_decimal, fmt_int, fmt_money, fmt_pct, js_locale, t
+from i18n import fmt_cost_sums, fmt_datetime, fmt_decimal, fmt_int, fmt_money, fmt_pct, js_locale, t
 from i18n.labels import left_out, operator_name, period_label, trend_labels
 from reports.chart import trend_png
 from reports.csv_writer import csv_chunks
@@ -58,6 +58,7 @@ DOC_COLUMNS = [
     "delivered_pct",
     "clicked",
     "ctr",
+    "cost",
 ]
 #: Decimals of a CTR in both DOCX reports (SMS and transactional), as the KPI cards show it.
 CTR_DIGITS = 2
@@ -118,25 +119,10 @@ def _group_cell(row, lang: str, *, rule: bool = False) -> str:
     return row.recipient_group or ""
 
 
-def row_costs(frame: pd.DataFrame, members: pd.DataFrame, every: dict) -> list:
-    """Returns the `data.queries.cost.Cost` of each history row: a dispatch's, or a campaign's dispatches' together
-    (`members`: dispatch_id, campaign_id; `every`: `cost_queries.dispatch_costs`)."""
-    none = cost_queries.Cost({}, 0)
-    of = members.groupby("campaign_id")["dispatch_id"].apply(list).to_dict() if len(members) else {}
-    out = []
-    for kind, dispatch_id, campaign_id in zip(frame["kind"], frame["dispatch_id"], frame["campaign_id"]):
-        if kind == "campaign":
-            out.append(cost_queries.combined([every.get(d, none) for d in of.get(campaign_id, [])]))
-        else:
-            out.append(every.get(dispatch_id, none))
-    return out
-
-
-def csv_rows(frame: pd.DataFrame, lang: str, costs: list | None = None) -> Iterator[list[str]]:
-    """Yields the CSV cells of each history row (plain digits, ISO local times; the cost columns from `costs`, one
-    `data.queries.cost.Cost` a row); a campaign row has no number."""
-    costs = costs if costs is not None else [cost_queries.Cost({}, 0)] * len(frame)
-    for row, cost in zip(frame.itertuples(index=False), costs):
+def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
+    """Yields the CSV cells of each history row (plain digits, ISO local times; the cost columns from its costs, a
+    `data.queries.cost.Cost`); a campaign row has no number."""
+    for row, cost in zip(frame.itertuples(index=False), frame["costs"]):
         yield [
             "" if row.number is None or pd.isna(row.number) else str(int(row.number)),
             row.name or "",
@@ -168,8 +154,8 @@ def dispatches_csv(db: Db, *, period: Period, lang: str, sep: str, view: History
     view = view or HistoryView()
     frame = view.rows(db, period)
     header = [t(lang, f"col.{c}") for c in CSV_COLUMNS]
-    costs = row_costs(frame, view.members, cost_queries.dispatch_costs(db))
-    yield from csv_chunks(header, csv_rows(frame, lang, costs), sep=sep)
+    # a campaign row costs what its dispatches in view cost, as its counts are theirs
+    yield from csv_chunks(header, csv_rows(frame, lang), sep=sep)
 
 
 def kpi_items(row: pd.Series, lang: str) -> list[tuple[str, str]]:
@@ -219,6 +205,7 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         "delivered_pct": frame["delivered_pct"].map(lambda v: fmt_pct(v, lang)),
         "clicked": frame["clicked"].map(lambda v: fmt_int(v, lang)),
         "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang, CTR_DIGITS)),
+        "cost": [fmt_cost_sums(c, lang) for c in frame["costs"]],
     }
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
 

@@ -263,6 +263,17 @@ def delivery_times(m: pd.DataFrame) -> dict:
     }
 
 
+def delivery_bars(m: pd.DataFrame, bars: int) -> dict[int, int]:
+    """The time-to-delivery histogram of `m` by octave: bar -> messages (bar 0: under a second; bar k: [2^(k-1),
+    2^k) s; the last bar: everything from its start on), from the raw send and receipt times."""
+    import numpy as np
+
+    seconds = delivery_times(m)["seconds"]
+    with np.errstate(divide="ignore"):
+        bar = np.where(seconds < 1, 0, np.minimum(bars - 1, 1 + np.floor(np.log2(np.maximum(seconds, 1))))).astype(int)
+    return {int(k): int(v) for k, v in pd.Series(bar).value_counts().sort_index().items()}
+
+
 def costs(m: pd.DataFrame) -> dict:
     """What the messages of `m` cost: currency -> {cost (prices summed), priced, delivered, clicked (delivered
     with a human click)} for each currency with a price, and "unknown": messages without a price."""

@@ -182,3 +182,16 @@ def test_durations_and_decimals():
     ]
     assert fmt_duration(None, "en") == "—"
     assert fmt_decimal(1.255, "pl", 2) == "1,26" and fmt_decimal(1234.5, "en", 1) == "1,234.5"
+
+
+@pytest.mark.parametrize("lang", ["pl", "en", "xx"])
+def test_whole_numbers_are_grouped_as_babel_groups_them(lang):
+    # fmt_int writes what babel's "#,##0" pattern writes, without parsing it for every cell
+    from babel.numbers import format_decimal
+
+    from i18n import LOCALES, fmt_int, lang_or_default
+
+    locale = LOCALES[lang_or_default(lang)]
+    for value in (0, 7, -7, 999, 1000, -1725, 13180, 999_999, 1_234_567, -98_765_432_109, 2**62, 1725.9):
+        assert fmt_int(value, lang) == format_decimal(int(value), format="#,##0", locale=locale)
+    assert fmt_int(1725, "pl") == "1\xa0725" and fmt_int(1725, "en") == "1,725"

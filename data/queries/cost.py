@@ -52,6 +52,8 @@ class CurrencyCost:
         return self.cost / self.clicked if self.clicked else None
 
 
+NONE = Cost({}, 0)  # no message at all
+
 _SUMS = """CAST(sum(messages) AS BIGINT), CAST(sum(priced) AS BIGINT), sum(cost),
            CAST(sum(messages) FILTER (WHERE status = 'delivered') AS BIGINT),
            CAST(sum(clicked) FILTER (WHERE status = 'delivered') AS BIGINT)"""
@@ -140,6 +142,13 @@ def combined(costs: Sequence[Cost]) -> Cost:
             s[3] += c.clicked
     ordered = sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return Cost({k: CurrencyCost(*v) for k, v in ordered}, unknown)
+
+
+def sort_key(cost: Cost) -> Decimal | None:
+    """Returns what a table sorts a row's cost by: the sum in the row's main currency (the one it spent most in),
+    None without any price (such rows sort last). Amounts in two currencies are compared as plain numbers, which
+    is right as long as the rows share one currency (the lake's PLN, with a little EUR on the side)."""
+    return next(iter(cost.currencies.values())).cost if cost.currencies else None
 
 
 def plain(cost: Cost, part: str) -> str:

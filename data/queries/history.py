@@ -11,6 +11,7 @@ import pandas as pd
 
 from data.db import Db
 from data.period import Period
+from data.queries import cost as cost_queries
 from data.queries.counts import COUNT_COLUMNS
 from data.queries.sms import dispatch_records
 from data.store.campaigns import Rule
@@ -26,6 +27,7 @@ SORTABLE = [
     "delivered_pct",
     "clicked",
     "ctr",
+    "cost",
 ]
 COLUMNS = [
     "kind",
@@ -47,6 +49,8 @@ COLUMNS = [
     "delivered_pct",
     "ctr",
     "clicks_per_clicker",
+    "cost",
+    "costs",
 ]
 
 
@@ -162,9 +166,16 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
                 "delivered_pct": _share(sums["delivered"], sums["sent"]),
                 "ctr": _share(sums["clicked"], sums["delivered"]),
                 "clicks_per_clicker": _share(sums["clicks"], sums["clicked"]),
+                **_cost_of(rows),
             }
         )
     return out
+
+
+def _cost_of(rows: list[dict]) -> dict:
+    """Returns the cost and costs of a campaign row: its dispatches in view together, as its counts are."""
+    costs = cost_queries.combined([r["costs"] for r in rows])
+    return {"costs": costs, "cost": cost_queries.sort_key(costs)}
 
 
 def history_records(

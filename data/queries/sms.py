@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from data.db import Db
 from data.period import Period
+from data.queries import cost as cost_queries
 from data.queries.counts import (
     COUNT_COLUMNS,
     COUNTS_SQL,
@@ -197,10 +198,12 @@ def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = N
 
     Keys: dispatch_id, number, name, description, message_text, recipient_group,
     sender, sent_at (its first message, local time, naive), COUNT_COLUMNS,
-    delivered_pct, ctr, clicks_per_clicker; and campaign_id (None when in no campaign) when the campaign
-    `members` (dispatch_id, campaign_id) are given.
+    delivered_pct, ctr, clicks_per_clicker; costs (`data.queries.cost.Cost`, from the cost rollup) and cost (its
+    `cost.sort_key`); and campaign_id (None when in no campaign) when the campaign `members` (dispatch_id,
+    campaign_id) are given.
     """
     first, rows = _dispatch_totals(db, period.tz)
+    every = cost_queries.dispatch_costs(db)
     lo, hi = (int(b.timestamp()) * 1_000_000 for b in period.bounds_utc())  # local midnights: whole seconds
     chosen = rows[bisect.bisect_left(first, lo) : bisect.bisect_left(first, hi)]
     # A few hundred dispatches at most: campaigns are joined here rather than registered with DuckDB.
@@ -214,6 +217,8 @@ def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = N
         r["delivered_pct"] = r["delivered"] / r["sent"] if r["sent"] else math.nan
         r["ctr"] = r["clicked"] / r["delivered"] if r["delivered"] else math.nan
         r["clicks_per_clicker"] = per_clicker(r["clicks"], r["clicked"])
+        r["costs"] = every.get(r["dispatch_id"], cost_queries.NONE)
+        r["cost"] = cost_queries.sort_key(r["costs"])
         if members is not None:
             c = owner.get(r["dispatch_id"])
             r["campaign_id"] = None if c is None else int(c)

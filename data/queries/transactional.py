@@ -11,7 +11,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from data.schema import STATUS_GROUP, StatusGroup, statuses_in
 
 TRX_SOURCES = ("test", "api")
 NO_CAMPAIGN_KEY = "none"
+DETAIL_THREADS = 8  # a detail submits 5 queries; two rows opened at once still run side by side
 _LABEL_PREFIX = "label:"
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 TRX_COUNT_COLUMNS = [*COUNT_COLUMNS, "clicked_raw"]
@@ -115,6 +118,13 @@ def trx_kpis(db: Db, *, period: Period, source: str | None = None, campaign: Cam
     where = PERIOD_WHERE + trx_filter(source, campaign, params)
     sql = _with_trx_rates_sql(f"SELECT {TRX_COUNTS_SQL} FROM {src['transactional_daily']} WHERE {where}")
     return db.cursor().execute(sql, params).df()
+
+
+def trx_period_cost(db: Db, *, period: Period, source: str | None = None) -> cost_queries.Cost:
+    """Returns the cost of the period's transactional messages of `source` (else of every source): the KPI cards'
+    messages."""
+    params: dict[str, object] = {}
+    return cost_queries.trx_cost(db, period=period, where=trx_filter(source, None, params), params=params)
 
 
 def trx_totals(daily: pd.DataFrame) -> pd.Series:
@@ -590,33 +600,69 @@ class TrxDetail:
     cost: cost_queries.Cost
 
 
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _detail_pool() -> ThreadPoolExecutor:
+    """Returns this process's pool for the queries of a detail (one per process: a forked server starts its own).
+
+    Its threads live on, and with them their DuckDB cursors (`Db.cursor` is per thread): a pool made per row
+    started four threads and four cursors each time, which on a busy 2-core machine cost more than the queries
+    (docs/performance.md, issue 20). Its tasks never wait on one another, so requests sharing it only queue."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(os.getpid())
+        if pool is None:
+            pool = _POOLS[os.getpid()] = ThreadPoolExecutor(max_workers=DETAIL_THREADS, thread_name_prefix="trx-detail")
+        return pool
+
+
+def start_detail_threads(timeout_s: float = 10.0) -> None:
+    """Starts every thread of this process's detail pool now (the app does when it is made): the first rows opened
+    start none, and a test server's end, which stops every thread started after it began, leaves them be."""
+    for _ in range(2):
+        pool = _detail_pool()
+        barrier = threading.Barrier(DETAIL_THREADS + 1)
+        # each task holds its thread until all are taken, so the pool starts all of them
+        for _ in range(DETAIL_THREADS):
+            pool.submit(barrier.wait, timeout_s)
+        try:
+            barrier.wait(timeout_s)
+            return
+        except threading.BrokenBarrierError:  # a thread of it was stopped under it: a new pool
+            with _POOLS_LOCK:
+                if _POOLS.get(os.getpid()) is pool:
+                    del _POOLS[os.getpid()]
+
+
 def trx_detail(db: Db, *, period: Period, campaign: Campaign, source: str | None = None, latest: int = 10) -> TrxDetail:
     """Returns the campaign's detail frames (`TrxDetail`). Its queries run side by side, each on its
-    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays, the operators
-    and the daily counts in four threads while this one reads the other breakdowns."""
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="trx-detail") as pool:
-        newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
-        delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
-        params: dict[str, object] = {}
-        where = trx_filter(source, campaign, params)
-        breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
-        delivery = pool.submit(delivery_queries.trx_delivery, db, period=period, where=where, params=params)
-        cost = cost_queries.trx_cost(db, period=period, where=where, params=params)
-        parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
-        frames = {
-            "daily": _daily_part(parts),
-            "by_source": _source_part(parts),
-            "groups": _groups_part(parts),
-            "reasons": _reasons_part(parts),
-        }
-        return TrxDetail(
-            **frames,
-            delays=delays.result(),
-            latest=newest.result(),
-            breakdowns=breakdowns.result(),
-            delivery=delivery.result(),
-            cost=cost,
-        )
+    thread's cursor (DuckDB works outside the GIL): the latest messages, the click delays, the operators, the time
+    to delivery, the cost and the daily counts in the process's detail threads while this one reads the other
+    breakdowns."""
+    pool = _detail_pool()
+    newest = pool.submit(trx_latest_messages, db, period=period, campaign=campaign, source=source, limit=latest)
+    delays = pool.submit(trx_click_delay, db, period=period, campaign=campaign, source=source)
+    params: dict[str, object] = {}
+    where = trx_filter(source, campaign, params)
+    breakdowns = pool.submit(operator_queries.trx_breakdowns, db, period=period, where=where, params=params)
+    delivery = pool.submit(delivery_queries.trx_delivery, db, period=period, where=where, params=params)
+    cost = pool.submit(cost_queries.trx_cost, db, period=period, where=where, params=params)
+    parts = _trx_breakdowns(db, period=period, source=source, campaign=campaign, pool=pool)
+    frames = {
+        "daily": _daily_part(parts),
+        "by_source": _source_part(parts),
+        "groups": _groups_part(parts),
+        "reasons": _reasons_part(parts),
+    }
+    return TrxDetail(
+        **frames,
+        delays=delays.result(),
+        latest=newest.result(),
+        breakdowns=breakdowns.result(),
+        delivery=delivery.result(),
+        cost=cost.result(),
+    )
 
 
 def trx_messages_batches(

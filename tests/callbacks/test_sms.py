@@ -6,12 +6,14 @@ import datetime as dt
 import math
 import re
 
+import pytest
 from dash import no_update
 
 from callbacks import shell as shell_cb
 from callbacks import sms as sms_cb
 from config import Config
 from data.period import Period
+from data.queries.cost import Cost, CurrencyCost
 from layouts import sms
 from layouts.ids import Shell
 from tests.conftest import TZ, UNTIL
@@ -218,6 +220,8 @@ def test_a_campaign_row_names_its_days_and_shows_its_times_on_hover():
         "delivered_pct": 1700 / 1725,
         "clicked": 10,
         "ctr": 10 / 1700,
+        "costs": Cost({}, 0),
+        "cost": None,
     }
     (got,) = sms.grid_rows([row], "pl")
     assert got["sent_at_label"] == "24.11–01.12.2026"
@@ -296,3 +300,35 @@ def test_the_period_view_shows_the_periods_operators_and_time_to_delivery(ctx, f
     assert f"median {duration(found.median_s, 'en')}" in text and found.slowest[0] in text
     empty = sms_period.period_views(ctx, preset="custom", start="2020-03-01", end="2020-03-31", lang="en")
     assert not texts(empty)
+
+
+def test_grid_rows_show_each_currencys_cost_apart_and_the_messages_without_a_price(ctx, frames):
+    from decimal import Decimal
+
+    from i18n import fmt_int, fmt_money
+    from tests.expected import costs, of_dispatches
+
+    out = sms_cb.report(ctx, preset="custom", start="2026-09-01", end=UNTIL.isoformat(), lang="en")
+    ids = frames["dispatches"].set_index("number")["dispatch_id"]
+    mixed = unknown = 0
+    for row in out["rows"]:
+        want = costs(of_dispatches(frames, [ids[row["number"]]]))
+        sums = [fmt_money(Decimal(f"{w['cost']:.6f}"), c, "en") for c, w in want["currencies"].items()]
+        parts = row["cost_label"].split(" + ")
+        assert sorted(p for p in parts if p != "?") == sorted(sums)  # one sum per currency, never added up
+        assert ("?" in parts) == (want["unknown"] > 0)
+        if want["unknown"]:
+            assert f"price unknown: {fmt_int(want['unknown'], 'en')} messages" in row["cost_tip"]
+        main = max((w["cost"] for w in want["currencies"].values()), default=None)
+        assert row["cost"] == (None if main is None else pytest.approx(main, abs=1e-6))
+        mixed += len(sums) > 1
+        unknown += want["unknown"] > 0
+    assert mixed and unknown  # the demo has both: twilio's EUR traffic, messages still without a receipt
+    # a row with no price at all, and one with no message: "?" and a dash, both in Polish too
+    no_price, nothing = Cost({}, 3), Cost({}, 0)
+    pln_eur = Cost({"PLN": CurrencyCost(Decimal("12.4"), 9, 9, 1), "EUR": CurrencyCost(Decimal("0.85"), 2, 2, 0)}, 0)
+    from layouts.cost import cost_cell
+
+    assert cost_cell(no_price, "pl") == ("?", "cena nieznana: wiadomości 3")
+    assert cost_cell(nothing, "pl") == ("—", "—")
+    assert cost_cell(pln_eur, "pl")[0] == "12,40\xa0zł + 0,85\xa0€"

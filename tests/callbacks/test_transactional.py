@@ -342,3 +342,49 @@ def test_detail_shows_operators_and_countries(ctx):
         assert heading in texts(row["detail"])
         names = [texts(tr)[0] for tr in table.children[1].children]
         assert {"Orange", "Play", "Plus", "T-Mobile"} <= set(names)
+
+
+@pytest.mark.parametrize("source", [None, "api"])
+def test_kpis_show_the_periods_cost_per_currency_as_pandas_sums_it(ctx, frames, source):
+    from decimal import Decimal
+
+    from i18n import fmt_int, fmt_money
+    from tests.expected import costs
+
+    want = costs(trx_in_period(frames, PERIOD, source))
+    assert want["currencies"] and want["unknown"]  # priced messages, and some still without a price
+    for lang, title, unknown in (
+        ("pl", "Koszt", "cena nieznana: wiadomości {n}"),
+        ("en", "Cost", "price unknown: {n} messages"),
+    ):
+        out = report(ctx, lang=lang, source=source)
+        (card,) = find(out["kpis"], lambda c: getattr(c, "id", None) == {"type": "trx-kpi", "index": "cost"})
+        text = " ".join(texts(card))
+        assert title in text and unknown.format(n=fmt_int(want["unknown"], lang)) in text
+        for currency, w in want["currencies"].items():
+            assert fmt_money(Decimal(f"{w['cost']:.6f}"), currency, lang) in text
+    # a period without a price: no cost card
+    empty = report(ctx, start="2020-01-01", end="2020-01-31", lang="en")
+    assert not find(empty["kpis"], lambda c: getattr(c, "id", None) == {"type": "trx-kpi", "index": "cost"})
+
+
+@pytest.mark.parametrize("lang, heading", [("pl", "Czas doręczenia"), ("en", "Time to delivery")])
+def test_detail_draws_the_time_to_delivery_histogram_pandas_counts(ctx, frames, lang, heading):
+    from data.queries.delivery import CHART_EDGES
+    from layouts.delivery import bin_labels
+    from tests.expected import delivery_bars, of_campaign
+
+    m = of_campaign(trx_in_period(frames, PERIOD), "potwierdzenie-zamowienia")
+    want = delivery_bars(m, len(CHART_EDGES))
+    row = trx_cb.detail(ctx, period=PERIOD, key="label:potwierdzenie-zamowienia", name="x", source=None, lang=lang)
+    (graph,) = find(row["detail"], lambda n: "ttd-chart" in (getattr(n, "className", "") or ""))
+    (bars,) = graph.figure["data"]
+    first, last = min(want), max(want)
+    labels = bin_labels(__import__("pandas").DataFrame({"bin": list(CHART_EDGES)}), lang)
+    assert list(bars["x"]) == labels[first : last + 1]  # from the first bar with a message to the last
+    assert list(bars["y"]) == [want.get(k, 0) for k in range(first, last + 1)]
+    assert heading in " ".join(texts(row["detail"])) and len(want) > 2
+    # the expanded row grows by the chart's height, so the chart is not hidden behind the panel's scroll
+    sizes = {"sources": 2, "reasons": 3, "groups": 2, "latest": 5}
+    grown = trx_layout.detail_height(**sizes, ttd_chart=True) - trx_layout.detail_height(**sizes)
+    assert grown == int(graph.style["height"].removesuffix("px")) > 0

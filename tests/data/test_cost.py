@@ -91,3 +91,35 @@ def test_no_price_is_unknown_not_zero_and_currencies_stay_apart(tmp_path):
         assert str(pln.cost.normalize()) == "0.35" and pln.priced == 2 and pln.delivered == 2
         assert float(pln.per_delivered) == pytest.approx(0.175) and pln.per_click is None
         assert str(eur.cost.normalize()) == "0.03" and eur.delivered == 1
+
+
+def test_history_rows_carry_each_dispatchs_and_each_campaigns_cost_and_sort_by_it(ctx, frames):
+    import pandas as pd
+
+    from data.queries.history import Sort, history_records
+
+    period = Period(dt.date(2026, 9, 1), UNTIL, TZ)
+    m = frames["messages"]
+    shown = set(bulk_in_period(frames, period)["dispatch_id"])
+    mixed = m[m["source"] == "bulk"].groupby("dispatch_id")["currency"].nunique()
+    two = next(d for d in mixed[mixed > 1].index if d in shown)
+    other = next(d for d in sorted(shown) if d != two)
+    campaigns = pd.DataFrame({"id": [5], "name": ["Jesień"], "description": [""], "rule": [None]})
+    members = pd.DataFrame({"dispatch_id": [two, other], "campaign_id": [5, 5]})
+    rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, sort=Sort("cost", True))
+    (campaign,) = [r for r in rows if r["kind"] == "campaign"]
+    same(campaign["costs"], of_dispatches(frames, [two, other]))  # PLN and EUR apart, never summed
+    assert set(campaign["costs"].currencies) == {"PLN", "EUR"}
+    per_dispatch = history_records(
+        ctx.db, period=period, campaigns=campaigns, members=members, per="dispatch", sort=Sort("cost", True)
+    )
+    assert {r["dispatch_id"] for r in per_dispatch} == shown
+    for r in per_dispatch:
+        same(r["costs"], of_dispatches(frames, [r["dispatch_id"]]))
+    # sorted by the sum in each row's main currency (the one it spent most in), rows without a price last
+    main = [
+        max((c["cost"] for c in costs(of_dispatches(frames, [r["dispatch_id"]]))["currencies"].values()), default=None)
+        for r in per_dispatch
+    ]
+    priced = [v for v in main if v is not None]
+    assert priced == sorted(priced, reverse=True) and main[: len(priced)] == priced

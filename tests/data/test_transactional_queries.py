@@ -261,3 +261,16 @@ def test_campaign_keys_round_trip():
 )
 def test_mask_msisdn(number, masked):
     assert mask_msisdn(number) == masked
+
+
+def test_the_detail_pool_starts_all_its_threads_at_once_and_keeps_them(ctx):
+    # started when the app is made, so opening a row starts no thread (and a test server's end stops none)
+    import threading
+
+    trx_queries.start_detail_threads()
+    first = {t for t in threading.enumerate() if t.name.startswith("trx-detail")}
+    assert len(first) >= trx_queries.DETAIL_THREADS
+    trx_queries.start_detail_threads()
+    period = Period(dt.date(2026, 9, 1), UNTIL, TZ)
+    trx_queries.trx_detail(ctx.db, period=period, campaign=trx_queries.Campaign(None), latest=1)
+    assert {t for t in threading.enumerate() if t.name.startswith("trx-detail")} == first

@@ -101,6 +101,7 @@ GRID_HEADER = [
     "Dostarczone %",
     "Kliknięte",
     "CTR",
+    "Koszt",
 ]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -292,3 +293,24 @@ def test_docx_kpis_carry_the_cost_of_the_period(ctx, frames):
     for currency, c in cost.currencies.items():
         assert fmt_money(c.cost, currency, "en") in cells
     assert "Cost" in cells and "Price unknown (messages)" in cells
+
+
+def test_docx_rows_carry_each_dispatchs_cost_per_currency(ctx, frames):
+    from decimal import Decimal
+
+    from i18n import fmt_money
+    from tests.expected import costs, of_dispatches
+
+    table = data_table(sms_docx(ctx, lang="pl"))
+    header = [c.text for c in table.rows[0].cells]
+    col = header.index("Koszt")
+    ids = frames["dispatches"].set_index("number")["dispatch_id"]
+    mixed = 0
+    for r in table.rows[1:]:
+        want = costs(of_dispatches(frames, [ids[int(r.cells[0].text)]]))
+        parts = r.cells[col].text.split(" + ")
+        sums = [fmt_money(Decimal(f"{w['cost']:.6f}"), c, "pl") for c, w in want["currencies"].items()]
+        assert sorted(p for p in parts if p != "?") == sorted(sums)  # one sum per currency, never added up
+        assert ("?" in parts) == (want["unknown"] > 0)
+        mixed += len(sums) > 1
+    assert mixed

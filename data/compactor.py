@@ -109,6 +109,7 @@ def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: 
                         report_tz=report_tz,
                         names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
                         search_index=index_now,
+                        by_day=True,
                     )
                     if index_now and result.summary.rollup_months:
                         indexed_at = time.time()

@@ -255,6 +255,33 @@ def write_messages(lake: Lake, table: pa.Table, month: str | None = None) -> lis
     )
 
 
+MESSAGES_SORT = [("dispatch_id", "ascending"), ("created_at", "ascending")]
+
+
+def write_messages_file(table: pa.Table, path: Path) -> None:
+    """Writes message rows as one file of a month folder (`path`: a day file of the compactor, see
+    data/ingest/merge.py), sorted and encoded as `write_messages` writes a month, through a temporary file and a
+    rename."""
+    table = table.select(schema.MESSAGES.names).cast(schema.MESSAGES)
+    if not is_sorted(table, MESSAGES_SORT):
+        table = table.sort_by(MESSAGES_SORT)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(
+            table,
+            tmp,
+            compression=COMPRESSION,
+            row_group_size=ROW_GROUP_ROWS,
+            use_dictionary=dictionary_columns(table.schema),
+            column_encoding=column_encoding(table.schema),
+            write_statistics=MESSAGES_STATISTICS,
+        )
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_clicks(lake: Lake, table: pa.Table) -> list[str]:
     """Writes click rows into month partitions (by clicked_at); returns the months written.
 

@@ -43,17 +43,16 @@ from data import idindex, schema
 from data.ingest import fields
 from data.ingest.core import AUX, Issue
 from data.lake import (
-    MESSAGES_SORT,
-    MESSAGES_STATISTICS,
+    DAY_FILE_FORMS,
     Lake,
     is_sorted,
     month_keys,
     month_numbers,
     replace_partition,
     write_clicks,
+    write_day_file,
     write_dispatches,
     write_messages,
-    write_messages_file,
 )
 from data.rollups import sql_literal
 from data.schema import TS, Status
@@ -427,51 +426,76 @@ def _days_of_month(ts) -> np.ndarray:
     return (days - days.astype("datetime64[M]")).astype(np.int64) + 1
 
 
-def _day_file(lake: Lake, month: str, day: int) -> Path:
-    return lake.messages_dir / f"month={month}" / f"day-{day:02d}.parquet"
-
-
 def _write_days(lake: Lake, month: str, add: pa.Table, ids_out: pa.Array, old_at: pa.Array | None) -> None:
     """Puts `add` (the new state of messages of `month`) into the month's day files (one per UTC day of
-    created_at), rewriting only the days they, or the earlier state of the changed messages, are in.
-
-    A month written whole (one file: a batch import, the demo) is split into day files the first time."""
-    folder = lake.messages_dir / f"month={month}"
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if any(not _DAY_FILE.fullmatch(f.name) for f in files):
-        base = _read_month(lake, month)
-        base = base.filter(pc.invert(pc.is_in(base["message_id"], value_set=ids_out)))
-        whole = pa.concat_tables([base, add])
-        days = _days_of_month(whole["created_at"])
-        parts = {}
-        for day in np.unique(days).tolist():
-            part = whole.filter(pa.array(days == day))
-            parts[f"day-{day:02d}.parquet"] = part if is_sorted(part, MESSAGES_SORT) else part.sort_by(MESSAGES_SORT)
-        replace_partition(folder, parts, MESSAGES_STATISTICS)
-        for name, part in parts.items():
-            idindex.write_index(folder / name, part)
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    add_days = _days_of_month(add["created_at"])
-    touched = set(np.unique(add_days).tolist())
+    created_at), rewriting only the days they, or the earlier state of the changed messages, are in."""
+    touched: set[int] = set()
     if old_at is not None and len(old_at):
         in_month = pc.equal(month_keys(old_at), month)
         touched.update(np.unique(_days_of_month(old_at.filter(in_month))).tolist())
-    for day in sorted(touched):
-        path = _day_file(lake, month, day)
-        part = add.filter(pa.array(add_days == day))
+    _put_days("messages", lake.messages_dir / f"month={month}", add, touched, drop_ids=ids_out)
+
+
+def _is_split(files: list[Path]) -> bool:
+    return all(_DAY_FILE.fullmatch(f.name) for f in files)
+
+
+def _put_days(kind: str, folder: Path, add: pa.Table, touched: set[int], drop_ids: pa.Array | None = None) -> None:
+    """Adds `add` (rows of `kind` of one month) to the month folder's day files (by UTC day of the month's time
+    column), dropping the rows of `drop_ids` from the days written (those of `add` and `touched`). A month written
+    whole (one file: a batch import, the demo) is split into day files the first time."""
+    columns, sort_keys, statistics = DAY_FILE_FORMS[kind]
+    ts_column = "created_at" if kind == "messages" else "clicked_at"
+    indexed = kind == "messages"
+
+    def keep(table: pa.Table) -> pa.Table:
+        if drop_ids is None:
+            return table
+        return table.filter(pc.invert(pc.is_in(table["message_id"], value_set=drop_ids)))
+
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not _is_split(files):
+        whole = pa.concat_tables([keep(_read_files(files, columns)), add.select(columns.names).cast(columns)])
+        days = _days_of_month(whole[ts_column])
+        parts = {}
+        for day in np.unique(days).tolist():
+            part = whole.filter(pa.array(days == day))
+            parts[f"day-{day:02d}.parquet"] = part if is_sorted(part, sort_keys) else part.sort_by(sort_keys)
+        replace_partition(folder, parts, statistics)
+        if indexed:
+            for name, part in parts.items():
+                idindex.write_index(folder / name, part)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    add_days = _days_of_month(add[ts_column])
+    for day in sorted(set(np.unique(add_days).tolist()) | touched):
+        path = folder / f"day-{day:02d}.parquet"
+        part = add.filter(pa.array(add_days == day)).select(columns.names).cast(columns)
         if path.exists():
-            base = pq.read_table(path, schema=schema.MESSAGES)
-            base = base.filter(pc.invert(pc.is_in(base["message_id"], value_set=ids_out)))
-            part = pa.concat_tables([base, part])
+            part = pa.concat_tables([keep(pq.read_table(path, schema=columns)), part])
         if part.num_rows == 0:
             path.unlink(missing_ok=True)
             idindex.index_path(path).unlink(missing_ok=True)
             continue
-        write_messages_file(part, path)
-        idindex.write_index(path, part)
+        write_day_file(kind, part, path)
+        if indexed:
+            idindex.write_index(path, part)
     if not any(folder.glob("*.parquet")):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_files(files: list[Path], columns: pa.Schema) -> pa.Table:
+    parts = [pq.read_table(f, schema=columns) for f in files]
+    return pa.concat_tables(parts) if parts else columns.empty_table()
+
+
+def _day_files_of(folder: Path, ts: pa.Array) -> list[Path]:
+    """Returns the files of a month folder that hold the days of `ts` (every file, when it is not split yet)."""
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not _is_split(files):
+        return files
+    days = {f"day-{d:02d}.parquet" for d in np.unique(_days_of_month(ts)).tolist()}
+    return [f for f in files if f.name in days]
 
 
 def _find_existing(lake: Lake, relation: str, rows: pa.Table, *, indexed: bool = False) -> tuple[pa.Table, pa.Table]:
@@ -772,7 +796,10 @@ def merge_clicks(
         sel = pc.equal(keys, month)
         add = new.filter(sel)
         add_created = created.filter(sel)
-        base = _read_clicks_month(lake, month)
+        if by_day:  # the days of these clicks only: a click's key holds its time, so a repeat is in its day's file
+            base = _read_files(_day_files_of(lake.clicks_dir / f"month={month}", add["clicked_at"]), schema.CLICKS)
+        else:
+            base = _read_clicks_month(lake, month)
         if base is not None and base.num_rows:
             seen = pc.is_in(_click_key(add), value_set=_click_key(base))
             fresh = pc.invert(pc.fill_null(seen, False))
@@ -787,8 +814,10 @@ def merge_clicks(
         result.bots += int(pc.sum(pc.cast(add["is_bot"], pa.int64())).as_py() or 0)
         result.message_months.update(pc.unique(month_keys(add_created)).to_pylist())
         touched.append(_plain(add_created))
-        table = add if base is None else pa.concat_tables([base, add])
-        write_clicks(lake, table)
+        if by_day:
+            _put_days("clicks", lake.clicks_dir / f"month={month}", add, set())
+        else:
+            write_clicks(lake, add if base is None else pa.concat_tables([base, add]))
         written.append(month)
     result.months = written
     result.touched_at = pa.concat_arrays(touched) if touched else None

@@ -104,6 +104,9 @@ def test_compactions_by_day_equal_a_full_build_and_a_batch_import(demo_dir, tmp_
         index_path(Lake(live / "lake").messages_dir / "month=2026-11" / f).exists() for f in day_files(live, "2026-11")
     )
 
+    clicks_month = Lake(live / "lake").clicks_dir / "month=2026-11"
+    assert len(list(clicks_month.glob("day-*.parquet"))) > 5 and not list(clicks_month.glob("part-*"))
+
     # later runs: new messages on a few days, late reports of October's, clicks
     before = day_files(live, "2026-11")
     two_days = [

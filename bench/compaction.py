@@ -5,8 +5,9 @@ the lake's files are never changed in place) for each run. The callbacks are wha
 updates of the newest month's pending and sent messages (a provider's final report, found by its own id),
 new API messages with their final report, and clicks, as canonical and clicks callbacks of one to three
 lines. Each run spools them (`data.spool.Spool.append`, fsync'd) and times one `data.compactor.compact`:
-seal, read, the ingest's parse, checks and merge, the rewrite of the touched months, their rollups, the
-publication. The load average is printed beside each figure. The last line is one JSON object.
+seal, read, the ingest's parse, checks and merge, the rewrite of the touched day files (the month, the first
+time), their days' rollup rows, the publication; in wall and CPU seconds (every thread's). The load average is
+printed beside each figure. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -124,7 +125,9 @@ def main() -> None:
             spooled = time.perf_counter() - t0
             load = os.getloadavg()[0]
             more = {} if every is None else {"index_every_s": every}
+            cpu = time.process_time()
             done = compact(work, options=Options(tz=TZ), report_tz=TZ, **more)
+            cpu = time.process_time() - cpu  # every thread's: steadier than the wall time on a shared machine
             s = done.summary
             runs.append(
                 {
@@ -132,6 +135,7 @@ def main() -> None:
                     "kind": label,
                     "callbacks": done.callbacks,
                     "seconds": round(done.seconds, 2),
+                    "cpu_seconds": round(cpu, 2),
                     "spool_append_ms_each": round(spooled / len(entries) * 1000, 3),
                     "months": done.months,
                     "messages_new": s.messages_new,
@@ -142,7 +146,7 @@ def main() -> None:
                 }
             )
             print(
-                f"run {r + 1} ({label}): {done.callbacks:,} callbacks compacted in {done.seconds:.2f} s into a "
+                f"run {r + 1} ({label}): {done.callbacks:,} callbacks compacted in {done.seconds:.2f} s ({cpu:.2f} CPU-s) into a "
                 f"{args.messages:,}-message lake (months {', '.join(done.months)}; new {s.messages_new:,}, updated "
                 f"{s.messages_updated:,}, clicks {s.clicks_new:,}); spool append {spooled / len(entries) * 1000:.2f} ms "
                 f"each (fsync); load {load:.1f}",

@@ -52,7 +52,9 @@ def _hashes_of(rel: str, table: pa.Table | None = None) -> np.ndarray:
         con.close()
     # sorted in numpy: DuckDB's DISTINCT and ORDER BY took 5x as long as the hashing
     parts = [_plain(found[c]).drop_null().to_numpy(zero_copy_only=False) for c in ("i", "q")]
-    return np.unique(np.concatenate([np.asarray(p, dtype=np.uint64) for p in parts]))
+    out = np.concatenate([np.asarray(p, dtype=np.uint64) for p in parts])
+    out.sort()  # then the repeats dropped: np.unique took 10x as long
+    return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
 
 
 def hashes(message_ids: pa.Array | pa.ChunkedArray, provider_message_ids: pa.Array | pa.ChunkedArray) -> np.ndarray:

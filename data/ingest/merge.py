@@ -21,7 +21,10 @@ Messages (DESIGN.md, "The lake": one row per message, its latest known state):
   message to another month.
 - A month whose messages are new or changed is rewritten whole (the lake's rows of
   that month plus the new state of its messages); other months are not touched, so
-  importing the same file again changes no file at all.
+  importing the same file again changes no file at all. With `by_day` (the compactor),
+  only the day files (`day-DD.parquet`, UTC day) of the changed messages are: the month
+  is split into day files the first time, and the lake's rows are found through the id
+  index (`data.idindex`). Clicks likewise.
 """
 
 from __future__ import annotations

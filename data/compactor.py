@@ -2,9 +2,10 @@
 
 `compact(data_dir, ...)` seals the open spool segments, turns their callbacks into the
 ingest's input files (`data.hookbodies`), and runs one import over them
-(`data.ingest.run.ingest`: the ingest's parsers, checks and merge rules, its quarantine,
-one lake transaction that rebuilds the touched months' rollups and publishes one lake
-version). Only then are the segments removed. Killed before the publication, the
+(`data.ingest.run.ingest` with `by_day`: the ingest's parsers, checks and merge rules, its
+quarantine, one lake transaction that rewrites only the day files of the changed messages,
+found through the id index, rebuilds only those days' rollup rows and publishes one lake
+version: a cost that follows the callbacks, not the lake). Only then are the segments removed. Killed before the publication, the
 segments are still there and the lake as it was; killed after it and before the
 removal, the next run imports them again, which changes nothing (a message's latest
 final status wins whatever the order; a click is one click however often it comes).
@@ -109,6 +110,7 @@ def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: 
                         report_tz=report_tz,
                         names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
                         search_index=index_now,
+                        by_day=True,
                     )
                     if index_now and result.summary.rollup_months:
                         indexed_at = time.time()

@@ -255,6 +255,40 @@ def write_messages(lake: Lake, table: pa.Table, month: str | None = None) -> lis
     )
 
 
+MESSAGES_SORT = [("dispatch_id", "ascending"), ("created_at", "ascending")]
+CLICKS_SORT = [("clicked_at", "ascending"), ("message_id", "ascending")]
+# Each table's columns, sort order and statistics, as `write_messages` and `write_clicks` write a month.
+DAY_FILE_FORMS = {
+    "messages": (schema.MESSAGES, MESSAGES_SORT, MESSAGES_STATISTICS),
+    "clicks": (schema.CLICKS, CLICKS_SORT, CLICKS_STATISTICS),
+}
+
+
+def write_day_file(kind: str, table: pa.Table, path: Path) -> None:
+    """Writes rows of `kind` ("messages" or "clicks") as one file of a month folder (`path`: one of the
+    compactor's day files, data/ingest/merge.py), sorted and encoded as a month is, through a temporary file and
+    a rename."""
+    columns, sort_keys, statistics = DAY_FILE_FORMS[kind]
+    table = table.select(columns.names).cast(columns)
+    if not is_sorted(table, sort_keys):
+        table = table.sort_by(sort_keys)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(
+            table,
+            tmp,
+            compression=COMPRESSION,
+            row_group_size=ROW_GROUP_ROWS,
+            use_dictionary=dictionary_columns(table.schema),
+            column_encoding=column_encoding(table.schema),
+            write_statistics=statistics,
+        )
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_clicks(lake: Lake, table: pa.Table) -> list[str]:
     """Writes click rows into month partitions (by clicked_at); returns the months written.
 
@@ -265,7 +299,7 @@ def write_clicks(lake: Lake, table: pa.Table) -> list[str]:
         table,
         lake.clicks_dir,
         "clicked_at",
-        [("clicked_at", "ascending"), ("message_id", "ascending")],
+        CLICKS_SORT,
         CLICKS_STATISTICS,
     )
 

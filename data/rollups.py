@@ -30,10 +30,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from data import schema as lake_schema
 from data.lake import Lake, write_text_atomic
+from data.lake import month_keys as lake_month_keys
 
 # 5: operator_daily (messages per operator and country); 6: clicks (human clicks, not only clicked);
 # 7: delivery_time (the time from sending to delivery, log-spaced buckets); 8: cost_daily (prices per currency)
@@ -527,3 +529,108 @@ def write_rollup_months(table: pa.Table, folder: Path, columns: pa.Schema) -> in
 def rollup_glob(lake: Lake, name: str) -> str:
     """Returns the glob of rollup `name`'s files."""
     return str(lake.rollups_dir / name / "month=*" / "*.parquet")
+
+
+def build_rollup_days(lake: Lake, *, tz: str, touched_at: pa.Array, search_index: bool = True) -> dict[str, object]:
+    """Rebuilds only the rows of the (month, local day) pairs holding the messages created at `touched_at` (the
+    changed messages and those with new clicks) in every rollup; returns figures as `build_rollups` does.
+
+    Every rollup row is keyed by its month and local day, so a change to a message changes only its day's rows:
+    the compactor's cost follows its callbacks, not the month. Call it only when the rollups were fresh before the
+    change (`rollup_status`); the result then equals a full build (tests/data/test_compaction_days.py)."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    current, clicks_sig = source_state(lake)
+    touched = pa.table({"month": lake_month_keys(touched_at), "t": touched_at.cast(pa.timestamp("us", tz="UTC"))})
+    engine = DuckDBEngine(temp_directory=str(lake.root.parent / ".duckdb-tmp"))
+    rows: dict[str, int] = {}
+    with engine:
+        con = engine.con
+        con.register("touched_at", touched)
+        con.execute(f"""
+            CREATE TEMP TABLE touched_days AS
+            SELECT DISTINCT month, CAST(time_bucket(INTERVAL 15 minutes, t) AT TIME ZONE {sql_literal(tz)} AS DATE) AS day
+            FROM touched_at
+        """)
+        pairs = con.execute("SELECT month, day FROM touched_days ORDER BY ALL").fetchall()
+        months = sorted({m for m, _ in pairs if m in current})
+        lo, hi = con.execute("SELECT min(t) - INTERVAL 26 hours, max(t) + INTERVAL 26 hours FROM touched_at").fetchone()
+        if months:
+            messages, clicks = engine.tables(str(lake.root), has_clicks=any(lake.clicks_dir.glob("month=*/*.parquet")))
+            # The month and the time range let the reader skip other months' files and other days' row groups.
+            month_filter = (
+                "m.month IN (" + ", ".join(sql_literal(m) for m in months) + ")"
+                f" AND m.created_at >= '{lo.isoformat()}'::TIMESTAMPTZ AND m.created_at < '{hi.isoformat()}'::TIMESTAMPTZ"
+                f" AND (m.month, CAST(time_bucket(INTERVAL 15 minutes, m.created_at) AT TIME ZONE {sql_literal(tz)}"
+                " AS DATE)) IN (SELECT month, day FROM touched_days)"
+            )
+            engine.materialize(
+                "month_clicks",
+                f"SELECT message_id, clicked_at, is_bot FROM {clicks} "
+                f"WHERE message_id IN (SELECT message_id FROM {messages} m WHERE {month_filter})",
+            )
+            engine.materialize(
+                "base", base_sql(messages=messages, clicks="month_clicks", tz=tz, month_filter=month_filter)
+            )
+        for name in NAMES:
+            target = lake.rollups_dir / name
+            target.mkdir(parents=True, exist_ok=True)
+            columns = rollup_schema(name)
+            keys = [k.strip() for k in _KEYS[name].split(",")]
+            scratch = lake.rollups_dir / f".{name}.{uuid.uuid4().hex}.tmp"
+            try:
+                fresh = None
+                if months:
+                    query = (
+                        _OWN_SQL[name](messages=messages, clicks="month_clicks", tz=tz, month_filter=month_filter)
+                        if name in _OWN_SQL
+                        else rollup_from(name, "base")
+                    )
+                    fresh = engine.arrow(query)
+                    rows[name] = fresh.num_rows
+                for month in months:
+                    days = pa.array([d for m, d in pairs if m == month], pa.date32())
+                    parts = []
+                    old = target / f"month={month}" / "part-0.parquet"
+                    if old.exists():
+                        kept = pq.read_table(old, schema=columns)
+                        parts.append(kept.filter(pc.invert(pc.is_in(kept["day"], value_set=days))))
+                    if fresh is not None:
+                        new = fresh.filter(pc.equal(fresh["month"], month))
+                        parts.append(new.select(columns.names).cast(columns))
+                    table = pa.concat_tables(parts).sort_by([(k, "ascending") for k in keys])
+                    table = table.append_column("month", pa.repeat(pa.scalar(month), table.num_rows))
+                    write_rollup_months(table, scratch, columns)
+                    final, made = target / f"month={month}", scratch / f"month={month}"
+                    if final.exists():
+                        shutil.rmtree(final)
+                    if made.exists():
+                        made.rename(final)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+    seconds = round(time.perf_counter() - started, 3)
+    cpu_seconds = round(time.process_time() - cpu_started, 3)
+    from data.search_index import VERSION as SEARCH_INDEX_VERSION
+    from data.search_index import build_search_index
+
+    index = build_search_index(lake, months=months) if search_index and months else {"built": [], "seconds": 0.0}
+    state = read_state(lake) or {}
+    recorded = {m: s for m, s in state.get("months", {}).items() if m in current}
+    recorded.update({m: current[m] for m in months})
+    indexed = {m: v for m, v in state.get("search_index", {}).items() if m in recorded and m not in months}
+    indexed.update(dict.fromkeys(index["built"], SEARCH_INDEX_VERSION))
+    state.update(
+        months=recorded,
+        clicks=clicks_sig,
+        search_index=indexed,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
+    return {
+        "months": len(months),
+        "days": len(pairs),
+        "rows": rows,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "engine": engine.name,
+        "search_index_seconds": index["seconds"],
+    }

@@ -27,7 +27,7 @@ from data.ingest import formats as detection
 from data.ingest.core import TRUNCATED, Issue, Normalised, Options, Parsed, concat_rows, normalise
 from data.ingest.merge import ensure_dispatches_file, merge_clicks, merge_messages
 from data.lake import Lake, transaction
-from data.rollups import build_rollups, read_state
+from data.rollups import build_rollup_days, build_rollups, read_state, rollup_status
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -101,6 +101,7 @@ def ingest(
     names: Sequence[str] | None = None,
     engine=None,
     search_index: bool = True,
+    by_day: bool = False,
 ) -> Summary:
     """Imports `paths` into the lake of `data_dir` (see the module's docstring).
 
@@ -111,7 +112,9 @@ def ingest(
     the touched months when the lake has rollups (and builds them for a lake that
     had no messages yet), "always", or "never". `engine` builds them (`build_rollups`:
     None for DuckDB in this process, or a `data.spark.SparkEngine`); without `search_index` the touched months'
-    search index is left stale (rebuilt by a later import or `rollup`).
+    search index is left stale (rebuilt by a later import or `rollup`). `by_day` (the compactor): the lake's rows are
+    found through the id index, only the day files of changed messages are rewritten, and only their days' rollup
+    rows rebuilt (docs/design.md, "Live callbacks").
     """
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
@@ -172,15 +175,21 @@ def ingest(
     lake = Lake(Path(data_dir) / "lake")
     with transaction(lake) as staging:
         had_messages = bool(staging.month_dirs())
+        days_only = by_day and rollups == "auto" and rollup_status(staging, tz=report_tz).fresh
         ensure_dispatches_file(staging)
-        merged = merge_messages(staging, rows, names=names_list, raw_text=raw_text, progress=progress)
+        merged = merge_messages(staging, rows, names=names_list, raw_text=raw_text, progress=progress, by_day=by_day)
         issues.extend(merged.issues)
         clicked = None
         if click_parts:
             from data.ingest.clicks import concat_clicks
 
             clicked = merge_clicks(
-                staging, concat_clicks(click_parts), names=names_list, raw_text=raw_text, links=link_table
+                staging,
+                concat_clicks(click_parts),
+                names=names_list,
+                raw_text=raw_text,
+                links=link_table,
+                by_day=by_day,
             )
             issues.extend(clicked.issues)
         touched = set(merged.months) | (clicked.message_months if clicked else set())
@@ -189,7 +198,13 @@ def ingest(
         if build and touched and staging.month_dirs():
             if progress:
                 progress("rollups", 0, 1)
-            if state is not None and state.get("tz") == report_tz and rollups != "always":
+            touched_at = [a for a in (merged.touched_at, clicked.touched_at if clicked else None) if a is not None]
+            if days_only and touched_at:
+                build_rollup_days(
+                    staging, tz=report_tz, touched_at=pa.concat_arrays(touched_at), search_index=search_index
+                )
+                summary.rollup_months = sorted(touched)
+            elif state is not None and state.get("tz") == report_tz and rollups != "always":
                 build_rollups(staging, tz=report_tz, months=sorted(touched), engine=engine, search_index=search_index)
                 summary.rollup_months = sorted(touched)
             else:

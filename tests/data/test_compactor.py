@@ -138,11 +138,14 @@ def test_callbacks_compacted_again_change_nothing(demo_dir, tmp_path):
     compact(data_dir, options=OPTIONS, report_tz=TZ)
     months = Lake(data_dir / "lake").messages_dir
     first = {p.name: pq.read_table(p).to_pandas() for p in months.glob("month=2026-1*")}
+    files = {str(p.relative_to(months.parent)): p.stat().st_ino for p in months.parent.rglob("*.parquet")}
     spool_in_pieces(data_dir, records, clicks, seed=5)  # every callback again (a compactor killed before removing)
     done = compact(data_dir, options=OPTIONS, report_tz=TZ)
     assert done.summary.messages_new == 0 and done.summary.messages_updated == 0 and done.summary.clicks_new == 0
     again = {p.name: pq.read_table(p).to_pandas() for p in months.glob("month=2026-1*")}
     assert first.keys() == again.keys() and all(first[k].equals(again[k]) for k in first)
+    # not one file written again: messages, clicks, rollups, search index
+    assert files == {str(p.relative_to(months.parent)): p.stat().st_ino for p in months.parent.rglob("*.parquet")}
 
 
 def test_one_compactor_at_a_time_and_a_damaged_line_is_quarantined(demo_dir, tmp_path):

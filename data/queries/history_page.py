@@ -1,0 +1,176 @@
+"""One page of the dispatch history as the page's grid asks for it (AG Grid's infinite row model): the period's
+dispatches and campaigns filtered, sorted and cut in SQL, so an answer carries a page, not the period.
+
+The rows and their order are those of `data.queries.history.history_records` (the exports'), sorted by any
+column the grid can sort by: the sort column in the chosen direction, empty values last, ties by row_id in
+the same direction; an open campaign's dispatches right under it, in the same order among themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from data.db import Db
+from data.period import Period
+from data.queries.counts import COUNT_COLUMNS
+from data.queries.history import HistoryFilter, Sort
+from data.queries.sms import dispatch_records
+from data.store.campaigns import fold
+
+#: What each sortable grid column sorts by (SQL over a history row). Only these texts ever reach the SQL:
+#: a sort asked for by anything else is refused. "campaign" is the grid's campaign column: a dispatch's
+#: campaign name (a campaign row shows none there).
+SORT_KEYS = {
+    "number": "number",
+    "name": "name",
+    "message_text": "message_text",
+    "recipient_group": "recipient_group",
+    "campaign": "CASE WHEN kind = 'campaign' THEN NULL ELSE campaign_name END",
+    "sent_at": "sent_at",
+    "sent": "sent",
+    "delivered": "delivered",
+    "delivered_pct": "delivered_pct",
+    "clicked": "clicked",
+    "ctr": "ctr",
+}
+_EVER = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+_ALL = 2**62  # LIMIT of "to the last row"
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A page of the history: its `rows` (dicts of plain values, in order; missing values None), how many rows the whole
+    history has (`total`) and how many dispatches they stand for (`dispatches`: a campaign row counts its
+    dispatches in view, its open dispatches beneath are not counted again)."""
+
+    rows: list[dict]
+    total: int
+    dispatches: int
+
+
+def _all_dispatches(db: Db, tz: str) -> pa.Table:
+    """Returns every dispatch's history record (`dispatch_records` over all time) with its folded name and
+    description (`hay`, for the filter) and its local send day, as an Arrow table: built once per lake version."""
+
+    def build() -> pa.Table:
+        frame = pd.DataFrame(dispatch_records(db, period=Period(*_EVER, tz)))
+        if frame.empty:
+            frame = pd.DataFrame(columns=["dispatch_id", "number", "name", "description", "sent_at", *COUNT_COLUMNS])
+        frame["hay"] = (frame["name"].fillna("") + "\n" + frame["description"].fillna("")).map(fold)
+        frame["sent_at"] = pd.to_datetime(frame["sent_at"])
+        frame["sent_on"] = frame["sent_at"].dt.date
+        return pa.Table.from_pandas(frame, preserve_index=False)
+
+    return db.remember(("history_dispatches", tz), build)
+
+
+def _order(key: str, direction: str) -> str:
+    return f"({key}) IS NULL, ({key}) {direction}, row_id {direction}"
+
+
+def history_page(
+    db: Db,
+    *,
+    period: Period,
+    campaigns: pd.DataFrame,
+    members: pd.DataFrame,
+    flt: HistoryFilter | None = None,
+    sort: Sort | None = None,
+    per: str = "campaign",
+    expanded: frozenset[int] = frozenset(),
+    start: int = 0,
+    end: int | None = None,
+) -> HistoryPage:
+    """Returns rows `start`..`end` (end excluded; None: to the last) of the period's history in `sort` order
+    (per="campaign": campaigns as one row each, their dispatches beneath when in `expanded`, and dispatches
+    in no campaign; per="dispatch": every dispatch), as a HistoryPage."""
+    if per not in ("campaign", "dispatch"):
+        raise ValueError(f"per must be campaign or dispatch, not {per!r}")
+    sort = sort or Sort()
+    if sort.column not in SORT_KEYS:
+        raise ValueError(f"cannot sort by {sort.column!r}")
+    key, direction = SORT_KEYS[sort.column], "DESC" if sort.descending else "ASC"
+    flt = flt or HistoryFilter()
+    start = max(0, int(start))
+    limit = _ALL if end is None else max(0, int(end) - start)
+    sums = ", ".join(f"CAST(sum(d.{c}) AS BIGINT) AS {c}" for c in COUNT_COLUMNS)
+    if per == "campaign":
+        shown = f"""
+            top AS (SELECT * FROM camp UNION ALL BY NAME SELECT * FROM disp WHERE parent_id IS NULL),
+            ranked AS (SELECT *, row_number() OVER (ORDER BY {_order(key, direction)}) AS top_rank, 0 AS sub_rank
+                       FROM top),
+            kids AS (SELECT k.*, r.top_rank
+                     FROM (SELECT *, row_number() OVER (PARTITION BY parent_id ORDER BY {_order(key, direction)})
+                           AS sub_rank FROM disp WHERE parent_id IS NOT NULL) k
+                     JOIN ranked r ON r.row_id = k.parent_id
+                     WHERE list_contains($expanded, r.campaign_id)),
+            shown AS (SELECT * FROM ranked UNION ALL BY NAME SELECT * FROM kids)"""
+    else:
+        shown = f"""
+            shown AS (SELECT *, row_number() OVER (ORDER BY {_order(key, direction)}) AS top_rank, 0 AS sub_rank
+                      FROM disp)"""
+    sql = f"""
+        WITH d AS (
+            SELECT f.* EXCLUDE (hay, sent_on), CAST(m.campaign_id AS BIGINT) AS campaign_id
+            FROM history_dispatches f LEFT JOIN history_members m USING (dispatch_id)
+            WHERE f.sent_at >= $lo AND f.sent_at < $hi AND contains(f.hay, $needle)
+              AND ($since IS NULL OR f.sent_on >= $since) AND ($until IS NULL OR f.sent_on <= $until)
+        ),
+        disp AS (
+            SELECT 'dispatch' AS kind, CAST(d.number AS VARCHAR) AS row_id,
+                   CASE WHEN d.campaign_id IS NULL THEN NULL ELSE 'c' || d.campaign_id END AS parent_id,
+                   CAST(c.name AS VARCHAR) AS campaign_name, coalesce(c.rule IS NOT NULL, false) AS rule,
+                   1 AS dispatches, d.sent_at AS last_at, d.*
+            FROM d LEFT JOIN history_campaigns c ON c.id = d.campaign_id
+        ),
+        camp AS (
+            SELECT 'campaign' AS kind, 'c' || c.id AS row_id, CAST(NULL AS VARCHAR) AS parent_id,
+                   CAST(c.id AS BIGINT) AS campaign_id, CAST(c.name AS VARCHAR) AS campaign_name,
+                   c.rule IS NOT NULL AS rule, count(*) AS dispatches, CAST(c.name AS VARCHAR) AS name,
+                   CAST(c.description AS VARCHAR) AS description, CAST(c.description AS VARCHAR) AS message_text,
+                   min(d.sent_at) AS sent_at, max(d.sent_at) AS last_at, {sums},
+                   sum(d.delivered) / nullif(sum(d.sent), 0) AS delivered_pct,
+                   sum(d.clicked) / nullif(sum(d.delivered), 0) AS ctr,
+                   sum(d.clicks) / nullif(sum(d.clicked), 0) AS clicks_per_clicker
+            FROM d JOIN history_campaigns c ON c.id = d.campaign_id
+            GROUP BY c.id, c.name, c.description, c.rule
+        ),
+        {shown}
+        SELECT * EXCLUDE (top_rank, sub_rank), count(*) OVER () AS total_rows,
+               (SELECT count(*) FROM d) AS total_dispatches
+        FROM shown ORDER BY top_rank, sub_rank
+        LIMIT $limit OFFSET $offset
+    """
+    lo = dt.datetime.combine(period.start, dt.time())
+    hi = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time())
+    params = {
+        "lo": lo,
+        "hi": hi,
+        "needle": fold(flt.text.strip()),
+        "since": flt.start,
+        "until": flt.end,
+        "limit": limit,
+        "offset": start,
+    }
+    if per == "campaign":
+        params["expanded"] = sorted(int(c) for c in expanded)
+    cur = db.new_cursor()
+    try:
+        cur.register("history_dispatches", _all_dispatches(db, period.tz))
+        cur.register("history_members", members[["dispatch_id", "campaign_id"]])
+        cur.register("history_campaigns", campaigns[["id", "name", "description", "rule"]])
+        result = cur.execute(sql, params)
+        names = [c[0] for c in result.description]
+        found = result.fetchall()
+        if not found:  # past the last row (or none at all): the totals alone
+            found_all = cur.execute(sql, {**params, "limit": 1, "offset": 0}).fetchall()
+            total, dispatches = (int(found_all[0][-2]), int(found_all[0][-1])) if found_all else (0, 0)
+        else:
+            total, dispatches = int(found[0][-2]), int(found[0][-1])
+    finally:
+        cur.close()
+    rows = [dict(zip(names[:-2], r[:-2])) for r in found]
+    return HistoryPage(rows=rows, total=total, dispatches=dispatches)

@@ -67,10 +67,6 @@ def _all_dispatches(db: Db, tz: str) -> pa.Table:
     return db.remember(("history_dispatches", tz), build)
 
 
-def _order(key: str, direction: str) -> str:
-    return f"({key}) IS NULL, ({key}) {direction}, row_id {direction}"
-
-
 def history_page(
     db: Db,
     *,
@@ -97,28 +93,43 @@ def history_page(
     start = max(0, int(start))
     limit = _ALL if end is None else max(0, int(end) - start)
     sums = ", ".join(f"CAST(sum(d.{c}) AS BIGINT) AS {c}" for c in COUNT_COLUMNS)
-    if per == "campaign":
-        shown = f"""
-            top AS (SELECT * FROM camp UNION ALL BY NAME SELECT * FROM disp WHERE parent_id IS NULL),
-            ranked AS (SELECT *, row_number() OVER (ORDER BY {_order(key, direction)}) AS top_rank, 0 AS sub_rank
-                       FROM top),
-            kids AS (SELECT k.*, r.top_rank
-                     FROM (SELECT *, row_number() OVER (PARTITION BY parent_id ORDER BY {_order(key, direction)})
-                           AS sub_rank FROM disp WHERE parent_id IS NOT NULL) k
-                     JOIN ranked r ON r.row_id = k.parent_id
-                     WHERE list_contains($expanded, r.campaign_id)),
-            shown AS (SELECT * FROM ranked UNION ALL BY NAME SELECT * FROM kids)"""
-    else:
-        shown = f"""
-            shown AS (SELECT *, row_number() OVER (ORDER BY {_order(key, direction)}) AS top_rank, 0 AS sub_rank
-                      FROM disp)"""
-    sql = f"""
-        WITH d AS (
+    chosen = """
+        d AS (
             SELECT f.* EXCLUDE (hay, sent_on), CAST(m.campaign_id AS BIGINT) AS campaign_id
             FROM history_dispatches f LEFT JOIN history_members m USING (dispatch_id)
             WHERE f.sent_at >= $lo AND f.sent_at < $hi AND contains(f.hay, $needle)
               AND ($since IS NULL OR f.sent_on >= $since) AND ($until IS NULL OR f.sent_on <= $until)
-        ),
+        )"""
+    # No window over the whole history: each row carries the sort values of the row it is shown under (its
+    # own for a top row, its campaign's for an open campaign's dispatch), so ORDER BY ... LIMIT keeps a page's
+    # worth of rows rather than sorting them all.
+    if per == "campaign":
+        shown = f"""
+            top AS (SELECT * FROM camp UNION ALL BY NAME SELECT * FROM disp WHERE parent_id IS NULL),
+            shown AS (
+                SELECT *, ({key}) AS g_key, row_id AS g_row, 0 AS kid, NULL AS o_key, NULL AS o_row FROM top
+                UNION ALL BY NAME
+                SELECT k.*, t.g_key, t.g_row, 1 AS kid, k.row_id AS o_row
+                FROM (SELECT *, ({key}) AS o_key FROM disp
+                      WHERE parent_id IS NOT NULL AND list_contains($expanded, campaign_id)) k
+                JOIN (SELECT row_id AS g_row, ({key}) AS g_key FROM camp) t ON t.g_row = k.parent_id
+            )"""
+        order = (
+            f"g_key IS NULL, g_key {direction}, g_row {direction}, kid, o_key IS NULL, o_key {direction}, "
+            f"o_row {direction}"
+        )
+        hidden = "g_key, g_row, kid, o_key, o_row"
+        counted = """
+            SELECT count(DISTINCT campaign_id) + count(*) FILTER (WHERE campaign_id IS NULL)
+                   + count(*) FILTER (WHERE list_contains($expanded, campaign_id)), count(*)
+            FROM d"""
+    else:
+        shown = f"shown AS (SELECT *, ({key}) AS g_key FROM disp)"
+        order = f"g_key IS NULL, g_key {direction}, row_id {direction}"
+        hidden = "g_key"
+        counted = "SELECT count(*), count(*) FROM d"
+    rows_sql = f"""
+        WITH {chosen},
         disp AS (
             SELECT 'dispatch' AS kind, CAST(d.number AS VARCHAR) AS row_id,
                    CASE WHEN d.campaign_id IS NULL THEN NULL ELSE 'c' || d.campaign_id END AS parent_id,
@@ -129,6 +140,7 @@ def history_page(
         camp AS (
             SELECT 'campaign' AS kind, 'c' || c.id AS row_id, CAST(NULL AS VARCHAR) AS parent_id,
                    CAST(c.id AS BIGINT) AS campaign_id, CAST(c.name AS VARCHAR) AS campaign_name,
+                   CAST(NULL AS BIGINT) AS number, CAST(NULL AS VARCHAR) AS recipient_group,
                    c.rule IS NOT NULL AS rule, count(*) AS dispatches, CAST(c.name AS VARCHAR) AS name,
                    CAST(c.description AS VARCHAR) AS description, CAST(c.description AS VARCHAR) AS message_text,
                    min(d.sent_at) AS sent_at, max(d.sent_at) AS last_at, {sums},
@@ -139,10 +151,7 @@ def history_page(
             GROUP BY c.id, c.name, c.description, c.rule
         ),
         {shown}
-        SELECT * EXCLUDE (top_rank, sub_rank), count(*) OVER () AS total_rows,
-               (SELECT count(*) FROM d) AS total_dispatches
-        FROM shown ORDER BY top_rank, sub_rank
-        LIMIT $limit OFFSET $offset
+        SELECT * EXCLUDE ({hidden}) FROM shown ORDER BY {order} LIMIT $limit OFFSET $offset
     """
     lo = dt.datetime.combine(period.start, dt.time())
     hi = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time())
@@ -152,8 +161,6 @@ def history_page(
         "needle": fold(flt.text.strip()),
         "since": flt.start,
         "until": flt.end,
-        "limit": limit,
-        "offset": start,
     }
     if per == "campaign":
         params["expanded"] = sorted(int(c) for c in expanded)
@@ -162,15 +169,12 @@ def history_page(
         cur.register("history_dispatches", _all_dispatches(db, period.tz))
         cur.register("history_members", members[["dispatch_id", "campaign_id"]])
         cur.register("history_campaigns", campaigns[["id", "name", "description", "rule"]])
-        result = cur.execute(sql, params)
-        names = [c[0] for c in result.description]
-        found = result.fetchall()
-        if not found:  # past the last row (or none at all): the totals alone
-            found_all = cur.execute(sql, {**params, "limit": 1, "offset": 0}).fetchall()
-            total, dispatches = (int(found_all[0][-2]), int(found_all[0][-1])) if found_all else (0, 0)
-        else:
-            total, dispatches = int(found[0][-2]), int(found[0][-1])
+        total, dispatches = cur.execute(f"WITH {chosen} {counted}", params).fetchone()
+        rows = []
+        if limit > 0 and start < total:
+            result = cur.execute(rows_sql, {**params, "limit": limit, "offset": start})
+            names = [c[0] for c in result.description]
+            rows = [dict(zip(names, r)) for r in result.fetchall()]
     finally:
         cur.close()
-    rows = [dict(zip(names[:-2], r[:-2])) for r in found]
-    return HistoryPage(rows=rows, total=total, dispatches=dispatches)
+    return HistoryPage(rows=rows, total=int(total), dispatches=int(dispatches))

@@ -67,6 +67,11 @@ def _all_dispatches(db: Db, tz: str) -> pa.Table:
     return db.remember(("history_dispatches", tz), build)
 
 
+def _arrow(frame: pd.DataFrame, types: dict[str, pa.DataType]) -> pa.Table:
+    """Returns `frame`'s columns `types` as an Arrow table of those types (DuckDB scans it without Python)."""
+    return pa.table({c: pa.array(frame[c], type=t, from_pandas=True) for c, t in types.items()})
+
+
 def history_page(
     db: Db,
     *,
@@ -104,15 +109,17 @@ def history_page(
     # own for a top row, its campaign's for an open campaign's dispatch), so ORDER BY ... LIMIT keeps a page's
     # worth of rows rather than sorting them all.
     if per == "campaign":
-        shown = f"""
-            top AS (SELECT * FROM camp UNION ALL BY NAME SELECT * FROM disp WHERE parent_id IS NULL),
-            shown AS (
-                SELECT *, ({key}) AS g_key, row_id AS g_row, 0 AS kid, NULL AS o_key, NULL AS o_row FROM top
+        kids = f"""
                 UNION ALL BY NAME
                 SELECT k.*, t.g_key, t.g_row, 1 AS kid, k.row_id AS o_row
                 FROM (SELECT *, ({key}) AS o_key FROM disp
                       WHERE parent_id IS NOT NULL AND list_contains($expanded, campaign_id)) k
-                JOIN (SELECT row_id AS g_row, ({key}) AS g_key FROM camp) t ON t.g_row = k.parent_id
+                JOIN (SELECT row_id AS g_row, ({key}) AS g_key FROM camp) t ON t.g_row = k.parent_id"""
+        shown = f"""
+            top AS (SELECT * FROM camp UNION ALL BY NAME SELECT * FROM disp WHERE parent_id IS NULL),
+            shown AS (
+                SELECT *, ({key}) AS g_key, row_id AS g_row, 0 AS kid, NULL AS o_key, NULL AS o_row FROM top
+                {kids if expanded else ""}
             )"""
         order = (
             f"g_key IS NULL, g_key {direction}, g_row {direction}, kid, o_key IS NULL, o_key {direction}, "
@@ -164,15 +171,21 @@ def history_page(
     }
     if per == "campaign":
         params["expanded"] = sorted(int(c) for c in expanded)
+    rows_params = {**params, "limit": limit, "offset": start}
+    if per == "campaign" and not expanded:
+        rows_params.pop("expanded")
     cur = db.new_cursor()
     try:
         cur.register("history_dispatches", _all_dispatches(db, period.tz))
-        cur.register("history_members", members[["dispatch_id", "campaign_id"]])
-        cur.register("history_campaigns", campaigns[["id", "name", "description", "rule"]])
+        cur.register("history_members", _arrow(members, {"dispatch_id": pa.string(), "campaign_id": pa.int64()}))
+        cur.register(
+            "history_campaigns",
+            _arrow(campaigns, {"id": pa.int64(), "name": pa.string(), "description": pa.string(), "rule": pa.string()}),
+        )
         total, dispatches = cur.execute(f"WITH {chosen} {counted}", params).fetchone()
         rows = []
         if limit > 0 and start < total:
-            result = cur.execute(rows_sql, {**params, "limit": limit, "offset": start})
+            result = cur.execute(rows_sql, rows_params)
             names = [c[0] for c in result.description]
             rows = [dict(zip(names, r)) for r in result.fetchall()]
     finally:

@@ -34,11 +34,6 @@ dagfuncs.trxKeepDetailsUnderParents = function (params) {
     dagfuncs.keepChildrenUnderParents(params, "detail_of");
 };
 
-// The SMS dispatch history: each campaign's dispatches under it.
-dagfuncs.keepMembersUnderCampaigns = function (params) {
-    dagfuncs.keepChildrenUnderParents(params, "parent_id");
-};
-
 // The grids' numbers (valueFormatter): the language's digits, decimal sign and group separator,
 // grouped from four digits on ("1 725" beside "13 180"), the rule the server's formatting (Babel:
 // KPI cards, details, DOCX) follows. The browser's own toLocaleString leaves four-digit Polish

@@ -103,10 +103,15 @@ def interactions(specs: dict, choices: dict, rng: random.Random, role: str = "vi
     links, trx, page = specs["sms-export-csv.href"], specs["trx-kpis.children"], specs["shell-page.children"]
     lang = rng.choice(["pl", "en"])
     out = []
+    grid = specs["sms-grid.getRowsResponse"]
     for preset in rng.sample(PRESETS, 3):
         out.append(
             ("sms period", payload(sms, {"sms-period.value": preset, "shell-lang.data": lang}, ["sms-period.value"]))
         )
+        # the grid then asks for its first block of rows (sorted as it is: newest first)
+        ask = {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "sent_at", "sort": "desc"}], "filterModel": {}}
+        values = {"sms-period.value": preset, "sms-grid.getRowsRequest": ask, "shell-lang.data": lang}
+        out.append(("sms grid rows", payload(grid, values, ["sms-grid.getRowsRequest"])))
         out.append(
             (
                 "sms export links",

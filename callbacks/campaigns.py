@@ -10,10 +10,12 @@ from dash import ctx as dash_ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks import inputs
+from callbacks import period as period_callbacks
 from callbacks.context import PageContext
 from data.period import PeriodError, parse_day
 from data.queries import dispatches as dispatch_queries
 from data.queries.history import HistoryFilter
+from data.queries.history_page import history_page
 from data.store.campaigns import CampaignError
 from i18n import fmt_int, lang_or_default, t
 from layouts import campaigns as view
@@ -336,6 +338,23 @@ def filtered_matches(rows: list[dict] | None) -> tuple[list[str], int]:
     return free, grouped
 
 
+def period_rows(
+    ctx: PageContext, preset: str | None, start: str | None, end: str | None, flt: HistoryFilter
+) -> list[dict]:
+    """Returns the history rows of the period the page shows narrowed by `flt` (one per campaign, and the
+    dispatches in none), from which "Group filtered" takes its matches (the grid holds only a block of them);
+    none when the period cannot be read."""
+    try:
+        period = period_callbacks.resolve(ctx, preset, start, end).period
+        if period is None:
+            return []
+        campaigns, members = ctx.campaign_frames()
+        return history_page(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt).rows
+    except Exception:  # noqa: BLE001 - no lake, or a file found unreadable: the page's report says so
+        log.warning("the period's dispatches could not be read for grouping", exc_info=True)
+        return []
+
+
 def change_log(ctx: PageContext, *, lang: str | None, limit: int = 50):
     """Returns the change log's body: the newest grouping changes, times in the reporting time zone."""
     lang = lang_or_default(lang)
@@ -375,7 +394,9 @@ def register(app, ctx: PageContext) -> None:
         Input(Camp.UNDO, "n_clicks"),
         Input(Sms.GRID, "cellValueChanged"),
         State(Sms.GRID, "selectedRows"),
-        State(Sms.GRID, "rowData"),
+        State(Sms.PERIOD_PRESET, "value"),
+        State(Sms.PERIOD_RANGE, "start_date"),
+        State(Sms.PERIOD_RANGE, "end_date"),
         State(Camp.ADD_TARGET, "value"),
         State(Camp.FILTER_TEXT, "value"),
         State(Camp.FILTER_RANGE, "start_date"),
@@ -399,7 +420,9 @@ def register(app, ctx: PageContext) -> None:
             _undo,
             edited,
             selected,
-            rows,
+            preset,
+            period_start,
+            period_end,
             target,
             text,
             start,
@@ -410,12 +433,7 @@ def register(app, ctx: PageContext) -> None:
             changes,
             lang,
         ) = args
-        edited, selected, rows, pending = (
-            inputs.records(edited),
-            inputs.records(selected),
-            inputs.records(rows),
-            inputs.record(pending),
-        )
+        edited, selected, pending = inputs.records(edited), inputs.records(selected), inputs.record(pending)
         target, changes, lang = inputs.integer(target), inputs.integer(changes), inputs.text(lang)
         text, start, end, name = inputs.text(text), inputs.text(start), inputs.text(end), inputs.text(name)
         trigger = dash_ctx.triggered_id
@@ -443,7 +461,10 @@ def register(app, ctx: PageContext) -> None:
                     no_update,
                     no_update,
                 )
-            filtered, grouped = filtered_matches(rows)
+            filtered, grouped = ([], 0)
+            if trigger == Camp.FILTER_GROUP:
+                shown = period_rows(ctx, *map(inputs.text, (preset, period_start, period_end)), flt)
+                filtered, grouped = filtered_matches(shown)
             action = ACTIONS[trigger]
             out = grouping_action(
                 ctx,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import Input, Output, State, no_update
+from dash import ClientsideFunction, Input, Output, State, no_update
 from dash import ctx as dash_ctx
 
 from callbacks import campaigns as campaign_callbacks
@@ -19,7 +19,8 @@ from data.queries import delivery as delivery_queries
 from data.queries import dispatches as dispatch_queries
 from data.queries import operators as operator_queries
 from data.queries import sms as sms_queries
-from data.queries.history import SORTABLE, HistoryFilter, Sort, history_records
+from data.queries.history import SORTABLE, HistoryFilter, Sort
+from data.queries.history_page import SORT_KEYS, history_page
 from data.schema import StatusGroup
 from data.trend import bucketed, granularity_for
 from i18n import lang_or_default, t
@@ -36,7 +37,6 @@ REPORT_OUTPUTS = [
     "alert",
     "kpis",
     "trend",
-    "rows",
     "count",
     "empty",
     "filter_count",
@@ -70,17 +70,19 @@ def report(
     expanded: frozenset[int] = frozenset(),
     grain: str | None = None,
     trend_only: bool = False,
+    rows: bool = True,
 ) -> dict:
     """Returns everything the page shows for a period choice (and grouping filter, open campaigns, what one bar
-    of the trend covers: `grain`), keyed by REPORT_OUTPUTS. With `trend_only` (only `grain` changed) the
-    trend alone is computed; the rest is no_update."""
+    of the trend covers: `grain`), keyed by REPORT_OUTPUTS, and under "rows" (with `rows`) the grid's first block
+    of rows as `grid_page` gives it (the grid asks for its rows itself). With `trend_only` (only `grain` changed)
+    the trend alone is computed; the rest is no_update."""
     lang = lang_or_default(lang)
     out = _blank()
     for attempt in (1, 2):  # a second time when a lake file was found unreadable: without its month
         try:
             choice = period_callbacks.resolve(ctx, preset, start, end)
             out.update(period_callbacks.shown(choice, start, end, lang))
-            return _fill(ctx, choice, lang, out, flt, expanded, grain, trend_only)
+            return _fill(ctx, choice, lang, out, flt, expanded, grain, trend_only, rows)
         except Exception as exc:  # noqa: BLE001 - the page shows a readable message instead of a traceback
             if attempt == 2 or not ctx.db.note_failure(exc):
                 out["alert"] = failure_alert(exc, lang, "SMS")
@@ -103,6 +105,7 @@ def _fill(
     expanded: frozenset[int],
     grain: str | None = None,
     trend_only: bool = False,
+    with_rows: bool = True,
 ) -> dict:
     if choice.period is None:  # a custom range without a day of data: nothing to read
         now, prev, trend = sms_queries.empty_summary()
@@ -122,24 +125,78 @@ def _fill(
     cost = cost_queries.period_cost(ctx.db, period=period)
     out["alert"] = data_notices(ctx, lang) or None
     campaigns, members = ctx.campaign_frames()
-    rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
+    page = history_page(
+        ctx.db,
+        period=period,
+        campaigns=campaigns,
+        members=members,
+        flt=flt,
+        expanded=expanded,
+        end=sms.GRID_BLOCK if with_rows else 0,
+    )
     out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost)
     out["trend"] = _trend(trend, period, grain, lang)
-    out["rows"] = sms.grid_rows(rows, lang, expanded)
-    shown = sum(
-        1
-        if r["kind"] == "dispatch" and r["parent_id"] is None
-        else int(r["dispatches"])
-        if r["kind"] == "campaign"
-        else 0
-        for r in rows
-    )
-    out["count"] = t(lang, "history.count", n=shown)
+    out["rows"] = sms.grid_rows(page.rows, lang, expanded)
+    out["count"] = t(lang, "history.count", n=page.dispatches)
     if flt is not None and flt.active:
-        out["filter_count"] = t(lang, "camp.filter_count", n=shown)
-    if not rows:
+        out["filter_count"] = t(lang, "camp.filter_count", n=page.dispatches)
+    if not page.total:
         out["empty"] = empty_state(lang, "history.empty")
     return out
+
+
+def grid_request(request: dict | None) -> tuple[int, int, Sort]:
+    """Returns (first row, row after the last, sort) of the grid's getRowsRequest: at most a block of rows, by
+    its first sorted column that SORT_KEYS knows (none: newest first, the history's own order)."""
+    request = request or {}
+    start = inputs.integer(request.get("startRow")) or 0
+    end = inputs.integer(request.get("endRow"))
+    start = max(0, start)
+    end = start + sms.GRID_BLOCK if end is None or end <= start else min(end, start + sms.GRID_BLOCK)
+    sort = Sort()
+    for item in inputs.records(request.get("sortModel")):
+        if item.get("colId") in SORT_KEYS and item.get("sort") in ("asc", "desc"):
+            sort = Sort(item["colId"], item["sort"] == "desc")
+            break
+    return start, end, sort
+
+
+def grid_page(
+    ctx: PageContext,
+    *,
+    preset: str | None,
+    start: str | None,
+    end: str | None,
+    lang: str | None,
+    flt: HistoryFilter | None,
+    expanded: frozenset[int],
+    request: dict | None,
+) -> dict:
+    """Returns the grid's getRowsResponse to `request` (a getRowsRequest): the block of rows it asks for,
+    sorted and formatted, and how many rows the history has (nothing when the period cannot be read: the
+    report says why)."""
+    lang = lang_or_default(lang)
+    first, after, sort = grid_request(request)
+    try:
+        period = period_callbacks.resolve(ctx, preset, start, end).period
+        if period is None:
+            return {"rowData": [], "rowCount": 0}
+        campaigns, members = ctx.campaign_frames()
+        page = history_page(
+            ctx.db,
+            period=period,
+            campaigns=campaigns,
+            members=members,
+            flt=flt,
+            sort=sort,
+            expanded=expanded,
+            start=first,
+            end=after,
+        )
+    except Exception:  # noqa: BLE001 - no lake, or a file found unreadable: the report's alert says so
+        log.warning("the dispatch grid's rows could not be read", exc_info=True)
+        return {"rowData": [], "rowCount": 0}
+    return {"rowData": sms.grid_rows(page.rows, lang, expanded), "rowCount": page.total}
 
 
 def export_links(
@@ -301,7 +358,6 @@ def register(app, ctx: PageContext) -> None:
         Output(Sms.ALERT, "children"),
         Output(Sms.KPIS, "children"),
         Output(Sms.TREND, "figure"),
-        Output(Sms.GRID, "rowData"),
         Output(Sms.HISTORY_COUNT, "children"),
         Output(Sms.HISTORY_EMPTY, "children"),
         Output(Camp.FILTER_COUNT, "children"),
@@ -325,8 +381,42 @@ def register(app, ctx: PageContext) -> None:
             expanded=frozenset(inputs.integers(expanded)),
             grain=inputs.text(grain),
             trend_only=set(dash_ctx.triggered_prop_ids) == {f"{Sms.TREND_GRAIN}.value"},
+            rows=False,
         )
         return tuple(out[k] for k in REPORT_OUTPUTS)
+
+    @app.callback(
+        Output(Sms.GRID, "getRowsResponse"),
+        Input(Sms.GRID, "getRowsRequest"),
+        *[State(i.component_id, i.component_property) for i in view_inputs()],
+        State(Camp.EXPANDED, "data"),
+        State(Shell.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def send_rows(request, preset, start, end, text, fstart, fend, expanded, lang):
+        preset, start, end, text, fstart, fend = map(inputs.text, (preset, start, end, text, fstart, fend))
+        return grid_page(
+            ctx,
+            preset=preset,
+            start=start,
+            end=end,
+            lang=lang,
+            flt=campaign_callbacks.filter_or_none(text, fstart, fend),
+            expanded=frozenset(inputs.integers(expanded)),
+            request=inputs.record(request),
+        )
+
+    # What the grid shows changed (period, filter, campaigns, open campaigns, a new lake version while live):
+    # it asks for its rows again, keeping its sort and page (assets/sms_grid.js).
+    app.clientside_callback(
+        ClientsideFunction("smsGrid", "refresh"),
+        Output(Sms.GRID_REFRESHED, "data"),
+        *view_inputs(),
+        Input(Camp.CHANGES, "data"),
+        Input(Camp.EXPANDED, "data"),
+        Input(Live.SMS_VERSION, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(Sms.EXPORT_CSV, "href"),

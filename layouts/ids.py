@@ -35,6 +35,7 @@ class Sms(StrEnum):
     HISTORY_COUNT = "sms-history-count"
     HISTORY_EMPTY = "sms-history-empty"
     GRID = "sms-grid"
+    GRID_REFRESHED = "sms-grid-refreshed"  # the grid was told to ask for its rows again (a clientside callback)
     EXPORT_CSV = "sms-export-csv"
     EXPORT_DOC = "sms-export-doc"
     DETAILS = "sms-details"

@@ -35,6 +35,7 @@ KPI_ICONS = {
 PRESETS = period.PRESETS
 
 ROW_HEIGHT = 48  # px: two lines of text in the text columns
+GRID_BLOCK = 100  # rows the dispatch grid asks the server for at once (its largest page)
 
 NumbersHref = Callable[[str, str | None, str], str]  # (status group, reason, csv|xml) -> download address
 
@@ -201,7 +202,8 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
             **more,
         }
 
-    campaign_row = "params.data.kind === 'campaign'"
+    # A row still on its way from the server (the infinite row model) has no data yet.
+    campaign_row = "!!params.data && params.data.kind === 'campaign'"
     editable = {"function": campaign_row} if can_change else False
     return [
         {
@@ -232,7 +234,7 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
             "width": 100,  # date over time: two lines
             "minWidth": 100,
             "sort": "desc",
-            "valueFormatter": {"function": "params.data.sent_at_label"},
+            "valueFormatter": {"function": "params.data ? params.data.sent_at_label : ''"},
             "tooltipField": "sent_at_full",
             "cellRenderer": "ClampText",
             "cellClass": "text-cell",
@@ -362,10 +364,13 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                     campaigns.filter_panel(lang, can_change=can_change),
                     campaigns.audit_panel(lang),
                     html.Div(id=Sms.HISTORY_EMPTY),
+                    dcc.Store(id=Sms.GRID_REFRESHED, data=0),
+                    # The grid asks the server for its rows a block at a time (AG Grid's infinite row model:
+                    # callbacks.sms answers getRowsRequest), sorted there: an answer carries a block, not the period.
                     dag.AgGrid(
                         id=Sms.GRID,
                         columnDefs=grid_columns(lang, can_change=can_change),
-                        rowData=[],
+                        rowModelType="infinite",
                         defaultColDef={
                             "sortable": True,
                             "resizable": True,
@@ -377,6 +382,10 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                             "pagination": True,
                             "paginationPageSize": 20,
                             "paginationPageSizeSelector": [20, 50, 100],
+                            "cacheBlockSize": GRID_BLOCK,
+                            "maxBlocksInCache": 10,
+                            # one request at a time: dash-ag-grid answers the latest request it made
+                            "maxConcurrentDatasourceRequests": 1,
                             "tooltipShowDelay": 300,
                             "animateRows": False,
                             "domLayout": "autoHeight",
@@ -384,14 +393,13 @@ def history_card(lang: str, *, can_change: bool = True) -> dbc.Card:
                             "rowSelection": {
                                 "mode": "multiRow",
                                 "checkboxes": True,
-                                "headerCheckbox": True,
+                                "headerCheckbox": False,  # the infinite row model has no "all rows" to tick
                                 "enableClickSelection": False,
                             },
                             "selectionColumnDef": {"pinned": "left", "width": 40},
-                            "postSortRows": {"function": "keepMembersUnderCampaigns(params)"},
                             "rowClassRules": {
-                                "campaign-row": "params.data.kind === 'campaign'",
-                                "member-row": "params.data.parent_id != null",
+                                "campaign-row": "!!params.data && params.data.kind === 'campaign'",
+                                "member-row": "!!params.data && params.data.parent_id != null",
                             },
                             "stopEditingWhenCellsLoseFocus": True,
                         },

@@ -288,3 +288,24 @@ def costs(m: pd.DataFrame) -> dict:
                 "clicked": int((part["clicked"] & delivered).sum()),
             }
     return out
+
+
+def grid_order(rows: pd.DataFrame, column: str, descending: bool, expanded=frozenset()) -> pd.DataFrame:
+    """Returns the dispatch history's `rows` (every row, every campaign's dispatches included) in the order the
+    grid shows them sorted by `column`: the sorted value (the "campaign" column: a dispatch's campaign name),
+    empty values last, ties by row_id, both in the sort's direction; a campaign's dispatches right under it when
+    it is in `expanded` (hidden when not), a dispatch of no campaign on its own."""
+    key = rows["campaign_name"].where(rows["kind"] != "campaign") if column == "campaign" else rows[column]
+    key = key.where(key.notna(), None)
+    frame = rows.assign(_key=key, _missing=key.isna())
+    ordered = frame.sort_values(
+        ["_missing", "_key", "row_id"], ascending=[True, not descending, not descending], kind="stable"
+    )
+    if "kind" not in rows or not (rows["kind"] == "campaign").any():
+        return ordered.drop(columns=["_key", "_missing"])
+    out = []
+    for _, row in ordered[ordered["parent_id"].isna()].iterrows():
+        out.append(row)
+        if row["kind"] == "campaign" and row["campaign_id"] in expanded:
+            out.extend(r for _, r in ordered[ordered["parent_id"] == row["row_id"]].iterrows())
+    return pd.DataFrame(out, columns=ordered.columns).drop(columns=["_key", "_missing"]).reset_index(drop=True)

@@ -22,10 +22,12 @@ PINNED_LEFT = f"#{Sms.GRID} .ag-pinned-left-cols-container .ag-row"
 
 
 def row_data(dash_duo) -> list[dict]:
-    """The grid's rows in displayed order, as the browser holds them."""
+    """The grid's rows in displayed order, as the browser holds them (the blocks the server has sent)."""
     return dash_duo.driver.execute_script(
         "var api = dash_ag_grid.getApi(arguments[0]); var out = [];"
-        "api.forEachNodeAfterFilterAndSort(function (n) { out.push(n.data); }); return out;",
+        "api.forEachNode(function (n) { if (n.data) { out.push([n.rowIndex, n.data]); } });"
+        "out.sort(function (a, b) { return a[0] - b[0]; });"
+        "return out.map(function (pair) { return pair[1]; });",
         str(Sms.GRID),
     )
 

@@ -66,9 +66,12 @@ def wait_sorted(dash_duo, column: str, *, reverse: bool, timeout: float = 10) ->
     end = time.time() + timeout
     values: list[int] = []
     while time.time() < end:
-        values = [
-            int(v.replace("\u00a0", "").replace(" ", "").replace(",", "")) for v in grid_numbers(dash_duo, column)
-        ]
+        try:  # the rows come from the server: redrawn, or still empty, while they are on their way
+            values = [
+                int(v.replace("\u00a0", "").replace(" ", "").replace(",", "")) for v in grid_numbers(dash_duo, column)
+            ]
+        except (StaleElementReferenceException, ValueError):
+            values = []
         if values and values == sorted(values, reverse=reverse):
             return values
         time.sleep(0.2)

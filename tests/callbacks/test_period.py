@@ -129,7 +129,7 @@ def test_a_range_without_data_says_so_and_reads_nothing(ctx, frames, monkeypatch
 
     for module, name in (
         (sms_queries, "period_summary"),
-        (sms_cb, "history_records"),
+        (sms_cb, "history_page"),
         (trx_queries, "trx_daily"),
         (trx_cb, "table_records"),
     ):

@@ -16,6 +16,7 @@ def test_fifty_users_get_no_errors(data_copy):
     assert figures["requests"] > 200
     assert {
         "sms period",
+        "sms grid rows",
         "sms details",
         "trx period",
         "trx open row",

@@ -250,7 +250,7 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
             "field": "cost",
             "headerName": t(lang, "col.cost"),
             "type": "rightAligned",
-            "valueFormatter": {"function": "params.data.cost_label"},
+            "valueFormatter": {"function": "params.data ? params.data.cost_label : ''"},
             "tooltipField": "cost_tip",
             "filter": False,
             "headerTooltip": t(lang, "help.cost"),

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from data.db import Db
 from data.period import Period
+from data.queries import cost as cost_queries
 from data.queries.counts import COUNT_COLUMNS
 from data.queries.history import HistoryFilter, Sort
 from data.queries.sms import dispatch_records
@@ -35,7 +36,9 @@ SORT_KEYS = {
     "delivered_pct": "delivered_pct",
     "clicked": "clicked",
     "ctr": "ctr",
+    "cost": "cost",
 }
+_COST_ITEMS = pa.list_(pa.struct([("currency", pa.string()), ("amount", pa.decimal128(38, 6))]))
 _EVER = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
 _ALL = 2**62  # LIMIT of "to the last row"
 
@@ -62,7 +65,14 @@ def _all_dispatches(db: Db, tz: str) -> pa.Table:
         frame["hay"] = (frame["name"].fillna("") + "\n" + frame["description"].fillna("")).map(fold)
         frame["sent_at"] = pd.to_datetime(frame["sent_at"])
         frame["sent_on"] = frame["sent_at"].dt.date
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        costs = frame.pop("costs") if "costs" in frame else pd.Series([cost_queries.NONE] * len(frame), dtype=object)
+        frame = frame.drop(columns=["cost"], errors="ignore")
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # each currency's sum apart (a campaign's cost sorts by its main currency's sum, as history.py's does)
+        items = [[{"currency": k, "amount": c.cost} for k, c in cost.currencies.items()] for cost in costs]
+        amounts = [cost_queries.sort_key(cost) for cost in costs]
+        table = table.append_column("cost", pa.array(amounts, pa.decimal128(38, 6)))
+        return table.append_column("cost_items", pa.array(items, _COST_ITEMS))
 
     return db.remember(("history_dispatches", tz), build)
 
@@ -144,6 +154,13 @@ def history_page(
                    1 AS dispatches, d.sent_at AS last_at, d.*
             FROM d LEFT JOIN history_campaigns c ON c.id = d.campaign_id
         ),
+        camp_cost AS (
+            SELECT campaign_id, max(amount) AS cost FROM (
+                SELECT campaign_id, i.currency, sum(i.amount) AS amount
+                FROM (SELECT campaign_id, unnest(cost_items) AS i FROM d WHERE campaign_id IS NOT NULL)
+                GROUP BY ALL
+            ) GROUP BY campaign_id
+        ),
         camp AS (
             SELECT 'campaign' AS kind, 'c' || c.id AS row_id, CAST(NULL AS VARCHAR) AS parent_id,
                    CAST(c.id AS BIGINT) AS campaign_id, CAST(c.name AS VARCHAR) AS campaign_name,
@@ -153,12 +170,13 @@ def history_page(
                    min(d.sent_at) AS sent_at, max(d.sent_at) AS last_at, {sums},
                    sum(d.delivered) / nullif(sum(d.sent), 0) AS delivered_pct,
                    sum(d.clicked) / nullif(sum(d.delivered), 0) AS ctr,
-                   sum(d.clicks) / nullif(sum(d.clicked), 0) AS clicks_per_clicker
-            FROM d JOIN history_campaigns c ON c.id = d.campaign_id
+                   sum(d.clicks) / nullif(sum(d.clicked), 0) AS clicks_per_clicker,
+                   any_value(k.cost) AS cost, list(d.dispatch_id) AS member_ids
+            FROM d JOIN history_campaigns c ON c.id = d.campaign_id LEFT JOIN camp_cost k ON k.campaign_id = c.id
             GROUP BY c.id, c.name, c.description, c.rule
         ),
         {shown}
-        SELECT * EXCLUDE ({hidden}) FROM shown ORDER BY {order} LIMIT $limit OFFSET $offset
+        SELECT * EXCLUDE ({hidden}, cost_items) FROM shown ORDER BY {order} LIMIT $limit OFFSET $offset
     """
     lo = dt.datetime.combine(period.start, dt.time())
     hi = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time())
@@ -190,4 +208,12 @@ def history_page(
             rows = [dict(zip(names, r)) for r in result.fetchall()]
     finally:
         cur.close()
+    every = cost_queries.dispatch_costs(db)
+    for row in rows:
+        members = row.pop("member_ids", None) if row["kind"] == "campaign" else None
+        if members is not None:
+            row["costs"] = cost_queries.combined([every.get(m, cost_queries.NONE) for m in members])
+        else:
+            row.pop("member_ids", None)
+            row["costs"] = every.get(row["dispatch_id"], cost_queries.NONE)
     return HistoryPage(rows=rows, total=int(total), dispatches=int(dispatches))

@@ -33,13 +33,15 @@ def cost_cells(dash_duo) -> list[tuple[int, str]]:
     while True:
         try:
             rows = sorted(dash_duo.find_elements(ROWS), key=lambda r: int(r.get_attribute("row-index")))
-            return [
+            cells = [
                 (
-                    int(r.find_element("css selector", "[col-id='number']").text),
+                    r.find_element("css selector", "[col-id='number']").text,
                     plain(r.find_element("css selector", "[col-id='cost']").get_attribute("innerText")),
                 )
                 for r in rows
             ]
+            # a row whose block is still on its way from the server has no number yet
+            return [(int(number), text) for number, text in cells if number.strip().isdigit()]
         except StaleElementReferenceException:  # the grid redrew its rows meanwhile
             if time.time() > end:
                 raise
@@ -64,13 +66,27 @@ def hover_tip(dash_duo, selector: str, want: str, timeout: float = 15) -> str:
 def sort_by(dash_duo, column: str, direction: str) -> None:
     """Clicks the header of `column` until the grid sorts by it in `direction` ("ascending" or "descending")."""
     header = f"#{Sms.GRID} .ag-header-cell[col-id='{column}']"
-    for _ in range(4):
-        if dash_duo.find_element(header).get_attribute("aria-sort") == direction:
-            time.sleep(0.5)  # the rows are drawn again
-            return
-        click(dash_duo, f"{header} .ag-header-cell-label")
+    for _ in range(6):
+        try:
+            if dash_duo.find_element(header).get_attribute("aria-sort") == direction:
+                return
+            click(dash_duo, f"{header} .ag-header-cell-label")
+        except StaleElementReferenceException:  # the header was drawn again meanwhile
+            pass
         time.sleep(0.5)
     raise AssertionError(f"the grid is not sorted by {column}, {direction}")
+
+
+def sorted_keys(dash_duo, costs: dict, descending: bool, timeout: float = 15) -> list:
+    """Returns the cost sort keys of the rows shown, once they are in order (the server sends the sorted block
+    a moment after the header changed), or the last ones seen."""
+    end = time.time() + timeout
+    while True:
+        keys = [cost_queries.sort_key(costs[n]) for n, _ in cost_cells(dash_duo)]
+        priced = [k for k in keys if k is not None]
+        if (priced == sorted(priced, reverse=descending) and len(priced) > 1) or time.time() > end:
+            return keys
+        time.sleep(0.3)
 
 
 def choose_all(dash_duo, preset_id: str) -> None:
@@ -129,11 +145,11 @@ def test_sms_page_shows_the_cost_on_its_card_in_the_grid_and_in_the_details(dash
         dash_duo.find_element(f"#{Sms.GRID}").screenshot(str(grid_png))  # the rows alone (docs/cost-pl.png)
         # sorted by the cost: by each row's sum in its main currency
         sort_by(dash_duo, "cost", "ascending")
-        keys = [cost_queries.sort_key(costs[n]) for n, _ in cost_cells(dash_duo)]
+        keys = sorted_keys(dash_duo, costs, descending=False)
         priced = [k for k in keys if k is not None]
         assert priced == sorted(priced) and len(priced) > 1
         sort_by(dash_duo, "cost", "descending")
-        keys = [cost_queries.sort_key(costs[n]) for n, _ in cost_cells(dash_duo)]
+        keys = sorted_keys(dash_duo, costs, descending=True)
         priced = [k for k in keys if k is not None]
         assert priced == sorted(priced, reverse=True) and keys[0] == max(priced)
         # the details of the dispatch billed in two currencies: its cost section

@@ -29,6 +29,7 @@ FORMAT_MODULES = {
     "smsapi": "data.ingest.smsapi",
     "vonage": "data.ingest.vonage",
     "clicks": "data.ingest.clicks",
+    "inbound": "data.ingest.inbound",
 }
 NAMES = tuple(FORMAT_MODULES)
 
@@ -74,6 +75,7 @@ _RECEIPT = re.compile(
     r"|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (Sent SMS|Receive DLR|FAILED Send SMS) \[SMSC:"
 )
 _JSON_KEYS = [
+    ("inbound", re.compile(r'"(receivedAt|cleanText|received_at)"')),
     ("infobip", re.compile(r'"results"\s*:\s*\[')),
     ("clicks", re.compile(r'"(clicked_at|clickedAt|click_time|clickDate|click_date)"')),
     ("twilio", re.compile(r'"(account_sid|num_segments|MessageSid|messaging_service_sid)"')),
@@ -82,6 +84,12 @@ _JSON_KEYS = [
     ("infobip", re.compile(r'"(messageId|bulkId)"\s*:.*"(doneAt|sentAt|groupName)"', re.S)),
 ]
 _FORM = [
+    (
+        "inbound",
+        re.compile(
+            r"(^|[?&\s])(SmsStatus|MessageStatus)=received(&|$|\s)|(^|[?&\s])text=.*&keyword=|(^|[?&\s])keyword=.*&text="
+        ),
+    ),
     ("smpp-dlr", re.compile(r"(^|[?&\s])message_status=.*&id_smsc=|(^|[?&\s])id_smsc=.*&message_status=")),
     ("twilio", re.compile(r"(^|[?&\s])(MessageSid|SmsSid|MessageStatus|SmsStatus)=")),
     ("smsapi", re.compile(r"(^|[?&\s])MsgId=")),
@@ -117,6 +125,8 @@ def detect(path: Path) -> str:
         return "canonical"
     if ({"sid", "messagesid", "smssid"} & keys) and ({"status"} & keys):
         return "twilio"
+    if {"receivedat", "received"} & keys and {"from", "msisdn", "phone", "number"} & keys and {"text", "body"} & keys:
+        return "inbound"
     if ({"clickedat", "clicktime", "clickdate", "timestamp", "time"} & keys) and (
         {"messageid", "providermessageid", "linkid", "shortlinkid", "msgid"} & keys
     ):

@@ -58,6 +58,9 @@ class Summary:
     clicks_unchanged: int = 0
     clicks_duplicates: int = 0
     clicks_bots: int = 0
+    inbound_new: int = 0  # replies (inbound messages) added
+    inbound_unchanged: int = 0  # replies the lake had already
+    optouts_new: int = 0  # new replies that are opt-outs (data/optouts.py)
     dispatches_new: int = 0
     no_number: int = 0
     statuses: dict[str, int] = field(default_factory=dict)  # status of new and updated messages
@@ -144,6 +147,7 @@ def ingest(
 
     normalised: list[Normalised | None] = []
     click_parts: list[pa.Table] = []
+    inbound_parts: list[pa.Table] = []
     issues: list[Issue] = []
     unknown: Counter = Counter()
     for i, p in enumerate(parsed):
@@ -154,6 +158,13 @@ def ingest(
             table, bad = clicks_format.normalise(p, per_file[i], i)
             issues.extend(bad)
             click_parts.append(table)
+            normalised.append(None)
+        elif p.kind == "inbound":
+            from data.ingest import inbound as inbound_format
+
+            table, bad = inbound_format.normalise(p, per_file[i], i)
+            issues.extend(bad)
+            inbound_parts.append(table)
             normalised.append(None)
         else:
             norm = normalise(p, per_file[i], i)
@@ -184,6 +195,14 @@ def ingest(
             )
             issues.extend(clicked.issues)
         touched = set(merged.months) | (clicked.message_months if clicked else set())
+        replies = None
+        if inbound_parts:
+            from data.ingest.inbound import merge_inbound, optout_months
+
+            replies, summary.inbound_unchanged = merge_inbound(staging, pa.concat_tables(inbound_parts))
+            summary.inbound_new = replies.num_rows
+            summary.optouts_new = replies.num_rows - replies["keyword"].null_count
+            touched |= optout_months(staging, replies)
         state = read_state(staging)
         build = rollups == "always" or (rollups == "auto" and (state is not None or not had_messages))
         if build and touched and staging.month_dirs():

@@ -1,0 +1,281 @@
+"""inbound: replies from recipients (inbound SMS), into the lake's `inbound` table (data/optouts.py).
+
+Read as CSV (a header naming the sender's number — `from`, `msisdn`, `phone`, `number` — the text — `text`,
+`body`, `message` — and when — `received_at`, `timestamp`, `time`, `date` —, optionally an `id`, the `to`
+number and the `provider`) or as the bodies of providers' inbound callbacks, one per line (JSON, or form-encoded,
+maybe after a logged timestamp and the request line, as data/ingest/payloads.py reads them):
+
+- Twilio incoming-message webhooks (From, To, Body, MessageSid / SmsSid; no time of their own: the logged
+  timestamp in front of the body) and Messages API resources with direction inbound (date_sent);
+- Vonage inbound SMS (msisdn = the sender, to, text, messageId, message-timestamp in UTC) and Messages API
+  inbound (from, to, text, message_uuid, timestamp);
+- Infobip received messages (`{"results": [{messageId, from, to, text, receivedAt}]}`).
+
+A reply without a sender's number, a usable number or a time is quarantined with its line; a delivery receipt
+given here (a status that is not "received") too. Each reply gets an id — the provider's and its message id,
+else a hash of number, time and text — so a file imported twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from data import schema
+from data.ingest import fields, payloads, phones
+from data.ingest.core import EARLIEST, TRUNCATED, Issue, Options, Parsed
+from data.ingest.csvio import parsed_csv
+from data.lake import Lake, write_inbound
+from data.optouts import attributed_sql, optout_keyword
+from data.rollups import sql_literal
+
+FORMAT = "inbound"
+KIND = "inbound"
+_COLUMNS = ("provider", "provider_message_id", "msisdn", "recipient", "text", "received", "_utc")
+RECORDS = pa.schema(
+    [(name, pa.string()) for name in _COLUMNS[:-1]]
+    + [("_utc", pa.bool_()), ("_line", pa.int64()), ("_item", pa.string()), ("_error", pa.string())]
+)
+_FROM = ("from", "msisdn", "sender", "phone", "number", "phonenumber", "fromnumber")
+_TO = ("to", "recipient", "tonumber", "destination")
+_TEXT = ("text", "body", "message", "messagetext", "content")
+_ID = ("messagesid", "smssid", "sid", "messageid", "messageuuid", "id", "inboundid")
+_TIME = (
+    "receivedat",
+    "received",
+    "receivedtime",
+    "messagetimestamp",
+    "timestamp",
+    "datesent",
+    "datecreated",
+    "time",
+    "date",
+)
+_RECEIVED = ("received", "receiving", "inbound")
+
+
+def _first(k: dict, names: tuple[str, ...]):
+    for name in names:
+        value = payloads.as_text(k.get(name))
+        if value is not None:
+            return value
+    return None
+
+
+def _provider(k: dict, given: str | None) -> str | None:
+    named = payloads.as_text(k.get("provider"))
+    if named:
+        return named.lower()
+    if {"accountsid", "smssid", "messagesid", "smsmessagesid"} & set(k):
+        return "twilio"
+    if {"messageuuid", "messagetimestamp", "apikey"} & set(k):
+        return "vonage"
+    if {"cleantext", "smscount", "callbackdata"} & set(k):
+        return "infobip"
+    return given
+
+
+def record(k: dict, logged: str | None, given_provider: str | None) -> dict:
+    """One reply from a keyed dict (payloads.keyed) of any of the shapes the module's docstring lists."""
+    status = _first(k, ("smsstatus", "messagestatus", "status"))
+    direction = (_first(k, ("direction",)) or "").lower()
+    provider = _provider(k, given_provider)
+    row = {
+        "provider": provider,
+        "provider_message_id": _first(k, _ID),
+        "msisdn": _first(k, _FROM),
+        "recipient": _first(k, _TO),
+        "text": _first(k, _TEXT),
+        "received": _first(k, _TIME) or logged,
+        # Vonage writes its times in UTC without saying so
+        "_utc": provider == "vonage",
+    }
+    if (status and status.lower() not in _RECEIVED) or direction.startswith("outbound"):
+        row["_error"] = "a delivery receipt or sent message, not a reply"
+    elif not row["msisdn"]:
+        row["_error"] = "no sender's number (From / msisdn)"
+    elif not row["received"]:
+        row["_error"] = "no time received"
+    return row
+
+
+def _records(rows: list[dict], lines: list[int], items: list[str | None]) -> pa.Table:
+    cols = {name: [r.get(name) for r in rows] for name in _COLUMNS}
+    cols["_utc"] = [bool(r.get("_utc")) for r in rows]
+    return pa.table({**cols, "_line": lines, "_item": items, "_error": [r.get("_error") for r in rows]}, schema=RECORDS)
+
+
+def parse(path: Path, name: str, opts: Options) -> Parsed:
+    data = Path(path).read_bytes()
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    first_line = head.split(b"\n", 1)[0]
+    if head[:1] not in (b"{", b"[") and b"=" not in first_line and b"?" not in first_line:
+        return _parse_csv(data, name, opts)
+    parsed, found = payloads.start(data, name, FORMAT, _records([], [], []), kind=KIND)
+    lines = parsed.lines
+    for p in payloads.readable(parsed):
+        body = p.body
+        if isinstance(body, dict) and isinstance(body.get("results"), list):
+            entries, path_name = body["results"], "results"
+        elif isinstance(body, dict) and isinstance(body.get("messages"), list):
+            entries, path_name = body["messages"], "messages"
+        elif isinstance(body, list):
+            entries, path_name = body, ""
+        else:
+            entries, path_name = [body], None
+        for j, entry in enumerate(entries):
+            parsed.rows += 1
+            item = f"{path_name}[{j}]" if path_name is not None else None
+            if not isinstance(entry, dict):
+                parsed.issues.append(Issue(name, p.line, "not a message object", lines.text(p.line), item))
+                continue
+            found.add(record(payloads.keyed(entry), p.time, opts.provider), p.line, item, entry)
+    parsed.records = _records(found.rows, found.numbers, found.items)
+    parsed.raw = found.raw
+    if parsed.rows == 0:
+        parsed.notes.append("empty file")
+    return parsed
+
+
+def _parse_csv(data: bytes, name: str, opts: Options) -> Parsed:
+    parsed, cols = parsed_csv(data, name, FORMAT, _records([], [], []), kind=KIND)
+    if not cols.header:
+        return parsed
+    keys = list(cols.columns)
+    if not set(_FROM) & set(keys) or not set(_TEXT) & set(keys):
+        parsed.issues.append(cols.header_issue(name, "not a replies header (no sender's number or text column)"))
+        parsed.rows += 1
+    values = [cols.columns[k].to_pylist() for k in keys]
+    rows = [record(dict(zip(keys, vals)), None, opts.provider) for vals in zip(*values)]
+    parsed.records = _records(rows, cols.lines.to_pylist(), [None] * len(rows))
+    return parsed
+
+
+def normalise(parsed: Parsed, opts: Options, file_index: int = 0) -> tuple[pa.Table, list[Issue]]:
+    """Returns the replies of one file as rows of `schema.INBOUND` (keyword decided) and its unusable records
+    as issues."""
+    t = parsed.records
+    n = t.num_rows
+    if n == 0:
+        return schema.INBOUND.empty_table(), []
+    local, local_ok = fields.any_times(t["received"], opts.tz)
+    utc, utc_ok = fields.any_times(t["received"], "UTC")
+    received = pc.if_else(t["_utc"], utc, local)
+    ok = pc.if_else(t["_utc"], utc_ok, local_ok)
+    numbers, why = phones.normalise(t["msisdn"], opts.region)
+    limit = pa.scalar(opts.now_utc() + opts.future_slack, schema.TS)
+    shown = pc.strftime(received, format="%Y-%m-%d %H:%M UTC")
+    error = pc.coalesce(
+        t["_error"],
+        fields.first_error(
+            n,
+            [
+                (ok, pc.binary_join_element_wise("time received is not a time: ", pc.fill_null(t["received"], ""), "")),
+                (pc.is_valid(numbers), pc.binary_join_element_wise("sender's number: ", pc.fill_null(why, "?"), "")),
+                (
+                    pc.or_(pc.is_null(received), pc.less_equal(received, limit)),
+                    pc.binary_join_element_wise("time received is in the future: ", shown, ""),
+                ),
+                (
+                    pc.or_(pc.is_null(received), pc.greater_equal(received, pa.scalar(EARLIEST, schema.TS))),
+                    pc.binary_join_element_wise("time received is before 2000: ", shown, ""),
+                ),
+            ],
+        ),
+    )
+    issues = []
+    bad = pc.is_valid(error).to_pylist()
+    for i, is_bad in enumerate(bad):
+        if is_bad:
+            line, item = int(t["_line"][i].as_py()), t["_item"][i].as_py()
+            reason = error[i].as_py()
+            if parsed.cut_line == line and "truncated last line" not in reason:
+                reason += TRUNCATED
+            issues.append(Issue(parsed.name, line, reason, parsed.raw_text(line, item), item))
+    keep = pc.invert(pc.is_valid(error))
+    good = t.filter(keep)
+    numbers, received = numbers.filter(keep), received.filter(keep)
+    keywords = opts.optout_keywords
+    ids = []
+    for provider, pid, number, at, text in zip(
+        good["provider"].to_pylist(),
+        good["provider_message_id"].to_pylist(),
+        numbers.to_pylist(),
+        received.to_pylist(),
+        good["text"].to_pylist(),
+    ):
+        if pid:
+            ids.append(f"{provider or 'unknown'}:{pid}")
+        else:
+            digest = hashlib.sha256(f"{number}\x1f{at.isoformat()}\x1f{text or ''}".encode()).hexdigest()
+            ids.append(f"h:{digest[:24]}")
+    out = pa.table(
+        {
+            "inbound_id": pa.array(ids, pa.string()),
+            "provider": good["provider"],
+            "provider_message_id": good["provider_message_id"],
+            "msisdn": numbers,
+            "recipient": good["recipient"],
+            "text": good["text"],
+            "keyword": pa.array([optout_keyword(x, keywords) for x in good["text"].to_pylist()], pa.string()),
+            "received_at": received,
+        },
+        schema=schema.INBOUND,
+    )
+    return out, issues
+
+
+def read_inbound(lake: Lake) -> pa.Table:
+    """Returns every reply in the lake (the table is small: replies, not messages)."""
+    if not any(lake.inbound_dir.glob("month=*/*.parquet")):
+        return schema.INBOUND.empty_table()
+    found = ds.dataset(str(lake.inbound_dir), format="parquet", partitioning="hive")
+    return found.to_table(columns=schema.INBOUND.names).cast(schema.INBOUND)
+
+
+def merge_inbound(lake: Lake, rows: pa.Table) -> tuple[pa.Table, int]:
+    """Adds the replies the lake does not have yet (by inbound_id; the first of an import's duplicates);
+    returns the new rows and how many were there already. Nothing is written when nothing is new."""
+    if rows.num_rows == 0:
+        return rows, 0
+    existing = read_inbound(lake)
+    known = set(existing["inbound_id"].to_pylist())
+    seen: set[str] = set()
+    keep = []
+    for rid in rows["inbound_id"].to_pylist():
+        keep.append(rid not in known and rid not in seen)
+        seen.add(rid)
+    new = rows.filter(pa.array(keep, pa.bool_()))
+    if new.num_rows:
+        months = set(pc.unique(_months(new["received_at"])).to_pylist())
+        same_months = existing.filter(pc.is_in(_months(existing["received_at"]), pa.array(sorted(months))))
+        write_inbound(lake, pa.concat_tables([same_months, new]))
+    return new, rows.num_rows - new.num_rows
+
+
+def _months(ts) -> pa.Array:
+    from data.lake import month_keys
+
+    return month_keys(ts) if len(ts) else pa.array([], pa.string())
+
+
+def optout_months(lake: Lake, replies: pa.Table) -> set[str]:
+    """Returns the messages months whose opt-outs `replies` (new rows of the inbound table) change: those of
+    the messages they count for (data/optouts.py), so only they need new rollups."""
+    replies = replies.filter(pc.is_valid(replies["keyword"])) if replies.num_rows else replies
+    if replies.num_rows == 0 or not lake.month_dirs():
+        return set()
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("new_replies", replies)
+        hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
+        messages = f"read_parquet({sql_literal(lake.messages_glob)}, {hive})"
+        sql = attributed_sql(messages=messages, inbound="new_replies")
+        return {m for (m,) in con.execute(f"SELECT DISTINCT month FROM ({sql})").fetchall()}
+    finally:
+        con.close()

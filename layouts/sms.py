@@ -21,6 +21,7 @@ from layouts.grid import grid_locale, number_formatter
 from layouts.ids import SMS_PERIOD, Camp, Live, Sms, details_group, kpi_card, numbers_link
 from layouts.live import live_bar
 from layouts.operators import breakdown_section
+from layouts.optouts import optout_card, optout_section
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 KPI_ICONS = {
@@ -95,7 +96,7 @@ def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
     return period.period_control(lang, tz, SMS_PERIOD, stored)
 
 
-def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None) -> dbc.Row:
+def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None, optouts=None) -> dbc.Row:
     """Returns one card per KPI with the previous period's value beneath (and the period's time to `delivery`,
     a `data.queries.delivery.DeliveryTime`, under the delivered messages when given; and a card of the period's
     `cost`, a `data.queries.cost.Cost`, when any message has a price)."""
@@ -156,13 +157,15 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, 
         )
     if cost is not None and cost.known:
         cards.append(cost_card(cost, lang, kpi_card("cost")))
+    if optouts is not None:  # the period's opt-outs (issue 20)
+        cards.append(optout_card(optouts, lang, kpi_card("optouts")))
     return dbc.Row(cards, className="g-2")
 
 
 #: Widths (px) of the columns that never give way: the numbers, the date, the dispatch number and the
 #: actions. With the text columns at their narrowest they fit a 1280 px wide window (the page's
 #: container is then 1256 px wide), so the key numbers are never behind a horizontal scroll.
-NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 68}
+NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 68, "optouts": 96}
 TEXT_MIN_WIDTH = {"name": 100, "message_text": 110, "recipient_group": 90, "campaign": 80}
 
 
@@ -239,6 +242,7 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
         num("delivered_pct", percent=True),
         num("clicked"),
         num("ctr", percent=True),
+        {**num("optouts"), "tooltipField": "optouts_label"},  # issue 20: the rate on hover
         {
             "field": "details",
             "headerName": t(lang, "col.details"),
@@ -293,6 +297,13 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "delivered_pct": num(r["delivered_pct"]),
                 "clicked": int(r["clicked"]),
                 "ctr": num(r["ctr"]),
+                "optouts": int(r.get("optouts", 0)),
+                "optouts_label": t(
+                    lang,
+                    "optout.cell",
+                    count=fmt_int(r.get("optouts", 0), lang),
+                    pct=fmt_pct(r.get("optout_rate", math.nan), lang, 2),
+                ),
                 # a campaign row: how many of its dispatches are in view ("Group filtered" counts them)
                 **({"dispatches": int(r["dispatches"])} if campaign else {}),
             }
@@ -439,6 +450,8 @@ def details_body(
     delivery=None,
     delivery_bins: pd.DataFrame | None = None,
     cost=None,
+    optouts=None,
+    optouts_href=None,
 ) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
     status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and
@@ -579,6 +592,8 @@ def details_body(
     parts = [head, summary, group_cards]
     if cost is not None:
         parts.append(cost_section(cost, lang))
+    if optouts is not None:  # `optouts_href`: fmt -> the numbers that opted out, for roles that may download them
+        parts.append(optout_section(optouts, lang, optouts_href))
     parts += [html.H2(t(lang, "details.reasons"), className="h6"), reason_part]
     if breakdowns is not None:
         ids = {"operator": Sms.DETAILS_OPERATORS, "country": Sms.DETAILS_COUNTRIES}

@@ -75,7 +75,7 @@ _RECEIPT = re.compile(
     r"|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (Sent SMS|Receive DLR|FAILED Send SMS) \[SMSC:"
 )
 _JSON_KEYS = [
-    ("inbound", re.compile(r'"(receivedAt|cleanText|received_at)"')),
+    ("inbound", re.compile(r'"(receivedAt|cleanText|received_at|keyword|message_type)"\s*:')),
     ("infobip", re.compile(r'"results"\s*:\s*\[')),
     ("clicks", re.compile(r'"(clicked_at|clickedAt|click_time|clickDate|click_date)"')),
     ("twilio", re.compile(r'"(account_sid|num_segments|MessageSid|messaging_service_sid)"')),
@@ -95,6 +95,13 @@ _FORM = [
     ("smsapi", re.compile(r"(^|[?&\s])MsgId=")),
     ("vonage", re.compile(r"(^|[?&\s])(messageId|message-timestamp|err-code|network-code)=")),
 ]
+
+
+def looks_inbound(body: str) -> bool:
+    """Tells whether one callback body (JSON, or a form body; maybe after a logged time) is a reply from a recipient,
+    not a delivery report."""
+    rules = _JSON_KEYS if re.search(r"(^|\s)[{\[]", body) else _FORM
+    return any(fmt == "inbound" and rx.search(body) for fmt, rx in rules)
 
 
 def detect(path: Path) -> str:

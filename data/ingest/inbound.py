@@ -19,6 +19,7 @@ else a hash of number, time and text — so a file imported twice adds nothing t
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import duckdb
@@ -57,6 +58,7 @@ _TIME = (
     "date",
 )
 _RECEIVED = ("received", "receiving", "inbound")
+_LOGGED = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\S*\]?\s*")  # a receiver's time before a body
 
 
 def _first(k: dict, names: tuple[str, ...]):
@@ -113,8 +115,8 @@ def _records(rows: list[dict], lines: list[int], items: list[str | None]) -> pa.
 def parse(path: Path, name: str, opts: Options) -> Parsed:
     data = Path(path).read_bytes()
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    first_line = head.split(b"\n", 1)[0]
-    if head[:1] not in (b"{", b"[") and b"=" not in first_line and b"?" not in first_line:
+    first_line = _LOGGED.sub("", head.split(b"\n", 1)[0].decode("utf-8", "replace"))
+    if first_line[:1] not in ("{", "[") and "=" not in first_line:  # a header line: CSV
         return _parse_csv(data, name, opts)
     parsed, found = payloads.start(data, name, FORMAT, _records([], [], []), kind=KIND)
     lines = parsed.lines

@@ -12,6 +12,7 @@ import pandas as pd
 from data.db import Db
 from data.period import Period
 from data.queries.counts import COUNT_COLUMNS
+from data.queries.optouts import every_dispatch_optouts
 from data.queries.sms import dispatch_records
 from data.store.campaigns import Rule
 
@@ -26,6 +27,7 @@ SORTABLE = [
     "delivered_pct",
     "clicked",
     "ctr",
+    "optouts",
 ]
 COLUMNS = [
     "kind",
@@ -47,6 +49,8 @@ COLUMNS = [
     "delivered_pct",
     "ctr",
     "clicks_per_clicker",
+    "optouts",
+    "optout_rate",
 ]
 
 
@@ -116,7 +120,10 @@ def _dispatch_records(
     names = dict(zip(campaigns["id"], campaigns["name"]))
     rules = dict(zip(campaigns["id"], campaigns["rule"].notna()))
     records = _matching(dispatch_records(db, period=period, members=members), flt)
+    optouts = every_dispatch_optouts(db)
     for r in records:
+        r["optouts"] = optouts.get(r["dispatch_id"], 0)
+        r["optout_rate"] = _share(r["optouts"], int(r["delivered"]))
         cid = r["campaign_id"]
         r.update(
             kind="dispatch",
@@ -140,7 +147,7 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
     out = []
     for cid in sorted(grouped):
         rows, camp = grouped[cid], info[cid]
-        sums = {c: sum(int(r[c]) for r in rows) for c in COUNT_COLUMNS}
+        sums = {c: sum(int(r[c]) for r in rows) for c in (*COUNT_COLUMNS, "optouts")}
         out.append(
             {
                 "kind": "campaign",
@@ -162,6 +169,7 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
                 "delivered_pct": _share(sums["delivered"], sums["sent"]),
                 "ctr": _share(sums["clicked"], sums["delivered"]),
                 "clicks_per_clicker": _share(sums["clicks"], sums["clicked"]),
+                "optout_rate": _share(sums["optouts"], sums["delivered"]),
             }
         )
     return out

@@ -101,6 +101,7 @@ GRID_HEADER = [
     "Dostarczone %",
     "Kliknięte",
     "CTR",
+    "Rezygnacje",
 ]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

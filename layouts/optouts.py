@@ -75,5 +75,5 @@ def optout_section(optouts, lang: str, href: Callable[[str], str] | None = None)
             ),
         ],
         id=Sms.DETAILS_OPTOUTS,
-        className="optout-section small",
+        className="optout-section small mb-3",
     )

@@ -41,7 +41,7 @@ def optout_keyword(text: str | None, keywords: Iterable[str] = DEFAULT_KEYWORDS)
     return key if key and key in keyword_set(keywords) else None
 
 
-def attributed_sql(*, messages: str, inbound: str) -> str:
+def attributed_sql(*, messages: str, inbound: str, candidates: str = "true") -> str:
     """Returns each opt-out reply with the message it counts for (the rule, in one place): inbound_id,
     received_at, and the message's message_id, month, source, dispatch_id, campaign_label, created_at, msisdn.
 
@@ -49,7 +49,8 @@ def attributed_sql(*, messages: str, inbound: str) -> str:
     delivered to that number before the reply, when it was delivered at most WINDOW_DAYS days before it
     (delivered at: done_at, else sent_at, else created_at; the latest by that time, then by message id). A
     reply matching two dispatches so counts for the later one only; a reply more than WINDOW_DAYS days after
-    the last delivery, or before any, counts for none."""
+    the last delivery, or before any, counts for none. `candidates` (over `m.month`) may leave out messages
+    months that cannot matter to the answer asked for (see `candidate_months`)."""
     return f"""
         WITH replies AS (
             SELECT inbound_id, msisdn, received_at FROM {inbound} WHERE keyword IS NOT NULL
@@ -58,7 +59,8 @@ def attributed_sql(*, messages: str, inbound: str) -> str:
             SELECT m.message_id, m.month, m.source, m.dispatch_id, m.campaign_label, m.created_at, m.msisdn,
                    coalesce(m.done_at, m.sent_at, m.created_at) AS reached_at
             FROM {messages} m
-            WHERE m.source = 'bulk' AND m.status = 'delivered' AND m.msisdn IN (SELECT msisdn FROM replies)
+            WHERE m.source = 'bulk' AND m.status = 'delivered' AND ({candidates})
+              AND m.msisdn IN (SELECT msisdn FROM replies)
         ),
         matched AS (
             SELECT m.*, r.inbound_id, r.received_at,
@@ -73,11 +75,23 @@ def attributed_sql(*, messages: str, inbound: str) -> str:
     """
 
 
-def optout_sql(*, messages: str, inbound: str, tz: str, month_filter: str = "true") -> str:
+def candidate_months(months: list[str]) -> list[str]:
+    """Returns the messages months the opt-outs of the messages of `months` depend on: those, the month before
+    each and the two after (a later message that takes a reply is created at most WINDOW_DAYS days after the
+    first one was delivered). A message delivered more than a month after it was created is out of sight of
+    this, which a rebuild of the whole lake corrects."""
+    out = set()
+    for month in months:
+        index = int(month[:4]) * 12 + int(month[5:7]) - 1
+        out.update(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - 1, index + 3))
+    return sorted(out)
+
+
+def optout_sql(*, messages: str, inbound: str, tz: str, month_filter: str = "true", candidates: str = "true") -> str:
     """Returns the opt-outs (`attributed_sql`'s rule) per message month, source, dispatch, campaign label and
     local day (of the message's created_at): optouts (messages whose recipient opted out, once however often
     they replied) and replies (the opt-out replies). `month_filter` (over `m.month`) picks the messages' months;
-    the replies may be of any month."""
+    the replies may be of any month; `candidates` as `attributed_sql` takes it."""
     from data.rollups import sql_literal
 
     return f"""
@@ -85,7 +99,7 @@ def optout_sql(*, messages: str, inbound: str, tz: str, month_filter: str = "tru
                CAST(created_at AT TIME ZONE {sql_literal(tz)} AS DATE) AS day,
                CAST(count(DISTINCT message_id) AS BIGINT) AS optouts,
                CAST(count(*) AS BIGINT) AS replies
-        FROM ({attributed_sql(messages=messages, inbound=inbound)}) m
+        FROM ({attributed_sql(messages=messages, inbound=inbound, candidates=candidates)}) m
         WHERE {month_filter}
         GROUP BY ALL
     """

@@ -446,7 +446,7 @@ def build_rollups(
             try:
                 if name == "optout_daily":
                     built = optout_months(chosen, current, whole=months is None)
-                    table = _optout_table(lake, engine, built, tz)
+                    table = _optout_table(lake, engine, built, tz, whole=months is None)
                     rows[name] = write_rollup_months(table, scratch, rollup_schema(name))
                 elif present:
                     query = (
@@ -513,19 +513,21 @@ def optout_months(chosen: list[str], current: dict[str, str], *, whole: bool) ->
     return sorted(set(chosen) | (before & set(current)))
 
 
-def _optout_table(lake: Lake, engine, months: list[str], tz: str) -> pa.Table:
-    """Returns the rows of `optout_daily` for `months`, sorted by month and keys. Always run by DuckDB in this
-    process (the replies are few, and no engine but DuckDB reads them): by `engine` when it is DuckDB's."""
+def _optout_table(lake: Lake, engine, months: list[str], tz: str, *, whole: bool = True) -> pa.Table:
+    """Returns the rows of `optout_daily` for `months`, sorted by month and keys (not `whole`: reading only the
+    messages months they depend on, `data.optouts.candidate_months`). Always run by DuckDB in this process (the
+    replies are few, and no engine but DuckDB reads them): by `engine` when it is DuckDB's."""
     present = [m for m in months if (lake.messages_dir / f"month={m}").is_dir()]
     if not present or not any(lake.inbound_dir.glob("month=*/*.parquet")):
         return rollup_schema("optout_daily").append(pa.field("month", pa.string())).empty_table()
     hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
     messages = f"read_parquet({sql_literal(lake.messages_glob)}, {hive})"
     inbound = f"read_parquet({sql_literal(lake.inbound_glob)}, {hive})"
-    from data.optouts import optout_sql
+    from data.optouts import candidate_months, optout_sql
 
     month_filter = "m.month IN (" + ", ".join(sql_literal(m) for m in present) + ")"
-    query = optout_sql(messages=messages, inbound=inbound, tz=tz, month_filter=month_filter)
+    candidates = "true" if whole else "m.month IN (" + ", ".join(map(sql_literal, candidate_months(present))) + ")"
+    query = optout_sql(messages=messages, inbound=inbound, tz=tz, month_filter=month_filter, candidates=candidates)
     sql = f"SELECT * FROM ({query}) ORDER BY month, {_KEYS['optout_daily']}"
     if isinstance(engine, DuckDBEngine) and engine.con is not None and "://" not in str(lake.root):
         return engine.arrow(sql)

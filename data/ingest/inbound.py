@@ -18,6 +18,7 @@ else a hash of number, time and text — so a file imported twice adds nothing t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -32,7 +33,7 @@ from data.ingest import fields, payloads, phones
 from data.ingest.core import EARLIEST, TRUNCATED, Issue, Options, Parsed
 from data.ingest.csvio import parsed_csv
 from data.lake import Lake, write_inbound
-from data.optouts import attributed_sql, optout_keyword
+from data.optouts import WINDOW_DAYS, attributed_sql, optout_keyword
 from data.rollups import sql_literal
 
 FORMAT = "inbound"
@@ -277,7 +278,54 @@ def optout_months(lake: Lake, replies: pa.Table) -> set[str]:
         con.register("new_replies", replies)
         hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
         messages = f"read_parquet({sql_literal(lake.messages_glob)}, {hive})"
-        sql = attributed_sql(messages=messages, inbound="new_replies")
+        # only the messages months that can hold what a reply counts for: from a month before the earliest reply's
+        # window (a message is delivered after it is created) to the latest reply's month
+        lo = pc.min(replies["received_at"]).as_py() - dt.timedelta(days=WINDOW_DAYS)
+        hi = pc.max(replies["received_at"]).as_py()
+        first = lo.year * 12 + lo.month - 2
+        months = [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(first, hi.year * 12 + hi.month)]
+        candidates = "m.month IN (" + ", ".join(map(sql_literal, months)) + ")"
+        sql = attributed_sql(messages=messages, inbound="new_replies", candidates=candidates)
         return {m for (m,) in con.execute(f"SELECT DISTINCT month FROM ({sql})").fetchall()}
     finally:
         con.close()
+
+
+TWILIO_INBOUND = "inbound message, not a delivery"  # data/ingest/twilio.py's reason for a reply in its logs
+
+
+def replies_of(parsed: Parsed) -> Parsed | None:
+    """Takes the replies out of a Twilio log's records (messages with direction inbound, which are no deliveries)
+    and returns them as a file of this format's records (None when there are none); `parsed` keeps the rest."""
+    t = parsed.records
+    if parsed.format != "twilio" or "_error" not in t.column_names or t.num_rows == 0:
+        return None
+    mask = pc.fill_null(pc.equal(t["_error"], TWILIO_INBOUND), False)
+    if not pc.any(mask).as_py():
+        return None
+    found = t.filter(mask)
+    parsed.records = t.filter(pc.invert(mask))
+    n = found.num_rows
+
+    def text(name: str) -> pa.Array:
+        return found[name].cast(pa.string()) if name in found.column_names else pa.nulls(n, pa.string())
+
+    received = pa.nulls(n, pa.string())
+    for name in ("event_at", "created_at", "sent_at"):  # a reply's time: when it was logged or taken in
+        received = pc.coalesce(text(name), received)
+    records = pa.table(
+        {
+            "provider": pa.repeat(pa.scalar("twilio"), n),
+            "provider_message_id": text("provider_message_id"),
+            "msisdn": text("sender"),  # a reply comes from the recipient, to our number
+            "recipient": text("msisdn"),
+            "text": text("text"),
+            "received": received,
+            "_utc": pa.repeat(pa.scalar(True), n),
+            "_line": found["_line"],
+            "_item": found["_item"] if "_item" in found.column_names else pa.nulls(n, pa.string()),
+            "_error": pa.nulls(n, pa.string()),
+        },
+        schema=RECORDS,
+    )
+    return Parsed(parsed.name, FORMAT, records, rows=0, kind=KIND, lines=parsed.lines, raw=parsed.raw, cut=parsed.cut)

@@ -167,6 +167,13 @@ def ingest(
             inbound_parts.append(table)
             normalised.append(None)
         else:
+            from data.ingest import inbound as inbound_format
+
+            replies = inbound_format.replies_of(p)  # a Twilio log's replies go to the inbound table
+            if replies is not None:
+                table, bad = inbound_format.normalise(replies, per_file[i], i)
+                issues.extend(bad)
+                inbound_parts.append(table)
             norm = normalise(p, per_file[i], i)
             issues.extend(norm.issues)
             unknown.update(norm.unknown_codes)

@@ -74,3 +74,17 @@ def test_provider_callbacks(data_dir, tmp_path):
     assert got["infobip"]["inbound_id"] == "infobip:I1" and got["infobip"]["keyword"] == "REZYGNUJE"
     assert [q["line"] for q in quarantined(summary)] == [4]  # a delivery receipt is no reply
     assert pc.count(table["keyword"]).as_py() == 3
+
+
+def test_a_twilio_logs_reply_goes_to_the_inbound_table(data_dir):
+    summary = run(data_dir, "twilio_messages.csv")
+    assert summary.inbound_new == 1 and summary.optouts_new == 1
+    (reply,) = read_inbound(Lake(data_dir / "lake")).to_pylist()
+    assert (reply["inbound_id"], reply["msisdn"], reply["recipient"], reply["keyword"]) == (
+        "twilio:SM00000000000000000000000000000005",
+        "+48601300001",  # who replied: the recipient of SM...01
+        "+48799000111",
+        "STOP",
+    )
+    assert reply["received_at"].isoformat() == "2025-10-15T09:00:00+00:00"
+    assert "inbound message" not in " ".join(q["reason"] for q in quarantined(summary))

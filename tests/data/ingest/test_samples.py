@@ -73,7 +73,7 @@ EXPECTED = {
             "twilio:SM00000000000000000000000000000002": ("undelivered", "absent_subscriber"),
             "twilio:SM00000000000000000000000000000004": ("rejected", "carrier_filtered"),
         },
-        ["inbound message, not a delivery", "update of a message the lake does not have, and no time to place it"],
+        ["update of a message the lake does not have, and no time to place it"],  # the STOP reply: inbound table
     ),
     "twilio_messages.json": (
         "twilio",

@@ -329,3 +329,44 @@ def replies_of(parsed: Parsed) -> Parsed | None:
         schema=RECORDS,
     )
     return Parsed(parsed.name, FORMAT, records, rows=0, kind=KIND, lines=parsed.lines, raw=parsed.raw, cut=parsed.cut)
+
+
+class _Unchanged(Exception):
+    """No reply changed: the lake's new version is discarded."""
+
+
+def reclassify_replies(lake: Lake, *, tz: str, keywords) -> tuple[int, list[str]]:
+    """Decides every stored reply's keyword again with `keywords` (after SMSREPORTS_OPTOUT_KEYWORDS changed) and
+    rebuilds the rollups of the messages months whose opt-outs change, in one lake transaction; returns (replies
+    changed, months rebuilt). Nothing changed: the lake is left as it was."""
+    from data.lake import transaction
+    from data.rollups import build_rollups, read_state
+
+    changed, rebuilt = 0, []
+    try:
+        with transaction(lake) as staging:
+            table = read_inbound(staging)
+            old = table["keyword"].to_pylist()
+            new = [optout_keyword(x, keywords) for x in table["text"].to_pylist()]
+            differs = pa.array([a != b for a, b in zip(old, new)], pa.bool_())
+            changed = sum(differs.to_pylist())
+            if not changed:
+                raise _Unchanged
+            before = table.filter(differs)
+            table = table.set_column(table.schema.get_field_index("keyword"), "keyword", pa.array(new, pa.string()))
+            after = table.filter(differs)
+            months = set(pc.unique(_months(after["received_at"])).to_pylist())
+            write_inbound(staging, table.filter(pc.is_in(_months(table["received_at"]), pa.array(sorted(months)))))
+            # the opt-outs the changed replies counted for, and those they count for now
+            touched = optout_months(staging, before) | optout_months(staging, after)
+            state = read_state(staging)
+            if state is not None and touched:
+                if state.get("tz") == tz:
+                    build_rollups(staging, tz=tz, months=sorted(touched))
+                    rebuilt = sorted(touched)
+                else:
+                    build_rollups(staging, tz=tz)
+                    rebuilt = sorted(m.name.removeprefix("month=") for m in staging.month_dirs())
+    except _Unchanged:
+        pass
+    return changed, rebuilt

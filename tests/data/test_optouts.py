@@ -140,3 +140,27 @@ def test_the_rule_on_its_edge_cases_and_later_months(tmp_path):
         write_messages(staging, pa.Table.from_pylist(april, schema=MESSAGES))
         build_rollups(staging, tz=TZ, months=["2026-04"])
     check(lake, {"d1": 0, "d2": 1, "d3": 1})
+
+
+def test_changed_keywords_apply_to_stored_replies_after_reclassify(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import cli
+
+    lake = small_lake(tmp_path)
+    path = tmp_path / "replies.csv"
+    path.write_text(REPLIES, encoding="utf-8")
+    ingest([path], data_dir=lake.root.parent, report_tz=TZ)
+    env = {
+        "SMSREPORTS_DATA_DIR": str(lake.root.parent),
+        "SMSREPORTS_TIMEZONE": TZ,
+        "SMSREPORTS_OPTOUT_KEYWORDS": "stop, dziękuję",  # B's "Rezygnuję!" is no opt-out now, D's thank-you is
+    }
+    result = CliRunner().invoke(cli, ["replies", "reclassify"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0 and "2 replies changed" in result.stdout and "2026-03" in result.stdout
+    check(lake, {"d1": 1, "d2": 1})  # d1: D instead of B
+    frames = read_frames(lake)
+    keywords = dict(zip(frames["inbound"]["msisdn"], frames["inbound"]["keyword"]))
+    assert pd.isna(keywords[B]) and keywords[D] == "DZIEKUJE"
+    again = CliRunner().invoke(cli, ["replies", "reclassify"], env=env, catch_exceptions=False)
+    assert "no reply changed" in again.stdout

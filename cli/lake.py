@@ -320,7 +320,7 @@ def summary_lines(s) -> list[str]:
         )
     if s.inbound_new or s.inbound_unchanged:
         out.append(
-            f"replies: {_n(s.inbound_new)} imported ({_n(s.optouts_new)} opt-outs), "
+            f"replies: {_n(s.inbound_new)} imported ({_n(s.optouts_new)} of them opt-outs), "
             f"{_n(s.inbound_unchanged)} already there"
         )
     if s.dispatches_new:

@@ -292,13 +292,26 @@ def optout_months(lake: Lake, replies: pa.Table) -> set[str]:
 
 
 TWILIO_INBOUND = "inbound message, not a delivery"  # data/ingest/twilio.py's reason for a reply in its logs
+# data/ingest/smpp_dlr.py's reasons for a gateway log's replies (Kannel's `Receive SMS`, Jasmin's `SMS-MO`)
+GATEWAY_INBOUND = ("inbound message (Receive SMS)", "inbound message (Jasmin SMS-MO)")
+_FIELD = re.compile(r"\[(?P<key>[A-Za-z][\w -]*?):(?P<value>[^\]]*)\]")
+_BYTES = re.compile(r"^b'(.*)'$|^b\"(.*)\"$")  # Jasmin logs values as Python bytes: b'48601200009'
 
 
-def replies_of(parsed: Parsed) -> Parsed | None:
-    """Takes the replies out of a Twilio log's records (messages with direction inbound, which are no deliveries)
-    and returns them as a file of this format's records (None when there are none); `parsed` keeps the rest."""
+def replies_of(parsed: Parsed, opts: Options) -> Parsed | None:
+    """Takes the replies out of a receipt log (a Twilio log's messages with direction inbound, a gateway log's
+    `Receive SMS` / `SMS-MO` lines, which are no deliveries) and returns them as a file of this format's records
+    (None when there are none); `parsed` keeps the rest."""
+    if parsed.format == "twilio":
+        return _twilio_replies(parsed)
+    if parsed.format == "smpp-dlr":
+        return _gateway_replies(parsed, opts)
+    return None
+
+
+def _twilio_replies(parsed: Parsed) -> Parsed | None:
     t = parsed.records
-    if parsed.format != "twilio" or "_error" not in t.column_names or t.num_rows == 0:
+    if "_error" not in t.column_names or t.num_rows == 0:
         return None
     mask = pc.fill_null(pc.equal(t["_error"], TWILIO_INBOUND), False)
     if not pc.any(mask).as_py():
@@ -329,6 +342,41 @@ def replies_of(parsed: Parsed) -> Parsed | None:
         schema=RECORDS,
     )
     return Parsed(parsed.name, FORMAT, records, rows=0, kind=KIND, lines=parsed.lines, raw=parsed.raw, cut=parsed.cut)
+
+
+def _gateway_replies(parsed: Parsed, opts: Options) -> Parsed | None:
+    mine = [i for i in parsed.issues if i.reason.startswith(GATEWAY_INBOUND)]
+    if not mine:
+        return None
+    parsed.issues = [i for i in parsed.issues if not i.reason.startswith(GATEWAY_INBOUND)]
+    rows = []
+    for issue in mine:
+        found = {m.group("key").strip().lower(): _unbytes(m.group("value").strip()) for m in _FIELD.finditer(issue.raw)}
+        message = found.get("msg") or found.get("content")
+        if "msg" in found and message and ":" in message:  # Kannel: [msg:LENGTH:TEXT]
+            message = message.split(":", 1)[1]
+        logged = _LOGGED.match(issue.raw)
+        row = {
+            "provider": opts.provider,
+            "provider_message_id": found.get("queue-msgid") or found.get("fid") or None,
+            "msisdn": found.get("from") or None,
+            "recipient": found.get("to") or None,
+            "text": message,
+            "received": logged.group(0).strip(" []") if logged else None,
+            "_utc": False,  # a gateway logs its own local time (--tz)
+        }
+        if not row["msisdn"]:
+            row["_error"] = "no sender's number ([from:])"
+        elif not row["received"]:
+            row["_error"] = "no time received"
+        rows.append(row)
+    records = _records(rows, [i.line for i in mine], [i.item for i in mine])
+    return Parsed(parsed.name, FORMAT, records, rows=0, kind=KIND, lines=parsed.lines, raw=parsed.raw, cut=parsed.cut)
+
+
+def _unbytes(value: str) -> str:
+    found = _BYTES.match(value)
+    return next(g for g in found.groups() if g is not None) if found else value
 
 
 class _Unchanged(Exception):

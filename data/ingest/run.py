@@ -151,6 +151,13 @@ def ingest(
     issues: list[Issue] = []
     unknown: Counter = Counter()
     for i, p in enumerate(parsed):
+        from data.ingest import inbound as inbound_format
+
+        replies = inbound_format.replies_of(p, per_file[i])  # a receipt log's replies: the inbound table
+        if replies is not None:
+            table, bad = inbound_format.normalise(replies, per_file[i], i)
+            issues.extend(bad)
+            inbound_parts.append(table)
         issues.extend(p.issues)
         if p.kind == "clicks":
             from data.ingest import clicks as clicks_format
@@ -160,20 +167,11 @@ def ingest(
             click_parts.append(table)
             normalised.append(None)
         elif p.kind == "inbound":
-            from data.ingest import inbound as inbound_format
-
             table, bad = inbound_format.normalise(p, per_file[i], i)
             issues.extend(bad)
             inbound_parts.append(table)
             normalised.append(None)
         else:
-            from data.ingest import inbound as inbound_format
-
-            replies = inbound_format.replies_of(p)  # a Twilio log's replies go to the inbound table
-            if replies is not None:
-                table, bad = inbound_format.normalise(replies, per_file[i], i)
-                issues.extend(bad)
-                inbound_parts.append(table)
             norm = normalise(p, per_file[i], i)
             issues.extend(norm.issues)
             unknown.update(norm.unknown_codes)

@@ -88,3 +88,20 @@ def test_a_twilio_logs_reply_goes_to_the_inbound_table(data_dir):
     )
     assert reply["received_at"].isoformat() == "2025-10-15T09:00:00+00:00"
     assert "inbound message" not in " ".join(q["reason"] for q in quarantined(summary))
+
+
+def test_a_gateway_logs_replies_go_to_the_inbound_table(data_dir, tmp_path):
+    jasmin = tmp_path / "jasmin.log"
+    jasmin.write_text(
+        "2025-10-14 10:02:00 INFO     2214 SMS-MO [cid:smsc1] [queue-msgid:9d2c] [status:CommandStatus.ESME_ROK] "
+        "[prio:0] [validity:none] [from:b'48601200009'] [to:b'SKLEP'] [content:b'Stop']\n",
+        encoding="utf-8",
+    )
+    summary = run(data_dir, "smpp_kannel.log", jasmin, fmt="smpp-dlr", provider="plus")
+    assert summary.inbound_new == 2 and summary.optouts_new == 2
+    assert not [q for q in quarantined(summary) if "inbound" in q["reason"]]
+    got = {r["msisdn"]: r for r in read_inbound(Lake(data_dir / "lake")).to_pylist()}
+    kannel, mo = got["+48601200001"], got["+48601200009"]
+    assert (kannel["text"], kannel["recipient"], kannel["keyword"]) == ("STOP", "8080", "STOP")
+    assert kannel["received_at"].isoformat() == "2025-10-14T07:05:00+00:00"  # the log's local time (Warsaw)
+    assert (mo["inbound_id"], mo["text"], mo["recipient"], mo["keyword"]) == ("plus:9d2c", "Stop", "SKLEP", "STOP")

@@ -40,7 +40,7 @@ EXPECTED = {
             "plus:1A2B3C04": ("undelivered", "landline_unsupported"),
             "plus:1A2B3C05": ("failed", "platform_error"),  # FAILED Send SMS
         },
-        ["inbound message (Receive SMS), not a delivery receipt"],
+        [],  # its Receive SMS line (a STOP) goes to the inbound table
     ),
     "smpp_receipts.log": (
         "smpp-dlr",

@@ -84,14 +84,15 @@ _JSON_KEYS = [
     ("infobip", re.compile(r'"(messageId|bulkId)"\s*:.*"(doneAt|sentAt|groupName)"', re.S)),
 ]
 _FORM = [
+    ("smpp-dlr", re.compile(r"(^|[?&\s])message_status=.*&id_smsc=|(^|[?&\s])id_smsc=.*&message_status=")),
+    # A Twilio log with replies stays a Twilio log: its parser hands the replies to the inbound table.
+    ("twilio", re.compile(r"(^|[?&\s])(MessageSid|SmsSid|MessageStatus|SmsStatus)=")),
     (
         "inbound",
         re.compile(
             r"(^|[?&\s])(SmsStatus|MessageStatus)=received(&|$|\s)|(^|[?&\s])text=.*&keyword=|(^|[?&\s])keyword=.*&text="
         ),
     ),
-    ("smpp-dlr", re.compile(r"(^|[?&\s])message_status=.*&id_smsc=|(^|[?&\s])id_smsc=.*&message_status=")),
-    ("twilio", re.compile(r"(^|[?&\s])(MessageSid|SmsSid|MessageStatus|SmsStatus)=")),
     ("smsapi", re.compile(r"(^|[?&\s])MsgId=")),
     ("vonage", re.compile(r"(^|[?&\s])(messageId|message-timestamp|err-code|network-code)=")),
 ]

@@ -105,3 +105,19 @@ def test_a_gateway_logs_replies_go_to_the_inbound_table(data_dir, tmp_path):
     assert (kannel["text"], kannel["recipient"], kannel["keyword"]) == ("STOP", "8080", "STOP")
     assert kannel["received_at"].isoformat() == "2025-10-14T07:05:00+00:00"  # the log's local time (Warsaw)
     assert (mo["inbound_id"], mo["text"], mo["recipient"], mo["keyword"]) == ("plus:9d2c", "Stop", "SKLEP", "STOP")
+
+
+def test_a_twilio_callback_log_with_replies_stays_a_twilio_log(data_dir, tmp_path):
+    path = tmp_path / "twilio.log"
+    path.write_text(
+        "2025-10-20T09:00:00Z POST /twilio/status MessageSid=SM9&MessageStatus=delivered&To=%2B48601000014\n"
+        "2025-10-20T09:05:00Z POST /twilio/inbound SmsSid=SM8&SmsStatus=received&Body=STOP&From=%2B48601000014"
+        "&To=%2B48500000000&MessageSid=SM8&AccountSid=AC1\n",
+        encoding="utf-8",
+    )
+    assert detect(path) == "twilio"
+    summary = run(data_dir, path)
+    assert (summary.quarantined, summary.messages_new, summary.inbound_new) == (0, 1, 1)
+    (reply,) = read_inbound(Lake(data_dir / "lake")).to_pylist()
+    assert (reply["inbound_id"], reply["msisdn"], reply["keyword"]) == ("twilio:SM8", "+48601000014", "STOP")
+    assert reply["received_at"].isoformat() == "2025-10-20T09:05:00+00:00"

@@ -122,10 +122,11 @@ def _fill(
     delivery = delivery_queries.period_delivery(ctx.db, period=period)
     cost = cost_queries.period_cost(ctx.db, period=period)
     optouts = optout_queries.period_optouts(ctx.db, period=period)
+    before = optout_queries.period_optouts(ctx.db, period=period.previous()) if prev is not None else None
     out["alert"] = data_notices(ctx, lang) or None
     campaigns, members = ctx.campaign_frames()
     rows = history_records(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded)
-    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost, optouts)
+    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost, optouts, before)
     out["trend"] = _trend(trend, period, grain, lang)
     out["rows"] = sms.grid_rows(rows, lang, expanded)
     shown = sum(

@@ -15,8 +15,8 @@ from layouts.ids import Sms
 RATE_DIGITS = 2  # opt-out rates are fractions of a percent
 
 
-def optout_card(optouts, lang: str, card_id) -> dbc.Col:
-    """Returns the KPI card of the period's opt-outs and their rate."""
+def optout_card(optouts, lang: str, card_id, before=None) -> dbc.Col:
+    """Returns the KPI card of the period's opt-outs and their rate (and the previous period's, `before`)."""
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
@@ -33,6 +33,16 @@ def optout_card(optouts, lang: str, card_id) -> dbc.Col:
                     html.Div(
                         t(lang, "optout.rate", pct=fmt_pct(optouts.rate, lang, RATE_DIGITS)),
                         className="small text-muted optout-rate",
+                    ),
+                    *(
+                        [
+                            html.Div(
+                                t(lang, "kpi.previous", value=fmt_int(before.optouts, lang)),
+                                className="small text-muted",
+                            )
+                        ]
+                        if before is not None
+                        else []
                     ),
                 ],
                 className="p-2",

@@ -96,7 +96,9 @@ def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
     return period.period_control(lang, tz, SMS_PERIOD, stored)
 
 
-def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None, optouts=None) -> dbc.Row:
+def kpi_cards(
+    now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None, optouts=None, optouts_before=None
+) -> dbc.Row:
     """Returns one card per KPI with the previous period's value beneath (and the period's time to `delivery`,
     a `data.queries.delivery.DeliveryTime`, under the delivered messages when given; and a card of the period's
     `cost`, a `data.queries.cost.Cost`, when any message has a price)."""
@@ -158,7 +160,7 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, 
     if cost is not None and cost.known:
         cards.append(cost_card(cost, lang, kpi_card("cost")))
     if optouts is not None:  # the period's opt-outs (issue 20)
-        cards.append(optout_card(optouts, lang, kpi_card("optouts")))
+        cards.append(optout_card(optouts, lang, kpi_card("optouts"), optouts_before))
     return dbc.Row(cards, className="g-2")
 
 

@@ -16,7 +16,8 @@ from docx import Document
 from app import create_app
 from callbacks import sms as sms_cb
 from data.period import Period
-from i18n import fmt_int, fmt_pct
+from i18n import fmt_int, fmt_pct, t
+from layouts.ids import kpi_card
 from reports.dispatches import HistoryView, dispatches_csv, dispatches_docx
 from tests.callbacks.test_sms import texts
 from tests.conftest import TZ, UNTIL
@@ -42,6 +43,9 @@ def test_kpi_card_grid_column_and_details(ctx, frames, lang, title):
     text = " ".join(texts(out["kpis"]))
     assert title in text and fmt_int(want["optouts"], lang) in text
     assert fmt_pct(want["optouts"] / want["delivered"], lang, 2) in text
+    card = next(c.children for c in out["kpis"].children if getattr(c.children, "id", None) == kpi_card("optouts"))
+    before = expected_optouts(frames, bulk_in_period(frames, PERIOD.previous()))["optouts"]
+    assert texts(card)[-1] == t(lang, "kpi.previous", value=fmt_int(before, lang))  # the previous period's
     rows = {r["dispatch_id"]: r for r in out["rows"] if r["kind"] == "dispatch"}
     for dispatch_id, row in rows.items():
         assert row["optouts"] == expected_optouts(frames, of_dispatches(frames, [dispatch_id]))["optouts"]

@@ -49,6 +49,8 @@ class Config:
     # Whether this process runs the scheduler thread: only `serve` turns it on (never tests or the CLI).
     run_scheduler: bool = False
     cpu_timing: bool = False  # the benchmark's: each answer says the CPU time it cost (web/timing.py)
+    # Replies that are opt-outs (data/optouts.py): comma-separated, case and diacritics ignored.
+    optout_keywords: tuple[str, ...] = ("STOP", "NIE", "REZYGNUJE", "REZYGNUJĘ")
 
     @property
     def lake_dir(self) -> Path:
@@ -102,6 +104,7 @@ class Config:
             smtp_timeout_s=_positive_float(env, "SMSREPORTS_SMTP_TIMEOUT_S", base.smtp_timeout_s),
             scheduler=_flag(env, "SMSREPORTS_SCHEDULER", base.scheduler),
             cpu_timing=_flag(env, "SMSREPORTS_CPU_TIMING", base.cpu_timing),
+            optout_keywords=_words(env, "SMSREPORTS_OPTOUT_KEYWORDS", base.optout_keywords),
         )
         cfg.validate()
         return cfg
@@ -168,3 +171,13 @@ def _flag(env: dict[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "off", "false", "no"):
         return False
     raise ConfigError(f"{name} must be on or off, not {raw!r}")
+
+
+def _words(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    words = tuple(w.strip() for w in raw.split(",") if w.strip())
+    if not words:
+        raise ConfigError(f"{name} must name at least one word (comma-separated), e.g. STOP,NIE")
+    return words

@@ -7,7 +7,7 @@ SMSREPORTS_ROLLUPS=off as the raw-scan baseline), and times each dashboard
 interaction as the browser sends it (every one with rollups first, then each by raw scan, so
 a raw scan's aftermath is never timed as the other's): a POST to /_dash-update-component (period presets,
 the trend's day / week / month switch over all time, custom ranges (a century, a month before the lake
-began), dispatch and campaign details (with their operator and country tables, time to delivery and cost;
+began), dispatch and campaign details (with their operator and country tables, time to delivery, cost and opt-outs;
 "details big": those of the big dispatch; "operators 1m/all": the period's operators and time to delivery),
 opening a
 campaign's "+" row on both pages (the transactional one with its operator and country tables), finding one message by number and by id). Figures are

@@ -18,6 +18,7 @@ from data.queries import cost as cost_queries
 from data.queries import delivery as delivery_queries
 from data.queries import dispatches as dispatch_queries
 from data.queries import operators as operator_queries
+from data.queries import optouts as optout_queries
 from data.queries import sms as sms_queries
 from data.queries.history import SORTABLE, HistoryFilter, Sort
 from data.queries.history_page import SORT_KEYS, history_page
@@ -123,6 +124,8 @@ def _fill(
         return {**dict.fromkeys(REPORT_OUTPUTS, no_update), "trend": _trend(trend, period, grain, lang)}
     delivery = delivery_queries.period_delivery(ctx.db, period=period)
     cost = cost_queries.period_cost(ctx.db, period=period)
+    optouts = optout_queries.period_optouts(ctx.db, period=period)
+    before = optout_queries.period_optouts(ctx.db, period=period.previous()) if prev is not None else None
     out["alert"] = data_notices(ctx, lang) or None
     campaigns, members = ctx.campaign_frames()
     page = history_page(
@@ -134,7 +137,7 @@ def _fill(
         expanded=expanded,
         end=sms.GRID_BLOCK if with_rows else 0,
     )
-    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost)
+    out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost, optouts, before)
     out["trend"] = _trend(trend, period, grain, lang)
     out["rows"] = sms.grid_rows(page.rows, lang, expanded)
     out["count"] = t(lang, "history.count", n=page.dispatches)
@@ -255,6 +258,7 @@ def campaign_details(
         breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=ids)
         delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=ids)
         cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=ids)
+        optouts = optout_queries.dispatch_optouts(ctx.db, dispatch_id=ids)
     except Exception as exc:  # noqa: BLE001
         return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
@@ -267,6 +271,8 @@ def campaign_details(
         figure,
         lang,
         numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download),
+        optouts=optouts,
+        optouts_href=_optouts_href(ctx, {"campaign": campaign_id}, lang, can_download),
         breakdowns=breakdowns,
         delivery=delivery,
         delivery_bins=delivery_queries.chart_bins(delivery.buckets),
@@ -286,6 +292,7 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
         breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=info["dispatch_id"])
         delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=info["dispatch_id"])
         cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=info["dispatch_id"])
+        optouts = optout_queries.dispatch_optouts(ctx.db, dispatch_id=info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
         return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
@@ -297,6 +304,8 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
         figure,
         lang,
         numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download),
+        optouts=optouts,
+        optouts_href=_optouts_href(ctx, {"dispatch": number}, lang, can_download),
         breakdowns=breakdowns,
         delivery=delivery,
         delivery_bins=delivery_queries.chart_bins(delivery.buckets),
@@ -312,6 +321,14 @@ def _numbers_href(ctx: PageContext, scope: dict, lang: str, can_download: bool):
     return lambda group, reason, fmt: ctx.urls.numbers_url(
         fmt, ctx.urls.NumbersQuery(StatusGroup(group), reason, **scope), lang
     )
+
+
+def _optouts_href(ctx: PageContext, scope: dict, lang: str, can_download: bool):
+    """Returns the builder (fmt -> address) of the download of the numbers that opted out of a dispatch or
+    campaign (`scope`), or None when the role may not download numbers."""
+    if not can_download:
+        return None
+    return lambda fmt: ctx.urls.optouts_url(fmt, ctx.urls.OptoutsQuery(**scope), lang)
 
 
 def clicked_dispatch(cell: dict | None) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, campaigns, clicks, export, hooks, lake, schedules, serve, users, views
+from cli import audit, campaigns, clicks, export, hooks, lake, replies, schedules, serve, users, views
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="SMS Reports: dashboard, demo data and exports.")
 cli.command()(lake.demo)
@@ -20,3 +20,4 @@ cli.add_typer(clicks.app, name="clicks")
 cli.add_typer(hooks.app, name="hooks")
 cli.command()(hooks.compact)
 cli.add_typer(views.app, name="views")
+cli.add_typer(replies.app, name="replies")

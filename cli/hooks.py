@@ -122,7 +122,7 @@ def compact(
     cfg = config()
     if every is not None and every <= 0:
         fail("--every must be positive")
-    options = Options(tz=cfg.timezone, region=cfg.default_region)
+    options = Options(tz=cfg.timezone, region=cfg.default_region, optout_keywords=cfg.optout_keywords)
     while True:
         started = time.monotonic()
         try:

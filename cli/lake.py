@@ -211,7 +211,9 @@ def ingest(
         fmt, region = check_arguments(files or [], fmt=fmt, provider=provider, region=region, tz=tz, links=links)
     except ValueError as exc:
         fail(str(exc))
-    opts = Options(provider=provider.lower() if provider else None, region=region, tz=tz)
+    opts = Options(
+        provider=provider.lower() if provider else None, region=region, tz=tz, optout_keywords=cfg.optout_keywords
+    )
     with _rollup_engine(engine, spark_master, spark_conf or []) as runner:
         try:
             with _progress() as report:
@@ -315,6 +317,11 @@ def summary_lines(s) -> list[str]:
         out.append(
             f"clicks: {_n(s.clicks_new)} imported ({_n(s.clicks_bots)} bots), {_n(s.clicks_unchanged)} "
             f"already there, {_n(s.clicks_duplicates)} repeated"
+        )
+    if s.inbound_new or s.inbound_unchanged:
+        out.append(
+            f"replies: {_n(s.inbound_new)} imported ({_n(s.optouts_new)} of them opt-outs), "
+            f"{_n(s.inbound_unchanged)} already there"
         )
     if s.dispatches_new:
         out.append(f"dispatches: {_n(s.dispatches_new)} new")

@@ -17,7 +17,16 @@ from typing import TypeVar
 import duckdb
 
 from data.lake import Lake
-from data.rollups import NAMES, RollupStatus, read_state, rollup_glob, rollup_sql, rollup_status, sql_literal
+from data.rollups import (
+    EMPTY_INBOUND,
+    NAMES,
+    RollupStatus,
+    read_state,
+    rollup_glob,
+    rollup_sql,
+    rollup_status,
+    sql_literal,
+)
 
 _MISSING = object()
 RECHECK_S = 1.0  # how often a process looks again at the lake's files (sizes, times) and the shared verdicts
@@ -348,12 +357,20 @@ class Db:
                 "(SELECT NULL::VARCHAR AS message_id, NULL::TIMESTAMPTZ AS clicked_at, NULL::VARCHAR AS user_agent,"
                 " NULL::BOOLEAN AS is_bot, NULL::VARCHAR AS month WHERE false)"
             )
+        src["inbound"] = (
+            f"read_parquet({sql_literal(self.lake.inbound_glob)}, {hive})"
+            if any(self.lake.inbound_dir.glob("month=*/*.parquet"))
+            else EMPTY_INBOUND
+        )
         fresh = self.use_rollups and self.rollup_status().fresh
         if fresh:
             src.update(self._load_rollups(src, hive))
         else:
             for name in NAMES:
-                src[name] = "(" + rollup_sql(name, messages=src["messages"], clicks=src["clicks"], tz=self.tz) + ")"
+                defined = rollup_sql(
+                    name, messages=src["messages"], clicks=src["clicks"], tz=self.tz, inbound=src["inbound"]
+                )
+                src[name] = "(" + defined + ")"
         return src
 
     def _load_rollups(self, src: dict[str, str], hive: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ format the ingest's parsers already read (docs/ingest.md): one line per callback
 in front (`2026-12-06T10:00:03.123456+00:00 {"results": [...]}`, or a form body `MessageSid=...&...`).
 The canonical hook takes JSON lines of the lake's columns; they become one Parquet file of text columns,
 which the canonical parser reads like a CSV. Clicks are JSON lines, as the clicks format reads them.
+Replies (inbound SMS) to the twilio, vonage and infobip hooks go to the inbound format, a file per provider.
 Lines of an SMPP gateway's log (`ingest --follow`) stay as they are, one input file per provider (named
 in the entry's content type, `text/plain; provider=kannel`).
 No new parser: a body is good when the format's parser and the ingest's checks (`normalise`) accept it.
@@ -39,6 +40,7 @@ FORMAT_OF = {
     "smsapi": "smsapi",
     "smpp-dlr": "smpp-dlr",  # lines of a gateway's log (`ingest --follow`), not an HTTP hook
 }
+INBOUND_PROVIDERS = frozenset({"twilio", "vonage", "infobip"})  # their hooks also take replies (inbound SMS)
 _PROVIDER = re.compile(r"provider=([A-Za-z0-9._-]+)")
 MAX_LINES = 10_000  # JSON lines of one canonical or clicks callback
 
@@ -101,6 +103,7 @@ def write_inputs(
     lines: dict[str, list[str]] = defaultdict(list)
     gateway: dict[str | None, list[bytes]] = defaultdict(list)
     canonical: list[dict] = []
+    inbound: dict[str, list[str]] = defaultdict(list)
     bad: list[tuple[Entry, str]] = []
     for entry in entries:
         fmt = FORMAT_OF.get(entry.provider)
@@ -113,6 +116,8 @@ def write_inputs(
                 gateway[provider_of(entry)].append(entry.body if entry.body.endswith(b"\n") else entry.body + b"\n")
             elif fmt == "clicks":
                 lines[fmt].extend(json.dumps(v, ensure_ascii=False) for v in _json_lines(entry.body))
+            elif fmt in INBOUND_PROVIDERS and formats.looks_inbound(line := log_line(entry)):
+                inbound[entry.provider].append(line)  # a reply (issue 20): the inbound format, this provider's
             else:
                 lines[fmt].append(log_line(entry))
         except Malformed as exc:
@@ -126,6 +131,10 @@ def write_inputs(
         path = folder / f"hooks-{fmt}.log"
         path.write_text("\n".join(values) + "\n", encoding="utf-8")
         out.append((path, fmt, None))
+    for provider, values in sorted(inbound.items()):
+        path = folder / f"hooks-inbound-{provider}.log"
+        path.write_text("\n".join(values) + "\n", encoding="utf-8")
+        out.append((path, "inbound", provider))
     for i, (provider, chunks) in enumerate(sorted(gateway.items(), key=lambda kv: kv[0] or "")):
         path = folder / f"follow-{i}.log"
         path.write_bytes(b"".join(chunks))
@@ -166,6 +175,10 @@ def check(entry: Entry, options: Options, workdir: Path) -> None:
                 from data.ingest import clicks
 
                 issues.extend(clicks.normalise(parsed, options, 0)[1])
+            elif parsed.kind == "inbound":
+                from data.ingest import inbound
+
+                issues.extend(inbound.normalise(parsed, options, 0)[1])
             else:
                 issues.extend(normalise(parsed, options, 0).issues)
         if issues:

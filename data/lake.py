@@ -26,7 +26,7 @@ COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 128 * 1024
 # Nearly one value per row: a Parquet dictionary for them costs time and space.
 UNIQUE_COLUMNS = frozenset(
-    {"message_id", "provider_message_id", "msisdn", "created_at", "sent_at", "done_at", "clicked_at"}
+    {"message_id", "provider_message_id", "msisdn", "created_at", "sent_at", "done_at", "clicked_at", "received_at"}
 )
 
 
@@ -72,6 +72,14 @@ class Lake:
     @property
     def clicks_dir(self) -> Path:
         return self.root / "clicks"
+
+    @property
+    def inbound_dir(self) -> Path:
+        return self.root / "inbound"
+
+    @property
+    def inbound_glob(self) -> str:
+        return str(self.inbound_dir / "month=*" / "*.parquet")
 
     @property
     def dispatches_file(self) -> Path:
@@ -301,6 +309,14 @@ def write_clicks(lake: Lake, table: pa.Table) -> list[str]:
         "clicked_at",
         CLICKS_SORT,
         CLICKS_STATISTICS,
+    )
+
+
+def write_inbound(lake: Lake, table: pa.Table) -> list[str]:
+    """Writes replies into month partitions (by received_at), replacing those months; returns the months written."""
+    table = table.select(schema.INBOUND.names).cast(schema.INBOUND)
+    return write_months(
+        table, lake.inbound_dir, "received_at", [("received_at", "ascending"), ("inbound_id", "ascending")]
     )
 
 

@@ -38,8 +38,9 @@ from data.lake import Lake, write_text_atomic
 from data.lake import month_keys as lake_month_keys
 
 # 5: operator_daily (messages per operator and country); 6: clicks (human clicks, not only clicked);
-# 7: delivery_time (the time from sending to delivery, log-spaced buckets); 8: cost_daily (prices per currency)
-VERSION = 8
+# 7: delivery_time (the time from sending to delivery, log-spaced buckets); 8: cost_daily (prices per currency);
+# 9: optout_daily (opt-out replies, data/optouts.py)
+VERSION = 9
 NAMES = (
     "dispatch_daily",
     "transactional_daily",
@@ -49,6 +50,7 @@ NAMES = (
     "operator_daily",
     "delivery_time",
     "cost_daily",
+    "optout_daily",
 )
 # The newest messages kept per month, campaign label, source and local day: the detail row of a
 # transactional campaign shows 10, and any period's newest 10 are among its days' newest 10.
@@ -68,7 +70,14 @@ _KEYS = {
     "transactional_click_delay": "campaign_label, source, day, delay_bucket",
     "transactional_latest": "campaign_label, source, day, created_at, message_id",
     "delivery_time": "source, dispatch_id, campaign_label, day, operator, bucket",
+    # Opt-outs by the message they count for (data/optouts.py): over the messages and the replies.
+    "optout_daily": "source, dispatch_id, campaign_label, day",
 }
+# The inbound table of a lake without replies.
+EMPTY_INBOUND = (
+    "(SELECT NULL::VARCHAR AS inbound_id, NULL::VARCHAR AS msisdn, NULL::TIMESTAMPTZ AS received_at,"
+    " NULL::VARCHAR AS keyword WHERE false)"
+)
 # delivery_time's buckets: 0 holds deliveries under a second (and a receipt before the send: clock skew, as 0 s);
 # bucket b >= 1 holds [2^((b-1)/4), 2^(b/4)) seconds, a quarter of an octave (each bound 19% above the last).
 DELIVERY_BUCKETS_PER_OCTAVE = 4
@@ -251,8 +260,12 @@ def delay_bucket_width(bucket: int) -> int:
     return 60 if bucket < 86400 else 3600 if bucket < 604800 else 86400
 
 
-def rollup_sql(name: str, *, messages: str, clicks: str, tz: str) -> str:
-    """Returns the SELECT that defines rollup `name` over the raw `messages` and `clicks` relations."""
+def rollup_sql(name: str, *, messages: str, clicks: str, tz: str, inbound: str = EMPTY_INBOUND) -> str:
+    """Returns the SELECT that defines rollup `name` over the raw `messages`, `clicks` and `inbound` relations."""
+    if name == "optout_daily":
+        from data.optouts import optout_sql
+
+        return optout_sql(messages=messages, inbound=inbound, tz=tz)
     if name in _OWN_SQL:
         return _OWN_SQL[name](messages=messages, clicks=clicks, tz=tz)
     return rollup_from(name, "(" + base_sql(messages=messages, clicks=clicks, tz=tz) + ")")
@@ -428,9 +441,14 @@ def build_rollups(
                 clicks = "month_clicks"
             engine.materialize("base", base_sql(messages=messages, clicks=clicks, tz=tz, month_filter=month_filter))
         for name in NAMES:
+            if name == "optout_daily":
+                built = optout_months(chosen, current, whole=months is None)
+                rows[name] = _rebuild_optouts(lake, engine, built, tz, whole=months is None)
+                continue
             target = lake.rollups_dir / name
             target.mkdir(parents=True, exist_ok=True)
             scratch = lake.rollups_dir / f".{name}.{uuid.uuid4().hex}.tmp"
+            built = chosen
             try:
                 if present:
                     query = (
@@ -440,7 +458,7 @@ def build_rollups(
                     )
                     table = engine.arrow(f"SELECT * FROM ({query}) ORDER BY month, {_KEYS[name]}")
                     rows[name] = write_rollup_months(table, scratch, rollup_schema(name))
-                for month in chosen:
+                for month in built:
                     final = target / f"month={month}"
                     fresh = scratch / f"month={month}"
                     if final.exists():
@@ -482,6 +500,65 @@ def build_rollups(
         "engine": engine.name,
         "search_index_seconds": index["seconds"],
     }
+
+
+def optout_months(chosen: list[str], current: dict[str, str], *, whole: bool) -> list[str]:
+    """Returns the months whose opt-outs a build of `chosen` rebuilds: those, and in a partial build each one's
+    previous month too (when the lake has it), as a message delivered in month M can take a reply from a
+    message of month M-1 (it counts for the latest: data/optouts.py)."""
+    if whole:
+        return chosen
+    before = set()
+    for month in chosen:
+        year, number = int(month[:4]), int(month[5:7])
+        before.add(f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}")
+    return sorted(set(chosen) | (before & set(current)))
+
+
+def _rebuild_optouts(lake: Lake, engine, months: list[str], tz: str, *, whole: bool) -> int:
+    """Rebuilds `optout_daily` of `months` whole (the replies and every message they may count for) and returns
+    how many rows it wrote."""
+    target = lake.rollups_dir / "optout_daily"
+    target.mkdir(parents=True, exist_ok=True)
+    scratch = lake.rollups_dir / f".optout_daily.{uuid.uuid4().hex}.tmp"
+    try:
+        written = write_rollup_months(
+            _optout_table(lake, engine, months, tz, whole=whole), scratch, rollup_schema("optout_daily")
+        )
+        for month in months:
+            final, fresh = target / f"month={month}", scratch / f"month={month}"
+            if final.exists():
+                shutil.rmtree(final)
+            if fresh.exists():
+                fresh.rename(final)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return written
+
+
+def _optout_table(lake: Lake, engine, months: list[str], tz: str, *, whole: bool = True) -> pa.Table:
+    """Returns the rows of `optout_daily` for `months`, sorted by month and keys (not `whole`: reading only the
+    messages months they depend on, `data.optouts.candidate_months`). Always run by DuckDB in this process (the
+    replies are few, and no engine but DuckDB reads them): by `engine` when it is DuckDB's."""
+    present = [m for m in months if (lake.messages_dir / f"month={m}").is_dir()]
+    if not present or not any(lake.inbound_dir.glob("month=*/*.parquet")):
+        return rollup_schema("optout_daily").append(pa.field("month", pa.string())).empty_table()
+    hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
+    messages = f"read_parquet({sql_literal(lake.messages_glob)}, {hive})"
+    inbound = f"read_parquet({sql_literal(lake.inbound_glob)}, {hive})"
+    from data.optouts import candidate_months, optout_sql
+
+    month_filter = "m.month IN (" + ", ".join(sql_literal(m) for m in present) + ")"
+    candidates = "true" if whole else "m.month IN (" + ", ".join(map(sql_literal, candidate_months(present))) + ")"
+    query = optout_sql(messages=messages, inbound=inbound, tz=tz, month_filter=month_filter, candidates=candidates)
+    sql = f"SELECT * FROM ({query}) ORDER BY month, {_KEYS['optout_daily']}"
+    if isinstance(engine, DuckDBEngine) and engine.con is not None and "://" not in str(lake.root):
+        return engine.arrow(sql)
+    con = duckdb.connect(":memory:")
+    try:
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
 
 
 @functools.cache
@@ -531,9 +608,13 @@ def rollup_glob(lake: Lake, name: str) -> str:
     return str(lake.rollups_dir / name / "month=*" / "*.parquet")
 
 
-def build_rollup_days(lake: Lake, *, tz: str, touched_at: pa.Array, search_index: bool = True) -> dict[str, object]:
+def build_rollup_days(
+    lake: Lake, *, tz: str, touched_at: pa.Array, search_index: bool = True, replied: Iterable[str] = ()
+) -> dict[str, object]:
     """Rebuilds only the rows of the (month, local day) pairs holding the messages created at `touched_at` (the
-    changed messages and those with new clicks) in every rollup; returns figures as `build_rollups` does.
+    changed messages and those with new clicks) in every rollup but `optout_daily`, which is rebuilt for the
+    touched months and the months of new replies (`replied`) whole, with each one's previous month (a reply counts
+    for the latest message delivered to its number: data/optouts.py); returns figures as `build_rollups` does.
 
     Every rollup row is keyed by its month and local day, so a change to a message changes only its day's rows:
     the compactor's cost follows its callbacks, not the month. Call it only when the rollups were fresh before the
@@ -571,7 +652,11 @@ def build_rollup_days(lake: Lake, *, tz: str, touched_at: pa.Array, search_index
             engine.materialize(
                 "base", base_sql(messages=messages, clicks="month_clicks", tz=tz, month_filter=month_filter)
             )
+        optout_built = optout_months(sorted(set(months) | (set(replied) & set(current))), current, whole=False)
+        rows["optout_daily"] = _rebuild_optouts(lake, engine, optout_built, tz, whole=False) if optout_built else 0
         for name in NAMES:
+            if name == "optout_daily":
+                continue
             target = lake.rollups_dir / name
             target.mkdir(parents=True, exist_ok=True)
             columns = rollup_schema(name)

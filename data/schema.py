@@ -132,6 +132,19 @@ CLICKS = pa.schema(
 )
 
 
+INBOUND = pa.schema(  # replies from recipients (data/optouts.py)
+    [
+        ("inbound_id", pa.string()),  # "provider:provider's id", or "h:" and a hash of number, time and text
+        ("provider", pa.string()),
+        ("provider_message_id", pa.string()),
+        ("msisdn", pa.string()),  # who replied (E.164)
+        ("recipient", pa.string()),  # the number or sender name the reply was sent to
+        ("text", pa.string()),
+        ("keyword", pa.string()),  # the opt-out keyword the text is (data/optouts.py), NULL: no opt-out
+        ("received_at", TS),
+    ]
+)
+
 # --------------------------------------------------------------------------- #
 # Provider codes -> taxonomy (DESIGN.md, "Status taxonomy")
 #

@@ -704,4 +704,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "views.removed": "View \u201c{name}\u201d removed.",
     "views.error.gone": "That saved view is not there any more.",
     "views.error.not_yours": "You can remove only your own views; an admin also the shared ones.",
+    # issue 20, opt-outs
+    "optout.title": "Opt-outs (STOP)",
+    "optout.rate": "{pct} of delivered",
+    "optout.cell": "Opt-outs: {count} ({pct} of delivered)",
+    "optout.numbers": "Numbers that opted out",
+    "col.optouts": "Opt-outs",
+    "col.optout_rate": "Opt-out rate",
+    "help.optout": "A reply whose whole text is an opt-out word (by default STOP, NIE, REZYGNUJĘ; case, Polish letters and punctuation ignored) counts as an opt-out of the latest dispatch that reached the number before the reply, if it reached it at most 30 days earlier. Rate: opt-outs / delivered messages.",
 }

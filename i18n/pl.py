@@ -740,4 +740,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "views.removed": "Usunięto widok \u201e{name}\u201d.",
     "views.error.gone": "Tego zapisanego widoku już nie ma.",
     "views.error.not_yours": "Możesz usuwać tylko własne widoki; administrator także udostępnione.",
+    # issue 20, opt-outs
+    "optout.title": "Rezygnacje (STOP)",
+    "optout.rate": "{pct} dostarczonych",
+    "optout.cell": "Rezygnacje: {count} ({pct} dostarczonych)",
+    "optout.numbers": "Numery, które zrezygnowały",
+    "col.optouts": "Rezygnacje",
+    "col.optout_rate": "Odsetek rezygnacji",
+    "help.optout": "Odpowiedź odbiorcy, której cała treść to słowo rezygnacji (domyślnie STOP, NIE, REZYGNUJĘ; wielkość liter, polskie znaki i interpunkcja bez znaczenia), liczy się jako rezygnacja z wysyłki, która najpóźniej przed odpowiedzią dotarła na ten numer, jeśli dotarła najwyżej 30 dni wcześniej. Odsetek: rezygnacje / dostarczone wiadomości.",
 }

@@ -47,6 +47,7 @@ class Sms(StrEnum):
     DETAILS_OPERATORS = "sms-details-operators"  # the details' "by operator" table
     DETAILS_COUNTRIES = "sms-details-countries"
     DETAILS_DELIVERY_CHART = "sms-details-delivery-chart"  # the details' time-to-delivery histogram
+    DETAILS_OPTOUTS = "sms-details-optouts"  # the details' opt-outs (issue 20)
     PERIOD_VIEWS = "sms-period-views"  # the period's operators and time to delivery, under the trend
     PERIOD_OPERATORS = "sms-period-operators"
     PERIOD_COUNTRIES = "sms-period-countries"

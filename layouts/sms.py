@@ -21,6 +21,7 @@ from layouts.grid import grid_locale, number_formatter
 from layouts.ids import SMS_PERIOD, Camp, Live, Sms, details_group, kpi_card, numbers_link
 from layouts.live import live_bar
 from layouts.operators import breakdown_section
+from layouts.optouts import optout_card, optout_section
 
 KPI_ORDER = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicked", "ctr"]
 KPI_ICONS = {
@@ -96,7 +97,9 @@ def period_control(lang: str, tz: str, stored: dict | None = None) -> dbc.Card:
     return period.period_control(lang, tz, SMS_PERIOD, stored)
 
 
-def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None) -> dbc.Row:
+def kpi_cards(
+    now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, cost=None, optouts=None, optouts_before=None
+) -> dbc.Row:
     """Returns one card per KPI with the previous period's value beneath (and the period's time to `delivery`,
     a `data.queries.delivery.DeliveryTime`, under the delivered messages when given; and a card of the period's
     `cost`, a `data.queries.cost.Cost`, when any message has a price)."""
@@ -157,17 +160,21 @@ def kpi_cards(now: pd.Series, prev: pd.Series | None, lang: str, delivery=None, 
         )
     if cost is not None and cost.known:
         cards.append(cost_card(cost, lang, kpi_card("cost")))
+    if optouts is not None:  # the period's opt-outs (issue 20)
+        cards.append(optout_card(optouts, lang, kpi_card("optouts"), optouts_before))
     return dbc.Row(cards, className="g-2")
 
 
 #: Widths (px) of the columns that never give way: the numbers, the date, the dispatch number and the
 #: actions. With the text columns at their narrowest they fit a 1280 px wide window (the page's
 #: container is then 1256 px wide), so the key numbers are never behind a horizontal scroll.
-NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 60}
+NUMBER_WIDTHS = {"sent": 90, "delivered": 108, "delivered_pct": 96, "clicked": 92, "ctr": 60, "optouts": 60}
 COST_WIDTH = 96  # "266,60 zł +" over "1,68 € + ?"; a longer text is cut, whole in the tooltip
-# 62 px narrower in all (and CTR and Details 8 px each) for the cost column (issue 20): the 1280 px budget is
-# spent ("Kampania" and "wiadomości" break at 1280 px), a next column needs its own trade.
-TEXT_MIN_WIDTH = {"name": 76, "message_text": 80, "recipient_group": 84, "campaign": 78}
+# The cost column (issue 20) took 62 px from the text columns and 8 px from CTR; the opt-outs column ("STOP") took
+# the Details column's words (a chevron now, its name on hover) and 12 px more from the text columns. The 1280 px
+# budget is spent ("Kampania" and "wiadomości" break there): a next column needs its own trade.
+TEXT_MIN_WIDTH = {"name": 73, "message_text": 77, "recipient_group": 81, "campaign": 75}
+DETAILS_WIDTH = 48
 
 
 def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
@@ -244,6 +251,13 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
         num("delivered_pct", percent=True),
         num("clicked"),
         num("ctr", percent=True),
+        # issue 20: "STOP" in both languages (the full name and the rate on hover), narrow as the CTR
+        {
+            **num("optouts"),
+            "headerName": "STOP",
+            "headerTooltip": t(lang, "optout.title"),
+            "tooltipField": "optouts_label",
+        },
         {
             # sorted by `cost` (`data.queries.cost.sort_key`: the sum in the row's main currency), shown as
             # `cost_label` (every currency apart: `layouts.cost.cost_cell`)
@@ -261,12 +275,15 @@ def grid_columns(lang: str, *, can_change: bool = True) -> list[dict]:
         },
         {
             "field": "details",
-            "headerName": t(lang, "col.details"),
+            "headerName": "",
+            "headerTooltip": t(lang, "col.details"),
             "sortable": False,
-            "width": 92,  # "Szczegóły ›"
+            "resizable": False,
+            "width": DETAILS_WIDTH,
             "pinned": "right",
             "cellClass": "details-cell link-primary",
-            "valueGetter": {"function": f"'{t(lang, 'action.details')} ›'"},
+            "valueGetter": {"function": "'›'"},
+            "tooltipValueGetter": {"function": f"'{t(lang, 'action.details')}'"},
         },
     ]
 
@@ -317,6 +334,13 @@ def grid_rows(records: list[dict], lang: str, expanded: frozenset[int] = frozens
                 "cost": None if r["cost"] is None else float(r["cost"]),
                 "cost_label": cost_label,
                 "cost_tip": cost_tip,
+                "optouts": int(r.get("optouts", 0)),
+                "optouts_label": t(
+                    lang,
+                    "optout.cell",
+                    count=fmt_int(r.get("optouts", 0), lang),
+                    pct=fmt_pct(r.get("optout_rate", math.nan), lang, 2),
+                ),
                 # a campaign row: how many of its dispatches are in view ("Group filtered" counts them)
                 **({"dispatches": int(r["dispatches"])} if campaign else {}),
             }
@@ -469,6 +493,8 @@ def details_body(
     delivery=None,
     delivery_bins: pd.DataFrame | None = None,
     cost=None,
+    optouts=None,
+    optouts_href=None,
 ) -> html.Div:
     """Returns the details of one dispatch, or of a campaign (`info` has campaign_id and numbers):
     status groups with downloads (given `numbers_href`, for roles that may download numbers), reasons table and
@@ -609,6 +635,8 @@ def details_body(
     parts = [head, summary, group_cards]
     if cost is not None:
         parts.append(cost_section(cost, lang))
+    if optouts is not None:  # `optouts_href`: fmt -> the numbers that opted out, for roles that may download them
+        parts.append(optout_section(optouts, lang, optouts_href))
     parts += [html.H2(t(lang, "details.reasons"), className="h6"), reason_part]
     if breakdowns is not None:
         ids = {"operator": Sms.DETAILS_OPERATORS, "country": Sms.DETAILS_COUNTRIES}

@@ -12,6 +12,7 @@ from data.db import Db
 from data.period import Period
 from data.queries import cost as cost_queries
 from data.queries import operators as operator_queries
+from data.queries import optouts as optout_queries
 from data.queries import sms as sms_queries
 from data.queries.history import HistoryFilter, Sort, history
 from data.trend import bucketed, granularity_for
@@ -44,6 +45,8 @@ CSV_COLUMNS = [
     "cost_per_delivered",
     "cost_per_click",
     "price_unknown",
+    "optouts",
+    "optout_rate",
 ]
 #: The DOCX table: the columns of the page's grid, in its order.
 DOC_COLUMNS = [
@@ -59,9 +62,11 @@ DOC_COLUMNS = [
     "clicked",
     "ctr",
     "cost",
+    "optouts",
 ]
 #: Decimals of a CTR in both DOCX reports (SMS and transactional), as the KPI cards show it.
 CTR_DIGITS = 2
+OPTOUT_DIGITS = 2  # opt-out rates are fractions of a percent
 EMPTY = pd.DataFrame(columns=["id", "name", "description", "rule"])
 
 
@@ -94,11 +99,11 @@ KPI_KEYS = ["sent", "delivered", "not_sent", "not_delivered", "pending", "clicke
 DOC_TEXT_CHARS = 640
 
 
-def _plain_pct(value: float, lang: str) -> str:
+def _plain_pct(value: float, lang: str, digits: int = 1) -> str:
     # Spreadsheet-friendly percentage: a number in the language's decimal form, no sign.
     if pd.isna(value):
         return ""
-    text = f"{value * 100:.1f}"
+    text = f"{value * 100:.{digits}f}"
     return text.replace(".", ",") if lang == "pl" else text
 
 
@@ -146,6 +151,8 @@ def csv_rows(frame: pd.DataFrame, lang: str) -> Iterator[list[str]]:
             cost_queries.plain(cost, "per_delivered"),
             cost_queries.plain(cost, "per_click"),
             str(cost.unknown),
+            str(int(row.optouts)),
+            _plain_pct(row.optout_rate, lang, OPTOUT_DIGITS),
         ]
 
 
@@ -206,6 +213,7 @@ def doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         "clicked": frame["clicked"].map(lambda v: fmt_int(v, lang)),
         "ctr": frame["ctr"].map(lambda v: fmt_pct(v, lang, CTR_DIGITS)),
         "cost": [fmt_cost_sums(c, lang) for c in frame["costs"]],
+        "optouts": [f"{fmt_int(r.optouts, lang)} ({fmt_pct(r.optout_rate, lang, OPTOUT_DIGITS)})" for r in rows],
     }
     return pd.DataFrame({t(lang, f"col.{c}"): cells[c] for c in DOC_COLUMNS})
 
@@ -227,6 +235,13 @@ def cost_items(cost, lang: str) -> list[tuple[str, str]]:
     if cost.unknown:
         items.append((t(lang, "col.price_unknown"), fmt_int(cost.unknown, lang)))
     return items
+
+
+def optout_item(optouts, lang: str) -> tuple[str, str]:
+    """Returns the DOCX's opt-out line (label, value) of a `data.queries.optouts.OptOuts`: the count and the rate."""
+    return t(lang, "optout.title"), t(
+        lang, "optout.cell", count=fmt_int(optouts.optouts, lang), pct=fmt_pct(optouts.rate, lang, OPTOUT_DIGITS)
+    )
 
 
 def operator_doc_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -265,6 +280,7 @@ def dispatches_docx(
     totals, _prev, trend = sms_queries.period_summary(db, period=period)
     operators = operator_queries.period_breakdowns(db, period=period)["operator"]
     cost = cost_queries.period_cost(db, period=period)
+    optouts = optout_queries.period_optouts(db, period=period)
     grain = granularity_for(period)  # the page's "auto"
     return report_docx(
         title=t(lang, "doc.title"),
@@ -274,7 +290,7 @@ def dispatches_docx(
             (t(lang, "doc.generated"), fmt_datetime(generated_at, lang)),
         ]
         + ([(t(lang, "doc.left_out"), gone)] if (gone := left_out(months_left_out(db), lang)) else []),
-        kpis=kpi_items(totals, lang) + cost_items(cost, lang),
+        kpis=kpi_items(totals, lang) + cost_items(cost, lang) + [optout_item(optouts, lang)],
         chart_png=trend_png(bucketed(trend, grain), labels=trend_labels(lang), lang=lang, grain=grain)
         if has_messages(trend)
         else None,

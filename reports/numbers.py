@@ -54,6 +54,11 @@ def numbers_csv(
     batches = sms_queries.numbers_batches(
         db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows
     )
+    yield from batches_csv(batches, lang=lang, sep=sep)
+
+
+def batches_csv(batches, *, lang: str, sep: str) -> Iterator[bytes]:
+    """Yields a CSV file of the numbers of `batches` (column msisdn), one per row, under a translated header."""
     yield from csv_chunks([t(lang, "col.msisdn")], [], sep=sep)
     for batch in batches:
         digits = _digits(batch)
@@ -79,6 +84,11 @@ def numbers_xml(
     batches = sms_queries.numbers_batches(
         db, dispatch_id=dispatch_id, group=group, reason=reason, batch_rows=batch_rows
     )
+    yield from batches_xml(batches, attrs)
+
+
+def batches_xml(batches, attrs: dict[str, str]) -> Iterator[bytes]:
+    """Yields an XML file <numbers ...attrs> of <recipient><msisdn> of the numbers of `batches`."""
     yield xml_prologue("numbers", attrs).encode("utf-8")
     for batch in batches:
         digits = _digits(batch)
@@ -89,3 +99,24 @@ def numbers_xml(
             fast = whole[whole.index(b">\n", whole.index(b"<numbers")) + 2 : whole.rindex(b"</numbers>")]
         yield fast
     yield b"</numbers>\n"
+
+
+def optout_numbers(
+    db: Db,
+    *,
+    dispatch_id: str | list[str],
+    fmt: str,
+    scope: dict[str, str],
+    lang: str,
+    sep: str,
+    generated_at: str,
+    batch_rows: int,
+) -> Iterator[bytes]:
+    """Yields the numbers that opted out of a dispatch or campaign (data/optouts.py) as CSV or XML (`fmt`; the
+    XML root <numbers ... status="optout">)."""
+    from data.queries.optouts import optout_numbers_batches
+
+    batches = optout_numbers_batches(db, dispatch_id=dispatch_id, batch_rows=batch_rows)
+    if fmt == "csv":
+        return batches_csv(batches, lang=lang, sep=sep)
+    return batches_xml(batches, {**scope, "status": "optout", "generated_at": generated_at})

@@ -44,8 +44,10 @@ def frames(demo_dir) -> dict[str, pd.DataFrame]:
     messages = pd.concat([pq.read_table(p).to_pandas() for p in sorted(lake.messages_dir.glob("month=*/*.parquet"))])
     clicks = pd.concat([pq.read_table(p).to_pandas() for p in sorted(lake.clicks_dir.glob("month=*/*.parquet"))])
     dispatches = pq.read_table(lake.dispatches_file).to_pandas()
+    inbound = pd.concat([pq.read_table(p).to_pandas() for p in sorted(lake.inbound_dir.glob("month=*/*.parquet"))])
     return {
         "messages": messages.reset_index(drop=True),
         "clicks": clicks.reset_index(drop=True),
         "dispatches": dispatches,
+        "inbound": inbound.reset_index(drop=True),
     }

@@ -309,3 +309,34 @@ def grid_order(rows: pd.DataFrame, column: str, descending: bool, expanded=froze
         if row["kind"] == "campaign" and row["campaign_id"] in expanded:
             out.extend(r for _, r in ordered[ordered["parent_id"] == row["row_id"]].iterrows())
     return pd.DataFrame(out, columns=ordered.columns).drop(columns=["_key", "_missing"]).reset_index(drop=True)
+
+
+def optout_replies(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each opt-out reply (a row of the inbound table with a keyword) with the message it counts for: the latest
+    bulk message delivered to its number (at done_at, else sent_at, else created_at) at most 30 days before it.
+    Columns: inbound_id, message_id, dispatch_id, msisdn."""
+    m = frames["messages"]
+    m = m[(m["source"] == "bulk") & (m["status"] == "delivered")].copy()
+    m["reached"] = m["done_at"].fillna(m["sent_at"]).fillna(m["created_at"])
+    inbound = frames.get("inbound")
+    if inbound is None or inbound.empty:
+        return pd.DataFrame(columns=["inbound_id", "message_id", "dispatch_id", "msisdn"])
+    replies = inbound[inbound["keyword"].notna()][["inbound_id", "msisdn", "received_at"]]
+    pairs = replies.merge(m[["message_id", "dispatch_id", "msisdn", "reached"]], on="msisdn")
+    pairs = pairs[
+        (pairs["reached"] <= pairs["received_at"]) & (pairs["received_at"] <= pairs["reached"] + pd.Timedelta(days=30))
+    ]
+    latest = pairs.sort_values(["reached", "message_id"]).groupby("inbound_id").tail(1)
+    return latest[["inbound_id", "message_id", "dispatch_id", "msisdn"]]
+
+
+def expected_optouts(frames: dict[str, pd.DataFrame], m: pd.DataFrame) -> dict[str, int]:
+    """The opt-outs of the messages of `m`: optouts (messages with an opt-out reply counted for them, once each),
+    replies, and delivered (their delivered messages: the opt-out rate's base)."""
+    replies = optout_replies(frames)
+    ours = replies[replies["message_id"].isin(set(m["message_id"]))]
+    return {
+        "optouts": int(ours["message_id"].nunique()),
+        "replies": len(ours),
+        "delivered": int((m["status"] == "delivered").sum()),
+    }

@@ -78,7 +78,10 @@ def register(server: Flask, ctx: AppContext) -> None:
     data_dir = Path(ctx.config.data_dir)
     spool = Spool(data_dir)
     hooks = _Hooks(HookStore(store_path(data_dir), timeout_s=ctx.config.store_timeout_s))
-    checker = Checker(Options(tz=ctx.config.timezone, region=ctx.config.default_region), spool.dir)
+    checker = Checker(
+        Options(tz=ctx.config.timezone, region=ctx.config.default_region, optout_keywords=ctx.config.optout_keywords),
+        spool.dir,
+    )
 
     def receive(provider: str, token: str | None = None) -> Response:
         provider = provider.lower()

@@ -24,7 +24,7 @@ from i18n import fmt_date, lang_or_default, t
 from i18n.labels import left_out, period_label
 from reports.audit import NotRecorded, recorded
 from reports.dispatches import HistoryView, dispatches_report
-from reports.numbers import numbers_csv, numbers_xml
+from reports.numbers import numbers_csv, numbers_xml, optout_numbers
 from reports.transactional import file_stem, messages_csv, transactional_csv, transactional_docx
 from web import security, urls
 from web.context import AppContext
@@ -95,7 +95,12 @@ _END = object()
 
 # How rows are counted in a streamed CSV: "lines" where no field can hold a line break (numbers, messages
 # without their text), "csv" (line breaks outside quotes) otherwise.
-ROW_COUNTING = {"export_numbers": "lines", "export_transactional_messages": "lines", "admin_audit_csv": "csv"}
+ROW_COUNTING = {
+    "export_numbers": "lines",
+    "export_transactional_messages": "lines",
+    "admin_audit_csv": "csv",
+    "export_optouts": "lines",
+}
 
 
 def _args(parse, *extra):
@@ -271,6 +276,26 @@ def register(server: Flask, ctx: AppContext) -> None:
             batch_rows=batch,
         )
         return _attachment(stream_with_context(chunks), stem + ".xml", XML_TYPE)
+
+    @server.get("/export/optouts.<fmt>")
+    def export_optouts(fmt: str):
+        """The numbers that opted out of a dispatch or campaign (analyst role; on record like every download)."""
+        lang = lang_or_default(request.args.get("lang"))
+        if fmt not in ("csv", "xml"):
+            abort(404)
+        scope = _numbers_scope(ctx, _args(urls.parse_optouts), lang)
+        chunks = optout_numbers(
+            ctx.db,
+            dispatch_id=scope["ids"],
+            fmt=fmt,
+            scope=scope["attrs"],
+            lang=lang,
+            sep=ctx.config.csv_separator[lang],
+            generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            batch_rows=ctx.config.export_batch_rows,
+        )
+        stem = f"numbers-{scope['name']}-optout"
+        return _attachment(stream_with_context(chunks), f"{stem}.{fmt}", CSV_TYPE if fmt == "csv" else XML_TYPE)
 
     @server.get("/admin/audit.csv")
     def admin_audit_csv():

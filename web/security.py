@@ -85,6 +85,7 @@ ENDPOINT_ROLES = {
     "export_transactional": "viewer",
     "export_transactional_messages": CAN["numbers"],
     "export_numbers": CAN["numbers"],
+    "export_optouts": CAN["numbers"],
     "admin_audit_csv": CAN["audit"],
 }
 PAGE_ROLES = {

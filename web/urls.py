@@ -157,6 +157,36 @@ def parse_numbers(args: Mapping[str, str]) -> NumbersQuery:
     return NumbersQuery(group, reason, dispatch=int(raw_number))
 
 
+# ---------------------------------------------------------------- numbers that opted out (issue 20)
+
+
+@dataclass(frozen=True)
+class OptoutsQuery:
+    """The numbers that opted out (data/optouts.py) of one dispatch (`dispatch`, its number) or of every dispatch
+    of a campaign (`campaign`, its id)."""
+
+    dispatch: int | None = None
+    campaign: int | None = None
+
+
+def optouts_url(fmt: str, query: OptoutsQuery, lang: str) -> str:
+    """Returns the address of the download of the numbers that opted out (csv or xml)."""
+    return _with(f"/export/optouts.{fmt}", {"dispatch": query.dispatch, "campaign": query.campaign, "lang": lang})
+
+
+def parse_optouts(args: Mapping[str, str]) -> OptoutsQuery:
+    """Returns the OptoutsQuery of an opt-out numbers download's address."""
+    raw_number = args.get("dispatch", "")
+    raw_campaign = args.get("campaign")
+    if raw_campaign is None and not _whole(raw_number):
+        raise UrlError("dispatch: " + (raw_number[:40] or "?"))
+    if raw_campaign is not None:
+        if not _whole(raw_campaign):
+            raise UrlError("campaign: " + raw_campaign[:40])
+        return OptoutsQuery(campaign=int(raw_campaign))
+    return OptoutsQuery(dispatch=int(raw_number))
+
+
 # ---------------------------------------------------------------- the transactional page
 
 

@@ -41,6 +41,7 @@ The modules, in the order the data is made:
 - tables: the lookups and column vocabularies the rows are built from
 - ids: message ids and provider message ids
 - messages, clicks: the rows of a slice of messages and of their clicks
+- replies: the recipients' replies (opt-outs and a few other answers), from the written messages
 - writer: Parquet files written on a background thread
 - months: the month-by-month loop
 - build: `build_demo`, the entry point

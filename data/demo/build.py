@@ -11,7 +11,8 @@ from numpy.random import PCG64, Generator
 
 from data.demo.months import ProgressFn, write_months
 from data.demo.plan import dispatch_table, make_plan
-from data.lake import Lake, transaction, write_dispatches
+from data.demo.replies import demo_replies
+from data.lake import Lake, transaction, write_dispatches, write_inbound
 from data.rollups import build_rollups
 
 
@@ -83,6 +84,9 @@ def build_demo(
 
     with transaction(lake, fresh=True) as staging:
         counts = write_months(plan, staging, seed, progress)
+        replies = demo_replies(staging, now_us)
+        if replies.num_rows:
+            write_inbound(staging, replies)
         write_dispatches(staging, dispatch_table(plan))
         if with_rollups:
             build_rollups(staging, tz=tz)

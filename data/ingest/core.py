@@ -24,6 +24,7 @@ from data import schema
 from data.encoding import sms_encoding
 from data.ingest import fields, phones
 from data.ingest.textio import Lines
+from data.optouts import DEFAULT_KEYWORDS
 from data.schema import TS, Reason, Source, Status
 
 # Columns a parser may give (any subset), with their types. Times are UTC timestamps.
@@ -82,6 +83,7 @@ class Options:
     region: str = "PL"  # default region of numbers written without a country code
     now: dt.datetime | None = None  # "now" for the future-date check (UTC); the clock when None
     future_slack: dt.timedelta = dt.timedelta(days=1)  # clocks and zones differ; beyond this, "future"
+    optout_keywords: tuple[str, ...] = DEFAULT_KEYWORDS  # replies that are opt-outs (data/optouts.py)
 
     def now_utc(self) -> dt.datetime:
         return (self.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)

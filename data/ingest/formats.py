@@ -29,6 +29,7 @@ FORMAT_MODULES = {
     "smsapi": "data.ingest.smsapi",
     "vonage": "data.ingest.vonage",
     "clicks": "data.ingest.clicks",
+    "inbound": "data.ingest.inbound",
 }
 NAMES = tuple(FORMAT_MODULES)
 
@@ -74,6 +75,7 @@ _RECEIPT = re.compile(
     r"|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (Sent SMS|Receive DLR|FAILED Send SMS) \[SMSC:"
 )
 _JSON_KEYS = [
+    ("inbound", re.compile(r'"(receivedAt|cleanText|received_at|keyword|message_type)"\s*:')),
     ("infobip", re.compile(r'"results"\s*:\s*\[')),
     ("clicks", re.compile(r'"(clicked_at|clickedAt|click_time|clickDate|click_date)"')),
     ("twilio", re.compile(r'"(account_sid|num_segments|MessageSid|messaging_service_sid)"')),
@@ -83,10 +85,24 @@ _JSON_KEYS = [
 ]
 _FORM = [
     ("smpp-dlr", re.compile(r"(^|[?&\s])message_status=.*&id_smsc=|(^|[?&\s])id_smsc=.*&message_status=")),
+    # A Twilio log with replies stays a Twilio log: its parser hands the replies to the inbound table.
     ("twilio", re.compile(r"(^|[?&\s])(MessageSid|SmsSid|MessageStatus|SmsStatus)=")),
+    (
+        "inbound",
+        re.compile(
+            r"(^|[?&\s])(SmsStatus|MessageStatus)=received(&|$|\s)|(^|[?&\s])text=.*&keyword=|(^|[?&\s])keyword=.*&text="
+        ),
+    ),
     ("smsapi", re.compile(r"(^|[?&\s])MsgId=")),
     ("vonage", re.compile(r"(^|[?&\s])(messageId|message-timestamp|err-code|network-code)=")),
 ]
+
+
+def looks_inbound(body: str) -> bool:
+    """Tells whether one callback body (JSON, or a form body; maybe after a logged time) is a reply from a recipient,
+    not a delivery report."""
+    rules = _JSON_KEYS if re.search(r"(^|\s)[{\[]", body) else _FORM
+    return any(fmt == "inbound" and rx.search(body) for fmt, rx in rules)
 
 
 def detect(path: Path) -> str:
@@ -117,6 +133,8 @@ def detect(path: Path) -> str:
         return "canonical"
     if ({"sid", "messagesid", "smssid"} & keys) and ({"status"} & keys):
         return "twilio"
+    if {"receivedat", "received"} & keys and {"from", "msisdn", "phone", "number"} & keys and {"text", "body"} & keys:
+        return "inbound"
     if ({"clickedat", "clicktime", "clickdate", "timestamp", "time"} & keys) and (
         {"messageid", "providermessageid", "linkid", "shortlinkid", "msgid"} & keys
     ):

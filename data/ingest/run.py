@@ -58,6 +58,9 @@ class Summary:
     clicks_unchanged: int = 0
     clicks_duplicates: int = 0
     clicks_bots: int = 0
+    inbound_new: int = 0  # replies (inbound messages) added
+    inbound_unchanged: int = 0  # replies the lake had already
+    optouts_new: int = 0  # new replies that are opt-outs (data/optouts.py)
     dispatches_new: int = 0
     no_number: int = 0
     statuses: dict[str, int] = field(default_factory=dict)  # status of new and updated messages
@@ -147,9 +150,17 @@ def ingest(
 
     normalised: list[Normalised | None] = []
     click_parts: list[pa.Table] = []
+    inbound_parts: list[pa.Table] = []
     issues: list[Issue] = []
     unknown: Counter = Counter()
     for i, p in enumerate(parsed):
+        from data.ingest import inbound as inbound_format
+
+        replies = inbound_format.replies_of(p, per_file[i])  # a receipt log's replies: the inbound table
+        if replies is not None:
+            table, bad = inbound_format.normalise(replies, per_file[i], i)
+            issues.extend(bad)
+            inbound_parts.append(table)
         issues.extend(p.issues)
         if p.kind == "clicks":
             from data.ingest import clicks as clicks_format
@@ -157,6 +168,11 @@ def ingest(
             table, bad = clicks_format.normalise(p, per_file[i], i)
             issues.extend(bad)
             click_parts.append(table)
+            normalised.append(None)
+        elif p.kind == "inbound":
+            table, bad = inbound_format.normalise(p, per_file[i], i)
+            issues.extend(bad)
+            inbound_parts.append(table)
             normalised.append(None)
         else:
             norm = normalise(p, per_file[i], i)
@@ -193,6 +209,14 @@ def ingest(
             )
             issues.extend(clicked.issues)
         touched = set(merged.months) | (clicked.message_months if clicked else set())
+        replies = None
+        if inbound_parts:
+            from data.ingest.inbound import merge_inbound, optout_months
+
+            replies, summary.inbound_unchanged = merge_inbound(staging, pa.concat_tables(inbound_parts))
+            summary.inbound_new = replies.num_rows
+            summary.optouts_new = replies.num_rows - replies["keyword"].null_count
+            touched |= optout_months(staging, replies)
         state = read_state(staging)
         build = rollups == "always" or (rollups == "auto" and (state is not None or not had_messages))
         if build and touched and staging.month_dirs():
@@ -201,7 +225,11 @@ def ingest(
             touched_at = [a for a in (merged.touched_at, clicked.touched_at if clicked else None) if a is not None]
             if days_only and touched_at:
                 build_rollup_days(
-                    staging, tz=report_tz, touched_at=pa.concat_arrays(touched_at), search_index=search_index
+                    staging,
+                    tz=report_tz,
+                    touched_at=pa.concat_arrays(touched_at),
+                    search_index=search_index,
+                    replied=sorted(touched),
                 )
                 summary.rollup_months = sorted(touched)
             elif state is not None and state.get("tz") == report_tz and rollups != "always":

@@ -11,15 +11,15 @@ line:
   handset, so [from:] is the recipient and [to:] our sender; [FID:] is the SMSC's
   message id. Kannel's `Sent SMS` lines (the submission: [to:] recipient, [msg:] the
   text) become pending messages with the recipient and the text, and `FAILED Send
-  SMS` lines failed ones; `Receive SMS` lines are inbound messages, not receipts, and
-  are quarantined as such.
+  SMS` lines failed ones; `Receive SMS` lines are inbound messages, not receipts: the
+  import puts them in the inbound table (replies, data/ingest/inbound.py).
 - Jasmin's HTTP DLR callback bodies, one per line (`id=...&message_status=DELIVRD&
   id_smsc=...&subdate=...&donedate=...&err=000`).
 - Jasmin's log lines (`%(asctime)s %(levelname)-8s %(process)d %(message)s`): `DLR [cid:x]
   [smpp-msgid:...] [status:DELIVRD] [submit date:...] [done date:...] [sub/dlvrd
   messages:001/001] [err:000] [content:...]` receipts; `SMS-MT [cid:x] [queue-msgid:...]
   [smpp-msgid:...] [status:...] ... [from:b'...'] [to:b'...']` submissions (pending
-  messages, as Kannel's Sent SMS); `SMS-MO` lines are inbound, quarantined. The message
+  messages, as Kannel's Sent SMS); `SMS-MO` lines are inbound (replies, as above). The message
   id is the SMSC's ([smpp-msgid:], [msgid:] in error lines, Kannel's [FID:]), never
   Jasmin's own [queue-msgid:].
 - A receipt's `id:` may follow any non-word character (`short_message=id:...`,

@@ -17,8 +17,8 @@ Three shapes, told apart per file / line:
   when present, orders updates; otherwise the order of the lines does.
 
 Statuses and error codes map through `schema.TWILIO_STATUS` / `TWILIO_ERROR`.
-Inbound messages (direction inbound, status received) are not deliveries and are
-quarantined as such.
+Inbound messages (direction inbound, status received) are not deliveries: the import
+puts them in the inbound table (replies, data/ingest/inbound.py).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ SORTABLE = [
     "clicked",
     "ctr",
     "cost",
+    "optouts",
 ]
 COLUMNS = [
     "kind",
@@ -51,6 +52,8 @@ COLUMNS = [
     "clicks_per_clicker",
     "cost",
     "costs",
+    "optouts",
+    "optout_rate",
 ]
 
 
@@ -144,7 +147,7 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
     out = []
     for cid in sorted(grouped):
         rows, camp = grouped[cid], info[cid]
-        sums = {c: sum(int(r[c]) for r in rows) for c in COUNT_COLUMNS}
+        sums = {c: sum(int(r[c]) for r in rows) for c in (*COUNT_COLUMNS, "optouts")}
         out.append(
             {
                 "kind": "campaign",
@@ -167,6 +170,7 @@ def _campaign_records(dispatches: list[dict], campaigns: pd.DataFrame) -> list[d
                 "ctr": _share(sums["clicked"], sums["delivered"]),
                 "clicks_per_clicker": _share(sums["clicks"], sums["clicked"]),
                 **_cost_of(rows),
+                "optout_rate": _share(sums["optouts"], sums["delivered"]),
             }
         )
     return out

@@ -37,6 +37,7 @@ SORT_KEYS = {
     "clicked": "clicked",
     "ctr": "ctr",
     "cost": "cost",
+    "optouts": "optouts",
 }
 _COST_ITEMS = pa.list_(pa.struct([("currency", pa.string()), ("amount", pa.decimal128(38, 6))]))
 _EVER = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
@@ -61,7 +62,9 @@ def _all_dispatches(db: Db, tz: str) -> pa.Table:
     def build() -> pa.Table:
         frame = pd.DataFrame(dispatch_records(db, period=Period(*_EVER, tz)))
         if frame.empty:
-            frame = pd.DataFrame(columns=["dispatch_id", "number", "name", "description", "sent_at", *COUNT_COLUMNS])
+            frame = pd.DataFrame(
+                columns=["dispatch_id", "number", "name", "description", "sent_at", *COUNT_COLUMNS, "optouts"]
+            )
         frame["hay"] = (frame["name"].fillna("") + "\n" + frame["description"].fillna("")).map(fold)
         frame["sent_at"] = pd.to_datetime(frame["sent_at"])
         frame["sent_on"] = frame["sent_at"].dt.date
@@ -171,6 +174,7 @@ def history_page(
                    sum(d.delivered) / nullif(sum(d.sent), 0) AS delivered_pct,
                    sum(d.clicked) / nullif(sum(d.delivered), 0) AS ctr,
                    sum(d.clicks) / nullif(sum(d.clicked), 0) AS clicks_per_clicker,
+                   CAST(sum(d.optouts) AS BIGINT) AS optouts, sum(d.optouts) / nullif(sum(d.delivered), 0) AS optout_rate,
                    any_value(k.cost) AS cost, list(d.dispatch_id) AS member_ids
             FROM d JOIN history_campaigns c ON c.id = d.campaign_id LEFT JOIN camp_cost k ON k.campaign_id = c.id
             GROUP BY c.id, c.name, c.description, c.rule

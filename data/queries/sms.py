@@ -29,6 +29,7 @@ from data.queries.counts import (
     period_params,
     with_rates,
 )
+from data.queries.optouts import every_dispatch_optouts
 from data.schema import StatusGroup, statuses_in
 
 
@@ -199,11 +200,12 @@ def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = N
     Keys: dispatch_id, number, name, description, message_text, recipient_group,
     sender, sent_at (its first message, local time, naive), COUNT_COLUMNS,
     delivered_pct, ctr, clicks_per_clicker; costs (`data.queries.cost.Cost`, from the cost rollup) and cost (its
-    `cost.sort_key`); and campaign_id (None when in no campaign) when the campaign `members` (dispatch_id,
+    `cost.sort_key`); optouts and optout_rate (opt-outs / delivered, `data.queries.optouts`); and campaign_id (None when in no campaign) when the campaign `members` (dispatch_id,
     campaign_id) are given.
     """
     first, rows = _dispatch_totals(db, period.tz)
     every = cost_queries.dispatch_costs(db)
+    optouts = every_dispatch_optouts(db)
     lo, hi = (int(b.timestamp()) * 1_000_000 for b in period.bounds_utc())  # local midnights: whole seconds
     chosen = rows[bisect.bisect_left(first, lo) : bisect.bisect_left(first, hi)]
     # A few hundred dispatches at most: campaigns are joined here rather than registered with DuckDB.
@@ -219,6 +221,8 @@ def dispatch_records(db: Db, *, period: Period, members: pd.DataFrame | None = N
         r["clicks_per_clicker"] = per_clicker(r["clicks"], r["clicked"])
         r["costs"] = every.get(r["dispatch_id"], cost_queries.NONE)
         r["cost"] = cost_queries.sort_key(r["costs"])
+        r["optouts"] = optouts.get(r["dispatch_id"], 0)
+        r["optout_rate"] = r["optouts"] / r["delivered"] if r["delivered"] else math.nan
         if members is not None:
             c = owner.get(r["dispatch_id"])
             r["campaign_id"] = None if c is None else int(c)

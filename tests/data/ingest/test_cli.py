@@ -50,13 +50,14 @@ def test_import_prints_a_summary_and_a_second_import_changes_nothing(tmp_path):
     data_dir = tmp_path / "data"
     first = cli(data_dir, SAMPLES / "smpp_kannel.log", SAMPLES / "canonical.csv", "--provider", "plus")
     assert first.exit_code == 0, first.stderr
-    assert "messages: 13 imported" in first.stdout and "quarantined lines:" in first.stdout
+    assert "messages: 13 imported" in first.stdout and "replies: 1 imported (1 of them opt-outs)" in first.stdout
     files = lake_files(data_dir)
     second = cli(data_dir, SAMPLES / "smpp_kannel.log", SAMPLES / "canonical.csv", "--provider", "plus", "--json")
     assert second.exit_code == 0, second.stderr
     summary = json.loads(second.stdout.strip().splitlines()[-1])
     assert (summary["messages_new"], summary["messages_updated"], summary["messages_unchanged"]) == (0, 0, 13)
-    assert summary["quarantined"] == 1 and summary["rows_read"] == 19
+    assert summary["quarantined"] == 0 and summary["rows_read"] == 19  # the Kannel log's STOP: a reply
+    assert (summary["inbound_new"], summary["inbound_unchanged"]) == (0, 1)
     assert lake_files(data_dir) == files
 
 

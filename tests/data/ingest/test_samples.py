@@ -40,7 +40,7 @@ EXPECTED = {
             "plus:1A2B3C04": ("undelivered", "landline_unsupported"),
             "plus:1A2B3C05": ("failed", "platform_error"),  # FAILED Send SMS
         },
-        ["inbound message (Receive SMS), not a delivery receipt"],
+        [],  # its Receive SMS line (a STOP) goes to the inbound table
     ),
     "smpp_receipts.log": (
         "smpp-dlr",
@@ -73,7 +73,7 @@ EXPECTED = {
             "twilio:SM00000000000000000000000000000002": ("undelivered", "absent_subscriber"),
             "twilio:SM00000000000000000000000000000004": ("rejected", "carrier_filtered"),
         },
-        ["inbound message, not a delivery", "update of a message the lake does not have, and no time to place it"],
+        ["update of a message the lake does not have, and no time to place it"],  # the STOP reply: inbound table
     ),
     "twilio_messages.json": (
         "twilio",

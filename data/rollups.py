@@ -515,6 +515,25 @@ def optout_months(chosen: list[str], current: dict[str, str], *, whole: bool) ->
     return sorted(set(chosen) | (before & set(current)))
 
 
+def _replies_may_move(lake: Lake, engine, messages: str, month_filter: str) -> bool:
+    """Returns whether an opt-out reply may count for another message after the touched messages changed: only a
+    reply from one of their numbers, received after one of them was created, can (a reply counts for the latest
+    message delivered to its number before it: data/optouts.py). Usually none: the compactor's messages are
+    new, the replies to them still to come, so its runs need not rebuild the opt-outs of their months."""
+    if not any(lake.inbound_dir.glob("month=*/*.parquet")):
+        return False
+    hive = "hive_partitioning=true, hive_types={'month': VARCHAR}"
+    found = engine.con.execute(f"""
+        SELECT count(*) FROM read_parquet({sql_literal(lake.inbound_glob)}, {hive}) i
+        JOIN (
+            SELECT msisdn, min(created_at) AS since FROM {messages} m
+            WHERE {month_filter} AND m.created_at IN (SELECT t FROM touched_at) GROUP BY msisdn
+        ) x ON i.msisdn = x.msisdn
+        WHERE i.keyword IS NOT NULL AND i.received_at >= x.since
+    """).fetchall()
+    return found[0][0] > 0
+
+
 def _rebuild_optouts(lake: Lake, engine, months: list[str], tz: str, *, whole: bool) -> int:
     """Rebuilds `optout_daily` of `months` whole (the replies and every message they may count for) and returns
     how many rows it wrote."""
@@ -652,7 +671,9 @@ def build_rollup_days(
             engine.materialize(
                 "base", base_sql(messages=messages, clicks="month_clicks", tz=tz, month_filter=month_filter)
             )
-        optout_built = optout_months(sorted(set(months) | (set(replied) & set(current))), current, whole=False)
+        moved = bool(months) and _replies_may_move(lake, engine, messages, month_filter)
+        optout_chosen = (set(months) if moved else set()) | (set(replied) & set(current))
+        optout_built = optout_months(sorted(optout_chosen), current, whole=False)
         rows["optout_daily"] = _rebuild_optouts(lake, engine, optout_built, tz, whole=False) if optout_built else 0
         for name in NAMES:
             if name == "optout_daily":

@@ -210,13 +210,15 @@ def ingest(
             issues.extend(clicked.issues)
         touched = set(merged.months) | (clicked.message_months if clicked else set())
         replies = None
+        replied: set[str] = set()
         if inbound_parts:
             from data.ingest.inbound import merge_inbound, optout_months
 
             replies, summary.inbound_unchanged = merge_inbound(staging, pa.concat_tables(inbound_parts))
             summary.inbound_new = replies.num_rows
             summary.optouts_new = replies.num_rows - replies["keyword"].null_count
-            touched |= optout_months(staging, replies)
+            replied = set(optout_months(staging, replies))
+            touched |= replied
         state = read_state(staging)
         build = rollups == "always" or (rollups == "auto" and (state is not None or not had_messages))
         if build and touched and staging.month_dirs():
@@ -229,7 +231,7 @@ def ingest(
                     tz=report_tz,
                     touched_at=pa.concat_arrays(touched_at),
                     search_index=search_index,
-                    replied=sorted(touched),
+                    replied=sorted(replied),
                 )
                 summary.rollup_months = sorted(touched)
             elif state is not None and state.get("tz") == report_tz and rollups != "always":

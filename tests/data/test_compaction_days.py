@@ -181,3 +181,48 @@ def test_the_lake_rows_are_found_through_the_id_index(demo_dir, tmp_path, monkey
     stored = pq.read_table(lake.messages_dir, filters=[("provider_message_id", "=", one["provider_message_id"])])
     assert pc.unique(stored["status"]).to_pylist() == [one["status"]]
     assert done.months == ["2026-11"]
+
+
+def test_a_compaction_that_moves_an_opt_out_rebuilds_its_months_and_one_that_cannot_does_not(
+    demo_dir, tmp_path, frames, monkeypatch
+):
+    from data import rollups
+    from tests.expected import optout_replies
+
+    live = copy_data(demo_dir, tmp_path / "live")
+    # the reply of the newest month's opt-outs whose message stops being delivered: it counts for another one
+    messages = frames["messages"].assign(
+        month=lambda m: pd.to_datetime(m["created_at"], utc=True).dt.strftime("%Y-%m")  # the lake's UTC month
+    )
+    counted = optout_replies(frames).merge(messages[["message_id", "month", "done_at"]], on="message_id")
+    reply = counted.sort_values("message_id").iloc[-1]
+    failed = {
+        "message_id": reply["message_id"],
+        "status": "undelivered",
+        "raw_status": "UNDELIV",
+        "done_at": (reply["done_at"] + pd.Timedelta(minutes=5)).isoformat(),
+    }
+    rebuilt_for: list[list[str]] = []
+    real = rollups._rebuild_optouts
+
+    def watched(lake, engine, months, tz, *, whole):
+        rebuilt_for.append(list(months))
+        return real(lake, engine, months, tz, whole=whole)
+
+    monkeypatch.setattr(rollups, "_rebuild_optouts", watched)
+    records, _clicks = callbacks(live)
+    fresh = [r for r in records if r.get("message_id", "").startswith("live-")][:20]  # new messages: no reply yet
+    spool_in_pieces(live, fresh, [], seed=6)
+    compact(live, options=OPTIONS, report_tz=TZ)
+    assert rebuilt_for == [], "no reply can move: the opt-outs stay as they were"
+
+    before = rollup_rows(live)["optout_daily"]
+    spool_in_pieces(live, [failed], [], seed=7)
+    compact(live, options=OPTIONS, report_tz=TZ)
+    assert rebuilt_for and reply["month"] in rebuilt_for[-1]
+    after = rollup_rows(live)["optout_daily"]
+    assert after != before  # the opt-out left its message's dispatch
+    rebuilt = copy_data(live, tmp_path / "rebuilt")
+    with transaction(Lake(rebuilt / "lake")) as staging:
+        build_rollups(staging, tz=TZ)
+    assert rollup_rows(live) == rollup_rows(rebuilt)

@@ -39,7 +39,8 @@ def test_sms_page_defines_its_figures_and_the_details_agree_with_the_table(dash_
     time.sleep(0.5)
     kpi_help = titles(dash_duo, f"#{Sms.KPIS}")
     previous = " " + t("pl", "help.kpi.previous")
-    # each card's "?", and those of the lines under two of them (time to delivery, clicks in all) and of the cost
+    # each card's "?", and those of the lines under two of them (time to delivery, clicks in all), of the cost
+    # and of the opt-outs
     assert kpi_help == [
         t("pl", "help.kpi.sent") + previous,
         t("pl", "help.kpi.delivered") + previous,
@@ -48,6 +49,7 @@ def test_sms_page_defines_its_figures_and_the_details_agree_with_the_table(dash_
         t("pl", "help.kpi.clicks"),
         t("pl", "help.kpi.ctr") + previous,
         t("pl", "help.cost"),
+        t("pl", "help.optout"),
     ]
     assert t("pl", "help.history") in titles(dash_duo, "body")
     shot("definitions-sms-pl")
@@ -90,8 +92,9 @@ def test_transactional_cards_compare_and_the_expanded_row_agrees(dash_duo, brows
     until(lambda: dash_duo.find_elements(rows), what="campaign rows")
 
     # Every card with the previous period's figure beneath, and its definition.
-    cards = until(lambda: (c := dash_duo.find_elements(f"#{Trx.KPIS} .card")) and len(c) == 5 and c, what="cards")
-    assert all("poprz.:" in text_of(c) for c in cards)
+    cards = until(lambda: (c := dash_duo.find_elements(f"#{Trx.KPIS} .card")) and len(c) == 6 and c, what="cards")
+    assert all("poprz.:" in text_of(c) for c in cards[:5])
+    assert text_of(cards[5]).startswith(t("pl", "cost.title"))  # the demo's messages have prices: the cost card
     assert titles(dash_duo, f"#{Trx.KPIS}")[2].startswith(t("pl", "help.trx.clicked"))
     shot("definitions-trx-pl")
 

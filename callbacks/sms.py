@@ -97,6 +97,12 @@ def _trend(trend, period: Period, grain: str | None, lang: str) -> dict:
     return trend_figure(bucketed(trend, chosen), trend_labels(lang), lang, chosen)
 
 
+def _history_page(ctx: PageContext, period, flt: HistoryFilter | None, expanded: frozenset[int], **cut):
+    """Returns the dispatch history's page `cut` (sort, start, end) of the period, with the store's campaigns."""
+    campaigns, members = ctx.campaign_frames()
+    return history_page(ctx.db, period=period, campaigns=campaigns, members=members, flt=flt, expanded=expanded, **cut)
+
+
 def _fill(
     ctx: PageContext,
     choice: Choice,
@@ -127,16 +133,7 @@ def _fill(
     optouts = optout_queries.period_optouts(ctx.db, period=period)
     before = optout_queries.period_optouts(ctx.db, period=period.previous()) if prev is not None else None
     out["alert"] = data_notices(ctx, lang) or None
-    campaigns, members = ctx.campaign_frames()
-    page = history_page(
-        ctx.db,
-        period=period,
-        campaigns=campaigns,
-        members=members,
-        flt=flt,
-        expanded=expanded,
-        end=sms.GRID_BLOCK if with_rows else 0,
-    )
+    page = _history_page(ctx, period, flt, expanded, end=sms.GRID_BLOCK if with_rows else 0)
     out["kpis"] = sms.kpi_cards(now, prev, lang, delivery, cost, optouts, before)
     out["trend"] = _trend(trend, period, grain, lang)
     out["rows"] = sms.grid_rows(page.rows, lang, expanded)
@@ -184,18 +181,7 @@ def grid_page(
         period = period_callbacks.resolve(ctx, preset, start, end).period
         if period is None:
             return {"rowData": [], "rowCount": 0}
-        campaigns, members = ctx.campaign_frames()
-        page = history_page(
-            ctx.db,
-            period=period,
-            campaigns=campaigns,
-            members=members,
-            flt=flt,
-            sort=sort,
-            expanded=expanded,
-            start=first,
-            end=after,
-        )
+        page = _history_page(ctx, period, flt, expanded, sort=sort, start=first, end=after)
     except Exception:  # noqa: BLE001 - no lake, or a file found unreadable: the report's alert says so
         log.warning("the dispatch grid's rows could not be read", exc_info=True)
         return {"rowData": [], "rowCount": 0}

@@ -470,7 +470,6 @@ def build_rollups(
     seconds = round(time.perf_counter() - started, 3)
     cpu_seconds = round(time.process_time() - cpu_started, 3)
     # The message search index is built for the same months, outside the rollup set (see data/search_index.py).
-    from data.search_index import VERSION as SEARCH_INDEX_VERSION
     from data.search_index import build_search_index
 
     index = (
@@ -481,17 +480,7 @@ def build_rollups(
     state = read_state(lake) if months is not None else None
     if not state or state.get("version") != VERSION or state.get("tz") != tz:
         state = {"version": VERSION, "tz": tz, "months": {}}
-    recorded = {m: s for m, s in state.get("months", {}).items() if m in current and m not in chosen}
-    recorded.update({m: current[m] for m in chosen if m in current})
-    indexed = {m: v for m, v in state.get("search_index", {}).items() if m in recorded and m not in chosen}
-    indexed.update(dict.fromkeys(index["built"], SEARCH_INDEX_VERSION))
-    state.update(
-        months=recorded,
-        clicks=clicks_sig,
-        search_index=indexed,
-        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    )
-    write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
+    _record_state(lake, state, current, chosen, index["built"], clicks_sig)
     return {
         "months": len(chosen),
         "rows": rows,
@@ -500,6 +489,27 @@ def build_rollups(
         "engine": engine.name,
         "search_index_seconds": index["seconds"],
     }
+
+
+def _record_state(
+    lake: Lake, state: dict, current: dict[str, str], rebuilt: Iterable[str], indexed_now: Iterable[str], clicks_sig
+) -> None:
+    """Writes the rollup state: the `rebuilt` months' rollups match their messages as `current` says (the other
+    months keep what `state` says of them), `indexed_now` months have a fresh search index."""
+    from data.search_index import VERSION as SEARCH_INDEX_VERSION
+
+    rebuilt = set(rebuilt)
+    recorded = {m: v for m, v in state.get("months", {}).items() if m in current and m not in rebuilt}
+    recorded.update({m: current[m] for m in rebuilt if m in current})
+    indexed = {m: v for m, v in state.get("search_index", {}).items() if m in recorded and m not in rebuilt}
+    indexed.update(dict.fromkeys(indexed_now, SEARCH_INDEX_VERSION))
+    state.update(
+        months=recorded,
+        clicks=clicks_sig,
+        search_index=indexed,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
 
 
 def optout_months(chosen: list[str], current: dict[str, str], *, whole: bool) -> list[str]:
@@ -715,22 +725,10 @@ def build_rollup_days(
                 shutil.rmtree(scratch, ignore_errors=True)
     seconds = round(time.perf_counter() - started, 3)
     cpu_seconds = round(time.process_time() - cpu_started, 3)
-    from data.search_index import VERSION as SEARCH_INDEX_VERSION
     from data.search_index import build_search_index
 
     index = build_search_index(lake, months=months) if search_index and months else {"built": [], "seconds": 0.0}
-    state = read_state(lake) or {}
-    recorded = {m: s for m, s in state.get("months", {}).items() if m in current}
-    recorded.update({m: current[m] for m in months})
-    indexed = {m: v for m, v in state.get("search_index", {}).items() if m in recorded and m not in months}
-    indexed.update(dict.fromkeys(index["built"], SEARCH_INDEX_VERSION))
-    state.update(
-        months=recorded,
-        clicks=clicks_sig,
-        search_index=indexed,
-        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    )
-    write_text_atomic(_state_file(lake), json.dumps(state, indent=1, sort_keys=True))
+    _record_state(lake, read_state(lake) or {}, current, months, index["built"], clicks_sig)
     return {
         "months": len(months),
         "days": len(pairs),

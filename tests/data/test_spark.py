@@ -124,7 +124,8 @@ def test_translated_base_and_click_delay_mean_the_same(spark, awkward):
         assert _sorted(got).equals(_sorted(want)), to_spark(sql_of("messages", "clicks"))
 
 
-@pytest.mark.parametrize("name", NAMES)
+# optout_daily is never translated: DuckDB builds it in this process whatever the engine (rollups._optout_table)
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "optout_daily"])
 def test_each_translated_rollup_means_the_same(spark, awkward, name):
     got, want = _both(spark, awkward, lambda m, c: rollup_sql(name, messages=m, clicks=c, tz=TZ))
     assert want.num_rows > 0

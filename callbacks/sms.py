@@ -239,31 +239,11 @@ def campaign_details(
     ids = list(members.loc[members["campaign_id"] == campaign_id, "dispatch_id"])
     try:
         numbers = sorted(dispatch_queries.dispatch_numbers(ctx.db, dispatch_ids=ids).values())
-        counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0]
-        reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=ids)
-        breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=ids)
-        delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=ids)
-        cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=ids)
-        optouts = optout_queries.dispatch_optouts(ctx.db, dispatch_id=ids)
+        figures = _details_figures(ctx, ids)
     except Exception as exc:  # noqa: BLE001
         return title, failure_alert(exc, lang, "SMS")
     info = {"campaign_id": campaign_id, "name": row["name"], "description": row["description"], "numbers": numbers}
-    names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
-    figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
-    return title, sms.details_body(
-        info,
-        counts,
-        reasons,
-        figure,
-        lang,
-        numbers_href=_numbers_href(ctx, {"campaign": campaign_id}, lang, can_download),
-        optouts=optouts,
-        optouts_href=_optouts_href(ctx, {"campaign": campaign_id}, lang, can_download),
-        breakdowns=breakdowns,
-        delivery=delivery,
-        delivery_bins=delivery_queries.chart_bins(delivery.buckets),
-        cost=cost,
-    )
+    return title, _details_body(ctx, info, figures, {"campaign": campaign_id}, lang, can_download)
 
 
 def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bool = True) -> tuple[str, object]:
@@ -273,29 +253,43 @@ def details(ctx: PageContext, *, number: int, lang: str | None, can_download: bo
         info = dispatch_queries.dispatch_info(ctx.db, number=number, tz=ctx.tz)
         if info is None:
             return t(lang, "details.title", number=number), error_alert(t(lang, "details.unknown", number=number))
-        counts = sms_queries.dispatch_counts(ctx.db, dispatch_id=info["dispatch_id"]).iloc[0]
-        reasons = sms_queries.dispatch_reasons(ctx.db, dispatch_id=info["dispatch_id"])
-        breakdowns = operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=info["dispatch_id"])
-        delivery = delivery_queries.dispatch_delivery(ctx.db, dispatch_id=info["dispatch_id"])
-        cost = cost_queries.dispatch_cost(ctx.db, dispatch_id=info["dispatch_id"])
-        optouts = optout_queries.dispatch_optouts(ctx.db, dispatch_id=info["dispatch_id"])
+        figures = _details_figures(ctx, info["dispatch_id"])
     except Exception as exc:  # noqa: BLE001
         return t(lang, "details.title", number=number), failure_alert(exc, lang, "SMS")
+    return t(lang, "details.title", number=number), _details_body(
+        ctx, info, figures, {"dispatch": number}, lang, can_download
+    )
+
+
+def _details_figures(ctx: PageContext, ids: str | list[str]) -> dict:
+    """Returns what the details of a dispatch, or of a campaign's dispatches together (`ids`), show."""
+    return {
+        "counts": sms_queries.dispatch_counts(ctx.db, dispatch_id=ids).iloc[0],
+        "reasons": sms_queries.dispatch_reasons(ctx.db, dispatch_id=ids),
+        "breakdowns": operator_queries.dispatch_breakdowns(ctx.db, dispatch_id=ids),
+        "delivery": delivery_queries.dispatch_delivery(ctx.db, dispatch_id=ids),
+        "cost": cost_queries.dispatch_cost(ctx.db, dispatch_id=ids),
+        "optouts": optout_queries.dispatch_optouts(ctx.db, dispatch_id=ids),
+    }
+
+
+def _details_body(ctx: PageContext, info: dict, figures: dict, target: dict, lang: str, can_download: bool):
+    """Returns the details dialog's body of `info` with its `figures`; `target` names it in download links."""
+    reasons = figures["reasons"]
     names = [t(lang, f"reason.{r or 'none'}") for r in reasons["reason"]]
-    figure = reasons_figure(reasons, names, t(lang, "col.count"), lang)
-    return t(lang, "details.title", number=number), sms.details_body(
+    return sms.details_body(
         info,
-        counts,
+        figures["counts"],
         reasons,
-        figure,
+        reasons_figure(reasons, names, t(lang, "col.count"), lang),
         lang,
-        numbers_href=_numbers_href(ctx, {"dispatch": number}, lang, can_download),
-        optouts=optouts,
-        optouts_href=_optouts_href(ctx, {"dispatch": number}, lang, can_download),
-        breakdowns=breakdowns,
-        delivery=delivery,
-        delivery_bins=delivery_queries.chart_bins(delivery.buckets),
-        cost=cost,
+        numbers_href=_numbers_href(ctx, target, lang, can_download),
+        optouts=figures["optouts"],
+        optouts_href=_optouts_href(ctx, target, lang, can_download),
+        breakdowns=figures["breakdowns"],
+        delivery=figures["delivery"],
+        delivery_bins=delivery_queries.chart_bins(figures["delivery"].buckets),
+        cost=figures["cost"],
     )
 
 

@@ -459,12 +459,7 @@ def build_rollups(
                     table = engine.arrow(f"SELECT * FROM ({query}) ORDER BY month, {_KEYS[name]}")
                     rows[name] = write_rollup_months(table, scratch, rollup_schema(name))
                 for month in built:
-                    final = target / f"month={month}"
-                    fresh = scratch / f"month={month}"
-                    if final.exists():
-                        shutil.rmtree(final)
-                    if fresh.exists():
-                        fresh.rename(final)
+                    _publish_month(target, scratch, month)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
     seconds = round(time.perf_counter() - started, 3)
@@ -544,6 +539,16 @@ def _replies_may_move(lake: Lake, engine, messages: str, month_filter: str) -> b
     return found[0][0] > 0
 
 
+def _publish_month(target: Path, scratch: Path, month: str) -> None:
+    """Puts the folder of `month` written under `scratch` in place of `target`'s (none written: the month has no
+    rows left, and its old folder goes)."""
+    final, fresh = target / f"month={month}", scratch / f"month={month}"
+    if final.exists():
+        shutil.rmtree(final)
+    if fresh.exists():
+        fresh.rename(final)
+
+
 def _rebuild_optouts(lake: Lake, engine, months: list[str], tz: str, *, whole: bool) -> int:
     """Rebuilds `optout_daily` of `months` whole (the replies and every message they may count for) and returns
     how many rows it wrote."""
@@ -555,11 +560,7 @@ def _rebuild_optouts(lake: Lake, engine, months: list[str], tz: str, *, whole: b
             _optout_table(lake, engine, months, tz, whole=whole), scratch, rollup_schema("optout_daily")
         )
         for month in months:
-            final, fresh = target / f"month={month}", scratch / f"month={month}"
-            if final.exists():
-                shutil.rmtree(final)
-            if fresh.exists():
-                fresh.rename(final)
+            _publish_month(target, scratch, month)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return written
@@ -716,11 +717,7 @@ def build_rollup_days(
                     table = pa.concat_tables(parts).sort_by([(k, "ascending") for k in keys])
                     table = table.append_column("month", pa.repeat(pa.scalar(month), table.num_rows))
                     write_rollup_months(table, scratch, columns)
-                    final, made = target / f"month={month}", scratch / f"month={month}"
-                    if final.exists():
-                        shutil.rmtree(final)
-                    if made.exists():
-                        made.rename(final)
+                    _publish_month(target, scratch, month)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
     seconds = round(time.perf_counter() - started, 3)

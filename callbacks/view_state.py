@@ -260,6 +260,12 @@ def page_body(
     )
 
 
+def kept_sort(current: object) -> str | None:
+    """Returns the sort a page's query store keeps while its grid is drawn (None when it keeps none)."""
+    sort = (inputs.record(current) or {}).get("sort")
+    return sort if isinstance(sort, str) else None
+
+
 def written(view: View, current: object, triggered: bool) -> dict:
     """Returns what a page's query store holds for `view`: its query string, whether it is the page's first
     (replacing the address rather than adding a history entry), the sort to keep while the grid is drawn, and
@@ -356,7 +362,6 @@ def register(app, ctx: PageContext) -> None:
         State(view_query(SMS), "data"),
     )
     def sms_search(preset, start, end, text, since, until, per, columns, grain, expanded, detail, current):
-        fallback = (inputs.record(current) or {}).get("sort")
         view = sms_view(
             preset=preset,
             start=start,
@@ -369,7 +374,7 @@ def register(app, ctx: PageContext) -> None:
             grain=grain,
             expanded=expanded,
             detail=detail,
-            fallback_sort=fallback if isinstance(fallback, str) else None,
+            fallback_sort=kept_sort(current),
         )
         return written(view, current, dash_ctx.triggered_id is not None)
 
@@ -386,7 +391,6 @@ def register(app, ctx: PageContext) -> None:
         State(view_query(TRX), "data"),
     )
     def trx_search(preset, start, end, text, source, open_keys, grain, columns, current):
-        fallback = (inputs.record(current) or {}).get("sort")
         view = trx_view(
             preset=preset,
             start=start,
@@ -396,7 +400,7 @@ def register(app, ctx: PageContext) -> None:
             open_keys=open_keys,
             grain=grain,
             column_state=columns,
-            fallback_sort=fallback if isinstance(fallback, str) else None,
+            fallback_sort=kept_sort(current),
         )
         return written(view, current, dash_ctx.triggered_id is not None)
 

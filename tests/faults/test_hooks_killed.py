@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from config import ROOT
-from data.compactor import compact
+from data.compactor import CompactorBusy, compact, compactor_lock
 from data.ingest.core import Options
 from data.lake import Lake
 from data.store.hooks import HookStore
@@ -64,6 +64,19 @@ def wait_up(base: str, proc: subprocess.Popen) -> None:
         except requests.RequestException:
             time.sleep(0.1)
     raise AssertionError("the server did not start")
+
+
+def wait_lock_free(data_dir, seconds: float = 60) -> None:
+    """Waits until no killed compactor still holds the lock: SIGKILL is sent to a whole process group at once, but
+    only the group's leader is waited for, and the server's compactor may take a moment longer to end."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with compactor_lock(data_dir):
+                return
+        except CompactorBusy:
+            assert time.monotonic() < deadline, f"a compactor still holds the lock {seconds:.0f} s after the kill"
+            time.sleep(0.1)
 
 
 def test_acknowledged_callbacks_survive_kill_9_of_server_and_compactor(data_copy, tmp_path):
@@ -135,6 +148,7 @@ def test_acknowledged_callbacks_survive_kill_9_of_server_and_compactor(data_copy
     finally:
         log.close()
     assert len(acked) > 50, "too few callbacks got through to test anything"
+    wait_lock_free(data_copy)
     compact(data_copy, options=Options(tz=TZ), report_tz=TZ)
     lake = Lake(data_copy / "lake")
     found: dict[str, str] = {}

@@ -113,15 +113,21 @@ def remove(provider: str = typer.Argument(..., help="The provider whose hook goe
 def compact(
     every: float = typer.Option(None, "--every", help="Run again every SECONDS until stopped (default: once)."),
     as_json: bool = typer.Option(False, "--json", help="Print each run's summary as one JSON object."),
+    retry_failed: bool = typer.Option(
+        False, "--retry-failed", help="First put the callbacks set aside in spool/failed/ back into the spool."
+    ),
 ) -> None:
     """Move the spooled provider callbacks into the lake (one compactor per data directory)."""
     from data.compactor import CompactorBusy
     from data.compactor import compact as run_compact
     from data.ingest.core import Options
+    from data.spool import Spool
 
     cfg = config()
     if every is not None and every <= 0:
         fail("--every must be positive")
+    if retry_failed:
+        typer.echo(f"{Spool(cfg.data_dir).requeue_failed()} set-aside segment(s) back in the spool")
     options = Options(tz=cfg.timezone, region=cfg.default_region, optout_keywords=cfg.optout_keywords)
     while True:
         started = time.monotonic()
@@ -151,6 +157,12 @@ def _report(done, as_json: bool) -> None:
         typer.echo(
             f"compacted {done.callbacks} callbacks from {done.segments} segments in {done.seconds:.2f} s"
             f"{changed}; quarantined {done.quarantined + (s.quarantined if s else 0)}; months {', '.join(done.months)}"
+        )
+    if done.failed and not as_json:
+        typer.echo(
+            f"error: {done.failed} callback(s) failed to import even alone; kept in spool/failed/ and listed in the "
+            "quarantine (after a fix: compact --retry-failed)",
+            err=True,
         )
     sys.stdout.flush()
 

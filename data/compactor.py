@@ -10,6 +10,9 @@ segments are still there and the lake as it was; killed after it and before the
 removal, the next run imports them again, which changes nothing (a message's latest
 final status wins whatever the order; a click is one click however often it comes).
 
+A callback the import cannot take (an error that is not the machine's) is found by halving the run's
+callbacks and set aside in `spool/failed/` with a quarantine line, so it holds up no other (`_import`).
+
 One compactor runs per data directory (a lock file in the spool folder); a second one
 finds it taken and returns at once. The touched months' search index is rebuilt at most every
 INDEX_EVERY_S (in between, a search reads those months' raw messages). After every run the time up to which callbacks
@@ -30,9 +33,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import duckdb
+
 from data.hookbodies import write_inputs
 from data.ingest.core import Issue, Options
-from data.ingest.run import Summary, ingest, write_quarantine
+from data.ingest.run import Summary, ingest, merged, write_quarantine
 from data.lake import write_text_atomic
 from data.spool import Spool, read_segment, spool_dir
 
@@ -40,6 +45,9 @@ LOCK_FILE = ".compactor.lock"
 STATE_FILE = "compacted.json"
 INDEX_EVERY_S = 300.0  # the touched months' search index is rebuilt at most this often (it costs as much as the
 # rest of a run; meanwhile a search reads those months' raw messages, data.search_index.fresh_months)
+
+
+MACHINE_ERRORS = (OSError, MemoryError, duckdb.IOException, duckdb.OutOfMemoryException)  # not a callback's fault
 
 
 class CompactorBusy(RuntimeError):
@@ -54,6 +62,7 @@ class Compaction:
     segments: int = 0
     callbacks: int = 0
     quarantined: int = 0  # spool lines or callbacks no input file could hold (damaged, not the format)
+    failed: int = 0  # callbacks whose import raised an error even alone: set aside in spool/failed/, quarantined
     summary: Summary | None = None
     seconds: float = 0.0
     months: list[str] = field(default_factory=list)
@@ -97,26 +106,24 @@ def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: 
             )
         result.callbacks = len(entries)
         if entries:
-            work = spool.dir / f".work-{uuid.uuid4().hex}"
-            try:
-                inputs, bad = write_inputs(entries, work)
-                issues.extend(Issue(f"hook:{e.provider}", 0, why, e.body.decode("utf-8", "replace")) for e, why in bad)
-                if inputs:
-                    result.summary = ingest(
-                        [p for p, _, _ in inputs],
-                        data_dir=data_dir,
-                        fmt=[f for _, f, _ in inputs],
-                        options=[replace(options, provider=pv) if pv else options for _, _, pv in inputs],
-                        report_tz=report_tz,
-                        names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
-                        search_index=index_now,
-                        by_day=True,
+            summaries, failed = _import(entries, spool.dir, issues, data_dir, options, report_tz, index_now)
+            if summaries:
+                result.summary = merged(summaries)
+                if index_now and result.summary.rollup_months:
+                    indexed_at = time.time()
+                result.months = result.summary.months
+            if failed:
+                kept = spool.set_aside([e for e, _ in failed])
+                result.failed = len(failed)
+                issues.extend(
+                    Issue(
+                        f"hook:{e.provider}",
+                        0,
+                        f"import failed ({type(exc).__name__}: {exc}); kept in spool/{kept.parent.name}/{kept.name}",
+                        e.body.decode("utf-8", "replace"),
                     )
-                    if index_now and result.summary.rollup_months:
-                        indexed_at = time.time()
-                    result.months = result.summary.months
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+                    for e, exc in failed
+                )
         if issues:
             write_quarantine(data_dir, "hooks-spool", issues)
             result.quarantined = len(issues)
@@ -126,6 +133,47 @@ def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: 
         write_text_atomic(spool.dir / STATE_FILE, json.dumps(state))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _import(entries, spool_folder, issues, data_dir, options, report_tz, index_now):
+    """Imports entries; returns the imports' summaries and the entries whose import raised an error even alone.
+
+    An error of the machine (disk, memory) is raised: the spool is kept and the next run tries again. Any other error
+    is a callback the import cannot take: the entries are halved until the ones failing alone are found, so one
+    such callback neither blocks those after it nor is retried for ever (it is set aside, see `compact`)."""
+    work = spool_folder / f".work-{uuid.uuid4().hex}"
+    try:
+        inputs, bad = write_inputs(entries, work)
+        if not inputs:
+            issues.extend(_rejected(bad))
+            return [], []
+        summary = ingest(
+            [p for p, _, _ in inputs],
+            data_dir=data_dir,
+            fmt=[f for _, f, _ in inputs],
+            options=[replace(options, provider=pv) if pv else options for _, _, pv in inputs],
+            report_tz=report_tz,
+            names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
+            search_index=index_now,
+            by_day=True,
+        )
+        issues.extend(_rejected(bad))
+        return [summary], []
+    except MACHINE_ERRORS:
+        raise
+    except Exception as exc:  # noqa: BLE001 - narrowed down below; re-raised above when it is the machine's
+        if len(entries) == 1:
+            return [], [(entries[0], exc)]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    half = len(entries) // 2
+    done_a, failed_a = _import(entries[:half], spool_folder, issues, data_dir, options, report_tz, index_now)
+    done_b, failed_b = _import(entries[half:], spool_folder, issues, data_dir, options, report_tz, index_now)
+    return done_a + done_b, failed_a + failed_b
+
+
+def _rejected(bad) -> list[Issue]:
+    return [Issue(f"hook:{e.provider}", 0, why, e.body.decode("utf-8", "replace")) for e, why in bad]
 
 
 def _remove_stale_check_folders(folder: Path) -> None:

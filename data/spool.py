@@ -9,7 +9,9 @@ group commit), so an acknowledged callback survives a crash of the process or th
 The compactor seals the open segments (`seal`: under the segment's lock, a rename to
 `*.ready`; a writer that finds its segment renamed starts a new one), reads the sealed
 ones, and removes them only after their callbacks are in a published lake version. A
-line cut short by a crash was never acknowledged; reading skips it.
+line cut short by a crash was never acknowledged; reading skips it. Callbacks whose import
+raised an error even alone are written to a segment in `spool/failed/` (`set_aside`), which
+`requeue_failed` puts back after a fix.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 from data.durable import fsync_dir, write_synced
 
 SPOOL_DIR = "spool"
+FAILED_DIR = "failed"  # callbacks whose import raised an error even alone (data.compactor), kept as segments
 OPEN, READY = ".open", ".ready"
 SEGMENT_BYTES = 16 * 1024 * 1024  # a process starts a new segment past this size
 
@@ -224,6 +227,35 @@ class Spool:
     def pending(self) -> int:
         """Returns how many segments (open or sealed) wait for the compactor."""
         return len(list(self.dir.glob("*.open"))) + len(self.ready()) if self.dir.is_dir() else 0
+
+    def set_aside(self, entries: list[Entry]) -> Path:
+        """Writes entries whose import failed to a segment in `spool/failed/` (fsync'd); returns its path."""
+        folder = self.dir / FAILED_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = folder / f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:8]}{READY}"
+        tmp = folder / f".{path.name}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            write_synced(fd, b"".join(encode(e) for e in entries))
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        fsync_dir(folder)
+        return path
+
+    def failed(self) -> list[Path]:
+        """Returns the segments set aside because their import failed, oldest first."""
+        return sorted((self.dir / FAILED_DIR).glob(f"*{READY}"))
+
+    def requeue_failed(self) -> int:
+        """Moves the set-aside segments back into the spool (for the next compaction); returns how many."""
+        moved = self.failed()
+        for path in moved:
+            os.replace(path, self.dir / path.name)
+        if moved:
+            fsync_dir(self.dir)
+        return len(moved)
 
     def remove(self, segments: list[Path]) -> None:
         """Removes compacted segments."""

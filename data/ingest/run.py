@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pyarrow as pa
@@ -85,6 +85,28 @@ class Summary:
         out["files"] = [f.__dict__ for f in self.files]
         out["rows_per_second"] = round(self.rows_per_second, 1)
         return out
+
+
+def merged(summaries: Sequence[Summary]) -> Summary:
+    """Returns one summary of several imports: counts added, months joined (a single summary is returned as is)."""
+    if len(summaries) == 1:
+        return summaries[0]
+    out = Summary()
+    for s in summaries:
+        for f in fields(Summary):
+            mine, theirs = getattr(out, f.name), getattr(s, f.name)
+            if f.name in ("months", "rollup_months"):
+                setattr(out, f.name, sorted(set(mine) | set(theirs)))
+            elif isinstance(mine, dict):
+                for k, v in theirs.items():
+                    mine[k] = mine.get(k, 0) + v
+            elif isinstance(mine, list):
+                mine.extend(theirs)
+            elif f.name == "quarantine_file":
+                out.quarantine_file = theirs or mine
+            else:
+                setattr(out, f.name, mine + theirs)
+    return out
 
 
 class IngestError(ValueError):

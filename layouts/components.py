@@ -106,6 +106,18 @@ def help_icon(text: str) -> html.I:
     )
 
 
+def kpi_tile(icon: str, title: str, help_text: str, body: list, card_id, *, wide: bool = False) -> dbc.Col:
+    """Returns a KPI card in its column: the heading (icon, title, "?" with `help_text`) above `body`; a `wide` one
+    takes a whole row on phones and half on tablets (the cost card's currencies)."""
+    heading = html.Div([html.I(className=f"bi {icon} me-1"), title, help_icon(help_text)], className="small text-muted")
+    return dbc.Col(
+        dbc.Card(dbc.CardBody([heading, *body], className="p-2"), id=card_id, className="h-100"),
+        xs=12 if wide else 6,
+        md=6 if wide else 3,
+        xl=True,
+    )
+
+
 def clicks_line(clicks: int, per_clicker: float, lang: str) -> html.Div:
     """Returns the line under a "clicked" figure: every human click, and clicks per clicking recipient, with
     their definition on the "?"."""

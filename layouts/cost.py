@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from i18n import DASH, fmt_cost_sums, fmt_int, fmt_money, t
-from layouts.components import help_icon
+from layouts.components import help_icon, kpi_tile
 
 PER_MESSAGE_DIGITS = 4  # a message costs a few grosze: four decimals
 
@@ -90,28 +90,6 @@ def cost_card(cost, lang: str, card_id) -> dbc.Col:
         if cost.unknown
         else []
     )
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(
-                        [
-                            html.I(className="bi bi-cash-coin me-1"),
-                            t(lang, "cost.title"),
-                            help_icon(t(lang, "help.cost")),
-                        ],
-                        className="small text-muted",
-                    ),
-                    *values,
-                    *per,
-                    *unknown,
-                ],
-                className="p-2",
-            ),
-            id=card_id,
-            className="h-100",
-        ),
-        xs=12,
-        md=6,
-        xl=True,
+    return kpi_tile(
+        "bi-cash-coin", t(lang, "cost.title"), t(lang, "help.cost"), [*values, *per, *unknown], card_id, wide=True
     )

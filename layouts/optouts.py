@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from i18n import fmt_int, fmt_pct, t
-from layouts.components import help_icon
+from layouts.components import help_icon, kpi_tile
 from layouts.ids import Sms
 
 RATE_DIGITS = 2  # opt-out rates are fractions of a percent
@@ -17,42 +17,23 @@ RATE_DIGITS = 2  # opt-out rates are fractions of a percent
 
 def optout_card(optouts, lang: str, card_id, before=None) -> dbc.Col:
     """Returns the KPI card of the period's opt-outs and their rate (and the previous period's, `before`)."""
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(
-                        [
-                            html.I(className="bi bi-x-octagon me-1"),
-                            t(lang, "optout.title"),
-                            help_icon(t(lang, "help.optout")),
-                        ],
-                        className="small text-muted",
-                    ),
-                    html.Div(fmt_int(optouts.optouts, lang), className="fs-4 fw-semibold kpi-value"),
-                    html.Div(
-                        t(lang, "optout.rate", pct=fmt_pct(optouts.rate, lang, RATE_DIGITS)),
-                        className="small text-muted optout-rate",
-                    ),
-                    *(
-                        [
-                            html.Div(
-                                t(lang, "kpi.previous", value=fmt_int(before.optouts, lang)),
-                                className="small text-muted",
-                            )
-                        ]
-                        if before is not None
-                        else []
-                    ),
-                ],
-                className="p-2",
+    return kpi_tile(
+        "bi-x-octagon",
+        t(lang, "optout.title"),
+        t(lang, "help.optout"),
+        [
+            html.Div(fmt_int(optouts.optouts, lang), className="fs-4 fw-semibold kpi-value"),
+            html.Div(
+                t(lang, "optout.rate", pct=fmt_pct(optouts.rate, lang, RATE_DIGITS)),
+                className="small text-muted optout-rate",
             ),
-            id=card_id,
-            className="h-100",
-        ),
-        xs=6,
-        md=3,
-        xl=True,
+            *(
+                [html.Div(t(lang, "kpi.previous", value=fmt_int(before.optouts, lang)), className="small text-muted")]
+                if before is not None
+                else []
+            ),
+        ],
+        card_id,
     )
 
 

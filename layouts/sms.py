@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from i18n import fmt_date_range, fmt_datetime, fmt_decimal, fmt_int, fmt_pct, t
 from layouts import campaigns, period, search
-from layouts.components import clicks_line, help_icon, trend_card
+from layouts.components import clicks_line, help_icon, kpi_tile, trend_card
 from layouts.cost import cost_card, cost_cell, cost_section
 from layouts.delivery import delivery_section, summary_line
 from layouts.exports import export_buttons
@@ -130,32 +130,12 @@ def kpi_cards(
         if prev is not None:
             extra.append(html.Div(t(lang, "kpi.previous", value=value(prev, key)), className="small text-muted"))
         cards.append(
-            dbc.Col(
-                dbc.Card(
-                    dbc.CardBody(
-                        [
-                            html.Div(
-                                [
-                                    html.I(className=f"bi {KPI_ICONS[key]} me-1"),
-                                    t(lang, f"kpi.{key}"),
-                                    help_icon(
-                                        t(lang, f"help.kpi.{key}")
-                                        + (" " + t(lang, "help.kpi.previous") if prev is not None else "")
-                                    ),
-                                ],
-                                className="small text-muted",
-                            ),
-                            html.Div(value(now, key), className="fs-4 fw-semibold kpi-value"),
-                            *extra,
-                        ],
-                        className="p-2",
-                    ),
-                    id=kpi_card(key),
-                    className="h-100",
-                ),
-                xs=6,
-                md=3,
-                xl=True,
+            kpi_tile(
+                KPI_ICONS[key],
+                t(lang, f"kpi.{key}"),
+                t(lang, f"help.kpi.{key}") + (" " + t(lang, "help.kpi.previous") if prev is not None else ""),
+                [html.Div(value(now, key), className="fs-4 fw-semibold kpi-value"), *extra],
+                kpi_card(key),
             )
         )
     if cost is not None and cost.known:

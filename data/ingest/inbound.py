@@ -122,15 +122,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     parsed, found = payloads.start(data, name, FORMAT, _records([], [], []), kind=KIND)
     lines = parsed.lines
     for p in payloads.readable(parsed):
-        body = p.body
-        if isinstance(body, dict) and isinstance(body.get("results"), list):
-            entries, path_name = body["results"], "results"
-        elif isinstance(body, dict) and isinstance(body.get("messages"), list):
-            entries, path_name = body["messages"], "messages"
-        elif isinstance(body, list):
-            entries, path_name = body, ""
-        else:
-            entries, path_name = [body], None
+        entries, path_name = payloads.objects(p.body, ("results", "messages"))
         for j, entry in enumerate(entries):
             parsed.rows += 1
             item = f"{path_name}[{j}]" if path_name is not None else None

@@ -83,13 +83,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     text = "\n".join(lines.lines.to_pylist())
     offset = 0
     for p in payloads.readable(parsed, form="not an Infobip report (JSON expected)"):
-        body = p.body
-        if isinstance(body, dict) and isinstance(body.get("results"), list):
-            entries, path_name = body["results"], "results"
-        elif isinstance(body, list):
-            entries, path_name = body, ""
-        else:
-            entries, path_name = [body], None
+        entries, path_name = payloads.objects(p.body, ("results",))
         for j, entry in enumerate(entries):
             parsed.rows += 1
             item = f"{path_name}[{j}]" if path_name is not None else None

@@ -120,6 +120,18 @@ def line_of(values_text: str, needle: str, start: int = 0) -> tuple[int, int]:
     return values_text.count("\n", 0, pos) + 1, pos + len(needle)
 
 
+def objects(body, envelopes: tuple[str, ...]) -> tuple[list, str | None]:
+    """Returns the objects a JSON body carries and the name its items are numbered under: the list under the first
+    of `envelopes` the body has (that key), the body when it is a list (""), else the body alone (None)."""
+    if isinstance(body, dict):
+        for key in envelopes:
+            if isinstance(body.get(key), list):
+                return body[key], key
+    if isinstance(body, list):
+        return body, ""
+    return [body], None
+
+
 def keyed(d: dict) -> dict[str, object]:
     """A dict with keys lower-cased and `_`, `-`, spaces removed (`MessageSid`, `message_sid` -> `messagesid`)."""
     return {re.sub(r"[\s_\-]", "", str(k)).lower(): v for k, v in d.items()}

@@ -79,12 +79,8 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
         body = p.body
         if p.form:
             entries, label = split_callback(body), "report"
-        elif isinstance(body, dict) and isinstance(body.get("list"), list):
-            entries, label = body["list"], "list"
-        elif isinstance(body, list):
-            entries, label = body, ""
         else:
-            entries, label = [body], None
+            entries, label = payloads.objects(body, ("list",))
         for j, entry in enumerate(entries):
             parsed.rows += 1
             item = f"{label}[{j}]" if label is not None and (len(entries) > 1 or label in ("list", "")) else None

@@ -79,12 +79,7 @@ def parse(path: Path, name: str, opts: Options) -> Parsed:
     offset = 0
     for p in payloads.readable(parsed):
         body = p.body
-        if isinstance(body, dict) and isinstance(body.get("messages"), list):
-            entries = body["messages"]
-        elif isinstance(body, list):
-            entries = body
-        else:
-            entries = [body]
+        entries, _ = payloads.objects(body, ("messages",))
         many = len(entries) > 1 or isinstance(body, list) or (isinstance(body, dict) and "messages" in body)
         for j, entry in enumerate(entries):
             parsed.rows += 1

@@ -18,7 +18,7 @@ from i18n import fmt_money, t
 from layouts.cost import cost_cell
 from layouts.ids import Shell, Sms, Trx
 from tests.browser.conftest import free_port
-from tests.browser.test_sms_page import ROWS, click, wait_rows
+from tests.browser.test_sms_page import ROWS, choose_all, click, sms_page_in_both_languages
 from web.context import AppContext
 
 
@@ -89,10 +89,6 @@ def sorted_keys(dash_duo, costs: dict, descending: bool, timeout: float = 15) ->
         time.sleep(0.3)
 
 
-def choose_all(dash_duo, preset_id: str) -> None:
-    dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{preset_id}_input_all']").click()
-
-
 def test_sms_page_shows_the_cost_on_its_card_in_the_grid_and_in_the_details(dash_duo, browser_config, shot):
     ctx = AppContext.create(browser_config)
     period = ctx.period("all")
@@ -103,16 +99,8 @@ def test_sms_page_shows_the_cost_on_its_card_in_the_grid_and_in_the_details(dash
     mixed = next(n for n, c in costs.items() if len(c.currencies) > 1)
     total = cost_queries.period_cost(ctx.db, period=period)
 
-    dash_duo.start_server(create_app(browser_config), port=free_port())
-    dash_duo.driver.set_window_size(1400, 1000)
-    dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
-    wait_rows(dash_duo)
-    for lang in ("pl", "en"):
-        if lang == "en":
-            click(dash_duo, f"#{Shell.LANG_EN}")
-            dash_duo.wait_for_text_to_equal("h1", "SMS reports", timeout=10)
-            wait_rows(dash_duo)
-        choose_all(dash_duo, Sms.PERIOD_PRESET)
+    for lang in sms_page_in_both_languages(dash_duo, browser_config):
+        choose_all(dash_duo)
         dash_duo.wait_for_contains_text(f"#{Sms.KPIS}", "€", timeout=15)
         # the card: one sum per currency, never their total, and the messages without a price
         cards = [plain(c.get_attribute("innerText")) for c in dash_duo.find_elements(f"#{Sms.KPIS} .card")]

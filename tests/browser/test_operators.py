@@ -14,7 +14,7 @@ from data.queries import sms as sms_queries
 from i18n import fmt_int, fmt_pct, t
 from layouts.ids import Camp, Shell, Sms
 from tests.browser.conftest import free_port
-from tests.browser.test_sms_page import ROWS, click, wait_rows
+from tests.browser.test_sms_page import ROWS, choose_all, click, wait_rows
 from web.context import AppContext
 
 
@@ -68,7 +68,7 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
     dash_duo.driver.set_window_size(1400, 1100)
     dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
     wait_rows(dash_duo)
-    dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_all']").click()
+    choose_all(dash_duo)
     # the period's cost: a card of its own, one sum per currency (the demo bills twilio's messages in EUR)
     dash_duo.wait_for_contains_text(f"#{Sms.KPIS}", "€", timeout=15)
     cards = [c.get_attribute("innerText") for c in dash_duo.find_elements(f"#{Sms.KPIS} .card")]
@@ -92,7 +92,7 @@ def test_details_show_operators_and_countries_with_the_worst_marked(dash_duo, br
             click(dash_duo, f"#{Shell.LANG_EN}")
             dash_duo.wait_for_text_to_equal("h1", "SMS reports", timeout=10)
             wait_rows(dash_duo)
-            dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_all']").click()
+            choose_all(dash_duo)
             if not dash_duo.find_element(f"#{Camp.FILTER_TEXT}").is_displayed():
                 click(dash_duo, f"#{Camp.FILTER_TOGGLE}")
                 time.sleep(0.5)  # the panel slides open

@@ -7,14 +7,12 @@ import time
 
 import pandas as pd
 
-from app import create_app
 from data.queries import optouts as optout_queries
 from data.queries import sms as sms_queries
 from i18n import fmt_int, fmt_pct, t
-from layouts.ids import Camp, Shell, Sms
-from tests.browser.conftest import free_port
+from layouts.ids import Camp, Sms
 from tests.browser.test_operators import open_details
-from tests.browser.test_sms_page import ROWS, click, wait_rows
+from tests.browser.test_sms_page import ROWS, choose_all, click, sms_page_in_both_languages
 from web.context import AppContext
 
 
@@ -30,16 +28,8 @@ def test_optout_card_column_and_details(dash_duo, browser_config, shot):
     mine = optout_queries.dispatch_optouts(ctx.db, dispatch_id=record["dispatch_id"])
     assert mine.optouts > 0
 
-    dash_duo.start_server(create_app(browser_config), port=free_port())
-    dash_duo.driver.set_window_size(1400, 1100)
-    dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
-    wait_rows(dash_duo)
-    for lang in ("pl", "en"):
-        if lang == "en":
-            click(dash_duo, f"#{Shell.LANG_EN}")
-            dash_duo.wait_for_text_to_equal("h1", "SMS reports", timeout=10)
-            wait_rows(dash_duo)
-        dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{Sms.PERIOD_PRESET}_input_all']").click()
+    for lang in sms_page_in_both_languages(dash_duo, browser_config, height=1100):
+        choose_all(dash_duo)
         # the period's card: how many opted out, and the share of the delivered messages
         card = f"#{Sms.KPIS} [id*='optouts']"
         dash_duo.wait_for_contains_text(card, t(lang, "optout.rate", pct=fmt_pct(total.rate, lang, 2)), timeout=15)

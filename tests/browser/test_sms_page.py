@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import docx
@@ -86,6 +87,25 @@ def wait_rows(dash_duo, count: int | None = None, timeout: float = 15) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"grid has {len(dash_duo.find_elements(ROWS))} rows, wanted {count}")
+
+
+def choose_all(dash_duo, preset_id: str = Sms.PERIOD_PRESET) -> None:
+    """Clicks a page's "all time" period preset."""
+    dash_duo.find_element(f"label[for='_dbcprivate_radioitems_{preset_id}_input_all']").click()
+
+
+def sms_page_in_both_languages(dash_duo, config, height: int = 1000) -> Iterator[str]:
+    """Opens the SMS page in a window 1400 px wide and yields "pl"; then switches the language and yields "en"
+    (each time once the grid shows its rows)."""
+    dash_duo.start_server(create_app(config), port=free_port())
+    dash_duo.driver.set_window_size(1400, height)
+    dash_duo.wait_for_text_to_equal("h1", "Raporty SMS", timeout=15)
+    wait_rows(dash_duo)
+    yield "pl"
+    click(dash_duo, f"#{Shell.LANG_EN}")
+    dash_duo.wait_for_text_to_equal("h1", "SMS reports", timeout=10)
+    wait_rows(dash_duo)
+    yield "en"
 
 
 def test_sms_reports_page(dash_duo, browser_config, shot):

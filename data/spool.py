@@ -248,6 +248,10 @@ class Spool:
         """Returns the segments set aside because their import failed, oldest first."""
         return sorted((self.dir / FAILED_DIR).glob(f"*{READY}"))
 
+    def set_aside_count(self) -> int:
+        """Returns how many callbacks wait in `spool/failed/` for a fix."""
+        return sum(len(read_segment(p)[0]) for p in self.failed())
+
     def requeue_failed(self) -> int:
         """Moves the set-aside segments back into the spool (for the next compaction); returns how many."""
         moved = self.failed()

@@ -23,6 +23,7 @@ def test_health_and_ready(client, frames):
     ready = client.get("/ready")
     assert ready.status_code == 200
     assert ready.json["messages"] == len(frames["messages"])
+    assert ready.json["callbacks_set_aside"] == 0
 
 
 def test_ready_is_503_without_a_lake(tmp_path):

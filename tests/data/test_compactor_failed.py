@@ -14,7 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 import data.compactor
+from app import create_app
 from cli import cli
+from config import Config
 from data.compactor import compact
 from data.ingest.core import Options
 from data.lake import Lake
@@ -95,6 +97,9 @@ def test_a_failing_callback_is_set_aside_and_the_others_land(demo_dir, tmp_path,
     issues = [json.loads(x) for p in (data_dir / "quarantine").glob("*.jsonl") for x in p.read_text().splitlines()]
     [issue] = [i for i in issues if MARK in (i.get("raw") or "")]
     assert "import failed (KeyError" in issue["reason"] and kept.name in issue["reason"]
+    # and monitoring sees it
+    ready = create_app(Config(data_dir=data_dir, timezone=TZ, local_mode=True)).server.test_client().get("/ready")
+    assert ready.status_code == 200 and ready.json["callbacks_set_aside"] == 1
 
     # not retried for ever: the next run has nothing to do
     calls.clear()

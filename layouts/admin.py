@@ -51,7 +51,7 @@ def page(lang: str, tz: str) -> html.Div:
                         value="",
                         clearable=False,
                         style={"minWidth": "14rem"},
-                        className="d-inline-block align-middle me-2",
+                        className="d-inline-block align-middle",
                     ),
                     icon_button(
                         "arrow-clockwise",
@@ -59,7 +59,6 @@ def page(lang: str, tz: str) -> html.Div:
                         id=Admin.REFRESH,
                         color="secondary",
                         outline=True,
-                        className="me-2",
                     ),
                     icon_button(
                         "filetype-csv",
@@ -92,7 +91,6 @@ def user_forms(lang: str) -> dbc.Row:
                     html.Div(t(lang, "admin.add_title"), className="fw-semibold small mb-1"),
                     dbc.Input(
                         id=Admin.NEW_NAME,
-                        size="sm",
                         placeholder=t(lang, "admin.col.name"),
                         className="mb-1",
                         autoComplete="off",
@@ -101,12 +99,11 @@ def user_forms(lang: str) -> dbc.Row:
                     dbc.Input(
                         id=Admin.NEW_PASSWORD,
                         type="password",
-                        size="sm",
                         placeholder=t(lang, "login.password"),
                         className="mb-1",
                         autoComplete="new-password",
                     ),
-                    dbc.Button(t(lang, "admin.add"), id=Admin.ADD, size="sm", color="primary", n_clicks=0),
+                    dbc.Button(t(lang, "admin.add"), id=Admin.ADD, color="primary", n_clicks=0),
                 ],
                 md=6,
             ),
@@ -120,7 +117,7 @@ def user_forms(lang: str) -> dbc.Row:
                         placeholder=t(lang, "admin.change_what"),
                         className="mb-1",
                     ),
-                    dbc.Button(t(lang, "admin.apply"), id=Admin.APPLY, size="sm", color="secondary", n_clicks=0),
+                    dbc.Button(t(lang, "admin.apply"), id=Admin.APPLY, color="secondary", n_clicks=0),
                 ],
                 md=6,
             ),

@@ -90,7 +90,7 @@ def titled_card(title: str, actions: list, body) -> dbc.Card:
     header = dbc.Row(
         [
             dbc.Col(html.Span(title, className="fw-semibold")),
-            dbc.Col(actions, width="auto", className="text-end"),
+            dbc.Col(actions, width="auto", className="d-flex flex-wrap align-items-center gap-2"),
         ],
         className="align-items-center",
     )

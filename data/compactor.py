@@ -106,7 +106,15 @@ def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: 
             )
         result.callbacks = len(entries)
         if entries:
-            summaries, failed = _import(entries, spool.dir, issues, data_dir, options, report_tz, index_now)
+            summaries, failed = _import(
+                entries,
+                work_in=spool.dir,
+                issues=issues,
+                data_dir=data_dir,
+                options=options,
+                report_tz=report_tz,
+                search_index=index_now,
+            )
             if summaries:
                 result.summary = merged(summaries)
                 if index_now and result.summary.rollup_months:
@@ -135,30 +143,20 @@ def compact(data_dir: Path, *, options: Options, report_tz: str, index_every_s: 
     return result
 
 
-def _import(entries, spool_folder, issues, data_dir, options, report_tz, index_now):
-    """Imports entries; returns the imports' summaries and the entries whose import raised an error even alone.
+def _import(entries: list, *, work_in: Path, issues: list[Issue], **ingest_args) -> tuple[list[Summary], list]:
+    """Imports entries (`ingest_args`: the run's data_dir, options, report_tz, search_index); returns the imports'
+    summaries and, with its error, each entry whose import raised an error even alone; the callbacks no input file
+    could hold go to `issues`.
 
     An error of the machine (disk, memory) is raised: the spool is kept and the next run tries again. Any other error
     is a callback the import cannot take: the entries are halved until the ones failing alone are found, so one
     such callback neither blocks those after it nor is retried for ever (it is set aside, see `compact`)."""
-    work = spool_folder / f".work-{uuid.uuid4().hex}"
+    work = work_in / f".work-{uuid.uuid4().hex}"
     try:
         inputs, bad = write_inputs(entries, work)
-        if not inputs:
-            issues.extend(_rejected(bad))
-            return [], []
-        summary = ingest(
-            [p for p, _, _ in inputs],
-            data_dir=data_dir,
-            fmt=[f for _, f, _ in inputs],
-            options=[replace(options, provider=pv) if pv else options for _, _, pv in inputs],
-            report_tz=report_tz,
-            names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
-            search_index=index_now,
-            by_day=True,
-        )
-        issues.extend(_rejected(bad))
-        return [summary], []
+        summaries = [_ingest_inputs(inputs, **ingest_args)] if inputs else []
+        issues.extend(Issue(f"hook:{e.provider}", 0, why, e.body.decode("utf-8", "replace")) for e, why in bad)
+        return summaries, []
     except MACHINE_ERRORS:
         raise
     except Exception as exc:  # noqa: BLE001 - narrowed down below; re-raised above when it is the machine's
@@ -167,13 +165,22 @@ def _import(entries, spool_folder, issues, data_dir, options, report_tz, index_n
     finally:
         shutil.rmtree(work, ignore_errors=True)
     half = len(entries) // 2
-    done_a, failed_a = _import(entries[:half], spool_folder, issues, data_dir, options, report_tz, index_now)
-    done_b, failed_b = _import(entries[half:], spool_folder, issues, data_dir, options, report_tz, index_now)
+    done_a, failed_a = _import(entries[:half], work_in=work_in, issues=issues, **ingest_args)
+    done_b, failed_b = _import(entries[half:], work_in=work_in, issues=issues, **ingest_args)
     return done_a + done_b, failed_a + failed_b
 
 
-def _rejected(bad) -> list[Issue]:
-    return [Issue(f"hook:{e.provider}", 0, why, e.body.decode("utf-8", "replace")) for e, why in bad]
+def _ingest_inputs(inputs, *, data_dir: Path, options: Options, report_tz: str, search_index: bool) -> Summary:
+    return ingest(
+        [p for p, _, _ in inputs],
+        data_dir=data_dir,
+        fmt=[f for _, f, _ in inputs],
+        options=[replace(options, provider=pv) if pv else options for _, _, pv in inputs],
+        report_tz=report_tz,
+        names=[f"hooks-{f}" + (f"-{pv}" if pv else "") for _, f, pv in inputs],
+        search_index=search_index,
+        by_day=True,
+    )
 
 
 def _remove_stale_check_folders(folder: Path) -> None:

@@ -18,14 +18,6 @@ from tests.conftest import TZ, UNTIL
 from tests.expected import bulk_in_period, costs, of_campaign, of_dispatches, trx_in_period
 
 
-@pytest.fixture(scope="module", params=["rollups", "raw"])
-def db(request, ctx, demo_dir):
-    if request.param == "rollups":
-        assert ctx.db.rollup_status().fresh
-        return ctx.db
-    return Db(Lake(demo_dir / "lake"), tz=TZ, use_rollups=False)
-
-
 def same(got: cost_queries.Cost, m) -> None:
     want = costs(m)
     assert got.unknown == want["unknown"]

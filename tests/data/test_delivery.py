@@ -23,14 +23,6 @@ from tests.expected import bulk_in_period, delivery_times, of_campaign, of_dispa
 WIDTH = 2 ** (1 / 4)  # one bucket: the interpolated quantiles are within this factor of the exact ones
 
 
-@pytest.fixture(scope="module", params=["rollups", "raw"])
-def db(request, ctx, demo_dir):
-    if request.param == "rollups":
-        assert ctx.db.rollup_status().fresh
-        return ctx.db
-    return Db(Lake(demo_dir / "lake"), tz=TZ, use_rollups=False)
-
-
 def near(got: float | None, exact: float) -> bool:
     """`got` is within one bucket of `exact` (under a second: within a second)."""
     if got is None:

@@ -9,8 +9,6 @@ import math
 import pandas as pd
 import pytest
 
-from data.db import Db
-from data.lake import Lake
 from data.period import Period
 from data.queries import operators as operator_queries
 from data.queries.operators import breakdown
@@ -18,14 +16,6 @@ from tests.conftest import TZ, UNTIL
 from tests.expected import bulk_in_period, by_key, of_campaign, of_dispatches, trx_in_period, worst_key
 
 PERIOD = Period(dt.date(2025, 1, 1), UNTIL, TZ)
-
-
-@pytest.fixture(scope="module", params=["rollups", "raw"])
-def db(request, ctx, demo_dir):
-    if request.param == "rollups":
-        assert ctx.db.rollup_status().fresh
-        return ctx.db
-    return Db(Lake(demo_dir / "lake"), tz=TZ, use_rollups=False)
 
 
 def same(frame: pd.DataFrame, want: dict) -> None:

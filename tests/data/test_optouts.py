@@ -24,14 +24,6 @@ from tests.data.test_rollups import at, dispatch_rows, message
 from tests.expected import bulk_in_period, expected_optouts, of_dispatches
 
 
-@pytest.fixture(scope="module", params=["rollups", "raw"])
-def db(request, ctx, demo_dir):
-    if request.param == "rollups":
-        assert ctx.db.rollup_status().fresh
-        return ctx.db
-    return Db(Lake(demo_dir / "lake"), tz=TZ, use_rollups=False)
-
-
 def same(got: optout_queries.OptOuts, want: dict) -> None:
     assert (got.optouts, got.delivered) == (want["optouts"], want["delivered"])
     if want["delivered"]:

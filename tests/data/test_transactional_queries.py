@@ -9,8 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.db import Db
-from data.lake import Lake
 from data.period import Period
 from data.pii import mask_msisdn
 from data.queries import status as status_queries
@@ -25,15 +23,6 @@ PERIODS = [
     Period(dt.date(2026, 3, 1), dt.date(2026, 4, 30), TZ),  # spans the DST change
     Period(dt.date(2025, 1, 1), UNTIL, TZ),
 ]
-
-
-@pytest.fixture(scope="module", params=["rollups", "raw"])
-def db(request, ctx, demo_dir):
-    """The test lake read through its rollups, and through their defining SQL over raw messages."""
-    if request.param == "rollups":
-        assert ctx.db.rollup_status().fresh
-        return ctx.db
-    return Db(Lake(demo_dir / "lake"), tz=TZ, use_rollups=False)
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}..{p.end}")
